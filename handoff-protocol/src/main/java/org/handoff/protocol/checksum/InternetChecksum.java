@@ -1,5 +1,8 @@
 package org.handoff.protocol.checksum;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -14,16 +17,23 @@ public final class InternetChecksum {
     public static final int PROTO_TCP = 6;
     public static final int PROTO_UDP = 17;
 
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
     private InternetChecksum() {
     }
 
-    /** Adds the 16-bit big-endian words of {@code b[off, off+len)} to {@code sum} (odd tail padded). */
+    /**
+     * Adds the 16-bit big-endian words of {@code b[off, off+len)} to {@code sum} (odd tail
+     * padded). Reads eight bytes at a time and adds them as two 32-bit words: since
+     * 2^16 = 1 (mod 0xffff), a sum of 32-bit words folds to the same ones' complement sum as
+     * the 16-bit words, at a quarter of the additions.
+     */
     public static long sum(byte[] b, int off, int len, long sum) {
         int i = off;
         int end = off + len;
-        // Four bytes per step: the JIT keeps this in registers; carries accumulate in the long.
-        for (; i + 3 < end; i += 4) {
-            sum += (((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)) + (((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff));
+        for (; i + 7 < end; i += 8) {
+            long v = (long) LONG_BE.get(b, i);
+            sum += (v >>> 32) + (v & 0xffffffffL);
         }
         for (; i + 1 < end; i += 2) {
             sum += ((b[i] & 0xff) << 8) | (b[i + 1] & 0xff);
