@@ -3,12 +3,15 @@ package org.handoff.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 class HandoffCommandTest {
@@ -94,12 +97,19 @@ class HandoffCommandTest {
     void logLevelIsAcceptedBeforeOrAfterTheSubcommand() {
         try {
             assertEquals(0, run("--log-level", "debug", "version").exitCode());
+            assertEquals(Level.DEBUG, rootLevel());
             assertEquals(0, run("version", "--log-level", "WARN").exitCode());
+            assertEquals(Level.WARN, rootLevel());
             Run bad = run("version", "--log-level", "loud");
             assertEquals(2, bad.exitCode());
             assertTrue(bad.err().contains("loud"), bad.err());
         } finally {
             Logging.setLevel(Logging.Level.INFO);
         }
+    }
+
+    private static Level rootLevel() {
+        return ((Logger) LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME)).getLevel();
     }
 }
