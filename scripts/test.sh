@@ -4,7 +4,9 @@
 #   2. unit tests of every module                     (mvn verify; Jazzer regression seeds
 #                                                      run as ordinary JUnit tests here)
 #   3. the launcher on the packaged jars              (bin/handoff selfcheck)
-#   4. namespace tests, tag "netns", one at a time    (mvn -Pnetns verify)
+#   4. JMH smoke: every benchmark once, tiny counts  (so benchmarks never rot; figures
+#                                                      come from docs/benchmarks.md's commands)
+#   5. namespace tests, tag "netns", one at a time    (mvn -Pnetns verify)
 # then a summary. Exits non-zero if any step fails; stops at the first failure.
 set -euo pipefail
 cd "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.."
@@ -52,14 +54,14 @@ run_maven() {
     results+=("$(printf '%-16s ok    %d tests, %d skipped' "$label" "$run" "$skipped")")
 }
 
-step "1/4 dependencies"
+step "1/5 dependencies"
 bash scripts/install-deps.sh
 results+=("$(printf '%-16s ok' install-deps)")
 
-step "2/4 unit tests, all modules (mvn -B -ntp verify)"
+step "2/5 unit tests, all modules (mvn -B -ntp verify)"
 run_maven unit-tests -B -ntp verify
 
-step "3/4 launcher on the packaged jars (bin/handoff selfcheck)"
+step "3/5 launcher on the packaged jars (bin/handoff selfcheck)"
 if bin/handoff selfcheck; then
     results+=("$(printf '%-16s ok' selfcheck)")
 else
@@ -68,7 +70,16 @@ else
     exit 1
 fi
 
-step "4/4 namespace tests, tag netns, one at a time (mvn -B -ntp -Pnetns verify)"
+step "4/5 benchmark smoke (JMH, one short iteration each, no fork)"
+if java -jar benchmarks/target/benchmarks.jar -f 0 -wi 0 -i 1 -r 100ms -foe true; then
+    results+=("$(printf '%-16s ok' jmh-smoke)")
+else
+    results+=("$(printf '%-16s FAIL' jmh-smoke)")
+    summary fail
+    exit 1
+fi
+
+step "5/5 namespace tests, tag netns, one at a time (mvn -B -ntp -Pnetns verify)"
 run_maven netns-tests -B -ntp -Pnetns verify
 
 summary ok

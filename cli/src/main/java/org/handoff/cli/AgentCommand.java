@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         description = "Run a server agent: accept hand-offs, open the client-looking connection to the local server, rewrite its responses.")
 public final class AgentCommand extends NotBuiltCommand {
     public AgentCommand() {
-        super("the server-agent issue");
+        super("issue 4");
     }
 }

@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         description = "Run the end-to-end demo in the lab: downloads through the VIP, with the director's byte counts.")
 public final class DemoCommand extends NotBuiltCommand {
     public DemoCommand() {
-        super("the demo issue");
+        super("issue 5");
     }
 }

@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         description = "Build, run and tear down the network-namespace lab (client, director, origins).")
 public final class LabCommand extends NotBuiltCommand {
     public LabCommand() {
-        super("the namespace lab issue");
+        super("issue 5");
     }
 }

@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         description = "Replay a capture file through the director or agent pipeline offline.")
 public final class ReplayCommand extends NotBuiltCommand {
     public ReplayCommand() {
-        super("the pcap replay issue");
+        super("issue 6");
     }
 }

@@ -59,9 +59,13 @@ class PacketViewsFuzzTest {
                 }
             }
         }
+        // A packet that fits is handed over as it is; real pieces carry fresh checksums.
+        boolean cut = ip.wrap(data, 0, data.length).check() == null && ip.totalLength() > 600;
         splitter.split(data.clone(), 0, data.length, 600, (b, off, len) -> {
             assertTrue(len <= 600);
-            assertTrue(checksumsValid(Arrays.copyOfRange(b, off, off + len)));
+            if (cut) {
+                assertTrue(checksumsValid(Arrays.copyOfRange(b, off, off + len)), "a cut piece has valid checksums");
+            }
         });
     }
 
