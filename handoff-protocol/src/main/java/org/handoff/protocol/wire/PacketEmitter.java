@@ -39,9 +39,15 @@ public final class PacketEmitter {
 
     /** IPv6 + TCP at {@code b[off]} (addresses 16 bytes each); returns the packet length. */
     public int ipv6Tcp(byte[] source16, byte[] destination16, int hopLimit, TcpRepr tcpRepr, byte[] b, int off) {
+        return ipv6Tcp(source16, destination16, hopLimit, 0, 0, tcpRepr, b, off);
+    }
+
+    /** IPv6 + TCP with a traffic class and flow label (Linux labels its flows). */
+    public int ipv6Tcp(byte[] source16, byte[] destination16, int hopLimit, int trafficClass, int flowLabel,
+                       TcpRepr tcpRepr, byte[] b, int off) {
         int tcpLength = tcpRepr.bufferLength();
         ip6.wrap(b, off, Ipv6Packet.HEADER_LENGTH + tcpLength)
-                .versionClassFlow(0, 0)
+                .versionClassFlow(trafficClass, flowLabel)
                 .payloadLength(tcpLength)
                 .nextHeader(InternetChecksum.PROTO_TCP)
                 .hopLimit(hopLimit)
