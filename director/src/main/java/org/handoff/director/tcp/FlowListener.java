@@ -1,0 +1,44 @@
+package org.handoff.director.tcp;
+
+/**
+ * What the TCP termination layer tells the layer above it (request parsing, routing, hand-off).
+ * Called on the worker thread; implementations must not block.
+ */
+public interface FlowListener {
+    /** New in-order request bytes arrived on a RECEIVING flow. */
+    void onRequestData(TcpFlow flow, long nowNanos);
+
+    /**
+     * A client packet for a FORWARDING flow (or one held during HANDING_OFF, released by
+     * {@link TcpTerminator#handoffAccepted}); the bytes are valid only during the call.
+     */
+    void onForward(TcpFlow flow, byte[] packet, int offset, int length, long nowNanos);
+
+    /** A client ACK above the director's SND.NXT on a HANDING_OFF flow: the origin is already answering. */
+    void onOriginProvenSending(TcpFlow flow, long nowNanos);
+
+    /** The flow has been freed (the reason is counted); the listener drops its references. */
+    void onClosed(TcpFlow flow, CloseCause cause, long nowNanos);
+
+    /** Why a flow ended on the director. */
+    enum CloseCause {
+        /** The director's answer and FIN were acknowledged. */
+        ANSWERED,
+        /** The client closed or reset before its request was complete. */
+        CLIENT_CLOSED_EARLY,
+        /** The client reset the connection. */
+        CLIENT_RESET,
+        /** The handshake did not complete in time. */
+        HANDSHAKE_TIMEOUT,
+        /** The request did not complete in time; the client got a RST. */
+        REQUEST_TIMEOUT,
+        /** Our answer was not acknowledged after every retransmission; the client got a RST. */
+        RETRANSMITS_EXHAUSTED,
+        /** A handed-off flow saw no packet for the idle timeout. */
+        IDLE,
+        /** The agent reported the flow closed, or the hand-off layer released it. */
+        RELEASED,
+        /** The hand-off layer aborted the flow; the client got a RST. */
+        ABORTED
+    }
+}

@@ -1,0 +1,39 @@
+package org.handoff.director.tcp;
+
+/**
+ * Counters of one worker's TCP termination. Plain fields written by the worker thread only;
+ * the metrics exporter reads them (a stale read is harmless, a lock per packet is not).
+ */
+public final class TcpCounters {
+    public long packets;
+    public long notIpv4;
+    public long malformed;
+    public long fragments;
+    public long notForVip;
+    public long syns;
+    public long synAcks;
+    public long synAckRetransmits;
+    public long cookiesSent;
+    public long cookiesValid;
+    public long cookiesInvalid;
+    public long flowTableFull;
+    public long established;
+    public long unknownFlow;
+    public long dataSegments;
+    public long duplicateSegments;
+    public long outOfWindow;
+    public long acksSent;
+    public long answers;
+    public long answerRetransmits;
+    public long resetsSent;
+    public long forwarded;
+    public long held;
+    public long heldDropped;
+    public long originProven;
+    public long sendFailures;
+    public final long[] closed = new long[FlowListener.CloseCause.values().length];
+
+    public long closed(FlowListener.CloseCause cause) {
+        return closed[cause.ordinal()];
+    }
+}

@@ -1,0 +1,190 @@
+package org.handoff.director.tcp;
+
+import org.handoff.protocol.util.TimerWheel;
+import org.handoff.protocol.wire.Bytes;
+
+/**
+ * One client connection (connection A) as the director holds it: the handshake's agreed
+ * options, the sequence state, the request bytes received so far, and what happens next. The
+ * flow is its own timer node. Fields are package-private and read through accessors by the
+ * hand-off layer, which attaches its own state in {@link #attachment}.
+ */
+public final class TcpFlow extends TimerWheel.Node {
+    /** Where a flow is in its life on the director. */
+    public enum State {
+        /** SYN answered, waiting for the final ACK (only for non-cookie flows). */
+        SYN_RECEIVED,
+        /** Established; receiving and acknowledging the request. */
+        RECEIVING,
+        /** HANDOFF sent; the client's packets are held until the agent answers. */
+        HANDING_OFF,
+        /** Handed off: every client packet is forwarded to the agent, none answered. */
+        FORWARDING,
+        /** The director answers the client itself (400, 431, 503, or a bare FIN) and closes. */
+        ANSWERING,
+        /** Our FIN is acknowledged; lingering briefly to acknowledge the client's FIN. */
+        CLOSING
+    }
+
+    final long key;
+    final int clientAddress;
+    final int clientPort;
+    final int vipAddress;
+    final int vipPort;
+    final int clientIsn;
+    final int directorIsn;
+    final long createdNanos;
+    State state;
+
+    /** Options agreed in the handshake. Shifts are -1 when window scaling is off. */
+    int mss;
+    int clientShift = -1;
+    int directorShift = -1;
+    boolean sackPermitted;
+    boolean timestamps;
+    /** The client's latest TSval (TS.Recent), echoed in our TSecr. */
+    int tsRecent;
+    /** Added to the millisecond clock to make this flow's TSvals (per-flow, as Linux). */
+    int tsOffset;
+    /** The client's last raw window field. */
+    int clientWindow;
+
+    /** SND.NXT and SND.UNA of the director on connection A. */
+    int sndNxt;
+    int sndUna;
+    ReceiveBuffer received;
+
+    /** The director's own answer (response bytes, then FIN), kept until acknowledged. */
+    byte[] answer;
+    int retransmits;
+    /** Why the flow will be freed once the answer is acknowledged. */
+    FlowListener.CloseCause closeCause;
+    boolean clientFinReceived;
+    long lastSeenNanos;
+    boolean cookie;
+
+    /** Client packets held while HANDING_OFF: copies, bounded by the pending limit. */
+    byte[] pending;
+    int pendingLength;
+    int pendingPackets;
+    /** A client ACK above our SND.NXT was seen: the origin is already sending to the client. */
+    boolean originProvenSending;
+
+    /** The hand-off layer's per-flow state. */
+    public Object attachment;
+
+    TcpFlow(long key, int clientAddress, int clientPort, int vipAddress, int vipPort, int clientIsn, int directorIsn,
+            long nowNanos) {
+        this.key = key;
+        this.clientAddress = clientAddress;
+        this.clientPort = clientPort;
+        this.vipAddress = vipAddress;
+        this.vipPort = vipPort;
+        this.clientIsn = clientIsn;
+        this.directorIsn = directorIsn;
+        this.createdNanos = nowNanos;
+        this.lastSeenNanos = nowNanos;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public long key() {
+        return key;
+    }
+
+    public int clientAddress() {
+        return clientAddress;
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public int vipAddress() {
+        return vipAddress;
+    }
+
+    public int vipPort() {
+        return vipPort;
+    }
+
+    public int clientIsn() {
+        return clientIsn;
+    }
+
+    public int directorIsn() {
+        return directorIsn;
+    }
+
+    /** RCV.NXT: the next byte expected from the client. */
+    public int receiveNext() {
+        return received.nextSeq();
+    }
+
+    /** SND.NXT: the next sequence number the director would send. */
+    public int sendNext() {
+        return sndNxt;
+    }
+
+    public int mss() {
+        return mss;
+    }
+
+    public int clientShift() {
+        return clientShift;
+    }
+
+    public int directorShift() {
+        return directorShift;
+    }
+
+    public boolean sackPermitted() {
+        return sackPermitted;
+    }
+
+    public boolean timestamps() {
+        return timestamps;
+    }
+
+    public int tsRecent() {
+        return tsRecent;
+    }
+
+    public int clientWindow() {
+        return clientWindow;
+    }
+
+    public boolean cookie() {
+        return cookie;
+    }
+
+    public boolean originProvenSending() {
+        return originProvenSending;
+    }
+
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** The request bytes received in order so far: {@code requestBytes()[0 .. requestLength())}. */
+    public byte[] requestBytes() {
+        return received.array();
+    }
+
+    public int requestLength() {
+        return received.contiguous();
+    }
+
+    /** The director's TSval on this flow at {@code nowNanos}. */
+    public int tsVal(long nowNanos) {
+        return (int) (nowNanos / 1_000_000L) + tsOffset;
+    }
+
+    @Override
+    public String toString() {
+        return "flow " + Bytes.ipv4ToString(clientAddress) + ":" + clientPort + " > " + Bytes.ipv4ToString(vipAddress)
+                + ":" + vipPort + " " + state;
+    }
+}

@@ -1,0 +1,53 @@
+package org.handoff.director.tcp;
+
+import java.time.Duration;
+
+/**
+ * What the director's TCP termination needs to know, validated once. Values come from the
+ * director config; the defaults here are the documented defaults.
+ */
+public record TcpSettings(
+        int mss,
+        int windowShift,
+        int receiveCapacity,
+        int maxFlows,
+        int maxHalfOpen,
+        int maxPendingBytesPerFlow,
+        Duration handshakeTimeout,
+        Duration requestTimeout,
+        Duration flowIdleTimeout,
+        Duration retransmitInitial,
+        int maxRetransmits,
+        Duration closeLinger) {
+
+    public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, 64 * 1024, 1_000_000, 65_536, 256 * 1024,
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6,
+            Duration.ofSeconds(2));
+
+    public TcpSettings {
+        check("tcp.mss", mss, 536, 65495);
+        check("tcp.window-shift", windowShift, 0, 14);
+        check("tcp.receive-capacity", receiveCapacity, 1024, 1 << 24);
+        check("limits.max-flows", maxFlows, 1, 1 << 28);
+        check("limits.max-half-open", maxHalfOpen, 0, 1 << 28);
+        check("limits.max-pending-bytes-per-flow", maxPendingBytesPerFlow, 0, 1 << 28);
+        check("tcp.max-retransmits", maxRetransmits, 0, 20);
+        positive("timeouts.handshake", handshakeTimeout);
+        positive("timeouts.request", requestTimeout);
+        positive("timeouts.flow-idle", flowIdleTimeout);
+        positive("tcp.retransmit-initial", retransmitInitial);
+        positive("tcp.close-linger", closeLinger);
+    }
+
+    private static void check(String name, int v, int lo, int hi) {
+        if (v < lo || v > hi) {
+            throw new IllegalArgumentException(name + "=" + v + " (expected: " + lo + ".." + hi + ")");
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + "=" + d + " (expected: a positive duration)");
+        }
+    }
+}

@@ -1,0 +1,657 @@
+package org.handoff.director.tcp;
+
+import org.handoff.protocol.checksum.InternetChecksum;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.util.LongHashMap;
+import org.handoff.protocol.util.TimerWheel;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.wire.TcpSegment;
+
+/**
+ * The director's user-space end of connection A, for one worker: answers SYNs (with SYN
+ * cookies when the half-open table is full), completes handshakes, receives and acknowledges
+ * the request, answers the client itself when told to (400, 431, 503), and once a flow is
+ * handed off passes its packets up untouched.
+ *
+ * <p>Pure with respect to I/O and time: packets come in through {@link #onPacket} with the
+ * time they arrived, timers advance through {@link #onTick}, and everything the director
+ * sends goes to a {@link SegmentOutput}. The same code runs on live interfaces, on pcap files
+ * (on the capture's clock) and in memory.
+ *
+ * <p>Forwarded packets take the short path: IPv4 header and ports are read, the flow is found,
+ * and the bytes go up; TCP options are not even walked. Nothing on that path allocates.
+ */
+public final class TcpTerminator {
+    /** Where the director's own packets go (IPv4, header first). */
+    @FunctionalInterface
+    public interface SegmentOutput {
+        void send(byte[] buffer, int offset, int length);
+    }
+
+    private static final long TICK_NANOS = 10_000_000L;
+    private static final long COOKIE_WINDOW_NANOS = 120_000_000_000L;
+    private static final int SYN_ACK_RETRIES = 3;
+
+    private final TcpSettings settings;
+    private final int[] vipAddresses;
+    private final int[] vipPorts;
+    private final FlowListener listener;
+    private final SegmentOutput output;
+    private final TcpCounters counters = new TcpCounters();
+    private final LongHashMap<TcpFlow> flows;
+    private final TimerWheel timers;
+    private final SynCookies cookies;
+    private final long secret0;
+    private final long secret1;
+    private int halfOpen;
+    private long cookiesSentAtNanos = Long.MIN_VALUE / 2;
+
+    private final Ipv4Packet ip = new Ipv4Packet();
+    private final TcpSegment tcp = new TcpSegment();
+    private final TcpOptions options = new TcpOptions();
+    private final TcpRepr txTcp = new TcpRepr();
+    private final Ipv4Repr txIp = new Ipv4Repr();
+    private final PacketEmitter emitter = new PacketEmitter();
+    private final byte[] tx = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
+    private final TimerWheel.ExpiryHandler<TcpFlow> onExpiry = this::expired;
+
+    /**
+     * @param vipAddresses the VIPs' IPv4 addresses, index-aligned with {@code vipPorts}
+     * @param secret0 first half of the 128-bit secret for ISNs and cookies (fixed for replay)
+     */
+    public TcpTerminator(TcpSettings settings, int[] vipAddresses, int[] vipPorts, long secret0, long secret1,
+                         FlowListener listener, SegmentOutput output, long nowNanos) {
+        if (vipAddresses.length != vipPorts.length || vipAddresses.length == 0 || vipAddresses.length > 0xffff) {
+            throw new IllegalArgumentException("vips: " + vipAddresses.length + " addresses, " + vipPorts.length
+                    + " ports (expected: the same count, 1..65535)");
+        }
+        this.settings = settings;
+        this.vipAddresses = vipAddresses.clone();
+        this.vipPorts = vipPorts.clone();
+        this.listener = listener;
+        this.output = output;
+        this.flows = new LongHashMap<>(1024, settings.maxFlows());
+        this.timers = new TimerWheel(TICK_NANOS, 1024, nowNanos);
+        this.cookies = new SynCookies(secret0, secret1);
+        this.secret0 = secret0;
+        this.secret1 = secret1;
+    }
+
+    public TcpCounters counters() {
+        return counters;
+    }
+
+    public int flowCount() {
+        return flows.size();
+    }
+
+    public int halfOpenCount() {
+        return halfOpen;
+    }
+
+    public TcpFlow flow(int clientAddress, int clientPort, int vipIndex) {
+        return flows.get(key(clientAddress, clientPort, vipIndex));
+    }
+
+    static long key(int clientAddress, int clientPort, int vipIndex) {
+        return ((long) clientAddress << 32) | ((long) clientPort << 16) | vipIndex;
+    }
+
+    private int vipIndex(int address, int port) {
+        for (int i = 0; i < vipAddresses.length; i++) {
+            if (vipAddresses[i] == address && vipPorts[i] == port) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Advances timers: retransmissions and timeouts. Returns how many fired. */
+    public int onTick(long nowNanos) {
+        return timers.advance(nowNanos, onExpiry);
+    }
+
+    /** One IPv4 packet from a client, link header stripped. */
+    public void onPacket(byte[] b, int off, int len, long nowNanos) {
+        counters.packets++;
+        if (len < 1 || ((b[off] >> 4) & 0xf) != 4) {
+            counters.notIpv4++;
+            return;
+        }
+        if (ip.wrap(b, off, len).check() != null || ip.protocol() != InternetChecksum.PROTO_TCP) {
+            counters.malformed++;
+            return;
+        }
+        if (ip.isFragment()) {
+            counters.fragments++;
+            return;
+        }
+        int l4 = ip.payloadOffset();
+        int l4Length = ip.payloadLength();
+        if (l4Length < TcpSegment.MIN_HEADER_LENGTH) {
+            counters.malformed++;
+            return;
+        }
+        int vip = vipIndex(ip.destination(), Bytes.u16(b, l4 + TcpSegment.DESTINATION_PORT_OFFSET));
+        if (vip < 0) {
+            counters.notForVip++;
+            return;
+        }
+        int clientAddress = ip.source();
+        int clientPort = Bytes.u16(b, l4 + TcpSegment.SOURCE_PORT_OFFSET);
+        TcpFlow flow = flows.get(key(clientAddress, clientPort, vip));
+        int packetLength = ip.totalLength();
+        if (flow != null && flow.state == TcpFlow.State.FORWARDING) {
+            flow.lastSeenNanos = nowNanos;
+            counters.forwarded++;
+            listener.onForward(flow, b, off, packetLength, nowNanos);
+            return;
+        }
+        if (flow != null && flow.state == TcpFlow.State.HANDING_OFF) {
+            hold(flow, b, off, packetLength, l4, nowNanos);
+            return;
+        }
+        if (tcp.wrap(b, l4, l4Length).check() != null || tcp.parseOptions(options) != null) {
+            counters.malformed++;
+            return;
+        }
+        if (flow == null) {
+            onPacketWithoutFlow(clientAddress, clientPort, vip, nowNanos);
+            return;
+        }
+        flow.lastSeenNanos = nowNanos;
+        onFlowSegment(flow, nowNanos);
+    }
+
+    // ---- no flow: SYN, cookie ACK, or a stray packet -------------------------------------
+
+    private void onPacketWithoutFlow(int clientAddress, int clientPort, int vip, long nowNanos) {
+        int flags = tcp.flags();
+        if ((flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN) {
+            onSyn(clientAddress, clientPort, vip, nowNanos);
+            return;
+        }
+        if ((flags & (TcpSegment.SYN | TcpSegment.RST | TcpSegment.ACK)) == TcpSegment.ACK
+                && nowNanos - cookiesSentAtNanos < COOKIE_WINDOW_NANOS) {
+            if (onCookieAck(clientAddress, clientPort, vip, nowNanos)) {
+                return;
+            }
+        }
+        // The flow may live on another director or agent: never answer with a RST.
+        counters.unknownFlow++;
+    }
+
+    private void onSyn(int clientAddress, int clientPort, int vip, long nowNanos) {
+        counters.syns++;
+        int vipAddress = vipAddresses[vip];
+        int vipPort = vipPorts[vip];
+        int clientIsn = tcp.seq();
+        int clientShift = options.hasWindowScale() ? options.windowShift : -1;
+        int clientMss = options.hasMss() ? options.mss : 536;
+        if (halfOpen >= settings.maxHalfOpen() || flows.size() >= settings.maxFlows()) {
+            // A flood (or a full table): answer statelessly; the final ACK carries the state back.
+            int index = SynCookies.mssIndex(clientMss);
+            int minute = (int) (nowNanos / 60_000_000_000L);
+            int isn = cookies.make(clientAddress, clientPort, vipAddress, vipPort, clientIsn, minute, index);
+            int tsVal = 0;
+            boolean ts = options.hasTimestamps();
+            if (ts) {
+                tsVal = SynCookies.timestampWithOptions(tsClock(clientAddress, clientPort, vip, nowNanos), clientShift,
+                        options.hasSackPermitted());
+            }
+            emitSynAck(clientAddress, clientPort, vipAddress, vipPort, isn, SeqNumber.add(clientIsn, 1),
+                    SynCookies.mssOf(index), ts && clientShift >= 0 ? settings.windowShift() : -1,
+                    ts && options.hasSackPermitted(), ts, tsVal, options.tsVal);
+            counters.cookiesSent++;
+            cookiesSentAtNanos = nowNanos;
+            return;
+        }
+        int isn = isn(clientAddress, clientPort, vip, nowNanos);
+        long key = key(clientAddress, clientPort, vip);
+        TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, isn, nowNanos);
+        flow.state = TcpFlow.State.SYN_RECEIVED;
+        flow.mss = Math.min(clientMss, settings.mss());
+        flow.clientShift = clientShift;
+        flow.directorShift = clientShift >= 0 ? settings.windowShift() : -1;
+        flow.sackPermitted = options.hasSackPermitted();
+        flow.timestamps = options.hasTimestamps();
+        flow.tsRecent = options.tsVal;
+        flow.tsOffset = tsOffset(clientAddress, clientPort, vip);
+        flow.clientWindow = tcp.window();
+        flow.sndUna = isn;
+        flow.sndNxt = SeqNumber.add(isn, 1);
+        flow.received = new ReceiveBuffer(SeqNumber.add(clientIsn, 1), settings.receiveCapacity());
+        flows.put(key, flow);
+        halfOpen++;
+        sendSynAck(flow, nowNanos);
+        timers.schedule(flow, nowNanos + settings.retransmitInitial().toNanos() * 5);
+    }
+
+    private boolean onCookieAck(int clientAddress, int clientPort, int vip, long nowNanos) {
+        int vipAddress = vipAddresses[vip];
+        int vipPort = vipPorts[vip];
+        int clientIsn = SeqNumber.sub(tcp.seq(), 1);
+        int cookie = SeqNumber.sub(tcp.ack(), 1);
+        int minute = (int) (nowNanos / 60_000_000_000L);
+        int index = cookies.check(clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, minute);
+        if (index < 0) {
+            counters.cookiesInvalid++;
+            return false;
+        }
+        counters.cookiesValid++;
+        long key = key(clientAddress, clientPort, vip);
+        TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, nowNanos);
+        flow.cookie = true;
+        flow.mss = Math.min(SynCookies.mssOf(index), settings.mss());
+        if (options.hasTimestamps()) {
+            flow.timestamps = true;
+            flow.tsRecent = options.tsVal;
+            flow.clientShift = SynCookies.shiftFromTimestamp(options.tsEcr);
+            flow.directorShift = flow.clientShift >= 0 ? settings.windowShift() : -1;
+            flow.sackPermitted = SynCookies.sackFromTimestamp(options.tsEcr);
+        }
+        flow.tsOffset = tsOffset(clientAddress, clientPort, vip);
+        flow.sndUna = tcp.ack();
+        flow.sndNxt = tcp.ack();
+        flow.received = new ReceiveBuffer(tcp.seq(), settings.receiveCapacity());
+        if (!flows.put(key, flow)) {
+            counters.flowTableFull++;
+            return true;
+        }
+        establish(flow, nowNanos);
+        onFlowSegment(flow, nowNanos);
+        return true;
+    }
+
+    // ---- a flow's own segments -----------------------------------------------------------
+
+    private void onFlowSegment(TcpFlow flow, long nowNanos) {
+        int flags = tcp.flags();
+        if ((flags & TcpSegment.RST) != 0) {
+            // RFC 5961 would demand an exact match; in-window is enough for a flow we are about to drop.
+            if (SeqNumber.inWindow(tcp.seq(), SeqNumber.sub(flow.receiveNext(), 1), SeqNumber.add(flow.receiveNext(), flow.received.capacity()))) {
+                free(flow, flow.state == TcpFlow.State.RECEIVING || flow.state == TcpFlow.State.SYN_RECEIVED
+                        ? FlowListener.CloseCause.CLIENT_CLOSED_EARLY : FlowListener.CloseCause.CLIENT_RESET, nowNanos);
+            }
+            return;
+        }
+        if (flow.state == TcpFlow.State.SYN_RECEIVED) {
+            if ((flags & TcpSegment.SYN) != 0) {
+                if (tcp.seq() == flow.clientIsn) {
+                    counters.synAckRetransmits++;
+                    sendSynAck(flow, nowNanos); // our SYN-ACK was lost
+                }
+                return;
+            }
+            if ((flags & TcpSegment.ACK) == 0 || tcp.ack() != flow.sndNxt) {
+                counters.outOfWindow++;
+                return;
+            }
+            halfOpen--;
+            establish(flow, nowNanos);
+        } else if ((flags & TcpSegment.SYN) != 0) {
+            counters.outOfWindow++; // a SYN on an established flow: ignore (no challenge ACK needed here)
+            return;
+        }
+        if ((flags & TcpSegment.ACK) != 0) {
+            onAck(flow, nowNanos);
+            if (flow.state == null) {
+                return; // freed by the ACK
+            }
+        }
+        if (flow.timestamps && options.hasTimestamps() && SeqNumber.le(tcp.seq(), flow.receiveNext())) {
+            flow.tsRecent = options.tsVal;
+        }
+        flow.clientWindow = tcp.window();
+        int payload = tcp.payloadLength();
+        boolean fin = (flags & TcpSegment.FIN) != 0;
+        if (payload == 0 && !fin) {
+            return;
+        }
+        if (flow.state != TcpFlow.State.RECEIVING) {
+            // Data or FIN after we answered: acknowledge a FIN, ignore the rest.
+            if (fin && SeqNumber.add(tcp.seq(), payload) == flow.receiveNext() && !flow.clientFinReceived) {
+                flow.clientFinReceived = true;
+                sendAck(flow, nowNanos);
+                if (flow.state == TcpFlow.State.CLOSING) {
+                    free(flow, flow.closeCause, nowNanos);
+                }
+            } else if (payload > 0) {
+                sendAck(flow, nowNanos);
+            }
+            return;
+        }
+        counters.dataSegments++;
+        if (payload > 0 && SeqNumber.le(SeqNumber.add(tcp.seq(), payload), flow.receiveNext())) {
+            counters.duplicateSegments++;
+        }
+        int grown = payload > 0 ? flow.received.accept(tcp.seq(), tcp.buffer(), tcp.payloadOffset(), payload) : 0;
+        boolean finInOrder = fin && SeqNumber.add(tcp.seq(), payload) == flow.receiveNext();
+        if (finInOrder) {
+            // The client closed before its request was complete (the listener would have
+            // started a hand-off otherwise): acknowledge the FIN and close our side cleanly.
+            flow.clientFinReceived = true;
+            answer(flow, new byte[0], FlowListener.CloseCause.CLIENT_CLOSED_EARLY, nowNanos);
+            return;
+        }
+        sendAck(flow, nowNanos);
+        if (grown > 0) {
+            listener.onRequestData(flow, nowNanos);
+        }
+    }
+
+    private void establish(TcpFlow flow, long nowNanos) {
+        counters.established++;
+        flow.state = TcpFlow.State.RECEIVING;
+        flow.sndUna = flow.sndNxt;
+        timers.schedule(flow, nowNanos + settings.requestTimeout().toNanos());
+    }
+
+    private void onAck(TcpFlow flow, long nowNanos) {
+        int ack = tcp.ack();
+        if (SeqNumber.gt(ack, flow.sndNxt)) {
+            counters.outOfWindow++;
+            return;
+        }
+        if (SeqNumber.gt(ack, flow.sndUna)) {
+            flow.sndUna = ack;
+            flow.retransmits = 0;
+            if (flow.state == TcpFlow.State.ANSWERING && ack == flow.sndNxt) {
+                // Everything we sent, FIN included, is acknowledged.
+                if (flow.clientFinReceived) {
+                    free(flow, flow.closeCause, nowNanos);
+                } else {
+                    flow.state = TcpFlow.State.CLOSING;
+                    timers.schedule(flow, nowNanos + settings.closeLinger().toNanos());
+                }
+            }
+        }
+    }
+
+    // ---- hand-off interplay --------------------------------------------------------------
+
+    /** The hand-off layer has sent HANDOFF: hold the client's packets from now on. */
+    public void startHandoff(TcpFlow flow, long nowNanos) {
+        requireState(flow, TcpFlow.State.RECEIVING);
+        flow.state = TcpFlow.State.HANDING_OFF;
+        timers.cancel(flow);
+    }
+
+    /** The agent acknowledged the hand-off: release held packets upward and forward from now on. */
+    public void handoffAccepted(TcpFlow flow, long nowNanos) {
+        requireState(flow, TcpFlow.State.HANDING_OFF);
+        flow.state = TcpFlow.State.FORWARDING;
+        byte[] held = flow.pending;
+        int at = 0;
+        while (at < flow.pendingLength) {
+            int len = Bytes.u16(held, at);
+            counters.forwarded++;
+            listener.onForward(flow, held, at + 2, len, nowNanos);
+            at += 2 + len;
+        }
+        flow.pending = null;
+        flow.pendingLength = 0;
+        flow.pendingPackets = 0;
+        timers.schedule(flow, nowNanos + settings.flowIdleTimeout().toNanos());
+    }
+
+    /** Held client packets so far (they go to the next agent if the hand-off moves). */
+    public int heldPackets(TcpFlow flow) {
+        return flow.pendingPackets;
+    }
+
+    /**
+     * The director answers the client itself and closes: {@code response} bytes then FIN,
+     * retransmitted until acknowledged. Held packets are discarded (none was acknowledged).
+     */
+    public void answerAndClose(TcpFlow flow, byte[] response, long nowNanos) {
+        if (flow.state != TcpFlow.State.RECEIVING && flow.state != TcpFlow.State.HANDING_OFF) {
+            throw new IllegalStateException(flow + ": cannot answer (expected: RECEIVING or HANDING_OFF)");
+        }
+        flow.pending = null;
+        flow.pendingLength = 0;
+        answer(flow, response, FlowListener.CloseCause.ANSWERED, nowNanos);
+    }
+
+    /** The hand-off layer is done with a FORWARDING flow (the agent reported it closed). */
+    public void release(TcpFlow flow, long nowNanos) {
+        if (flow.state != null && flows.get(flow.key) == flow) {
+            free(flow, FlowListener.CloseCause.RELEASED, nowNanos);
+        }
+    }
+
+    /** Resets the client's connection and frees the flow. */
+    public void abort(TcpFlow flow, long nowNanos) {
+        if (flow.state != null && flows.get(flow.key) == flow) {
+            sendReset(flow);
+            free(flow, FlowListener.CloseCause.ABORTED, nowNanos);
+        }
+    }
+
+    private static void requireState(TcpFlow flow, TcpFlow.State expected) {
+        if (flow.state != expected) {
+            throw new IllegalStateException(flow + " (expected: " + expected + ")");
+        }
+    }
+
+    private void hold(TcpFlow flow, byte[] b, int off, int len, int l4, long nowNanos) {
+        flow.lastSeenNanos = nowNanos;
+        if (len >= Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH
+                && (b[l4 + TcpSegment.FLAGS_OFFSET] & TcpSegment.ACK) != 0
+                && SeqNumber.gt(Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET), flow.sndNxt)
+                && !flow.originProvenSending) {
+            flow.originProvenSending = true;
+            counters.originProven++;
+            listener.onOriginProvenSending(flow, nowNanos);
+        }
+        int need = flow.pendingLength + 2 + len;
+        if (need > settings.maxPendingBytesPerFlow()) {
+            counters.heldDropped++; // the client retransmits what mattered
+            return;
+        }
+        if (flow.pending == null || flow.pending.length < need) {
+            byte[] grown = new byte[Math.min(Math.max(need, flow.pending == null ? 2048 : flow.pending.length * 2),
+                    settings.maxPendingBytesPerFlow())];
+            if (flow.pending != null) {
+                System.arraycopy(flow.pending, 0, grown, 0, flow.pendingLength);
+            }
+            flow.pending = grown;
+        }
+        Bytes.putU16(flow.pending, flow.pendingLength, len);
+        System.arraycopy(b, off, flow.pending, flow.pendingLength + 2, len);
+        flow.pendingLength = need;
+        flow.pendingPackets++;
+        counters.held++;
+    }
+
+    // ---- the director's own answers ------------------------------------------------------
+
+    private void answer(TcpFlow flow, byte[] response, FlowListener.CloseCause cause, long nowNanos) {
+        flow.state = TcpFlow.State.ANSWERING;
+        flow.closeCause = cause;
+        flow.answer = response;
+        flow.sndUna = flow.sndNxt;
+        // Response bytes, then FIN: FIN occupies one sequence number after them.
+        flow.sndNxt = SeqNumber.add(flow.sndNxt, response.length + 1);
+        flow.retransmits = 0;
+        counters.answers++;
+        sendAnswer(flow, nowNanos);
+        timers.schedule(flow, nowNanos + settings.retransmitInitial().toNanos());
+    }
+
+    /** Sends (or resends) the unacknowledged part of the answer, MSS-sized, FIN on the last piece. */
+    private void sendAnswer(TcpFlow flow, long nowNanos) {
+        byte[] a = flow.answer;
+        int finSeq = SeqNumber.add(flow.sndNxt, -1);
+        int start = Math.max(0, SeqNumber.diff(flow.sndUna, SeqNumber.sub(finSeq, a.length)));
+        int seq = SeqNumber.add(SeqNumber.sub(finSeq, a.length), start);
+        int mss = Math.max(64, flow.mss - (flow.timestamps ? 12 : 0));
+        do {
+            int n = Math.min(mss, a.length - start);
+            boolean last = start + n == a.length;
+            prepare(flow, seq, TcpSegment.ACK | (n > 0 ? TcpSegment.PSH : 0) | (last ? TcpSegment.FIN : 0), nowNanos);
+            txTcp.payload(a, start, n);
+            emit(flow);
+            start += n;
+            seq = SeqNumber.add(seq, n);
+        } while (start < a.length);
+    }
+
+    private void expired(TcpFlow flow, long nowNanos) {
+        switch (flow.state) {
+            case SYN_RECEIVED -> {
+                if (nowNanos - flow.createdNanos >= settings.handshakeTimeout().toNanos() || flow.retransmits >= SYN_ACK_RETRIES) {
+                    free(flow, FlowListener.CloseCause.HANDSHAKE_TIMEOUT, nowNanos);
+                } else {
+                    flow.retransmits++;
+                    counters.synAckRetransmits++;
+                    sendSynAck(flow, nowNanos);
+                    timers.schedule(flow, Math.min(nowNanos + (settings.retransmitInitial().toNanos() * 5 << flow.retransmits),
+                            flow.createdNanos + settings.handshakeTimeout().toNanos()));
+                }
+            }
+            case RECEIVING -> {
+                sendReset(flow);
+                free(flow, FlowListener.CloseCause.REQUEST_TIMEOUT, nowNanos);
+            }
+            case ANSWERING -> {
+                if (flow.retransmits >= settings.maxRetransmits()) {
+                    sendReset(flow);
+                    free(flow, FlowListener.CloseCause.RETRANSMITS_EXHAUSTED, nowNanos);
+                } else {
+                    flow.retransmits++;
+                    counters.answerRetransmits++;
+                    sendAnswer(flow, nowNanos);
+                    timers.schedule(flow, nowNanos + (settings.retransmitInitial().toNanos() << flow.retransmits));
+                }
+            }
+            case CLOSING -> free(flow, flow.closeCause, nowNanos);
+            case FORWARDING -> {
+                long idle = settings.flowIdleTimeout().toNanos();
+                if (nowNanos - flow.lastSeenNanos >= idle) {
+                    free(flow, FlowListener.CloseCause.IDLE, nowNanos);
+                } else {
+                    timers.schedule(flow, flow.lastSeenNanos + idle);
+                }
+            }
+            case HANDING_OFF -> {
+                // The hand-off layer owns this flow's deadline; nothing is scheduled here.
+            }
+            default -> throw new IllegalStateException(flow.toString());
+        }
+    }
+
+    private void free(TcpFlow flow, FlowListener.CloseCause cause, long nowNanos) {
+        if (flow.state == TcpFlow.State.SYN_RECEIVED) {
+            halfOpen--;
+        }
+        timers.cancel(flow);
+        flows.remove(flow.key);
+        flow.state = null;
+        flow.pending = null;
+        counters.closed[cause.ordinal()]++;
+        listener.onClosed(flow, cause, nowNanos);
+    }
+
+    // ---- building segments ---------------------------------------------------------------
+
+    private int isn(int clientAddress, int clientPort, int vip, long nowNanos) {
+        // RFC 6528: a keyed hash of the connection plus a 4-microsecond clock.
+        long h = SipHash.hash3(secret0, secret1, ((long) clientAddress << 32) | (vipAddresses[vip] & 0xffffffffL),
+                ((long) clientPort << 16) | vipPorts[vip], 2);
+        return SeqNumber.add((int) h, (int) (nowNanos / 4000));
+    }
+
+    private int tsOffset(int clientAddress, int clientPort, int vip) {
+        return (int) SipHash.hash3(secret0, secret1, ((long) clientAddress << 32) | (vipAddresses[vip] & 0xffffffffL),
+                ((long) clientPort << 16) | vipPorts[vip], 3);
+    }
+
+    private int tsClock(int clientAddress, int clientPort, int vip, long nowNanos) {
+        return (int) (nowNanos / 1_000_000L) + tsOffset(clientAddress, clientPort, vip);
+    }
+
+    /** The window we advertise: the room left for the request, scaled, at most 65535. */
+    private static int window(TcpFlow flow) {
+        int room = flow.received.room();
+        int shift = Math.max(flow.directorShift, 0);
+        return Math.min(room >>> shift, 0xffff);
+    }
+
+    private void sendSynAck(TcpFlow flow, long nowNanos) {
+        emitSynAck(flow.clientAddress, flow.clientPort, flow.vipAddress, flow.vipPort, flow.directorIsn,
+                SeqNumber.add(flow.clientIsn, 1), settings.mss(), flow.directorShift, flow.sackPermitted, flow.timestamps,
+                flow.tsVal(nowNanos), flow.tsRecent);
+    }
+
+    private void emitSynAck(int clientAddress, int clientPort, int vipAddress, int vipPort, int isn, int ack, int mss,
+                            int shift, boolean sack, boolean ts, int tsVal, int tsEcr) {
+        txTcp.clear();
+        txTcp.sourcePort = vipPort;
+        txTcp.destinationPort = clientPort;
+        txTcp.seq = isn;
+        txTcp.ack = ack;
+        txTcp.flags = TcpSegment.SYN | TcpSegment.ACK;
+        txTcp.window = Math.min(settings.receiveCapacity(), 0xffff); // a SYN's window is never scaled
+        txTcp.mss = mss;
+        txTcp.windowShift = shift;
+        txTcp.sackPermitted = sack;
+        txTcp.timestamps = ts;
+        txTcp.tsVal = tsVal;
+        txTcp.tsEcr = tsEcr;
+        txIp.set(vipAddress, clientAddress, InternetChecksum.PROTO_TCP);
+        txIp.identification = 0;
+        output.send(tx, 0, emitter.ipv4Tcp(txIp, txTcp, tx, 0));
+        counters.synAcks++;
+    }
+
+    private void prepare(TcpFlow flow, int seq, int flags, long nowNanos) {
+        txTcp.clear();
+        txTcp.sourcePort = flow.vipPort;
+        txTcp.destinationPort = flow.clientPort;
+        txTcp.seq = seq;
+        // A received FIN occupies one sequence number after the data.
+        txTcp.ack = flow.clientFinReceived ? SeqNumber.add(flow.receiveNext(), 1) : flow.receiveNext();
+        txTcp.flags = flags;
+        txTcp.window = window(flow);
+        if (flow.timestamps) {
+            txTcp.timestamps = true;
+            txTcp.tsVal = flow.tsVal(nowNanos);
+            txTcp.tsEcr = flow.tsRecent;
+        }
+    }
+
+    private void emit(TcpFlow flow) {
+        txIp.set(flow.vipAddress, flow.clientAddress, InternetChecksum.PROTO_TCP);
+        txIp.identification = 0;
+        output.send(tx, 0, emitter.ipv4Tcp(txIp, txTcp, tx, 0));
+    }
+
+    private void sendAck(TcpFlow flow, long nowNanos) {
+        prepare(flow, flow.sndNxt, TcpSegment.ACK, nowNanos);
+        if (flow.sackPermitted && flow.received.rangeCount() > 0) {
+            int max = flow.timestamps ? 3 : 4;
+            for (int i = 0; i < Math.min(max, flow.received.rangeCount()); i++) {
+                txTcp.sackBlock(flow.received.rangeStartSeq(i), flow.received.rangeEndSeq(i));
+            }
+        }
+        emit(flow);
+        counters.acksSent++;
+    }
+
+    private void sendReset(TcpFlow flow) {
+        txTcp.clear();
+        txTcp.sourcePort = flow.vipPort;
+        txTcp.destinationPort = flow.clientPort;
+        txTcp.seq = flow.sndNxt;
+        txTcp.ack = flow.received != null ? flow.receiveNext() : 0;
+        txTcp.flags = TcpSegment.RST | TcpSegment.ACK;
+        emit(flow);
+        counters.resetsSent++;
+    }
+}

@@ -1,0 +1,522 @@
+package org.handoff.director.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.wire.TcpSegment;
+import org.junit.jupiter.api.Test;
+
+/** Client packet sequences, built with the project's emitters, through one worker's terminator. */
+class TcpTerminatorTest {
+    static final int VIP = 0xc6120101;
+    static final int CLIENT = 0xc6120002;
+    static final long MS = 1_000_000L;
+    static final byte[] REQUEST = "GET /static/a.txt HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Records what the terminator sent and what it told its listener. */
+    static final class Harness implements FlowListener {
+        final List<byte[]> sent = new ArrayList<>();
+        final List<String> events = new ArrayList<>();
+        final List<byte[]> forwarded = new ArrayList<>();
+        final TcpTerminator terminator;
+        long now = 1_000_000 * MS;
+
+        Harness(TcpSettings settings) {
+            terminator = new TcpTerminator(settings, new int[] {VIP}, new int[] {80}, 11, 22, this,
+                    (b, off, len) -> sent.add(Arrays.copyOfRange(b, off, off + len)), now);
+        }
+
+        Harness() {
+            this(TcpSettings.DEFAULTS);
+        }
+
+        void in(byte[] packet) {
+            terminator.onPacket(packet, 0, packet.length, now);
+        }
+
+        void advance(long nanos) {
+            now += nanos;
+            terminator.onTick(now);
+        }
+
+        Seg lastSent() {
+            return new Seg(sent.get(sent.size() - 1));
+        }
+
+        List<Seg> drain() {
+            List<Seg> out = new ArrayList<>();
+            for (byte[] b : sent) {
+                out.add(new Seg(b));
+            }
+            sent.clear();
+            return out;
+        }
+
+        @Override
+        public void onRequestData(TcpFlow flow, long nowNanos) {
+            events.add("data " + flow.requestLength());
+        }
+
+        @Override
+        public void onForward(TcpFlow flow, byte[] packet, int offset, int length, long nowNanos) {
+            forwarded.add(Arrays.copyOfRange(packet, offset, offset + length));
+        }
+
+        @Override
+        public void onOriginProvenSending(TcpFlow flow, long nowNanos) {
+            events.add("proven");
+        }
+
+        @Override
+        public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {
+            events.add("closed " + cause);
+        }
+    }
+
+    /** A parsed segment the director sent. */
+    static final class Seg {
+        final byte[] bytes;
+        final Ipv4Packet ip = new Ipv4Packet();
+        final TcpSegment tcp = new TcpSegment();
+        final TcpOptions options = new TcpOptions();
+
+        Seg(byte[] bytes) {
+            this.bytes = bytes;
+            assertNull(ip.wrap(bytes, 0, bytes.length).check());
+            assertTrue(ip.verifyHeaderChecksum());
+            assertNull(tcp.wrap(bytes, ip.payloadOffset(), ip.payloadLength()).check());
+            assertTrue(tcp.verifyChecksum(ip.pseudoHeaderSum()), "director's TCP checksum");
+            tcp.parseOptions(options);
+            assertEquals(VIP, ip.source());
+            assertEquals(80, tcp.sourcePort());
+        }
+
+        String payload() {
+            return new String(bytes, tcp.payloadOffset(), tcp.payloadLength(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** Builds the client's packets with running sequence numbers. */
+    static final class Client {
+        final int port;
+        final int isn;
+        int seq;
+        int ack;
+        boolean ts = true;
+        boolean sack = true;
+        int shift = 7;
+        int mss = 1460;
+        int tsVal = 1000;
+        int tsEcr;
+        private final PacketEmitter emitter = new PacketEmitter();
+
+        Client(int port, int isn) {
+            this.port = port;
+            this.isn = isn;
+            this.seq = isn;
+        }
+
+        byte[] packet(int flags, int seqNo, byte[] payload, int off, int len) {
+            TcpRepr t = new TcpRepr();
+            t.sourcePort = port;
+            t.destinationPort = 80;
+            t.seq = seqNo;
+            t.ack = (flags & TcpSegment.ACK) != 0 ? ack : 0;
+            t.flags = flags;
+            t.window = 502;
+            if ((flags & TcpSegment.SYN) != 0) {
+                t.mss = mss;
+                t.windowShift = shift;
+                t.sackPermitted = sack;
+            }
+            if (ts) {
+                t.timestamps = true;
+                t.tsVal = tsVal++;
+                t.tsEcr = tsEcr;
+            }
+            if (payload != null) {
+                t.payload(payload, off, len);
+            }
+            byte[] b = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
+            int n = emitter.ipv4Tcp(new Ipv4Repr().set(CLIENT, VIP, 6), t, b, 0);
+            return Arrays.copyOf(b, n);
+        }
+
+        byte[] syn() {
+            return packet(TcpSegment.SYN, isn, null, 0, 0);
+        }
+
+        /** Reads the SYN-ACK: our next seq and ack. */
+        void synAck(Seg s) {
+            assertEquals(TcpSegment.SYN | TcpSegment.ACK, s.tcp.flags());
+            assertEquals(SeqNumber.add(isn, 1), s.tcp.ack());
+            seq = SeqNumber.add(isn, 1);
+            ack = SeqNumber.add(s.tcp.seq(), 1);
+            if (s.options.hasTimestamps()) {
+                tsEcr = s.options.tsVal;
+            }
+        }
+
+        byte[] ack() {
+            return packet(TcpSegment.ACK, seq, null, 0, 0);
+        }
+
+        byte[] data(byte[] payload, int from, int to) {
+            return packet(TcpSegment.ACK | TcpSegment.PSH, SeqNumber.add(seq, from), payload, from, to - from);
+        }
+    }
+
+    private static Client connect(Harness h, int port) {
+        Client c = new Client(port, 0xfffffff0 - port);
+        h.in(c.syn());
+        c.synAck(h.lastSent());
+        h.in(c.ack());
+        return c;
+    }
+
+    @Test
+    void handshakeWithEveryOptionAgreesOnThemAll() {
+        Harness h = new Harness();
+        Client c = new Client(40000, 123456);
+        h.in(c.syn());
+        Seg synAck = h.lastSent();
+        assertEquals(1460, synAck.options.mss);
+        assertEquals(7, synAck.options.windowShift);
+        assertTrue(synAck.options.hasSackPermitted());
+        assertTrue(synAck.options.hasTimestamps());
+        assertEquals(1000, synAck.options.tsEcr, "echoes the client's TSval");
+        assertEquals(1, h.terminator.halfOpenCount());
+        c.synAck(synAck);
+        h.in(c.ack());
+        TcpFlow f = h.terminator.flow(CLIENT, 40000, 0);
+        assertEquals(TcpFlow.State.RECEIVING, f.state());
+        assertEquals(0, h.terminator.halfOpenCount());
+        assertEquals(7, f.clientShift());
+        assertEquals(7, f.directorShift());
+        assertTrue(f.sackPermitted() && f.timestamps());
+        assertEquals(1, h.terminator.counters().established);
+    }
+
+    @Test
+    void handshakeWithoutOptionsOffersOnlyMss() {
+        Harness h = new Harness();
+        Client c = new Client(40001, 5);
+        c.ts = false;
+        c.sack = false;
+        c.shift = -1;
+        h.in(c.syn());
+        Seg synAck = h.lastSent();
+        assertTrue(synAck.options.hasMss());
+        assertFalse(synAck.options.hasWindowScale());
+        assertFalse(synAck.options.hasSackPermitted());
+        assertFalse(synAck.options.hasTimestamps());
+        c.synAck(synAck);
+        h.in(c.ack());
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        Seg ack = h.lastSent();
+        assertEquals(SeqNumber.add(c.seq, REQUEST.length), ack.tcp.ack());
+        assertTrue(ack.tcp.window() > 0 && ack.tcp.window() <= 0xffff);
+    }
+
+    @Test
+    void reorderedSplitRequestIsAssembledWithSackBlocksMeanwhile() {
+        Harness h = new Harness();
+        Client c = connect(h, 40002);
+        h.drain();
+        h.in(c.data(REQUEST, 20, 30));
+        Seg ack1 = h.lastSent();
+        assertEquals(c.seq, ack1.tcp.ack(), "the hole is not acknowledged");
+        assertEquals(1, ack1.options.sackBlockCount);
+        h.in(c.data(REQUEST, 30, REQUEST.length));
+        h.in(c.data(REQUEST, 20, 30)); // duplicate
+        assertTrue(h.events.isEmpty(), "nothing in order yet");
+        h.in(c.data(REQUEST, 0, 20));
+        assertEquals(List.of("data " + REQUEST.length), h.events);
+        TcpFlow f = h.terminator.flow(CLIENT, 40002, 0);
+        assertArrayEquals(REQUEST, Arrays.copyOf(f.requestBytes(), f.requestLength()));
+        Seg last = h.lastSent();
+        assertEquals(SeqNumber.add(c.seq, REQUEST.length), last.tcp.ack());
+        assertEquals(0, last.options.sackBlockCount);
+        assertEquals(0, h.terminator.counters().duplicateSegments, "out-of-order is not duplicate");
+        h.in(c.data(REQUEST, 0, 20)); // a retransmission of bytes already acknowledged
+        assertEquals(1, h.terminator.counters().duplicateSegments);
+        assertEquals(SeqNumber.add(c.seq, REQUEST.length), h.lastSent().tcp.ack(), "re-acknowledged");
+        assertEquals(List.of("data " + REQUEST.length), h.events, "and not reported as new data");
+    }
+
+    @Test
+    void firstDataSegmentCompletesHandshakeWhenFinalAckIsLost() {
+        Harness h = new Harness();
+        Client c = new Client(40003, 77);
+        h.in(c.syn());
+        c.synAck(h.lastSent());
+        h.in(c.data(REQUEST, 0, REQUEST.length)); // no bare ACK first
+        assertEquals(List.of("data " + REQUEST.length), h.events);
+        assertEquals(TcpFlow.State.RECEIVING, h.terminator.flow(CLIENT, 40003, 0).state());
+    }
+
+    @Test
+    void oneGroFrameOfSixtyFourKilobytes() {
+        TcpSettings s = new TcpSettings(1460, 7, 128 * 1024, 1000, 100, 1 << 20, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+        Harness h = new Harness(s);
+        Client c = connect(h, 40004);
+        byte[] big = new byte[65_000];
+        System.arraycopy(REQUEST, 0, big, 0, REQUEST.length);
+        h.in(c.data(big, 0, big.length));
+        assertEquals(List.of("data 65000"), h.events);
+    }
+
+    @Test
+    void retransmittedSynGetsTheSameSynAck() {
+        Harness h = new Harness();
+        Client c = new Client(40005, 9);
+        h.in(c.syn());
+        Seg first = h.lastSent();
+        h.in(c.syn());
+        Seg second = h.lastSent();
+        assertEquals(first.tcp.seq(), second.tcp.seq());
+        assertEquals(1, h.terminator.halfOpenCount());
+    }
+
+    @Test
+    void synAckIsRetransmittedThenTheHalfOpenFlowExpires() {
+        Harness h = new Harness();
+        h.in(new Client(40006, 1).syn());
+        h.drain();
+        for (int i = 0; i < 60; i++) {
+            h.advance(100 * MS);
+        }
+        assertTrue(h.terminator.counters().synAckRetransmits >= 2);
+        assertEquals(0, h.terminator.flowCount());
+        assertEquals(0, h.terminator.halfOpenCount());
+        assertTrue(h.events.contains("closed HANDSHAKE_TIMEOUT"));
+    }
+
+    @Test
+    void synFloodKeepsMemoryBoundedAndALegitimateClientStillConnects() {
+        TcpSettings s = new TcpSettings(1460, 7, 64 * 1024, 10_000, 16, 1 << 18, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+        Harness h = new Harness(s);
+        for (int port = 1024; port < 1024 + 5000; port++) {
+            Client flood = new Client(port, port * 7919);
+            h.in(flood.syn());
+        }
+        assertEquals(16, h.terminator.flowCount(), "only the half-open limit holds state");
+        assertEquals(5000 - 16, h.terminator.counters().cookiesSent);
+        h.drain();
+
+        Client legit = new Client(60000, 0x12345678);
+        legit.shift = 9;
+        h.in(legit.syn());
+        Seg synAck = h.lastSent();
+        assertEquals(16, h.terminator.flowCount(), "the cookie SYN-ACK stored nothing");
+        assertEquals(1460, synAck.options.mss);
+        legit.synAck(synAck);
+        h.in(legit.ack());
+        TcpFlow f = h.terminator.flow(CLIENT, 60000, 0);
+        assertNotNull(f, "the cookie ACK created the flow");
+        assertTrue(f.cookie());
+        assertEquals(9, f.clientShift(), "window shift recovered from the echoed timestamp");
+        assertTrue(f.sackPermitted());
+        assertEquals(1460, f.mss());
+        h.in(legit.data(REQUEST, 0, REQUEST.length));
+        assertEquals(List.of("data " + REQUEST.length), h.events);
+
+        Client forger = new Client(60001, 42);
+        forger.ack = 0xdeadbeef;
+        forger.seq = 43;
+        h.in(forger.ack());
+        assertNull(h.terminator.flow(CLIENT, 60001, 0));
+        assertEquals(1, h.terminator.counters().cookiesInvalid);
+    }
+
+    @Test
+    void strayPacketsAreDroppedSilentlyNeverReset() {
+        Harness h = new Harness();
+        Client c = new Client(40007, 5);
+        c.ack = 99;
+        h.in(c.ack());
+        h.in(c.data(REQUEST, 0, 10));
+        assertTrue(h.sent.isEmpty(), "no RST for an unknown flow: it may be alive elsewhere");
+        assertEquals(2, h.terminator.counters().unknownFlow);
+    }
+
+    @Test
+    void answerIsSentInPiecesRetransmittedAndClosedCleanly() {
+        Harness h = new Harness();
+        Client c = connect(h, 40008);
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        c.seq = SeqNumber.add(c.seq, REQUEST.length);
+        h.drain();
+        TcpFlow f = h.terminator.flow(CLIENT, 40008, 0);
+        byte[] body = ("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 3000\r\nConnection: close\r\n\r\n" + "x".repeat(3000))
+                .getBytes(StandardCharsets.US_ASCII);
+        h.terminator.answerAndClose(f, body, h.now);
+        List<Seg> pieces = h.drain();
+        assertEquals(3, pieces.size());
+        StringBuilder got = new StringBuilder();
+        for (Seg p : pieces) {
+            got.append(p.payload());
+            assertTrue(p.tcp.payloadLength() <= 1448);
+        }
+        assertEquals(new String(body, StandardCharsets.US_ASCII), got.toString());
+        assertTrue(pieces.get(2).tcp.fin() && !pieces.get(0).tcp.fin());
+
+        h.advance(250 * MS);
+        List<Seg> again = h.drain();
+        assertEquals(3, again.size(), "nothing acknowledged: everything is resent");
+
+        int end = SeqNumber.add(pieces.get(2).tcp.seq(), pieces.get(2).tcp.payloadLength() + 1);
+        c.ack = end;
+        h.in(c.ack());
+        assertEquals(TcpFlow.State.CLOSING, f.state());
+        h.in(c.packet(TcpSegment.FIN | TcpSegment.ACK, c.seq, null, 0, 0));
+        Seg finAck = h.lastSent();
+        assertEquals(SeqNumber.add(c.seq, 1), finAck.tcp.ack());
+        assertEquals(List.of("data " + REQUEST.length, "closed ANSWERED"), h.events);
+        assertEquals(0, h.terminator.flowCount());
+    }
+
+    @Test
+    void anAnswerNeverAcknowledgedEndsWithReset() {
+        Harness h = new Harness();
+        Client c = connect(h, 40009);
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        h.terminator.answerAndClose(h.terminator.flow(CLIENT, 40009, 0), "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(), h.now);
+        for (int i = 0; i < 400 && h.terminator.flowCount() > 0; i++) {
+            h.advance(100 * MS);
+        }
+        assertEquals(0, h.terminator.flowCount());
+        assertTrue(h.lastSent().tcp.rst());
+        assertTrue(h.events.contains("closed RETRANSMITS_EXHAUSTED"));
+        assertEquals(6, h.terminator.counters().answerRetransmits);
+    }
+
+    @Test
+    void clientFinBeforeTheRequestIsCompleteClosesCleanly() {
+        Harness h = new Harness();
+        Client c = connect(h, 40010);
+        h.in(c.data(REQUEST, 0, 10));
+        h.in(c.packet(TcpSegment.FIN | TcpSegment.ACK, SeqNumber.add(c.seq, 10), null, 0, 0));
+        Seg finAck = h.lastSent();
+        assertTrue(finAck.tcp.fin());
+        assertEquals(SeqNumber.add(c.seq, 11), finAck.tcp.ack());
+        c.seq = SeqNumber.add(c.seq, 11);
+        c.ack = SeqNumber.add(finAck.tcp.seq(), 1);
+        h.in(c.ack());
+        assertEquals(0, h.terminator.flowCount());
+        assertTrue(h.events.contains("closed CLIENT_CLOSED_EARLY"));
+    }
+
+    @Test
+    void clientResetBeforeTheRequestFreesTheFlow() {
+        Harness h = new Harness();
+        Client c = connect(h, 40011);
+        h.in(c.packet(TcpSegment.RST, c.seq, null, 0, 0));
+        assertEquals(0, h.terminator.flowCount());
+        assertEquals(List.of("closed CLIENT_CLOSED_EARLY"), h.events);
+    }
+
+    @Test
+    void slowRequestTimesOutWithReset() {
+        Harness h = new Harness();
+        Client c = connect(h, 40012);
+        h.in(c.data(REQUEST, 0, 5));
+        h.drain();
+        h.advance(11_000 * MS);
+        assertEquals(0, h.terminator.flowCount());
+        assertTrue(h.lastSent().tcp.rst());
+        assertTrue(h.events.contains("closed REQUEST_TIMEOUT"));
+    }
+
+    @Test
+    void packetsAreHeldDuringHandoffThenForwardedInOrder() {
+        Harness h = new Harness();
+        Client c = connect(h, 40013);
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        TcpFlow f = h.terminator.flow(CLIENT, 40013, 0);
+        h.terminator.startHandoff(f, h.now);
+        h.drain();
+        c.seq = SeqNumber.add(c.seq, REQUEST.length);
+        byte[] ack1 = c.ack();
+        c.ack = SeqNumber.add(c.ack, 1448); // the origin's first bytes reached the client before the agent's ack
+        byte[] ack2 = c.ack();
+        h.in(ack1);
+        h.in(ack2);
+        assertTrue(h.sent.isEmpty(), "the director never answers a flow it is handing off");
+        assertTrue(h.forwarded.isEmpty());
+        assertEquals(2, h.terminator.heldPackets(f));
+        assertTrue(f.originProvenSending());
+        assertTrue(h.events.contains("proven"));
+
+        h.terminator.handoffAccepted(f, h.now);
+        assertEquals(2, h.forwarded.size());
+        assertArrayEquals(ack1, h.forwarded.get(0));
+        assertArrayEquals(ack2, h.forwarded.get(1));
+        byte[] later = c.packet(TcpSegment.FIN | TcpSegment.ACK, c.seq, null, 0, 0);
+        h.in(later);
+        assertArrayEquals(later, h.forwarded.get(2));
+        assertTrue(h.sent.isEmpty());
+        assertEquals(3, h.terminator.counters().forwarded);
+
+        h.advance(301_000 * MS);
+        assertEquals(0, h.terminator.flowCount(), "idle handed-off flow freed");
+        assertTrue(h.events.contains("closed IDLE"));
+    }
+
+    @Test
+    void heldPacketsAreBounded() {
+        TcpSettings s = new TcpSettings(1460, 7, 64 * 1024, 1000, 100, 300, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+        Harness h = new Harness(s);
+        Client c = connect(h, 40014);
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        TcpFlow f = h.terminator.flow(CLIENT, 40014, 0);
+        h.terminator.startHandoff(f, h.now);
+        int size = c.ack().length;
+        for (int i = 0; i < 10; i++) {
+            h.in(c.ack());
+        }
+        assertEquals(300 / (2 + size), h.terminator.heldPackets(f), "each held packet costs its length plus 2");
+        assertEquals(10 - 300 / (2 + size), h.terminator.counters().heldDropped);
+    }
+
+    @Test
+    void malformedAndForeignPacketsAreCountedByReason() {
+        Harness h = new Harness();
+        byte[] p = new Client(40015, 1).syn();
+        byte[] otherVip = p.clone();
+        otherVip[Ipv4Packet.DESTINATION_OFFSET + 3] = 9;
+        h.in(otherVip);
+        byte[] fragment = p.clone();
+        fragment[Ipv4Packet.FLAGS_FRAGMENT_OFFSET] = 0x20;
+        h.in(fragment);
+        h.in(Arrays.copyOf(p, 30));
+        h.in(new byte[] {0x60, 0, 0, 0});
+        byte[] badOptions = p.clone();
+        badOptions[20 + 20 + 1] = 99; // MSS option length
+        h.in(badOptions);
+        TcpCounters n = h.terminator.counters();
+        assertEquals(1, n.notForVip);
+        assertEquals(1, n.fragments);
+        assertEquals(2, n.malformed);
+        assertEquals(1, n.notIpv4);
+        assertTrue(h.sent.isEmpty());
+    }
+}
