@@ -1,0 +1,140 @@
+package org.handoff.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.handoff.director.tcp.FlowListener;
+import org.handoff.director.tcp.TcpFlow;
+import org.handoff.director.tcp.TcpSettings;
+import org.handoff.director.tcp.TcpTerminator;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.protocol.wire.Bytes;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * One director worker's TCP termination on the in-memory back end, no I/O:
+ * {@code forwardClientAck} is the per-packet cost of a handed-off flow's client ACK (goal: well
+ * under a microsecond), {@code connectionLifecycle} a whole connection up to its hand-off
+ * (SYN, SYN-ACK, ACK, request, ACK, hold, accept, release) and so the handshakes per second
+ * one worker can take.
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar TerminatorBenchmark -prof gc}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class TerminatorBenchmark {
+    private static final int VIP = 0xc6120101;
+    private static final int CLIENT = 0xc6120002;
+    private static final byte[] REQUEST = "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\nUser-Agent: bench\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private TcpTerminator terminator;
+    private Blackhole blackhole;
+    private final PacketEmitter emitter = new PacketEmitter();
+    private final TcpRepr repr = new TcpRepr();
+    private final Ipv4Repr ipRepr = new Ipv4Repr().set(CLIENT, VIP, 6);
+    private final byte[] packet = new byte[2048];
+    private final byte[] lastSent = new byte[2048];
+    private final TcpOptions options = new TcpOptions();
+    private byte[] forwardAck;
+    private long now = 1_000_000_000_000L;
+    private int nextPort = 1024;
+    private TcpFlow lastFlow;
+
+    @Setup
+    public void setUp(Blackhole bh) {
+        blackhole = bh;
+        FlowListener listener = new FlowListener() {
+            @Override
+            public void onRequestData(TcpFlow flow, long nowNanos) {
+                lastFlow = flow;
+            }
+
+            @Override
+            public void onForward(TcpFlow flow, byte[] p, int offset, int length, long nowNanos) {
+                blackhole.consume(length);
+            }
+
+            @Override
+            public void onOriginProvenSending(TcpFlow flow, long nowNanos) {
+            }
+
+            @Override
+            public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {
+            }
+        };
+        terminator = new TcpTerminator(TcpSettings.DEFAULTS, new int[] {VIP}, new int[] {80}, 1, 2, listener,
+                (b, off, len) -> System.arraycopy(b, off, lastSent, 0, len), now);
+        // One handed-off flow for the forwarding benchmark.
+        connect(65000);
+        terminator.startHandoff(lastFlow, now);
+        terminator.handoffAccepted(lastFlow, now);
+        int n = build(65000, TcpSegment.ACK, 1, 1, 0);
+        forwardAck = Arrays.copyOf(packet, n);
+    }
+
+    private int build(int port, int flags, int seq, int ack, int payload) {
+        repr.clear();
+        repr.sourcePort = port;
+        repr.destinationPort = 80;
+        repr.seq = seq;
+        repr.ack = ack;
+        repr.flags = flags;
+        repr.window = 502;
+        repr.timestamps = true;
+        repr.tsVal = 5;
+        if ((flags & TcpSegment.SYN) != 0) {
+            repr.mss = 1460;
+            repr.windowShift = 7;
+            repr.sackPermitted = true;
+        }
+        if (payload > 0) {
+            repr.payload(REQUEST, 0, payload);
+        }
+        return emitter.ipv4Tcp(ipRepr, repr, packet, 0);
+    }
+
+    /** SYN, final ACK and request from one client port; leaves the flow RECEIVING in lastFlow. */
+    private void connect(int port) {
+        int isn = port * 7919;
+        terminator.onPacket(packet, 0, build(port, TcpSegment.SYN, isn, 0, 0), now);
+        int synAckSeq = Bytes.i32(lastSent, 24);
+        terminator.onPacket(packet, 0, build(port, TcpSegment.ACK, isn + 1, synAckSeq + 1, 0), now);
+        terminator.onPacket(packet, 0, build(port, TcpSegment.ACK | TcpSegment.PSH, isn + 1, synAckSeq + 1, REQUEST.length), now);
+    }
+
+    @Benchmark
+    public void forwardClientAck() {
+        terminator.onPacket(forwardAck, 0, forwardAck.length, now);
+    }
+
+    @Benchmark
+    public void connectionLifecycle() {
+        int port = nextPort;
+        nextPort = port == 60000 ? 1024 : port + 1;
+        now += 1000;
+        connect(port);
+        TcpFlow flow = lastFlow;
+        terminator.startHandoff(flow, now);
+        terminator.handoffAccepted(flow, now);
+        terminator.release(flow, now);
+    }
+}
