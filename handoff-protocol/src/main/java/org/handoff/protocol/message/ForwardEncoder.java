@@ -124,13 +124,26 @@ public final class ForwardEncoder {
      * @throws IllegalStateException if no packet was appended (an empty FORWARD is invalid)
      */
     public int seal() {
+        int length = finish();
+        lastMessageId = sealer.seal(buffer, offset, length);
+        return length;
+    }
+
+    /** Seals with given header values (golden vectors, tools); returns the datagram length. */
+    public int seal(long messageId, long keyId, long timestampMillis) {
+        int length = finish();
+        sealer.seal(buffer, offset, length, messageId, keyId, timestampMillis);
+        lastMessageId = messageId;
+        return length;
+    }
+
+    private int finish() {
         if (packetCount == 0) {
             throw new IllegalStateException("FORWARD with 0 packets (expected: 1+; check isEmpty() before seal())");
         }
         int length = position + MAC_LENGTH;
         view.writeFixedHeader(MessageType.FORWARD, length);
         view.packetCount(packetCount);
-        lastMessageId = sealer.seal(buffer, offset, length);
         packetCount = 0;
         return length;
     }
