@@ -53,6 +53,11 @@ public final class MessageIdGenerator {
         return ((long) bootId << 32) | (counter & 0xffff_ffffL);
     }
 
+    /** Positions the counter so the next id has counter {@code counter + 1}; for wrap tests. */
+    void skipTo(int counter) {
+        this.counter = counter;
+    }
+
     public int bootId() {
         return bootId;
     }
