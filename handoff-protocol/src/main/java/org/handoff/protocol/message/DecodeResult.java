@@ -31,7 +31,7 @@ public enum DecodeResult {
     /** No key with the header's key id in the receiver's key ring. */
     UNKNOWN_KEY("key id"),
     /** The MAC does not match: corrupted, forged, or signed with another secret under this key id. */
-    BAD_MAC("HMAC-SHA256"),
+    BAD_MAC("HMAC-SHA256 mismatch under key id"),
     /** Sender timestamp outside now +/- (replay window + clock skew). */
     STALE("sender timestamp minus receiver clock, ms"),
     /** Authentic and fresh, but the replay guard's table for this time slice is full; see ReplayGuard. */

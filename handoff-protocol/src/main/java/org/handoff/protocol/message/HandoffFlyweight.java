@@ -30,7 +30,7 @@ import org.handoff.protocol.wire.Bytes;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |  Client Window (raw 16 bits)  |          Client MSS           | 104
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * | Client Shift  | Director Shift|  Options  |W|T|S| Reserved (0) | 108
+ * | Client Shift  | Director Shift|0 0 0 0 0|W|T|S| Reserved (0)  | 108
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |          TS.Recent (client's last TSval, 0 if T clear)        | 112
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+

@@ -118,7 +118,7 @@ public final class MessageDecoder {
         // 7. MAC, compared in constant time. Nothing after this point is attacker-chosen.
         int macOffset = length - MAC_LENGTH;
         if (!mac.verify(buffer, offset, macOffset, buffer, offset + macOffset)) {
-            return failure.text(DecodeResult.BAD_MAC, 0, "the MAC of the datagram under its key id", false);
+            return failure.text(DecodeResult.BAD_MAC, header.keyId(), "the HMAC of the bytes before it", false);
         }
         // 8. Timestamp window.
         long now = replayGuard == null ? 0 : clockMillis.getAsLong();

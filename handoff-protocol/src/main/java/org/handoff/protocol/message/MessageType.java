@@ -21,7 +21,8 @@ public enum MessageType {
     /** Agent to director: the flow ended; counters for accounting. */
     CLOSED(6, ClosedFlyweight.BODY_END_OFFSET + MAC_LENGTH, ClosedFlyweight.BODY_END_OFFSET + MAC_LENGTH),
     /** Agent to director: liveness and load. */
-    HEARTBEAT(7, HeartbeatFlyweight.AGENT_ID_OFFSET + MAC_LENGTH, MAX_DATAGRAM_LENGTH);
+    HEARTBEAT(7, HeartbeatFlyweight.AGENT_ID_OFFSET + MAC_LENGTH,
+            HeartbeatFlyweight.AGENT_ID_OFFSET + HeartbeatFlyweight.MAX_AGENT_ID_LENGTH + MAC_LENGTH);
 
     private static final MessageType[] BY_CODE = new MessageType[8];
 

@@ -61,6 +61,16 @@ class HeartbeatMessageTest {
     }
 
     @Test
+    void longerThanTheLongestIdIsABadLength() {
+        byte[] golden = Vectors.load(V_HEARTBEAT.file());
+        byte[] d = Arrays.copyOf(golden, 145);
+        new MessageHeaderFlyweight().wrap(d, 0).totalLength(145);
+        MessageDecoder decoder = Vectors.decoder();
+        assertEquals(DecodeResult.BAD_LENGTH, decoder.decode(Vectors.reseal(d), 0, d.length));
+        assertEquals("datagram length: 145 bytes (expected: 80..144)", decoder.describe());
+    }
+
+    @Test
     void unknownHealthIsRejected() {
         assertBadBody(withByte(V_HEARTBEAT, HeartbeatFlyweight.HEALTH_OFFSET, 0), BodyError.BAD_HEALTH);
         assertBadBody(withByte(V_HEARTBEAT, HeartbeatFlyweight.HEALTH_OFFSET, 4), BodyError.BAD_HEALTH);

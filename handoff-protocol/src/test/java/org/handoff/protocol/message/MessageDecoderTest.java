@@ -189,6 +189,7 @@ class MessageDecoderTest {
         HandoffKeys keys = HandoffKeys.of(KEY_ID, KEY_ID, otherSecret);
         MessageDecoder decoder = new MessageDecoder(() -> keys, null, () -> TIMESTAMP);
         assertEquals(DecodeResult.BAD_MAC, decoder.decode(golden, 0, golden.length));
+        assertEquals("HMAC-SHA256 mismatch under key id: 7 (expected: the HMAC of the bytes before it)", decoder.describe());
     }
 
     @Test
