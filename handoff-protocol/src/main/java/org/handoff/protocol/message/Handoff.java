@@ -23,7 +23,7 @@ import org.handoff.protocol.seq.SeqNumber;
  */
 public record Handoff(FlowIdentity flow, InetAddress originAddress, int originPort, int attempt,
                       SeqNumber clientIsn, SeqNumber directorIsn, SeqNumber clientNextSeq, SeqNumber directorNextSeq,
-                      int clientWindow, TcpOptions options, byte[] request) implements MessageBody {
+                      int clientWindow, NegotiatedOptions options, byte[] request) implements MessageBody {
 
     public Handoff {
         if (flow == null || clientIsn == null || directorIsn == null || clientNextSeq == null || directorNextSeq == null
@@ -88,9 +88,9 @@ public record Handoff(FlowIdentity flow, InetAddress originAddress, int originPo
     /** Reads a HANDOFF the decoder accepted. */
     public static Handoff decode(HandoffFlyweight f) {
         boolean scaling = f.windowScaling();
-        TcpOptions options = new TcpOptions(f.clientMss(),
-                scaling ? f.clientShift() : TcpOptions.NO_WINDOW_SCALING,
-                scaling ? f.directorShift() : TcpOptions.NO_WINDOW_SCALING,
+        NegotiatedOptions options = new NegotiatedOptions(f.clientMss(),
+                scaling ? f.clientShift() : NegotiatedOptions.NO_WINDOW_SCALING,
+                scaling ? f.directorShift() : NegotiatedOptions.NO_WINDOW_SCALING,
                 f.sackPermitted(), f.timestamps(), f.tsRecent(), f.directorTsVal());
         int start = f.requestBufferOffset();
         return new Handoff(f.flowIdentity(), f.originAddress(), f.originPort(), f.attempt(),

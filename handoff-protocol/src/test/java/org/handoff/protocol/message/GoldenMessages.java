@@ -45,13 +45,13 @@ final class GoldenMessages {
     static final Handoff HANDOFF_V4 = new Handoff(FLOW_V4, ip("198.18.2.10"), 8080, 1,
             SeqNumber.of(0x11223344), SeqNumber.of(0x55667788),
             SeqNumber.of(0x11223344 + 1 + REQUEST.length), SeqNumber.of(0x55667789),
-            502, new TcpOptions(1460, 7, 7, true, true, 0x01020304, 0x0a0b0c0d), REQUEST);
+            502, new NegotiatedOptions(1460, 7, 7, true, true, 0x01020304, 0x0a0b0c0d), REQUEST);
 
     /** IPv6, no window scaling, no timestamps, no SACK, second attempt, ISNs with the top bit set. */
     static final Handoff HANDOFF_V6 = new Handoff(FLOW_V6, ip("2001:db8::2:10"), 8443, 2,
             SeqNumber.of(0xfffffff0), SeqNumber.of(0x80000000),
             SeqNumber.of(0xfffffff1 + 5), SeqNumber.of(0x80000001),
-            65535, new TcpOptions(1220, TcpOptions.NO_WINDOW_SCALING, TcpOptions.NO_WINDOW_SCALING, false, false, 0, 0),
+            65535, new NegotiatedOptions(1220, NegotiatedOptions.NO_WINDOW_SCALING, NegotiatedOptions.NO_WINDOW_SCALING, false, false, 0, 0),
             "hello".getBytes(StandardCharsets.US_ASCII));
 
     static final HandoffAck HANDOFF_ACK = new HandoffAck(FLOW_V6, BOOT | 1, OptionalInt.of(0xdeadbeef), OptionalInt.of(10));

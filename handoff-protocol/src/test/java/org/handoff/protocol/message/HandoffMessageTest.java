@@ -187,10 +187,10 @@ class HandoffMessageTest {
 
     @Test
     void valuesRejectWhatTheDecoderWouldReject() {
-        assertThrows(IllegalArgumentException.class, () -> new TcpOptions(1460, 15, 7, true, true, 1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new TcpOptions(1460, 7, TcpOptions.NO_WINDOW_SCALING, true, true, 1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new TcpOptions(1460, 7, 7, true, false, 1, 0));
-        assertThrows(IllegalArgumentException.class, () -> new TcpOptions(0, 7, 7, true, true, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new NegotiatedOptions(1460, 15, 7, true, true, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new NegotiatedOptions(1460, 7, NegotiatedOptions.NO_WINDOW_SCALING, true, true, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new NegotiatedOptions(1460, 7, 7, true, false, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new NegotiatedOptions(0, 7, 7, true, true, 1, 1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Handoff(HANDOFF_V4.flow(),
                 GoldenMessages.ip("2001:db8::1"), 80, 1, HANDOFF_V4.clientIsn(), HANDOFF_V4.directorIsn(), HANDOFF_V4.clientNextSeq(),
                 HANDOFF_V4.directorNextSeq(), 0, HANDOFF_V4.options(), new byte[0]));

@@ -13,12 +13,12 @@ import static org.handoff.protocol.message.HandoffProtocol.MAX_WINDOW_SHIFT;
  * @param tsRecent      the client's last TSval (TS.Recent); 0 when timestamps are off
  * @param directorTsVal the director's TSval clock at hand-off; 0 when timestamps are off
  */
-public record TcpOptions(int clientMss, int clientShift, int directorShift, boolean sackPermitted, boolean timestamps,
+public record NegotiatedOptions(int clientMss, int clientShift, int directorShift, boolean sackPermitted, boolean timestamps,
                          int tsRecent, int directorTsVal) {
     /** Window scaling was not negotiated (RFC 7323: both sides must send the option). */
     public static final int NO_WINDOW_SCALING = -1;
 
-    public TcpOptions {
+    public NegotiatedOptions {
         if (clientMss < 1 || clientMss > 0xffff) {
             throw new IllegalArgumentException("client MSS " + clientMss + " (expected: 1..65535)");
         }
