@@ -251,7 +251,7 @@ public final class ConfigLoader {
 
         private List<RuleConfig> rules(JsonNode node, Map<String, PoolConfig> pools) {
             List<RuleConfig> rules = new ArrayList<>();
-            if (node == null) {
+            if (node == null || node.isNull()) { // absent, or "rules:" with nothing under it
                 return rules;
             }
             if (!node.isArray()) {
@@ -269,7 +269,10 @@ public final class ConfigLoader {
                 onlyKeys(rule, path, RULE_KEYS);
                 int errorsBefore = errors.size();
                 String name = name(rule, path + ".name", "a rule " + EXPECTED_NAME);
-                if (name != null) {
+                if ("default".equals(name)) {
+                    error(path + ".name", rule.get("name"), "a name other than default, which marks decisions "
+                            + "made by default-pool");
+                } else if (name != null) {
                     Integer before = names.putIfAbsent(name, i);
                     if (before != null) {
                         error(path + ".name", rule.get("name"), "a name not used by rules[" + before + "]");

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  *   <li>{@code prefix}: the path starts with the string ("/static/" matches "/static/a.css",
  *       not "/static"). Plain string comparison: no segment-boundary magic.
  *   <li>{@code glob}: the whole path matches; "*" is any run of characters other than "/",
- *       "**" any run including "/", "?" one character other than "/"; anything else is
- *       literal.
+ *       "**" any run including "/" ("/a/**&#47;b" also matches "/a/b": zero or more whole
+ *       segments), "?" one character other than "/"; anything else is literal.
  *   <li>{@code regex}: a Java regular expression that must match the whole path
  *       ({@link java.util.regex.Matcher#matches()}).
  * </ul>
@@ -100,8 +100,15 @@ public final class PathMatcher {
                 if (c == '?') {
                     re.append("[^/]");
                 } else if (i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
-                    re.append(".*");
-                    i++;
+                    boolean wholeSegment = i > 0 && glob.charAt(i - 1) == '/'
+                            && i + 2 < glob.length() && glob.charAt(i + 2) == '/';
+                    if (wholeSegment) {
+                        re.append("(?:.*/)?"); // "/**/" is also "/": zero or more whole segments
+                        i += 2;
+                    } else {
+                        re.append(".*");
+                        i++;
+                    }
                 } else {
                     re.append("[^/]*");
                 }
