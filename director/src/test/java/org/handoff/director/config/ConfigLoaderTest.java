@@ -161,6 +161,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void defaultIsNotARuleName() {
+        assertEquals(List.of("rules[0].name=default (expected: a name other than default, which marks decisions made "
+                + "by default-pool)"), errors(POOLS + "rules:\n  - {name: default, pool: all}\ndefault-pool: all\n"));
+    }
+
+    @Test
+    void emptyRulesIsNoRules() throws Exception {
+        assertEquals(List.of(), parse(POOLS + "rules:\ndefault-pool: all\n").rules());
+    }
+
+    @Test
     void oneServerNameIsOneServer() {
         assertEquals(List.of("pools.all.servers[0].agent=198.18.0.99:7070 (expected: 198.18.0.11:7070 as in "
                         + "pools.static.servers[0] (one name is one server))"),
