@@ -1,0 +1,28 @@
+package org.handoff.director.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The director's whole configuration, validated and immutable. Made by {@link ConfigLoader};
+ * a reload makes a new one (see {@link ConfigHolder}). Pools keep their config order; rules
+ * are in evaluation order.
+ *
+ * @param source the file it was loaded from (null when parsed from text)
+ * @param workers worker threads; the config's value, or the machine's core count
+ * @param metricsListen where the Prometheus endpoint listens
+ */
+public record DirectorConfig(Path source, List<HostPort> vips, Map<String, PoolConfig> pools, List<RuleConfig> rules,
+        String defaultPool, Limits limits, Timeouts timeouts, Handoff handoff, int workers, HostPort metricsListen,
+        Capture capture, Tcp tcp) {
+    public DirectorConfig {
+        vips = List.copyOf(vips);
+        pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));
+        rules = List.copyOf(rules);
+    }
+
+    public PoolConfig pool(String name) {
+        return pools.get(name);
+    }
+}

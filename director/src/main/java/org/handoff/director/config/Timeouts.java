@@ -1,0 +1,14 @@
+package org.handoff.director.config;
+
+import java.time.Duration;
+
+/**
+ * {@code timeouts.*}: handshake (SYN-ACK sent, waiting for the client's ACK), request (connection
+ * open, waiting for a complete request head; restarted by each new byte), flow-idle (after the
+ * hand-off, no packet from the client: the flow is forgotten).
+ */
+public record Timeouts(Duration handshake, Duration request, Duration flowIdle) {
+    public static Timeouts defaults() {
+        return new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5));
+    }
+}
