@@ -313,7 +313,8 @@ public final class ConfigLoader {
             }
             String h = node.asText().toLowerCase(Locale.ROOT);
             String domain = h.startsWith("*.") ? h.substring(2) : h;
-            if (!HOST_LABELS.matcher(domain).matches() && !isIpLiteral(domain)) {
+            boolean wildcard = h.startsWith("*.");
+            if (!HOST_LABELS.matcher(domain).matches() && (wildcard || !isIpLiteral(domain))) {
                 error(path, node, expected);
                 return null;
             }

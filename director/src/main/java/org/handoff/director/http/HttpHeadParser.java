@@ -85,7 +85,7 @@ public final class HttpHeadParser {
         }
         byte[] copy = new byte[Math.min(buf.readableBytes(), maxHeadBytes + 1)];
         buf.getBytes(buf.readerIndex(), copy);
-        return parse(copy, 0, copy.length, scanFrom);
+        return parse(copy, 0, copy.length, Math.min(scanFrom, copy.length));
     }
 
     /**
