@@ -52,7 +52,7 @@ public final class ConfigLoader {
 
     static final int MAX_WEIGHT = 10_000;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    private static final String EXPECTED_NAME = "a name of letters, digits, '_', '.', '-', at most 64";
+    private static final String EXPECTED_NAME = "1 to 64 letters, digits, '_', '.', '-', starting with a letter or digit";
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern HOST_LABELS = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(us|ms|s|m|h)");
@@ -170,7 +170,7 @@ public final class ConfigLoader {
                 String name = e.getKey();
                 String path = "pools." + name;
                 if (!NAME.matcher(name).matches()) {
-                    error(path, e.getValue(), "a pool " + EXPECTED_NAME);
+                    error(path, e.getValue(), "a pool name: " + EXPECTED_NAME);
                     continue;
                 }
                 JsonNode pool = e.getValue();
@@ -215,7 +215,7 @@ public final class ConfigLoader {
             }
             onlyKeys(node, path, SERVER_KEYS);
             int errorsBefore = errors.size();
-            String name = name(node, path + ".name", "a server " + EXPECTED_NAME);
+            String name = name(node, path + ".name", "a server name: " + EXPECTED_NAME);
             HostPort agent = hostPort(node.get("agent"), path + ".agent", "the UDP address:port of the server's agent");
             HostPort service = hostPort(node.get("service"), path + ".service",
                     "the address:port of the service the agent connects to");
@@ -268,7 +268,7 @@ public final class ConfigLoader {
                 }
                 onlyKeys(rule, path, RULE_KEYS);
                 int errorsBefore = errors.size();
-                String name = name(rule, path + ".name", "a rule " + EXPECTED_NAME);
+                String name = name(rule, path + ".name", "a rule name: " + EXPECTED_NAME);
                 if ("default".equals(name)) {
                     error(path + ".name", rule.get("name"), "a name other than default, which marks decisions "
                             + "made by default-pool");
@@ -313,7 +313,8 @@ public final class ConfigLoader {
             }
             String h = node.asText().toLowerCase(Locale.ROOT);
             String domain = h.startsWith("*.") ? h.substring(2) : h;
-            if (!HOST_LABELS.matcher(domain).matches() && !isIpLiteral(domain)) {
+            boolean wildcard = h.startsWith("*.");
+            if (!HOST_LABELS.matcher(domain).matches() && (wildcard || !isIpLiteral(domain))) {
                 error(path, node, expected);
                 return null;
             }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,7 +85,7 @@ public final class HttpHeadParser {
         }
         byte[] copy = new byte[Math.min(buf.readableBytes(), maxHeadBytes + 1)];
         buf.getBytes(buf.readerIndex(), copy);
-        return parse(copy, 0, copy.length, scanFrom);
+        return parse(copy, 0, copy.length, Math.min(scanFrom, copy.length));
     }
 
     /**
@@ -178,7 +179,37 @@ public final class HttpHeadParser {
             throw new BadHeadException("request head: " + what + " (expected: " + (tooLong
                     ? "at most " + maxHeadBytes + " bytes" : "valid HTTP/1.x syntax") + ")", tooLong);
         }
+        checkVersionText(buf, off, headLength);
         return check(request, headLength);
+    }
+
+    /**
+     * Netty upper-cases the version before it parses it; RFC 9112 2.3 says "HTTP" is
+     * case-sensitive, and an origin may refuse "http/1.1". So the raw request line must end in
+     * exactly " HTTP/1.0" or " HTTP/1.1".
+     */
+    private static void checkVersionText(byte[] buf, int off, int headLength) throws BadHeadException {
+        int i = off;
+        int end = off + headLength;
+        while (i < end && (buf[i] == '\r' || buf[i] == '\n')) {
+            i++;
+        }
+        int lf = i;
+        while (lf < end && buf[lf] != '\n') {
+            lf++;
+        }
+        int lineEnd = lf > i && buf[lf - 1] == '\r' ? lf - 1 : lf;
+        int sp = lineEnd - 1;
+        while (sp >= i && buf[sp] != ' ') {
+            sp--;
+        }
+        int len = lineEnd - sp - 1;
+        boolean ok = len == 8 && buf[sp + 1] == 'H' && buf[sp + 2] == 'T' && buf[sp + 3] == 'T' && buf[sp + 4] == 'P'
+                && buf[sp + 5] == '/' && buf[sp + 6] == '1' && buf[sp + 7] == '.' && (buf[sp + 8] == '0' || buf[sp + 8] == '1');
+        if (!ok) {
+            String version = new String(buf, sp + 1, Math.min(len, 16), StandardCharsets.ISO_8859_1);
+            throw new BadHeadException("HTTP version: " + version + " (expected: HTTP/1.0 or HTTP/1.1)");
+        }
     }
 
     private ParsedRequest check(HttpRequest request, int headLength) throws BadHeadException {

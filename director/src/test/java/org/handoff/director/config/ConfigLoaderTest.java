@@ -238,6 +238,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hostMatcherForms() throws Exception {
+        assertEquals("[2001:db8::1]", parse(POOLS + "rules:\n  - {name: r, match: {host: '[2001:DB8::1]'}, pool: all}\n"
+                + "default-pool: all\n").rules().get(0).host().pattern());
+        assertEquals(List.of("rules[0].match.host=*.[::1] (expected: a host name like www.example.com, or *.example.com "
+                + "for any subdomain)"), errors(POOLS + "rules:\n  - {name: r, match: {host: '*.[::1]'}, pool: all}\n"
+                + "default-pool: all\n"));
+    }
+
+    @Test
     void crossChecks() {
         assertEquals(List.of(
                 "limits.max-half-open=5000 (expected: at most limits.max-flows=1000)",

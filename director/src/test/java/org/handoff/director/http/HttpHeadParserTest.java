@@ -263,6 +263,30 @@ class HttpHeadParserTest {
         assertEquals("request head: invalid version format: FOO/1.1 (expected: valid HTTP/1.x syntax)",
                 malformed("GET / FOO/1.1\r\nHost: a\r\n\r\n"));
         malformed("GET / HTTP/1.x\r\nHost: a\r\n\r\n");
+        // Netty would take "http/1.1"; the protocol name is case-sensitive (RFC 9112 2.3)
+        assertEquals("HTTP version: http/1.1 (expected: HTTP/1.0 or HTTP/1.1)",
+                malformed("GET / http/1.1\r\nHost: a\r\n\r\n"));
+    }
+
+    @Test
+    void otherSyntaxNettyRefuses() {
+        assertEquals("request head: Validation failed for header 'X' (expected: valid HTTP/1.x syntax)",
+                malformed("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n"));
+        assertEquals("request head: Validation failed for header 'X' (expected: valid HTTP/1.x syntax)",
+                malformed("GET / HTTP/1.1\r\nHost: a\r\nX: a\u0000b\r\n\r\n"));
+        assertEquals("request head: No colon found (expected: valid HTTP/1.x syntax)",
+                malformed("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n"));
+        assertTrue(malformed("GET / HTTP/1.1\r\nHost: a\r\n: novalue\r\n\r\n").startsWith("request head: "));
+        // a folded line with nothing to continue
+        assertTrue(malformed("GET / HTTP/1.1\r\n Host: a\r\n\r\n").startsWith("request head: "));
+        assertEquals("request head: invalid version format: HTTP/1.1 EXTRA (expected: valid HTTP/1.x syntax)",
+                malformed("GET / HTTP/1.1 extra\r\nHost: a\r\n\r\n"));
+    }
+
+    @Test
+    void methodsAreTokensKeptAsSent() {
+        assertEquals("get", ok("get / HTTP/1.1\r\nHost: a\r\n\r\n").method());
+        assertEquals("PURGE", ok("PURGE /x HTTP/1.1\r\nHost: a\r\n\r\n").method());
     }
 
     @Test
