@@ -38,6 +38,8 @@ public final class TcpFlow extends TimerWheel.Node {
 
     /** Options agreed in the handshake. Shifts are -1 when window scaling is off. */
     int mss;
+    /** The MSS the client offered (536 when it offered none): the agent's SYN repeats it. */
+    int clientMss;
     int clientShift = -1;
     int directorShift = -1;
     boolean sackPermitted;
@@ -128,8 +130,13 @@ public final class TcpFlow extends TimerWheel.Node {
         return sndNxt;
     }
 
+    /** The MSS the director sends with: the smaller of the client's and its own. */
     public int mss() {
         return mss;
+    }
+
+    public int clientMss() {
+        return clientMss;
     }
 
     public int clientShift() {

@@ -20,7 +20,7 @@ public record TcpSettings(
         int maxRetransmits,
         Duration closeLinger) {
 
-    public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, 64 * 1024, 1_000_000, 65_536, 256 * 1024,
+    public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, 60 * 1024, 1_000_000, 65_536, 256 * 1024,
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6,
             Duration.ofSeconds(2));
 

@@ -102,7 +102,8 @@ public final class TcpTerminator {
         return ((long) clientAddress << 32) | ((long) clientPort << 16) | vipIndex;
     }
 
-    private int vipIndex(int address, int port) {
+    /** The index of a VIP, or -1: flows are keyed by it. */
+    public int vipIndex(int address, int port) {
         for (int i = 0; i < vipAddresses.length; i++) {
             if (vipAddresses[i] == address && vipPorts[i] == port) {
                 return i;
@@ -216,6 +217,7 @@ public final class TcpTerminator {
         TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, isn, nowNanos);
         flow.state = TcpFlow.State.SYN_RECEIVED;
         flow.mss = Math.min(clientMss, settings.mss());
+        flow.clientMss = clientMss;
         flow.clientShift = clientShift;
         flow.directorShift = clientShift >= 0 ? settings.windowShift() : -1;
         flow.sackPermitted = options.hasSackPermitted();
@@ -247,7 +249,8 @@ public final class TcpTerminator {
         long key = key(clientAddress, clientPort, vip);
         TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, nowNanos);
         flow.cookie = true;
-        flow.mss = Math.min(SynCookies.mssOf(index), settings.mss());
+        flow.clientMss = SynCookies.mssOf(index);
+        flow.mss = Math.min(flow.clientMss, settings.mss());
         if (options.hasTimestamps()) {
             flow.timestamps = true;
             flow.tsRecent = options.tsVal;

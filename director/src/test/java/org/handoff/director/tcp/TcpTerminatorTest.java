@@ -19,9 +19,11 @@ import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.director.testing.ClientPackets;
+import org.handoff.director.testing.SentSegment;
 import org.junit.jupiter.api.Test;
 
-/** Client packet sequences, built with the project's emitters, through one worker's terminator. */
+/** ClientPackets packet sequences, built with the project's emitters, through one worker's terminator. */
 class TcpTerminatorTest {
     static final int VIP = 0xc6120101;
     static final int CLIENT = 0xc6120002;
@@ -54,14 +56,14 @@ class TcpTerminatorTest {
             terminator.onTick(now);
         }
 
-        Seg lastSent() {
-            return new Seg(sent.get(sent.size() - 1));
+        SentSegment lastSent() {
+            return new SentSegment(sent.get(sent.size() - 1), VIP, 80);
         }
 
-        List<Seg> drain() {
-            List<Seg> out = new ArrayList<>();
+        List<SentSegment> drain() {
+            List<SentSegment> out = new ArrayList<>();
             for (byte[] b : sent) {
-                out.add(new Seg(b));
+                out.add(new SentSegment(b, VIP, 80));
             }
             sent.clear();
             return out;
@@ -88,101 +90,12 @@ class TcpTerminatorTest {
         }
     }
 
-    /** A parsed segment the director sent. */
-    static final class Seg {
-        final byte[] bytes;
-        final Ipv4Packet ip = new Ipv4Packet();
-        final TcpSegment tcp = new TcpSegment();
-        final TcpOptions options = new TcpOptions();
-
-        Seg(byte[] bytes) {
-            this.bytes = bytes;
-            assertNull(ip.wrap(bytes, 0, bytes.length).check());
-            assertTrue(ip.verifyHeaderChecksum());
-            assertNull(tcp.wrap(bytes, ip.payloadOffset(), ip.payloadLength()).check());
-            assertTrue(tcp.verifyChecksum(ip.pseudoHeaderSum()), "director's TCP checksum");
-            tcp.parseOptions(options);
-            assertEquals(VIP, ip.source());
-            assertEquals(80, tcp.sourcePort());
-        }
-
-        String payload() {
-            return new String(bytes, tcp.payloadOffset(), tcp.payloadLength(), StandardCharsets.US_ASCII);
-        }
+    private static ClientPackets client(int port, int isn) {
+        return new ClientPackets(CLIENT, VIP, port, isn);
     }
 
-    /** Builds the client's packets with running sequence numbers. */
-    static final class Client {
-        final int port;
-        final int isn;
-        int seq;
-        int ack;
-        boolean ts = true;
-        boolean sack = true;
-        int shift = 7;
-        int mss = 1460;
-        int tsVal = 1000;
-        int tsEcr;
-        private final PacketEmitter emitter = new PacketEmitter();
-
-        Client(int port, int isn) {
-            this.port = port;
-            this.isn = isn;
-            this.seq = isn;
-        }
-
-        byte[] packet(int flags, int seqNo, byte[] payload, int off, int len) {
-            TcpRepr t = new TcpRepr();
-            t.sourcePort = port;
-            t.destinationPort = 80;
-            t.seq = seqNo;
-            t.ack = (flags & TcpSegment.ACK) != 0 ? ack : 0;
-            t.flags = flags;
-            t.window = 502;
-            if ((flags & TcpSegment.SYN) != 0) {
-                t.mss = mss;
-                t.windowShift = shift;
-                t.sackPermitted = sack;
-            }
-            if (ts) {
-                t.timestamps = true;
-                t.tsVal = tsVal++;
-                t.tsEcr = tsEcr;
-            }
-            if (payload != null) {
-                t.payload(payload, off, len);
-            }
-            byte[] b = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
-            int n = emitter.ipv4Tcp(new Ipv4Repr().set(CLIENT, VIP, 6), t, b, 0);
-            return Arrays.copyOf(b, n);
-        }
-
-        byte[] syn() {
-            return packet(TcpSegment.SYN, isn, null, 0, 0);
-        }
-
-        /** Reads the SYN-ACK: our next seq and ack. */
-        void synAck(Seg s) {
-            assertEquals(TcpSegment.SYN | TcpSegment.ACK, s.tcp.flags());
-            assertEquals(SeqNumber.add(isn, 1), s.tcp.ack());
-            seq = SeqNumber.add(isn, 1);
-            ack = SeqNumber.add(s.tcp.seq(), 1);
-            if (s.options.hasTimestamps()) {
-                tsEcr = s.options.tsVal;
-            }
-        }
-
-        byte[] ack() {
-            return packet(TcpSegment.ACK, seq, null, 0, 0);
-        }
-
-        byte[] data(byte[] payload, int from, int to) {
-            return packet(TcpSegment.ACK | TcpSegment.PSH, SeqNumber.add(seq, from), payload, from, to - from);
-        }
-    }
-
-    private static Client connect(Harness h, int port) {
-        Client c = new Client(port, 0xfffffff0 - port);
+    private static ClientPackets connect(Harness h, int port) {
+        ClientPackets c = client(port, 0xfffffff0 - port);
         h.in(c.syn());
         c.synAck(h.lastSent());
         h.in(c.ack());
@@ -192,9 +105,9 @@ class TcpTerminatorTest {
     @Test
     void handshakeWithEveryOptionAgreesOnThemAll() {
         Harness h = new Harness();
-        Client c = new Client(40000, 123456);
+        ClientPackets c = client(40000, 123456);
         h.in(c.syn());
-        Seg synAck = h.lastSent();
+        SentSegment synAck = h.lastSent();
         assertEquals(1460, synAck.options.mss);
         assertEquals(7, synAck.options.windowShift);
         assertTrue(synAck.options.hasSackPermitted());
@@ -215,12 +128,12 @@ class TcpTerminatorTest {
     @Test
     void handshakeWithoutOptionsOffersOnlyMss() {
         Harness h = new Harness();
-        Client c = new Client(40001, 5);
+        ClientPackets c = client(40001, 5);
         c.ts = false;
         c.sack = false;
         c.shift = -1;
         h.in(c.syn());
-        Seg synAck = h.lastSent();
+        SentSegment synAck = h.lastSent();
         assertTrue(synAck.options.hasMss());
         assertFalse(synAck.options.hasWindowScale());
         assertFalse(synAck.options.hasSackPermitted());
@@ -228,7 +141,7 @@ class TcpTerminatorTest {
         c.synAck(synAck);
         h.in(c.ack());
         h.in(c.data(REQUEST, 0, REQUEST.length));
-        Seg ack = h.lastSent();
+        SentSegment ack = h.lastSent();
         assertEquals(SeqNumber.add(c.seq, REQUEST.length), ack.tcp.ack());
         assertTrue(ack.tcp.window() > 0 && ack.tcp.window() <= 0xffff);
     }
@@ -236,10 +149,10 @@ class TcpTerminatorTest {
     @Test
     void reorderedSplitRequestIsAssembledWithSackBlocksMeanwhile() {
         Harness h = new Harness();
-        Client c = connect(h, 40002);
+        ClientPackets c = connect(h, 40002);
         h.drain();
         h.in(c.data(REQUEST, 20, 30));
-        Seg ack1 = h.lastSent();
+        SentSegment ack1 = h.lastSent();
         assertEquals(c.seq, ack1.tcp.ack(), "the hole is not acknowledged");
         assertEquals(1, ack1.options.sackBlockCount);
         h.in(c.data(REQUEST, 30, REQUEST.length));
@@ -249,7 +162,7 @@ class TcpTerminatorTest {
         assertEquals(List.of("data " + REQUEST.length), h.events);
         TcpFlow f = h.terminator.flow(CLIENT, 40002, 0);
         assertArrayEquals(REQUEST, Arrays.copyOf(f.requestBytes(), f.requestLength()));
-        Seg last = h.lastSent();
+        SentSegment last = h.lastSent();
         assertEquals(SeqNumber.add(c.seq, REQUEST.length), last.tcp.ack());
         assertEquals(0, last.options.sackBlockCount);
         assertEquals(0, h.terminator.counters().duplicateSegments, "out-of-order is not duplicate");
@@ -262,7 +175,7 @@ class TcpTerminatorTest {
     @Test
     void firstDataSegmentCompletesHandshakeWhenFinalAckIsLost() {
         Harness h = new Harness();
-        Client c = new Client(40003, 77);
+        ClientPackets c = client(40003, 77);
         h.in(c.syn());
         c.synAck(h.lastSent());
         h.in(c.data(REQUEST, 0, REQUEST.length)); // no bare ACK first
@@ -275,7 +188,7 @@ class TcpTerminatorTest {
         TcpSettings s = new TcpSettings(1460, 7, 128 * 1024, 1000, 100, 1 << 20, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
         Harness h = new Harness(s);
-        Client c = connect(h, 40004);
+        ClientPackets c = connect(h, 40004);
         byte[] big = new byte[65_000];
         System.arraycopy(REQUEST, 0, big, 0, REQUEST.length);
         h.in(c.data(big, 0, big.length));
@@ -285,11 +198,11 @@ class TcpTerminatorTest {
     @Test
     void retransmittedSynGetsTheSameSynAck() {
         Harness h = new Harness();
-        Client c = new Client(40005, 9);
+        ClientPackets c = client(40005, 9);
         h.in(c.syn());
-        Seg first = h.lastSent();
+        SentSegment first = h.lastSent();
         h.in(c.syn());
-        Seg second = h.lastSent();
+        SentSegment second = h.lastSent();
         assertEquals(first.tcp.seq(), second.tcp.seq());
         assertEquals(1, h.terminator.halfOpenCount());
     }
@@ -297,7 +210,7 @@ class TcpTerminatorTest {
     @Test
     void synAckIsRetransmittedThenTheHalfOpenFlowExpires() {
         Harness h = new Harness();
-        h.in(new Client(40006, 1).syn());
+        h.in(client(40006, 1).syn());
         h.drain();
         for (int i = 0; i < 60; i++) {
             h.advance(100 * MS);
@@ -314,17 +227,17 @@ class TcpTerminatorTest {
                 Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
         Harness h = new Harness(s);
         for (int port = 1024; port < 1024 + 5000; port++) {
-            Client flood = new Client(port, port * 7919);
+            ClientPackets flood = client(port, port * 7919);
             h.in(flood.syn());
         }
         assertEquals(16, h.terminator.flowCount(), "only the half-open limit holds state");
         assertEquals(5000 - 16, h.terminator.counters().cookiesSent);
         h.drain();
 
-        Client legit = new Client(60000, 0x12345678);
+        ClientPackets legit = client(60000, 0x12345678);
         legit.shift = 9;
         h.in(legit.syn());
-        Seg synAck = h.lastSent();
+        SentSegment synAck = h.lastSent();
         assertEquals(16, h.terminator.flowCount(), "the cookie SYN-ACK stored nothing");
         assertEquals(1460, synAck.options.mss);
         legit.synAck(synAck);
@@ -338,7 +251,7 @@ class TcpTerminatorTest {
         h.in(legit.data(REQUEST, 0, REQUEST.length));
         assertEquals(List.of("data " + REQUEST.length), h.events);
 
-        Client forger = new Client(60001, 42);
+        ClientPackets forger = client(60001, 42);
         forger.ack = 0xdeadbeef;
         forger.seq = 43;
         h.in(forger.ack());
@@ -349,7 +262,7 @@ class TcpTerminatorTest {
     @Test
     void strayPacketsAreDroppedSilentlyNeverReset() {
         Harness h = new Harness();
-        Client c = new Client(40007, 5);
+        ClientPackets c = client(40007, 5);
         c.ack = 99;
         h.in(c.ack());
         h.in(c.data(REQUEST, 0, 10));
@@ -360,7 +273,7 @@ class TcpTerminatorTest {
     @Test
     void answerIsSentInPiecesRetransmittedAndClosedCleanly() {
         Harness h = new Harness();
-        Client c = connect(h, 40008);
+        ClientPackets c = connect(h, 40008);
         h.in(c.data(REQUEST, 0, REQUEST.length));
         c.seq = SeqNumber.add(c.seq, REQUEST.length);
         h.drain();
@@ -368,10 +281,10 @@ class TcpTerminatorTest {
         byte[] body = ("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 3000\r\nConnection: close\r\n\r\n" + "x".repeat(3000))
                 .getBytes(StandardCharsets.US_ASCII);
         h.terminator.answerAndClose(f, body, h.now);
-        List<Seg> pieces = h.drain();
+        List<SentSegment> pieces = h.drain();
         assertEquals(3, pieces.size());
         StringBuilder got = new StringBuilder();
-        for (Seg p : pieces) {
+        for (SentSegment p : pieces) {
             got.append(p.payload());
             assertTrue(p.tcp.payloadLength() <= 1448);
         }
@@ -379,7 +292,7 @@ class TcpTerminatorTest {
         assertTrue(pieces.get(2).tcp.fin() && !pieces.get(0).tcp.fin());
 
         h.advance(250 * MS);
-        List<Seg> again = h.drain();
+        List<SentSegment> again = h.drain();
         assertEquals(3, again.size(), "nothing acknowledged: everything is resent");
 
         int end = SeqNumber.add(pieces.get(2).tcp.seq(), pieces.get(2).tcp.payloadLength() + 1);
@@ -387,7 +300,7 @@ class TcpTerminatorTest {
         h.in(c.ack());
         assertEquals(TcpFlow.State.CLOSING, f.state());
         h.in(c.packet(TcpSegment.FIN | TcpSegment.ACK, c.seq, null, 0, 0));
-        Seg finAck = h.lastSent();
+        SentSegment finAck = h.lastSent();
         assertEquals(SeqNumber.add(c.seq, 1), finAck.tcp.ack());
         assertEquals(List.of("data " + REQUEST.length, "closed ANSWERED"), h.events);
         assertEquals(0, h.terminator.flowCount());
@@ -396,7 +309,7 @@ class TcpTerminatorTest {
     @Test
     void anAnswerNeverAcknowledgedEndsWithReset() {
         Harness h = new Harness();
-        Client c = connect(h, 40009);
+        ClientPackets c = connect(h, 40009);
         h.in(c.data(REQUEST, 0, REQUEST.length));
         h.terminator.answerAndClose(h.terminator.flow(CLIENT, 40009, 0), "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(), h.now);
         for (int i = 0; i < 400 && h.terminator.flowCount() > 0; i++) {
@@ -411,10 +324,10 @@ class TcpTerminatorTest {
     @Test
     void clientFinBeforeTheRequestIsCompleteClosesCleanly() {
         Harness h = new Harness();
-        Client c = connect(h, 40010);
+        ClientPackets c = connect(h, 40010);
         h.in(c.data(REQUEST, 0, 10));
         h.in(c.packet(TcpSegment.FIN | TcpSegment.ACK, SeqNumber.add(c.seq, 10), null, 0, 0));
-        Seg finAck = h.lastSent();
+        SentSegment finAck = h.lastSent();
         assertTrue(finAck.tcp.fin());
         assertEquals(SeqNumber.add(c.seq, 11), finAck.tcp.ack());
         c.seq = SeqNumber.add(c.seq, 11);
@@ -427,7 +340,7 @@ class TcpTerminatorTest {
     @Test
     void clientResetBeforeTheRequestFreesTheFlow() {
         Harness h = new Harness();
-        Client c = connect(h, 40011);
+        ClientPackets c = connect(h, 40011);
         h.in(c.packet(TcpSegment.RST, c.seq, null, 0, 0));
         assertEquals(0, h.terminator.flowCount());
         assertEquals(List.of("closed CLIENT_CLOSED_EARLY"), h.events);
@@ -436,7 +349,7 @@ class TcpTerminatorTest {
     @Test
     void slowRequestTimesOutWithReset() {
         Harness h = new Harness();
-        Client c = connect(h, 40012);
+        ClientPackets c = connect(h, 40012);
         h.in(c.data(REQUEST, 0, 5));
         h.drain();
         h.advance(11_000 * MS);
@@ -448,7 +361,7 @@ class TcpTerminatorTest {
     @Test
     void packetsAreHeldDuringHandoffThenForwardedInOrder() {
         Harness h = new Harness();
-        Client c = connect(h, 40013);
+        ClientPackets c = connect(h, 40013);
         h.in(c.data(REQUEST, 0, REQUEST.length));
         TcpFlow f = h.terminator.flow(CLIENT, 40013, 0);
         h.terminator.startHandoff(f, h.now);
@@ -485,7 +398,7 @@ class TcpTerminatorTest {
         TcpSettings s = new TcpSettings(1460, 7, 64 * 1024, 1000, 100, 300, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
         Harness h = new Harness(s);
-        Client c = connect(h, 40014);
+        ClientPackets c = connect(h, 40014);
         h.in(c.data(REQUEST, 0, REQUEST.length));
         TcpFlow f = h.terminator.flow(CLIENT, 40014, 0);
         h.terminator.startHandoff(f, h.now);
@@ -500,7 +413,7 @@ class TcpTerminatorTest {
     @Test
     void malformedAndForeignPacketsAreCountedByReason() {
         Harness h = new Harness();
-        byte[] p = new Client(40015, 1).syn();
+        byte[] p = client(40015, 1).syn();
         byte[] otherVip = p.clone();
         otherVip[Ipv4Packet.DESTINATION_OFFSET + 3] = 9;
         h.in(otherVip);

@@ -1,0 +1,401 @@
+package org.handoff.director.handoff;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+import org.handoff.director.config.Server;
+import org.handoff.director.http.HeadParseResult;
+import org.handoff.director.http.HttpHeadParser;
+import org.handoff.director.http.ParsedRequest;
+import org.handoff.director.routing.LoadCounter;
+import org.handoff.director.routing.RouteDecision;
+import org.handoff.director.routing.RoutingTable;
+import org.handoff.director.tcp.FlowListener;
+import org.handoff.director.tcp.TcpFlow;
+import org.handoff.director.tcp.TcpTerminator;
+import org.handoff.protocol.message.Abort;
+import org.handoff.protocol.message.AbortReason;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.FlowMessageFlyweight;
+import org.handoff.protocol.message.ForwardEncoder;
+import org.handoff.protocol.message.Handoff;
+import org.handoff.protocol.message.HandoffFlyweight;
+import org.handoff.protocol.message.MessageDecoder;
+import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.NegotiatedOptions;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.transform.TcpSegmentSplitter;
+import org.handoff.protocol.util.TimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The director's hand-off layer for one worker: parses each flow's request as it arrives,
+ * routes it, sends one HANDOFF datagram to the chosen origin's agent and retransmits it until
+ * the agent answers, fails over to the next origin of the pool while that is safe, and after
+ * the agent's acknowledgement forwards the client's packets in FORWARD datagrams.
+ *
+ * <p>Failover is safe only while the first origin cannot be sending: on a NACK, or when
+ * retransmissions run out with no client ACK above the director's SND.NXT. Once such an ACK
+ * has been seen the origin is answering the client, so the flow is never moved; a timeout then
+ * counts as acceptance.
+ */
+public final class HandoffCoordinator implements FlowListener {
+    private static final Logger DECISIONS = LoggerFactory.getLogger("handoff.decisions");
+    private static final Logger LOG = LoggerFactory.getLogger(HandoffCoordinator.class);
+    private static final long TICK_NANOS = 5_000_000L;
+
+    /** Hand-off state attached to a flow; also the flow's hand-off timer. */
+    static final class Attempt extends TimerWheel.Node {
+        final TcpFlow flow;
+        final FlowIdentity identity;
+        final RouteDecision decision;
+        final String requestLine;
+        final String host;
+        final long startedNanos;
+        int candidate;
+        int attempt;
+        Server server;
+        InetSocketAddress agent;
+        byte[] datagram;
+        long messageId;
+        long candidateStartedNanos;
+        long nextDelayNanos;
+        boolean accepted;
+
+        Attempt(TcpFlow flow, FlowIdentity identity, RouteDecision decision, String requestLine, String host, long now) {
+            this.flow = flow;
+            this.identity = identity;
+            this.decision = decision;
+            this.requestLine = requestLine;
+            this.host = host;
+            this.startedNanos = now;
+        }
+    }
+
+    private final Supplier<RoutingTable> routing;
+    private final HttpHeadParser parser;
+    private final MessageEncoder encoder;
+    private final ForwardEncoder forward;
+    private final AgentChannel channel;
+    private final HandoffSettings settings;
+    private final LoadCounter load;
+    private final HandoffCounters counters = new HandoffCounters();
+    private final TimerWheel timers;
+    private final TimerWheel.ExpiryHandler<Attempt> onExpiry = this::expired;
+    private final TcpSegmentSplitter splitter = new TcpSegmentSplitter();
+    private final TcpSegmentSplitter.PieceSink appendPiece = this::appendPiece;
+    private final byte[] forwardBuffer = new byte[65_536];
+    private TcpTerminator terminator;
+    /** The flow whose FORWARD datagram is being filled, or null. */
+    private Attempt forwarding;
+    private long forwardNow;
+
+    public HandoffCoordinator(Supplier<RoutingTable> routing, HttpHeadParser parser, MessageEncoder encoder,
+                              ForwardEncoder forward, AgentChannel channel, HandoffSettings settings, LoadCounter load,
+                              long nowNanos) {
+        this.routing = routing;
+        this.parser = parser;
+        this.encoder = encoder;
+        this.forward = forward;
+        this.channel = channel;
+        this.settings = settings;
+        this.load = load;
+        this.timers = new TimerWheel(TICK_NANOS, 512, nowNanos);
+    }
+
+    /** Connects the terminator this coordinator listens to (they refer to each other). */
+    public void bind(TcpTerminator terminator) {
+        this.terminator = terminator;
+    }
+
+    public HandoffCounters counters() {
+        return counters;
+    }
+
+    public int pendingHandoffs() {
+        return timers.size();
+    }
+
+    // ---- requests --------------------------------------------------------------------------
+
+    @Override
+    public void onRequestData(TcpFlow flow, long nowNanos) {
+        HeadParseResult result = parser.parse(flow.requestBytes(), 0, flow.requestLength());
+        switch (result.status()) {
+            case NEED_MORE -> {
+                if (flow.requestLength() >= parser.maxHeadBytes()) {
+                    reject(flow, 431, "Request Header Fields Too Large", HandoffCounters.RequestOutcome.HEAD_TOO_LARGE,
+                            "head over " + parser.maxHeadBytes() + " bytes", nowNanos);
+                }
+            }
+            case TOO_LARGE -> reject(flow, 431, "Request Header Fields Too Large", HandoffCounters.RequestOutcome.HEAD_TOO_LARGE,
+                    result.reason(), nowNanos);
+            case MALFORMED -> reject(flow, 400, "Bad Request", HandoffCounters.RequestOutcome.BAD_REQUEST, result.reason(),
+                    nowNanos);
+            case COMPLETE -> route(flow, result.request(), nowNanos);
+            default -> throw new IllegalStateException(result.toString());
+        }
+    }
+
+    private void route(TcpFlow flow, ParsedRequest request, long nowNanos) {
+        RouteDecision decision = routing.get().route(request);
+        String line = request.method() + " " + request.target() + " " + request.version().text();
+        FlowIdentity identity = FlowIdentity.ipv4(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort());
+        Attempt a = new Attempt(flow, identity, decision, line, request.host(), nowNanos);
+        flow.attachment = a;
+        a.candidate = -1;
+        terminator.startHandoff(flow, nowNanos);
+        nextCandidate(a, nowNanos);
+    }
+
+    /** Moves to the next origin of the pool, or answers 503 when none is left. */
+    private void nextCandidate(Attempt a, long nowNanos) {
+        long deadline = a.startedNanos + settings.deadline().toNanos();
+        a.candidate++;
+        if (a.candidate >= a.decision.candidates().size() || nowNanos >= deadline) {
+            counters.count(HandoffCounters.RequestOutcome.NO_ORIGIN);
+            decision(a, "none", "503: tried " + a.candidate + " of " + a.decision.candidates().size(), nowNanos);
+            a.flow.attachment = null;
+            terminator.answerAndClose(a.flow, response(503, "Service Unavailable", "no origin accepted the request"), nowNanos);
+            return;
+        }
+        a.attempt++;
+        a.server = a.decision.candidates().get(a.candidate);
+        a.agent = a.server.agent().toSocketAddress();
+        TcpFlow f = a.flow;
+        byte[] request = java.util.Arrays.copyOf(f.requestBytes(), f.requestLength());
+        NegotiatedOptions options = new NegotiatedOptions(f.clientMss(),
+                f.clientShift() >= 0 ? f.clientShift() : NegotiatedOptions.NO_WINDOW_SCALING,
+                f.clientShift() >= 0 ? f.directorShift() : NegotiatedOptions.NO_WINDOW_SCALING,
+                f.sackPermitted(), f.timestamps(), f.timestamps() ? f.tsRecent() : 0, f.timestamps() ? f.tsVal(nowNanos) : 0);
+        Handoff handoff = new Handoff(a.identity, a.server.service().address(), a.server.service().port(), a.attempt,
+                SeqNumber.of(f.clientIsn()), SeqNumber.of(f.directorIsn()), SeqNumber.of(f.receiveNext()),
+                SeqNumber.of(f.sendNext()), f.clientWindow(), options, request);
+        a.datagram = new byte[HandoffFlyweight.REQUEST_OFFSET + request.length + 64];
+        int length = encoder.encode(handoff, a.datagram, 0);
+        a.datagram = java.util.Arrays.copyOf(a.datagram, length);
+        a.messageId = encoder.lastMessageId();
+        a.candidateStartedNanos = nowNanos;
+        a.nextDelayNanos = settings.retransmitInitial().toNanos();
+        send(a, a.datagram);
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.SENT);
+        timers.schedule(a, Math.min(nowNanos + a.nextDelayNanos, deadline));
+    }
+
+    private void expired(Attempt a, long nowNanos) {
+        if (a.accepted || a.flow.attachment != a) {
+            return;
+        }
+        long deadline = a.startedNanos + settings.deadline().toNanos();
+        int left = a.decision.candidates().size() - a.candidate;
+        long candidateBudget = Math.max(settings.retransmitInitial().toNanos() * 3, (deadline - a.candidateStartedNanos) / left);
+        if (nowNanos - a.candidateStartedNanos < candidateBudget && nowNanos < deadline) {
+            counters.count(a.server.name(), HandoffCounters.OriginEvent.RETRANSMITTED);
+            send(a, a.datagram); // same message id and bytes: the agent answers it again, never twice
+            a.nextDelayNanos = Math.min(a.nextDelayNanos * 2, settings.retransmitMax().toNanos());
+            timers.schedule(a, Math.min(nowNanos + a.nextDelayNanos, deadline));
+            return;
+        }
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.TIMED_OUT);
+        if (a.flow.originProvenSending()) {
+            // The client is acknowledging the origin's bytes: the agent has the flow; its ack was lost.
+            accept(a, nowNanos, "accepted (ack lost; client acknowledged origin data)");
+            return;
+        }
+        abortAt(a, AbortReason.HANDOFF_TIMEOUT);
+        nextCandidate(a, nowNanos);
+    }
+
+    /** The agent's answers, decoded by the caller; looked up by flow identity and message id. */
+    public void onAgentMessage(MessageDecoder m, long nowNanos) {
+        dispatch(m, nowNanos);
+        flush(); // an acceptance releases held packets
+    }
+
+    private void dispatch(MessageDecoder m, long nowNanos) {
+        FlowMessageFlyweight flow = m.flow();
+        switch (m.type()) {
+            case HANDOFF_ACK -> {
+                Attempt a = attemptFor(flow);
+                if (a == null || a.messageId != m.handoffAck().ackedMessageId()) {
+                    counters.staleAcks++;
+                    return;
+                }
+                if (!a.accepted) {
+                    accept(a, nowNanos, "accepted");
+                }
+            }
+            case HANDOFF_NACK -> {
+                Attempt a = attemptFor(flow);
+                if (a == null || a.accepted || a.messageId != m.handoffNack().ackedMessageId()) {
+                    counters.staleAcks++;
+                    return;
+                }
+                counters.count(a.server.name(), HandoffCounters.OriginEvent.NACKED);
+                LOG.debug("{} refused {}: {}", a.server.name(), a.identity, m.handoffNack().reason());
+                if (a.flow.originProvenSending()) {
+                    accept(a, nowNanos, "accepted despite NACK (client acknowledged origin data)");
+                    return;
+                }
+                timers.cancel(a);
+                nextCandidate(a, nowNanos);
+            }
+            case CLOSED -> {
+                TcpFlow f = flowFor(flow);
+                if (f == null) {
+                    counters.unknownFlowMessages++;
+                    return;
+                }
+                terminator.release(f, nowNanos);
+            }
+            default -> counters.unknownFlowMessages++;
+        }
+    }
+
+    private TcpFlow flowFor(FlowMessageFlyweight m) {
+        int vip = terminator.vipIndex(m.vipIpv4(), m.vipPort());
+        return vip < 0 ? null : terminator.flow(m.clientIpv4(), m.clientPort(), vip);
+    }
+
+    private Attempt attemptFor(FlowMessageFlyweight m) {
+        TcpFlow f = flowFor(m);
+        if (f == null || !(f.attachment instanceof Attempt a)) {
+            counters.unknownFlowMessages++;
+            return null;
+        }
+        return a;
+    }
+
+    private void accept(Attempt a, long nowNanos, String how) {
+        a.accepted = true;
+        timers.cancel(a);
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.ACKED);
+        counters.count(HandoffCounters.RequestOutcome.HANDED_OFF);
+        load.handedOff(a.server);
+        decision(a, a.server.name(), how, nowNanos);
+        terminator.handoffAccepted(a.flow, nowNanos); // releases held packets through onForward
+    }
+
+    private void abortAt(Attempt a, AbortReason reason) {
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.ABORTED);
+        byte[] b = new byte[256];
+        int n = encoder.encode(new Abort(a.identity, reason), b, 0);
+        send(a, b, n);
+    }
+
+    private void reject(TcpFlow flow, int status, String text, HandoffCounters.RequestOutcome outcome, String why, long nowNanos) {
+        counters.count(outcome);
+        DECISIONS.info("client={}:{} status={} reason=\"{}\"", ipv4(flow.clientAddress()), flow.clientPort(), status, why);
+        terminator.answerAndClose(flow, response(status, text, why), nowNanos);
+    }
+
+    private static byte[] response(int status, String text, String why) {
+        String body = status + " " + text + "\n";
+        return ("HTTP/1.1 " + status + " " + text + "\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\nX-Handoff-Reason: " + why.replaceAll("[\\r\\n]", " ") + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** One line per request, like an access log: who asked for what, where it went, how it ended. */
+    private void decision(Attempt a, String origin, String outcome, long nowNanos) {
+        DECISIONS.info("client={}:{} request=\"{}\" host={} rule={} pool={} origin={} attempt={} outcome=\"{}\" ms={}",
+                ipv4(a.flow.clientAddress()), a.flow.clientPort(), a.requestLine, a.host, a.decision.rule(), a.decision.pool(),
+                origin, a.attempt, outcome, (nowNanos - a.startedNanos) / 1_000_000L);
+    }
+
+    private static String ipv4(int a) {
+        return org.handoff.protocol.wire.Bytes.ipv4ToString(a);
+    }
+
+    private void send(Attempt a, byte[] datagram) {
+        send(a, datagram, datagram.length);
+    }
+
+    private void send(Attempt a, byte[] datagram, int length) {
+        if (!channel.send(a.agent, datagram, 0, length)) {
+            counters.sendFailures++;
+        }
+    }
+
+    // ---- forwarding ------------------------------------------------------------------------
+
+    @Override
+    public void onForward(TcpFlow flow, byte[] packet, int offset, int length, long nowNanos) {
+        Attempt a = (Attempt) flow.attachment;
+        if (forwarding != a) {
+            flush();
+            forwarding = a;
+            forward.begin(forwardBuffer, 0, a.identity);
+        }
+        forwardNow = nowNanos;
+        appendPiece(packet, offset, length);
+    }
+
+    private void appendPiece(byte[] packet, int offset, int length) {
+        switch (forward.append(packet, offset, length)) {
+            case APPENDED -> counters.forwardPackets++;
+            case FULL -> {
+                sendForward();
+                appendPiece(packet, offset, length);
+            }
+            case TOO_LARGE -> {
+                // A GRO/TSO frame larger than a datagram: cut into ordinary segments.
+                counters.forwardSplit++;
+                if (splitter.split(packet, offset, length, forward.maxPacketLength(), appendPiece) < 0) {
+                    counters.forwardUnsplittable++;
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    /** Seals and sends the FORWARD datagram being filled; the worker calls this after each batch. */
+    public void flush() {
+        if (forwarding != null) {
+            sendForward();
+        }
+        forwarding = null;
+    }
+
+    /** Sends the current flow's datagram (if it holds anything) and starts its next one. */
+    private void sendForward() {
+        if (!forward.isEmpty()) {
+            int n = forward.seal();
+            counters.forwardDatagrams++;
+            if (!channel.send(forwarding.agent, forwardBuffer, 0, n)) {
+                counters.sendFailures++;
+            }
+        }
+        forward.begin(forwardBuffer, 0, forwarding.identity);
+    }
+
+    @Override
+    public void onOriginProvenSending(TcpFlow flow, long nowNanos) {
+        // Recorded on the flow by the terminator; consulted when the hand-off times out or is refused.
+    }
+
+    @Override
+    public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {
+        if (flow.attachment instanceof Attempt a) {
+            timers.cancel(a);
+            if (forwarding == a) {
+                flush();
+            }
+            if (a.accepted) {
+                load.closed(a.server);
+                counters.count(a.server.name(), HandoffCounters.OriginEvent.CLOSED);
+            } else if (cause == CloseCause.CLIENT_RESET || cause == CloseCause.ABORTED) {
+                abortAt(a, AbortReason.CLIENT_RESET);
+            }
+            flow.attachment = null;
+        }
+    }
+
+    /** Advances hand-off retransmission timers (an acceptance may release held packets: flushed here). */
+    public int onTick(long nowNanos) {
+        int fired = timers.advance(nowNanos, onExpiry);
+        flush();
+        return fired;
+    }
+}
