@@ -410,7 +410,7 @@ public final class AgentNetworkSetup {
     }
 
     private JsonNode routesInTable() throws SetupException {
-        CommandResult r = runner.run("ip", "-N", "-j", "route", "show", "table", Integer.toString(config.table()));
+        CommandResult r = runner.run("ip", "-j", "route", "show", "table", Integer.toString(config.table()));
         if (!r.ok()) {
             // An empty, never-used table: some iproute2 versions say so with an error.
             if (r.stderr().contains("table") && r.stderr().contains("does not exist")) {

@@ -105,7 +105,7 @@ final class FakeHost implements CommandRunner {
         if (line.startsWith("ip addr del ")) {
             return r(c, loAddresses.remove(c.get(3)) ? 0 : 2, "", "RTNETLINK answers: Cannot assign requested address");
         }
-        if (line.startsWith("ip -N -j route show table ")) {
+        if (line.startsWith("ip -j route show table ")) {
             return r(c, 0, "[" + String.join(",", tableRoutes) + "]", "");
         }
         if (line.startsWith("ip route add default dev ")) {
