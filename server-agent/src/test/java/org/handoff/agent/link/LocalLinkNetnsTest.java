@@ -224,6 +224,16 @@ class LocalLinkNetnsTest {
                             "TCP segment arrived as sent");
                 }
                 assertEquals("0", nstat(lab, client, "TcpInCsumErrors"), "the client's kernel found no checksum error");
+                // The VIP-sourced packets took the main table's route, never the steering rule's tun.
+                byte[] drain = new byte[TunLink.MAX_PACKET];
+                int vip = Bytes.parseIpv4(VIP);
+                for (int i = 0; i < 100; i++) {
+                    int n = link[0].read(drain, 0, drain.length, SECOND / 5);
+                    if (n <= 0) {
+                        break;
+                    }
+                    assertTrue(Bytes.i32(drain, 12) != vip, "a direct-return packet came back into the tun");
+                }
 
                 // ---- no leak: the reader goes away with the server still sending
                 TcpOverLink b2 = new TcpOverLink(link[0], c, clientPort + 1, h, 80);
