@@ -174,6 +174,9 @@ public final class TunLink implements LocalLink {
                     packetsRead++;
                     return (int) n;
                 }
+                if (n == 0) {
+                    return -1; // end of file: never from a TUN; the peer of a test socket pair closed
+                }
                 if (n < 0) {
                     int errno = Native.getLastError();
                     if (errno == Posix.EINTR) {

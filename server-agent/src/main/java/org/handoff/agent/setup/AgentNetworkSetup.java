@@ -338,7 +338,13 @@ public final class AgentNetworkSetup {
                 problems.add("nftables table inet " + AgentNetworkConfig.NFT_TABLE + " has no notrack rule" + fix);
             }
         }
-        CommandResult ss = runner.run("ss", "-Hltn");
+        CommandResult ss;
+        try {
+            ss = runner.run("ss", "-Hltn");
+        } catch (SetupException e) {
+            warnings.add("cannot look for a listener on " + h + ": " + e.getMessage());
+            return new CheckResult(problems, warnings);
+        }
         if (ss.ok()) {
             for (int port : config.serverPorts()) {
                 if (!listening(ss.stdout(), h, port)) {

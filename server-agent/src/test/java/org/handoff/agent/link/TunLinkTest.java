@@ -36,7 +36,9 @@ class TunLinkTest {
     @AfterEach
     void close() throws IOException {
         link.close();
-        Posix.close(peer);
+        if (peer >= 0) {
+            Posix.close(peer);
+        }
     }
 
     /** The "local stack" emits one packet towards the link. */
@@ -151,6 +153,14 @@ class TunLinkTest {
         peerBuf.read(0, got, 0, 80);
         assertArrayEquals(packet, got);
         assertEquals(1, link.packetsWritten());
+    }
+
+    @Test
+    void theOtherEndGoneIsClosed() throws IOException {
+        Posix.close(peer);
+        peer = -1;
+        byte[] buf = new byte[100];
+        assertEquals(-1, link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(1)));
     }
 
     @Test
