@@ -1,0 +1,310 @@
+package org.handoff.agent.link;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * {@link LocalLink} over a persistent Linux TUN device (no packet-information header): the
+ * agent's end of the local link described in docs/agent-link.md.
+ *
+ * <pre>
+ *  local stack ── route "from H" → table T → dev TUN ──▶ read()  (server → client, on B)
+ *  local stack ◀── as if received on TUN ─────────────── write() (client → server, on B)
+ * </pre>
+ *
+ * <p>The device must exist ({@code AgentNetworkSetup} creates it with {@code ip tuntap add
+ * ... mode tun}, so it survives the agent); {@link #open(String)} attaches to it and refuses to
+ * create a new one, since a device that vanishes with the agent takes its route with it and the
+ * server's packets would leak out of the main table.
+ *
+ * <p>Hot path: the descriptor is non-blocking; {@link #read} tries a {@code read(2)} first and
+ * only when nothing is queued waits in {@code ppoll(2)} (an idle link costs no CPU). Packets
+ * move through one native buffer per direction, allocated once, and are copied to or from the
+ * caller's array with a single bounded copy. Packets that are not IPv4 (IPv6 router
+ * solicitations and MLD reports if IPv6 is left on the device) are skipped and counted.
+ *
+ * <p>Threads: one reader and one writer may run at the same time; {@link #close()} may come from
+ * any thread. It wakes a reader waiting in {@code ppoll} through an eventfd, waits (bounded) for
+ * the reader and writer to leave, and only then closes the descriptors, so a descriptor number
+ * is never closed under a call that still uses it.
+ */
+public final class TunLink implements LocalLink {
+    /** {@code _IOW('T', 202, int)}. */
+    static final long TUNSETIFF = 0x400454caL;
+    /** {@code _IOR('T', 210, unsigned int)}. */
+    static final long TUNGETIFF = 0x800454d2L;
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_NO_PI = 0x1000;
+    static final short IFF_PERSIST = 0x0800;
+    static final int IFNAMSIZ = 16;
+    /** {@code struct ifreq}: name[16] then a 24-byte union on 64-bit Linux. */
+    static final int IFREQ_SIZE = 40;
+    /** Largest IPv4 packet; the device's MTU is far below it. */
+    public static final int MAX_PACKET = 65535;
+    /** Non-IPv4 packets skipped in one call before it returns 0, so a flood cannot pin the caller. */
+    private static final int MAX_SKIPS_PER_CALL = 1024;
+    private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
+
+    private final String name;
+    private final int fd;
+    private final int wakeFd;
+    private final Memory readBuf = new Memory(MAX_PACKET);
+    private final Memory writeBuf = new Memory(MAX_PACKET);
+    /** Two {@code struct pollfd} (int fd; short events; short revents): the tun, then the wake eventfd. */
+    private final Memory pollFds = new Memory(16);
+    /** {@code struct timespec} (long tv_sec; long tv_nsec). */
+    private final Memory timeout = new Memory(16);
+    private final Memory wakeValue = new Memory(8);
+
+    private volatile boolean closed;
+    private volatile boolean reading;
+    private volatile boolean writing;
+    private boolean descriptorsClosed;
+
+    // Counters: each written by one thread only; readers elsewhere see a recent value.
+    private long packetsRead;
+    private long packetsWritten;
+    private long skippedNotIpv4;
+    private long droppedTooLarge;
+
+    private TunLink(String name, int fd, int wakeFd) {
+        this.name = name;
+        this.fd = fd;
+        this.wakeFd = wakeFd;
+        pollFds.setInt(0, fd);
+        pollFds.setShort(4, Posix.POLLIN);
+        pollFds.setInt(8, wakeFd);
+        pollFds.setShort(12, Posix.POLLIN);
+    }
+
+    /**
+     * Attaches to the existing persistent TUN device {@code name} in the calling thread's network
+     * namespace ({@code TUNSETIFF} with {@code IFF_TUN | IFF_NO_PI}).
+     *
+     * @throws IOException naming the device and the reason: missing (run the set-up), in use by
+     *                     another process, not a TUN device, no permission
+     */
+    public static TunLink open(String name) throws IOException {
+        Objects.requireNonNull(name, "name");
+        byte[] nameBytes = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (nameBytes.length == 0 || nameBytes.length >= IFNAMSIZ) {
+            throw new IllegalArgumentException("tun name '" + name + "' is " + nameBytes.length + " bytes (expected: 1..15)");
+        }
+        int fd = Posix.Variadic.INSTANCE.open("/dev/net/tun", Posix.O_RDWR | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("open(/dev/net/tun) failed: " + Posix.describe(Native.getLastError())
+                    + " (needs CAP_NET_ADMIN and the tun module)");
+        }
+        try {
+            Memory ifr = new Memory(IFREQ_SIZE);
+            ifr.clear();
+            ifr.write(0, nameBytes, 0, nameBytes.length);
+            ifr.setShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI));
+            if (Posix.Variadic.INSTANCE.ioctl(fd, new NativeLong(TUNSETIFF), ifr) != 0) {
+                int errno = Native.getLastError();
+                String why = switch (errno) {
+                    case Posix.EBUSY -> "the device is attached by another process (another agent running?)";
+                    case 22 -> "the device is not a TUN device in tun mode, or its queue flags differ";
+                    case 1 -> "no permission (CAP_NET_ADMIN needed)";
+                    default -> "";
+                };
+                throw new IOException("TUNSETIFF(" + name + ") failed: " + Posix.describe(errno) + (why.isEmpty() ? "" : ": " + why));
+            }
+            ifr.clear();
+            if (Posix.Variadic.INSTANCE.ioctl(fd, new NativeLong(TUNGETIFF), ifr) != 0) {
+                throw new IOException("TUNGETIFF(" + name + ") failed: " + Posix.describe(Native.getLastError()));
+            }
+            if ((ifr.getShort(IFNAMSIZ) & IFF_PERSIST) == 0) {
+                // TUNSETIFF just created a fresh device; closing fd removes it again.
+                throw new IOException("tun device " + name + " does not exist (a persistent device is expected;"
+                        + " run `handoff agent setup` first)");
+            }
+            return wrap(name, fd);
+        } catch (IOException | RuntimeException e) {
+            Posix.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * A link over an already open, non-blocking, packet-preserving descriptor (the TUN in
+     * production; one end of a {@code SOCK_SEQPACKET} socket pair in unit tests). Takes ownership
+     * of {@code fd}.
+     */
+    static TunLink wrap(String name, int fd) throws IOException {
+        int wakeFd = Posix.eventfd(0, Posix.EFD_NONBLOCK | Posix.EFD_CLOEXEC);
+        if (wakeFd < 0) {
+            throw new IOException("eventfd failed: " + Posix.describe(Native.getLastError()));
+        }
+        return new TunLink(name, fd, wakeFd);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int maxLen, long maxWaitNanos) throws IOException {
+        Objects.checkFromIndexSize(off, maxLen, buf.length);
+        reading = true; // volatile write, then read of closed: pairs with close() (Dekker)
+        try {
+            if (closed) {
+                return -1;
+            }
+            long deadline = 0;
+            int skips = 0;
+            while (true) {
+                long n = Posix.read(fd, readBuf, MAX_PACKET);
+                if (n > 0) {
+                    if (((readBuf.getByte(0) >> 4) & 0xf) != 4) {
+                        skippedNotIpv4++;
+                        if (++skips < MAX_SKIPS_PER_CALL) {
+                            continue;
+                        }
+                        return 0;
+                    }
+                    if (n > maxLen) {
+                        droppedTooLarge++;
+                        continue;
+                    }
+                    readBuf.read(0, buf, off, (int) n);
+                    packetsRead++;
+                    return (int) n;
+                }
+                if (n == 0) {
+                    return -1; // end of file: never from a TUN; the peer of a test socket pair closed
+                }
+                if (n < 0) {
+                    int errno = Native.getLastError();
+                    if (errno == Posix.EINTR) {
+                        continue;
+                    }
+                    if (errno != Posix.EAGAIN) {
+                        if (closed) {
+                            return -1;
+                        }
+                        throw new IOException("read(" + name + ") failed: " + Posix.describe(errno));
+                    }
+                }
+                // Nothing queued: wait for the device or the close signal, up to what is left.
+                if (maxWaitNanos <= 0) {
+                    return 0;
+                }
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + maxWaitNanos;
+                }
+                long left = deadline - now;
+                if (left <= 0) {
+                    return 0;
+                }
+                timeout.setLong(0, left / 1_000_000_000L);
+                timeout.setLong(8, left % 1_000_000_000L);
+                int r = Posix.ppoll(pollFds, 2, timeout, null);
+                if (r < 0) {
+                    int errno = Native.getLastError();
+                    if (errno == Posix.EINTR) {
+                        continue;
+                    }
+                    throw new IOException("ppoll(" + name + ") failed: " + Posix.describe(errno));
+                }
+                if (r == 0) {
+                    return 0;
+                }
+                if (pollFds.getShort(14) != 0 || closed) {
+                    return -1;
+                }
+                if ((pollFds.getShort(6) & Posix.POLLNVAL) != 0) {
+                    throw new IOException("ppoll(" + name + "): descriptor no longer valid");
+                }
+                // POLLIN (or POLLERR/POLLHUP, which the next read reports): read again.
+            }
+        } finally {
+            reading = false;
+        }
+    }
+
+    @Override
+    public void write(byte[] buf, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        if (len > MAX_PACKET) {
+            throw new IOException("packet of " + len + " bytes (expected: at most " + MAX_PACKET + ")");
+        }
+        writing = true;
+        try {
+            if (closed) {
+                throw new IOException("tun link " + name + " is closed");
+            }
+            writeBuf.write(0, buf, off, len);
+            long n = Posix.write(fd, writeBuf, len);
+            if (n != len) {
+                int errno = n < 0 ? Native.getLastError() : 0;
+                throw new IOException("write(" + name + ", " + len + " bytes) " + (n < 0 ? "failed: " + Posix.describe(errno)
+                        + (errno == 5 ? " (is the device down?)" : "") : "wrote " + n));
+            }
+            packetsWritten++;
+        } finally {
+            writing = false;
+        }
+    }
+
+    /** Packets returned by {@link #read}. */
+    public long packetsRead() {
+        return packetsRead;
+    }
+
+    /** Packets injected by {@link #write}. */
+    public long packetsWritten() {
+        return packetsWritten;
+    }
+
+    /** Packets read from the device that were not IPv4, skipped. */
+    public long skippedNotIpv4() {
+        return skippedNotIpv4;
+    }
+
+    /** Packets larger than the caller's buffer, dropped. */
+    public long droppedTooLarge() {
+        return droppedTooLarge;
+    }
+
+    /**
+     * Detaches from the device (it stays, with its routes; packets routed to it are then dropped
+     * by the kernel). Wakes a waiting reader, which returns -1; waits up to 2 s for the reader and
+     * writer to leave before closing the descriptors. Idempotent.
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (descriptorsClosed) {
+            return;
+        }
+        closed = true;
+        wakeValue.setLong(0, 1);
+        Posix.write(wakeFd, wakeValue, 8);
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        while ((reading || writing) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (reading || writing) {
+            // Leaving the descriptors open is safer than closing one a call still uses.
+            throw new IOException("tun link " + name + " still in use after 2 s; descriptors left open");
+        }
+        descriptorsClosed = true;
+        Posix.close(fd);
+        Posix.close(wakeFd);
+    }
+
+    @Override
+    public String toString() {
+        return "TunLink[" + name + ", read=" + packetsRead + ", written=" + packetsWritten
+                + ", skippedNotIpv4=" + skippedNotIpv4 + ", droppedTooLarge=" + droppedTooLarge + (closed ? ", closed" : "") + "]";
+    }
+}

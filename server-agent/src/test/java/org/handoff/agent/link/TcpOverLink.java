@@ -1,0 +1,135 @@
+package org.handoff.agent.link;
+
+import java.io.IOException;
+import java.util.Arrays;
+import org.handoff.protocol.checksum.InternetChecksum;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.wire.TcpSegment;
+
+/**
+ * The client's side of connection B, played by a test over a {@link LocalLink}: builds the
+ * client-looking segments with {@link PacketEmitter}, writes them into the link, and reads the
+ * local stack's answers for this one flow. Just enough TCP for in-order exchanges on a lossless
+ * link; the real agent logic lives elsewhere.
+ */
+final class TcpOverLink {
+    final LocalLink link;
+    final int client;
+    final int clientPort;
+    final int server;
+    final int serverPort;
+
+    private final PacketEmitter emitter = new PacketEmitter();
+    private final Ipv4Repr ipRepr = new Ipv4Repr();
+    final TcpRepr tcpRepr = new TcpRepr();
+    private final byte[] out = new byte[TunLink.MAX_PACKET];
+    /** The last packet {@link #receive} returned, from offset 0. */
+    final byte[] in = new byte[TunLink.MAX_PACKET];
+    int inLength;
+    final Ipv4Packet ip = new Ipv4Packet();
+    final TcpSegment tcp = new TcpSegment();
+    final TcpOptions options = new TcpOptions();
+
+    int sndNxt;
+    int rcvNxt;
+    int tsVal = 1_000;
+    int tsEcr;
+    int otherPackets;
+
+    TcpOverLink(LocalLink link, int client, int clientPort, int server, int serverPort) {
+        this.link = link;
+        this.client = client;
+        this.clientPort = clientPort;
+        this.server = server;
+        this.serverPort = serverPort;
+    }
+
+    /** The client's SYN: ISN {@code isn}, MSS 1460, window shift 7, SACK-permitted, timestamps. */
+    void sendSyn(int isn) throws IOException {
+        tcpRepr.clear();
+        tcpRepr.sourcePort = clientPort;
+        tcpRepr.destinationPort = serverPort;
+        tcpRepr.seq = isn;
+        tcpRepr.flags = TcpSegment.SYN;
+        tcpRepr.window = 64240;
+        tcpRepr.mss = 1460;
+        tcpRepr.windowShift = 7;
+        tcpRepr.sackPermitted = true;
+        tcpRepr.timestamps = true;
+        tcpRepr.tsVal = tsVal;
+        tcpRepr.tsEcr = 0;
+        write();
+        sndNxt = SeqNumber.add(isn, 1);
+    }
+
+    /** A segment with the current seq/ack, flags, optional payload; advances sndNxt. */
+    void send(int flags, byte[] payload) throws IOException {
+        tcpRepr.clear();
+        tcpRepr.sourcePort = clientPort;
+        tcpRepr.destinationPort = serverPort;
+        tcpRepr.seq = sndNxt;
+        tcpRepr.ack = rcvNxt;
+        tcpRepr.flags = flags | TcpSegment.ACK;
+        tcpRepr.window = 2048; // x 2^7 = 256 KB
+        tcpRepr.timestamps = true;
+        tcpRepr.tsVal = ++tsVal;
+        tcpRepr.tsEcr = tsEcr;
+        if (payload != null) {
+            tcpRepr.payload(payload, 0, payload.length);
+        }
+        write();
+        sndNxt = SeqNumber.add(sndNxt, (payload == null ? 0 : payload.length) + ((flags & TcpSegment.FIN) != 0 ? 1 : 0));
+    }
+
+    private void write() throws IOException {
+        ipRepr.set(client, server, InternetChecksum.PROTO_TCP);
+        int len = emitter.ipv4Tcp(ipRepr, tcpRepr, out, 0);
+        link.write(out, 0, len);
+    }
+
+    /**
+     * Reads until a packet of this flow (server:port to client:port) arrives; returns false on
+     * timeout. Views {@link #ip}, {@link #tcp}, {@link #options} are left on it; anything else
+     * read is counted in {@link #otherPackets}.
+     */
+    boolean receive(long timeoutNanos) throws IOException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (int i = 0; i < 100_000; i++) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            int n = link.read(in, 0, in.length, left);
+            if (n <= 0) {
+                return false;
+            }
+            if (ip.wrap(in, 0, n).check() != null || ip.protocol() != InternetChecksum.PROTO_TCP) {
+                otherPackets++;
+                continue;
+            }
+            tcp.wrap(in, ip.payloadOffset(), ip.payloadLength());
+            if (tcp.check() != null || ip.source() != server || ip.destination() != client
+                    || tcp.sourcePort() != serverPort || tcp.destinationPort() != clientPort) {
+                otherPackets++;
+                continue;
+            }
+            tcp.parseOptions(options);
+            if (options.hasTimestamps()) {
+                tsEcr = options.tsVal;
+            }
+            inLength = n;
+            return true;
+        }
+        return false;
+    }
+
+    /** A copy of the last received packet. */
+    byte[] lastPacket() {
+        return Arrays.copyOf(in, inLength);
+    }
+}

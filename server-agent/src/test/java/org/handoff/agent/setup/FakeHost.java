@@ -1,0 +1,156 @@
+package org.handoff.agent.setup;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A pretend host for the set-up's unit tests: understands exactly the commands
+ * {@link AgentNetworkSetup} runs, keeps the state they change, and prints what iproute2 6.1
+ * prints as JSON. Records every command it was given.
+ */
+final class FakeHost implements CommandRunner {
+    final List<String> commands = new ArrayList<>();
+    final Set<String> tuns = new LinkedHashSet<>();
+    final Set<String> upLinks = new LinkedHashSet<>();
+    final Set<String> loAddresses = new LinkedHashSet<>();
+    /** Routes in the hand-off table as iproute2 JSON objects. */
+    final List<String> tableRoutes = new ArrayList<>();
+    /** Rules as "src table pref". */
+    final List<String> rules = new ArrayList<>();
+    boolean nftTable;
+    boolean ipv6Disabled;
+    boolean listener;
+    /** A command line (joined by spaces) that fails with exit 2. */
+    String failing;
+
+    @Override
+    public CommandResult run(List<String> command, String stdin) {
+        String line = String.join(" ", command);
+        commands.add(line);
+        if (line.equals(failing)) {
+            return r(command, 2, "", "RTNETLINK answers: Operation not permitted");
+        }
+        List<String> c = command;
+        switch (line.replaceAll(" .*", "")) {
+            case "ip":
+                return ip(c, line);
+            case "sysctl":
+                if (tuns.isEmpty()) {
+                    return r(c, 255, "", "sysctl: cannot stat /proc/sys/net/ipv6/conf/ho-tun0/disable_ipv6: No such file or directory");
+                }
+                if (line.contains(" -w ")) {
+                    ipv6Disabled = line.endsWith("=1");
+                }
+                return r(c, 0, line.contains(" -n ") ? (ipv6Disabled ? "1\n" : "0\n") : "", "");
+            case "nft":
+                if (line.equals("nft -f -")) {
+                    nftTable = true;
+                    return r(c, 0, "", "");
+                }
+                if (line.startsWith("nft list table")) {
+                    return nftTable ? r(c, 0, "table inet handoff_agent { ... notrack ... }", "") : r(c, 1, "", "Error: No such file or directory");
+                }
+                if (line.startsWith("nft delete table")) {
+                    boolean had = nftTable;
+                    nftTable = false;
+                    return r(c, had ? 0 : 1, "", had ? "" : "Error: No such file or directory");
+                }
+                break;
+            case "ss":
+                return r(c, 0, listener ? "LISTEN 0 511 198.18.1.1:80 0.0.0.0:*\n" : "", "");
+            default:
+                break;
+        }
+        return r(c, 127, "", "fake host: unknown command " + line);
+    }
+
+    private CommandResult ip(List<String> c, String line) {
+        if (line.startsWith("ip -d -j link show dev ")) {
+            String dev = c.get(6);
+            if (!tuns.contains(dev)) {
+                return r(c, 1, "", "Device \"" + dev + "\" does not exist.");
+            }
+            String flags = upLinks.contains(dev) ? "\"NO-CARRIER\",\"POINTOPOINT\",\"UP\"" : "\"POINTOPOINT\"";
+            return r(c, 0, "[{\"ifname\":\"" + dev + "\",\"flags\":[" + flags + "],\"mtu\":1500,\"linkinfo\":{\"info_kind\":\"tun\","
+                    + "\"info_data\":{\"type\":\"tun\",\"pi\":false,\"persist\":true}}}]", "");
+        }
+        if (line.startsWith("ip tuntap add dev ")) {
+            tuns.add(c.get(4));
+            return r(c, 0, "", "");
+        }
+        if (line.startsWith("ip tuntap del dev ")) {
+            boolean had = tuns.remove(c.get(4));
+            upLinks.remove(c.get(4));
+            tableRoutes.removeIf(rt -> rt.contains("\"dev\":\"" + c.get(4) + "\""));
+            return r(c, had ? 0 : 1, "", "");
+        }
+        if (line.startsWith("ip link set dev ") && line.endsWith(" up")) {
+            upLinks.add(c.get(4));
+            return r(c, tuns.contains(c.get(4)) ? 0 : 1, "", "");
+        }
+        if (line.startsWith("ip link set dev ")) {
+            return r(c, tuns.contains(c.get(4)) ? 0 : 1, "", "");
+        }
+        if (line.equals("ip -j addr show dev lo")) {
+            String infos = loAddresses.stream().map(a -> "{\"family\":\"inet\",\"local\":\"" + a.replace("/32", "")
+                    + "\",\"prefixlen\":32}").collect(Collectors.joining(","));
+            return r(c, 0, "[{\"ifname\":\"lo\",\"addr_info\":[" + infos + "]}]", "");
+        }
+        if (line.startsWith("ip addr add ")) {
+            return r(c, loAddresses.add(c.get(3)) ? 0 : 2, "", "RTNETLINK answers: File exists");
+        }
+        if (line.startsWith("ip addr del ")) {
+            return r(c, loAddresses.remove(c.get(3)) ? 0 : 2, "", "RTNETLINK answers: Cannot assign requested address");
+        }
+        if (line.startsWith("ip -j route show table ")) {
+            return r(c, 0, "[" + String.join(",", tableRoutes) + "]", "");
+        }
+        if (line.startsWith("ip route add default dev ")) {
+            tableRoutes.add("{\"dst\":\"default\",\"dev\":\"" + c.get(5) + "\",\"scope\":\"link\"}");
+            return r(c, 0, "", "");
+        }
+        if (line.startsWith("ip route add blackhole default ")) {
+            tableRoutes.add("{\"type\":\"blackhole\",\"dst\":\"default\",\"metric\":" + c.get(8) + "}");
+            return r(c, 0, "", "");
+        }
+        if (line.startsWith("ip route del default dev ")) {
+            return r(c, tableRoutes.removeIf(rt -> rt.contains("\"dev\":\"" + c.get(5) + "\"")) ? 0 : 2, "", "RTNETLINK answers: No such process");
+        }
+        if (line.startsWith("ip route del blackhole default ")) {
+            return r(c, tableRoutes.removeIf(rt -> rt.contains("blackhole")) ? 0 : 2, "", "RTNETLINK answers: No such process");
+        }
+        if (line.equals("ip -N -j rule show")) {
+            String json = rules.stream().map(rule -> {
+                String[] f = rule.split(" ");
+                return "{\"priority\":" + f[2] + ",\"src\":\"" + f[0] + "\",\"table\":\"" + f[1] + "\"}";
+            }).collect(Collectors.joining(","));
+            return r(c, 0, "[{\"priority\":0,\"src\":\"all\",\"table\":\"255\"}" + (json.isEmpty() ? "" : "," + json) + "]", "");
+        }
+        if (line.startsWith("ip rule add from ")) {
+            rules.add(c.get(4).replace("/32", "") + " " + c.get(6) + " " + c.get(8));
+            return r(c, 0, "", "");
+        }
+        if (line.startsWith("ip rule del from ")) {
+            return r(c, rules.remove(c.get(4).replace("/32", "") + " " + c.get(6) + " " + c.get(8)) ? 0 : 2, "",
+                    "RTNETLINK answers: No such file or directory");
+        }
+        if (line.startsWith("ip route get ")) {
+            boolean viaTun = !rules.isEmpty() && tableRoutes.stream().anyMatch(rt -> rt.contains("\"dev\""));
+            return r(c, 0, viaTun ? c.get(3) + " from " + c.get(5) + " dev ho-tun0 table 100 uid 0\n" : c.get(3) + " dev eth0 src 198.18.0.3\n", "");
+        }
+        return r(c, 127, "", "fake host: unknown ip command " + line);
+    }
+
+    private static CommandResult r(List<String> c, int exit, String out, String err) {
+        return new CommandResult(c, exit, out, err);
+    }
+
+    /** Commands given so far that change something (not the look-ups). */
+    List<String> changes() {
+        return commands.stream().filter(l -> l.matches("^(ip (tuntap|addr (add|del)|route (add|del)|rule (add|del))|nft (-f|delete)).*"))
+                .toList();
+    }
+}
