@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>a BPF filter for exactly the VIPs and ports, plus, on Ethernet, {@code ether dst
  *       <interface MAC>} so frames flooded to other hosts are rejected in the kernel; with
  *       direction IN this is what the kernel calls PACKET_HOST (see {@link LinkDecoder});</li>
- *   <li>non-blocking: {@link #poll} reads what is in the ring with {@code pcap_dispatch} and,
+ *   <li>non-blocking: {@link #poll} reads what is in the ring ({@link ReadMode}) and,
  *       when nothing is there, sleeps in {@code ppoll} on the capture's selectable fd for at
  *       most the wait given: an idle source costs no CPU.</li>
  * </ul>
@@ -44,7 +44,23 @@ import org.slf4j.LoggerFactory;
  * <p>Opened in the calling thread's network namespace. Not thread-safe: one worker polls it.
  */
 public final class LivePcapSource implements PacketSource {
+    // pcap4j opens, configures, filters and counts; DIRECT reads bypass its dispatch (see ReadMode)
     private static final Logger LOG = LoggerFactory.getLogger(LivePcapSource.class);
+
+    /** How frames are read from libpcap's ring. */
+    public enum ReadMode {
+        /**
+         * {@code pcap_next_ex} bound directly with JNA, the frame copied into one reused
+         * buffer: no allocation and no JNA callback per packet. The default (measured in
+         * docs/director-io.md: pcap4j's dispatch costs ~20 us per call on an empty ring).
+         */
+        DIRECT,
+        /**
+         * pcap4j's {@code dispatch(count, RawPacketListener)}: per call it builds a new JNA
+         * callback (a native trampoline), per packet a byte[], a Timestamp and a Runnable.
+         */
+        PCAP4J_DISPATCH
+    }
 
     /** Settings, validated once by {@link #open(Config)}. */
     public static final class Config {
@@ -56,6 +72,13 @@ public final class LivePcapSource implements PacketSource {
         long interfaceMac = LinkDecoder.ANY_MAC;
         boolean detectMac = true;
         Clock clock = SystemClock.INSTANCE;
+        ReadMode readMode = ReadMode.DIRECT;
+
+        /** How frames are read (default {@link ReadMode#DIRECT}). */
+        public Config readMode(ReadMode mode) {
+            this.readMode = mode;
+            return this;
+        }
 
         public Config interfaceName(String name) {
             this.interfaceName = name;
@@ -123,6 +146,9 @@ public final class LivePcapSource implements PacketSource {
             if (clock == null) {
                 bad.add("clock=null");
             }
+            if (readMode == null) {
+                bad.add("readMode=null");
+            }
             if (!bad.isEmpty()) {
                 throw new IllegalArgumentException("live capture config: " + String.join("; ", bad));
             }
@@ -137,7 +163,14 @@ public final class LivePcapSource implements PacketSource {
     private final int selectableFd;
     private final Memory pollFd = new Memory(8);
     private final Memory timespec = new Memory(16);
-    private final RawPacketListener listener = this::onFrame;
+    private final RawPacketListener listener = frame -> onFrame(frame, frame.length);
+    private final ReadMode readMode;
+    private final Pointer pcap;
+    private final Memory slots = new Memory(16);
+    private final Pointer dataSlot = slots.share(8);
+    private final NativeIo.MovablePointer header = new NativeIo.MovablePointer();
+    private final NativeIo.MovablePointer data = new NativeIo.MovablePointer();
+    private final byte[] frame;
     private PacketHandler handler;
     private int deliveredThisPoll;
     private boolean closed;
@@ -149,12 +182,15 @@ public final class LivePcapSource implements PacketSource {
     private long kernelDropped;
     private long interfaceDropped;
 
-    private LivePcapSource(PcapHandle handle, String interfaceName, String filter, LinkDecoder decoder, Clock clock, int fd) {
+    private LivePcapSource(PcapHandle handle, Pointer pcap, Config config, String filter, LinkDecoder decoder, int fd) {
         this.handle = handle;
-        this.interfaceName = interfaceName;
+        this.pcap = pcap;
+        this.readMode = config.readMode;
+        this.frame = new byte[config.snaplen];
+        this.interfaceName = config.interfaceName;
+        this.clock = config.clock;
         this.filter = filter;
         this.decoder = decoder;
-        this.clock = clock;
         this.selectableFd = fd;
         pollFd.clear();
         pollFd.setInt(0, fd);
@@ -193,14 +229,15 @@ public final class LivePcapSource implements PacketSource {
             String filter = BpfFilters.forVips(config.vips, filterMac);
             handle.setFilter(filter, BpfCompileMode.OPTIMIZE);
             handle.setBlockingMode(BlockingMode.NONBLOCKING);
-            int fd = NativeIo.Pcap.pcap_get_selectable_fd(NativeIo.pcapPointer(handle));
+            Pointer pcap = NativeIo.pcapPointer(handle);
+            int fd = NativeIo.Pcap.pcap_get_selectable_fd(pcap);
             if (fd < 0) {
                 throw new IOException("interface " + config.interfaceName + " has no selectable fd (pcap_get_selectable_fd=" + fd + ")");
             }
             LinkDecoder decoder = new LinkDecoder(dlt, config.hostOnly, ethernet ? mac : LinkDecoder.ANY_MAC);
-            LOG.info("capturing on {} link type {} {} buffer {} bytes snaplen {} filter '{}'", config.interfaceName, dlt,
-                    LinkDecoder.describe(dlt), config.bufferBytes, config.snaplen, filter);
-            return new LivePcapSource(handle, config.interfaceName, filter, decoder, config.clock, fd);
+            LOG.info("capturing on {} link type {} {} buffer {} bytes snaplen {} read mode {} filter '{}'", config.interfaceName, dlt,
+                    LinkDecoder.describe(dlt), config.bufferBytes, config.snaplen, config.readMode, filter);
+            return new LivePcapSource(handle, pcap, config, filter, decoder, fd);
         } catch (IOException | RuntimeException e) {
             handle.close();
             throw e;
@@ -231,6 +268,9 @@ public final class LivePcapSource implements PacketSource {
     }
 
     private int dispatch(int maxPackets) throws IOException {
+        if (readMode == ReadMode.DIRECT) {
+            return readDirect(maxPackets);
+        }
         try {
             return handle.dispatch(maxPackets, listener);
         } catch (PcapNativeException | NotOpenException e) {
@@ -239,6 +279,27 @@ public final class LivePcapSource implements PacketSource {
             Thread.currentThread().interrupt();
             throw new IOException("capture on " + interfaceName + " interrupted", e);
         }
+    }
+
+    /** Reads up to {@code max} frames with pcap_next_ex (non-blocking: 0 when the ring is empty). */
+    private int readDirect(int max) throws IOException {
+        int n = 0;
+        while (n < max) {
+            int rc = NativeIo.Pcap.pcap_next_ex(pcap, slots, dataSlot);
+            if (rc == 1) {
+                header.at(slots.getLong(0));
+                int caplen = Math.min(header.getInt(NativeIo.PKTHDR_CAPLEN_OFFSET), frame.length);
+                data.at(slots.getLong(8)).read(0, frame, 0, caplen);
+                n++;
+                onFrame(frame, caplen);
+            } else if (rc == 0) {
+                break;
+            } else {
+                throw new IOException("capture on " + interfaceName + " failed: pcap_next_ex=" + rc + " "
+                        + NativeIo.Pcap.pcap_geterr(pcap));
+            }
+        }
+        return n;
     }
 
     /** Sleeps in ppoll until the ring has a frame or the wait is over; true when readable. */
@@ -257,8 +318,8 @@ public final class LivePcapSource implements PacketSource {
         }
     }
 
-    private void onFrame(byte[] frame) {
-        if (decoder.decode(frame, 0, frame.length)) {
+    private void onFrame(byte[] frame, int length) {
+        if (decoder.decode(frame, 0, length)) {
             deliveredThisPoll++;
             handler.onPacket(frame, decoder.ipOffset(), decoder.ipLength(), clock.nanos());
         }
@@ -286,6 +347,7 @@ public final class LivePcapSource implements PacketSource {
             handle.close();
             pollFd.close();
             timespec.close();
+            slots.close();
         }
     }
 

@@ -99,6 +99,29 @@ final class NativeIo {
         }
 
         static native int pcap_get_selectable_fd(Pointer pcap);
+
+        /** 1 = a packet (header and data pointers stored), 0 = none ready, -1 = error, -2 = end of file. */
+        static native int pcap_next_ex(Pointer pcap, Pointer headerOut, Pointer dataOut);
+
+        static native String pcap_geterr(Pointer pcap);
+    }
+
+    /** struct pcap_pkthdr on LP64 Linux: struct timeval (16 bytes), caplen, len. */
+    static final int PKTHDR_CAPLEN_OFFSET = 16;
+
+    /**
+     * A {@link Pointer} that can be moved to another address, so reading through native
+     * pointers handed out per packet allocates nothing (JNA's {@code peer} is protected).
+     */
+    static final class MovablePointer extends Pointer {
+        MovablePointer() {
+            super(0);
+        }
+
+        MovablePointer at(long address) {
+            this.peer = address;
+            return this;
+        }
     }
 
     /**

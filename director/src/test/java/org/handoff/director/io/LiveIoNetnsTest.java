@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Live capture and raw-socket send between two namespaces joined by a veth pair:
@@ -91,9 +93,11 @@ class LiveIoNetnsTest {
         }
     }
 
-    @Test
-    void synSentThroughARawSocketIsCapturedByteExact() throws Exception {
-        LivePcapSource src = capture(director, "vd", VIP + ":80", true);
+    @ParameterizedTest
+    @EnumSource(LivePcapSource.ReadMode.class)
+    void synSentThroughARawSocketIsCapturedByteExact(LivePcapSource.ReadMode mode) throws Exception {
+        LivePcapSource src = keep(NetnsLab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
+                .interfaceName("vd").vip(VipEndpoint.parse(VIP + ":80")).bufferBytes(4 << 20).readMode(mode))));
         RawSocketSink sink = rawSocket(client);
         byte[] syn = TestPackets.syn(CLIENT, VIP, 40000, 80, 0x1234);
         long before = System.nanoTime();
