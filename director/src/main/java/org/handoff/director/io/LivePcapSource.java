@@ -73,6 +73,15 @@ public final class LivePcapSource implements PacketSource {
         boolean detectMac = true;
         Clock clock = SystemClock.INSTANCE;
         ReadMode readMode = ReadMode.DIRECT;
+        int shard;
+        int shards = 1;
+
+        /** Capture only worker {@code index}'s share of client endpoints (see {@link BpfFilters#shardOf}). */
+        public Config shard(int index, int count) {
+            this.shard = index;
+            this.shards = count;
+            return this;
+        }
 
         /** How frames are read (default {@link ReadMode#DIRECT}). */
         public Config readMode(ReadMode mode) {
@@ -226,7 +235,7 @@ public final class LivePcapSource implements PacketSource {
                 mac = NativeIo.hardwareAddress(config.interfaceName);
             }
             long filterMac = ethernet && config.hostOnly ? mac : LinkDecoder.ANY_MAC;
-            String filter = BpfFilters.forVips(config.vips, filterMac);
+            String filter = BpfFilters.forVips(config.vips, filterMac, config.shard, config.shards);
             handle.setFilter(filter, BpfCompileMode.OPTIMIZE);
             handle.setBlockingMode(BlockingMode.NONBLOCKING);
             Pointer pcap = NativeIo.pcapPointer(handle);
