@@ -117,6 +117,21 @@ class DirectorNetnsTest {
                 CommandResult metrics = lab.exec(director, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:19464/metrics");
                 assertTrue(metrics.stdout().contains("handoff_director_requests_total{outcome=\"no_origin\"} 1.0"), metrics.stdout());
                 assertTrue(metrics.stdout().contains("handoff_director_requests_total{outcome=\"bad_request\"} 1.0"), metrics.stdout());
+
+                // Reload: an invalid file is rejected with its errors and the running config stays.
+                String good = Files.readString(config);
+                Files.writeString(config, good.replace("default-pool: static", "default-pool: nowhere"));
+                List<String> errors = d.reload();
+                assertEquals(1, errors.size(), errors.toString());
+                assertTrue(errors.get(0).startsWith("default-pool=nowhere"), errors.toString());
+                assertEquals("503", lab.curl(client, "-o", "/dev/null", "-w", "%{http_code}",
+                        "http://198.18.1.1/static/b.txt").stdout().strip());
+                synchronized (requests) {
+                    assertEquals(2, requests.size(), "still routed by the old config: " + requests);
+                }
+                // A valid new config is accepted (the swap itself is tested in ConfigHolderTest).
+                Files.writeString(config, good.replace("rules:", "rules:\n  - { name: deny-all, match: { path: { prefix: /static/ } }, pool: static }"));
+                assertEquals(List.of(), d.reload());
             } finally {
                 d.close();
                 run.set(false);
