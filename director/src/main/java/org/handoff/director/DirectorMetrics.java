@@ -68,6 +68,12 @@ public final class DirectorMetrics {
                         .register(registry);
             }
         }
+        counter("handoff_director_capture_received", "packets the kernel passed to the capture (pcap_stats)", workers,
+                w -> w.liveSource() == null ? 0 : w.liveSource().kernelReceived());
+        counter("handoff_director_capture_dropped", "packets dropped because the capture buffer was full (pcap_stats)", workers,
+                w -> w.liveSource() == null ? 0 : w.liveSource().kernelDropped());
+        counter("handoff_director_capture_interface_dropped", "packets the interface dropped (pcap_stats)", workers,
+                w -> w.liveSource() == null ? 0 : w.liveSource().interfaceDropped());
         Gauge.builder("handoff_director_flows", workers, ws -> sum(ws, w -> w.terminator().flowCount()))
                 .description("flows held by the director").register(registry);
         Gauge.builder("handoff_director_half_open", workers, ws -> sum(ws, w -> w.terminator().halfOpenCount()))

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.io.Clock;
+import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.PacketHandler;
 import org.handoff.director.io.PacketSink;
 import org.handoff.director.io.PacketSource;
@@ -43,6 +44,7 @@ public final class DirectorWorker implements Runnable {
     private final PacketHandler onPacket;
     private final ByteBuffer controlBuffer = ByteBuffer.allocate(65_536);
     private volatile boolean running = true;
+    private long nextStatsNanos;
     private volatile Thread thread;
     public volatile long controlDecodeFailures;
     public volatile long controlReceived;
@@ -72,6 +74,11 @@ public final class DirectorWorker implements Runnable {
         return coordinator;
     }
 
+    /** The live capture behind this worker, or null (files, memory). */
+    public LivePcapSource liveSource() {
+        return source instanceof LivePcapSource live ? live : null;
+    }
+
     public MessageDecoder decoder() {
         return decoder;
     }
@@ -88,6 +95,11 @@ public final class DirectorWorker implements Runnable {
             return -1;
         }
         long now = clock.nanos();
+        if (now >= nextStatsNanos && source instanceof LivePcapSource live) {
+            // pcap_stats from the polling thread: libpcap handles are not thread-safe.
+            live.updateStats();
+            nextStatsNanos = now + 1_000_000_000L;
+        }
         work += drainControl(now);
         work += terminator.onTick(now);
         work += coordinator.onTick(now);
