@@ -175,7 +175,8 @@ public final class Director implements AutoCloseable {
         int capacity = Math.min(c.tcp().initialWindow(), HandoffFlyweight.MAX_REQUEST_LENGTH);
         return new TcpSettings(c.tcp().mss(), c.tcp().windowShift(), capacity,
                 (int) Math.max(1, c.limits().maxFlows() / workers), Math.max(0, c.limits().maxHalfOpen() / workers),
-                c.limits().maxBufferedBytesPerFlow(), c.timeouts().handshake(), c.timeouts().request(),
+                c.limits().maxBufferedBytesPerFlow(), Math.max(capacity, c.limits().maxBufferedBytesTotal() / workers),
+                c.timeouts().handshake(), c.timeouts().request(),
                 c.timeouts().flowIdle(), d.retransmitInitial(), d.maxRetransmits(), d.closeLinger());
     }
 

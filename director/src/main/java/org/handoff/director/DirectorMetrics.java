@@ -76,6 +76,8 @@ public final class DirectorMetrics {
                 w -> w.liveSource() == null ? 0 : w.liveSource().interfaceDropped());
         Gauge.builder("handoff_director_flows", workers, ws -> sum(ws, w -> w.terminator().flowCount()))
                 .description("flows held by the director").register(registry);
+        Gauge.builder("handoff_director_buffered_bytes", workers, ws -> sum(ws, w -> w.terminator().bufferedBytes()))
+                .description("request and held-packet bytes buffered (limit: limits.max-buffered-bytes-total)").register(registry);
         Gauge.builder("handoff_director_half_open", workers, ws -> sum(ws, w -> w.terminator().halfOpenCount()))
                 .description("half-open flows (waiting for the final ACK)").register(registry);
         Gauge.builder("handoff_director_handoffs_pending", workers, ws -> sum(ws, w -> w.coordinator().pendingHandoffs()))
