@@ -23,9 +23,6 @@ import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.wire.Bytes;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,11 +65,9 @@ public class HandoffLifecycleBenchmark {
     private final byte[] lastSent = new byte[2048];
     private final byte[] lastHandoff = new byte[70_000];
     private int lastHandoffLength;
-    private final byte[] packet = new byte[2048];
     private final byte[] answer = new byte[512];
-    private final PacketEmitter emitter = new PacketEmitter();
-    private final TcpRepr repr = new TcpRepr();
-    private final Ipv4Repr ipRepr = new Ipv4Repr().set(CLIENT, VIP, 6);
+    private final ClientPacketBuilder client = new ClientPacketBuilder(CLIENT, VIP, REQUEST);
+    private final byte[] packet = client.packet;
     private long now = 1_000_000_000_000L;
     private int port = 1024;
 
@@ -101,36 +96,16 @@ public class HandoffLifecycleBenchmark {
         }
     }
 
-    private int build(int flags, int seq, int ack, int payload) {
-        repr.clear();
-        repr.sourcePort = port;
-        repr.destinationPort = 80;
-        repr.seq = seq;
-        repr.ack = ack;
-        repr.flags = flags;
-        repr.window = 502;
-        repr.timestamps = true;
-        repr.tsVal = 5;
-        if ((flags & TcpSegment.SYN) != 0) {
-            repr.mss = 1460;
-            repr.windowShift = 7;
-            repr.sackPermitted = true;
-        }
-        if (payload > 0) {
-            repr.payload(REQUEST, 0, payload);
-        }
-        return emitter.ipv4Tcp(ipRepr, repr, packet, 0);
-    }
 
     @Benchmark
     public int connectionHandedOff() {
         port = port == 60000 ? 1024 : port + 1;
         now += 10_000;
         int isn = port * 7919;
-        terminator.onPacket(packet, 0, build(TcpSegment.SYN, isn, 0, 0), now);
+        terminator.onPacket(packet, 0, client.build(port, TcpSegment.SYN, isn, 0, 0), now);
         int director = Bytes.i32(lastSent, 24) + 1;
-        terminator.onPacket(packet, 0, build(TcpSegment.ACK, isn + 1, director, 0), now);
-        terminator.onPacket(packet, 0, build(TcpSegment.ACK | TcpSegment.PSH, isn + 1, director, REQUEST.length), now);
+        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK, isn + 1, director, 0), now);
+        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK | TcpSegment.PSH, isn + 1, director, REQUEST.length), now);
         // The agent accepts.
         agentSide.decode(lastHandoff, 0, lastHandoffLength);
         FlowIdentity flow = FlowIdentity.ipv4(CLIENT, port, VIP, 80);
@@ -138,7 +113,7 @@ public class HandoffLifecycleBenchmark {
         directorSide.decode(answer, 0, n);
         coordinator.onAgentMessage(directorSide, now);
         // One client ACK forwarded, then the agent reports the flow closed.
-        terminator.onPacket(packet, 0, build(TcpSegment.ACK, isn + 1 + REQUEST.length, director + 1448, 0), now);
+        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK, isn + 1 + REQUEST.length, director + 1448, 0), now);
         coordinator.flush();
         n = agentEncoder.encode(new Closed(flow, REQUEST.length, 1448, 1, CloseReason.FIN), answer, 0);
         directorSide.decode(answer, 0, n);
