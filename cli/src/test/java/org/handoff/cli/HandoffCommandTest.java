@@ -48,7 +48,7 @@ class HandoffCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"agent", "replay", "lab", "demo"})
+    @ValueSource(strings = {"agent", "replay", "demo"})
     void unbuiltSubcommandsSaySoAndExit2(String sub) {
         Run r = run(sub);
         assertEquals(HandoffCommand.EXIT_NOT_BUILT, r.exitCode());
@@ -87,6 +87,13 @@ class HandoffCommandTest {
         Run r = run("director", "--config", bad.toString(), "--pid-file", dir.resolve("pid").toString());
         assertEquals(1, r.exitCode());
         assertTrue(r.err().startsWith("handoff director: " + bad + ": invalid config:"), r.err());
+    }
+
+    @Test
+    void labTakesOnlyItsThreeActions() {
+        Run r = run("lab", "sideways");
+        assertEquals(2, r.exitCode());
+        assertEquals("handoff lab: 'sideways' (expected: up, down or status)", r.err().strip());
     }
 
     @Test
