@@ -73,6 +73,8 @@ public final class AgentCounters {
     public long closedSent;
     /** Client packets held until connection B was ready. */
     public long packetsBuffered;
+    /** Records whose processing threw (a bug): counted, logged, the worker goes on. */
+    public long internalErrors;
     /** Connection B's options differ from the client's (e.g. the stack refused window scaling). */
     public long optionMismatches;
 
