@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.handoff.agent.setup.AgentNetworkConfig;
-import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -50,7 +49,7 @@ public final class AgentConfigLoader {
     private AgentConfigLoader() {
     }
 
-    /** Reads, parses and validates the file (and loads its key file, to report a bad one now). */
+    /** Reads, parses and validates the file. */
     public static AgentConfig load(Path path) throws AgentConfigException {
         String text;
         try {
@@ -164,21 +163,13 @@ public final class AgentConfigLoader {
 
         // ---- sections ----
 
+        /** The key file's path; it is read when the agent starts (the lab writes it at start). */
         private Path keyFile(JsonNode node) {
             if (node == null) {
                 error("key-file", null, "the path of the shared key file (docs/handoff-protocol.md section 4)");
                 return null;
             }
-            Path p = path(node, "key-file");
-            if (p == null) {
-                return null;
-            }
-            try {
-                HandoffKeys.load(p);
-            } catch (IOException | RuntimeException e) {
-                error("key-file", node, "a readable key file: " + e.getMessage());
-            }
-            return p;
+            return path(node, "key-file");
         }
 
         private List<Service> services(JsonNode node) {
