@@ -39,6 +39,28 @@ public final class AgentLauncher {
         this.runner = runner;
     }
 
+    /**
+     * Runs without the CLI module (namespace tests start the agent as a process this way):
+     * {@code AgentLauncher run|setup|teardown|check CONFIG}; exits with the operation's code.
+     */
+    public static void main(String[] args) {
+        if (args.length != 2) {
+            System.err.println("usage: AgentLauncher run|setup|teardown|check CONFIG");
+            System.exit(2);
+        }
+        AgentLauncher l = new AgentLauncher(new PrintWriter(System.out, true), new PrintWriter(System.err, true),
+                new org.handoff.agent.setup.ProcessCommandRunner());
+        Path config = Path.of(args[1]);
+        int code = switch (args[0]) {
+            case "run" -> l.run(config);
+            case "setup" -> l.setup(config);
+            case "teardown" -> l.teardown(config);
+            case "check" -> l.check(config);
+            default -> 2;
+        };
+        System.exit(code);
+    }
+
     /** {@code handoff agent --config FILE}: runs until the JVM is asked to stop. */
     public int run(Path configFile) {
         AgentConfig config = load(configFile);

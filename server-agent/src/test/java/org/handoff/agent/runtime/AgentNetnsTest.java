@@ -222,6 +222,80 @@ class AgentNetnsTest {
         }
     }
 
+    /**
+     * The agent as its own process: SIGTERM makes it refuse new hand-offs (SHUTTING_DOWN) while
+     * an open flow gets the drain time, then reset that flow (CLOSED ABORTED) and exit.
+     */
+    @Test
+    void sigtermDrainsThenStops() throws Exception {
+        try (NetnsLab lab = NetnsLab.create()) {
+            Netns client = lab.namespace("client");
+            Netns origin = lab.namespace("origin");
+            lab.veth(client, "eth0", origin, "eth0");
+            lab.address(client, "eth0", C + "/24");
+            lab.address(origin, "eth0", O + "/24");
+            lab.route(client, VIP + "/32", "via", D);
+            CommandResult fw = lab.execWithInput(client, String.join("\n",
+                    "table inet test_client {",
+                    "  chain out { type filter hook output priority filter; policy accept;",
+                    "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
+                    "  }",
+                    "}", ""), "nft", "-f", "-");
+            assertTrue(fw.ok(), fw::describe);
+            Path dir = lab.createDir("agent");
+            Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+            Path configFile = dir.resolve("agent.yaml");
+            Files.writeString(configFile, String.join("\n",
+                    "listen: " + O + ":7070", "key-file: keys.conf", "handoff-address: " + H,
+                    "services: [80]", "vips: [" + VIP + "]",
+                    "link: { tun: ho-tun0, state-file: " + dir.resolve("setup.json") + " }",
+                    "timeouts: { drain: 2s }", ""));
+            StringWriter err = new StringWriter();
+            AgentLauncher launcher = new AgentLauncher(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                    new ProcessCommandRunner(NetnsLab.execPrefix(origin), Duration.ofSeconds(20)));
+            assertEquals(AgentLauncher.EXIT_OK, launcher.setup(configFile), err::toString);
+            lab.startNginx(origin, H + ":80", lab.createDir("www"));
+
+            String java = ProcessHandle.current().info().command().orElse("java");
+            LabProcess agent = lab.start(origin, "agent", java, "-cp", System.getProperty("java.class.path"),
+                    AgentLauncher.class.getName(), "run", configFile.toString());
+            for (int i = 0; i < 200 && !lab.execUnchecked(origin, "ss", "-Hlun", "sport = :7070").stdout().contains(":7070"); i++) {
+                assertTrue(agent.isAlive(), agent::logText);
+                Thread.sleep(50);
+            }
+            RawTcpTap tap = lab.inNamespace(client, () -> RawTcpTap.open(1 << 20));
+            DatagramChannel director = lab.inNamespace(client, () -> {
+                DatagramChannel ch = DatagramChannel.open();
+                ch.bind(new InetSocketAddress(InetAddress.getByName(C), 0));
+                ch.configureBlocking(false);
+                return ch;
+            });
+            try {
+                Peer peer = new Peer(director, tap, new InetSocketAddress(InetAddress.getByName(O), 7070));
+                Conn open = new Conn(peer, 42_001, 1_000, 2_000);
+                assertNotNull(open.handoff("GET /missing HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+                        () -> "HANDOFF_ACK; agent log: " + agent.logText());
+                open.receiveSome(3_000); // the 404, on a keep-alive connection that stays open
+
+                ProcessHandle.of(agent.pid()).ifPresent(ProcessHandle::destroy); // SIGTERM
+                Thread.sleep(300);
+                Conn late = new Conn(peer, 42_002, 3_000, 4_000);
+                org.handoff.protocol.message.HandoffNack nack = late.handoffRefused(
+                        "GET / HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals(org.handoff.protocol.message.NackReason.SHUTTING_DOWN, nack.reason());
+
+                Closed closed = peer.awaitClosed(open.identity, 4_000);
+                assertEquals(CloseReason.ABORTED, closed.reason(), "reset after the drain");
+                int exit = agent.stop(5_000);
+                assertEquals(143, exit, "exited on SIGTERM after its shutdown hook: " + agent.logText());
+            } finally {
+                tap.close();
+                director.close();
+            }
+            assertEquals(AgentLauncher.EXIT_OK, launcher.teardown(configFile), err::toString);
+        }
+    }
+
     // ---------------------------------------------------------------- nginx with an upload location
 
     private static Path startNginx(NetnsLab lab, Netns ns, Path www) throws Exception {
@@ -382,6 +456,36 @@ class AgentNetnsTest {
                 }
             }
             return null;
+        }
+
+        /** A HANDOFF the agent must refuse: returns its NACK. */
+        org.handoff.protocol.message.HandoffNack handoffRefused(byte[] request) throws Exception {
+            Handoff h = new Handoff(identity, InetAddress.getByName(O), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
+                    SeqNumber.of(SeqNumber.add(ci, 1 + request.length)), SeqNumber.of(SeqNumber.add(di, 1)), CLIENT_WINDOW_RAW,
+                    new NegotiatedOptions(1460, WC, WD, true, true, tsVal, tsEcr), request);
+            byte[] datagram = peer.encoder.encode(h);
+            for (int attempt = 0; attempt < 10; attempt++) {
+                peer.send(datagram, datagram.length);
+                Message m = peer.receive(200);
+                if (m != null) {
+                    return (org.handoff.protocol.message.HandoffNack) m.body();
+                }
+            }
+            throw new AssertionError("no answer to the HANDOFF");
+        }
+
+        /** Waits for the first response segment with data and acknowledges it. */
+        void receiveSome(long timeoutMillis) throws Exception {
+            long deadline = System.nanoTime() + timeoutMillis * MS;
+            while (System.nanoTime() < deadline) {
+                int n = peer.tap.receive(peer.in, 50 * MS);
+                if (n > 0 && mine(n) && tcp.payloadLength() > 0) {
+                    rcvNxt = SeqNumber.add(tcp.seq(), tcp.payloadLength());
+                    sendAck();
+                    return;
+                }
+            }
+            throw new AssertionError("no response data");
         }
 
         /** Reads the response until the server's FIN; returns the bytes in order. */
