@@ -26,6 +26,7 @@ required=(
     nftables                 # the lab's drop rules for the VIP
     ethtool                  # turning off offloads on lab links
     procps                   # sysctl, pgrep
+    netcat-openbsd           # raw requests (malformed, pipelined) in namespace tests
     ca-certificates          # Maven fetches over TLS
 )
 # Any nginx flavour serves as the lab's origin; nginx-light is the smallest.

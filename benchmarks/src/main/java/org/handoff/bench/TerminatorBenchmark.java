@@ -7,10 +7,7 @@ import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.tcp.TcpSettings;
 import org.handoff.director.tcp.TcpTerminator;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.Bytes;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -48,10 +45,8 @@ public class TerminatorBenchmark {
 
     private TcpTerminator terminator;
     private Blackhole blackhole;
-    private final PacketEmitter emitter = new PacketEmitter();
-    private final TcpRepr repr = new TcpRepr();
-    private final Ipv4Repr ipRepr = new Ipv4Repr().set(CLIENT, VIP, 6);
-    private final byte[] packet = new byte[2048];
+    private final ClientPacketBuilder client = new ClientPacketBuilder(CLIENT, VIP, REQUEST);
+    private final byte[] packet = client.packet;
     private final byte[] lastSent = new byte[2048];
     private final TcpOptions options = new TcpOptions();
     private byte[] forwardAck;
@@ -87,38 +82,18 @@ public class TerminatorBenchmark {
         connect(65000);
         terminator.startHandoff(lastFlow, now);
         terminator.handoffAccepted(lastFlow, now);
-        int n = build(65000, TcpSegment.ACK, 1, 1, 0);
+        int n = client.build(65000, TcpSegment.ACK, 1, 1, 0);
         forwardAck = Arrays.copyOf(packet, n);
     }
 
-    private int build(int port, int flags, int seq, int ack, int payload) {
-        repr.clear();
-        repr.sourcePort = port;
-        repr.destinationPort = 80;
-        repr.seq = seq;
-        repr.ack = ack;
-        repr.flags = flags;
-        repr.window = 502;
-        repr.timestamps = true;
-        repr.tsVal = 5;
-        if ((flags & TcpSegment.SYN) != 0) {
-            repr.mss = 1460;
-            repr.windowShift = 7;
-            repr.sackPermitted = true;
-        }
-        if (payload > 0) {
-            repr.payload(REQUEST, 0, payload);
-        }
-        return emitter.ipv4Tcp(ipRepr, repr, packet, 0);
-    }
 
     /** SYN, final ACK and request from one client port; leaves the flow RECEIVING in lastFlow. */
     private void connect(int port) {
         int isn = port * 7919;
-        terminator.onPacket(packet, 0, build(port, TcpSegment.SYN, isn, 0, 0), now);
+        terminator.onPacket(packet, 0, client.build(port, TcpSegment.SYN, isn, 0, 0), now);
         int synAckSeq = Bytes.i32(lastSent, 24);
-        terminator.onPacket(packet, 0, build(port, TcpSegment.ACK, isn + 1, synAckSeq + 1, 0), now);
-        terminator.onPacket(packet, 0, build(port, TcpSegment.ACK | TcpSegment.PSH, isn + 1, synAckSeq + 1, REQUEST.length), now);
+        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK, isn + 1, synAckSeq + 1, 0), now);
+        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK | TcpSegment.PSH, isn + 1, synAckSeq + 1, REQUEST.length), now);
     }
 
     @Benchmark

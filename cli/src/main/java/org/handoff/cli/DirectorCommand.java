@@ -1,12 +1,99 @@
 package org.handoff.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.handoff.director.Director;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code handoff director}: not built yet. */
+/** {@code handoff director}: run the director; {@code handoff director reload}: make a running one re-read its config. */
 @Command(name = "director", mixinStandardHelpOptions = true,
-        description = "Run the director: terminate client TCP on the VIP, read the request, hand the connection off to an agent.")
-public final class DirectorCommand extends NotBuiltCommand {
-    public DirectorCommand() {
-        super("issue 3");
+        description = "Run the director: terminate client TCP on the VIP, read the request, hand the connection off to an agent.",
+        subcommands = {DirectorCommand.Reload.class, DirectorCommand.Check.class})
+public final class DirectorCommand implements Callable<Integer> {
+    static final String DEFAULT_PID_FILE = "/run/handoff-director.pid";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Director config (YAML or JSON); see docs/configuration.md.")
+    Path config;
+
+    @Option(names = "--pid-file", paramLabel = "FILE", defaultValue = DEFAULT_PID_FILE,
+            description = "Where to write the pid, for 'handoff director reload' (default: ${DEFAULT-VALUE}).")
+    Path pidFile;
+
+    @Override
+    public Integer call() throws Exception {
+        if (config == null) {
+            spec.commandLine().getErr().println("handoff director: --config FILE is required");
+            return 2;
+        }
+        Director director;
+        try {
+            director = Director.create(config, true);
+        } catch (Director.StartupException e) {
+            spec.commandLine().getErr().println("handoff director: " + e.getMessage());
+            return 1;
+        }
+        Director.writePid(pidFile);
+        Runtime.getRuntime().addShutdownHook(new Thread(director::close, "director-shutdown"));
+        Signals.onHangup(director::reload);
+        director.start();
+        director.awaitStop();
+        Files.deleteIfExists(pidFile);
+        return 0;
+    }
+
+    /** Sends SIGHUP to the running director; it reloads routing and keys, or keeps the old ones and logs why. */
+    @Command(name = "reload", mixinStandardHelpOptions = true,
+            description = "Make the running director re-read its config and key file (SIGHUP). An invalid new config is rejected and the old one stays; see the director's log.")
+    static final class Reload implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--pid-file", paramLabel = "FILE", defaultValue = DEFAULT_PID_FILE,
+                description = "The running director's pid file (default: ${DEFAULT-VALUE}).")
+        Path pidFile;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.exists(pidFile)) {
+                spec.commandLine().getErr().println("handoff director reload: " + pidFile + " not found (is the director running?)");
+                return 1;
+            }
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).inheritIO().start();
+            return kill.waitFor() == 0 ? 0 : 1;
+        }
+    }
+
+    /** Validates a config file without starting anything: the errors a reload would give. */
+    @Command(name = "check-config", mixinStandardHelpOptions = true,
+            description = "Validate a director config file and print every error; exit 0 when valid.")
+    static final class Check implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "The config to check.")
+        Path config;
+
+        @Override
+        public Integer call() {
+            try {
+                org.handoff.director.config.ConfigLoader.load(config);
+                spec.commandLine().getOut().println(config + ": valid");
+                return 0;
+            } catch (org.handoff.director.config.ConfigException e) {
+                List<String> errors = e.errors();
+                spec.commandLine().getErr().println(config + ": " + errors.size() + " error(s):");
+                errors.forEach(m -> spec.commandLine().getErr().println("  " + m));
+                return 1;
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ class HandoffCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"director", "replay", "lab", "demo"})
+    @ValueSource(strings = {"replay", "lab", "demo"})
     void unbuiltSubcommandsSaySoAndExit2(String sub) {
         Run r = run(sub);
         assertEquals(HandoffCommand.EXIT_NOT_BUILT, r.exitCode());
@@ -59,8 +59,41 @@ class HandoffCommandTest {
     }
 
     @Test
-    void directorNamesIssue3() {
-        assertEquals("handoff director: not built yet (tracked by issue 3)", run("director").err().strip());
+    void directorNeedsAConfig() {
+        Run r = run("director");
+        assertEquals(2, r.exitCode());
+        assertEquals("handoff director: --config FILE is required", r.err().strip());
+    }
+
+    @Test
+    void directorCheckConfigAcceptsTheLabConfigAndListsEveryError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Run ok = run("director", "check-config", "--config", "../examples/lab/director.yaml");
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.out().strip().endsWith("director.yaml: valid"), ok.out());
+
+        java.nio.file.Path bad = dir.resolve("bad.yaml");
+        java.nio.file.Files.writeString(bad, "vips: [198.18.1.1:99999]\npools: {}\nrules: []\nwrokers: 2\n");
+        Run r = run("director", "check-config", "--config", bad.toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("vips[0]=198.18.1.1:99999"), r.err());
+        assertTrue(r.err().contains("wrokers"), "an unknown key is an error: " + r.err());
+    }
+
+    @Test
+    void directorRefusesAnInvalidConfigWithItsErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path bad = dir.resolve("bad.yaml");
+        java.nio.file.Files.writeString(bad, "vips: []\n");
+        Run r = run("director", "--config", bad.toString(), "--pid-file", dir.resolve("pid").toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().startsWith("handoff director: " + bad + ": invalid config:"), r.err());
+    }
+
+    @Test
+    void reloadWithoutARunningDirectorSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Run r = run("director", "reload", "--pid-file", dir.resolve("none.pid").toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("not found (is the director running?)"), r.err());
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.handoff.protocol.seq.SeqNumber;
  */
 final class ReceiveBuffer {
     static final int MAX_RANGES = 4;
+    private static final byte[] EMPTY = new byte[0];
 
     private byte[] data;
     private final int capacity;
@@ -23,7 +24,7 @@ final class ReceiveBuffer {
     ReceiveBuffer(int firstSeq, int capacity) {
         this.base = firstSeq;
         this.capacity = capacity;
-        this.data = new byte[Math.min(capacity, 2048)];
+        this.data = EMPTY; // memory comes with the first data byte, counted against the worker's budget
     }
 
     /** Bytes received in order from the first data byte. */
@@ -47,6 +48,27 @@ final class ReceiveBuffer {
 
     byte[] array() {
         return data;
+    }
+
+    /** Bytes of memory the buffer holds now. */
+    int allocated() {
+        return data.length;
+    }
+
+    /** Whether storing this segment would need a larger array. */
+    boolean wouldGrow(int seq, int len) {
+        int end = Math.min(SeqNumber.diff(seq, base) + len, capacity);
+        return end > data.length;
+    }
+
+    /**
+     * Drops the bytes (after a hand-off the agent has them) and returns how many bytes of
+     * memory that gave back. The prefix length stays, so RCV.NXT is still known.
+     */
+    int release() {
+        int n = data.length;
+        data = EMPTY;
+        return n;
     }
 
     int rangeCount() {
@@ -98,7 +120,7 @@ final class ReceiveBuffer {
 
     private void ensure(int end) {
         if (end > data.length) {
-            int n = data.length;
+            int n = Math.max(data.length, 2048);
             while (n < end) {
                 n *= 2;
             }

@@ -29,6 +29,8 @@ public final class TcpCounters {
     public long forwarded;
     public long held;
     public long heldDropped;
+    /** Data segments not stored because the worker's buffer budget (limits.max-buffered-bytes-total) was spent. */
+    public long bufferLimitDrops;
     public long originProven;
     public long sendFailures;
     public final long[] closed = new long[FlowListener.CloseCause.values().length];

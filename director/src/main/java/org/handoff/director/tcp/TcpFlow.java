@@ -175,7 +175,10 @@ public final class TcpFlow extends TimerWheel.Node {
         return createdNanos;
     }
 
-    /** The request bytes received in order so far: {@code requestBytes()[0 .. requestLength())}. */
+    /**
+     * The request bytes received in order so far: {@code requestBytes()[0 .. requestLength())}.
+     * Valid until the hand-off is accepted; then the agent has them and the memory is given back.
+     */
     public byte[] requestBytes() {
         return received.array();
     }

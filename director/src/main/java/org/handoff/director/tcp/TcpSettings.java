@@ -13,6 +13,7 @@ public record TcpSettings(
         int maxFlows,
         int maxHalfOpen,
         int maxPendingBytesPerFlow,
+        long maxBufferedBytes,
         Duration handshakeTimeout,
         Duration requestTimeout,
         Duration flowIdleTimeout,
@@ -20,7 +21,7 @@ public record TcpSettings(
         int maxRetransmits,
         Duration closeLinger) {
 
-    public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, 60 * 1024, 1_000_000, 65_536, 256 * 1024,
+    public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, 60 * 1024, 1_000_000, 65_536, 256 * 1024, 256L << 20,
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6,
             Duration.ofSeconds(2));
 
@@ -32,6 +33,10 @@ public record TcpSettings(
         check("limits.max-half-open", maxHalfOpen, 0, 1 << 28);
         check("limits.max-pending-bytes-per-flow", maxPendingBytesPerFlow, 0, 1 << 28);
         check("tcp.max-retransmits", maxRetransmits, 0, 20);
+        if (maxBufferedBytes < receiveCapacity) {
+            throw new IllegalArgumentException("limits.max-buffered-bytes-total=" + maxBufferedBytes
+                    + " (expected: at least one flow's receive buffer, " + receiveCapacity + ")");
+        }
         positive("timeouts.handshake", handshakeTimeout);
         positive("timeouts.request", requestTimeout);
         positive("timeouts.flow-idle", flowIdleTimeout);

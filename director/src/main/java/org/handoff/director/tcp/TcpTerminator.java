@@ -49,6 +49,8 @@ public final class TcpTerminator {
     private final long secret0;
     private final long secret1;
     private int halfOpen;
+    /** Bytes held in receive buffers and held-packet buffers of this worker's flows. */
+    private long bufferedBytes;
     private long cookiesSentAtNanos = Long.MIN_VALUE / 2;
 
     private final Ipv4Packet ip = new Ipv4Packet();
@@ -88,6 +90,10 @@ public final class TcpTerminator {
 
     public int flowCount() {
         return flows.size();
+    }
+
+    public long bufferedBytes() {
+        return bufferedBytes;
     }
 
     public int halfOpenCount() {
@@ -333,7 +339,16 @@ public final class TcpTerminator {
         if (payload > 0 && SeqNumber.le(SeqNumber.add(tcp.seq(), payload), flow.receiveNext())) {
             counters.duplicateSegments++;
         }
+        int allocated = flow.received.allocated();
+        if (payload > 0 && bufferedBytes >= settings.maxBufferedBytes()
+                && flow.received.wouldGrow(tcp.seq(), payload)) {
+            // The worker's buffer budget is spent: keep no more; the client retransmits.
+            counters.bufferLimitDrops++;
+            sendAck(flow, nowNanos);
+            return;
+        }
         int grown = payload > 0 ? flow.received.accept(tcp.seq(), tcp.buffer(), tcp.payloadOffset(), payload) : 0;
+        bufferedBytes += flow.received.allocated() - allocated;
         boolean finInOrder = fin && SeqNumber.add(tcp.seq(), payload) == flow.receiveNext();
         if (finInOrder) {
             // The client closed before its request was complete (the listener would have
@@ -397,9 +412,7 @@ public final class TcpTerminator {
             listener.onForward(flow, held, at + 2, len, nowNanos);
             at += 2 + len;
         }
-        flow.pending = null;
-        flow.pendingLength = 0;
-        flow.pendingPackets = 0;
+        releaseBuffers(flow);
         timers.schedule(flow, nowNanos + settings.flowIdleTimeout().toNanos());
     }
 
@@ -416,8 +429,7 @@ public final class TcpTerminator {
         if (flow.state != TcpFlow.State.RECEIVING && flow.state != TcpFlow.State.HANDING_OFF) {
             throw new IllegalStateException(flow + ": cannot answer (expected: RECEIVING or HANDING_OFF)");
         }
-        flow.pending = null;
-        flow.pendingLength = 0;
+        releasePending(flow);
         answer(flow, response, FlowListener.CloseCause.ANSWERED, nowNanos);
     }
 
@@ -433,6 +445,23 @@ public final class TcpTerminator {
         if (flow.state != null && flows.get(flow.key) == flow) {
             sendReset(flow);
             free(flow, FlowListener.CloseCause.ABORTED, nowNanos);
+        }
+    }
+
+    private void releasePending(TcpFlow flow) {
+        if (flow.pending != null) {
+            bufferedBytes -= flow.pending.length;
+        }
+        flow.pending = null;
+        flow.pendingLength = 0;
+        flow.pendingPackets = 0;
+    }
+
+    /** Gives back a flow's buffers: once handed off (the agent has the bytes) or freed. */
+    private void releaseBuffers(TcpFlow flow) {
+        releasePending(flow);
+        if (flow.received != null) {
+            bufferedBytes -= flow.received.release();
         }
     }
 
@@ -453,7 +482,8 @@ public final class TcpTerminator {
             listener.onOriginProvenSending(flow, nowNanos);
         }
         int need = flow.pendingLength + 2 + len;
-        if (need > settings.maxPendingBytesPerFlow()) {
+        boolean grows = flow.pending == null || flow.pending.length < need;
+        if (need > settings.maxPendingBytesPerFlow() || (grows && bufferedBytes >= settings.maxBufferedBytes())) {
             counters.heldDropped++; // the client retransmits what mattered
             return;
         }
@@ -462,7 +492,9 @@ public final class TcpTerminator {
                     settings.maxPendingBytesPerFlow())];
             if (flow.pending != null) {
                 System.arraycopy(flow.pending, 0, grown, 0, flow.pendingLength);
+                bufferedBytes -= flow.pending.length;
             }
+            bufferedBytes += grown.length;
             flow.pending = grown;
         }
         Bytes.putU16(flow.pending, flow.pendingLength, len);
@@ -556,7 +588,7 @@ public final class TcpTerminator {
         timers.cancel(flow);
         flows.remove(flow.key);
         flow.state = null;
-        flow.pending = null;
+        releaseBuffers(flow);
         counters.closed[cause.ordinal()]++;
         listener.onClosed(flow, cause, nowNanos);
     }

@@ -185,7 +185,7 @@ class TcpTerminatorTest {
 
     @Test
     void oneGroFrameOfSixtyFourKilobytes() {
-        TcpSettings s = new TcpSettings(1460, 7, 128 * 1024, 1000, 100, 1 << 20, Duration.ofSeconds(5), Duration.ofSeconds(10),
+        TcpSettings s = new TcpSettings(1460, 7, 128 * 1024, 1000, 100, 1 << 20, 1L << 30, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
         Harness h = new Harness(s);
         ClientPackets c = connect(h, 40004);
@@ -223,7 +223,7 @@ class TcpTerminatorTest {
 
     @Test
     void synFloodKeepsMemoryBoundedAndALegitimateClientStillConnects() {
-        TcpSettings s = new TcpSettings(1460, 7, 64 * 1024, 10_000, 16, 1 << 18, Duration.ofSeconds(5), Duration.ofSeconds(10),
+        TcpSettings s = new TcpSettings(1460, 7, 64 * 1024, 10_000, 16, 1 << 18, 1L << 30, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
         Harness h = new Harness(s);
         for (int port = 1024; port < 1024 + 5000; port++) {
@@ -395,7 +395,7 @@ class TcpTerminatorTest {
 
     @Test
     void heldPacketsAreBounded() {
-        TcpSettings s = new TcpSettings(1460, 7, 64 * 1024, 1000, 100, 300, Duration.ofSeconds(5), Duration.ofSeconds(10),
+        TcpSettings s = new TcpSettings(1460, 7, 64 * 1024, 1000, 100, 300, 1L << 30, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
         Harness h = new Harness(s);
         ClientPackets c = connect(h, 40014);
@@ -431,5 +431,28 @@ class TcpTerminatorTest {
         assertEquals(2, n.malformed);
         assertEquals(1, n.notIpv4);
         assertTrue(h.sent.isEmpty());
+    }
+
+    @Test
+    void theWorkersBufferBudgetIsSharedAndGivenBack() {
+        TcpSettings s = new TcpSettings(1460, 7, 4096, 1000, 100, 1 << 18, 4096, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+        Harness h = new Harness(s);
+        ClientPackets a = connect(h, 41000);
+        ClientPackets b = connect(h, 41001);
+        byte[] big = new byte[4096];
+        h.in(a.data(big, 0, 4096)); // fills the whole budget
+        assertEquals(4096, h.terminator.bufferedBytes());
+        h.in(b.data(REQUEST, 0, REQUEST.length));
+        assertEquals(1, h.terminator.counters().bufferLimitDrops, "the second flow's bytes are not stored");
+        assertEquals(b.seq, h.lastSent().tcp.ack(), "and not acknowledged: the client will retransmit");
+        TcpFlow fa = h.terminator.flow(CLIENT, 41000, 0);
+        h.terminator.startHandoff(fa, h.now);
+        h.terminator.handoffAccepted(fa, h.now);
+        assertEquals(0, h.terminator.bufferedBytes(), "a handed-off flow gives its buffer back");
+        h.in(b.data(REQUEST, 0, REQUEST.length));
+        assertEquals(REQUEST.length, h.terminator.flow(CLIENT, 41001, 0).requestLength());
+        h.terminator.abort(h.terminator.flow(CLIENT, 41001, 0), h.now);
+        assertEquals(0, h.terminator.bufferedBytes());
     }
 }

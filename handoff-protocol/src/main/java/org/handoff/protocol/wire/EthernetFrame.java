@@ -20,7 +20,7 @@ package org.handoff.protocol.wire;
  * VLAN tags are not parsed: the director and agent bind to untagged interfaces, and a tagged
  * frame is reported as an unsupported EtherType rather than misread.
  */
-public final class EthernetFrame {
+public final class EthernetFrame extends WireView<EthernetFrame> {
     public static final int DESTINATION_OFFSET = 0;
     public static final int SOURCE_OFFSET = 6;
     public static final int ETHERTYPE_OFFSET = 12;
@@ -29,20 +29,8 @@ public final class EthernetFrame {
     public static final int ETHERTYPE_IPV4 = 0x0800;
     public static final int ETHERTYPE_IPV6 = 0x86dd;
 
-    private byte[] buffer;
-    private int offset;
-    private int length;
-    private long errorMeasured;
-    private String errorExpected;
-
-    public EthernetFrame wrap(byte[] buffer, int offset, int length) {
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** Length and EtherType checks; {@code null} when the frame carries IPv4 or IPv6. */
+    @Override
     public WireError check() {
         if (length < HEADER_LENGTH) {
             return fail(WireError.TRUNCATED_ETHERNET, length, HEADER_LENGTH + "+ bytes");
@@ -52,32 +40,6 @@ public final class EthernetFrame {
             return fail(WireError.UNSUPPORTED_ETHERTYPE, type, "0x0800 or 0x86dd");
         }
         return null;
-    }
-
-    public EthernetFrame checkOrThrow() throws MalformedPacketException {
-        WireError e = check();
-        if (e != null) {
-            throw new MalformedPacketException(e, errorMeasured, errorExpected);
-        }
-        return this;
-    }
-
-    private WireError fail(WireError e, long measured, String expected) {
-        errorMeasured = measured;
-        errorExpected = expected;
-        return e;
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     public int etherType() {

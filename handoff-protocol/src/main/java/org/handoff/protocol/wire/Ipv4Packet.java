@@ -27,7 +27,7 @@ import org.handoff.protocol.checksum.InternetChecksum;
  * accessor is within bounds. {@link #check()} accepts frames longer than the total length
  * (Ethernet padding) and reports the IP packet's own extent through {@link #totalLength()}.
  */
-public final class Ipv4Packet {
+public final class Ipv4Packet extends WireView<Ipv4Packet> {
     public static final int VERSION_IHL_OFFSET = 0;
     public static final int TOS_OFFSET = 1;
     public static final int TOTAL_LENGTH_OFFSET = 2;
@@ -46,19 +46,6 @@ public final class Ipv4Packet {
     public static final int FLAG_MORE_FRAGMENTS = 0x2000;
     public static final int FRAGMENT_OFFSET_MASK = 0x1fff;
 
-    private byte[] buffer;
-    private int offset;
-    private int length;
-    private long errorMeasured;
-    private String errorExpected;
-
-    public Ipv4Packet wrap(byte[] buffer, int offset, int length) {
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /**
      * Checks version, header length and total length against the buffer. Fragments pass:
      * whether to accept one is the caller's policy ({@link #isFragment()}).
@@ -66,6 +53,7 @@ public final class Ipv4Packet {
      * @return {@code null} when valid, else the reason, with {@link #errorMeasured()} and
      *     {@link #errorExpected()} describing it
      */
+    @Override
     public WireError check() {
         if (length < MIN_HEADER_LENGTH) {
             return fail(WireError.TRUNCATED_IP_HEADER, length, MIN_HEADER_LENGTH + "+ bytes");
@@ -82,41 +70,6 @@ public final class Ipv4Packet {
             return fail(WireError.BAD_TOTAL_LENGTH, total, hl + ".." + length + " bytes");
         }
         return null;
-    }
-
-    public Ipv4Packet checkOrThrow() throws MalformedPacketException {
-        WireError e = check();
-        if (e != null) {
-            throw new MalformedPacketException(e, errorMeasured, errorExpected);
-        }
-        return this;
-    }
-
-    private WireError fail(WireError e, long measured, String expected) {
-        errorMeasured = measured;
-        errorExpected = expected;
-        return e;
-    }
-
-    public long errorMeasured() {
-        return errorMeasured;
-    }
-
-    public String errorExpected() {
-        return errorExpected;
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    /** The wrapped length, which may exceed {@link #totalLength()} (link padding). */
-    public int length() {
-        return length;
     }
 
     public int version() {

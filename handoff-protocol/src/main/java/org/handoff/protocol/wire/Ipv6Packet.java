@@ -27,7 +27,7 @@ import org.handoff.protocol.checksum.InternetChecksum;
  * directly, which is how every TCP flow the director terminates arrives. Anything else is
  * reported by {@link #checkTransport()} rather than misread.
  */
-public final class Ipv6Packet {
+public final class Ipv6Packet extends WireView<Ipv6Packet> {
     public static final int VERSION_CLASS_FLOW_OFFSET = 0;
     public static final int PAYLOAD_LENGTH_OFFSET = 4;
     public static final int NEXT_HEADER_OFFSET = 6;
@@ -37,20 +37,8 @@ public final class Ipv6Packet {
     public static final int HEADER_LENGTH = 40;
     public static final int ADDRESS_LENGTH = 16;
 
-    private byte[] buffer;
-    private int offset;
-    private int length;
-    private long errorMeasured;
-    private String errorExpected;
-
-    public Ipv6Packet wrap(byte[] buffer, int offset, int length) {
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** Version and payload length against the buffer; {@code null} when valid. */
+    @Override
     public WireError check() {
         if (length < HEADER_LENGTH) {
             return fail(WireError.TRUNCATED_IP_HEADER, length, HEADER_LENGTH + "+ bytes");
@@ -78,38 +66,13 @@ public final class Ipv6Packet {
         return null;
     }
 
-    public Ipv6Packet checkOrThrow() throws MalformedPacketException {
-        WireError e = checkTransport();
-        if (e != null) {
-            throw new MalformedPacketException(e, errorMeasured, errorExpected);
+    /** {@link #checkTransport()} as an exception naming the measured against the expected value. */
+    public Ipv6Packet checkTransportOrThrow() throws MalformedPacketException {
+        if (checkTransport() != null) {
+            checkOrThrow(); // reports a failure of the fixed header itself
+            throw new MalformedPacketException(WireError.UNSUPPORTED_IPV6_EXTENSION, nextHeader(), "6 (TCP) or 17 (UDP)");
         }
         return this;
-    }
-
-    private WireError fail(WireError e, long measured, String expected) {
-        errorMeasured = measured;
-        errorExpected = expected;
-        return e;
-    }
-
-    public long errorMeasured() {
-        return errorMeasured;
-    }
-
-    public String errorExpected() {
-        return errorExpected;
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     public int version() {

@@ -30,7 +30,7 @@ import org.handoff.protocol.checksum.InternetChecksum;
  * once; a segment that passes has every option inside the header with a sane length, and
  * {@link #parseOptions(TcpOptions)} cannot fail on it.
  */
-public final class TcpSegment {
+public final class TcpSegment extends WireView<TcpSegment> {
     public static final int SOURCE_PORT_OFFSET = 0;
     public static final int DESTINATION_PORT_OFFSET = 2;
     public static final int SEQ_OFFSET = 4;
@@ -53,20 +53,8 @@ public final class TcpSegment {
     public static final int ECE = 0x40;
     public static final int CWR = 0x80;
 
-    private byte[] buffer;
-    private int offset;
-    private int length;
-    private long errorMeasured;
-    private String errorExpected;
-
-    public TcpSegment wrap(byte[] buffer, int offset, int length) {
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** Data offset and option layout; {@code null} when valid. */
+    @Override
     public WireError check() {
         if (length < MIN_HEADER_LENGTH) {
             return fail(WireError.TRUNCATED_TCP_HEADER, length, MIN_HEADER_LENGTH + "+ bytes");
@@ -78,46 +66,12 @@ public final class TcpSegment {
         return TcpOptions.walk(buffer, offset + OPTIONS_OFFSET, offset + hl, null, this);
     }
 
-    public TcpSegment checkOrThrow() throws MalformedPacketException {
-        WireError e = check();
-        if (e != null) {
-            throw new MalformedPacketException(e, errorMeasured, errorExpected);
-        }
-        return this;
-    }
-
-    WireError fail(WireError e, long measured, String expected) {
-        errorMeasured = measured;
-        errorExpected = expected;
-        return e;
-    }
-
-    public long errorMeasured() {
-        return errorMeasured;
-    }
-
-    public String errorExpected() {
-        return errorExpected;
-    }
-
     /**
      * Fills {@code out} from this segment's options (offsets and values). Call after a
      * successful {@link #check()}; on an unchecked segment it may return an error instead.
      */
     public WireError parseOptions(TcpOptions out) {
         return TcpOptions.walk(buffer, offset + OPTIONS_OFFSET, offset + headerLength(), out, this);
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     public int sourcePort() {

@@ -19,56 +19,24 @@ import org.handoff.protocol.checksum.InternetChecksum;
  *
  * A transmitted checksum of zero means "none" over IPv4; a computed zero is sent as 0xffff.
  */
-public final class UdpDatagram {
+public final class UdpDatagram extends WireView<UdpDatagram> {
     public static final int SOURCE_PORT_OFFSET = 0;
     public static final int DESTINATION_PORT_OFFSET = 2;
     public static final int LENGTH_OFFSET = 4;
     public static final int CHECKSUM_OFFSET = 6;
     public static final int HEADER_LENGTH = 8;
 
-    private byte[] buffer;
-    private int offset;
-    private int length;
-    private long errorMeasured;
-    private String errorExpected;
-
-    public UdpDatagram wrap(byte[] buffer, int offset, int length) {
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** The UDP length field against the wrapped length; {@code null} when valid. */
+    @Override
     public WireError check() {
         if (length < HEADER_LENGTH) {
-            errorMeasured = length;
-            errorExpected = HEADER_LENGTH + "+ bytes";
-            return WireError.TRUNCATED_UDP_HEADER;
+            return fail(WireError.TRUNCATED_UDP_HEADER, length, HEADER_LENGTH + "+ bytes");
         }
         int udpLength = udpLength();
         if (udpLength < HEADER_LENGTH || udpLength > length) {
-            errorMeasured = udpLength;
-            errorExpected = HEADER_LENGTH + ".." + length + " bytes";
-            return WireError.BAD_UDP_LENGTH;
+            return fail(WireError.BAD_UDP_LENGTH, udpLength, HEADER_LENGTH + ".." + length + " bytes");
         }
         return null;
-    }
-
-    public UdpDatagram checkOrThrow() throws MalformedPacketException {
-        WireError e = check();
-        if (e != null) {
-            throw new MalformedPacketException(e, errorMeasured, errorExpected);
-        }
-        return this;
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
     }
 
     public int sourcePort() {

@@ -1,0 +1,114 @@
+package org.handoff.director;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToLongFunction;
+import org.handoff.director.handoff.HandoffCounters;
+import org.handoff.director.tcp.FlowListener;
+import org.handoff.director.tcp.TcpCounters;
+import org.handoff.protocol.message.DecodeResult;
+
+/**
+ * The director's Prometheus metrics. Workers keep plain counters (no atomics on the packet
+ * path); this class sums them over workers when Prometheus scrapes. Every public counter field
+ * of {@link TcpCounters} becomes {@code handoff_director_tcp_<name>_total}, so a counter added
+ * there is exported without touching this file.
+ */
+public final class DirectorMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public DirectorMetrics(List<DirectorWorker> workers, Iterable<String> origins) {
+        for (Field f : TcpCounters.class.getFields()) {
+            if (f.getType() == long.class && !Modifier.isStatic(f.getModifiers())) {
+                counter("handoff_director_tcp_" + snake(f.getName()), "TCP termination: " + f.getName(), workers,
+                        w -> readLong(f, w.terminator().counters()));
+            }
+        }
+        for (FlowListener.CloseCause cause : FlowListener.CloseCause.values()) {
+            FunctionCounter.builder("handoff_director_flows_closed", workers,
+                            ws -> sum(ws, w -> w.terminator().counters().closed(cause)))
+                    .tag("cause", cause.name().toLowerCase(Locale.ROOT))
+                    .description("flows freed on the director, by cause")
+                    .register(registry);
+        }
+        for (HandoffCounters.RequestOutcome o : HandoffCounters.RequestOutcome.values()) {
+            FunctionCounter.builder("handoff_director_requests", workers, ws -> sum(ws, w -> w.coordinator().counters().outcome(o)))
+                    .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+                    .description("requests by outcome")
+                    .register(registry);
+        }
+        for (String origin : origins) {
+            for (HandoffCounters.OriginEvent e : HandoffCounters.OriginEvent.values()) {
+                FunctionCounter.builder("handoff_director_handoffs", workers,
+                                ws -> sum(ws, w -> w.coordinator().counters().origin(origin, e)))
+                        .tag("origin", origin)
+                        .tag("event", e.name().toLowerCase(Locale.ROOT))
+                        .description("hand-off events per origin")
+                        .register(registry);
+            }
+        }
+        counter("handoff_director_forward_datagrams", "FORWARD datagrams sent", workers, w -> w.coordinator().counters().forwardDatagrams);
+        counter("handoff_director_forward_packets", "client packets forwarded", workers, w -> w.coordinator().counters().forwardPackets);
+        counter("handoff_director_forward_split", "client frames cut to fit a datagram", workers, w -> w.coordinator().counters().forwardSplit);
+        counter("handoff_director_agent_send_failures", "datagrams to agents that could not be sent", workers,
+                w -> w.coordinator().counters().sendFailures);
+        counter("handoff_director_agent_messages", "datagrams received from agents", workers, w -> w.controlReceived);
+        for (DecodeResult r : DecodeResult.values()) {
+            if (r != DecodeResult.ACCEPTED) {
+                FunctionCounter.builder("handoff_director_agent_messages_rejected", workers,
+                                ws -> sum(ws, w -> w.decoder().count(r)))
+                        .tag("reason", r.name().toLowerCase(Locale.ROOT))
+                        .description("datagrams from agents rejected by the decoder")
+                        .register(registry);
+            }
+        }
+        counter("handoff_director_capture_received", "packets the kernel passed to the capture (pcap_stats)", workers,
+                w -> w.liveSource() == null ? 0 : w.liveSource().kernelReceived());
+        counter("handoff_director_capture_dropped", "packets dropped because the capture buffer was full (pcap_stats)", workers,
+                w -> w.liveSource() == null ? 0 : w.liveSource().kernelDropped());
+        counter("handoff_director_capture_interface_dropped", "packets the interface dropped (pcap_stats)", workers,
+                w -> w.liveSource() == null ? 0 : w.liveSource().interfaceDropped());
+        Gauge.builder("handoff_director_flows", workers, ws -> sum(ws, w -> w.terminator().flowCount()))
+                .description("flows held by the director").register(registry);
+        Gauge.builder("handoff_director_buffered_bytes", workers, ws -> sum(ws, w -> w.terminator().bufferedBytes()))
+                .description("request and held-packet bytes buffered (limit: limits.max-buffered-bytes-total)").register(registry);
+        Gauge.builder("handoff_director_half_open", workers, ws -> sum(ws, w -> w.terminator().halfOpenCount()))
+                .description("half-open flows (waiting for the final ACK)").register(registry);
+        Gauge.builder("handoff_director_handoffs_pending", workers, ws -> sum(ws, w -> w.coordinator().pendingHandoffs()))
+                .description("hand-offs waiting for the agent's answer").register(registry);
+    }
+
+    private void counter(String name, String help, List<DirectorWorker> workers, ToLongFunction<DirectorWorker> read) {
+        FunctionCounter.builder(name, workers, ws -> sum(ws, read)).description(help).register(registry);
+    }
+
+    private static double sum(List<DirectorWorker> workers, ToLongFunction<DirectorWorker> read) {
+        long s = 0;
+        for (DirectorWorker w : workers) {
+            s += read.applyAsLong(w);
+        }
+        return s;
+    }
+
+    private static long readLong(Field f, Object o) {
+        try {
+            return f.getLong(o);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String snake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}
