@@ -1,12 +1,90 @@
 package org.handoff.cli;
 
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.handoff.agent.runtime.AgentLauncher;
+import org.handoff.agent.setup.ProcessCommandRunner;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code handoff agent}: not built yet. */
+/**
+ * {@code handoff agent --config FILE}: runs a server agent until SIGTERM (then refuses new
+ * hand-offs, drains briefly and stops); {@code setup}, {@code teardown} and {@code check}
+ * manage the host set-up it needs (docs/agent.md, "Operations").
+ */
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = "Run a server agent: accept hand-offs, open the client-looking connection to the local server, rewrite its responses.")
-public final class AgentCommand extends NotBuiltCommand {
-    public AgentCommand() {
-        super("issue 4");
+        description = "Run a server agent: accept hand-offs, open the client-looking connection to the local server, rewrite its responses.",
+        subcommands = {AgentCommand.Setup.class, AgentCommand.Teardown.class, AgentCommand.Check.class})
+public final class AgentCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The agent's YAML config (docs/configuration.md).")
+    Path config;
+
+    @Override
+    public Integer call() {
+        if (config == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--config=FILE'");
+        }
+        return launcher(spec).run(config);
+    }
+
+    static AgentLauncher launcher(CommandSpec spec) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        return new AgentLauncher(out, err, new ProcessCommandRunner());
+    }
+
+    /** {@code handoff agent setup}: creates the TUN, H, the rule, the routes and the nft table, idempotently. */
+    @Command(name = "setup", mixinStandardHelpOptions = true,
+            description = "Create the host set-up the agent needs (TUN, hand-off address, rule, routes, nftables), idempotently. Needs root.")
+    static final class Setup implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "The agent's YAML config.")
+        Path config;
+
+        @Override
+        public Integer call() {
+            return launcher(spec).setup(config);
+        }
+    }
+
+    /** {@code handoff agent teardown}: removes exactly what setup created. */
+    @Command(name = "teardown", mixinStandardHelpOptions = true,
+            description = "Remove exactly what `handoff agent setup` created. Needs root.")
+    static final class Teardown implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "The agent's YAML config.")
+        Path config;
+
+        @Override
+        public Integer call() {
+            return launcher(spec).teardown(config);
+        }
+    }
+
+    /** {@code handoff agent check}: what the agent checks before it starts. */
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Check the config and the host set-up as the agent does before it starts; exit 0 when it would start.")
+    static final class Check implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "The agent's YAML config.")
+        Path config;
+
+        @Override
+        public Integer call() {
+            return launcher(spec).check(config);
+        }
     }
 }

@@ -48,7 +48,7 @@ class HandoffCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"agent", "replay", "demo"})
+    @ValueSource(strings = {"replay", "demo"})
     void unbuiltSubcommandsSaySoAndExit2(String sub) {
         Run r = run(sub);
         assertEquals(HandoffCommand.EXIT_NOT_BUILT, r.exitCode());
@@ -101,6 +101,36 @@ class HandoffCommandTest {
         Run r = run("director", "reload", "--pid-file", dir.resolve("none.pid").toString());
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("not found (is the director running?)"), r.err());
+    }
+
+    @Test
+    void agentWithoutConfigIsAUsageError() {
+        Run r = run("agent");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--config"), r.err());
+    }
+
+    @Test
+    void agentSubcommandsHaveHelp() {
+        for (String sub : List.of("setup", "teardown", "check")) {
+            Run r = run("agent", sub, "--help");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().startsWith("Usage: handoff agent " + sub), r.out());
+        }
+    }
+
+    @Test
+    void agentWithABadConfigSaysWhatIsWrongAndExits1(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path config = dir.resolve("agent.yaml");
+        java.nio.file.Files.writeString(config, "listen: 198.18.0.11:99999\nworkerz: 2\n");
+        Run r = run("agent", "--config", config.toString());
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("listen=198.18.0.11:99999 (expected: IPv4 a.b.c.d:port with port 1..65535)"), r.err());
+        assertTrue(r.err().contains("workerz=2 (expected: a known key"), r.err());
+        assertTrue(r.err().contains("key-file=<missing>"), r.err());
+        Run check = run("agent", "check", "--config", config.toString());
+        assertEquals(1, check.exitCode());
     }
 
     @Test

@@ -1,0 +1,104 @@
+package org.handoff.agent.flow;
+
+import org.handoff.protocol.message.AbortReason;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.NackReason;
+
+/**
+ * Counters of one worker's flow engine. Plain fields written by the worker thread only; the
+ * metrics exporter reads them from another thread (a stale read is harmless, a lock or an
+ * atomic per packet is not).
+ */
+public final class AgentCounters {
+    /** Why a packet or datagram was dropped. */
+    public enum Drop {
+        /** A stack packet that is not IPv4 (the link skips most; this is what got through). */
+        NOT_IPV4,
+        /** Not TCP. */
+        NOT_TCP,
+        /** Failed a length or option check. */
+        MALFORMED,
+        /** An IP fragment: ports and options cannot be rewritten. */
+        FRAGMENT,
+        /** No flow for the packet (a stack packet is then answered with a RST into the stack). */
+        NO_FLOW,
+        /** A FORWARD packet whose addresses or ports are not its flow's. */
+        WRONG_FLOW,
+        /** A client packet arrived before connection B was ready and the flow's buffer was full. */
+        BUFFER_FULL,
+        /** A worker's input queue was full (counted by the reader threads). */
+        QUEUE_FULL,
+        /** The direct-return egress refused the packet. */
+        EGRESS_FAILED,
+        /** Writing into the local link failed. */
+        LINK_WRITE_FAILED,
+        /** An authentic message of a type the agent does not receive (HANDOFF_ACK, CLOSED, ...). */
+        UNEXPECTED_MESSAGE,
+        /** A stack segment that makes no sense in the flow's state (e.g. data before the SYN-ACK). */
+        UNEXPECTED_SEGMENT,
+        /** A control reply could not be sent. */
+        CONTROL_SEND_FAILED
+    }
+
+    /** Stack segments the client must not see. */
+    public enum Swallow {
+        /** Connection B's SYN-ACK (and its retransmissions). */
+        SYN_ACK,
+        /** Pure ACKs of request bytes, the director acknowledged them already. */
+        REQUEST_ACK
+    }
+
+    public long handoffsReceived;
+    public long handoffsAccepted;
+    public final long[] handoffsRefused = new long[NackReason.values().length];
+    /** DUPLICATE HANDOFFs answered again from held state. */
+    public long handoffsReanswered;
+    /** DUPLICATE HANDOFFs with no answer yet (connection B still opening) or none remembered. */
+    public long handoffsDuplicateUnanswered;
+    /** Datagrams by decode result (ACCEPTED included). */
+    public final long[] decodeResults = new long[DecodeResult.values().length];
+    public final long[] drops = new long[Drop.values().length];
+    public final long[] swallowed = new long[Swallow.values().length];
+    public final long[] flowsClosed = new long[CloseReason.values().length];
+    public final long[] aborts = new long[AbortReason.values().length];
+    public long packetsServerToClient;
+    public long bytesServerToClient;
+    public long packetsClientToServer;
+    public long bytesClientToServer;
+    /** SYNs injected, retransmissions included. */
+    public long synsSent;
+    /** RSTs the agent injected into the local stack (abort, idle, unknown flow, refused hand-off). */
+    public long resetsIntoStack;
+    public long closedSent;
+    /** Client packets held until connection B was ready. */
+    public long packetsBuffered;
+    /** Records whose processing threw (a bug): counted, logged, the worker goes on. */
+    public long internalErrors;
+    /** Connection B's options differ from the client's (e.g. the stack refused window scaling). */
+    public long optionMismatches;
+
+    public long refused(NackReason r) {
+        return handoffsRefused[r.ordinal()];
+    }
+
+    public long decoded(DecodeResult r) {
+        return decodeResults[r.ordinal()];
+    }
+
+    public long dropped(Drop d) {
+        return drops[d.ordinal()];
+    }
+
+    public long swallowed(Swallow s) {
+        return swallowed[s.ordinal()];
+    }
+
+    public long closed(CloseReason r) {
+        return flowsClosed[r.ordinal()];
+    }
+
+    public long aborted(AbortReason r) {
+        return aborts[r.ordinal()];
+    }
+}

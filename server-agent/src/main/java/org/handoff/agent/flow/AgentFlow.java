@@ -1,0 +1,167 @@
+package org.handoff.agent.flow;
+
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.transform.FlowTransform;
+import org.handoff.protocol.util.TimerWheel;
+import org.handoff.protocol.wire.Bytes;
+
+/**
+ * One handed-off connection on the agent: the HANDOFF's state set A, connection B's state once
+ * the local stack answered, and the close tracking. Owned by one worker's {@link FlowEngine};
+ * it is also its own timer node. Read-only accessors are public for tests and diagnostics.
+ */
+public final class AgentFlow extends TimerWheel.Node {
+    /** Where a flow is in its life. */
+    public enum State {
+        /** The client-looking SYN is in the stack; waiting for its SYN-ACK. */
+        SYN_SENT,
+        /** SYN-ACK seen, handshake completed; the request is being delivered and acknowledged. */
+        DELIVERING,
+        /** The stack accepted the request; HANDOFF_ACK sent; packets are rewritten both ways. */
+        ESTABLISHED,
+        /** Both FINs sent and acknowledged; still rewriting retransmissions until freed. */
+        LINGER
+    }
+
+    final long key;
+    final int clientAddress;
+    final int clientPort;
+    final int vipAddress;
+    final int vipPort;
+    final int serverPort;
+    final FlowIdentity identity;
+    final int directorAddress;
+    final int directorPort;
+    final long handoffId;
+    final int attempt;
+    final int clientIsn;
+    /** The director's SND.NXT - 1: the server's first byte (si + 1) maps to the director's SND.NXT. */
+    final int directorIsn;
+    final int requestEnd;
+    final byte[] request;
+    final int clientWindow;
+    final int clientMss;
+    /** Client's window shift, or -1 without window scaling on connection A. */
+    final int clientShift;
+    /** Director's window shift, or 0 without window scaling. */
+    final int directorShift;
+    final boolean sackPermitted;
+    final boolean timestamps;
+    final int tsRecent;
+    final int directorTsVal;
+    final long startedNanos;
+
+    State state = State.SYN_SENT;
+    long connectDeadlineNanos;
+    int synSends;
+    int deliveryRetransmits;
+
+    int serverIsn;
+    /** The stack's window shift on connection B (0 when B does not scale). */
+    int stackShift;
+    boolean scalingOnB;
+    boolean timestampsOnB;
+    int stackMss;
+    int synAckTsVal;
+    FlowTransform transform;
+    /** Highest acknowledgment from the stack: its RCV.NXT as far as we know. */
+    int stackAck;
+    long stackWindowBytes;
+    int nextRequestSeq;
+
+    /** The HANDOFF_ACK datagram once sent, for duplicates. */
+    byte[] answer;
+
+    byte[] pending;
+    int pendingLength;
+    int pendingCount;
+
+    /** Highest client payload end (sequence space shared by A and B). */
+    int clientEnd;
+    /** Highest server payload end, in B's space. */
+    int serverEnd;
+    boolean clientFin;
+    int clientFinEnd;
+    boolean clientFinAcked;
+    boolean serverFin;
+    int serverFinEnd;
+    boolean serverFinAcked;
+    long lastActivityNanos;
+    long closedAtNanos;
+    CloseReason closeReason;
+
+    AgentFlow(long key, FlowIdentity identity, int clientAddress, int clientPort, int vipAddress, int vipPort, int serverPort,
+              int directorAddress, int directorPort, long handoffId, int attempt, int clientIsn, int directorIsn, byte[] request,
+              int clientWindow, int clientMss, int clientShift, int directorShift, boolean sackPermitted, boolean timestamps,
+              int tsRecent, int directorTsVal, long nowNanos) {
+        this.key = key;
+        this.identity = identity;
+        this.clientAddress = clientAddress;
+        this.clientPort = clientPort;
+        this.vipAddress = vipAddress;
+        this.vipPort = vipPort;
+        this.serverPort = serverPort;
+        this.directorAddress = directorAddress;
+        this.directorPort = directorPort;
+        this.handoffId = handoffId;
+        this.attempt = attempt;
+        this.clientIsn = clientIsn;
+        this.directorIsn = directorIsn;
+        this.request = request;
+        this.requestEnd = SeqNumber.add(clientIsn, 1 + request.length);
+        this.clientWindow = clientWindow;
+        this.clientMss = clientMss;
+        this.clientShift = clientShift;
+        this.directorShift = directorShift;
+        this.sackPermitted = sackPermitted;
+        this.timestamps = timestamps;
+        this.tsRecent = tsRecent;
+        this.directorTsVal = directorTsVal;
+        this.startedNanos = nowNanos;
+        this.lastActivityNanos = nowNanos;
+        this.clientEnd = requestEnd;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public FlowIdentity identity() {
+        return identity;
+    }
+
+    public long handoffId() {
+        return handoffId;
+    }
+
+    /** The transform, once the stack's SYN-ACK has been seen; else null. */
+    public FlowTransform transform() {
+        return transform;
+    }
+
+    public int serverIsn() {
+        return serverIsn;
+    }
+
+    public int serverPort() {
+        return serverPort;
+    }
+
+    /** Payload bytes from the client, request included (highest sequence seen, not a sum). */
+    public long bytesClientToServer() {
+        return SeqNumber.diff(clientEnd, SeqNumber.add(clientIsn, 1)) & 0xffffffffL;
+    }
+
+    /** Payload bytes from the server (highest sequence seen). */
+    public long bytesServerToClient() {
+        return transform == null ? 0 : SeqNumber.diff(serverEnd, SeqNumber.add(serverIsn, 1)) & 0xffffffffL;
+    }
+
+    @Override
+    public String toString() {
+        return "flow " + Bytes.ipv4ToString(clientAddress) + ":" + clientPort + " vip " + Bytes.ipv4ToString(vipAddress) + ":"
+                + vipPort + " -> :" + serverPort + " " + state + " id=0x" + Long.toHexString(handoffId);
+    }
+}

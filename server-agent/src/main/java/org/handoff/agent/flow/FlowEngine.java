@@ -1,0 +1,832 @@
+package org.handoff.agent.flow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import org.handoff.agent.link.DirectReturn;
+import org.handoff.protocol.checksum.InternetChecksum;
+import org.handoff.protocol.message.AbortReason;
+import org.handoff.protocol.message.AddressFamily;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.Closed;
+import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.FlowMessageFlyweight;
+import org.handoff.protocol.message.ForwardPacketCursor;
+import org.handoff.protocol.message.HandoffAck;
+import org.handoff.protocol.message.HandoffFlyweight;
+import org.handoff.protocol.message.HandoffNack;
+import org.handoff.protocol.message.MessageDecoder;
+import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.transform.FlowTransform;
+import org.handoff.protocol.transform.PacketRewriter;
+import org.handoff.protocol.transform.RewriteResult;
+import org.handoff.protocol.util.LongHashMap;
+import org.handoff.protocol.util.TimerWheel;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.wire.TcpSegment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server agent's flows for one worker: receives hand-off messages and the local stack's
+ * packets, opens connection B, rewrites both directions, and reports closed flows
+ * (docs/agent.md).
+ *
+ * <p>Pure with respect to I/O and time, like the director's {@code TcpTerminator}: datagrams
+ * come in through {@link #onDatagram}, the stack's packets through {@link #onStackPacket}, each
+ * with the time it arrived; timers advance through {@link #onTick}. Everything the engine sends
+ * goes to a {@link StackOutput} (into the local stack), a {@link DirectReturn} (to the client,
+ * from the VIP) or a {@link ControlOutput} (to the director). The same code runs in the process
+ * and in memory.
+ *
+ * <p>Per-packet paths (a stack packet of an established flow, a FORWARD packet) allocate
+ * nothing: views, the rewriter and the emitter are the engine's own, flows live in a
+ * {@link LongHashMap} keyed by client address and port. Not thread-safe: one engine per worker,
+ * flows sharded by {@link Sharding}.
+ */
+public final class FlowEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(FlowEngine.class);
+    private static final long TICK_NANOS = 5_000_000L;
+    private static final int DEFAULT_STACK_MSS = 536;
+    private static final int TIMESTAMP_OPTION_BYTES = 12;
+    private static final int MAX_PENDING_BYTES = 1 << 20;
+    private static final int NACK_MEMORY = 4096;
+    private static final long NACK_MEMORY_NANOS = 30_000_000_000L;
+
+    private final EngineSettings settings;
+    private final MessageDecoder decoder;
+    private final MessageEncoder encoder;
+    private final StackOutput stack;
+    private final DirectReturn egress;
+    private final ControlOutput control;
+    private final FlowBudget budget;
+    private final AgentCounters counters;
+    private final LongHashMap<AgentFlow> flows;
+    private final TimerWheel timers;
+    private final TimerWheel.ExpiryHandler<AgentFlow> onExpiry = this::expired;
+    private final long connectNanos;
+    private final long idleNanos;
+    private final long lingerNanos;
+
+    /** Answers to refused HANDOFFs by message id, for duplicates; oldest evicted first. */
+    private final LongHashMap<byte[]> nacks = new LongHashMap<>(NACK_MEMORY * 2, NACK_MEMORY);
+    private final long[] nackIds = new long[NACK_MEMORY];
+    private final long[] nackExpiry = new long[NACK_MEMORY];
+    private int nackHead;
+    private int nackCount;
+
+    private final Ipv4Packet ip = new Ipv4Packet();
+    private final TcpSegment tcp = new TcpSegment();
+    private final TcpOptions options = new TcpOptions();
+    private final PacketRewriter rewriter = new PacketRewriter();
+    private final PacketEmitter emitter = new PacketEmitter();
+    private final Ipv4Repr txIp = new Ipv4Repr();
+    private final TcpRepr txTcp = new TcpRepr();
+    private final byte[] tx = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
+    private boolean draining;
+
+    public FlowEngine(EngineSettings settings, MessageDecoder decoder, MessageEncoder encoder, StackOutput stack,
+                      DirectReturn egress, ControlOutput control, FlowBudget budget, AgentCounters counters, long nowNanos) {
+        this.settings = settings;
+        this.decoder = decoder;
+        this.encoder = encoder;
+        this.stack = stack;
+        this.egress = egress;
+        this.control = control;
+        this.budget = budget;
+        this.counters = counters;
+        this.flows = new LongHashMap<>(1024, budget.limit());
+        this.timers = new TimerWheel(TICK_NANOS, 1024, nowNanos);
+        this.connectNanos = settings.connectTimeout().toNanos();
+        this.idleNanos = settings.flowIdle().toNanos();
+        this.lingerNanos = settings.closeLinger().toNanos();
+    }
+
+    public AgentCounters counters() {
+        return counters;
+    }
+
+    public int flowCount() {
+        return flows.size();
+    }
+
+    /** The flow of a client endpoint, or null. */
+    public AgentFlow flow(int clientAddress, int clientPort) {
+        return flows.get(Sharding.key(clientAddress, clientPort));
+    }
+
+    /** From now on new hand-offs are refused with SHUTTING_DOWN; open flows go on. */
+    public void startDraining() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    // ---------------------------------------------------------------- hand-off messages
+
+    /**
+     * One datagram from a director. Decodes it (MAC, replay window, body rules), then acts on
+     * HANDOFF, FORWARD and ABORT; anything else is counted and dropped. Never throws for bad input.
+     */
+    public void onDatagram(byte[] b, int off, int len, int senderAddress, int senderPort, long nowNanos) {
+        DecodeResult r = decoder.decode(b, off, len);
+        counters.decodeResults[r.ordinal()]++;
+        if (r == DecodeResult.DUPLICATE) {
+            switch (decoder.type()) {
+                case HANDOFF -> duplicateHandoff(senderAddress, senderPort);
+                case FORWARD, ABORT -> { } // FORWARD is never retransmitted; an ABORT is idempotent
+                default -> counters.drops[AgentCounters.Drop.UNEXPECTED_MESSAGE.ordinal()]++;
+            }
+            return;
+        }
+        if (r != DecodeResult.ACCEPTED) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("dropped datagram from {}:{}: {}", Bytes.ipv4ToString(senderAddress), senderPort, decoder.describe());
+            }
+            return;
+        }
+        switch (decoder.type()) {
+            case HANDOFF -> handoff(senderAddress, senderPort, nowNanos);
+            case FORWARD -> forward(nowNanos);
+            case ABORT -> abort(nowNanos);
+            default -> counters.drops[AgentCounters.Drop.UNEXPECTED_MESSAGE.ordinal()]++;
+        }
+    }
+
+    private void handoff(int senderAddress, int senderPort, long now) {
+        HandoffFlyweight h = decoder.handoff();
+        counters.handoffsReceived++;
+        long id = h.messageId();
+        FlowIdentity identity = h.flowIdentity();
+        if (h.family() != AddressFamily.IPV4) {
+            refuse(identity, id, NackReason.BAD_STATE, senderAddress, senderPort, now, "IPv6 flows are not supported");
+            return;
+        }
+        int client = h.clientIpv4();
+        int clientPort = h.clientPort();
+        long key = Sharding.key(client, clientPort);
+        AgentFlow existing = flows.get(key);
+        if (existing != null) {
+            // A new attempt (new id) for an endpoint we still hold: the director has given up on
+            // the old one, or two VIPs share a client endpoint. Either way it contradicts our state.
+            refuse(identity, id, NackReason.BAD_STATE, senderAddress, senderPort, now, "endpoint already held by " + existing);
+            return;
+        }
+        if (draining) {
+            refuse(identity, id, NackReason.SHUTTING_DOWN, senderAddress, senderPort, now, "draining");
+            return;
+        }
+        int origin = h.originIpv4();
+        int originPort = h.originPort();
+        boolean known = false;
+        for (int i = 0; i < settings.services().size() && !known; i++) {
+            known = settings.services().get(i).matches(origin, originPort);
+        }
+        if (!known) {
+            refuse(identity, id, NackReason.BAD_STATE, senderAddress, senderPort, now,
+                    "origin " + Bytes.ipv4ToString(origin) + ":" + originPort + " is not a configured service");
+            return;
+        }
+        if (!settings.vips().contains(h.vipIpv4())) {
+            refuse(identity, id, NackReason.BAD_STATE, senderAddress, senderPort, now,
+                    "VIP " + Bytes.ipv4ToString(h.vipIpv4()) + " is not a configured VIP");
+            return;
+        }
+        if (!budget.tryAcquire()) {
+            refuse(identity, id, NackReason.OVER_FLOW_LIMIT, senderAddress, senderPort, now, "at " + budget.limit() + " flows");
+            return;
+        }
+        byte[] request = new byte[h.requestLength()];
+        System.arraycopy(h.buffer(), h.requestBufferOffset(), request, 0, request.length);
+        boolean scaling = h.windowScaling();
+        AgentFlow f = new AgentFlow(key, identity, client, clientPort, h.vipIpv4(), h.vipPort(), originPort, senderAddress,
+                senderPort, id, h.attempt(), h.clientIsn(), SeqNumber.sub(h.directorNextSeq(), 1), request, h.clientWindow(),
+                h.clientMss(), scaling ? h.clientShift() : -1, scaling ? h.directorShift() : 0, h.sackPermitted(), h.timestamps(),
+                h.tsRecent(), h.directorTsVal(), now);
+        if (!flows.put(key, f)) {
+            budget.release();
+            refuse(identity, id, NackReason.OVER_FLOW_LIMIT, senderAddress, senderPort, now, "worker flow table full");
+            return;
+        }
+        f.connectDeadlineNanos = now + connectNanos;
+        sendSyn(f);
+        timers.schedule(f, Math.min(now + synInterval(), f.connectDeadlineNanos));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("handoff id=0x{} {} attempt={} request={}B: SYN into the stack", Long.toHexString(id), f, f.attempt,
+                    request.length);
+        }
+    }
+
+    private long synInterval() {
+        return connectNanos / (settings.synRetransmits() + 1);
+    }
+
+    private void duplicateHandoff(int senderAddress, int senderPort) {
+        HandoffFlyweight h = decoder.handoff();
+        long id = h.messageId();
+        AgentFlow f = h.family() == AddressFamily.IPV4 ? flows.get(Sharding.key(h.clientIpv4(), h.clientPort())) : null;
+        if (f != null && f.handoffId == id) {
+            if (f.answer != null) {
+                counters.handoffsReanswered++;
+                sendControl(senderAddress, senderPort, f.answer);
+            } else {
+                counters.handoffsDuplicateUnanswered++; // still opening: the answer comes when it is known
+            }
+            return;
+        }
+        byte[] nack = nacks.get(id);
+        if (nack != null) {
+            counters.handoffsReanswered++;
+            sendControl(senderAddress, senderPort, nack);
+            return;
+        }
+        counters.handoffsDuplicateUnanswered++;
+    }
+
+    private void forward(long now) {
+        FlowMessageFlyweight m = decoder.forward();
+        ForwardPacketCursor cursor = decoder.forwardPackets();
+        AgentFlow f = m.family() == AddressFamily.IPV4 ? flows.get(Sharding.key(m.clientIpv4(), m.clientPort())) : null;
+        if (f == null || f.vipAddress != m.vipIpv4() || f.vipPort != m.vipPort()) {
+            AgentCounters.Drop why = f == null ? AgentCounters.Drop.NO_FLOW : AgentCounters.Drop.WRONG_FLOW;
+            while (cursor.next()) {
+                counters.drops[why.ordinal()]++;
+            }
+            return;
+        }
+        while (cursor.next() && flows.get(f.key) == f) {
+            clientPacket(f, cursor.buffer(), cursor.packetOffset(), cursor.packetLength(), now);
+        }
+    }
+
+    private void abort(long now) {
+        FlowMessageFlyweight m = decoder.abort();
+        AbortReason reason = decoder.abort().reason();
+        counters.aborts[reason.ordinal()]++;
+        AgentFlow f = m.family() == AddressFamily.IPV4 ? flows.get(Sharding.key(m.clientIpv4(), m.clientPort())) : null;
+        if (f == null || f.vipAddress != m.vipIpv4() || f.vipPort != m.vipPort()) {
+            return;
+        }
+        LOG.debug("abort {} reason={}", f, reason);
+        resetStack(f);
+        release(f, CloseReason.ABORTED, now, false);
+    }
+
+    // ---------------------------------------------------------------- client packets (FORWARD)
+
+    private void clientPacket(AgentFlow f, byte[] b, int off, int len, long now) {
+        if (f.state == AgentFlow.State.SYN_SENT || f.state == AgentFlow.State.DELIVERING) {
+            hold(f, b, off, len);
+            return;
+        }
+        if (!view(b, off, len)) {
+            return;
+        }
+        if (ip.source() != f.clientAddress || ip.destination() != f.vipAddress || tcp.sourcePort() != f.clientPort
+                || tcp.destinationPort() != f.vipPort) {
+            counters.drops[AgentCounters.Drop.WRONG_FLOW.ordinal()]++;
+            return;
+        }
+        int flags = tcp.flags();
+        int seq = tcp.seq();
+        int payload = tcp.payloadLength();
+        int total = ip.totalLength();
+        RewriteResult r = rewriter.clientToServer(b, off, total, f.transform, false);
+        if (r != RewriteResult.OK) {
+            counters.drops[drop(r).ordinal()]++;
+            return;
+        }
+        int ackOnB = tcp.ack(); // the view still points at the rewritten bytes
+        if (!stack.inject(b, off, total)) {
+            counters.drops[AgentCounters.Drop.LINK_WRITE_FAILED.ordinal()]++;
+            return;
+        }
+        counters.packetsClientToServer++;
+        counters.bytesClientToServer += payload;
+        f.lastActivityNanos = now;
+        if (payload > 0) {
+            f.clientEnd = SeqNumber.max(f.clientEnd, SeqNumber.add(seq, payload));
+        }
+        if ((flags & TcpSegment.FIN) != 0) {
+            f.clientFin = true;
+            f.clientFinEnd = SeqNumber.add(seq, payload + 1);
+        }
+        if ((flags & TcpSegment.ACK) != 0 && f.serverFin && SeqNumber.ge(ackOnB, f.serverFinEnd)) {
+            f.serverFinAcked = true;
+        }
+        if ((flags & TcpSegment.RST) != 0) {
+            release(f, CloseReason.RST, now, true);
+            return;
+        }
+        checkClosed(f, now);
+    }
+
+    /** Keeps a copy of a client packet until connection B is ready; bounded per flow. */
+    private void hold(AgentFlow f, byte[] b, int off, int len) {
+        int need = f.pendingLength + 2 + len;
+        if (f.pendingCount >= settings.maxBufferedPackets() || need > MAX_PENDING_BYTES) {
+            counters.drops[AgentCounters.Drop.BUFFER_FULL.ordinal()]++;
+            return;
+        }
+        if (f.pending == null || f.pending.length < need) {
+            byte[] grown = new byte[Math.min(MAX_PENDING_BYTES, Math.max(need, f.pending == null ? 4096 : f.pending.length * 2))];
+            if (f.pending != null) {
+                System.arraycopy(f.pending, 0, grown, 0, f.pendingLength);
+            }
+            f.pending = grown;
+        }
+        Bytes.putU16(f.pending, f.pendingLength, len);
+        System.arraycopy(b, off, f.pending, f.pendingLength + 2, len);
+        f.pendingLength = need;
+        f.pendingCount++;
+        counters.packetsBuffered++;
+    }
+
+    private void releaseHeld(AgentFlow f, long now) {
+        byte[] p = f.pending;
+        int end = f.pendingLength;
+        f.pending = null;
+        f.pendingLength = 0;
+        f.pendingCount = 0;
+        for (int at = 0; p != null && at < end && flows.get(f.key) == f; ) {
+            int len = Bytes.u16(p, at);
+            clientPacket(f, p, at + 2, len, now);
+            at += 2 + len;
+        }
+    }
+
+    // ---------------------------------------------------------------- stack packets (link)
+
+    /** One IP packet the local stack sent towards the link. */
+    public void onStackPacket(byte[] b, int off, int len, long now) {
+        if (!view(b, off, len)) {
+            return;
+        }
+        AgentFlow f = flows.get(Sharding.key(ip.destination(), tcp.destinationPort()));
+        if (f == null || ip.source() != settings.handoffAddress() || tcp.sourcePort() != f.serverPort) {
+            counters.drops[AgentCounters.Drop.NO_FLOW.ordinal()]++;
+            if (!tcp.rst()) {
+                resetUnknown();
+            }
+            return;
+        }
+        f.lastActivityNanos = now;
+        switch (f.state) {
+            case SYN_SENT -> synSentSegment(f, now);
+            case DELIVERING -> deliveringSegment(f, b, off, now);
+            default -> toClient(f, b, off, now);
+        }
+    }
+
+    private void synSentSegment(AgentFlow f, long now) {
+        int flags = tcp.flags();
+        int isnPlusOne = SeqNumber.add(f.clientIsn, 1);
+        if ((flags & TcpSegment.RST) != 0) {
+            if ((flags & TcpSegment.ACK) != 0 && tcp.ack() == isnPlusOne) {
+                refuse(f, NackReason.SERVER_REFUSED, now, false, "the stack answered the SYN with a RST");
+            } else {
+                counters.drops[AgentCounters.Drop.UNEXPECTED_SEGMENT.ordinal()]++;
+            }
+            return;
+        }
+        if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) != (TcpSegment.SYN | TcpSegment.ACK) || tcp.ack() != isnPlusOne) {
+            counters.drops[AgentCounters.Drop.UNEXPECTED_SEGMENT.ordinal()]++;
+            return;
+        }
+        tcp.parseOptions(options);
+        f.serverIsn = tcp.seq();
+        f.scalingOnB = f.clientShift >= 0 && options.hasWindowScale();
+        f.stackShift = f.scalingOnB ? options.windowShift : 0;
+        f.timestampsOnB = f.timestamps && options.hasTimestamps();
+        f.stackMss = options.hasMss() ? Math.max(options.mss, 64) : DEFAULT_STACK_MSS;
+        f.synAckTsVal = options.tsVal;
+        if ((f.clientShift >= 0) != options.hasWindowScale() || f.timestamps != options.hasTimestamps()
+                || f.sackPermitted != options.hasSackPermitted()) {
+            counters.optionMismatches++;
+            LOG.debug("{}: the stack's options differ from the client's (wscale={} ts={} sack={})", f, options.hasWindowScale(),
+                    options.hasTimestamps(), options.hasSackPermitted());
+        }
+        FlowTransform.Builder t = FlowTransform.builder()
+                .client(f.clientAddress, f.clientPort)
+                .vip(f.vipAddress, f.vipPort)
+                .server(settings.handoffAddress(), f.serverPort)
+                .isns(f.directorIsn, f.serverIsn)
+                .windowShifts(f.stackShift, f.directorShift);
+        if (f.timestampsOnB) {
+            t.timestamps(f.directorTsVal, f.synAckTsVal);
+        }
+        f.transform = t.build();
+        f.serverEnd = SeqNumber.add(f.serverIsn, 1);
+        f.stackAck = isnPlusOne;
+        f.stackWindowBytes = tcp.window(); // a SYN's window is never scaled
+        f.nextRequestSeq = isnPlusOne;
+        f.state = AgentFlow.State.DELIVERING;
+        counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
+        sendAck(f);
+        deliver(f);
+        if (f.request.length == 0) {
+            ready(f, now);
+        } else {
+            timers.schedule(f, Math.min(now + deliveryInterval(), f.connectDeadlineNanos));
+        }
+    }
+
+    private long deliveryInterval() {
+        return Math.max(connectNanos / 4, 1_000_000L);
+    }
+
+    private void deliveringSegment(AgentFlow f, byte[] b, int off, long now) {
+        int flags = tcp.flags();
+        if ((flags & TcpSegment.RST) != 0) {
+            refuse(f, NackReason.SERVER_REFUSED, now, false, "the stack reset connection B before accepting the request");
+            return;
+        }
+        if ((flags & TcpSegment.SYN) != 0) {
+            // Our ACK was lost (or the SYN-ACK crossed it): complete the handshake again.
+            counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
+            sendAck(f);
+            f.nextRequestSeq = f.stackAck;
+            deliver(f);
+            return;
+        }
+        if ((flags & TcpSegment.ACK) == 0) {
+            counters.drops[AgentCounters.Drop.UNEXPECTED_SEGMENT.ordinal()]++;
+            return;
+        }
+        int ack = tcp.ack();
+        if (SeqNumber.gt(ack, f.stackAck) && SeqNumber.le(ack, f.requestEnd)) {
+            f.stackAck = ack;
+        }
+        f.stackWindowBytes = (long) tcp.window() << f.stackShift;
+        boolean carries = tcp.payloadLength() > 0 || (flags & TcpSegment.FIN) != 0;
+        if (SeqNumber.ge(f.stackAck, f.requestEnd)) {
+            ready(f, now);
+            if (carries) {
+                toClient(f, b, off, now);
+            } else {
+                counters.swallowed[AgentCounters.Swallow.REQUEST_ACK.ordinal()]++;
+            }
+            return;
+        }
+        if (carries) {
+            toClient(f, b, off, now); // the server answers before acknowledging everything: pass it on
+        } else {
+            counters.swallowed[AgentCounters.Swallow.REQUEST_ACK.ordinal()]++;
+        }
+        deliver(f);
+    }
+
+    /** The stack accepted the request: answer the director, release held client packets. */
+    private void ready(AgentFlow f, long now) {
+        f.state = AgentFlow.State.ESTABLISHED;
+        f.deliveryRetransmits = 0;
+        HandoffAck ack = new HandoffAck(f.identity, f.handoffId, OptionalInt.of(f.serverIsn),
+                f.scalingOnB ? OptionalInt.of(f.stackShift) : OptionalInt.empty());
+        f.answer = encoder.encode(ack);
+        counters.handoffsAccepted++;
+        sendControl(f.directorAddress, f.directorPort, f.answer);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("accepted {} in {} us: {}", f, (now - f.startedNanos) / 1_000, f.transform);
+        }
+        timers.schedule(f, now + idleNanos);
+        releaseHeld(f, now);
+    }
+
+    /** Rewrites a stack packet of a flow with a transform and sends it to the client. */
+    private void toClient(AgentFlow f, byte[] b, int off, long now) {
+        int flags = tcp.flags();
+        if ((flags & TcpSegment.SYN) != 0) {
+            counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
+            return;
+        }
+        int seq = tcp.seq();
+        int ack = tcp.ack();
+        int payload = tcp.payloadLength();
+        int total = ip.totalLength();
+        RewriteResult r = rewriter.serverToClient(b, off, total, f.transform, true);
+        if (r != RewriteResult.OK) {
+            counters.drops[drop(r).ordinal()]++;
+            return;
+        }
+        if (!egress.send(b, off, total)) {
+            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
+        } else {
+            counters.packetsServerToClient++;
+            counters.bytesServerToClient += payload;
+        }
+        if (payload > 0) {
+            f.serverEnd = SeqNumber.max(f.serverEnd, SeqNumber.add(seq, payload));
+        }
+        if ((flags & TcpSegment.FIN) != 0) {
+            f.serverFin = true;
+            f.serverFinEnd = SeqNumber.add(seq, payload + 1);
+        }
+        if ((flags & TcpSegment.ACK) != 0) {
+            if (SeqNumber.gt(ack, f.stackAck)) {
+                f.stackAck = ack;
+            }
+            if (f.clientFin && SeqNumber.ge(ack, f.clientFinEnd)) {
+                f.clientFinAcked = true;
+            }
+        }
+        if ((flags & TcpSegment.RST) != 0) {
+            release(f, CloseReason.RST, now, true);
+            return;
+        }
+        checkClosed(f, now);
+    }
+
+    private void checkClosed(AgentFlow f, long now) {
+        if (f.state == AgentFlow.State.ESTABLISHED && f.clientFin && f.serverFin && f.clientFinAcked && f.serverFinAcked) {
+            f.state = AgentFlow.State.LINGER;
+            f.closedAtNanos = now;
+            f.closeReason = CloseReason.FIN;
+            if (lingerNanos == 0) {
+                release(f, CloseReason.FIN, now, true);
+            } else {
+                timers.schedule(f, now + lingerNanos);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** Advances timers (SYN and request retransmission, connect timeout, idle, linger). */
+    public int onTick(long nowNanos) {
+        int fired = timers.advance(nowNanos, onExpiry);
+        while (nackCount > 0 && nackExpiry[nackHead] <= nowNanos) {
+            forgetOldestNack();
+        }
+        return fired;
+    }
+
+    private void expired(AgentFlow f, long now) {
+        switch (f.state) {
+            case SYN_SENT -> {
+                if (now >= f.connectDeadlineNanos) {
+                    refuse(f, NackReason.SERVER_TIMEOUT, now, true, "no SYN-ACK after " + f.synSends + " SYNs");
+                } else {
+                    sendSyn(f);
+                    timers.schedule(f, Math.min(now + synInterval(), f.connectDeadlineNanos));
+                }
+            }
+            case DELIVERING -> {
+                if (now >= f.connectDeadlineNanos) {
+                    refuse(f, NackReason.SERVER_TIMEOUT, now, true, "the request was not acknowledged in time");
+                } else {
+                    f.deliveryRetransmits++;
+                    sendAck(f);
+                    f.nextRequestSeq = f.stackAck;
+                    deliver(f);
+                    timers.schedule(f, Math.min(now + deliveryInterval(), f.connectDeadlineNanos));
+                }
+            }
+            case ESTABLISHED -> {
+                long idleAt = f.lastActivityNanos + idleNanos;
+                if (now >= idleAt) {
+                    LOG.debug("{} idle for {} ms: reset", f, (now - f.lastActivityNanos) / 1_000_000);
+                    resetStack(f);
+                    release(f, CloseReason.IDLE_TIMEOUT, now, true);
+                } else {
+                    timers.schedule(f, idleAt);
+                }
+            }
+            case LINGER -> release(f, f.closeReason, now, true);
+            default -> throw new IllegalStateException(f.state.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** Refuses a hand-off for which a flow exists: NACK, optionally a RST into the stack, free it. */
+    private void refuse(AgentFlow f, NackReason reason, long now, boolean resetStack, String why) {
+        if (resetStack) {
+            resetStack(f);
+        }
+        flows.remove(f.key);
+        timers.cancel(f);
+        budget.release();
+        refuse(f.identity, f.handoffId, reason, f.directorAddress, f.directorPort, now, why);
+    }
+
+    private void refuse(FlowIdentity identity, long id, NackReason reason, int address, int port, long now, String why) {
+        counters.handoffsRefused[reason.ordinal()]++;
+        byte[] nack = encoder.encode(new HandoffNack(identity, id, reason));
+        remember(id, nack, now);
+        sendControl(address, port, nack);
+        LOG.debug("refused handoff id=0x{} {}: {} ({})", Long.toHexString(id), identity, reason, why);
+    }
+
+    private void remember(long id, byte[] nack, long now) {
+        if (nackCount == NACK_MEMORY) {
+            forgetOldestNack();
+        }
+        int at = (nackHead + nackCount) % NACK_MEMORY;
+        nackIds[at] = id;
+        nackExpiry[at] = now + NACK_MEMORY_NANOS;
+        nackCount++;
+        nacks.put(id, nack);
+    }
+
+    private void forgetOldestNack() {
+        nacks.remove(nackIds[nackHead]);
+        nackHead = (nackHead + 1) % NACK_MEMORY;
+        nackCount--;
+    }
+
+    /** Frees a flow that was accepted (or aborted): CLOSED to the director when {@code report}. */
+    private void release(AgentFlow f, CloseReason reason, long now, boolean report) {
+        flows.remove(f.key);
+        timers.cancel(f);
+        budget.release();
+        counters.flowsClosed[reason.ordinal()]++;
+        if (report && f.answer != null) {
+            long end = f.closedAtNanos != 0 ? f.closedAtNanos : now;
+            byte[] closed = encoder.encode(new Closed(f.identity, f.bytesClientToServer(), f.bytesServerToClient(),
+                    Math.max(0, (end - f.startedNanos) / 1_000_000L), reason));
+            counters.closedSent++;
+            sendControl(f.directorAddress, f.directorPort, closed);
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("closed {} reason={} c2s={}B s2c={}B", f, reason, f.bytesClientToServer(), f.bytesServerToClient());
+        }
+    }
+
+    /**
+     * Ends every flow (shutdown): a RST into the stack for each, CLOSED (ABORTED) for accepted
+     * ones, NACK SHUTTING_DOWN for hand-offs not yet answered. Returns how many were open.
+     */
+    public int closeAll(long now) {
+        List<AgentFlow> all = new ArrayList<>(flows.size());
+        flows.forEachValue(all::add);
+        for (AgentFlow f : all) {
+            if (f.answer == null) {
+                refuse(f, NackReason.SHUTTING_DOWN, now, true, "agent stopping");
+            } else {
+                resetStack(f);
+                release(f, CloseReason.ABORTED, now, true);
+            }
+        }
+        return all.size();
+    }
+
+    // ---------------------------------------------------------------- what the engine injects
+
+    /** The client-looking SYN: the client's ISN and the options agreed on connection A. */
+    private void sendSyn(AgentFlow f) {
+        TcpRepr t = txTcp.clear();
+        t.sourcePort = f.clientPort;
+        t.destinationPort = f.serverPort;
+        t.seq = f.clientIsn;
+        t.flags = TcpSegment.SYN;
+        t.window = (int) Math.min(0xffffL, (long) f.clientWindow << Math.max(f.clientShift, 0));
+        t.mss = f.clientMss;
+        t.windowShift = f.clientShift;
+        t.sackPermitted = f.sackPermitted;
+        if (f.timestamps) {
+            t.timestamps = true;
+            t.tsVal = f.tsRecent;
+            t.tsEcr = 0;
+        }
+        f.synSends++;
+        counters.synsSent++;
+        injectBuilt(f);
+    }
+
+    /** The handshake's final ACK: seq ci+1, ack si+1, echoing the SYN-ACK's TSval. */
+    private void sendAck(AgentFlow f) {
+        prepareSegment(f, SeqNumber.add(f.clientIsn, 1), TcpSegment.ACK);
+        injectBuilt(f);
+    }
+
+    /** Sends request bytes from {@code nextRequestSeq} while the stack's window allows. */
+    private void deliver(AgentFlow f) {
+        int maxPayload = Math.max(1, Math.min(f.clientMss, f.stackMss) - (f.timestampsOnB ? TIMESTAMP_OPTION_BYTES : 0));
+        int base = SeqNumber.add(f.clientIsn, 1);
+        for (int i = 0; i < 1024 && SeqNumber.lt(f.nextRequestSeq, f.requestEnd); i++) {
+            long inFlight = SeqNumber.diff(f.nextRequestSeq, f.stackAck) & 0xffffffffL;
+            long room = f.stackWindowBytes - inFlight;
+            if (room <= 0) {
+                return; // the stack's window update (or our retransmission timer) continues
+            }
+            int left = SeqNumber.diff(f.requestEnd, f.nextRequestSeq);
+            int n = (int) Math.min(Math.min(maxPayload, left), room);
+            int at = SeqNumber.diff(f.nextRequestSeq, base);
+            prepareSegment(f, f.nextRequestSeq, TcpSegment.ACK | (n == left ? TcpSegment.PSH : 0));
+            txTcp.payload(f.request, at, n);
+            injectBuilt(f);
+            f.nextRequestSeq = SeqNumber.add(f.nextRequestSeq, n);
+        }
+    }
+
+    private void prepareSegment(AgentFlow f, int seq, int flags) {
+        TcpRepr t = txTcp.clear();
+        t.sourcePort = f.clientPort;
+        t.destinationPort = f.serverPort;
+        t.seq = seq;
+        t.ack = SeqNumber.add(f.serverIsn, 1);
+        t.flags = flags;
+        t.window = f.scalingOnB ? f.clientWindow
+                : (int) Math.min(0xffffL, (long) f.clientWindow << Math.max(f.clientShift, 0));
+        if (f.timestampsOnB) {
+            t.timestamps = true;
+            t.tsVal = f.tsRecent;
+            t.tsEcr = f.synAckTsVal;
+        }
+    }
+
+    /**
+     * A RST for connection B with the sequence number the stack expects next (its last
+     * acknowledgment), so it is accepted rather than answered with a challenge ACK.
+     */
+    private void resetStack(AgentFlow f) {
+        TcpRepr t = txTcp.clear();
+        t.sourcePort = f.clientPort;
+        t.destinationPort = f.serverPort;
+        t.seq = f.transform == null ? SeqNumber.add(f.clientIsn, 1) : f.stackAck;
+        t.flags = TcpSegment.RST;
+        counters.resetsIntoStack++;
+        injectBuilt(f);
+    }
+
+    /** RFC 9293 3.10.7.1 for a stack segment of no flow: RST with seq = its ACK (or RST|ACK). */
+    private void resetUnknown() {
+        TcpRepr t = txTcp.clear();
+        t.sourcePort = tcp.destinationPort();
+        t.destinationPort = tcp.sourcePort();
+        if (tcp.ackFlag()) {
+            t.seq = tcp.ack();
+            t.flags = TcpSegment.RST;
+        } else {
+            t.seq = 0;
+            t.ack = SeqNumber.add(tcp.seq(), tcp.sequenceLength());
+            t.flags = TcpSegment.RST | TcpSegment.ACK;
+        }
+        txIp.set(ip.destination(), ip.source(), InternetChecksum.PROTO_TCP);
+        int n = emitter.ipv4Tcp(txIp, t, tx, 0);
+        counters.resetsIntoStack++;
+        if (!stack.inject(tx, 0, n)) {
+            counters.drops[AgentCounters.Drop.LINK_WRITE_FAILED.ordinal()]++;
+        }
+    }
+
+    private void injectBuilt(AgentFlow f) {
+        txIp.set(f.clientAddress, settings.handoffAddress(), InternetChecksum.PROTO_TCP);
+        int n = emitter.ipv4Tcp(txIp, txTcp, tx, 0);
+        if (!stack.inject(tx, 0, n)) {
+            counters.drops[AgentCounters.Drop.LINK_WRITE_FAILED.ordinal()]++;
+        }
+    }
+
+    private void sendControl(int address, int port, byte[] datagram) {
+        if (!control.send(address, port, datagram, 0, datagram.length)) {
+            counters.drops[AgentCounters.Drop.CONTROL_SEND_FAILED.ordinal()]++;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Wraps the views over an IPv4/TCP packet; counts and returns false for anything else. */
+    private boolean view(byte[] b, int off, int len) {
+        if (len < 1 || ((b[off] >> 4) & 0xf) != 4) {
+            counters.drops[AgentCounters.Drop.NOT_IPV4.ordinal()]++;
+            return false;
+        }
+        if (ip.wrap(b, off, len).check() != null) {
+            counters.drops[AgentCounters.Drop.MALFORMED.ordinal()]++;
+            return false;
+        }
+        if (ip.protocol() != InternetChecksum.PROTO_TCP) {
+            counters.drops[AgentCounters.Drop.NOT_TCP.ordinal()]++;
+            return false;
+        }
+        if (ip.isFragment()) {
+            counters.drops[AgentCounters.Drop.FRAGMENT.ordinal()]++;
+            return false;
+        }
+        if (tcp.wrap(b, ip.payloadOffset(), ip.payloadLength()).check() != null) {
+            counters.drops[AgentCounters.Drop.MALFORMED.ordinal()]++;
+            return false;
+        }
+        return true;
+    }
+
+    private static AgentCounters.Drop drop(RewriteResult r) {
+        return switch (r) {
+            case NOT_IPV4 -> AgentCounters.Drop.NOT_IPV4;
+            case NOT_TCP -> AgentCounters.Drop.NOT_TCP;
+            case FRAGMENT -> AgentCounters.Drop.FRAGMENT;
+            default -> AgentCounters.Drop.MALFORMED;
+        };
+    }
+}

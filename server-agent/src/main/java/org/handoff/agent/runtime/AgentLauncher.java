@@ -1,0 +1,198 @@
+package org.handoff.agent.runtime;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.handoff.agent.config.AgentConfig;
+import org.handoff.agent.config.AgentConfigException;
+import org.handoff.agent.config.AgentConfigLoader;
+import org.handoff.agent.setup.AgentNetworkSetup;
+import org.handoff.agent.setup.CommandRunner;
+import org.handoff.agent.setup.SetupException;
+import org.handoff.protocol.message.HandoffKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@code handoff agent} does: load and check the config, refuse to start while the host
+ * set-up is incomplete, run the agent until SIGTERM (then drain and stop); and the
+ * {@code setup}, {@code teardown} and {@code check} operations. Returns exit codes and writes
+ * its messages to the given streams, so the CLI stays a thin shell and tests can call it.
+ */
+public final class AgentLauncher {
+    /** Ran (or stopped) as asked. */
+    public static final int EXIT_OK = 0;
+    /** A bad config, an incomplete host set-up, or a failure to open the agent's sockets. */
+    public static final int EXIT_FAILED = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentLauncher.class);
+
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final CommandRunner runner;
+
+    public AgentLauncher(PrintWriter out, PrintWriter err, CommandRunner runner) {
+        this.out = out;
+        this.err = err;
+        this.runner = runner;
+    }
+
+    /**
+     * Runs without the CLI module (namespace tests start the agent as a process this way):
+     * {@code AgentLauncher run|setup|teardown|check CONFIG}; exits with the operation's code.
+     */
+    public static void main(String[] args) {
+        if (args.length != 2) {
+            System.err.println("usage: AgentLauncher run|setup|teardown|check CONFIG");
+            System.exit(2);
+        }
+        AgentLauncher l = new AgentLauncher(new PrintWriter(System.out, true), new PrintWriter(System.err, true),
+                new org.handoff.agent.setup.ProcessCommandRunner());
+        Path config = Path.of(args[1]);
+        int code = switch (args[0]) {
+            case "run" -> l.run(config);
+            case "setup" -> l.setup(config);
+            case "teardown" -> l.teardown(config);
+            case "check" -> l.check(config);
+            default -> 2;
+        };
+        System.exit(code);
+    }
+
+    /** {@code handoff agent --config FILE}: runs until the JVM is asked to stop. */
+    public int run(Path configFile) {
+        AgentConfig config = load(configFile);
+        if (config == null) {
+            return EXIT_FAILED;
+        }
+        HandoffKeys keys;
+        try {
+            keys = HandoffKeys.load(config.keyFile());
+        } catch (IOException | RuntimeException e) {
+            err.println("agent: key-file " + config.keyFile() + ": " + e.getMessage());
+            return EXIT_FAILED;
+        }
+        if (!checkSetup(config)) {
+            return EXIT_FAILED;
+        }
+        AgentRuntime runtime;
+        try {
+            runtime = AgentRuntime.open(config, keys);
+        } catch (IOException | RuntimeException e) {
+            err.println("agent: cannot start: " + e.getMessage());
+            return EXIT_FAILED;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            LOG.info("stop requested: refusing new hand-offs, draining for up to {} ms", config.drain().toMillis());
+            runtime.shutdown(config.drain());
+            stopped.countDown();
+        }, "ho-agent-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        runtime.start();
+        out.println("agent: running; listening on udp " + config.listen() + ", metrics "
+                + (runtime.metrics().address() == null ? "off" : "http://" + hostPort(runtime) + "/metrics"));
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            runtime.shutdown(config.drain());
+        }
+        return EXIT_OK;
+    }
+
+    private static String hostPort(AgentRuntime runtime) {
+        var a = runtime.metrics().address();
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    /** {@code handoff agent setup --config FILE}. */
+    public int setup(Path configFile) {
+        AgentConfig config = load(configFile);
+        if (config == null) {
+            return EXIT_FAILED;
+        }
+        try {
+            for (String line : new AgentNetworkSetup(config.network(), runner).setup()) {
+                out.println(line);
+            }
+            out.flush();
+            return EXIT_OK;
+        } catch (SetupException e) {
+            err.println("agent setup: " + e.getMessage());
+            return EXIT_FAILED;
+        }
+    }
+
+    /** {@code handoff agent teardown --config FILE}. */
+    public int teardown(Path configFile) {
+        AgentConfig config = load(configFile);
+        if (config == null) {
+            return EXIT_FAILED;
+        }
+        try {
+            for (String line : new AgentNetworkSetup(config.network(), runner).teardown()) {
+                out.println(line);
+            }
+            out.flush();
+            return EXIT_OK;
+        } catch (SetupException e) {
+            err.println("agent teardown: " + e.getMessage());
+            return EXIT_FAILED;
+        }
+    }
+
+    /** {@code handoff agent check --config FILE}: exit 0 when the agent would start. */
+    public int check(Path configFile) {
+        AgentConfig config = load(configFile);
+        if (config == null) {
+            return EXIT_FAILED;
+        }
+        boolean ok = checkSetup(config);
+        if (ok) {
+            out.println("agent check: ready (tun " + config.link().tun() + ")");
+            out.flush();
+        }
+        return ok ? EXIT_OK : EXIT_FAILED;
+    }
+
+    private AgentConfig load(Path configFile) {
+        try {
+            return AgentConfigLoader.load(configFile);
+        } catch (AgentConfigException e) {
+            err.println(e.getMessage());
+            err.flush();
+            return null;
+        }
+    }
+
+    /** Prints problems (and warnings) of the host set-up; true when there is no problem. */
+    private boolean checkSetup(AgentConfig config) {
+        AgentNetworkSetup.CheckResult result;
+        try {
+            result = new AgentNetworkSetup(config.network(), runner).check();
+        } catch (SetupException e) {
+            err.println("agent: cannot check the host set-up: " + e.getMessage());
+            err.flush();
+            return false;
+        }
+        for (String w : result.warnings()) {
+            LOG.warn("set-up: {}", w);
+        }
+        if (!result.ok()) {
+            List<String> problems = result.problems();
+            err.println("agent: refusing to start: the host set-up is incomplete (" + problems.size() + " problem"
+                    + (problems.size() == 1 ? "" : "s") + "); run `handoff agent setup --config "
+                    + (config.source() == null ? "FILE" : config.source()) + "` as root first:");
+            for (String p : problems) {
+                err.println("  " + p);
+            }
+            err.flush();
+            return false;
+        }
+        return true;
+    }
+}

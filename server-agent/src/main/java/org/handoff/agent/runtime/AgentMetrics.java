@@ -1,0 +1,125 @@
+package org.handoff.agent.runtime;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToLongFunction;
+import org.handoff.agent.flow.AgentCounters;
+import org.handoff.protocol.message.AbortReason;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.NackReason;
+
+/**
+ * The agent's Prometheus metrics (docs/agent.md, "Metrics"): Micrometer function counters over
+ * the workers' plain counters, summed at scrape time, so the per-packet path only increments a
+ * field. Served at {@code /metrics} by the JDK's small HTTP server when an address is given.
+ */
+public final class AgentMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HttpServer server;
+
+    AgentMetrics(AgentRuntime runtime, InetSocketAddress listen) throws IOException {
+        List<AgentCounters> workers = runtime.counters();
+        counter("handoff.agent.handoffs.received", "HANDOFF messages accepted by the decoder", workers, c -> c.handoffsReceived);
+        counter("handoff.agent.handoffs.accepted", "hand-offs acknowledged (the stack accepted the request)", workers,
+                c -> c.handoffsAccepted);
+        for (NackReason r : NackReason.values()) {
+            counter("handoff.agent.handoffs.refused", "hand-offs refused, by reason", workers, c -> c.handoffsRefused[r.ordinal()],
+                    "reason", r);
+        }
+        counter("handoff.agent.handoffs.reanswered", "duplicate HANDOFFs answered again", workers, c -> c.handoffsReanswered);
+        Gauge.builder("handoff.agent.flows.open", runtime, AgentRuntime::flowsOpen).description("flows held now")
+                .register(registry);
+        for (CloseReason r : CloseReason.values()) {
+            counter("handoff.agent.flows.closed", "flows freed, by reason", workers, c -> c.flowsClosed[r.ordinal()], "reason", r);
+        }
+        for (AbortReason r : AbortReason.values()) {
+            counter("handoff.agent.aborts", "ABORT messages, by reason", workers, c -> c.aborts[r.ordinal()], "reason", r);
+        }
+        counter("handoff.agent.packets.rewritten", "packets rewritten and sent on", workers, c -> c.packetsServerToClient,
+                "direction", "server_to_client");
+        counter("handoff.agent.packets.rewritten", "packets rewritten and sent on", workers, c -> c.packetsClientToServer,
+                "direction", "client_to_server");
+        counter("handoff.agent.bytes.rewritten", "TCP payload bytes rewritten and sent on", workers, c -> c.bytesServerToClient,
+                "direction", "server_to_client");
+        counter("handoff.agent.bytes.rewritten", "TCP payload bytes rewritten and sent on", workers, c -> c.bytesClientToServer,
+                "direction", "client_to_server");
+        for (AgentCounters.Drop d : AgentCounters.Drop.values()) {
+            if (d == AgentCounters.Drop.QUEUE_FULL) {
+                continue;
+            }
+            counter("handoff.agent.drops", "packets and datagrams dropped, by reason", workers, c -> c.drops[d.ordinal()],
+                    "reason", d);
+        }
+        FunctionCounter.builder("handoff.agent.drops", runtime, r -> r.datagramQueueFull + r.stackQueueFull)
+                .description("packets and datagrams dropped, by reason").tag("reason", "queue_full").register(registry);
+        for (AgentCounters.Swallow s : AgentCounters.Swallow.values()) {
+            counter("handoff.agent.swallowed", "stack segments the client must not see, by kind", workers,
+                    c -> c.swallowed[s.ordinal()], "kind", s);
+        }
+        for (DecodeResult r : DecodeResult.values()) {
+            counter("handoff.agent.datagrams", "datagrams received, by decode result", workers, c -> c.decodeResults[r.ordinal()],
+                    "result", r);
+        }
+        counter("handoff.agent.resets.into.stack", "RSTs injected into the local stack", workers, c -> c.resetsIntoStack);
+        counter("handoff.agent.internal.errors", "records whose processing failed (bugs)", workers, c -> c.internalErrors);
+        Gauge.builder("handoff.agent.uptime.seconds", runtime, r -> r.uptimeMillis() / 1000.0).register(registry);
+
+        if (listen != null) {
+            server = HttpServer.create(listen, 16);
+            server.createContext("/metrics", exchange -> {
+                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+        } else {
+            server = null;
+        }
+    }
+
+    private void counter(String name, String help, List<AgentCounters> workers, ToLongFunction<AgentCounters> f,
+                         Object... tags) {
+        FunctionCounter.Builder<List<AgentCounters>> b = FunctionCounter.builder(name, workers, ws -> {
+            long sum = 0;
+            for (AgentCounters c : ws) {
+                sum += f.applyAsLong(c);
+            }
+            return sum;
+        }).description(help);
+        for (int i = 0; i < tags.length; i += 2) {
+            b.tag((String) tags[i], tags[i + 1].toString().toLowerCase(Locale.ROOT));
+        }
+        b.register(registry);
+    }
+
+    /** The Prometheus text exposition, as {@code /metrics} serves it. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** The endpoint's bound address, or null when it is off. */
+    public InetSocketAddress address() {
+        return server == null ? null : server.getAddress();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+        }
+        registry.close();
+    }
+}

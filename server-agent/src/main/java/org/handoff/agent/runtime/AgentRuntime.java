@@ -1,0 +1,360 @@
+package org.handoff.agent.runtime;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.handoff.agent.config.AgentConfig;
+import org.handoff.agent.flow.AgentCounters;
+import org.handoff.agent.flow.EngineSettings;
+import org.handoff.agent.flow.FlowBudget;
+import org.handoff.agent.flow.FlowEngine;
+import org.handoff.agent.flow.Sharding;
+import org.handoff.agent.link.DirectReturn;
+import org.handoff.agent.link.LocalLink;
+import org.handoff.agent.link.RawSocketEgress;
+import org.handoff.agent.link.TunLink;
+import org.handoff.protocol.message.FlowMessageFlyweight;
+import org.handoff.protocol.message.HandoffKeys;
+import org.handoff.protocol.message.HandoffProtocol;
+import org.handoff.protocol.message.MessageDecoder;
+import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.MessageIdGenerator;
+import org.handoff.protocol.message.MessageSealer;
+import org.handoff.protocol.message.ReplayGuard;
+import org.handoff.protocol.wire.Bytes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent process's moving parts (docs/agent.md, "Threads"):
+ *
+ * <pre>
+ *   ho-agent-udp  reader: DatagramChannel.receive -> worker by the datagram's client endpoint
+ *   ho-agent-tun  reader: TunLink.read -> worker by the packet's destination (the client endpoint)
+ *   ho-agent-w0.. workers: each owns a FlowEngine (decoder, replay guard, flows, timers), its raw
+ *                 egress socket, and two single-producer queues (datagrams, stack packets)
+ * </pre>
+ *
+ * <p>{@link #open} opens every descriptor (the TUN, raw sockets, the UDP socket, the metrics
+ * listener) on the calling thread, so a test can open them inside a network namespace;
+ * {@link #start} starts the threads; {@link #shutdown} drains and stops.
+ */
+public final class AgentRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
+    private static final int RING_BYTES = 4 << 20;
+    private static final int RAW_SEND_BUFFER = 4 << 20;
+
+    private final AgentConfig config;
+    private final LocalLink link;
+    private final Object linkWriteLock = new Object();
+    private final List<DirectReturn> egress;
+    private final DatagramChannel channel;
+    private final Worker[] workers;
+    private final FlowBudget budget;
+    private final AgentMetrics metrics;
+    private final List<Thread> threads = new ArrayList<>();
+    private final long startedMillis = System.currentTimeMillis();
+    private volatile boolean running = true;
+    /** Counted by the reader threads (one writer each). */
+    volatile long datagramQueueFull;
+    volatile long stackQueueFull;
+    private boolean stopped;
+
+    private AgentRuntime(AgentConfig config, HandoffKeys keys, LocalLink link, List<DirectReturn> egress, DatagramChannel channel,
+                         boolean metricsEndpoint) throws IOException {
+        this.config = config;
+        this.link = link;
+        this.egress = egress;
+        this.channel = channel;
+        this.budget = new FlowBudget(config.maxFlows());
+        EngineSettings settings = EngineSettings.from(config);
+        this.workers = new Worker[config.workers()];
+        long now = System.nanoTime();
+        for (int i = 0; i < workers.length; i++) {
+            ReplayGuard guard = new ReplayGuard(config.replayWindow().toMillis(), config.replaySkew().toMillis(),
+                    config.replayCapacity());
+            MessageDecoder decoder = new MessageDecoder(() -> keys, guard, System::currentTimeMillis);
+            MessageEncoder encoder = new MessageEncoder(new MessageSealer(() -> keys, new MessageIdGenerator(),
+                    System::currentTimeMillis));
+            AgentCounters counters = new AgentCounters();
+            DirectReturn out = egress.get(i);
+            FlowEngine engine = new FlowEngine(settings, decoder, encoder, this::inject, out, this::sendControl, budget, counters,
+                    now);
+            workers[i] = new Worker(i, engine, counters, RING_BYTES);
+        }
+        this.metrics = new AgentMetrics(this, metricsEndpoint ? config.metricsListen() : null);
+    }
+
+    /**
+     * Opens the link, one raw egress socket per worker, the UDP socket and the metrics endpoint,
+     * on the calling thread (and so in its network namespace). Nothing runs until {@link #start}.
+     */
+    public static AgentRuntime open(AgentConfig config, HandoffKeys keys) throws IOException {
+        return open(config, keys, true);
+    }
+
+    /** As {@link #open(AgentConfig, HandoffKeys)}, optionally without the metrics HTTP endpoint. */
+    public static AgentRuntime open(AgentConfig config, HandoffKeys keys, boolean metricsEndpoint) throws IOException {
+        TunLink link = TunLink.open(config.link().tun());
+        List<DirectReturn> egress = new ArrayList<>();
+        DatagramChannel channel = null;
+        try {
+            for (int i = 0; i < config.workers(); i++) {
+                egress.add(RawSocketEgress.open(RAW_SEND_BUFFER));
+            }
+            channel = DatagramChannel.open();
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            channel.bind(config.listen());
+            return new AgentRuntime(config, keys, link, egress, channel, metricsEndpoint);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            egress.forEach(DirectReturn::close);
+            link.close();
+            throw e;
+        }
+    }
+
+    /** Starts the reader and worker threads. */
+    public synchronized void start() {
+        for (Worker w : workers) {
+            threads.add(thread("ho-agent-w" + w.index, w));
+        }
+        threads.add(thread("ho-agent-udp", this::readDatagrams));
+        threads.add(thread("ho-agent-tun", this::readLink));
+        threads.forEach(Thread::start);
+        LOG.info("agent listening on udp {} (tun {}, H {}, {} worker{}, metrics {})", config.listen(), config.link().tun(),
+                Bytes.ipv4ToString(config.handoffAddress()), workers.length, workers.length == 1 ? "" : "s",
+                metrics.address() == null ? "off" : "http://" + metrics.address() + "/metrics");
+    }
+
+    private static Thread thread(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    /** The UDP address actually bound (the configured port may be 0 in tests). */
+    public InetSocketAddress listenAddress() throws IOException {
+        return (InetSocketAddress) channel.getLocalAddress();
+    }
+
+    public int flowsOpen() {
+        return budget.inUse();
+    }
+
+    public long uptimeMillis() {
+        return System.currentTimeMillis() - startedMillis;
+    }
+
+    /** Each worker's counters (read from another thread: values may be slightly stale). */
+    public List<AgentCounters> counters() {
+        List<AgentCounters> out = new ArrayList<>();
+        for (Worker w : workers) {
+            out.add(w.counters);
+        }
+        return out;
+    }
+
+    public AgentMetrics metrics() {
+        return metrics;
+    }
+
+    // ---- readers
+
+    private void readDatagrams() {
+        ByteBuffer bb = ByteBuffer.allocate(HandoffProtocol.MAX_DATAGRAM_LENGTH + 1);
+        byte[] b = bb.array();
+        SocketAddress lastSender = null;
+        int lastAddress = 0;
+        int lastPort = 0;
+        while (running) {
+            bb.clear();
+            SocketAddress from;
+            try {
+                from = channel.receive(bb);
+            } catch (ClosedChannelException e) {
+                break;
+            } catch (IOException e) {
+                if (running) {
+                    LOG.warn("udp receive failed: {}", e.toString());
+                }
+                continue;
+            }
+            if (from == null) {
+                continue;
+            }
+            if (from != lastSender) { // the JDK caches the sender's address object: usually no work here
+                lastSender = from;
+                InetSocketAddress s = (InetSocketAddress) from;
+                lastAddress = s.getAddress() instanceof Inet4Address a ? Bytes.i32(a.getAddress(), 0) : 0;
+                lastPort = s.getPort();
+            }
+            int n = bb.position();
+            Worker w = workers[workerOfDatagram(b, n)];
+            if (w.datagrams.offer(b, 0, n, lastAddress, lastPort)) {
+                w.wake();
+            } else {
+                datagramQueueFull++;
+            }
+        }
+    }
+
+    /** The worker of a datagram's flow (its client endpoint); worker 0 for anything without one. */
+    private int workerOfDatagram(byte[] b, int n) {
+        if (workers.length == 1 || n < FlowMessageFlyweight.FLOW_END_OFFSET || b[FlowMessageFlyweight.FAMILY_OFFSET] != 4) {
+            return 0;
+        }
+        return Sharding.worker(Bytes.i32(b, FlowMessageFlyweight.CLIENT_ADDRESS_OFFSET),
+                Bytes.u16(b, FlowMessageFlyweight.CLIENT_PORT_OFFSET), workers.length);
+    }
+
+    private void readLink() {
+        byte[] b = new byte[TunLink.MAX_PACKET];
+        while (running) {
+            int n;
+            try {
+                n = link.read(b, 0, b.length, 100_000_000L);
+            } catch (IOException e) {
+                if (running) {
+                    LOG.warn("link read failed: {}", e.toString());
+                }
+                continue;
+            }
+            if (n < 0) {
+                break;
+            }
+            if (n == 0) {
+                continue;
+            }
+            int w = 0;
+            if (workers.length > 1 && n >= 24) {
+                int ihl = (b[0] & 0xf) * 4;
+                if (n >= ihl + 4) {
+                    w = Sharding.worker(Bytes.i32(b, 16), Bytes.u16(b, ihl + 2), workers.length);
+                }
+            }
+            Worker worker = workers[w];
+            if (worker.stackPackets.offer(b, 0, n, 0, 0)) {
+                worker.wake();
+            } else {
+                stackQueueFull++;
+            }
+        }
+    }
+
+    // ---- outputs used by the engines
+
+    private boolean inject(byte[] b, int off, int len) {
+        try {
+            synchronized (linkWriteLock) { // one TUN queue shared by the workers (docs/agent-link.md "Open")
+                link.write(b, off, len);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean sendControl(int address, int port, byte[] b, int off, int len) {
+        try {
+            InetSocketAddress to = new InetSocketAddress(InetAddress.getByAddress(new byte[] {
+                (byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address}), port);
+            return channel.send(ByteBuffer.wrap(b, off, len), to) == len;
+        } catch (IOException e) {
+            LOG.debug("control send to {}:{} failed: {}", Bytes.ipv4ToString(address), port, e.toString());
+            return false;
+        }
+    }
+
+    // ---- shutdown
+
+    /**
+     * Stops: new hand-offs are refused (SHUTTING_DOWN) while open flows get up to {@code drain}
+     * to finish, then the workers reset what is left (reported as ABORTED), and every descriptor
+     * is closed. Idempotent; bounded in time.
+     */
+    public synchronized void shutdown(Duration drain) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        for (Worker w : workers) {
+            w.requestDrain();
+        }
+        long deadline = System.nanoTime() + drain.toNanos();
+        while (budget.inUse() > 0 && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        if (budget.inUse() > 0) {
+            LOG.info("drain ended with {} flows open", budget.inUse());
+        }
+        for (Worker w : workers) {
+            w.stop();
+        }
+        joinWorkers();
+        running = false;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("udp close: {}", e.toString());
+        }
+        try {
+            link.close();
+        } catch (IOException e) {
+            LOG.debug("link close: {}", e.toString());
+        }
+        for (Thread t : threads) {
+            join(t);
+        }
+        egress.forEach(DirectReturn::close);
+        metrics.close();
+        LOG.info("agent stopped");
+    }
+
+    private void joinWorkers() {
+        for (Thread t : threads) {
+            if (t.getName().startsWith("ho-agent-w")) {
+                join(t);
+            }
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            LOG.warn("thread {} did not stop within 5 s", t.getName());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+}

@@ -1,0 +1,466 @@
+package org.handoff.agent.flow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.handoff.protocol.checksum.InternetChecksum;
+import org.handoff.protocol.message.AbortReason;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.Closed;
+import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.Handoff;
+import org.handoff.protocol.message.HandoffAck;
+import org.handoff.protocol.message.HandoffNack;
+import org.handoff.protocol.message.Message;
+import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.message.NegotiatedOptions;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.GoldenVectors;
+import org.handoff.protocol.transform.FlowTransform;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.wire.TcpSegment;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The flow engine driven in memory with real packets: the handshake, request and response of
+ * {@code ipv4-http-all-options.pcap} (a real Linux client and nginx) replayed with the engine
+ * in the client's place, then the failure paths with packets built by the project's emitters.
+ */
+class FlowEngineTest {
+    private static final int DI = 0x0bad_f00d;
+    private static final int DIRECTOR_TS = 1_000_000;
+    private static final int WD = 7;
+
+    // The capture: SYN, SYN-ACK, ACK, request, ACK, response, ACK, FIN (client), FIN, ACK.
+    private final List<byte[]> golden = GoldenVectors.ipPackets(GoldenVectors.IPV4_HTTP_ALL_OPTIONS);
+    private final int client = Bytes.parseIpv4(GoldenVectors.CLIENT_IPV4);
+    private final int h = Bytes.parseIpv4(GoldenVectors.SERVER_IPV4);
+    private EngineHarness t;
+    private int clientPort;
+    private int ci;
+    private int tsRecent;
+    private byte[] request;
+    private FlowIdentity flow;
+
+    @BeforeEach
+    void setUp() {
+        t = new EngineHarness(h);
+        byte[] syn = golden.get(0);
+        clientPort = Bytes.u16(syn, 20);
+        ci = Bytes.i32(syn, 24);
+        tsRecent = tsVal(syn);
+        byte[] req = golden.get(3);
+        request = Arrays.copyOfRange(req, 20 + tcpHeaderLength(req), req.length);
+        flow = EngineHarness.flow(client, clientPort);
+    }
+
+    private Handoff goldenHandoff() {
+        NegotiatedOptions options = new NegotiatedOptions(1460, 10, WD, true, true, tsRecent, DIRECTOR_TS);
+        return EngineHarness.handoff(flow, ci, DI, 63, options, request);
+    }
+
+    /** Hands off the golden flow and answers with the captured SYN-ACK and request ACK. */
+    private byte[] establish() {
+        byte[] handoff = t.encode(goldenHandoff());
+        t.deliver(handoff);
+        t.stack(golden.get(1));
+        t.stack(golden.get(4));
+        assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(client, clientPort).state());
+        return handoff;
+    }
+
+    @Test
+    void goldenHandshakeRequestResponseAndFinTeardown() {
+        byte[] handoffBytes = t.encode(goldenHandoff());
+        long handoffId = t.decode(handoffBytes).messageId();
+        t.deliver(handoffBytes);
+
+        // The SYN looks like the client's own: every field of the captured SYN but the window
+        // (the HANDOFF carries the client's latest window, 63 << 10, not its SYN's 64240).
+        assertEquals(1, t.injected.size());
+        byte[] syn = t.injected.get(0);
+        byte[] realSyn = golden.get(0);
+        assertValidChecksums(syn);
+        assertEquals(client, Bytes.i32(syn, 12));
+        assertEquals(h, Bytes.i32(syn, 16));
+        assertEquals(TcpSegment.SYN, syn[20 + TcpSegment.FLAGS_OFFSET] & 0xff, "SYN only: no ECE/CWR");
+        assertEquals(63 << 10, Bytes.u16(syn, 20 + TcpSegment.WINDOW_OFFSET), "the client's window in bytes");
+        byte[] synTcp = tcpBytes(syn);
+        byte[] realSynTcp = tcpBytes(realSyn);
+        for (byte[] s : List.of(synTcp, realSynTcp)) {
+            Bytes.putU16(s, TcpSegment.WINDOW_OFFSET, 0);
+            Bytes.putU16(s, TcpSegment.CHECKSUM_OFFSET, 0);
+        }
+        assertArrayEquals(realSynTcp, synTcp, "ports, ISN, MSS, SACK-permitted, timestamps (TSval = TS.Recent), wscale");
+
+        // The stack's real SYN-ACK: swallowed; the engine completes the handshake and sends
+        // the request, byte for byte what the real client sent (same TSval, window, echo).
+        t.stack(golden.get(1));
+        assertEquals(3, t.injected.size());
+        assertArrayEquals(tcpBytes(golden.get(2)), tcpBytes(t.injected.get(1)), "final ACK of the handshake");
+        assertArrayEquals(tcpBytes(golden.get(3)), tcpBytes(t.injected.get(2)), "request segment");
+        assertEquals(0, t.egress.size(), "the SYN-ACK never reaches the client");
+        assertEquals(0, t.control.size(), "no answer before the stack accepts the request");
+        assertEquals(1, t.counters.swallowed(AgentCounters.Swallow.SYN_ACK));
+
+        // The stack acknowledges the request: swallowed, and the hand-off is acknowledged.
+        t.stack(golden.get(4));
+        assertEquals(0, t.egress.size());
+        assertEquals(1, t.counters.swallowed(AgentCounters.Swallow.REQUEST_ACK));
+        Message ack = t.controlMessages().get(0);
+        HandoffAck body = (HandoffAck) ack.body();
+        assertEquals(handoffId, body.handoffMessageId());
+        assertEquals(flow, body.flow());
+        int si = Bytes.i32(golden.get(1), 24);
+        assertEquals(si, body.serverIsn().getAsInt());
+        assertEquals(10, body.serverShift().getAsInt());
+
+        // The response, rewritten per the transform table.
+        int d = SeqNumber.diff(DI, si);
+        int tOffset = SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1)));
+        byte[] response = golden.get(5);
+        t.stack(response);
+        assertEquals(1, t.egress.size());
+        byte[] out = t.egress.get(0);
+        assertValidChecksums(out);
+        assertEquals(EngineHarness.VIP, Bytes.i32(out, 12), "source: the VIP");
+        assertEquals(client, Bytes.i32(out, 16));
+        assertEquals(EngineHarness.VIP_PORT, Bytes.u16(out, 20));
+        assertEquals(clientPort, Bytes.u16(out, 22));
+        assertEquals(SeqNumber.add(Bytes.i32(response, 24), d), Bytes.i32(out, 24), "seq + d");
+        assertEquals(Bytes.i32(response, 28), Bytes.i32(out, 28), "ack unchanged");
+        assertEquals(FlowTransform.rescaleWindow(64, 10, WD), Bytes.u16(out, 20 + TcpSegment.WINDOW_OFFSET), "window ws -> wd");
+        assertEquals(SeqNumber.add(tsVal(response), tOffset), tsVal(out), "TSval + t");
+        assertEquals(tsEcr(response), tsEcr(out), "TSecr unchanged");
+        assertArrayEquals(Arrays.copyOfRange(response, 52, response.length), Arrays.copyOfRange(out, 52, out.length), "payload");
+
+        // The client's packets, as the director captured them on connection A (ack + d, TSecr
+        // + t, to the VIP, with a partial checksum), come out exactly as the capture has them on B.
+        for (int i : new int[] {6, 7}) {
+            t.forward(flow, toConnectionA(golden.get(i), d, tOffset));
+            assertArrayEquals(golden.get(i), t.injected.get(t.injected.size() - 1), "client packet " + i);
+        }
+        t.stack(golden.get(8)); // the server's FIN
+        assertEquals(2, t.egress.size());
+        t.forward(flow, toConnectionA(golden.get(9), d, tOffset)); // the client acknowledges it
+        assertArrayEquals(golden.get(9), t.injected.get(t.injected.size() - 1));
+        assertEquals(AgentFlow.State.LINGER, t.engine.flow(client, clientPort).state(), "both FINs sent and acknowledged");
+        assertEquals(1, t.controlMessages().size(), "CLOSED only after the linger");
+
+        t.advance(Duration.ofMillis(600));
+        assertNull(t.engine.flow(client, clientPort));
+        Closed closed = (Closed) t.controlMessages().get(1).body();
+        assertEquals(CloseReason.FIN, closed.reason());
+        assertEquals(request.length, closed.bytesClientToServer());
+        assertEquals(1278, closed.bytesServerToClient());
+        assertEquals(0, t.budget.inUse());
+        assertEquals(2, t.counters.packetsServerToClient);
+        assertEquals(3, t.counters.packetsClientToServer);
+        assertEquals(1278, t.counters.bytesServerToClient);
+    }
+
+    @Test
+    void duplicateHandoffIsAnsweredAgainAndOpensNothing() {
+        byte[] handoff = t.encode(goldenHandoff());
+        t.deliver(handoff);
+        t.deliver(handoff); // retransmitted before the stack answered: nothing to say yet
+        assertEquals(1, t.injected.size(), "one SYN");
+        assertEquals(0, t.control.size());
+        t.stack(golden.get(1));
+        t.stack(golden.get(4));
+        assertEquals(1, t.control.size());
+        t.deliver(handoff); // the ACK was lost: the same bytes again
+        assertEquals(2, t.control.size());
+        assertArrayEquals(t.control.get(0), t.control.get(1), "the same HANDOFF_ACK datagram");
+        assertEquals(1, t.engine.flowCount());
+        assertEquals(1, t.counters.synsSent);
+        assertEquals(1, t.counters.handoffsReanswered);
+        assertEquals(1, t.counters.handoffsDuplicateUnanswered);
+        assertEquals(2, t.counters.decoded(DecodeResult.DUPLICATE));
+    }
+
+    @Test
+    void aNewAttemptForAnEndpointAlreadyHeldIsRefused() {
+        establish();
+        Handoff h2 = goldenHandoff();
+        t.deliver(t.encode(h2)); // new id, same endpoint
+        HandoffNack nack = (HandoffNack) t.controlMessages().get(1).body();
+        assertEquals(NackReason.BAD_STATE, nack.reason());
+        assertEquals(1, t.engine.flowCount());
+    }
+
+    @Test
+    void abortResetsTheStackSideAndFreesTheFlow() {
+        establish();
+        int before = t.injected.size();
+        t.abort(flow, AbortReason.HANDOFF_TIMEOUT);
+        assertEquals(before + 1, t.injected.size());
+        byte[] rst = t.injected.get(before);
+        assertValidChecksums(rst);
+        assertEquals(TcpSegment.RST, rst[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(Bytes.i32(golden.get(4), 28), Bytes.i32(rst, 24), "seq = the stack's last ACK (its RCV.NXT)");
+        assertEquals(clientPort, Bytes.u16(rst, 20));
+        assertEquals(80, Bytes.u16(rst, 22));
+        assertNull(t.engine.flow(client, clientPort));
+        assertEquals(0, t.budget.inUse());
+        assertEquals(1, t.counters.aborted(AbortReason.HANDOFF_TIMEOUT));
+        assertEquals(1, t.control.size(), "no CLOSED for a flow the director aborted");
+        // Late stack packets of the aborted flow get a RST, never reach the client.
+        t.stack(golden.get(5));
+        assertEquals(0, t.egress.size());
+        byte[] rst2 = t.injected.get(t.injected.size() - 1);
+        assertEquals(TcpSegment.RST, rst2[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(Bytes.i32(golden.get(5), 28), Bytes.i32(rst2, 24));
+    }
+
+    @Test
+    void stackResetRefusesWithServerRefusedAndDuplicatesGetTheSameNack() {
+        byte[] handoff = t.encode(goldenHandoff());
+        t.deliver(handoff);
+        t.stack(stackSegment(TcpSegment.RST | TcpSegment.ACK, 0, SeqNumber.add(ci, 1), 0, null));
+        HandoffNack nack = (HandoffNack) t.controlMessages().get(0).body();
+        assertEquals(NackReason.SERVER_REFUSED, nack.reason());
+        assertEquals(t.decode(handoff).messageId(), nack.handoffMessageId());
+        assertNull(t.engine.flow(client, clientPort));
+        assertEquals(1, t.injected.size(), "no RST answers a RST");
+        t.deliver(handoff);
+        assertArrayEquals(t.control.get(0), t.control.get(1));
+        assertEquals(1, t.counters.refused(NackReason.SERVER_REFUSED));
+        assertEquals(0, t.budget.inUse());
+    }
+
+    @Test
+    void silenceRetransmitsTheSynThenRefusesWithServerTimeout() {
+        t.deliver(t.encode(goldenHandoff()));
+        t.advance(Duration.ofMillis(250));
+        assertEquals(3, t.injected.size(), "the SYN and two retransmissions");
+        assertArrayEquals(t.injected.get(0), t.injected.get(2));
+        assertEquals(0, t.control.size());
+        t.advance(Duration.ofMillis(60));
+        HandoffNack nack = (HandoffNack) t.controlMessages().get(0).body();
+        assertEquals(NackReason.SERVER_TIMEOUT, nack.reason());
+        byte[] rst = t.injected.get(3);
+        assertEquals(TcpSegment.RST, rst[20 + TcpSegment.FLAGS_OFFSET] & 0xff, "a half-open connection B is reset");
+        assertNull(t.engine.flow(client, clientPort));
+        // A SYN-ACK after the timeout is reset, not answered.
+        t.stack(golden.get(1));
+        byte[] late = t.injected.get(4);
+        assertEquals(TcpSegment.RST, late[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(SeqNumber.add(ci, 1), Bytes.i32(late, 24));
+        assertEquals(0, t.egress.size());
+    }
+
+    @Test
+    void overTheFlowLimitIsRefused() {
+        t = new EngineHarness(h, 1, EngineHarness.settings(h, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ZERO));
+        establish();
+        t.deliver(t.encode(EngineHarness.handoff(EngineHarness.flow(client, clientPort + 1), 5, 6, 100,
+                new NegotiatedOptions(1460, NegotiatedOptions.NO_WINDOW_SCALING, NegotiatedOptions.NO_WINDOW_SCALING, false, false,
+                        0, 0), "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
+        HandoffNack nack = (HandoffNack) t.controlMessages().get(1).body();
+        assertEquals(NackReason.OVER_FLOW_LIMIT, nack.reason());
+        assertEquals(1, t.engine.flowCount());
+        assertEquals(1, t.counters.refused(NackReason.OVER_FLOW_LIMIT));
+    }
+
+    @Test
+    void unknownServiceAndDrainingAreRefused() {
+        Handoff other = new Handoff(flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 8080, 1, SeqNumber.of(ci),
+                SeqNumber.of(DI), SeqNumber.of(SeqNumber.add(ci, 1)), SeqNumber.of(DI + 1), 63,
+                new NegotiatedOptions(1460, 10, 7, true, true, tsRecent, DIRECTOR_TS), new byte[0]);
+        t.deliver(t.encode(other));
+        assertEquals(NackReason.BAD_STATE, ((HandoffNack) t.controlMessages().get(0).body()).reason());
+        t.engine.startDraining();
+        t.deliver(t.encode(goldenHandoff()));
+        assertEquals(NackReason.SHUTTING_DOWN, ((HandoffNack) t.controlMessages().get(1).body()).reason());
+        assertEquals(0, t.injected.size());
+        assertEquals(0, t.engine.flowCount());
+    }
+
+    @Test
+    void clientPacketsBeforeConnectionBIsReadyAreHeldThenInjected() {
+        t.deliver(t.encode(goldenHandoff()));
+        t.stack(golden.get(1));
+        int si = Bytes.i32(golden.get(1), 24);
+        int d = SeqNumber.diff(DI, si);
+        int tOffset = SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1)));
+        // The client's ACK of the response arrives before the request is acknowledged.
+        t.forward(flow, toConnectionA(golden.get(6), d, tOffset));
+        assertEquals(3, t.injected.size(), "held, not injected");
+        assertEquals(1, t.counters.packetsBuffered);
+        t.stack(golden.get(4));
+        assertEquals(4, t.injected.size());
+        assertArrayEquals(golden.get(6), t.injected.get(3), "released after the acceptance, rewritten");
+    }
+
+    @Test
+    void resetFromTheStackReachesTheClientAndClosesTheFlow() {
+        establish();
+        int si = Bytes.i32(golden.get(1), 24);
+        t.stack(stackSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(si, 1), Bytes.i32(golden.get(4), 28), 0, null));
+        assertEquals(1, t.egress.size());
+        byte[] out = t.egress.get(0);
+        assertValidChecksums(out);
+        assertEquals(TcpSegment.RST | TcpSegment.ACK, out[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(SeqNumber.add(DI, 1), Bytes.i32(out, 24), "seq in the director's space");
+        Closed closed = (Closed) t.controlMessages().get(1).body();
+        assertEquals(CloseReason.RST, closed.reason());
+        assertNull(t.engine.flow(client, clientPort));
+    }
+
+    @Test
+    void resetFromTheClientIsInjectedAndClosesTheFlow() {
+        establish();
+        int si = Bytes.i32(golden.get(1), 24);
+        byte[] rst = clientSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(ci, 1 + request.length), SeqNumber.add(DI, 1));
+        t.forward(flow, rst);
+        byte[] in = t.injected.get(t.injected.size() - 1);
+        assertValidChecksums(in);
+        assertEquals(h, Bytes.i32(in, 16));
+        assertEquals(SeqNumber.add(si, 1), Bytes.i32(in, 28), "ack - d");
+        assertEquals(CloseReason.RST, ((Closed) t.controlMessages().get(1).body()).reason());
+        assertNull(t.engine.flow(client, clientPort));
+    }
+
+    @Test
+    void idleFlowsAreResetAndReported() {
+        t = new EngineHarness(h, 10, EngineHarness.settings(h, Duration.ofMillis(300), Duration.ofSeconds(1), Duration.ZERO));
+        establish();
+        int before = t.injected.size();
+        t.advance(Duration.ofMillis(1_100));
+        assertEquals(before + 1, t.injected.size());
+        assertEquals(TcpSegment.RST, t.injected.get(before)[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(CloseReason.IDLE_TIMEOUT, ((Closed) t.controlMessages().get(1).body()).reason());
+    }
+
+    @Test
+    void garbageAndForgedDatagramsAreCountedAndIgnored() {
+        byte[] handoff = t.encode(goldenHandoff());
+        byte[] forged = handoff.clone();
+        forged[forged.length - 40] ^= 1; // inside the request: the MAC no longer matches
+        t.deliver(forged);
+        byte[] noise = new byte[200];
+        new Random(1).nextBytes(noise);
+        t.deliver(noise);
+        t.deliver(new byte[10]);
+        t.clockMillis[0] += 10_000; // the director's clock is 10 s behind ours
+        t.deliver(handoff);
+        assertEquals(1, t.counters.decoded(DecodeResult.BAD_MAC));
+        assertEquals(1, t.counters.decoded(DecodeResult.BAD_MAGIC));
+        assertEquals(1, t.counters.decoded(DecodeResult.TRUNCATED));
+        assertEquals(1, t.counters.decoded(DecodeResult.STALE));
+        assertEquals(0, t.injected.size());
+        assertEquals(0, t.control.size());
+        assertEquals(0, t.counters.handoffsReceived);
+        // Stack packets that are not TCP/IPv4 are counted and dropped.
+        t.engine.onStackPacket(new byte[] {0x60, 0, 0, 0}, 0, 4, t.nowNanos);
+        assertEquals(1, t.counters.dropped(AgentCounters.Drop.NOT_IPV4));
+    }
+
+    @Test
+    void closeAllResetsEveryFlowAndReportsIt() {
+        establish();
+        assertEquals(1, t.engine.closeAll(t.nowNanos));
+        assertEquals(CloseReason.ABORTED, ((Closed) t.controlMessages().get(1).body()).reason());
+        assertEquals(0, t.engine.flowCount());
+        assertEquals(0, t.budget.inUse());
+    }
+
+    // ---- packets
+
+    /** A client packet of connection B turned into what the director captured on A. */
+    private static byte[] toConnectionA(byte[] onB, int d, int tOffset) {
+        byte[] p = onB.clone();
+        int tcpOff = 20;
+        Bytes.putI32(p, 16, EngineHarness.VIP);
+        Bytes.putU16(p, tcpOff + 2, EngineHarness.VIP_PORT);
+        Bytes.putI32(p, tcpOff + 8, SeqNumber.add(Bytes.i32(p, tcpOff + 8), d));
+        TcpSegment s = new TcpSegment().wrap(p, tcpOff, p.length - tcpOff);
+        TcpOptions o = new TcpOptions();
+        s.parseOptions(o);
+        if (o.hasTimestamps()) {
+            Bytes.putI32(p, o.timestampsOffset + 6, SeqNumber.add(o.tsEcr, tOffset));
+        }
+        new PacketEmitter().fillIpv4TcpChecksums(p, 0);
+        Bytes.putU16(p, tcpOff + TcpSegment.CHECKSUM_OFFSET, 0x1234); // partial, as under checksum offload
+        return p;
+    }
+
+    private byte[] stackSegment(int flags, int seq, int ack, int window, byte[] payload) {
+        TcpRepr r = new TcpRepr();
+        r.sourcePort = 80;
+        r.destinationPort = clientPort;
+        r.seq = seq;
+        r.ack = ack;
+        r.flags = flags;
+        r.window = window;
+        if (payload != null) {
+            r.payload(payload, 0, payload.length);
+        }
+        byte[] b = new byte[1500];
+        int n = new PacketEmitter().ipv4Tcp(new Ipv4Repr().set(h, client, InternetChecksum.PROTO_TCP), r, b, 0);
+        return Arrays.copyOf(b, n);
+    }
+
+    private byte[] clientSegment(int flags, int seq, int ack) {
+        TcpRepr r = new TcpRepr();
+        r.sourcePort = clientPort;
+        r.destinationPort = EngineHarness.VIP_PORT;
+        r.seq = seq;
+        r.ack = ack;
+        r.flags = flags;
+        byte[] b = new byte[1500];
+        int n = new PacketEmitter().ipv4Tcp(new Ipv4Repr().set(client, EngineHarness.VIP, InternetChecksum.PROTO_TCP), r, b, 0);
+        return Arrays.copyOf(b, n);
+    }
+
+    private static int tcpHeaderLength(byte[] p) {
+        return ((p[20 + TcpSegment.DATA_OFFSET_OFFSET] & 0xff) >> 4) * 4;
+    }
+
+    private static byte[] tcpBytes(byte[] p) {
+        return Arrays.copyOfRange(p, 20, p.length);
+    }
+
+    private static TcpOptions options(byte[] p) {
+        TcpOptions o = new TcpOptions();
+        assertNull(new TcpSegment().wrap(p, 20, p.length - 20).parseOptions(o));
+        return o;
+    }
+
+    private static int tsVal(byte[] p) {
+        TcpOptions o = options(p);
+        assertTrue(o.hasTimestamps());
+        return o.tsVal;
+    }
+
+    private static int tsEcr(byte[] p) {
+        return options(p).tsEcr;
+    }
+
+    private static void assertValidChecksums(byte[] p) {
+        Ipv4Packet ip = new Ipv4Packet().wrap(p, 0, p.length);
+        assertNull(ip.check());
+        assertTrue(ip.verifyHeaderChecksum(), "IPv4 header checksum");
+        assertTrue(new TcpSegment().wrap(p, ip.payloadOffset(), ip.payloadLength()).verifyChecksum(ip.pseudoHeaderSum()),
+                "TCP checksum");
+        assertNotNull(p);
+        assertFalse(ip.isFragment());
+    }
+}

@@ -1,0 +1,664 @@
+package org.handoff.agent.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.handoff.agent.config.AgentConfig;
+import org.handoff.agent.config.AgentConfigLoader;
+import org.handoff.agent.link.RawTcpTap;
+import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.protocol.checksum.InternetChecksum;
+import org.handoff.protocol.message.Closed;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.ForwardEncoder;
+import org.handoff.protocol.message.Handoff;
+import org.handoff.protocol.message.HandoffAck;
+import org.handoff.protocol.message.HandoffKeys;
+import org.handoff.protocol.message.Message;
+import org.handoff.protocol.message.MessageDecoder;
+import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.MessageIdGenerator;
+import org.handoff.protocol.message.MessageSealer;
+import org.handoff.protocol.message.NegotiatedOptions;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.testkit.CommandResult;
+import org.handoff.testkit.LabProcess;
+import org.handoff.testkit.NetnsLab;
+import org.handoff.testkit.Netns;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent process on the real kernel: set up by {@code handoff agent setup}'s code, nginx on
+ * H, the agent's threads running with their descriptors in the origin namespace. The test is
+ * the director and the client at once: it invents connection A's state (ISNs, options,
+ * timestamps), sends HANDOFF and FORWARD datagrams over UDP from the client namespace, and reads
+ * the agent's direct-return packets there with a raw socket (an nft rule drops the client
+ * kernel's RSTs, since no real socket owns the connection).
+ *
+ * <pre>
+ *  client ns: C 198.18.0.2/24 eth0 ====== veth ====== eth0 198.18.0.11/24 :origin ns
+ *             route VIP via 198.18.0.4 (absent)         agent udp 198.18.0.11:7070
+ *             raw TCP socket, UDP "director" socket     H 198.18.10.11 on lo, nginx H:80, ho-tun0
+ * </pre>
+ *
+ * Checks: a 1 MiB GET arrives byte-exact (SHA-256), a 300 KB POST body reaches nginx byte-exact
+ * (the body file nginx keeps), every response packet comes from VIP:80 with valid checksums,
+ * nginx logs the client's address, CLOSED arrives for both flows, metrics count them; teardown
+ * removes the set-up. Downloads through curl and the real director come with the lab (issue 5).
+ */
+@Tag("netns")
+class AgentNetnsTest {
+    private static final String C = "198.18.0.2";
+    private static final String O = "198.18.0.11";
+    private static final String D = "198.18.0.4";
+    private static final String H = "198.18.10.11";
+    private static final String VIP = "198.18.1.1";
+    private static final int VIP_PORT = 80;
+    private static final HandoffKeys KEYS = HandoffKeys.of(7, 7L,
+            Bytes.fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
+    private static final long MS = 1_000_000L;
+
+    @BeforeAll
+    static void needRoot() {
+        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
+        for (String tool : List.of("nginx", "nft", "curl")) {
+            assumeTrue(NetnsLab.findExecutable(tool).isPresent(), tool + " not installed (scripts/install-deps.sh)");
+        }
+        assumeTrue(Files.exists(Path.of("/usr/lib/nginx/modules/ngx_http_echo_module.so")),
+                "nginx echo module not installed (libnginx-mod-http-echo)");
+    }
+
+    @Test
+    void downloadAndUploadThroughTheAgent() throws Exception {
+        try (NetnsLab lab = NetnsLab.create()) {
+            Netns client = lab.namespace("client");
+            Netns origin = lab.namespace("origin");
+            lab.veth(client, "eth0", origin, "eth0");
+            lab.address(client, "eth0", C + "/24");
+            lab.address(origin, "eth0", O + "/24");
+            lab.route(client, VIP + "/32", "via", D);
+            lab.sysctl(origin, "net.ipv4.conf.all.rp_filter", "1");
+            CommandResult fw = lab.execWithInput(client, String.join("\n",
+                    "table inet test_client {",
+                    "  chain out { type filter hook output priority filter; policy accept;",
+                    "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
+                    "  }",
+                    "}", ""), "nft", "-f", "-");
+            assertTrue(fw.ok(), fw::describe);
+
+            Path dir = lab.createDir("agent");
+            Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+            Path configFile = dir.resolve("agent.yaml");
+            Files.writeString(configFile, String.join("\n",
+                    "listen: " + O + ":7070",
+                    "key-file: keys.conf",
+                    "handoff-address: " + H,
+                    "services: ['" + O + ":80']",
+                    "vips: [" + VIP + "]",
+                    "link: { tun: ho-tun0, state-file: " + dir.resolve("setup.json") + " }",
+                    "timeouts: { connect: 500ms, close-linger: 200ms, drain: 1s }",
+                    "workers: 2",
+                    "metrics: { listen: 127.0.0.1:9465 }", ""));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            AgentLauncher launcher = new AgentLauncher(new PrintWriter(out, true), new PrintWriter(err, true),
+                    new ProcessCommandRunner(NetnsLab.execPrefix(origin), Duration.ofSeconds(20)));
+            assertEquals(AgentLauncher.EXIT_FAILED, launcher.check(configFile), "nothing set up yet");
+            assertTrue(err.toString().contains("refusing to start"), err.toString());
+            assertEquals(AgentLauncher.EXIT_OK, launcher.setup(configFile), err::toString);
+
+            Path www = lab.createDir("www");
+            byte[] big = new byte[1 << 20];
+            new Random(42).nextBytes(big);
+            Files.write(www.resolve("big.bin"), big);
+            Path nginxDir = startNginx(lab, origin, www);
+            assertEquals(AgentLauncher.EXIT_OK, launcher.check(configFile), err::toString);
+
+            AgentConfig config = AgentConfigLoader.load(configFile);
+            AgentRuntime agent = lab.inNamespace(origin, () -> AgentRuntime.open(config, KEYS));
+            RawTcpTap tap = null;
+            DatagramChannel director = null;
+            try {
+                agent.start();
+                tap = lab.inNamespace(client, () -> RawTcpTap.open(8 << 20));
+                director = lab.inNamespace(client, () -> {
+                    DatagramChannel ch = DatagramChannel.open();
+                    ch.bind(new InetSocketAddress(InetAddress.getByName(C), 0));
+                    ch.configureBlocking(false);
+                    return ch;
+                });
+                Peer peer = new Peer(director, tap, new InetSocketAddress(InetAddress.getByName(O), 7070));
+
+                // ---- download: GET 1 MiB
+                Conn get = new Conn(peer, 41_001, 0xfffff000, 0x7fff0000); // both ISNs wrap soon
+                long t0 = System.nanoTime();
+                HandoffAck ack = get.handoff(("GET /big.bin HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertNotNull(ack, "HANDOFF_ACK for the GET");
+                byte[] response = get.receiveAll(30_000);
+                long elapsed = System.nanoTime() - t0;
+                String head = new String(response, 0, Math.min(200, response.length), StandardCharsets.ISO_8859_1);
+                assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n"), head);
+                byte[] body = body(response);
+                assertEquals(sha256(big), sha256(body), "1 MiB downloaded byte-exact");
+                System.out.printf("agent netns: 1 MiB GET through the agent in %.1f ms (%.1f MB/s), %d response packets%n",
+                        elapsed / 1e6, big.length / (elapsed / 1e9) / 1e6, get.packetsIn);
+                get.closeFromClient();
+                Closed closedGet = peer.awaitClosed(get.identity, 3_000);
+                assertEquals(CloseReason.FIN, closedGet.reason());
+                assertEquals(response.length, closedGet.bytesServerToClient());
+
+                // ---- upload: POST 300 KB after a head-only hand-off
+                byte[] upload = new byte[300_000];
+                new Random(43).nextBytes(upload);
+                Conn post = new Conn(peer, 41_002, 0x12345678, 0x0abcdef0);
+                ack = post.handoff(("POST /upload HTTP/1.1\r\nHost: lab\r\nContent-Length: " + upload.length
+                        + "\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertNotNull(ack, "HANDOFF_ACK for the POST");
+                post.sendAll(upload, 20_000);
+                byte[] answer = post.receiveAll(10_000);
+                String text = new String(answer, StandardCharsets.ISO_8859_1);
+                assertTrue(text.startsWith("HTTP/1.1 200 OK\r\n"), text);
+                int at = text.indexOf("file=");
+                assertTrue(at > 0, text);
+                Path stored = Path.of(text.substring(at + 5).trim().split("\\s+")[0]);
+                assertTrue(stored.startsWith(nginxDir), stored + " under " + nginxDir);
+                assertEquals(sha256(upload), sha256(Files.readAllBytes(stored)), "the POST body reached nginx byte-exact");
+                post.closeFromClient();
+                Closed closedPost = peer.awaitClosed(post.identity, 3_000);
+                assertEquals(CloseReason.FIN, closedPost.reason());
+                assertTrue(closedPost.bytesClientToServer() >= upload.length, closedPost.toString());
+
+                assertTrue(peer.badChecksums == 0, peer.badChecksums + " packets with a bad checksum");
+                String access = Files.readString(nginxDir.resolve("access.log"));
+                assertEquals(2, access.lines().filter(l -> l.startsWith(C + " ")).count(), "nginx saw the client twice:\n" + access);
+
+                CommandResult metrics = lab.curl(origin, "http://127.0.0.1:9465/metrics");
+                assertTrue(metrics.ok(), metrics::describe);
+                assertTrue(metrics.stdout().contains("handoff_agent_handoffs_accepted_total 2.0"), metrics.stdout());
+                assertTrue(metrics.stdout().contains("handoff_agent_flows_closed_total{reason=\"fin\"} 2.0"), metrics.stdout());
+                assertTrue(metrics.stdout().contains("handoff_agent_flows_open 0.0"), metrics.stdout());
+            } finally {
+                agent.shutdown(Duration.ofMillis(200));
+                if (tap != null) {
+                    tap.close();
+                }
+                if (director != null) {
+                    director.close();
+                }
+            }
+            assertEquals(AgentLauncher.EXIT_OK, launcher.teardown(configFile), err::toString);
+            assertTrue(!lab.execUnchecked(origin, "ip", "link", "show", "ho-tun0").ok(), "tun removed");
+        }
+    }
+
+    /**
+     * The agent as its own process: SIGTERM makes it refuse new hand-offs (SHUTTING_DOWN) while
+     * an open flow gets the drain time, then reset that flow (CLOSED ABORTED) and exit.
+     */
+    @Test
+    void sigtermDrainsThenStops() throws Exception {
+        try (NetnsLab lab = NetnsLab.create()) {
+            Netns client = lab.namespace("client");
+            Netns origin = lab.namespace("origin");
+            lab.veth(client, "eth0", origin, "eth0");
+            lab.address(client, "eth0", C + "/24");
+            lab.address(origin, "eth0", O + "/24");
+            lab.route(client, VIP + "/32", "via", D);
+            CommandResult fw = lab.execWithInput(client, String.join("\n",
+                    "table inet test_client {",
+                    "  chain out { type filter hook output priority filter; policy accept;",
+                    "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
+                    "  }",
+                    "}", ""), "nft", "-f", "-");
+            assertTrue(fw.ok(), fw::describe);
+            Path dir = lab.createDir("agent");
+            Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+            Path configFile = dir.resolve("agent.yaml");
+            Files.writeString(configFile, String.join("\n",
+                    "listen: " + O + ":7070", "key-file: keys.conf", "handoff-address: " + H,
+                    "services: [80]", "vips: [" + VIP + "]",
+                    "link: { tun: ho-tun0, state-file: " + dir.resolve("setup.json") + " }",
+                    "timeouts: { drain: 2s }", ""));
+            StringWriter err = new StringWriter();
+            AgentLauncher launcher = new AgentLauncher(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                    new ProcessCommandRunner(NetnsLab.execPrefix(origin), Duration.ofSeconds(20)));
+            assertEquals(AgentLauncher.EXIT_OK, launcher.setup(configFile), err::toString);
+            lab.startNginx(origin, H + ":80", lab.createDir("www"));
+
+            String java = ProcessHandle.current().info().command().orElse("java");
+            LabProcess agent = lab.start(origin, "agent", java, "-cp", System.getProperty("java.class.path"),
+                    AgentLauncher.class.getName(), "run", configFile.toString());
+            for (int i = 0; i < 200 && !lab.execUnchecked(origin, "ss", "-Hlun", "sport = :7070").stdout().contains(":7070"); i++) {
+                assertTrue(agent.isAlive(), agent::logText);
+                Thread.sleep(50);
+            }
+            RawTcpTap tap = lab.inNamespace(client, () -> RawTcpTap.open(1 << 20));
+            DatagramChannel director = lab.inNamespace(client, () -> {
+                DatagramChannel ch = DatagramChannel.open();
+                ch.bind(new InetSocketAddress(InetAddress.getByName(C), 0));
+                ch.configureBlocking(false);
+                return ch;
+            });
+            try {
+                Peer peer = new Peer(director, tap, new InetSocketAddress(InetAddress.getByName(O), 7070));
+                Conn open = new Conn(peer, 42_001, 1_000, 2_000);
+                assertNotNull(open.handoff("GET /missing HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+                        () -> "HANDOFF_ACK; agent log: " + agent.logText());
+                open.receiveSome(3_000); // the 404, on a keep-alive connection that stays open
+
+                ProcessHandle.of(agent.pid()).ifPresent(ProcessHandle::destroy); // SIGTERM
+                Thread.sleep(300);
+                Conn late = new Conn(peer, 42_002, 3_000, 4_000);
+                org.handoff.protocol.message.HandoffNack nack = late.handoffRefused(
+                        "GET / HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals(org.handoff.protocol.message.NackReason.SHUTTING_DOWN, nack.reason());
+
+                Closed closed = peer.awaitClosed(open.identity, 4_000);
+                assertEquals(CloseReason.ABORTED, closed.reason(), "reset after the drain");
+                int exit = agent.stop(5_000);
+                assertEquals(143, exit, "exited on SIGTERM after its shutdown hook: " + agent.logText());
+            } finally {
+                tap.close();
+                director.close();
+            }
+            assertEquals(AgentLauncher.EXIT_OK, launcher.teardown(configFile), err::toString);
+        }
+    }
+
+    // ---------------------------------------------------------------- nginx with an upload location
+
+    private static Path startNginx(NetnsLab lab, Netns ns, Path www) throws Exception {
+        Path dir = lab.createDir("nginx");
+        String conf = String.join("\n",
+                "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;",
+                "daemon off;", "master_process on;", "worker_processes 1;", "user root;",
+                "pid " + dir.resolve("nginx.pid") + ";",
+                "error_log " + dir.resolve("error.log") + " info;",
+                "events { worker_connections 256; }",
+                "http {",
+                "    access_log " + dir.resolve("access.log") + ";",
+                "    client_body_temp_path " + dir.resolve("body") + ";",
+                "    proxy_temp_path " + dir.resolve("proxy") + ";",
+                "    fastcgi_temp_path " + dir.resolve("fastcgi") + ";",
+                "    uwsgi_temp_path " + dir.resolve("uwsgi") + ";",
+                "    scgi_temp_path " + dir.resolve("scgi") + ";",
+                "    default_type application/octet-stream;",
+                "    sendfile on;",
+                "    server {",
+                "        listen " + H + ":80;",
+                "        root " + www + ";",
+                "        location / { }",
+                "        location = /upload {",
+                "            client_body_in_file_only on;",
+                "            client_max_body_size 16m;",
+                "            echo_read_request_body;",
+                "            echo \"file=$request_body_file\";",
+                "        }",
+                "    }",
+                "}", "");
+        Path confFile = dir.resolve("nginx.conf");
+        Files.writeString(confFile, conf);
+        LabProcess p = lab.start(ns, "nginx", NetnsLab.findExecutable("nginx").orElseThrow().toString(), "-p", dir.toString(),
+                "-e", dir.resolve("error.log").toString(), "-c", confFile.toString());
+        for (int i = 0; i < 100; i++) {
+            if (lab.execUnchecked(ns, "ss", "-Hltn", "sport = :80").stdout().contains(H + ":80")) {
+                return dir;
+            }
+            assertTrue(p.isAlive(), () -> "nginx exited: " + p.logText());
+            Thread.sleep(50);
+        }
+        throw new AssertionError("nginx not listening: " + p.logText());
+    }
+
+    // ---------------------------------------------------------------- the test's director and client
+
+    /** The director's UDP socket and the client's raw tap, shared by the test's connections. */
+    static final class Peer {
+        final DatagramChannel channel;
+        final RawTcpTap tap;
+        final InetSocketAddress agent;
+        final long[] clock = {System.currentTimeMillis()};
+        final MessageEncoder encoder = new MessageEncoder(new MessageSealer(() -> KEYS, new MessageIdGenerator(),
+                System::currentTimeMillis));
+        final ForwardEncoder forward = new ForwardEncoder(new MessageSealer(() -> KEYS, new MessageIdGenerator(),
+                System::currentTimeMillis));
+        final MessageDecoder decoder = new MessageDecoder(() -> KEYS, null, System::currentTimeMillis);
+        final byte[] forwardBuffer = new byte[65_536];
+        final Map<FlowIdentity, Closed> closed = new HashMap<>();
+        final byte[] in = new byte[65_536];
+        int badChecksums;
+
+        Peer(DatagramChannel channel, RawTcpTap tap, InetSocketAddress agent) {
+            this.channel = channel;
+            this.tap = tap;
+            this.agent = agent;
+        }
+
+        void send(byte[] datagram, int len) throws IOException {
+            channel.send(ByteBuffer.wrap(datagram, 0, len), agent);
+        }
+
+        /** One message from the agent, or null within {@code waitMillis}; CLOSED ones are kept aside. */
+        Message receive(long waitMillis) throws Exception {
+            ByteBuffer bb = ByteBuffer.allocate(2048);
+            long deadline = System.nanoTime() + waitMillis * MS;
+            while (System.nanoTime() < deadline) {
+                bb.clear();
+                if (channel.receive(bb) == null) {
+                    Thread.sleep(2);
+                    continue;
+                }
+                Message m = decoder.decodeOrThrow(bb.array(), 0, bb.position());
+                if (m.body() instanceof Closed c) {
+                    closed.put(c.flow(), c);
+                    continue;
+                }
+                return m;
+            }
+            return null;
+        }
+
+        Closed awaitClosed(FlowIdentity flow, long waitMillis) throws Exception {
+            long deadline = System.nanoTime() + waitMillis * MS;
+            while (!closed.containsKey(flow) && System.nanoTime() < deadline) {
+                receive(20);
+            }
+            Closed c = closed.get(flow);
+            assertNotNull(c, "CLOSED for " + flow);
+            return c;
+        }
+    }
+
+    /**
+     * Connection A as the test invents it: the client's ISN, the director's ISN, window scale 7
+     * both ways, SACK-permitted, timestamps. Just enough TCP to receive in order (out-of-order
+     * segments are kept), acknowledge, send within the peer's window and retransmit after silence.
+     */
+    static final class Conn {
+        static final int WC = 7;
+        static final int WD = 7;
+        static final int CLIENT_WINDOW_RAW = 16_384; // x 2^7 = 2 MiB
+        final Peer peer;
+        final int client = Bytes.parseIpv4(C);
+        final int vip = Bytes.parseIpv4(VIP);
+        final int port;
+        final int ci;
+        final int di;
+        final FlowIdentity identity;
+        final PacketEmitter emitter = new PacketEmitter();
+        final TcpRepr repr = new TcpRepr();
+        final byte[] out = new byte[2048];
+        final Ipv4Packet ip = new Ipv4Packet();
+        final TcpSegment tcp = new TcpSegment();
+        final TcpOptions options = new TcpOptions();
+        int sndNxt;
+        int sndUna;
+        int rcvNxt;
+        long peerWindow = 64 * 1024;
+        int tsVal = 5_000;
+        int tsEcr = 900_000; // the director's clock: what the client echoes on A before the origin speaks
+        boolean finReceived;
+        int packetsIn;
+
+        Conn(Peer peer, int port, int ci, int di) {
+            this.peer = peer;
+            this.port = port;
+            this.ci = ci;
+            this.di = di;
+            this.identity = FlowIdentity.ipv4(client, port, vip, VIP_PORT);
+        }
+
+        HandoffAck handoff(byte[] request) throws Exception {
+            Handoff h = new Handoff(identity, InetAddress.getByName(O), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
+                    SeqNumber.of(SeqNumber.add(ci, 1 + request.length)), SeqNumber.of(SeqNumber.add(di, 1)), CLIENT_WINDOW_RAW,
+                    new NegotiatedOptions(1460, WC, WD, true, true, tsVal, tsEcr), request);
+            byte[] datagram = peer.encoder.encode(h);
+            sndNxt = SeqNumber.add(ci, 1 + request.length);
+            sndUna = sndNxt;
+            rcvNxt = SeqNumber.add(di, 1);
+            for (int attempt = 0; attempt < 10; attempt++) {
+                peer.send(datagram, datagram.length); // the same bytes each time, as the director retransmits
+                Message m = peer.receive(200);
+                if (m != null) {
+                    assertEquals(identity, ((HandoffAck) m.body()).flow(), m.toString());
+                    return (HandoffAck) m.body();
+                }
+            }
+            return null;
+        }
+
+        /** A HANDOFF the agent must refuse: returns its NACK. */
+        org.handoff.protocol.message.HandoffNack handoffRefused(byte[] request) throws Exception {
+            Handoff h = new Handoff(identity, InetAddress.getByName(O), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
+                    SeqNumber.of(SeqNumber.add(ci, 1 + request.length)), SeqNumber.of(SeqNumber.add(di, 1)), CLIENT_WINDOW_RAW,
+                    new NegotiatedOptions(1460, WC, WD, true, true, tsVal, tsEcr), request);
+            byte[] datagram = peer.encoder.encode(h);
+            for (int attempt = 0; attempt < 10; attempt++) {
+                peer.send(datagram, datagram.length);
+                Message m = peer.receive(200);
+                if (m != null) {
+                    return (org.handoff.protocol.message.HandoffNack) m.body();
+                }
+            }
+            throw new AssertionError("no answer to the HANDOFF");
+        }
+
+        /** Waits for the first response segment with data and acknowledges it. */
+        void receiveSome(long timeoutMillis) throws Exception {
+            long deadline = System.nanoTime() + timeoutMillis * MS;
+            while (System.nanoTime() < deadline) {
+                int n = peer.tap.receive(peer.in, 50 * MS);
+                if (n > 0 && mine(n) && tcp.payloadLength() > 0) {
+                    rcvNxt = SeqNumber.add(tcp.seq(), tcp.payloadLength());
+                    sendAck();
+                    return;
+                }
+            }
+            throw new AssertionError("no response data");
+        }
+
+        /** Reads the response until the server's FIN; returns the bytes in order. */
+        byte[] receiveAll(long timeoutMillis) throws Exception {
+            ByteArrayOutputStream data = new ByteArrayOutputStream();
+            java.util.TreeMap<Long, byte[]> later = new java.util.TreeMap<>();
+            int base = SeqNumber.add(di, 1);
+            int unacked = 0;
+            long deadline = System.nanoTime() + timeoutMillis * MS;
+            long lastProgress = System.nanoTime();
+            for (int i = 0; i < 10_000_000 && !finReceived && System.nanoTime() < deadline; i++) {
+                int n = peer.tap.receive(peer.in, unacked > 0 ? 0 : 20 * MS);
+                if (n == 0) {
+                    if (unacked > 0 || System.nanoTime() - lastProgress > 200 * MS) {
+                        sendAck();
+                        unacked = 0;
+                        if (System.nanoTime() - lastProgress > 200 * MS) {
+                            lastProgress = System.nanoTime();
+                        }
+                    }
+                    continue;
+                }
+                if (!mine(n)) {
+                    continue;
+                }
+                int seq = tcp.seq();
+                int len = tcp.payloadLength();
+                if (len == 0 && !tcp.fin()) {
+                    continue;
+                }
+                long offset = SeqNumber.diff(seq, base) & 0xffffffffL;
+                long expected = SeqNumber.diff(rcvNxt, base) & 0xffffffffL;
+                if (offset > expected) {
+                    later.put(offset, java.util.Arrays.copyOfRange(peer.in, tcp.payloadOffset(), tcp.payloadOffset() + len));
+                    if (tcp.fin()) {
+                        later.put(offset + len, null);
+                    }
+                } else if (offset + len > expected || (offset + len == expected && tcp.fin())) {
+                    int skip = (int) (expected - offset);
+                    data.write(peer.in, tcp.payloadOffset() + skip, len - skip);
+                    rcvNxt = SeqNumber.add(rcvNxt, len - skip);
+                    if (tcp.fin()) {
+                        finReceived = true;
+                        rcvNxt = SeqNumber.add(rcvNxt, 1);
+                    }
+                    while (!finReceived && !later.isEmpty() && later.firstKey() <= (SeqNumber.diff(rcvNxt, base) & 0xffffffffL)) {
+                        Map.Entry<Long, byte[]> e = later.pollFirstEntry();
+                        long have = SeqNumber.diff(rcvNxt, base) & 0xffffffffL;
+                        if (e.getValue() == null) {
+                            if (e.getKey() == have) {
+                                finReceived = true;
+                                rcvNxt = SeqNumber.add(rcvNxt, 1);
+                            }
+                            continue;
+                        }
+                        int s = (int) (have - e.getKey());
+                        if (s < e.getValue().length) {
+                            data.write(e.getValue(), s, e.getValue().length - s);
+                            rcvNxt = SeqNumber.add(rcvNxt, e.getValue().length - s);
+                        }
+                    }
+                    lastProgress = System.nanoTime();
+                }
+                if (++unacked >= 2 || finReceived) {
+                    sendAck();
+                    unacked = 0;
+                }
+            }
+            assertTrue(finReceived, "no FIN within " + timeoutMillis + " ms after " + data.size() + " bytes");
+            return data.toByteArray();
+        }
+
+        /** Sends {@code body} after the head, within the server's window; returns once all is acknowledged. */
+        void sendAll(byte[] body, long timeoutMillis) throws Exception {
+            int start = sndNxt;
+            int end = SeqNumber.add(start, body.length);
+            long deadline = System.nanoTime() + timeoutMillis * MS;
+            long lastProgress = System.nanoTime();
+            for (int i = 0; i < 10_000_000 && SeqNumber.lt(sndUna, end) && System.nanoTime() < deadline; i++) {
+                while (SeqNumber.lt(sndNxt, end) && (SeqNumber.diff(sndNxt, sndUna) & 0xffffffffL) + 1448 <= Math.min(peerWindow, 256 * 1024)) {
+                    int at = SeqNumber.diff(sndNxt, start);
+                    int n = Math.min(1448, SeqNumber.diff(end, sndNxt));
+                    segment(TcpSegment.ACK | (n < 1448 ? TcpSegment.PSH : 0), sndNxt, body, at, n);
+                    sndNxt = SeqNumber.add(sndNxt, n);
+                }
+                int n = peer.tap.receive(peer.in, 20 * MS);
+                if (n > 0 && mine(n)) {
+                    if (tcp.ackFlag() && SeqNumber.gt(tcp.ack(), sndUna)) {
+                        sndUna = tcp.ack();
+                        lastProgress = System.nanoTime();
+                    }
+                    peerWindow = (long) tcp.window() << WD;
+                } else if (System.nanoTime() - lastProgress > 300 * MS) {
+                    sndNxt = sndUna; // go back: retransmit from the first unacknowledged byte
+                    lastProgress = System.nanoTime();
+                }
+            }
+            assertEquals(end, sndUna, "the whole body acknowledged");
+        }
+
+        /** After the server's FIN: the client's FIN, then waits for its acknowledgment. */
+        void closeFromClient() throws Exception {
+            segment(TcpSegment.FIN | TcpSegment.ACK, sndNxt, null, 0, 0);
+            int finEnd = SeqNumber.add(sndNxt, 1);
+            long deadline = System.nanoTime() + 3_000 * MS;
+            while (System.nanoTime() < deadline) {
+                int n = peer.tap.receive(peer.in, 50 * MS);
+                if (n > 0 && mine(n) && tcp.ackFlag() && SeqNumber.ge(tcp.ack(), finEnd)) {
+                    sndNxt = finEnd;
+                    return;
+                }
+                if (n == 0) {
+                    segment(TcpSegment.FIN | TcpSegment.ACK, sndNxt, null, 0, 0);
+                }
+            }
+            throw new AssertionError("our FIN was not acknowledged");
+        }
+
+        /** Parses a tapped packet; true when it is this connection's, from VIP:80, checksums checked. */
+        private boolean mine(int n) {
+            ip.wrap(peer.in, 0, n);
+            if (ip.check() != null || ip.protocol() != InternetChecksum.PROTO_TCP || ip.source() != vip || ip.destination() != client) {
+                return false;
+            }
+            tcp.wrap(peer.in, ip.payloadOffset(), ip.payloadLength());
+            if (tcp.check() != null || tcp.sourcePort() != VIP_PORT || tcp.destinationPort() != port) {
+                return false;
+            }
+            if (!ip.verifyHeaderChecksum() || !tcp.verifyChecksum(ip.pseudoHeaderSum())) {
+                peer.badChecksums++;
+            }
+            packetsIn++;
+            tcp.parseOptions(options);
+            if (options.hasTimestamps()) {
+                tsEcr = options.tsVal;
+            }
+            return true;
+        }
+
+        private void sendAck() throws IOException {
+            segment(TcpSegment.ACK, sndNxt, null, 0, 0);
+        }
+
+        /** A client packet on connection A, forwarded to the agent in its own FORWARD datagram. */
+        private void segment(int flags, int seq, byte[] payload, int off, int len) throws IOException {
+            repr.clear();
+            repr.sourcePort = port;
+            repr.destinationPort = VIP_PORT;
+            repr.seq = seq;
+            repr.ack = rcvNxt;
+            repr.flags = flags;
+            repr.window = CLIENT_WINDOW_RAW;
+            repr.timestamps = true;
+            repr.tsVal = ++tsVal;
+            repr.tsEcr = tsEcr;
+            if (payload != null) {
+                repr.payload(payload, off, len);
+            }
+            int n = emitter.ipv4Tcp(new Ipv4Repr().set(client, vip, InternetChecksum.PROTO_TCP), repr, out, 0);
+            peer.forward.begin(peer.forwardBuffer, 0, identity);
+            assertEquals(ForwardEncoder.Append.APPENDED, peer.forward.append(out, 0, n));
+            peer.send(peer.forwardBuffer, peer.forward.seal());
+        }
+    }
+
+    private static byte[] body(byte[] response) {
+        String text = new String(response, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        assertTrue(end > 0);
+        return java.util.Arrays.copyOfRange(response, end + 4, response.length);
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}
