@@ -37,7 +37,15 @@ ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
 # (files a user added under www stay).
 manifest="$lab/.lab-created"
 created() { printf '%s\n' "$@" >>"$manifest"; }
-make_dir() { local d; for d in "$@"; do if [[ ! -d $d ]]; then mkdir -p "$d"; created "$d"; fi; done; }
+# Records every directory it makes, parents included, top-down (so `down` removes them bottom-up).
+make_dir() {
+    local d missing=()
+    for d in "$@"; do
+        missing=()
+        while [[ ! -d $d ]]; do missing=("$d" "${missing[@]}"); d=$(dirname -- "$d"); done
+        for d in "${missing[@]}"; do mkdir "$d"; created "$d"; done
+    done
+}
 make_file() { created "$1"; cat >"$1"; }
 
 require_root() { [[ $EUID -eq 0 ]] || die "must run as root (it creates network namespaces)"; }
@@ -68,8 +76,9 @@ down() {
     stop_pid "$lab/director.pid"
     for o in "${ORIGINS[@]}"; do
         stop_pid "$lab/$o/agent.pid"
+        created "$lab/teardown-$o.log"
         if ns_exists "ho-$o" && [[ -f $lab/agent-$o.yaml ]]; then
-            in_ns "ho-$o" "$handoff" agent teardown --config "$lab/agent-$o.yaml" >/dev/null 2>&1 \
+            in_ns "ho-$o" "$handoff" agent teardown --config "$lab/agent-$o.yaml" >"$lab/teardown-$o.log" 2>&1 \
                 || say "agent teardown in ho-$o reported a problem (the namespace goes anyway)"
         fi
         stop_pid "$lab/$o/nginx.pid"
@@ -190,14 +199,15 @@ EOF
         in_ns "ho-$o" "$handoff" agent setup --config "$lab/agent-$o.yaml" >"$lab/$o/agent-setup.log" 2>&1 \
             || { cat "$lab/$o/agent-setup.log" >&2; die "agent setup failed in ho-$o"; }
         created "$lab/$o/agent-setup.log" "$lab/$o/agent.log" "$lab/$o/agent.pid"
-        in_ns "ho-$o" setsid "$handoff" agent --config "$lab/agent-$o.yaml" >"$lab/$o/agent.log" 2>&1 &
+        # Not through in_ns: a function would run in a subshell and $! would not be the agent.
+        ip netns exec "ho-$o" setsid "$handoff" agent --config "$lab/agent-$o.yaml" >"$lab/$o/agent.log" 2>&1 &
         echo $! >"$lab/$o/agent.pid"
     done
 
     say "the director"
     make_file "$lab/director.yaml" <"$root/examples/lab/director.yaml"
     created "$lab/director.log" "$lab/director.pid" "$lab/director.pid.run"
-    in_ns ho-director setsid "$handoff" director --config "$lab/director.yaml" --pid-file "$lab/director.pid.run" \
+    ip netns exec ho-director setsid "$handoff" director --config "$lab/director.yaml" --pid-file "$lab/director.pid.run" \
         >"$lab/director.log" 2>&1 &
     echo $! >"$lab/director.pid"
 
