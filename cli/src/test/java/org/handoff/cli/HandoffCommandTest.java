@@ -48,7 +48,7 @@ class HandoffCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "demo"})
+    @ValueSource(strings = {"replay"})
     void unbuiltSubcommandsSaySoAndExit2(String sub) {
         Run r = run(sub);
         assertEquals(HandoffCommand.EXIT_NOT_BUILT, r.exitCode());
