@@ -3,7 +3,8 @@
 #   1. install what the build and the tests need      (scripts/install-deps.sh)
 #   2. unit tests of every module                     (mvn verify; Jazzer regression seeds
 #                                                      run as ordinary JUnit tests here)
-#   3. the launcher on the packaged jars              (bin/handoff selfcheck)
+#   3. the launcher on the packaged jars, from the checkout and from the unpacked release
+#      tarball (bin/handoff selfcheck)
 #   4. JMH smoke: every benchmark once, tiny counts  (so benchmarks never rot; figures
 #                                                      come from docs/benchmarks.md's commands)
 #   5. namespace tests, tag "netns", one at a time    (mvn -Pnetns verify)
@@ -62,8 +63,13 @@ step "2/5 unit tests, all modules (mvn -B -ntp verify)"
 run_maven unit-tests -B -ntp verify
 
 step "3/5 launcher on the packaged jars (bin/handoff selfcheck)"
-if bin/handoff selfcheck; then
-    results+=("$(printf '%-16s ok' selfcheck)")
+release=$(mktemp -d)
+if bin/handoff selfcheck \
+    && tar -xzf cli/target/handoff-*.tar.gz -C "$release" \
+    && "$release"/handoff-*/bin/handoff version \
+    && "$release"/handoff-*/bin/handoff selfcheck; then
+    rm -rf "$release"
+    results+=("$(printf '%-16s ok    (checkout and unpacked release tarball)' selfcheck)")
 else
     results+=("$(printf '%-16s FAIL' selfcheck)")
     summary fail
