@@ -48,7 +48,7 @@ class HandoffCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"agent", "replay", "lab", "demo"})
+    @ValueSource(strings = {"agent", "lab", "demo"})
     void unbuiltSubcommandsSaySoAndExit2(String sub) {
         Run r = run(sub);
         assertEquals(HandoffCommand.EXIT_NOT_BUILT, r.exitCode());

@@ -627,7 +627,7 @@ public final class ReplayEngine implements PacketHandler {
         replay.put("agent-answers", agents.answersSent);
         replay.put("stale-agent-answers", hc.staleAcks);
         replay.put("capture-clock-steps-back", clock.stepsBack());
-        replay.put("capture-seconds", (lastNanos - firstNanos) / 1e9);
+        replay.put("virtual-seconds", (lastNanos - firstNanos) / 1e9);
         t.put("replay", replay);
         return t;
     }
