@@ -48,6 +48,7 @@ import org.handoff.protocol.wire.Ipv4Repr;
 import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.protocol.wire.WireError;
 
 /**
  * The director's pipeline over captured packets, offline: every client packet to a VIP goes
@@ -277,8 +278,9 @@ public final class ReplayEngine implements PacketHandler {
             return;
         }
         int l4 = ip.payloadOffset();
-        if (tcp.wrap(b, l4, ip.payloadLength()).check() != null) {
-            drop(DropReason.MALFORMED_TCP);
+        WireError tcpError = tcp.wrap(b, l4, ip.payloadLength()).check();
+        if (tcpError != null) {
+            drop(tcpError == WireError.BAD_TCP_OPTION_LENGTH ? DropReason.BAD_TCP_OPTIONS : DropReason.MALFORMED_TCP);
             return;
         }
         if (tcp.parseOptions(options2) != null) {
