@@ -23,7 +23,7 @@ class ReplayTraceTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ipv4-http-all-options", "ipv4-http-no-ts", "ipv4-http-no-sack", "ipv4-http-no-wscale",
-        "ipv4-http-no-options", "ipv4-http-post"})
+        "ipv4-http-no-options", "ipv4-http-post", "ipv4-sack-blocks"})
     void exampleTraceGivesTheExpectedReport(String name) throws Exception {
         String report = report(TRACES.resolve("director.yaml"), TRACES.resolve(name + ".pcap"), ReplayOptions.DEFAULTS);
         Path expected = TRACES.resolve("expected").resolve(name + ".report.json");
