@@ -534,6 +534,11 @@ public final class ReplayEngine implements PacketHandler {
         return packets;
     }
 
+    /** The hand-off key the run derived from its seed (tests decode the --out datagrams with it). */
+    HandoffKeys keys() {
+        return keys;
+    }
+
     public int openFlows() {
         return flows.size();
     }
