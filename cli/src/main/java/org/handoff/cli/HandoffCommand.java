@@ -11,8 +11,7 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code handoff} command: the one entry point behind {@code bin/handoff}.
  *
- * <p>Each subcommand is its own class. Those whose feature is not built yet say so and exit
- * with {@link #EXIT_NOT_BUILT}; none of them pretends to work.
+ * <p>Each subcommand is its own class.
  */
 @Command(
         name = "handoff",
@@ -30,9 +29,6 @@ import picocli.CommandLine.Spec;
             SelfCheckCommand.class,
         })
 public final class HandoffCommand implements Runnable {
-    /** Exit code of a command whose feature is not built yet (same as a usage error). */
-    public static final int EXIT_NOT_BUILT = 2;
-
     @Spec
     CommandSpec spec;
 

@@ -47,17 +47,6 @@ class HandoffCommandTest {
         assertTrue(r.out().contains("--log-level"), "inherited option shown:\n" + r.out());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"replay"})
-    void unbuiltSubcommandsSaySoAndExit2(String sub) {
-        Run r = run(sub);
-        assertEquals(HandoffCommand.EXIT_NOT_BUILT, r.exitCode());
-        assertEquals("", r.out());
-        String line = r.err().strip();
-        assertTrue(line.startsWith("handoff " + sub + ": not built yet (tracked by "), line);
-        assertEquals(1, line.lines().count(), "one line: " + line);
-    }
-
     @Test
     void directorNeedsAConfig() {
         Run r = run("director");

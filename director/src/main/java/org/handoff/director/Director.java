@@ -170,7 +170,7 @@ public final class Director implements AutoCloseable {
         return new Director(holder, keys, workers, metrics);
     }
 
-    static TcpSettings tcpSettings(DirectorConfig c, int workers) {
+    public static TcpSettings tcpSettings(DirectorConfig c, int workers) {
         TcpSettings d = TcpSettings.DEFAULTS;
         int capacity = Math.min(c.tcp().initialWindow(), HandoffFlyweight.MAX_REQUEST_LENGTH);
         return new TcpSettings(c.tcp().mss(), c.tcp().windowShift(), capacity,

@@ -90,6 +90,7 @@ public final class HandoffCoordinator implements FlowListener {
     /** The flow whose FORWARD datagram is being filled, or null. */
     private Attempt forwarding;
     private long forwardNow;
+    private DecisionListener decisions = DecisionListener.NONE;
 
     public HandoffCoordinator(Supplier<RoutingTable> routing, HttpHeadParser parser, MessageEncoder encoder,
                               ForwardEncoder forward, AgentChannel channel, HandoffSettings settings, LoadCounter load,
@@ -107,6 +108,11 @@ public final class HandoffCoordinator implements FlowListener {
     /** Connects the terminator this coordinator listens to (they refer to each other). */
     public void bind(TcpTerminator terminator) {
         this.terminator = terminator;
+    }
+
+    /** Who else hears each request's decision (besides the {@code handoff.decisions} log); replay sets it. */
+    public void decisionListener(DecisionListener listener) {
+        this.decisions = listener == null ? DecisionListener.NONE : listener;
     }
 
     public HandoffCounters counters() {
@@ -156,6 +162,12 @@ public final class HandoffCoordinator implements FlowListener {
         if (a.candidate >= a.decision.candidates().size() || nowNanos >= deadline) {
             counters.count(HandoffCounters.RequestOutcome.NO_ORIGIN);
             decision(a, "none", "503: tried " + a.candidate + " of " + a.decision.candidates().size(), nowNanos);
+            decisions.onDecision(new DecisionListener.Decision(a.flow.clientAddress(), a.flow.clientPort(),
+                    a.flow.vipAddress(), a.flow.vipPort(), a.requestLine, a.host, a.decision.rule(), a.decision.pool(), null,
+                    a.attempt, HandoffCounters.RequestOutcome.NO_ORIGIN, 503,
+                    nowNanos >= deadline ? "deadline passed after " + a.attempt + " attempt(s)"
+                            : "no origin left: tried " + a.candidate + " of " + a.decision.candidates().size(),
+                    nowNanos - a.startedNanos));
             a.flow.attachment = null;
             terminator.answerAndClose(a.flow, response(503, "Service Unavailable", "no origin accepted the request"), nowNanos);
             return;
@@ -274,6 +286,9 @@ public final class HandoffCoordinator implements FlowListener {
         counters.count(HandoffCounters.RequestOutcome.HANDED_OFF);
         load.handedOff(a.server);
         decision(a, a.server.name(), how, nowNanos);
+        decisions.onDecision(new DecisionListener.Decision(a.flow.clientAddress(), a.flow.clientPort(), a.flow.vipAddress(),
+                a.flow.vipPort(), a.requestLine, a.host, a.decision.rule(), a.decision.pool(), a.server.name(), a.attempt,
+                HandoffCounters.RequestOutcome.HANDED_OFF, 0, how, nowNanos - a.startedNanos));
         terminator.handoffAccepted(a.flow, nowNanos); // releases held packets through onForward
     }
 
@@ -287,6 +302,8 @@ public final class HandoffCoordinator implements FlowListener {
     private void reject(TcpFlow flow, int status, String text, HandoffCounters.RequestOutcome outcome, String why, long nowNanos) {
         counters.count(outcome);
         DECISIONS.info("client={}:{} status={} reason=\"{}\"", ipv4(flow.clientAddress()), flow.clientPort(), status, why);
+        decisions.onDecision(new DecisionListener.Decision(flow.clientAddress(), flow.clientPort(), flow.vipAddress(),
+                flow.vipPort(), null, null, null, null, null, 0, outcome, status, why, 0));
         terminator.answerAndClose(flow, response(status, text, why), nowNanos);
     }
 

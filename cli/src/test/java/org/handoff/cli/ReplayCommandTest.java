@@ -1,0 +1,73 @@
+package org.handoff.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code handoff replay} as users run it, over the example traces. */
+class ReplayCommandTest {
+    static final Path TRACES = Path.of("../examples/traces");
+
+    @Test
+    void replaysATraceWritesTheExpectedReportAndAPcapTcpdumpReads(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report.json");
+        Path out = dir.resolve("out.pcap");
+        HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", TRACES.resolve("director.yaml").toString(),
+                "--pcap", TRACES.resolve("ipv4-http-post.pcap").toString(), "--report", report.toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("requests: handed-off 1, bad-request 0, head-too-large 0, no-origin 0"), r.out());
+        assertTrue(r.out().contains("throughput: "), r.out());
+        ObjectMapper m = new ObjectMapper();
+        JsonNode want = m.readTree(TRACES.resolve("expected/ipv4-http-post.report.json").toFile());
+        assertEquals(want.toPrettyString(), m.readTree(report.toFile()).toPrettyString());
+
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v tcpdump").start().waitFor() == 0, "tcpdump not installed");
+        Process p = new ProcessBuilder("tcpdump", "-nn", "-r", out.toString()).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), text);
+        List<String> lines = text.lines().filter(l -> l.contains(" IP ")).toList();
+        assertTrue(lines.stream().anyMatch(l -> l.contains("198.18.200.2.80 > 198.18.200.1.") && l.contains("[S.]")),
+                "the director's SYN-ACK:\n" + text);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("198.51.100.1.40000 > 198.18.0.13.7070: UDP")),
+                "the hand-off datagram to origin3's agent:\n" + text);
+        assertTrue(!text.contains("truncated") && !text.contains("bogus"), text);
+    }
+
+    @Test
+    void compareListsTheRequestsThatChangeOrigin(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report.json");
+        HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", TRACES.resolve("director.yaml").toString(),
+                "--pcap", TRACES.resolve("ipv4-http-post.pcap").toString(), "--compare",
+                TRACES.resolve("director-uploads-to-bins.yaml").toString(), "--report", report.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("1 request(s) change origin"), r.out());
+        JsonNode compare = new ObjectMapper().readTree(report.toFile()).get("compare");
+        assertEquals(1, compare.get("changed-count").asInt());
+        JsonNode change = compare.get("changed").get(0);
+        assertEquals("POST /upload HTTP/1.1", change.get("request").asText());
+        assertEquals("origin3", change.get("before").asText());
+        assertEquals(1, compare.get("origins").get("origin3").get("before").asInt());
+        assertEquals(0, compare.get("origins").get("origin3").get("after").asInt());
+    }
+
+    @Test
+    void anUnknownOriginOrBehaviourIsAUsageError() {
+        HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", TRACES.resolve("director.yaml").toString(),
+                "--pcap", TRACES.resolve("ipv4-http-post.pcap").toString(), "--agent", "nobody=refuse");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("no origin 'nobody'"), r.err());
+        r = HandoffCommandTest.run("replay", "--config", TRACES.resolve("director.yaml").toString(),
+                "--pcap", TRACES.resolve("ipv4-http-post.pcap").toString(), "--agent", "origin1=sometimes");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("expected: accept, refuse, silent"), r.err());
+    }
+}

@@ -1,0 +1,666 @@
+package org.handoff.director.replay;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.handoff.director.Director;
+import org.handoff.director.config.DirectorConfig;
+import org.handoff.director.config.HostPort;
+import org.handoff.director.config.PoolConfig;
+import org.handoff.director.config.PoolMember;
+import org.handoff.director.handoff.DecisionListener;
+import org.handoff.director.handoff.HandoffCoordinator;
+import org.handoff.director.handoff.HandoffCounters;
+import org.handoff.director.handoff.HandoffSettings;
+import org.handoff.director.http.HttpHeadParser;
+import org.handoff.director.io.CaptureClock;
+import org.handoff.director.io.PacketHandler;
+import org.handoff.director.io.PacketSink;
+import org.handoff.director.routing.LoadCounter;
+import org.handoff.director.routing.RoutingTable;
+import org.handoff.director.tcp.FlowListener;
+import org.handoff.director.tcp.TcpCounters;
+import org.handoff.director.tcp.TcpFlow;
+import org.handoff.director.tcp.TcpTerminator;
+import org.handoff.protocol.checksum.InternetChecksum;
+import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.ForwardEncoder;
+import org.handoff.protocol.message.HandoffKeys;
+import org.handoff.protocol.message.MessageDecoder;
+import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.MessageIdGenerator;
+import org.handoff.protocol.message.MessageSealer;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.transform.FlowTransform;
+import org.handoff.protocol.transform.PacketRewriter;
+import org.handoff.protocol.transform.RewriteResult;
+import org.handoff.protocol.util.LongHashMap;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpOptions;
+import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.protocol.wire.WireError;
+
+/**
+ * The director's pipeline over captured packets, offline: every client packet to a VIP goes
+ * through the live {@link TcpTerminator} and {@link HandoffCoordinator}, on the capture's clock,
+ * with secrets fixed by the seed, and the agents simulated ({@link SimulatedAgents}). What the
+ * director sends may be written to a {@link PacketSink}; each flow's fate goes to a
+ * {@link FlowSink} when the flow ends; totals are read at the end.
+ *
+ * <p><b>Sequence numbers.</b> The captured client acknowledged the captured server's sequence
+ * space and echoed its timestamps; the replayed director picks its own ISN and clock. Per flow,
+ * the captured server's ISN and SYN-ACK TSval are learnt from the captured SYN-ACK (or, for a
+ * capture of the client side only, from the client's first ACK: ack - 1 and its TSecr), the
+ * director's from the SYN-ACK the terminator emits; the client's later packets then go through
+ * {@link PacketRewriter#clientToServer} with a {@link FlowTransform} whose roles are swapped:
+ * the captured server plays "director" and the replayed director plays "server", so the ACK
+ * number, SACK edges and TSecr move onto the director's numbering. Until a simulated agent has
+ * accepted the flow nobody in the replay has sent the client the captured server's response, so
+ * an ACK beyond the director's SND.NXT is lowered to it (counted as {@code clampedAcks}).
+ * docs/replay.md has the details.
+ *
+ * <p>Memory: per open flow only; a flow's entry goes to the sink and is freed when it ends.
+ * Single-threaded, like a worker.
+ */
+public final class ReplayEngine implements PacketHandler {
+    /** Receives each flow as it ends (and, at {@link #finish()}, the flows still open). */
+    @FunctionalInterface
+    public interface FlowSink {
+        void onFlow(FlowRecord flow);
+    }
+
+    /** The documented source of the hand-off datagrams in the --out capture (TEST-NET-2). */
+    public static final String REPLAY_SOURCE_ADDRESS = "198.51.100.1";
+    public static final int REPLAY_SOURCE_PORT = 40000;
+    private static final int REPLAY_SOURCE = Bytes.parseIpv4(REPLAY_SOURCE_ADDRESS);
+    private static final long TICK_NANOS = 1_000_000L;
+    private static final long DRAIN_STEP_NANOS = 10_000_000L;
+    private static final int FLUSH_EVERY = 256;
+
+    private static final class ReplayFlow {
+        final long key;
+        final int clientAddress;
+        final int clientPort;
+        final int vipAddress;
+        final int vipPort;
+        final long startNanos;
+        final int directorIsn;
+        final int directorTs;
+        boolean capturedKnown;
+        int capturedIsn;
+        int capturedTs;
+        boolean capturedHasTs;
+        FlowTransform transform;
+        DecisionListener.Decision decision;
+        boolean accepted;
+        boolean closeReported;
+        long packets;
+
+        ReplayFlow(long key, int clientAddress, int clientPort, int vipAddress, int vipPort, long startNanos, int directorIsn,
+                   int directorTs) {
+            this.key = key;
+            this.clientAddress = clientAddress;
+            this.clientPort = clientPort;
+            this.vipAddress = vipAddress;
+            this.vipPort = vipPort;
+            this.startNanos = startNanos;
+            this.directorIsn = directorIsn;
+            this.directorTs = directorTs;
+        }
+    }
+
+    private final DirectorConfig config;
+    private final ReplayOptions options;
+    private final PacketSink out;
+    private final CaptureClock clock;
+    private final FlowSink flowSink;
+    private final int[] vipAddresses;
+    private final int[] vipPorts;
+    private final HandoffKeys keys;
+    private final LoadCounter load = new LoadCounter();
+    private final RoutingTable table;
+    private final MessageDecoder directorDecoder;
+    private final SimulatedAgents agents;
+    private final LongHashMap<ReplayFlow> flows = new LongHashMap<>(1024, Integer.MAX_VALUE / 4);
+    private final long[] drops = new long[DropReason.values().length];
+    private final Map<String, long[]> decisionsPerOrigin = new TreeMap<>();
+
+    private final Ipv4Packet ip = new Ipv4Packet();
+    private final TcpSegment tcp = new TcpSegment();
+    private final TcpOptions options2 = new TcpOptions();
+    private final Ipv4Packet outIp = new Ipv4Packet();
+    private final TcpSegment outTcp = new TcpSegment();
+    private final TcpOptions outOptions = new TcpOptions();
+    private final PacketRewriter rewriter = new PacketRewriter();
+    private final PacketEmitter emitter = new PacketEmitter();
+    private final Ipv4Repr udpIp = new Ipv4Repr();
+    private final byte[] scratch = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
+    private final byte[] udpScratch = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
+
+    private TcpTerminator terminator;
+    private HandoffCoordinator coordinator;
+    private boolean started;
+    private long firstNanos;
+    private long lastNanos;
+    private long nextTickNanos;
+    private int sinceFlush;
+
+    // The SYN-ACK the terminator emitted during the current packet, if any.
+    private boolean synAckSeen;
+    private int synAckClient;
+    private int synAckClientPort;
+    private int synAckIsn;
+    private int synAckTs;
+
+    private long packets;
+    private long clientPackets;
+    private long serverPackets;
+    private long flowsSeen;
+    private long flowsEnded;
+    private long clampedAcks;
+    private long rewriteFailures;
+    private long answersUndecodable;
+    private long outputTooLarge;
+    private long directorPackets;
+    private long outputPackets;
+
+    public ReplayEngine(DirectorConfig config, ReplayOptions options, PacketSink out, CaptureClock clock, FlowSink flowSink) {
+        this.config = config;
+        this.options = options;
+        this.out = out;
+        this.clock = clock;
+        this.flowSink = flowSink;
+        List<HostPort> vips = config.vips().stream().filter(HostPort::isIpv4).toList();
+        if (vips.isEmpty()) {
+            throw new IllegalArgumentException("vips: " + config.vips() + " (expected: at least one IPv4 VIP)");
+        }
+        vipAddresses = vips.stream().mapToInt(v -> Bytes.parseIpv4(v.toSocketAddress().getAddress().getHostAddress())).toArray();
+        vipPorts = vips.stream().mapToInt(v -> v.toSocketAddress().getPort()).toArray();
+        SplittableRandom seeded = new SplittableRandom(options.seed());
+        byte[] secret = new byte[32];
+        seeded.nextBytes(secret);
+        keys = HandoffKeys.of(1, 1L, secret);
+        table = RoutingTable.of(config, load);
+        MessageSealer agentSealer = new MessageSealer(() -> keys, new MessageIdGenerator(new SplittableRandom(options.seed() + 1)),
+                clock::epochMillis);
+        directorDecoder = new MessageDecoder(() -> keys, null, clock::epochMillis);
+        agents = new SimulatedAgents(config, options, new MessageDecoder(() -> keys, null, clock::epochMillis),
+                new MessageEncoder(agentSealer), out == null ? null : this::tapDatagram);
+        udpIp.set(REPLAY_SOURCE, 0, InternetChecksum.PROTO_UDP);
+        udpIp.dontFragment = false;
+    }
+
+    /** Builds the director's parts on the first packet's time (their timer wheels start there). */
+    private void start(long nowNanos) {
+        started = true;
+        firstNanos = nowNanos;
+        lastNanos = nowNanos;
+        nextTickNanos = nowNanos + TICK_NANOS;
+        SplittableRandom seeded = new SplittableRandom(options.seed());
+        seeded.nextBytes(new byte[32]); // the key above
+        long secret0 = seeded.nextLong();
+        long secret1 = seeded.nextLong();
+        MessageSealer sealer = new MessageSealer(() -> keys, new MessageIdGenerator(new SplittableRandom(options.seed())),
+                clock::epochMillis);
+        HandoffSettings handoff = new HandoffSettings(config.handoff().retransmitInitial(), config.handoff().retransmitMax(),
+                config.handoff().deadline());
+        coordinator = new HandoffCoordinator(() -> table,
+                new HttpHeadParser(config.limits().maxRequestHeadBytes(), config.limits().maxRequestHeaders()),
+                new MessageEncoder(sealer), new ForwardEncoder(sealer), agents, handoff, load, nowNanos);
+        coordinator.decisionListener(this::onDecision);
+        FlowListener listener = new FlowListener() {
+            @Override
+            public void onRequestData(TcpFlow flow, long now) {
+                coordinator.onRequestData(flow, now);
+            }
+
+            @Override
+            public void onForward(TcpFlow flow, byte[] packet, int offset, int length, long now) {
+                coordinator.onForward(flow, packet, offset, length, now);
+            }
+
+            @Override
+            public void onOriginProvenSending(TcpFlow flow, long now) {
+                coordinator.onOriginProvenSending(flow, now);
+            }
+
+            @Override
+            public void onClosed(TcpFlow flow, CloseCause cause, long now) {
+                coordinator.onClosed(flow, cause, now);
+                flowEnded(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort(), label(cause));
+            }
+        };
+        terminator = new TcpTerminator(Director.tcpSettings(config, 1), vipAddresses, vipPorts, secret0, secret1, listener,
+                this::directorPacket, nowNanos);
+        coordinator.bind(terminator);
+    }
+
+    // ---- packets ----------------------------------------------------------------------------
+
+    @Override
+    public void onPacket(byte[] b, int off, int len, long timestampNanos) {
+        if (!started) {
+            start(timestampNanos);
+        }
+        clock.advanceTo(timestampNanos);
+        long now = Math.max(timestampNanos, lastNanos); // a capture that steps back does not move time back
+        lastNanos = now;
+        advance(now);
+        packets++;
+        if (len < 1 || ((b[off] >> 4) & 0xf) != 4) {
+            drop(DropReason.NOT_IPV4);
+            return;
+        }
+        if (ip.wrap(b, off, len).check() != null) {
+            drop(DropReason.MALFORMED_IP);
+            return;
+        }
+        if (options.verifyChecksums() && !ip.verifyHeaderChecksum()) {
+            drop(DropReason.BAD_IP_CHECKSUM);
+            return;
+        }
+        if (ip.isFragment()) {
+            drop(DropReason.FRAGMENT);
+            return;
+        }
+        if (ip.protocol() != InternetChecksum.PROTO_TCP) {
+            drop(DropReason.NOT_TCP);
+            return;
+        }
+        int l4 = ip.payloadOffset();
+        WireError tcpError = tcp.wrap(b, l4, ip.payloadLength()).check();
+        if (tcpError != null) {
+            drop(tcpError == WireError.BAD_TCP_OPTION_LENGTH ? DropReason.BAD_TCP_OPTIONS : DropReason.MALFORMED_TCP);
+            return;
+        }
+        if (tcp.parseOptions(options2) != null) {
+            drop(DropReason.BAD_TCP_OPTIONS);
+            return;
+        }
+        if (options.verifyChecksums() && !tcp.verifyChecksum(ip.pseudoHeaderSum())) {
+            drop(DropReason.BAD_TCP_CHECKSUM);
+            return;
+        }
+        len = ip.totalLength();
+        int source = ip.source();
+        int sourcePort = tcp.sourcePort();
+        int vip = terminator.vipIndex(ip.destination(), tcp.destinationPort());
+        if (vip < 0) {
+            int fromVip = terminator.vipIndex(source, sourcePort);
+            if (fromVip < 0) {
+                drop(DropReason.NOT_FOR_VIP);
+                return;
+            }
+            serverPacket(ip.destination(), tcp.destinationPort(), fromVip);
+            return;
+        }
+        clientPackets++;
+        long key = key(source, sourcePort, vip);
+        ReplayFlow rf = flows.get(key);
+        int flags = tcp.flags();
+        if (rf != null && rf.transform == null && (flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.ACK) {
+            if (!rf.capturedKnown) { // client side only: the client's first ACK tells the captured server's ISN
+                rf.capturedKnown = true;
+                rf.capturedIsn = SeqNumber.sub(tcp.ack(), 1);
+                rf.capturedHasTs = options2.hasTimestamps();
+                rf.capturedTs = options2.tsEcr;
+            }
+            FlowTransform.Builder t = FlowTransform.builder().client(source, sourcePort).vip(rf.vipAddress, rf.vipPort)
+                    .server(rf.vipAddress, rf.vipPort).isns(rf.capturedIsn, rf.directorIsn);
+            if (rf.capturedHasTs) {
+                t.timestamps(rf.capturedTs, rf.directorTs);
+            }
+            rf.transform = t.build();
+        }
+        byte[] packet = b;
+        int at = off;
+        if (rf != null && rf.transform != null) {
+            System.arraycopy(b, off, scratch, 0, len);
+            packet = scratch;
+            at = 0;
+            if (rewriter.clientToServer(scratch, 0, len, rf.transform, options.verifyChecksums()) != RewriteResult.OK) {
+                rewriteFailures++;
+                return;
+            }
+            if (!rf.accepted && (flags & TcpSegment.ACK) != 0) {
+                clampAck(rf, vip);
+            }
+        }
+        synAckSeen = false;
+        agents.nowNanos = now;
+        terminator.onPacket(packet, at, len, now);
+        if (rf != null) {
+            rf.packets++;
+        } else if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN && synAckSeen && synAckClient == source
+                && synAckClientPort == sourcePort && terminator.flow(source, sourcePort, vip) != null) {
+            rf = new ReplayFlow(key, source, sourcePort, vipAddresses[vip], vipPorts[vip], now, synAckIsn, synAckTs);
+            rf.packets = 1;
+            flows.put(key, rf);
+            flowsSeen++;
+        }
+        if (rf != null && rf.accepted && !rf.closeReported && (flags & (TcpSegment.FIN | TcpSegment.RST)) != 0) {
+            rf.closeReported = true;
+            agents.clientClosed(rf.decision.origin(), FlowIdentity.ipv4(rf.clientAddress, rf.clientPort, rf.vipAddress,
+                    rf.vipPort), (flags & TcpSegment.RST) != 0);
+        }
+        if (++sinceFlush >= FLUSH_EVERY) {
+            sinceFlush = 0;
+            coordinator.flush();
+        }
+        deliverAnswers(now);
+    }
+
+    /** Lowers an ACK beyond what the director has sent (the captured server's response) to its SND.NXT. */
+    private void clampAck(ReplayFlow rf, int vip) {
+        TcpFlow flow = terminator.flow(rf.clientAddress, rf.clientPort, vip);
+        if (flow == null) {
+            return;
+        }
+        int ack = Bytes.i32(scratch, ip.headerLength() + TcpSegment.ACK_OFFSET);
+        if (SeqNumber.gt(ack, flow.sendNext()) && flow.state() != TcpFlow.State.FORWARDING) {
+            Bytes.putI32(scratch, ip.headerLength() + TcpSegment.ACK_OFFSET, flow.sendNext());
+            emitter.fillIpv4TcpChecksums(scratch, 0);
+            clampedAcks++;
+        }
+    }
+
+    /** A packet of the captured server (the director's role in the capture): only its SYN-ACK is read. */
+    private void serverPacket(int client, int clientPort, int vip) {
+        serverPackets++;
+        ReplayFlow rf = flows.get(key(client, clientPort, vip));
+        if (rf != null && !rf.capturedKnown && (tcp.flags() & (TcpSegment.SYN | TcpSegment.ACK)) == (TcpSegment.SYN | TcpSegment.ACK)) {
+            rf.capturedKnown = true;
+            rf.capturedIsn = tcp.seq();
+            rf.capturedHasTs = options2.hasTimestamps();
+            rf.capturedTs = options2.tsVal;
+        }
+    }
+
+    private void drop(DropReason reason) {
+        drops[reason.ordinal()]++;
+    }
+
+    private static long key(int clientAddress, int clientPort, int vipIndex) {
+        return ((long) clientAddress << 32) | ((long) clientPort << 16) | vipIndex;
+    }
+
+    // ---- time and the agents' answers ---------------------------------------------------------
+
+    private void advance(long now) {
+        deliverAnswers(now);
+        if (now >= nextTickNanos) {
+            tick(now);
+        }
+    }
+
+    private void tick(long now) {
+        agents.nowNanos = now;
+        terminator.onTick(now);
+        coordinator.onTick(now);
+        nextTickNanos = now + TICK_NANOS;
+    }
+
+    private void deliverAnswers(long now) {
+        for (SimulatedAgents.Answer a; (a = agents.nextDue(now)) != null; ) {
+            long t = Math.max(a.dueNanos(), lastNanos);
+            if (a.dueNanos() > lastNanos) {
+                tick(t); // timers that fire before the answer arrives fire first
+            }
+            agents.nowNanos = t;
+            DecodeResult r = directorDecoder.decode(a.datagram(), 0, a.datagram().length);
+            if (r == DecodeResult.ACCEPTED || r == DecodeResult.DUPLICATE) {
+                coordinator.onAgentMessage(directorDecoder, t);
+            } else {
+                answersUndecodable++;
+            }
+        }
+    }
+
+    /** After the last packet: lets the virtual clock run so pending hand-offs end, then reports the flows still open. */
+    public void finish() {
+        if (!started) {
+            return;
+        }
+        coordinator.flush();
+        long drain = options.drainNanos() > 0 ? options.drainNanos()
+                : config.handoff().deadline().plus(Duration.ofSeconds(1)).toNanos();
+        long end = lastNanos + drain;
+        for (long t = lastNanos + DRAIN_STEP_NANOS; t <= end; t += DRAIN_STEP_NANOS) {
+            clock.advanceTo(t);
+            deliverAnswers(t);
+            lastNanos = t;
+            tick(t);
+            deliverAnswers(t);
+        }
+        coordinator.flush();
+        List<ReplayFlow> open = new ArrayList<>();
+        flows.forEachValue(open::add);
+        open.sort((x, y) -> x.startNanos != y.startNanos ? Long.compare(x.startNanos, y.startNanos) : Long.compare(x.key, y.key));
+        for (ReplayFlow rf : open) {
+            TcpFlow f = terminator.flow(rf.clientAddress, rf.clientPort, terminator.vipIndex(rf.vipAddress, rf.vipPort));
+            emit(rf, "open-at-end" + (f == null || f.state() == null ? "" : ":" + f.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')));
+        }
+        for (ReplayFlow rf : open) {
+            flows.remove(rf.key);
+        }
+        if (out != null) {
+            out.flush();
+        }
+    }
+
+    // ---- what the director says and sends ---------------------------------------------------
+
+    private void onDecision(DecisionListener.Decision d) {
+        int vip = terminator.vipIndex(d.vipAddress(), d.vipPort());
+        ReplayFlow rf = flows.get(key(d.clientAddress(), d.clientPort(), vip));
+        if (d.origin() != null) {
+            decisionsPerOrigin.computeIfAbsent(d.origin(), k -> new long[1])[0]++;
+        }
+        if (rf != null) {
+            rf.decision = d;
+            rf.accepted = d.outcome() == HandoffCounters.RequestOutcome.HANDED_OFF;
+        }
+    }
+
+    private void flowEnded(int clientAddress, int clientPort, int vipAddress, int vipPort, String how) {
+        int vip = terminator.vipIndex(vipAddress, vipPort);
+        ReplayFlow rf = flows.remove(key(clientAddress, clientPort, vip));
+        if (rf != null) {
+            emit(rf, how);
+        }
+    }
+
+    private void emit(ReplayFlow rf, String how) {
+        flowsEnded++;
+        if (flowSink == null) {
+            return;
+        }
+        DecisionListener.Decision d = rf.decision;
+        String client = Bytes.ipv4ToString(rf.clientAddress) + ":" + rf.clientPort;
+        String vip = Bytes.ipv4ToString(rf.vipAddress) + ":" + rf.vipPort;
+        if (d == null) {
+            flowSink.onFlow(new FlowRecord(client, vip, rf.startNanos, null, null, null, null, null, "no-request", how, 0, 0, -1,
+                    how, rf.packets));
+        } else {
+            flowSink.onFlow(new FlowRecord(client, vip, rf.startNanos, d.requestLine(), d.host(), d.rule(), d.pool(), d.origin(),
+                    label(d.outcome()), d.reason(), d.status(), d.attempts(), d.elapsedNanos() / 1_000_000L, how, rf.packets));
+        }
+    }
+
+    private void directorPacket(byte[] b, int off, int len) {
+        directorPackets++;
+        if ((b[off] & 0xf0) == 0x40 && outIp.wrap(b, off, len).check() == null
+                && outTcp.wrap(b, outIp.payloadOffset(), outIp.payloadLength()).check() == null
+                && (outTcp.flags() & (TcpSegment.SYN | TcpSegment.ACK)) == (TcpSegment.SYN | TcpSegment.ACK)) {
+            synAckSeen = true;
+            synAckClient = outIp.destination();
+            synAckClientPort = outTcp.destinationPort();
+            synAckIsn = outTcp.seq();
+            synAckTs = outTcp.parseOptions(outOptions) == null && outOptions.hasTimestamps() ? outOptions.tsVal : 0;
+        }
+        if (out != null) {
+            if (out.send(b, off, len)) {
+                outputPackets++;
+            }
+        }
+    }
+
+    private void tapDatagram(InetSocketAddress to, byte[] b, int off, int len) {
+        if (len > Ipv4Packet.MAX_TOTAL_LENGTH - 28) {
+            outputTooLarge++;
+            return;
+        }
+        udpIp.destination = Bytes.parseIpv4(to.getAddress().getHostAddress());
+        udpIp.identification = (udpIp.identification + 1) & 0xffff;
+        int n = emitter.ipv4Udp(udpIp, REPLAY_SOURCE_PORT, to.getPort(), b, off, len, udpScratch, 0);
+        if (out.send(udpScratch, 0, n)) {
+            outputPackets++;
+        }
+    }
+
+    // ---- results ---------------------------------------------------------------------------
+
+    public long packets() {
+        return packets;
+    }
+
+    /** The hand-off key the run derived from its seed (tests decode the --out datagrams with it). */
+    HandoffKeys keys() {
+        return keys;
+    }
+
+    public int openFlows() {
+        return flows.size();
+    }
+
+    public long lastNanos() {
+        return lastNanos;
+    }
+
+    public long firstNanos() {
+        return firstNanos;
+    }
+
+    public long dropped(DropReason reason) {
+        return drops[reason.ordinal()];
+    }
+
+    /** Counts a drop seen before the engine (the capture file's link layer). */
+    public void countDrops(DropReason reason, long n) {
+        drops[reason.ordinal()] += n;
+    }
+
+    public TcpCounters tcpCounters() {
+        return terminator == null ? new TcpCounters() : terminator.counters();
+    }
+
+    public HandoffCounters handoffCounters() {
+        return coordinator == null ? new HandoffCounters() : coordinator.counters();
+    }
+
+    /** Every deterministic total of the run, in a stable order, as the report prints them. */
+    public Map<String, Object> totals() {
+        Map<String, Object> t = new LinkedHashMap<>();
+        TcpCounters tc = tcpCounters();
+        HandoffCounters hc = handoffCounters();
+        t.put("packets", packets + linkDrops());
+        t.put("client-packets", clientPackets);
+        t.put("server-packets-ignored", serverPackets);
+        t.put("flows", flowsSeen);
+        Map<String, Object> requests = new LinkedHashMap<>();
+        for (HandoffCounters.RequestOutcome o : HandoffCounters.RequestOutcome.values()) {
+            requests.put(label(o), hc.outcome(o));
+        }
+        t.put("requests", requests);
+        Map<String, Object> closed = new LinkedHashMap<>();
+        for (FlowListener.CloseCause c : FlowListener.CloseCause.values()) {
+            closed.put(label(c), tc.closed(c));
+        }
+        t.put("closed", closed);
+        Map<String, Object> origins = new LinkedHashMap<>();
+        TreeSet<String> names = new TreeSet<>();
+        for (PoolConfig p : config.pools().values()) {
+            for (PoolMember m : p.members()) {
+                names.add(m.server().name());
+            }
+        }
+        for (String name : names) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("behaviour", options.behaviour(name).toString());
+            o.put("handed-off", decisionsPerOrigin.getOrDefault(name, new long[1])[0]);
+            for (HandoffCounters.OriginEvent e : HandoffCounters.OriginEvent.values()) {
+                o.put(e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), hc.origin(name, e));
+            }
+            origins.put(name, o);
+        }
+        t.put("origins", origins);
+        Map<String, Object> dropped = new LinkedHashMap<>();
+        for (DropReason r : DropReason.values()) {
+            dropped.put(r.label(), drops[r.ordinal()]);
+        }
+        dropped.put("unknown-flow", tc.unknownFlow);
+        dropped.put("out-of-window", tc.outOfWindow);
+        dropped.put("duplicate-segments", tc.duplicateSegments);
+        dropped.put("held-dropped", tc.heldDropped);
+        dropped.put("buffer-limit", tc.bufferLimitDrops);
+        dropped.put("flow-table-full", tc.flowTableFull);
+        t.put("dropped", dropped);
+        Map<String, Object> sent = new LinkedHashMap<>();
+        sent.put("syn-acks", tc.synAcks);
+        sent.put("acks", tc.acksSent);
+        sent.put("answers", tc.answers);
+        sent.put("answer-retransmits", tc.answerRetransmits);
+        sent.put("resets", tc.resetsSent);
+        sent.put("handoff-datagrams", agents.handoffs);
+        sent.put("forward-datagrams", agents.forwards);
+        sent.put("forwarded-packets", hc.forwardPackets);
+        sent.put("abort-datagrams", agents.aborts);
+        t.put("sent", sent);
+        Map<String, Object> replay = new LinkedHashMap<>();
+        replay.put("clamped-acks", clampedAcks);
+        replay.put("rewrite-failures", rewriteFailures);
+        replay.put("datagrams-lost-to-agents", agents.lostToAgent);
+        replay.put("datagrams-lost-from-agents", agents.lostFromAgent);
+        replay.put("agent-answers", agents.answersSent);
+        replay.put("stale-agent-answers", hc.staleAcks);
+        replay.put("capture-clock-steps-back", clock.stepsBack());
+        replay.put("virtual-seconds", (lastNanos - firstNanos) / 1e9);
+        t.put("replay", replay);
+        return t;
+    }
+
+    private long linkDrops() {
+        return drops[DropReason.LINK_NOT_IP.ordinal()] + drops[DropReason.SNAPLEN_CUT.ordinal()]
+                + drops[DropReason.LINK_MALFORMED_IP.ordinal()] + drops[DropReason.NOT_FOR_HOST.ordinal()];
+    }
+
+    public long outputPackets() {
+        return outputPackets;
+    }
+
+    public long outputTooLarge() {
+        return outputTooLarge;
+    }
+
+    public long answersUndecodable() {
+        return answersUndecodable;
+    }
+
+    static String label(FlowListener.CloseCause c) {
+        return c.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    static String label(HandoffCounters.RequestOutcome o) {
+        return o.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}
