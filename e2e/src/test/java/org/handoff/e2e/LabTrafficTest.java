@@ -251,9 +251,9 @@ class LabTrafficTest {
     @Order(8)
     @Timeout(400)
     void fivePercentLossOnTheClientLink() throws Exception {
-        nft(Lab.CLIENT, "table inet e2e_loss { "
-                + "chain in { type filter hook input priority 0; policy accept; numgen random mod 100 < 5 drop; } "
-                + "chain out { type filter hook output priority 0; policy accept; numgen random mod 100 < 5 drop; } }");
+        nft(Lab.CLIENT, "table inet e2e_loss {\n"
+                + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
+                + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}");
         try {
             for (int i = 0; i < 2; i++) {
                 download("10M", Duration.ofSeconds(150));
@@ -268,8 +268,8 @@ class LabTrafficTest {
     @Timeout(400)
     void fivePercentLossOnTheHandoffPath() throws Exception {
         // Every datagram the director sends to an agent (HANDOFF, FORWARD, ABORT) may be lost.
-        nft(Lab.DIRECTOR, "table inet e2e_loss { chain out { type filter hook output priority 0; policy accept; "
-                + "udp dport 7070 numgen random mod 100 < 5 drop; } }");
+        nft(Lab.DIRECTOR, "table inet e2e_loss {\nchain out { type filter hook output priority 0; policy accept;\n"
+                + " udp dport 7070 numgen random mod 100 < 5 drop\n }\n}");
         try {
             for (int i = 0; i < 3; i++) {
                 download("10M", Duration.ofSeconds(150));
