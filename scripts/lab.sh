@@ -142,6 +142,11 @@ up() {
     attach ho-origin2 "${ORIGIN_IP[origin2]}"
     # The director captures on eth0: no GRO/TSO, so frames are MTU-sized and the ring holds many.
     in_ns ho-director ethtool -K eth0 gro off tso off gso off >/dev/null
+    # The client sends wire-sized frames, as a real NIC puts on the wire: with TSO/GSO on, its
+    # veth hands the bridge 64 KB super-frames that reach the director whole, longer than the
+    # capture ring's MTU-sized slots, so they are dropped as truncated and every upload burst
+    # waits for a retransmission timeout (a 5 MB PUT stalled; docs/lab.md).
+    in_ns ho-client ethtool -K eth0 tso off gso off >/dev/null
     # The VIP is routed to the director and assigned nowhere; ip_forward stays 0 there, so its
     # kernel drops VIP packets silently while the capture sees them (docs/director-io.md).
     in_ns ho-client ip route add "$VIP/32" via "$DIRECTOR_IP"

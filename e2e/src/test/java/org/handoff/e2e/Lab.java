@@ -1,0 +1,208 @@
+package org.handoff.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * One lab (scripts/lab.sh through bin/handoff) for one test class, in a private
+ * HANDOFF_LAB_DIR. Only one lab can exist on a machine (fixed namespace names): {@link #up}
+ * waits up to 5 minutes for another one to go, then skips the class (an aborted assumption).
+ */
+final class Lab {
+    static final String VIP = "198.18.1.1";
+    static final String CLIENT = "ho-client";
+    static final String DIRECTOR = "ho-director";
+    static final Duration SHORT = Duration.ofSeconds(20);
+
+    final Path repo;
+    final Path dir;
+    final Map<String, String> env;
+    private final List<Path> created = new ArrayList<>();
+    private boolean attempted;
+
+    private Lab(Path repo, Path dir) {
+        this.repo = repo;
+        this.dir = dir;
+        this.env = Map.of("HANDOFF_LAB_DIR", dir.toString());
+    }
+
+    /** The repository root: the parent of this module's directory (Maven's basedir). */
+    static Path repoRoot() {
+        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        Path root = module.getParent();
+        assertTrue(Files.isRegularFile(root.resolve("bin/handoff")), "no bin/handoff under " + root);
+        return root;
+    }
+
+    static boolean namespaceExists(String name) throws IOException, InterruptedException {
+        Cmd.Result r = Cmd.run(SHORT, "ip", "netns", "list");
+        return r.out().lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
+    }
+
+    /** Brings a lab up, or skips the calling class when another lab stays up for 5 minutes. */
+    static Lab up(String name) throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "the lab needs Linux");
+        Cmd.Result id = Cmd.run(SHORT, "id", "-u");
+        Assumptions.assumeTrue(id.out().trim().equals("0"), "the lab needs root");
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (namespaceExists(CLIENT)) {
+            if (System.nanoTime() > deadline) {
+                Assumptions.abort("another lab (namespace " + CLIENT + ") stayed up for 5 minutes: "
+                        + "someone else is using the lab; skipping " + name);
+            }
+            System.err.println("e2e: namespace " + CLIENT + " exists (another lab is up); waiting ...");
+            Thread.sleep(5_000);
+        }
+        Path dir = Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
+        Lab lab = new Lab(repoRoot(), dir);
+        lab.attempted = true;
+        Cmd.Result r = Cmd.run(Duration.ofMinutes(5), lab.env, "bash", lab.repo.resolve("bin/handoff").toString(), "lab", "up");
+        if (!r.ok()) {
+            lab.down();
+            throw new AssertionError("lab up failed: " + r.describe());
+        }
+        System.err.println("e2e: lab up in " + r.millis() + " ms, files in " + dir);
+        return lab;
+    }
+
+    /** Removes what the tests added under the lab directory, then {@code lab down}. Safe to call twice. */
+    void down() throws Exception {
+        if (!attempted) {
+            return;
+        }
+        attempted = false;
+        for (int i = created.size() - 1; i >= 0; i--) {
+            deleteTree(created.get(i));
+        }
+        Cmd.Result r = Cmd.run(Duration.ofMinutes(2), env, "bash", repo.resolve("bin/handoff").toString(), "lab", "down");
+        if (!r.ok()) {
+            System.err.println("e2e: lab down reported a problem: " + r.describe());
+        }
+        // The directory is ours alone; anything left (a file nginx wrote) goes with it.
+        deleteTree(dir);
+        assertTrue(!namespaceExists(CLIENT), "lab down left namespace " + CLIENT);
+    }
+
+    Path origin(int n) {
+        return dir.resolve("origin" + n);
+    }
+
+    Path www(int n) {
+        return origin(n).resolve("www");
+    }
+
+    /** Records a path the test made under the lab directory, so {@link #down} removes it. */
+    Path track(Path p) {
+        created.add(p);
+        return p;
+    }
+
+    /**
+     * Writes {@code size} bytes (seeded, so the same name gives the same content) to
+     * origin1/www/REL and hard-links it to origin2/www/REL. Returns the SHA-256 in hex.
+     */
+    String content(String rel, long size) throws IOException {
+        Path a = www(1).resolve(rel);
+        Path b = www(2).resolve(rel);
+        for (Path p : List.of(a, b)) {
+            Path parent = p.getParent();
+            if (!Files.isDirectory(parent)) {
+                Files.createDirectories(parent);
+                track(parent);
+            }
+        }
+        Random random = new Random(rel.hashCode() * 31L + size);
+        byte[] chunk = new byte[1 << 20];
+        MessageDigest sha = sha256();
+        try (var out = Files.newOutputStream(track(a))) {
+            long left = size;
+            while (left > 0) {
+                int n = (int) Math.min(chunk.length, left);
+                random.nextBytes(chunk);
+                out.write(chunk, 0, n);
+                sha.update(chunk, 0, n);
+                left -= n;
+            }
+        }
+        Files.deleteIfExists(b);
+        Files.createLink(track(b), a);
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest sha = sha256();
+        byte[] buf = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String url(String path) {
+        return "http://" + VIP + path;
+    }
+
+    /** curl -sS in ho-client with the given arguments. */
+    Cmd.Result curl(Duration limit, String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("curl", "-sS"));
+        all.addAll(List.of(args));
+        return Cmd.ns(CLIENT, limit, all.toArray(String[]::new));
+    }
+
+    /** The X-Served-By header of a GET through the VIP ("" when none). */
+    String servedBy(String path) throws IOException, InterruptedException {
+        Cmd.Result r = curl(SHORT, "--max-time", "10", "-o", "/dev/null", "-w", "%header{x-served-by}", url(path)).requireOk();
+        return r.out().trim();
+    }
+
+    /** Byte counter of eth0 in a namespace ("tx" or "rx"). */
+    static long bytes(String ns, String direction) throws IOException, InterruptedException {
+        return Long.parseLong(Cmd.ns(ns, SHORT, "cat", "/sys/class/net/eth0/statistics/" + direction + "_bytes")
+                .requireOk().out().trim());
+    }
+
+    /** A metric's value from an agent's /metrics (0 when absent); {@code series} is the name with labels. */
+    double agentMetric(int origin, String series) throws IOException, InterruptedException {
+        Cmd.Result r = Cmd.ns("ho-origin" + origin, SHORT, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:9465/metrics")
+                .requireOk();
+        return r.out().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+                series.length() + 1).trim())).findFirst().orElse(0);
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}

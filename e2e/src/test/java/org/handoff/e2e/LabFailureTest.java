@@ -1,0 +1,258 @@
+package org.handoff.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Failures in the lab: an origin's nginx stopped, an agent killed mid-download and restarted,
+ * the director restarted under an open flow (docs/lab.md, "Failures"). One lab for the class;
+ * every test puts back what it stopped.
+ */
+@Tag("netns")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabFailureTest {
+    private static final String BIG = "/static/e2e/big.bin";
+    private static final long BIG_SIZE = 100L << 20;
+    private static Lab lab;
+
+    @BeforeAll
+    static void up() throws Exception {
+        lab = Lab.up("failure");
+        lab.content(BIG.substring(1), BIG_SIZE);
+        for (int i = 0; i < 20; i++) {
+            lab.content("pool/p" + i + ".txt", 100 + i);
+        }
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (lab != null) {
+            lab.down();
+        }
+    }
+
+    private static long pid(Path pidFile) throws IOException {
+        return Long.parseLong(Files.readString(pidFile).trim());
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Waits (bounded) until the process is gone. */
+    private static void awaitGone(long pid, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (alive(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertFalse(alive(pid), "process " + pid + " still alive after " + limit);
+    }
+
+    /** Polls a GET through the VIP until it answers 200 (bounded); returns the tries it took. */
+    private static int awaitServing(String path, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        int tries = 0;
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            tries++;
+            Cmd.Result r = lab.curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}",
+                    Lab.url(path));
+            last = r.out().trim();
+            if (last.equals("200")) {
+                return tries;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(path + " not served within " + limit + " (last status '" + last + "')");
+    }
+
+    /**
+     * Starts a lab process the way scripts/lab.sh does ({@code ip netns exec NS setsid
+     * bin/handoff ...}, output appended to its log) and writes its pid file. The pid is the
+     * JVM's: ip netns exec, setsid (not a group leader here) and bin/handoff all exec.
+     */
+    private static long startLabProcess(String ns, Path log, Path pidFile, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns, "setsid",
+                lab.repo.resolve("bin/handoff").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(lab.env);
+        pb.environment().put("HANDOFF_JAVA_OPTS", "-Xms32m -Xmx512m -XX:+UseSerialGC");
+        long pid = pb.start().pid();
+        Files.writeString(pidFile, pid + "\n");
+        return pid;
+    }
+
+    private static Cmd.Background startBigDownload(int maxTimeSeconds) throws IOException {
+        // 10 MB/s: the 100 MB transfer would take ~10 s, so the failure lands in the middle of it.
+        return Cmd.start(Map.of(), Cmd.inNs(Lab.CLIENT, "curl", "-sS", "--limit-rate", "10M", "--max-time",
+                Integer.toString(maxTimeSeconds), "-o", "/dev/null", "-w", "%{http_code} %{size_download}", Lab.url(BIG)));
+    }
+
+    @Test
+    @Order(1)
+    @Timeout(120)
+    void stoppedNginxGivesA503OrFailsOver() throws Exception {
+        List<String> onOrigin1 = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String p = "/pool/p" + i + ".txt";
+            if (lab.servedBy(p).equals("origin1")) {
+                onOrigin1.add(p);
+            }
+        }
+        assertFalse(onOrigin1.isEmpty(), "no default-pool path hashes to origin1");
+        Path pidFile = lab.origin(1).resolve("nginx.pid");
+        long nginx = pid(pidFile);
+        Cmd.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
+        awaitGone(nginx, Duration.ofSeconds(10));
+        try {
+            // /static/ has origin1 alone: a clean 503 at once (the agent's SYN is refused).
+            Cmd.Result r = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
+                    "%{http_code} %{time_total}", Lab.url("/static/hello.txt"));
+            assertTrue(r.ok(), r.describe());
+            String[] f = r.out().trim().split(" ");
+            assertEquals("503", f[0], "/static/ with origin1's nginx stopped");
+            assertTrue(Double.parseDouble(f[1]) < 5.0, "503 took " + f[1] + " s");
+            // The default pool fails over: paths hashed to origin1 are served by origin2.
+            for (String p : onOrigin1) {
+                Cmd.Result g = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
+                        "%{http_code} %header{x-served-by} %{time_total}", Lab.url(p));
+                assertTrue(g.ok(), g.describe());
+                String[] h = g.out().trim().split(" ");
+                assertEquals("200", h[0], p);
+                assertEquals("origin2", h[1], p + " fails over to origin2");
+                assertTrue(Double.parseDouble(h[2]) < 5.0, p + " took " + h[2] + " s");
+            }
+        } finally {
+            Cmd.ns("ho-origin1", Lab.SHORT, "nginx", "-c", lab.origin(1).resolve("nginx.conf").toString()).requireOk();
+        }
+        awaitServing("/static/hello.txt", Duration.ofSeconds(20));
+        assertEquals("origin1", lab.servedBy("/static/hello.txt"));
+        assertEquals("origin1", lab.servedBy(onOrigin1.get(0)), "back on origin1 after nginx restarted");
+    }
+
+    /**
+     * The issue asks that the clients of a killed agent see a reset or error within seconds.
+     * They do not: nothing tells the director that the agent died (see docs/lab.md, "Failures").
+     */
+    @Test
+    @Order(2)
+    @Timeout(90)
+    @Disabled("reason: a download whose agent is killed -9 stalls until the client's own timeout; the director "
+            + "does not notice a dead agent (no heartbeat, ICMP port unreachable ignored on its unconnected UDP "
+            + "socket) and never resets the client (docs/lab.md, Failures; reported with the e2e work)")
+    void killedAgentsClientSeesAnErrorWithinSeconds() throws Exception {
+        Cmd.Background download = startBigDownload(60);
+        try {
+            Thread.sleep(2_000);
+            Cmd.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).resolve("agent.pid")))).requireOk();
+            Cmd.Result r = download.await(Duration.ofSeconds(70));
+            assertNotEquals(0, r.exit(), r.describe());
+            assertTrue(r.millis() < 2_000 + 10_000, "curl ended " + r.millis() + " ms after start: " + r.describe());
+        } finally {
+            restartAgentIfDead(1);
+        }
+    }
+
+    private static void restartAgentIfDead(int n) throws Exception {
+        Path pidFile = lab.origin(n).resolve("agent.pid");
+        if (!alive(pid(pidFile))) {
+            startLabProcess("ho-origin" + n, lab.origin(n).resolve("agent.log"), pidFile, "agent", "--config",
+                    lab.dir.resolve("agent-origin" + n + ".yaml").toString());
+        }
+    }
+
+    @Test
+    @Order(3)
+    @Timeout(120)
+    void killedAgentRestartsAndServesAgain() throws Exception {
+        Path pidFile = lab.origin(1).resolve("agent.pid");
+        long agent = pid(pidFile);
+        Cmd.Background download = startBigDownload(20);
+        Cmd.Result r;
+        try {
+            Thread.sleep(2_000);
+            Cmd.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
+            awaitGone(agent, Duration.ofSeconds(10));
+            // Restart at once, while the killed agent's TUN (persistent) and its flow are still there.
+            long restarted = startLabProcess("ho-origin1", lab.origin(1).resolve("agent.log"), pidFile, "agent", "--config",
+                    lab.dir.resolve("agent-origin1.yaml").toString());
+            int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+            assertTrue(alive(restarted), "the restarted agent exited; see " + lab.origin(1).resolve("agent.log"));
+            System.err.println("e2e: restarted agent served /static/ after " + tries + " tries");
+            assertEquals("origin1", lab.servedBy("/static/hello.txt"));
+            Cmd.Result again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
+                    "%{http_code} %{size_download}", Lab.url(BIG));
+            assertEquals("200 " + BIG_SIZE, again.out().trim(), again.describe());
+        } finally {
+            r = download.await(Duration.ofSeconds(40));
+            restartAgentIfDead(1);
+        }
+        // The download the agent was carrying never completes, and ends by the client's own
+        // limit at the latest (the director does not reset it: see the disabled test above).
+        assertNotEquals(0, r.exit(), "the interrupted download completed? " + r.describe());
+        assertFalse(r.timedOut(), r.describe());
+        assertTrue(!r.out().trim().endsWith(" " + BIG_SIZE), r.describe());
+    }
+
+    /**
+     * A director restart drops the flows it held: the new director has no state for them and
+     * never answers packets of an unknown flow, so the client's ACKs stop reaching the agent.
+     * The origin sends on until the client's receive window is full, then the download stalls
+     * and ends by the client's timeout. New connections work as soon as the new director runs.
+     */
+    @Test
+    @Order(4)
+    @Timeout(120)
+    void directorRestartStallsOpenFlowsAndServesNewOnes() throws Exception {
+        Path pidFile = lab.dir.resolve("director.pid");
+        long director = pid(pidFile);
+        int maxTime = 25;
+        Cmd.Background download = startBigDownload(maxTime);
+        Cmd.Result r;
+        try {
+            Thread.sleep(3_000);
+            Cmd.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
+            awaitGone(director, Duration.ofSeconds(15));
+            startLabProcess(Lab.DIRECTOR, lab.dir.resolve("director.log"), pidFile, "director", "--config",
+                    lab.dir.resolve("director.yaml").toString(), "--pid-file", lab.dir.resolve("director.pid.run").toString());
+            int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+            System.err.println("e2e: restarted director served after " + tries + " tries");
+        } finally {
+            r = download.await(Duration.ofSeconds(maxTime + 10));
+        }
+        // curl 28: operation timed out, with part of the file: the flow stalled (at 10 MB/s the
+        // whole file would have taken ~10 s of the 25).
+        assertEquals(28, r.exit(), "the open download at the director restart: " + r.describe());
+        String[] f = r.out().trim().split(" ");
+        assertEquals("200", f[0], r.describe());
+        long got = Long.parseLong(f[1]);
+        assertTrue(got > 0 && got < BIG_SIZE, "bytes received " + got);
+        System.err.println("e2e: download open at the director restart stalled after " + got + " bytes");
+        // And new downloads of the same file complete.
+        Cmd.Result again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
+                "%{http_code} %{size_download}", Lab.url(BIG));
+        assertEquals("200 " + BIG_SIZE, again.out().trim(), again.describe());
+    }
+}
