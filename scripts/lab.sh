@@ -50,15 +50,22 @@ make_file() { created "$1"; cat >"$1"; }
 
 require_root() { [[ $EUID -eq 0 ]] || die "must run as root (it creates network namespaces)"; }
 
-alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Running and not a zombie (a killed, orphaned process may wait unreaped under some inits).
+alive() {
+    local pid state
+    [[ -f $1 ]] || return 1
+    pid=$(cat "$1")
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z ]]
+}
 
 stop_pid() {
     local pidfile=$1 pid i
     [[ -f $pidfile ]] || return 0
     pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pidfile"; then
         kill -TERM "$pid" 2>/dev/null || true
-        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for i in $(seq 1 50); do alive "$pidfile" || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$pidfile"

@@ -2,8 +2,6 @@ package org.handoff.director;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -20,7 +18,6 @@ import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.config.HostPort;
 import org.handoff.director.config.PoolConfig;
 import org.handoff.director.config.PoolMember;
-import org.handoff.director.handoff.AgentChannel;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.handoff.HandoffSettings;
 import org.handoff.director.http.HttpHeadParser;
@@ -133,17 +130,8 @@ public final class Director implements AutoCloseable {
                         .shard(i, n)
                         .clock(clock));
                 RawSocketSink sink = RawSocketSink.open();
-                DatagramChannel control = DatagramChannel.open(StandardProtocolFamily.INET);
-                control.configureBlocking(false);
-                control.bind(new InetSocketAddress(0));
+                AgentSockets channel = new AgentSockets();
                 MessageSealer sealer = new MessageSealer(keys::get, new MessageIdGenerator(), clock::epochMillis);
-                AgentChannel channel = (agent, b, off, len) -> {
-                    try {
-                        return control.send(java.nio.ByteBuffer.wrap(b, off, len), agent) == len;
-                    } catch (IOException e) {
-                        return false;
-                    }
-                };
                 HandoffCoordinator coordinator = new HandoffCoordinator(holder::derived,
                         new HttpHeadParser(c.limits().maxRequestHeadBytes(), c.limits().maxRequestHeaders()),
                         new MessageEncoder(sealer), new ForwardEncoder(sealer), channel, handoff, load, clock.nanos());
@@ -152,7 +140,7 @@ public final class Director implements AutoCloseable {
                 coordinator.bind(terminator);
                 MessageDecoder decoder = new MessageDecoder(keys::get,
                         new ReplayGuard(REPLAY_WINDOW_MILLIS, REPLAY_SKEW_MILLIS, 1 << 16), clock::epochMillis);
-                workers.add(new DirectorWorker(i, source, sink, control, terminator, coordinator, decoder, clock));
+                workers.add(new DirectorWorker(i, source, sink, channel, terminator, coordinator, decoder, clock));
             }
         } catch (IOException | RuntimeException e) {
             workers.forEach(DirectorWorker::close);

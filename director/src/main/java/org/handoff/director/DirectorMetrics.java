@@ -59,6 +59,8 @@ public final class DirectorMetrics {
         counter("handoff_director_agent_send_failures", "datagrams to agents that could not be sent", workers,
                 w -> w.coordinator().counters().sendFailures);
         counter("handoff_director_agent_messages", "datagrams received from agents", workers, w -> w.controlReceived);
+        counter("handoff_director_internal_errors", "exceptions caught in a worker's duty cycle (bugs; logged)", workers,
+                w -> w.internalErrors);
         for (DecodeResult r : DecodeResult.values()) {
             if (r != DecodeResult.ACCEPTED) {
                 FunctionCounter.builder("handoff_director_agent_messages_rejected", workers,

@@ -2,8 +2,6 @@ package org.handoff.director;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
@@ -19,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One director worker: its own packet source (a capture handle whose filter selects this
  * worker's share of client endpoints), its own terminator and hand-off coordinator, and its own
- * UDP socket to the agents, whose answers therefore come back to the worker that owns the
- * flow. Workers share nothing on the packet path, so they need no locks and no queues.
+ * UDP sockets to the agents, whose answers therefore come back to the worker that owns the
+ * flow (one connected socket per agent, so a dead agent's closed port is reported). Workers
+ * share nothing on the packet path, so they need no locks and no queues.
  *
  * <p>The duty cycle ({@link #doWork()}) reads a batch of packets, the agents' answers, and
  * advances timers; between batches it waits inside the packet source's poll (the kernel wakes
@@ -36,25 +35,28 @@ public final class DirectorWorker implements Runnable {
     private final int index;
     private final PacketSource source;
     private final PacketSink sink;
-    private final DatagramChannel control;
+    private final AgentSockets agents;
     private final TcpTerminator terminator;
     private final HandoffCoordinator coordinator;
     private final MessageDecoder decoder;
     private final Clock clock;
     private final PacketHandler onPacket;
-    private final ByteBuffer controlBuffer = ByteBuffer.allocate(65_536);
+    private final AgentSockets.Receiver onAgentDatagram = this::agentDatagram;
+    private long now;
     private volatile boolean running = true;
     private long nextStatsNanos;
     private volatile Thread thread;
     public volatile long controlDecodeFailures;
     public volatile long controlReceived;
+    /** RuntimeExceptions caught in the duty cycle: each is a bug, logged with its stack. */
+    public volatile long internalErrors;
 
-    public DirectorWorker(int index, PacketSource source, PacketSink sink, DatagramChannel control, TcpTerminator terminator,
+    DirectorWorker(int index, PacketSource source, PacketSink sink, AgentSockets agents, TcpTerminator terminator,
                           HandoffCoordinator coordinator, MessageDecoder decoder, Clock clock) {
         this.index = index;
         this.source = source;
         this.sink = sink;
-        this.control = control;
+        this.agents = agents;
         this.terminator = terminator;
         this.coordinator = coordinator;
         this.decoder = decoder;
@@ -83,10 +85,6 @@ public final class DirectorWorker implements Runnable {
         return decoder;
     }
 
-    public InetSocketAddress controlAddress() throws IOException {
-        return (InetSocketAddress) control.getLocalAddress();
-    }
-
     /** One duty cycle; returns the work done (0 when idle). */
     public int doWork() throws IOException {
         long wait = coordinator.pendingHandoffs() > 0 ? PENDING_WAIT_NANOS : IDLE_WAIT_NANOS;
@@ -104,28 +102,35 @@ public final class DirectorWorker implements Runnable {
         work += terminator.onTick(now);
         work += coordinator.onTick(now);
         coordinator.flush();
+        reportUnreachable(now);
         sink.flush();
         return work;
     }
 
-    private int drainControl(long now) throws IOException {
-        int n = 0;
-        while (n < BATCH) {
-            controlBuffer.clear();
-            if (control.receive(controlBuffer) == null) {
-                break;
-            }
-            n++;
-            controlReceived++;
-            DecodeResult r = decoder.decode(controlBuffer.array(), 0, controlBuffer.position());
-            if (r == DecodeResult.ACCEPTED || r == DecodeResult.DUPLICATE) {
-                coordinator.onAgentMessage(decoder, now);
-            } else {
-                controlDecodeFailures++;
-                LOG.debug("worker {}: agent datagram dropped: {}", index, decoder.describe());
-            }
-        }
+    private int drainControl(long nowNanos) {
+        now = nowNanos;
+        int n = agents.drain(onAgentDatagram, BATCH);
+        reportUnreachable(nowNanos);
         return n;
+    }
+
+    private void agentDatagram(byte[] b, int len) {
+        controlReceived++;
+        DecodeResult r = decoder.decode(b, 0, len);
+        if (r == DecodeResult.ACCEPTED || r == DecodeResult.DUPLICATE) {
+            coordinator.onAgentMessage(decoder, now);
+        } else {
+            controlDecodeFailures++;
+            LOG.debug("worker {}: agent datagram dropped: {}", index, decoder.describe());
+        }
+    }
+
+    /** Agents whose port was found closed (ICMP port unreachable) lose their flows now. */
+    private void reportUnreachable(long nowNanos) {
+        InetSocketAddress lost;
+        while ((lost = agents.pollUnreachable()) != null) {
+            coordinator.agentUnreachable(lost, nowNanos);
+        }
     }
 
     @Override
@@ -133,12 +138,19 @@ public final class DirectorWorker implements Runnable {
         thread = Thread.currentThread();
         try {
             while (running) {
-                if (doWork() < 0) {
-                    break;
+                try {
+                    if (doWork() < 0) {
+                        break;
+                    }
+                } catch (RuntimeException e) {
+                    // A bug met by one packet or message must not take the worker, and every
+                    // flow it owns, down with it: count it, log it, carry on.
+                    internalErrors++;
+                    LOG.error("worker {}: internal error (the worker goes on): {}", index, e.toString(), e);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("worker {} stopped: {}", index, e.toString(), e);
+        } catch (IOException e) {
+            LOG.error("worker {} stopped: its packet source failed: {}", index, e.toString(), e);
         } finally {
             coordinator.flush();
             sink.flush();
@@ -159,10 +171,6 @@ public final class DirectorWorker implements Runnable {
     public void close() {
         source.close();
         sink.close();
-        try {
-            control.close();
-        } catch (IOException e) {
-            LOG.debug("closing control socket: {}", e.toString());
-        }
+        agents.close();
     }
 }

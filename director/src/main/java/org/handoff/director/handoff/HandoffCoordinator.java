@@ -1,6 +1,11 @@
 package org.handoff.director.handoff;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import org.handoff.director.config.Server;
@@ -20,6 +25,8 @@ import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffFlyweight;
+import org.handoff.protocol.message.HealthState;
+import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.NegotiatedOptions;
@@ -44,6 +51,7 @@ public final class HandoffCoordinator implements FlowListener {
     private static final Logger DECISIONS = LoggerFactory.getLogger("handoff.decisions");
     private static final Logger LOG = LoggerFactory.getLogger(HandoffCoordinator.class);
     private static final long TICK_NANOS = 5_000_000L;
+    private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
 
     /** Hand-off state attached to a flow; also the flow's hand-off timer. */
     static final class Attempt extends TimerWheel.Node {
@@ -87,6 +95,11 @@ public final class HandoffCoordinator implements FlowListener {
     private final TcpSegmentSplitter.PieceSink appendPiece = this::appendPiece;
     private final byte[] forwardBuffer = new byte[65_536];
     private TcpTerminator terminator;
+    /** The flows (accepted or waiting) of each agent, to reset or move them when it is lost. */
+    private final Map<InetSocketAddress, Set<Attempt>> flowsByAgent = new HashMap<>();
+    private final byte[] probe = new byte[512];
+    private final long startedNanos;
+    private long nextProbeNanos;
     /** The flow whose FORWARD datagram is being filled, or null. */
     private Attempt forwarding;
     private long forwardNow;
@@ -103,6 +116,8 @@ public final class HandoffCoordinator implements FlowListener {
         this.settings = settings;
         this.load = load;
         this.timers = new TimerWheel(TICK_NANOS, 512, nowNanos);
+        this.startedNanos = nowNanos;
+        this.nextProbeNanos = nowNanos + PROBE_INTERVAL_NANOS;
     }
 
     /** Connects the terminator this coordinator listens to (they refer to each other). */
@@ -169,12 +184,13 @@ public final class HandoffCoordinator implements FlowListener {
                             : "no origin left: tried " + a.candidate + " of " + a.decision.candidates().size(),
                     nowNanos - a.startedNanos));
             a.flow.attachment = null;
+            track(a, null);
             terminator.answerAndClose(a.flow, response(503, "Service Unavailable", "no origin accepted the request"), nowNanos);
             return;
         }
         a.attempt++;
         a.server = a.decision.candidates().get(a.candidate);
-        a.agent = a.server.agent().toSocketAddress();
+        track(a, a.server.agent().toSocketAddress());
         TcpFlow f = a.flow;
         byte[] request = java.util.Arrays.copyOf(f.requestBytes(), f.requestLength());
         NegotiatedOptions options = new NegotiatedOptions(f.clientMss(),
@@ -405,6 +421,7 @@ public final class HandoffCoordinator implements FlowListener {
             } else if (cause == CloseCause.CLIENT_RESET || cause == CloseCause.ABORTED) {
                 abortAt(a, AbortReason.CLIENT_RESET);
             }
+            track(a, null);
             flow.attachment = null;
         }
     }
@@ -412,7 +429,72 @@ public final class HandoffCoordinator implements FlowListener {
     /** Advances hand-off retransmission timers (an acceptance may release held packets: flushed here). */
     public int onTick(long nowNanos) {
         int fired = timers.advance(nowNanos, onExpiry);
+        if (nowNanos - nextProbeNanos >= 0) {
+            probeAgents(nowNanos);
+            nextProbeNanos = nowNanos + PROBE_INTERVAL_NANOS;
+        }
         flush();
         return fired;
+    }
+
+    // ---- lost agents ---------------------------------------------------------------------
+
+    /** Moves an attempt's membership to the flows of {@code agent} (null: none). */
+    private void track(Attempt a, InetSocketAddress agent) {
+        if (a.agent != null) {
+            Set<Attempt> old = flowsByAgent.get(a.agent);
+            if (old != null && old.remove(a) && old.isEmpty()) {
+                flowsByAgent.remove(a.agent);
+            }
+        }
+        a.agent = agent;
+        if (agent != null) {
+            flowsByAgent.computeIfAbsent(agent, k -> new HashSet<>()).add(a);
+        }
+    }
+
+    /**
+     * Sends a HEARTBEAT to every agent this worker has flows with. The agent ignores it; its
+     * purpose is the ICMP port-unreachable a dead agent's closed port returns, which the agent
+     * socket reports (see {@link #agentUnreachable}). Without it, a download whose agent died
+     * would hang silently: the client stops sending once data stops, so nothing else would.
+     */
+    private void probeAgents(long nowNanos) {
+        if (flowsByAgent.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<InetSocketAddress, Set<Attempt>> e : flowsByAgent.entrySet()) {
+            int n = encoder.encode(new Heartbeat("director", e.getValue().size(), 0, 0, HealthState.OK,
+                    (nowNanos - startedNanos) / 1_000_000L), probe, 0);
+            if (!channel.send(e.getKey(), probe, 0, n)) {
+                counters.sendFailures++;
+            }
+        }
+    }
+
+    /**
+     * An agent's port is closed (ICMP port unreachable: the agent process is gone). Flows it had
+     * accepted can never get another byte from their origin: their clients are reset now rather
+     * than left to hang. Hand-offs still waiting for its answer move to the next origin, unless
+     * the client already acknowledged that origin's data.
+     */
+    public void agentUnreachable(InetSocketAddress agent, long nowNanos) {
+        Set<Attempt> flows = flowsByAgent.remove(agent);
+        if (flows == null) {
+            return;
+        }
+        LOG.warn("agent {} is unreachable (port closed): resetting or moving its {} flow(s)", agent, flows.size());
+        flush(); // whatever is batched goes out before the flows lose their agent
+        for (Attempt a : new ArrayList<>(flows)) {
+            a.agent = null;
+            counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
+            if (a.accepted || a.flow.originProvenSending()) {
+                terminator.resetClient(a.flow, nowNanos);
+            } else {
+                timers.cancel(a);
+                nextCandidate(a, nowNanos);
+            }
+        }
+        flush();
     }
 }

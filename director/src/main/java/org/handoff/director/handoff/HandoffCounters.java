@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class HandoffCounters {
     /** Per-origin hand-off events, indexed by {@link OriginEvent#ordinal()}. */
-    public enum OriginEvent { SENT, RETRANSMITTED, ACKED, NACKED, TIMED_OUT, ABORTED, CLOSED }
+    public enum OriginEvent { SENT, RETRANSMITTED, ACKED, NACKED, TIMED_OUT, ABORTED, CLOSED, UNREACHABLE }
 
     /** What became of a request. */
     public enum RequestOutcome { HANDED_OFF, BAD_REQUEST, HEAD_TOO_LARGE, NO_ORIGIN }

@@ -39,6 +39,8 @@ public interface FlowListener {
         /** The agent reported the flow closed, or the hand-off layer released it. */
         RELEASED,
         /** The hand-off layer aborted the flow; the client got a RST. */
-        ABORTED
+        ABORTED,
+        /** The flow's agent stopped answering (its port is closed); the client got a RST. */
+        AGENT_LOST
     }
 }

@@ -23,7 +23,12 @@ public final class TcpFlow extends TimerWheel.Node {
         /** The director answers the client itself (400, 431, 503, or a bare FIN) and closes. */
         ANSWERING,
         /** Our FIN is acknowledged; lingering briefly to acknowledge the client's FIN. */
-        CLOSING
+        CLOSING,
+        /**
+         * The flow's agent is gone: the client got a RST and, for a short linger, every packet it
+         * still sends gets one at exactly the sequence number it expects.
+         */
+        RESETTING
     }
 
     final long key;
@@ -71,6 +76,11 @@ public final class TcpFlow extends TimerWheel.Node {
     int pendingPackets;
     /** A client ACK above our SND.NXT was seen: the origin is already sending to the client. */
     boolean originProvenSending;
+    /**
+     * The acknowledgement number of the client's latest forwarded packet: the client's RCV.NXT
+     * as far as the director knows, where a RST must sit to be accepted (RFC 5961 3.2).
+     */
+    int lastClientAck;
 
     /** The hand-off layer's per-flow state. */
     public Object attachment;

@@ -155,8 +155,21 @@ public final class TcpTerminator {
         int packetLength = ip.totalLength();
         if (flow != null && flow.state == TcpFlow.State.FORWARDING) {
             flow.lastSeenNanos = nowNanos;
+            if ((b[l4 + TcpSegment.FLAGS_OFFSET] & TcpSegment.ACK) != 0) {
+                flow.lastClientAck = Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET);
+            }
             counters.forwarded++;
             listener.onForward(flow, b, off, packetLength, nowNanos);
+            return;
+        }
+        if (flow != null && flow.state == TcpFlow.State.RESETTING) {
+            // The client still talks to a flow whose agent is gone: answer each packet with a RST
+            // at the sequence number it acknowledges, which is exactly what it expects next.
+            int flags = b[l4 + TcpSegment.FLAGS_OFFSET];
+            if ((flags & TcpSegment.ACK) != 0 && (flags & TcpSegment.RST) == 0) {
+                flow.lastClientAck = Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET);
+                sendReset(flow, flow.lastClientAck);
+            }
             return;
         }
         if (flow != null && flow.state == TcpFlow.State.HANDING_OFF) {
@@ -404,6 +417,7 @@ public final class TcpTerminator {
     public void handoffAccepted(TcpFlow flow, long nowNanos) {
         requireState(flow, TcpFlow.State.HANDING_OFF);
         flow.state = TcpFlow.State.FORWARDING;
+        flow.lastClientAck = flow.sndNxt;
         byte[] held = flow.pending;
         int at = 0;
         while (at < flow.pendingLength) {
@@ -438,6 +452,22 @@ public final class TcpTerminator {
         if (flow.state != null && flows.get(flow.key) == flow) {
             free(flow, FlowListener.CloseCause.RELEASED, nowNanos);
         }
+    }
+
+    /**
+     * The flow's agent is gone, so its origin will never send again: reset the client at once
+     * rather than let its download hang until its own timeout, and keep answering its packets
+     * with a RST for {@code tcp.close-linger} (a RST is only taken at exactly RCV.NXT, and the
+     * client may have received bytes it has not acknowledged yet), then free the flow.
+     */
+    public void resetClient(TcpFlow flow, long nowNanos) {
+        if (flow.state != TcpFlow.State.FORWARDING && flow.state != TcpFlow.State.HANDING_OFF) {
+            return;
+        }
+        releaseBuffers(flow);
+        flow.state = TcpFlow.State.RESETTING;
+        sendReset(flow, flow.lastClientAck);
+        timers.schedule(flow, nowNanos + settings.closeLinger().toNanos());
     }
 
     /** Resets the client's connection and frees the flow. */
@@ -577,6 +607,7 @@ public final class TcpTerminator {
             case HANDING_OFF -> {
                 // The hand-off layer owns this flow's deadline; nothing is scheduled here.
             }
+            case RESETTING -> free(flow, FlowListener.CloseCause.AGENT_LOST, nowNanos);
             default -> throw new IllegalStateException(flow.toString());
         }
     }
@@ -680,10 +711,14 @@ public final class TcpTerminator {
     }
 
     private void sendReset(TcpFlow flow) {
+        sendReset(flow, flow.sndNxt);
+    }
+
+    private void sendReset(TcpFlow flow, int seq) {
         txTcp.clear();
         txTcp.sourcePort = flow.vipPort;
         txTcp.destinationPort = flow.clientPort;
-        txTcp.seq = flow.sndNxt;
+        txTcp.seq = seq;
         txTcp.ack = flow.received != null ? flow.receiveNext() : 0;
         txTcp.flags = TcpSegment.RST | TcpSegment.ACK;
         emit(flow);

@@ -315,4 +315,71 @@ class HandoffCoordinatorTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void aLostAgentsClientsAreResetAtTheSequenceTheyExpect() {
+        ClientPackets c = connect(40020);
+        request(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        Datagram d = toAgents.remove(0);
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40020, VIP, 80), messageId(d)));
+        c.ack = SeqNumber.add(c.ack, 50_000); // the client got 50 KB from the origin
+        in(c.ack());
+        toClient.clear();
+
+        coordinator.agentUnreachable(ORIGIN2, now);
+        SentSegment rst = new SentSegment(toClient.get(0), VIP, 80);
+        assertTrue(rst.tcp.rst(), "the client is reset at once");
+        assertEquals(c.ack, rst.tcp.seq(), "at the sequence number the client acknowledged last");
+        assertEquals(TcpFlow.State.RESETTING, terminator.flow(CLIENT, 40020, 0).state());
+        assertEquals(1, coordinator.counters().origin("origin2", HandoffCounters.OriginEvent.UNREACHABLE));
+
+        c.ack = SeqNumber.add(c.ack, 1448); // it had more than it acknowledged: its next ACK says so
+        in(c.ack());
+        SentSegment again = new SentSegment(toClient.get(toClient.size() - 1), VIP, 80);
+        assertTrue(again.tcp.rst());
+        assertEquals(c.ack, again.tcp.seq());
+
+        advance(2100 * MS);
+        assertNull(terminator.flow(CLIENT, 40020, 0), "freed after the linger");
+        assertEquals(1, terminator.counters().closed(org.handoff.director.tcp.FlowListener.CloseCause.AGENT_LOST));
+        assertEquals(0, load.openFlows(server("origin2")));
+    }
+
+    @Test
+    void losingAnAgentWithAForwardBatchOpenSendsNothingToNowhere() {
+        ClientPackets c = connect(40023);
+        request(c, "GET /video/b.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        Datagram d = toAgents.remove(0);
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40023, VIP, 80), messageId(d)));
+        byte[] ack = c.ack();
+        terminator.onPacket(ack, 0, ack.length, now); // batched, not yet flushed
+        coordinator.agentUnreachable(ORIGIN2, now);
+        assertTrue(toAgents.stream().allMatch(x -> x.to() != null), "every datagram had an address");
+        assertEquals(TcpFlow.State.RESETTING, terminator.flow(CLIENT, 40023, 0).state());
+    }
+
+    @Test
+    void aHandoffWaitingOnALostAgentMovesToTheNextOrigin() {
+        ClientPackets c = connect(40021);
+        request(c, "GET /some/other/object HTTP/1.1\r\nHost: lab\r\n\r\n");
+        Datagram first = toAgents.remove(0);
+        coordinator.agentUnreachable(first.to(), now);
+        Datagram second = toAgents.remove(0);
+        assertTrue(!second.to().equals(first.to()));
+        assertEquals(2, decodeHandoff(second).attempt());
+    }
+
+    @Test
+    void agentsWithFlowsAreProbedOnceASecond() {
+        ClientPackets c = connect(40022);
+        request(c, "GET /static/x HTTP/1.1\r\nHost: lab\r\n\r\n");
+        Datagram d = toAgents.remove(0);
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40022, VIP, 80), messageId(d)));
+        advance(1100 * MS);
+        long probes = toAgents.stream().filter(x -> {
+            agentSide.decode(x.bytes(), 0, x.bytes().length);
+            return agentSide.type() == MessageType.HEARTBEAT && x.to().equals(ORIGIN1);
+        }).count();
+        assertEquals(1, probes, "one probe to the agent holding the flow, none elsewhere: " + toAgents.size());
+    }
 }

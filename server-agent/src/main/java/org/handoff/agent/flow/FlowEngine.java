@@ -159,6 +159,9 @@ public final class FlowEngine {
             case HANDOFF -> handoff(senderAddress, senderPort, nowNanos);
             case FORWARD -> forward(nowNanos);
             case ABORT -> abort(nowNanos);
+            // A director's liveness probe: its purpose is the ICMP port-unreachable a dead agent's
+            // closed port would send back (docs/director.md, "A lost agent"); nothing to answer.
+            case HEARTBEAT -> { }
             default -> counters.drops[AgentCounters.Drop.UNEXPECTED_MESSAGE.ordinal()]++;
         }
     }
