@@ -76,6 +76,22 @@ public final class DirectorMetrics {
                 w -> w.liveSource() == null ? 0 : w.liveSource().kernelDropped());
         counter("handoff_director_capture_interface_dropped", "packets the interface dropped (pcap_stats)", workers,
                 w -> w.liveSource() == null ? 0 : w.liveSource().interfaceDropped());
+        // Frames the capture handed over but the link decoder dropped: a truncated frame means
+        // the capture saw GSO/GRO super-frames (offloads on) or its slots are too small.
+        for (String reason : new String[] {"truncated", "not_ip", "not_for_host", "malformed_ip"}) {
+            FunctionCounter.builder("handoff_director_capture_frames_dropped", workers, ws -> sum(ws, w -> {
+                org.handoff.director.io.LivePcapSource live = w.liveSource();
+                if (live == null) {
+                    return 0;
+                }
+                return switch (reason) {
+                    case "truncated" -> live.decoder().truncated();
+                    case "not_ip" -> live.decoder().notIp();
+                    case "not_for_host" -> live.decoder().notForHost();
+                    default -> live.decoder().malformedIp();
+                };
+            })).tag("reason", reason).description("captured frames dropped before TCP, by reason").register(registry);
+        }
         Gauge.builder("handoff_director_flows", workers, ws -> sum(ws, w -> w.terminator().flowCount()))
                 .description("flows held by the director").register(registry);
         Gauge.builder("handoff_director_buffered_bytes", workers, ws -> sum(ws, w -> w.terminator().bufferedBytes()))
