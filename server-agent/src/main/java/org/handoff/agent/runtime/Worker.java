@@ -1,5 +1,6 @@
 package org.handoff.agent.runtime;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import org.handoff.agent.flow.AgentCounters;
 import org.handoff.agent.flow.FlowEngine;
@@ -51,6 +52,10 @@ final class Worker implements Runnable {
             work += engine.onTick(now);
             if (work == 0) {
                 parked = true;
+                // Store parked, then load the queues: without a full fence the loads may pass the
+                // store and a reader's offer is missed until the park times out (a lost wake-up
+                // that cost 1-5 ms per hand-off step).
+                VarHandle.fullFence();
                 if (running && datagrams.isEmpty() && stackPackets.isEmpty()) {
                     LockSupport.parkNanos(this, PARK_NANOS);
                 }
@@ -84,6 +89,9 @@ final class Worker implements Runnable {
 
     /** Called by a reader after it queued something. */
     void wake() {
+        // The reader's release-store of the queue tail must not pass this load of parked
+        // (StoreLoad): the mirror image of the fence in run().
+        VarHandle.fullFence();
         if (parked) {
             Thread t = thread;
             if (t != null) {
