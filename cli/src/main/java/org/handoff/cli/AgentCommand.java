@@ -17,8 +17,7 @@ import picocli.CommandLine.Spec;
  * manage the host set-up it needs (docs/agent.md, "Operations").
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = "Run a server agent: accept hand-offs, open the client-looking connection to the local server, rewrite its responses.",
-        subcommands = {AgentCommand.Setup.class, AgentCommand.Teardown.class, AgentCommand.Check.class})
+        description = "Run a server agent: accept hand-offs, open the client-looking connection to the local server, rewrite its responses.")
 public final class AgentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,51 +39,26 @@ public final class AgentCommand implements Callable<Integer> {
         return new AgentLauncher(out, err, new ProcessCommandRunner());
     }
 
+    private static final String CONFIG_HELP = "The agent's YAML config.";
+
     /** {@code handoff agent setup}: creates the TUN, H, the rule, the routes and the nft table, idempotently. */
     @Command(name = "setup", mixinStandardHelpOptions = true,
             description = "Create the host set-up the agent needs (TUN, hand-off address, rule, routes, nftables), idempotently. Needs root.")
-    static final class Setup implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "The agent's YAML config.")
-        Path config;
-
-        @Override
-        public Integer call() {
-            return launcher(spec).setup(config);
-        }
+    int setup(@Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = CONFIG_HELP) Path file) {
+        return launcher(spec).setup(file);
     }
 
     /** {@code handoff agent teardown}: removes exactly what setup created. */
     @Command(name = "teardown", mixinStandardHelpOptions = true,
             description = "Remove exactly what `handoff agent setup` created. Needs root.")
-    static final class Teardown implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "The agent's YAML config.")
-        Path config;
-
-        @Override
-        public Integer call() {
-            return launcher(spec).teardown(config);
-        }
+    int teardown(@Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = CONFIG_HELP) Path file) {
+        return launcher(spec).teardown(file);
     }
 
     /** {@code handoff agent check}: what the agent checks before it starts. */
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Check the config and the host set-up as the agent does before it starts; exit 0 when it would start.")
-    static final class Check implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "The agent's YAML config.")
-        Path config;
-
-        @Override
-        public Integer call() {
-            return launcher(spec).check(config);
-        }
+    int check(@Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = CONFIG_HELP) Path file) {
+        return launcher(spec).check(file);
     }
 }
