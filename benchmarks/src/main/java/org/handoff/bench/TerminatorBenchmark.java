@@ -68,9 +68,6 @@ public class TerminatorBenchmark {
                 blackhole.consume(length);
             }
 
-            @Override
-            public void onOriginProvenSending(TcpFlow flow, long nowNanos) {
-            }
 
             @Override
             public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {

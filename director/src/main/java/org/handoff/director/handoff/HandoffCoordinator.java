@@ -404,11 +404,6 @@ public final class HandoffCoordinator implements FlowListener {
     }
 
     @Override
-    public void onOriginProvenSending(TcpFlow flow, long nowNanos) {
-        // Recorded on the flow by the terminator; consulted when the hand-off times out or is refused.
-    }
-
-    @Override
     public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {
         if (flow.attachment instanceof Attempt a) {
             timers.cancel(a);

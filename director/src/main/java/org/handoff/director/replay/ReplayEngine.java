@@ -230,11 +230,6 @@ public final class ReplayEngine implements PacketHandler {
             }
 
             @Override
-            public void onOriginProvenSending(TcpFlow flow, long now) {
-                coordinator.onOriginProvenSending(flow, now);
-            }
-
-            @Override
             public void onClosed(TcpFlow flow, CloseCause cause, long now) {
                 coordinator.onClosed(flow, cause, now);
                 flowEnded(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort(), label(cause));

@@ -14,9 +14,6 @@ public interface FlowListener {
      */
     void onForward(TcpFlow flow, byte[] packet, int offset, int length, long nowNanos);
 
-    /** A client ACK above the director's SND.NXT on a HANDING_OFF flow: the origin is already answering. */
-    void onOriginProvenSending(TcpFlow flow, long nowNanos);
-
     /** The flow has been freed (the reason is counted); the listener drops its references. */
     void onClosed(TcpFlow flow, CloseCause cause, long nowNanos);
 

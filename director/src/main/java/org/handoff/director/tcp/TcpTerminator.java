@@ -509,7 +509,6 @@ public final class TcpTerminator {
                 && !flow.originProvenSending) {
             flow.originProvenSending = true;
             counters.originProven++;
-            listener.onOriginProvenSending(flow, nowNanos);
         }
         int need = flow.pendingLength + 2 + len;
         boolean grows = flow.pending == null || flow.pending.length < need;
