@@ -24,7 +24,6 @@ import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.Handoff;
-import org.handoff.protocol.message.HandoffFlyweight;
 import org.handoff.protocol.message.HealthState;
 import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.message.MessageDecoder;
@@ -200,9 +199,7 @@ public final class HandoffCoordinator implements FlowListener {
         Handoff handoff = new Handoff(a.identity, a.server.service().address(), a.server.service().port(), a.attempt,
                 SeqNumber.of(f.clientIsn()), SeqNumber.of(f.directorIsn()), SeqNumber.of(f.receiveNext()),
                 SeqNumber.of(f.sendNext()), f.clientWindow(), options, request);
-        a.datagram = new byte[HandoffFlyweight.REQUEST_OFFSET + request.length + 64];
-        int length = encoder.encode(handoff, a.datagram, 0);
-        a.datagram = java.util.Arrays.copyOf(a.datagram, length);
+        a.datagram = encoder.encode(handoff); // exactly sized: kept and resent as is
         a.messageId = encoder.lastMessageId();
         a.candidateStartedNanos = nowNanos;
         a.nextDelayNanos = settings.retransmitInitial().toNanos();
@@ -310,9 +307,7 @@ public final class HandoffCoordinator implements FlowListener {
 
     private void abortAt(Attempt a, AbortReason reason) {
         counters.count(a.server.name(), HandoffCounters.OriginEvent.ABORTED);
-        byte[] b = new byte[256];
-        int n = encoder.encode(new Abort(a.identity, reason), b, 0);
-        send(a, b, n);
+        send(a, encoder.encode(new Abort(a.identity, reason)));
     }
 
     private void reject(TcpFlow flow, int status, String text, HandoffCounters.RequestOutcome outcome, String why, long nowNanos) {
@@ -342,11 +337,7 @@ public final class HandoffCoordinator implements FlowListener {
     }
 
     private void send(Attempt a, byte[] datagram) {
-        send(a, datagram, datagram.length);
-    }
-
-    private void send(Attempt a, byte[] datagram, int length) {
-        if (!channel.send(a.agent, datagram, 0, length)) {
+        if (!channel.send(a.agent, datagram, 0, datagram.length)) {
             counters.sendFailures++;
         }
     }
