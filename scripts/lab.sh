@@ -21,7 +21,11 @@ lab=${HANDOFF_LAB_DIR:-/tmp/handoff-lab}
 handoff="$root/bin/handoff"
 export HANDOFF_JAVA_OPTS=${HANDOFF_JAVA_OPTS:-"-Xms32m -Xmx512m -XX:+UseSerialGC"}
 
-NAMESPACES=(ho-client ho-director ho-origin1 ho-origin2 ho-switch)
+# HANDOFF_LAB_NS_PREFIX (default ho-) names the namespaces, so a second lab (a benchmark, a
+# developer's) can run beside the first under another prefix and its own HANDOFF_LAB_DIR.
+P=${HANDOFF_LAB_NS_PREFIX:-ho-}
+[[ $P =~ ^[a-z][a-z0-9-]{0,7}$ ]] || { echo "lab: HANDOFF_LAB_NS_PREFIX=$P: want 1-8 of [a-z0-9-], a letter first" >&2; exit 2; }
+NAMESPACES=(${P}client ${P}director ${P}origin1 ${P}origin2 ${P}switch)
 ORIGINS=(origin1 origin2)
 VIP=198.18.1.1
 DIRECTOR_IP=198.18.0.1
@@ -72,7 +76,7 @@ stop_pid() {
 }
 
 vip_request() {
-    in_ns ho-client curl -sS -o /dev/null -w '%{http_code}' --max-time 3 "http://$VIP/index.html" 2>/dev/null || true
+    in_ns ${P}client curl -sS -o /dev/null -w '%{http_code}' --max-time 3 "http://$VIP/index.html" 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -84,9 +88,9 @@ down() {
     for o in "${ORIGINS[@]}"; do
         stop_pid "$lab/$o/agent.pid"
         created "$lab/teardown-$o.log"
-        if ns_exists "ho-$o" && [[ -f $lab/agent-$o.yaml ]]; then
-            in_ns "ho-$o" "$handoff" agent teardown --config "$lab/agent-$o.yaml" >"$lab/teardown-$o.log" 2>&1 \
-                || say "agent teardown in ho-$o reported a problem (the namespace goes anyway)"
+        if ns_exists "$P$o" && [[ -f $lab/agent-$o.yaml ]]; then
+            in_ns "$P$o" "$handoff" agent teardown --config "$lab/agent-$o.yaml" >"$lab/teardown-$o.log" 2>&1 \
+                || say "agent teardown in $P$o reported a problem (the namespace goes anyway)"
         fi
         stop_pid "$lab/$o/nginx.pid"
     done
@@ -134,30 +138,30 @@ up() {
         ip netns add "$ns"
         in_ns "$ns" ip link set lo up
     done
-    in_ns ho-switch ip link add br0 type bridge
-    in_ns ho-switch ip link set br0 up
+    in_ns ${P}switch ip link add br0 type bridge
+    in_ns ${P}switch ip link set br0 up
     attach() { # attach NAMESPACE ADDRESS
-        local host=$1 address=$2 port="p-${1#ho-}"
-        ip link add eth0 netns "$host" type veth peer name "$port" netns ho-switch
-        in_ns ho-switch ip link set "$port" master br0 up
+        local host=$1 address=$2 port="p-${1#"$P"}"
+        ip link add eth0 netns "$host" type veth peer name "$port" netns ${P}switch
+        in_ns ${P}switch ip link set "$port" master br0 up
         in_ns "$host" ip addr add "$address/24" dev eth0
         in_ns "$host" ip link set eth0 up
     }
-    attach ho-director "$DIRECTOR_IP"
-    attach ho-client "$CLIENT_IP"
-    attach ho-origin1 "${ORIGIN_IP[origin1]}"
-    attach ho-origin2 "${ORIGIN_IP[origin2]}"
+    attach ${P}director "$DIRECTOR_IP"
+    attach ${P}client "$CLIENT_IP"
+    attach ${P}origin1 "${ORIGIN_IP[origin1]}"
+    attach ${P}origin2 "${ORIGIN_IP[origin2]}"
     # The director captures on eth0: no GRO/TSO, so frames are MTU-sized and the ring holds many.
-    in_ns ho-director ethtool -K eth0 gro off tso off gso off >/dev/null
+    in_ns ${P}director ethtool -K eth0 gro off tso off gso off >/dev/null
     # The client sends wire-sized frames, as a real NIC puts on the wire: with TSO/GSO on, its
     # veth hands the bridge 64 KB super-frames that reach the director whole, longer than the
     # capture ring's MTU-sized slots, so they are dropped as truncated and every upload burst
     # waits for a retransmission timeout (a 5 MB PUT stalled; docs/lab.md).
-    in_ns ho-client ethtool -K eth0 tso off gso off >/dev/null
+    in_ns ${P}client ethtool -K eth0 tso off gso off >/dev/null
     # The VIP is routed to the director and assigned nowhere; ip_forward stays 0 there, so its
     # kernel drops VIP packets silently while the capture sees them (docs/director-io.md).
-    in_ns ho-client ip route add "$VIP/32" via "$DIRECTOR_IP"
-    in_ns ho-director sysctl -qw net.ipv4.ip_forward=0
+    in_ns ${P}client ip route add "$VIP/32" via "$DIRECTOR_IP"
+    in_ns ${P}director sysctl -qw net.ipv4.ip_forward=0
 
     say "content and nginx on the origins"
     local o
@@ -197,7 +201,7 @@ http {
 EOF
         created "$lab/$o/nginx.pid" "$lab/$o/nginx-error.log" "$lab/$o/access.log" "$lab/$o/tmp/body" \
             "$lab/$o/tmp/proxy" "$lab/$o/tmp/fastcgi" "$lab/$o/tmp/uwsgi" "$lab/$o/tmp/scgi"
-        in_ns "ho-$o" nginx -c "$lab/$o/nginx.conf"
+        in_ns "$P$o" nginx -c "$lab/$o/nginx.conf"
     done
 
     say "the shared hand-off key"
@@ -208,18 +212,18 @@ EOF
     say "agents"
     for o in "${ORIGINS[@]}"; do
         make_file "$lab/agent-$o.yaml" <"$root/examples/lab/agent-$o.yaml"
-        in_ns "ho-$o" "$handoff" agent setup --config "$lab/agent-$o.yaml" >"$lab/$o/agent-setup.log" 2>&1 \
-            || { cat "$lab/$o/agent-setup.log" >&2; die "agent setup failed in ho-$o"; }
+        in_ns "$P$o" "$handoff" agent setup --config "$lab/agent-$o.yaml" >"$lab/$o/agent-setup.log" 2>&1 \
+            || { cat "$lab/$o/agent-setup.log" >&2; die "agent setup failed in $P$o"; }
         created "$lab/$o/agent-setup.log" "$lab/$o/agent.log" "$lab/$o/agent.pid"
         # Not through in_ns: a function would run in a subshell and $! would not be the agent.
-        ip netns exec "ho-$o" setsid "$handoff" agent --config "$lab/agent-$o.yaml" >"$lab/$o/agent.log" 2>&1 &
+        ip netns exec "$P$o" setsid "$handoff" agent --config "$lab/agent-$o.yaml" >"$lab/$o/agent.log" 2>&1 &
         echo $! >"$lab/$o/agent.pid"
     done
 
     say "the director"
     make_file "$lab/director.yaml" <"$root/examples/lab/director.yaml"
     created "$lab/director.log" "$lab/director.pid" "$lab/director.pid.run"
-    ip netns exec ho-director setsid "$handoff" director --config "$lab/director.yaml" --pid-file "$lab/director.pid.run" \
+    ip netns exec ${P}director setsid "$handoff" director --config "$lab/director.yaml" --pid-file "$lab/director.pid.run" \
         >"$lab/director.log" 2>&1 &
     echo $! >"$lab/director.pid"
 
@@ -230,14 +234,14 @@ EOF
         [[ $code == 200 ]] && break
         if ! alive "$lab/director.pid"; then tail -20 "$lab/director.log" >&2; die "the director exited"; fi
         for o in "${ORIGINS[@]}"; do
-            if ! alive "$lab/$o/agent.pid"; then tail -20 "$lab/$o/agent.log" >&2; die "the agent in ho-$o exited"; fi
+            if ! alive "$lab/$o/agent.pid"; then tail -20 "$lab/$o/agent.log" >&2; die "the agent in $P$o exited"; fi
         done
         sleep 0.5
     done
     [[ $code == 200 ]] || die "no successful request through $VIP after 60 s (last status '$code'); see $lab/*.log"
     up_done=1
-    say "up: curl http://$VIP/ from ho-client works; logs and content in $lab"
-    say "try: ip netns exec ho-client curl -si http://$VIP/static/hello.txt"
+    say "up: curl http://$VIP/ from ${P}client works; logs and content in $lab"
+    say "try: ip netns exec ${P}client curl -si http://$VIP/static/hello.txt"
 }
 
 ls_ns_any() {
@@ -247,7 +251,7 @@ ls_ns_any() {
 }
 
 status_quiet() {
-    if ns_exists ho-client && alive "$lab/director.pid" && [[ $(vip_request) == 200 ]]; then echo up; else echo down; fi
+    if ns_exists ${P}client && alive "$lab/director.pid" && [[ $(vip_request) == 200 ]]; then echo up; else echo down; fi
 }
 
 status() {
@@ -261,10 +265,10 @@ status() {
         printf '%-14s %s\n' "agent $o" "$(alive "$lab/$o/agent.pid" && echo "running (log $lab/$o/agent.log)" || echo stopped)"
         printf '%-14s %s\n' "nginx $o" "$(alive "$lab/$o/nginx.pid" && echo "running (root $lab/$o/www)" || echo stopped)"
     done
-    if ns_exists ho-client; then
+    if ns_exists ${P}client; then
         printf '%-14s %s\n' "GET via VIP" "$(vip_request)"
     fi
-    printf '%-14s %s\n' metrics "ip netns exec ho-director curl -s 127.0.0.1:9464/metrics (director); ho-originN :9465 (agents)"
+    printf '%-14s %s\n' metrics "ip netns exec ${P}director curl -s 127.0.0.1:9464/metrics (director); ${P}originN :9465 (agents)"
 }
 
 case "${1:-}" in
