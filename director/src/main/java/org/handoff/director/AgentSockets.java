@@ -2,16 +2,14 @@ package org.handoff.director;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.PortUnreachableException;
-import java.net.StandardProtocolFamily;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.handoff.director.handoff.AgentChannel;
+import org.handoff.director.io.ConnectedUdpSocket;
+import org.handoff.director.io.WakeSources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +20,12 @@ import org.slf4j.LoggerFactory;
  * (an unconnected socket never hears of it). Each agent answers to the socket a message came
  * from, so its answers come back to this worker.
  *
- * <p>Sends copy into one reused direct buffer: nothing is allocated per datagram.
+ * <p>The sockets are the worker's {@link WakeSources}: the capture's wait also ends when an
+ * agent answers, so answers are read at once without polling on a timer.
+ *
+ * <p>Nothing is allocated per datagram: each socket copies through its own native buffers.
  */
-final class AgentSockets implements AgentChannel, AutoCloseable {
+final class AgentSockets implements AgentChannel, WakeSources, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSockets.class);
 
     /** Receives each datagram an agent sent; the bytes are valid only during the call. */
@@ -32,72 +33,74 @@ final class AgentSockets implements AgentChannel, AutoCloseable {
         void onDatagram(byte[] buffer, int length);
     }
 
-    private final Map<InetSocketAddress, DatagramChannel> byAgent = new HashMap<>();
-    private final List<InetSocketAddress> agents = new ArrayList<>();
-    private final List<DatagramChannel> channels = new ArrayList<>();
+    /** Opens a connected socket; a seam so tests can count or fail opens. */
+    interface Opener {
+        ConnectedUdpSocket open(InetSocketAddress agent) throws IOException;
+    }
+
+    private final Opener opener;
+    private final Map<InetSocketAddress, ConnectedUdpSocket> byAgent = new HashMap<>();
+    private final List<ConnectedUdpSocket> sockets = new ArrayList<>();
     private final ArrayDeque<InetSocketAddress> unreachable = new ArrayDeque<>();
-    private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(65_536);
-    private final ByteBuffer receiveBuffer = ByteBuffer.allocate(65_536);
+    private final byte[] receiveBuffer = new byte[65_536];
+    private long openFailures;
+
+    AgentSockets() {
+        this(ConnectedUdpSocket::connect);
+    }
+
+    AgentSockets(Opener opener) {
+        this.opener = opener;
+    }
 
     @Override
     public boolean send(InetSocketAddress agent, byte[] datagram, int offset, int length) {
         if (agent == null || agent.isUnresolved()) {
             return false;
         }
-        DatagramChannel ch = byAgent.get(agent);
-        try {
-            if (ch == null) {
-                ch = open(agent);
+        ConnectedUdpSocket socket = byAgent.get(agent);
+        if (socket == null) {
+            try {
+                socket = opener.open(agent);
+            } catch (IOException e) {
+                openFailures++;
+                LOG.debug("socket to agent {}: {}", agent, e.toString());
+                return false;
             }
-            sendBuffer.clear();
-            sendBuffer.put(datagram, offset, length).flip();
-            return ch.write(sendBuffer) == length;
-        } catch (PortUnreachableException e) {
+            byAgent.put(agent, socket);
+            sockets.add(socket);
+        }
+        int n = socket.send(datagram, offset, length);
+        if (n == length) {
+            return true;
+        }
+        if (n == ConnectedUdpSocket.REFUSED) {
             unreachable.add(agent);
-            return false;
-        } catch (IOException e) {
-            LOG.debug("send to agent {}: {}", agent, e.toString());
-            return false;
+        } else if (n == ConnectedUdpSocket.FAILED) {
+            LOG.debug("send to agent {}: {}", agent, socket.lastError());
         }
-    }
-
-    private DatagramChannel open(InetSocketAddress agent) throws IOException {
-        DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET);
-        try {
-            ch.configureBlocking(false);
-            ch.connect(agent);
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
-        byAgent.put(agent, ch);
-        agents.add(agent);
-        channels.add(ch);
-        return ch;
+        return false;
     }
 
     /** Reads what the agents sent, at most {@code max} datagrams; returns how many. */
     int drain(Receiver receiver, int max) {
         int n = 0;
-        for (int i = 0; i < channels.size() && n < max; i++) {
-            DatagramChannel ch = channels.get(i);
+        for (int i = 0; i < sockets.size() && n < max; i++) {
+            ConnectedUdpSocket socket = sockets.get(i);
             while (n < max) {
-                receiveBuffer.clear();
-                int len;
-                try {
-                    len = ch.read(receiveBuffer);
-                } catch (PortUnreachableException e) {
-                    unreachable.add(agents.get(i));
+                int len = socket.receive(receiveBuffer);
+                if (len == ConnectedUdpSocket.REFUSED) {
+                    unreachable.add(socket.peer());
                     continue; // the error is reported once; the socket stays usable
-                } catch (IOException e) {
-                    LOG.debug("read from agent {}: {}", agents.get(i), e.toString());
-                    break;
                 }
-                if (len <= 0) {
+                if (len < 0) {
+                    if (len == ConnectedUdpSocket.FAILED) {
+                        LOG.debug("read from agent {}: {}", socket.peer(), socket.lastError());
+                    }
                     break;
                 }
                 n++;
-                receiver.onDatagram(receiveBuffer.array(), len);
+                receiver.onDatagram(receiveBuffer, len);
             }
         }
         return n;
@@ -108,14 +111,25 @@ final class AgentSockets implements AgentChannel, AutoCloseable {
         return unreachable.poll();
     }
 
+    /** Sockets that could not be opened (bad agent address, out of descriptors). */
+    long openFailures() {
+        return openFailures;
+    }
+
+    @Override
+    public int wakeFdCount() {
+        return sockets.size();
+    }
+
+    @Override
+    public int wakeFd(int index) {
+        return sockets.get(index).fd();
+    }
+
     @Override
     public void close() {
-        for (DatagramChannel ch : channels) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                LOG.debug("closing agent socket: {}", e.toString());
-            }
+        for (ConnectedUdpSocket socket : sockets) {
+            socket.close();
         }
     }
 }

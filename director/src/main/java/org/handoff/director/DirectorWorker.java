@@ -22,15 +22,16 @@ import org.slf4j.LoggerFactory;
  * share nothing on the packet path, so they need no locks and no queues.
  *
  * <p>The duty cycle ({@link #doWork()}) reads a batch of packets, the agents' answers, and
- * advances timers; between batches it waits inside the packet source's poll (the kernel wakes
- * it), never spinning. While a hand-off is waiting for its answer the wait is kept short, so a
- * HANDOFF_ACK is read within a fraction of a millisecond.
+ * advances timers; between batches it waits inside the packet source's poll, never spinning:
+ * the kernel wakes it when a packet arrives or an agent's socket is readable (the sockets are
+ * the source's {@link org.handoff.director.io.WakeSources}), so a HANDOFF_ACK is read as soon
+ * as it lands, and an idle worker sleeps. Timers are millisecond-scale (retransmissions start
+ * at tens of ms), so the idle wait of {@value #IDLE_WAIT_NANOS} ns bounds their lateness.
  */
 public final class DirectorWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DirectorWorker.class);
     private static final int BATCH = 256;
     private static final long IDLE_WAIT_NANOS = 5_000_000L;
-    private static final long PENDING_WAIT_NANOS = 50_000L;
 
     private final int index;
     private final PacketSource source;
@@ -62,6 +63,7 @@ public final class DirectorWorker implements Runnable {
         this.decoder = decoder;
         this.clock = clock;
         this.onPacket = terminator::onPacket;
+        source.wakeAlsoOn(agents);
     }
 
     public int index() {
@@ -87,8 +89,7 @@ public final class DirectorWorker implements Runnable {
 
     /** One duty cycle; returns the work done (0 when idle). */
     public int doWork() throws IOException {
-        long wait = coordinator.pendingHandoffs() > 0 ? PENDING_WAIT_NANOS : IDLE_WAIT_NANOS;
-        int work = source.poll(onPacket, BATCH, wait);
+        int work = source.poll(onPacket, BATCH, IDLE_WAIT_NANOS);
         if (work < 0) {
             return -1;
         }

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *       <interface MAC>} so frames flooded to other hosts are rejected in the kernel; with
  *       direction IN this is what the kernel calls PACKET_HOST (see {@link LinkDecoder});</li>
  *   <li>non-blocking: {@link #poll} reads what is in the ring ({@link ReadMode}) and,
- *       when nothing is there, sleeps in {@code ppoll} on the capture's selectable fd for at
- *       most the wait given: an idle source costs no CPU.</li>
+ *       when nothing is there, sleeps in {@code ppoll} on the capture's selectable fd, and on
+ *       the {@link WakeSources} given (the agents' sockets), for at most the wait given: an
+ *       idle source costs no CPU, and an agent's answer ends the wait at once.</li>
  * </ul>
  * Frames are decoded by {@link LinkDecoder} (Ethernet, Linux cooked, raw IP), cut to the IP
  * length and never checked for checksums. Drops are counted: the decoder's reasons here,
@@ -164,13 +165,19 @@ public final class LivePcapSource implements PacketSource {
         }
     }
 
+    /** Wake sources beyond this many are still read every cycle, just not waited on. */
+    static final int MAX_WAKE_FDS = 1023;
+
     private final PcapHandle handle;
     private final String interfaceName;
     private final String filter;
     private final LinkDecoder decoder;
     private final Clock clock;
     private final int selectableFd;
-    private final Memory pollFd = new Memory(8);
+    /** {@code struct pollfd} entries: the capture first, then the wake sources. */
+    private final Memory pollFds = new Memory(8L * (1 + MAX_WAKE_FDS));
+    private WakeSources wakeSources = WakeSources.NONE;
+    private long wakeups;
     private final Memory timespec = new Memory(16);
     private final RawPacketListener listener = frame -> onFrame(frame, frame.length);
     private final ReadMode readMode;
@@ -201,9 +208,9 @@ public final class LivePcapSource implements PacketSource {
         this.filter = filter;
         this.decoder = decoder;
         this.selectableFd = fd;
-        pollFd.clear();
-        pollFd.setInt(0, fd);
-        pollFd.setShort(4, NativeIo.POLLIN);
+        pollFds.clear();
+        pollFds.setInt(0, fd);
+        pollFds.setShort(4, NativeIo.POLLIN);
     }
 
     /** Opens the capture in the calling thread's network namespace. */
@@ -311,13 +318,36 @@ public final class LivePcapSource implements PacketSource {
         return n;
     }
 
-    /** Sleeps in ppoll until the ring has a frame or the wait is over; true when readable. */
+    @Override
+    public void wakeAlsoOn(WakeSources sources) {
+        this.wakeSources = sources == null ? WakeSources.NONE : sources;
+    }
+
+    /**
+     * Sleeps in ppoll until the ring has a frame, a wake source is readable, or the wait is
+     * over; true when the ring is readable.
+     */
     private boolean waitReadable(long maxWaitNanos) throws IOException {
         timespec.setLong(0, maxWaitNanos / 1_000_000_000L);
         timespec.setLong(8, maxWaitNanos % 1_000_000_000L);
-        pollFd.setShort(6, (short) 0);
+        pollFds.setShort(6, (short) 0);
+        int extra = Math.min(wakeSources.wakeFdCount(), MAX_WAKE_FDS);
+        for (int i = 0; i < extra; i++) {
+            long entry = 8L * (1 + i);
+            pollFds.setInt(entry, wakeSources.wakeFd(i));
+            pollFds.setShort(entry + 4, NativeIo.POLLIN);
+            pollFds.setShort(entry + 6, (short) 0);
+        }
         try {
-            return NativeIo.Libc.ppoll(pollFd, 1, timespec, Pointer.NULL) > 0;
+            int ready = NativeIo.Libc.ppoll(pollFds, 1 + extra, timespec, Pointer.NULL);
+            if (ready <= 0) {
+                return false;
+            }
+            boolean ringReadable = pollFds.getShort(6) != 0;
+            if (!ringReadable || ready > 1) {
+                wakeups++;
+            }
+            return ringReadable;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == NativeIo.EINTR) {
                 return false;
@@ -354,7 +384,7 @@ public final class LivePcapSource implements PacketSource {
         if (!closed) {
             closed = true;
             handle.close();
-            pollFd.close();
+            pollFds.close();
             timespec.close();
             slots.close();
         }
@@ -380,6 +410,11 @@ public final class LivePcapSource implements PacketSource {
 
     public long polls() {
         return polls;
+    }
+
+    /** Waits ended by a wake source (an agent's answer) rather than the ring or the timeout. */
+    public long wakeups() {
+        return wakeups;
     }
 
     /** Polls that found the ring empty and slept. */

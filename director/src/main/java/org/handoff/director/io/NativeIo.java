@@ -24,6 +24,9 @@ final class NativeIo {
     static final short POLLIN = 0x1;
     static final int EINTR = 4;
     static final int EAGAIN = 11;
+    static final int ECONNREFUSED = 111;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
 
     private NativeIo() {
     }
@@ -48,6 +51,14 @@ final class NativeIo {
         static native int close(int fd) throws LastErrorException;
 
         static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+        static native int connect(int fd, Pointer addr, int addrlen) throws LastErrorException;
+
+        // send/recv report errno through the return value and Native.getLastError(), not an
+        // exception: a refused or would-block datagram is routine on the packet path.
+        static native long send(int fd, Pointer buf, long len, int flags);
+
+        static native long recv(int fd, Pointer buf, long len, int flags);
     }
 
     static final int SOCK_DGRAM = 2;
@@ -149,6 +160,7 @@ final class NativeIo {
             case 90: return "EMSGSIZE";
             case 101: return "ENETUNREACH";
             case 105: return "ENOBUFS";
+            case 111: return "ECONNREFUSED";
             case 113: return "EHOSTUNREACH";
             default: return "errno " + errno;
         }

@@ -23,6 +23,14 @@ public interface PacketSource extends AutoCloseable {
      */
     int poll(PacketHandler handler, int maxPackets, long maxWaitNanos) throws IOException;
 
+    /**
+     * Also end a wait in {@link #poll} when one of these descriptors is readable (the agents'
+     * sockets). Live sources honour it; files and memory never block on a descriptor and
+     * ignore it.
+     */
+    default void wakeAlsoOn(WakeSources sources) {
+    }
+
     /** Releases the capture handle or file; idempotent. */
     @Override
     void close();
