@@ -33,6 +33,11 @@ public interface FlowListener {
         RETRANSMITS_EXHAUSTED,
         /** A handed-off flow saw no packet for the idle timeout. */
         IDLE,
+        /**
+         * A new connection on a handed-off flow's client port (a SYN with a new sequence number
+         * and a newer timestamp): the old connection had ended at the client.
+         */
+        PORT_REUSED,
         /** The agent reported the flow closed, or the hand-off layer released it. */
         RELEASED,
         /** The hand-off layer aborted the flow; the client got a RST. */

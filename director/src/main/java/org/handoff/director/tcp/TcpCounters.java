@@ -27,6 +27,8 @@ public final class TcpCounters {
     public long answerRetransmits;
     public long resetsSent;
     public long forwarded;
+    /** New connections on a handed-off flow's client port (see {@code CloseCause.PORT_REUSED}). */
+    public long portReuses;
     public long held;
     public long heldDropped;
     /** Data segments not stored because the worker's buffer budget (limits.max-buffered-bytes-total) was spent. */

@@ -154,8 +154,20 @@ public final class TcpTerminator {
         TcpFlow flow = flows.get(key(clientAddress, clientPort, vip));
         int packetLength = ip.totalLength();
         if (flow != null && flow.state == TcpFlow.State.FORWARDING) {
+            int flags = b[l4 + TcpSegment.FLAGS_OFFSET];
+            if ((flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN
+                    && isNewIncarnation(flow, b, l4, l4Length)) {
+                // The client reused the port: its old connection is over (the agent's CLOSED may
+                // be lost or still to come). Free the old flow and take the SYN as a new one,
+                // as Linux does for a SYN to a TIME-WAIT socket, rather than forward it to an
+                // agent that no longer knows the flow and leave the client without an answer.
+                counters.portReuses++;
+                free(flow, FlowListener.CloseCause.PORT_REUSED, nowNanos);
+                onSyn(clientAddress, clientPort, vip, nowNanos);
+                return;
+            }
             flow.lastSeenNanos = nowNanos;
-            if ((b[l4 + TcpSegment.FLAGS_OFFSET] & TcpSegment.ACK) != 0) {
+            if ((flags & TcpSegment.ACK) != 0) {
                 flow.lastClientAck = Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET);
             }
             counters.forwarded++;
@@ -186,6 +198,22 @@ public final class TcpTerminator {
         }
         flow.lastSeenNanos = nowNanos;
         onFlowSegment(flow, nowNanos);
+    }
+
+    /**
+     * Whether a bare SYN on a FORWARDING flow opens a new connection on the same client port:
+     * a sequence number other than the flow's own SYN (a retransmission of that is forwarded
+     * like any packet) and a timestamp after the last one the flow saw, the check Linux makes
+     * for a SYN that meets a TIME-WAIT socket (RFC 6191). Without timestamps there is no such
+     * proof, and the SYN is forwarded as before; the flow then ends with the agent's CLOSED or
+     * the idle timeout. Parses the segment's options into {@link #options}.
+     */
+    private boolean isNewIncarnation(TcpFlow flow, byte[] b, int l4, int l4Length) {
+        if (tcp.wrap(b, l4, l4Length).check() != null || tcp.parseOptions(options) != null) {
+            return false;
+        }
+        return tcp.seq() != flow.clientIsn && flow.timestamps && options.hasTimestamps()
+                && SeqNumber.gt(options.tsVal, flow.tsRecent);
     }
 
     // ---- no flow: SYN, cookie ACK, or a stray packet -------------------------------------

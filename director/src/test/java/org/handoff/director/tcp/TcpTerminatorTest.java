@@ -2,6 +2,7 @@ package org.handoff.director.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -387,6 +388,63 @@ class TcpTerminatorTest {
         h.advance(301_000 * MS);
         assertEquals(0, h.terminator.flowCount(), "idle handed-off flow freed");
         assertTrue(h.events.contains("closed IDLE"));
+    }
+
+    /** Hands a connection off and has the agent accept it: the flow is FORWARDING. */
+    private static ClientPackets handedOff(Harness h, int port) {
+        ClientPackets c = connect(h, port);
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        c.seq = SeqNumber.add(c.seq, REQUEST.length);
+        TcpFlow f = h.terminator.flow(CLIENT, port, 0);
+        h.terminator.startHandoff(f, h.now);
+        h.terminator.handoffAccepted(f, h.now);
+        h.drain();
+        return c;
+    }
+
+    @Test
+    void aNewConnectionOnAHandedOffFlowsPortReplacesIt() {
+        Harness h = new Harness();
+        ClientPackets old = handedOff(h, 40020);
+        TcpFlow stale = h.terminator.flow(CLIENT, 40020, 0);
+
+        // The client's old connection ended (the agent's CLOSED never came); it reuses the port
+        // with a new ISN and a later timestamp, as Linux does with tcp_tw_reuse.
+        ClientPackets next = client(40020, old.isn + 1_000_000);
+        next.tsVal = old.tsVal + 500;
+        h.in(next.syn());
+        assertTrue(h.events.contains("closed PORT_REUSED"), h.events.toString());
+        assertEquals(1, h.terminator.counters().portReuses);
+        assertEquals(1, h.terminator.counters().closed(FlowListener.CloseCause.PORT_REUSED));
+        SentSegment synAck = h.lastSent();
+        assertEquals(TcpSegment.SYN | TcpSegment.ACK, synAck.tcp.flags(), "the new connection is answered");
+        next.synAck(synAck);
+        TcpFlow fresh = h.terminator.flow(CLIENT, 40020, 0);
+        assertNotSame(stale, fresh);
+        assertEquals(next.isn, fresh.clientIsn());
+        h.in(next.ack());
+        h.in(next.data(REQUEST, 0, REQUEST.length));
+        assertEquals("data " + REQUEST.length, h.events.get(h.events.size() - 1), "its request is read");
+    }
+
+    @Test
+    void aSynOnAHandedOffFlowWithoutProofOfANewConnectionIsForwarded() {
+        Harness h = new Harness();
+        ClientPackets old = handedOff(h, 40021);
+        int forwardedBefore = h.forwarded.size();
+
+        h.in(old.syn()); // a late duplicate of the flow's own SYN
+        ClientPackets stale = client(40021, old.isn + 77);
+        stale.tsVal = 1; // older than anything the flow saw: not a new incarnation
+        h.in(stale.syn());
+        ClientPackets noTimestamps = client(40021, old.isn + 99);
+        noTimestamps.ts = false;
+        h.in(noTimestamps.syn());
+
+        assertEquals(forwardedBefore + 3, h.forwarded.size(), "all three go to the agent, as before");
+        assertEquals(0, h.terminator.counters().portReuses);
+        assertTrue(h.sent.isEmpty(), "the director answers none of them");
+        assertEquals(TcpFlow.State.FORWARDING, h.terminator.flow(CLIENT, 40021, 0).state);
     }
 
     @Test
