@@ -300,11 +300,12 @@ cpu_snapshot() {
     done
 }
 # cpu_delta BEFORE AFTER: "NS TICKS" spent between the two snapshots. A thread that started in
-# between counts whole; one that ended in between loses what it spent since BEFORE.
+# between counts whole; one that ended in between loses what it spent since BEFORE. (%.0f, not
+# %d: mawk's %d stops at 2^31 - 1, 2.1 s in ns.)
 cpu_delta() {
     awk 'FNR == NR { before[$1 " " $2] = $3; next }
          { d = $3 - (($1 " " $2) in before ? before[$1 " " $2] : 0); if ($1 == "t") ns += d; else if (($1 " " $2) in before) ticks += d }
-         END { printf "%d %d\n", ns, ticks }' "$1" "$2"
+         END { printf "%.0f %.0f\n", ns, ticks }' "$1" "$2"
 }
 
 snap_all() { # snap_all SYSTEM TAG
@@ -466,8 +467,9 @@ done
 
 # --- the runs, interleaved across systems -------------------------------------------------------
 
-# Run r starts at system r mod 4 (direct haproxy nginx handoff, then haproxy nginx handoff
-# direct, ...): each system sees every position, and drift on the shared machine hits all alike.
+# Run r starts at system r mod 4 (run 1: haproxy nginx handoff direct, run 2: nginx handoff
+# direct haproxy, ...): each system takes every position, and drift on the shared machine hits
+# all alike.
 order() {
     local r=$1 i
     for i in 0 1 2 3; do printf '%s ' "${SYSTEMS[(r + i) % 4]}"; done
@@ -489,8 +491,9 @@ say "measured in $((SECONDS - started)) s"
 # --- the summary --------------------------------------------------------------------------------
 
 machine="$(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-awk -F'\t' -v runs="$runs" -v duration="$duration" -v conns="$connections" -v ttfbn="$ttfb_requests" \
-    -v cpu="$cpu" -v machine="$machine" -v idle_file="$idle_file" -v plotdir="$out" '
+# CONVFMT: the medians are kept as strings; mawk's default %.6g would drop digits.
+awk -F'\t' -v CONVFMT=%.12g -v OFMT=%.12g -v runs="$runs" -v duration="$duration" -v conns="$connections" \
+    -v ttfbn="$ttfb_requests" -v cpu="$cpu" -v machine="$machine" -v idle_file="$idle_file" -v plotdir="$out" '
 function median(list,   a, k, i, j, t) {
     k = split(list, a, " ")
     if (k == 0) return ""
@@ -621,31 +624,36 @@ END {
 
 # --- the plots ----------------------------------------------------------------------------------
 
-xtics=$(awk '!/^#/ { b = $1; l = b >= 1048576 ? sprintf("%g MB", b / 1048576) : sprintf("%g KB", b / 1024); printf "%s\"%s\" %s", n++ ? ", " : "", l, b }' \
-    "$out/director-cpu.dat")
+# A log x axis labelled at the sizes measured, with some room either side.
+xaxis() {
+    awk '!/^#/ { b = $1; if (min == "" || b < min) min = b; if (b > max) max = b
+                 l = b >= 1048576 ? sprintf("%g MB", b / 1048576) : sprintf("%g KB", b / 1024)
+                 tics = tics (n++ ? ", " : "") "\"" l "\" " b }
+         END { printf "set xrange [%g:%g]; set xtics (%s)\n", min / 1.6, max * 1.6, tics }' "$1"
+}
 gnuplot <<EOF
 set terminal pngcairo size 860,520 font "sans,10"
 set grid
-set key top left
+set key outside right top vertical
 set logscale xy
-set offsets graph 0.04, graph 0.04, 0, 0
-set xtics ($xtics)
 set xlabel "response size"
 set style data linespoints
 
 set output "$out/director-cpu.png"
+$(xaxis "$out/director-cpu.dat")
 set title "Director-side CPU per request (median of $runs runs; 1 KB: fresh-connection requests)"
 set ylabel "CPU time per request (us)"
-plot "$out/director-cpu.dat" using 1:2 title "HAProxy" pt 7, \
-     "" using 1:3 title "nginx proxy" pt 5, \
+plot "$out/director-cpu.dat" using 1:2 title "HAProxy" pt 7, \\
+     "" using 1:3 title "nginx proxy" pt 5, \\
      "" using 1:4 title "hand-off director" pt 9 lw 2
 
 set output "$out/throughput.png"
+$(xaxis "$out/throughput.dat")
 set title "Download throughput, one client, a new connection per download (median of $runs runs)"
 set ylabel "MB/s"
-plot "$out/throughput.dat" using 1:2 title "direct to origin" pt 7, \
-     "" using 1:3 title "HAProxy" pt 5, \
-     "" using 1:4 title "nginx proxy" pt 13, \
+plot "$out/throughput.dat" using 1:2 title "direct to origin" pt 7, \\
+     "" using 1:3 title "HAProxy" pt 5, \\
+     "" using 1:4 title "nginx proxy" pt 13, \\
      "" using 1:5 title "hand-off" pt 9 lw 2
 EOF
 [[ -s $out/director-cpu.png && -s $out/throughput.png ]] || die "gnuplot wrote no PNGs in $out"
