@@ -47,7 +47,7 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 usage_error() { say "$*"; usage >&2; exit 2; }
 
-smoke=0 runs= duration= connections= ttfb_requests= sizes=1M,10M,100M cpu=auto use_lab=0 out=
+smoke=0 runs='' duration='' connections='' ttfb_requests='' sizes=1M,10M,100M cpu=auto use_lab=0 out=''
 while (($#)); do
     case $1 in
         --smoke) smoke=1 ;;
@@ -82,7 +82,9 @@ fi
 # objects are measured over enough requests and 100 MB ones stay within seconds.
 batch_bytes=$((200 * 1024 * 1024))
 
-int_in() { [[ $2 =~ ^[0-9]+$ ]] && (($2 >= $3 && $2 <= $4)) || usage_error "$1=$2 (expected: an integer $3..$4)"; }
+int_in() {
+    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then usage_error "$1=$2 (expected: an integer $3..$4)"; fi
+}
 int_in --runs "$runs" 1 100
 int_in --duration "$duration" 1 600
 int_in --connections "$connections" 1 10000
@@ -103,7 +105,9 @@ ncpu=$(nproc)
 if [[ $cpu == auto ]]; then
     cpu=$((ncpu - 1))
 elif [[ $cpu != none ]]; then
-    [[ $cpu =~ ^[0-9]+$ ]] && ((cpu < ncpu)) || usage_error "--cpu=$cpu (expected: none or a CPU number 0..$((ncpu - 1)))"
+    if ! [[ $cpu =~ ^[0-9]+$ ]] || ((cpu >= ncpu)); then
+        usage_error "--cpu=$cpu (expected: none or a CPU number 0..$((ncpu - 1)))"
+    fi
 fi
 
 [[ $EUID -eq 0 ]] || die "must run as root (it creates network namespaces)"
@@ -126,14 +130,18 @@ declare -A BASE=(
 )
 CONTENT_PATH=/static/bench   # /static/ is routed to origin1 by examples/lab/director.yaml
 content_dir="$lab/origin1/www/static/bench"
-peers="$out/peers"           # the peers' configs, pid files and logs
+# The peers' configs, pid files, logs and nginx's temp files live in the lab's directory, which
+# nginx's worker (user nobody) can reach like the origins' www (an --out under a private
+# mktemp -d is not: the proxy's spill to its temp file failed and cut a 10 MB answer short).
+# They are copied to --out/peers at the end.
+peers="$lab/bench-peers"
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 client() { in_ns "${P}client" "$@"; }
 
 # --- clean-up on any exit -------------------------------------------------------------------------
 
-lab_started=0 lab_ready=0 saved_sysctls=() director_pid= director_affinity=
+lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity=''
 # The director's and origin1's agent's metrics and the tail of their logs, for reading a failed
 # or surprising run after the lab is gone.
 save_lab_state() {
@@ -156,6 +164,12 @@ cleanup() {
         [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null
         rm -f "$f"
     done
+    if [[ -d $peers ]]; then
+        mkdir -p "$out/peers"
+        cp "$peers"/*.cfg "$peers"/*.conf "$peers"/*.log "$out/peers/" 2>/dev/null
+        for i in $(seq 1 30); do pgrep -f "nginx -c $peers/nginx.conf" >/dev/null || break; sleep 0.1; done
+        rm -rf "$peers"
+    fi
     if [[ -n ${saved_sysctls[*]-} ]] && ip netns list | awk '{print $1}' | grep -qx "${P}client"; then
         client sysctl -q -w "${saved_sysctls[@]}" >/dev/null 2>&1
     fi
@@ -308,6 +322,7 @@ cpu_delta() {
          END { printf "%.0f %.0f\n", ns, ticks }' "$1" "$2"
 }
 
+# shellcheck disable=SC2086 # the pid lists are space-separated on purpose
 snap_all() { # snap_all SYSTEM TAG
     cpu_snapshot ${DIRECTOR_PIDS[$1]} >"$out/tmp/$2.dir"
     cpu_snapshot $ORIGIN_PIDS >"$out/tmp/$2.org"
@@ -315,10 +330,9 @@ snap_all() { # snap_all SYSTEM TAG
 }
 # Sets dir_ns dir_ticks org_ns agent_ns for the run between snap_all SYSTEM a and ... b.
 cpu_of_run() {
-    local t
     read -r dir_ns dir_ticks < <(cpu_delta "$out/tmp/a.dir" "$out/tmp/b.dir")
-    read -r org_ns t < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
-    read -r agent_ns t < <(cpu_delta "$out/tmp/a.agt" "$out/tmp/b.agt")
+    read -r org_ns _ < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
+    read -r agent_ns _ < <(cpu_delta "$out/tmp/a.agt" "$out/tmp/b.agt")
 }
 
 # --- the workloads ------------------------------------------------------------------------------
