@@ -3,8 +3,8 @@
 # Idempotent and non-interactive; run as root. When everything is already there it does not
 # touch apt at all, so a second run takes a fraction of a second.
 #
-# While apt runs, a temporary /usr/sbin/policy-rc.d (exit 101) stops packages such as nginx
-# from starting system services: the lab starts its own nginx instances. A pre-existing
+# While apt runs, a temporary /usr/sbin/policy-rc.d (exit 101) stops packages such as nginx and
+# haproxy from starting system services: the lab and the bench start their own instances. A pre-existing
 # policy-rc.d is put back afterwards, whatever happens.
 set -euo pipefail
 
@@ -27,6 +27,9 @@ required=(
     ethtool                  # turning off offloads on lab links
     procps                   # sysctl, pgrep
     netcat-openbsd           # raw requests (malformed, pipelined) in namespace tests
+    haproxy                  # a peer in `handoff bench` (runs its own instance; the service never starts)
+    wrk                      # `handoff bench`: requests/s and latency
+    gnuplot-nox              # `handoff bench`: the plots (pngcairo, no X)
     ca-certificates          # Maven fetches over TLS
 )
 # Any nginx flavour serves as the lab's origin; nginx-light is the smallest.

@@ -58,7 +58,7 @@ require_root() { [[ $EUID -eq 0 ]] || die "must run as root (it creates network 
 alive() {
     local pid state
     [[ -f $1 ]] || return 1
-    pid=$(cat "$1")
+    pid=$(cat "$1" 2>/dev/null) || return 1   # the process may remove it as it exits
     state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
     [[ -n $state && $state != Z ]]
 }
@@ -211,7 +211,12 @@ EOF
 
     say "agents"
     for o in "${ORIGINS[@]}"; do
-        make_file "$lab/agent-$o.yaml" <"$root/examples/lab/agent-$o.yaml"
+        # The example's state file is a fixed path under /run, shared by every lab on the host:
+        # each lab keeps its own in its directory, so a second lab's set-up and teardown do not
+        # read or delete the first's record.
+        sed "s#^\( *state-file:\).*#\1 $lab/$o/agent-setup-state.json#" "$root/examples/lab/agent-$o.yaml" \
+            | make_file "$lab/agent-$o.yaml"
+        created "$lab/$o/agent-setup-state.json"
         in_ns "$P$o" "$handoff" agent setup --config "$lab/agent-$o.yaml" >"$lab/$o/agent-setup.log" 2>&1 \
             || { cat "$lab/$o/agent-setup.log" >&2; die "agent setup failed in $P$o"; }
         created "$lab/$o/agent-setup.log" "$lab/$o/agent.log" "$lab/$o/agent.pid"

@@ -8,6 +8,9 @@
 #   4. JMH smoke: every benchmark once, tiny counts  (so benchmarks never rot; figures
 #                                                      come from docs/benchmarks.md's commands)
 #   5. namespace tests, tag "netns", one at a time    (mvn -Pnetns verify)
+#   6. bench smoke: every system and workload of      (so the bench never rots; figures come
+#      `handoff bench` once, tiny counts, in its own   from docs/benchmarks.md's command)
+#      lab (namespaces hb-)
 # then a summary. Exits non-zero if any step fails; stops at the first failure.
 set -euo pipefail
 cd "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.."
@@ -55,14 +58,14 @@ run_maven() {
     results+=("$(printf '%-16s ok    %d tests, %d skipped' "$label" "$run" "$skipped")")
 }
 
-step "1/5 dependencies"
+step "1/6 dependencies"
 bash scripts/install-deps.sh
 results+=("$(printf '%-16s ok' install-deps)")
 
-step "2/5 unit tests, all modules (mvn -B -ntp verify)"
+step "2/6 unit tests, all modules (mvn -B -ntp verify)"
 run_maven unit-tests -B -ntp verify
 
-step "3/5 launcher on the packaged jars (bin/handoff selfcheck)"
+step "3/6 launcher on the packaged jars (bin/handoff selfcheck)"
 release=$(mktemp -d)
 if bin/handoff selfcheck \
     && tar -xzf cli/target/handoff-*.tar.gz -C "$release" \
@@ -76,7 +79,7 @@ else
     exit 1
 fi
 
-step "4/5 benchmark smoke (JMH, one short iteration each, no fork)"
+step "4/6 benchmark smoke (JMH, one short iteration each, no fork)"
 if java -jar benchmarks/target/benchmarks.jar -f 0 -wi 0 -i 1 -r 100ms -foe true; then
     results+=("$(printf '%-16s ok' jmh-smoke)")
 else
@@ -85,7 +88,16 @@ else
     exit 1
 fi
 
-step "5/5 namespace tests, tag netns, one at a time (mvn -B -ntp -Pnetns verify)"
+step "5/6 namespace tests, tag netns, one at a time (mvn -B -ntp -Pnetns verify)"
 run_maven netns-tests -B -ntp -Pnetns verify
+
+step "6/6 bench smoke, every system and workload once (bin/handoff bench --smoke)"
+if bin/handoff bench --smoke --out "$logs/bench"; then
+    results+=("$(printf '%-16s ok    (direct, HAProxy, nginx, hand-off; summary and plots written)' bench-smoke)")
+else
+    results+=("$(printf '%-16s FAIL  (its output above says which system and run)' bench-smoke)")
+    summary fail
+    exit 1
+fi
 
 summary ok

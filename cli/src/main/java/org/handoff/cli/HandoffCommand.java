@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
             ReplayCommand.class,
             LabCommand.class,
             DemoCommand.class,
+            BenchCommand.class,
             VersionCommand.class,
             SelfCheckCommand.class,
         })

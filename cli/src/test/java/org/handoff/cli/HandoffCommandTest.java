@@ -33,13 +33,13 @@ class HandoffCommandTest {
     void topLevelHelpListsEverySubcommand() {
         Run r = run("--help");
         assertEquals(0, r.exitCode(), r.err());
-        for (String sub : List.of("director", "agent", "replay", "lab", "demo", "version", "selfcheck")) {
+        for (String sub : List.of("director", "agent", "replay", "lab", "demo", "bench", "version", "selfcheck")) {
             assertTrue(r.out().contains(sub), "help lists " + sub + ":\n" + r.out());
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"director", "agent", "replay", "lab", "demo", "version", "selfcheck"})
+    @ValueSource(strings = {"director", "agent", "replay", "lab", "demo", "bench", "version", "selfcheck"})
     void everySubcommandHasHelp(String sub) {
         Run r = run(sub, "--help");
         assertEquals(0, r.exitCode(), r.err());
@@ -83,6 +83,42 @@ class HandoffCommandTest {
         Run r = run("lab", "sideways");
         assertEquals(2, r.exitCode());
         assertEquals("handoff lab: 'sideways' (expected: up, down or status)", r.err().strip());
+    }
+
+    @Test
+    void benchPassesOnlyTheGivenOptionsToItsScript() {
+        BenchCommand defaults = parsedBench();
+        assertEquals(List.of(), defaults.scriptArgs(), "the script keeps the defaults");
+        BenchCommand all = parsedBench("--smoke", "--runs", "3", "--sizes", "1K,10M", "--duration", "2", "--connections", "8",
+                "--ttfb-requests", "50", "--cpu", "none", "--use-lab", "--out", "/tmp/bench-out");
+        assertEquals(List.of("--smoke", "--runs", "3", "--sizes", "1K,10M", "--duration", "2", "--connections", "8",
+                "--ttfb-requests", "50", "--cpu", "none", "--use-lab", "--out", "/tmp/bench-out"), all.scriptArgs());
+        assertEquals(null, all.problem());
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "--runs|0|--runs=0 (expected: 1..100)",
+        "--duration|601|--duration=601 (expected: 1..600 seconds)",
+        "--connections|0|--connections=0 (expected: 1..10000)",
+        "--ttfb-requests|0|--ttfb-requests=0 (expected: 1..100000)",
+        "--sizes|1M,10X|--sizes: '10X' (expected: a number with an optional K, M or G, like 10M)",
+        "--sizes|1M,,10M|--sizes: '' (expected: a number with an optional K, M or G, like 10M)",
+        "--sizes|1K,2K,3K,4K,5K,6K,7K,8K,9K,10K,11K|--sizes=1K,2K,3K,4K,5K,6K,7K,8K,9K,10K,11K (expected: 1 to 10 sizes)",
+        "--cpu|last|--cpu=last (expected: none or a CPU number)",
+    })
+    void benchRejectsBadOptionsBeforeRunningAnything(String option, String value, String message) {
+        Run r = run("bench", option, value);
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("handoff bench: " + message, r.err().strip());
+    }
+
+    private static BenchCommand parsedBench(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        CommandLine.ParseResult parsed = HandoffCommand.commandLine().parseArgs(all);
+        return (BenchCommand) parsed.subcommand().commandSpec().userObject();
     }
 
     @Test

@@ -1,0 +1,682 @@
+#!/usr/bin/env bash
+# `handoff bench`: the hand-off against the peers a user would pick instead, side by side in the
+# lab (docs/benchmarks.md, "Against the peers"). Run as root. The same client workloads go to:
+#   direct   origin1's nginx on its ordinary address 198.18.0.11:80 (the physical limit here)
+#   haproxy  HAProxy, mode http, in the director's namespace on 198.18.0.1:8081 -> origin1
+#   nginx    nginx as a reverse proxy, in the director's namespace on 198.18.0.1:8082 -> origin1
+#   handoff  the hand-off director and agents, VIP 198.18.1.1:80 (/static/ is routed to origin1)
+# Workloads, each bounded in count and time:
+#   rps-close      1 KB with wrk, Connection: close (a new connection per request), --duration s
+#   rps-keepalive  the same on kept-alive connections
+#   ttfb           1 KB, N sequential requests each on a fresh connection (curl's timers)
+#   get            1 MB, 10 MB, 100 MB (--sizes) with curl, a batch of downloads per run
+# Around every run the CPU time of the director-side processes (director JVM / haproxy / proxy
+# nginx master+workers) and of the origin side (origin1's nginx, and its agent JVM for handoff)
+# is read from /proc. Runs are interleaved across systems; every response's status and length
+# is checked. Results in --out: raw.tsv (one row per run), ttfb.tsv (every sample), summary.md,
+# director-cpu.png, throughput.png. Exits 1 when any run failed its checks (the summary marks
+# the row INVALID), 2 on bad usage.
+set -euo pipefail
+
+root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
+export HANDOFF_LAB_NS_PREFIX=${HANDOFF_LAB_NS_PREFIX:-hb-}
+export HANDOFF_LAB_DIR=${HANDOFF_LAB_DIR:-/tmp/handoff-bench-lab}
+P=$HANDOFF_LAB_NS_PREFIX
+lab=$HANDOFF_LAB_DIR
+
+usage() {
+    cat <<EOF
+usage: bench.sh [--smoke] [--runs N] [--sizes LIST] [--duration SECONDS] [--connections N]
+                [--ttfb-requests N] [--cpu N|none] [--use-lab] [--out DIR]
+  --smoke            tiny counts, seconds: every system, every workload and the plots, once
+  --runs N           measured runs of every workload on every system (default 5; smoke 1)
+  --sizes LIST       object sizes for the download workload, comma-separated, IEC suffixes
+                     K, M, G (default 1M,10M,100M)
+  --duration S       seconds of each wrk run (default 5; smoke 1)
+  --connections N    wrk's concurrent connections, the same for every system (default 16; smoke 2)
+  --ttfb-requests N  sequential fresh-connection requests per TTFB run (default 300; smoke 5)
+  --cpu N|none       pin every director-side process to CPU N (default: the last CPU)
+  --use-lab          measure the lab that is already up (HANDOFF_LAB_NS_PREFIX, HANDOFF_LAB_DIR)
+                     and leave it up; otherwise bring one up and take it down
+  --out DIR          where results go (default ./bench-results/YYYYmmdd-HHMMSS)
+Lab: HANDOFF_LAB_NS_PREFIX (default hb-), HANDOFF_LAB_DIR (default /tmp/handoff-bench-lab).
+EOF
+}
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+usage_error() { say "$*"; usage >&2; exit 2; }
+
+smoke=0 runs='' duration='' connections='' ttfb_requests='' sizes=1M,10M,100M cpu=auto use_lab=0 out=''
+while (($#)); do
+    case $1 in
+        --smoke) smoke=1 ;;
+        --runs | --sizes | --duration | --connections | --ttfb-requests | --cpu | --out)
+            (($# >= 2)) || usage_error "$1 needs a value"
+            case $1 in
+                --runs) runs=$2 ;;
+                --sizes) sizes=$2 ;;
+                --duration) duration=$2 ;;
+                --connections) connections=$2 ;;
+                --ttfb-requests) ttfb_requests=$2 ;;
+                --cpu) cpu=$2 ;;
+                --out) out=$2 ;;
+            esac
+            shift ;;
+        --use-lab) use_lab=1 ;;
+        -h | --help) usage; exit 0 ;;
+        *) usage_error "unknown argument '$1'" ;;
+    esac
+    shift
+done
+
+# Smoke: every system, workload and plot once, in well under a minute of measuring.
+if ((smoke)); then
+    runs=${runs:-1} duration=${duration:-1} connections=${connections:-2} ttfb_requests=${ttfb_requests:-5}
+    warmup=0 batch_max=1
+else
+    runs=${runs:-5} duration=${duration:-5} connections=${connections:-16} ttfb_requests=${ttfb_requests:-300}
+    warmup=1 batch_max=20
+fi
+# A download run is a batch of up to batch_max downloads, about batch_bytes in all, so small
+# objects are measured over enough requests and 100 MB ones stay within seconds.
+batch_bytes=$((200 * 1024 * 1024))
+
+int_in() {
+    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then usage_error "$1=$2 (expected: an integer $3..$4)"; fi
+}
+int_in --runs "$runs" 1 100
+int_in --duration "$duration" 1 600
+int_in --connections "$connections" 1 10000
+int_in --ttfb-requests "$ttfb_requests" 1 100000
+
+# Sizes: "1M,10M" -> labels and bytes, 1 byte .. 1 GiB.
+size_labels=() size_bytes=()
+IFS=, read -r -a size_list <<<"$sizes"
+((${#size_list[@]} >= 1 && ${#size_list[@]} <= 10)) || usage_error "--sizes=$sizes (expected: 1 to 10 sizes)"
+for s in "${size_list[@]}"; do
+    [[ $s =~ ^[1-9][0-9]*[KMG]?$ ]] || usage_error "--sizes: '$s' (expected: a number with an optional K, M or G, like 10M)"
+    b=$(numfmt --from=iec "$s")
+    ((b <= 1073741824)) || usage_error "--sizes: '$s' is $b bytes (expected: at most 1G)"
+    size_labels+=("$s") size_bytes+=("$b")
+done
+
+ncpu=$(nproc)
+if [[ $cpu == auto ]]; then
+    cpu=$((ncpu - 1))
+elif [[ $cpu != none ]]; then
+    if ! [[ $cpu =~ ^[0-9]+$ ]] || ((cpu >= ncpu)); then
+        usage_error "--cpu=$cpu (expected: none or a CPU number 0..$((ncpu - 1)))"
+    fi
+fi
+
+[[ $EUID -eq 0 ]] || die "must run as root (it creates network namespaces)"
+for tool in ip curl wrk haproxy nginx gnuplot taskset numfmt awk pgrep timeout; do
+    command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh first"
+done
+
+out=${out:-$PWD/bench-results/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+out=$(cd -- "$out" && pwd)
+
+# --- the systems --------------------------------------------------------------------------------
+
+SYSTEMS=(direct haproxy nginx handoff)
+declare -A BASE=(
+    [direct]=http://198.18.0.11:80
+    [haproxy]=http://198.18.0.1:8081
+    [nginx]=http://198.18.0.1:8082
+    [handoff]=http://198.18.1.1:80
+)
+CONTENT_PATH=/static/bench   # /static/ is routed to origin1 by examples/lab/director.yaml
+content_dir="$lab/origin1/www/static/bench"
+# The peers' configs, pid files, logs and nginx's temp files live in the lab's directory, which
+# nginx's worker (user nobody) can reach like the origins' www (an --out under a private
+# mktemp -d is not: the proxy's spill to its temp file failed and cut a 10 MB answer short).
+# They are copied to --out/peers at the end.
+peers="$lab/bench-peers"
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+client() { in_ns "${P}client" "$@"; }
+
+# --- clean-up on any exit -------------------------------------------------------------------------
+
+lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity=''
+# The director's and origin1's agent's metrics and the tail of their logs, for reading a failed
+# or surprising run after the lab is gone.
+save_lab_state() {
+    mkdir -p "$out/lab"
+    in_ns "${P}director" curl -s --max-time 3 http://127.0.0.1:9464/metrics >"$out/lab/director-metrics.txt" 2>&1
+    in_ns "${P}origin1" curl -s --max-time 3 http://127.0.0.1:9465/metrics >"$out/lab/agent-origin1-metrics.txt" 2>&1
+    tail -n 2000 "$lab/director.log" >"$out/lab/director.log" 2>&1
+    tail -n 2000 "$lab/origin1/agent.log" >"$out/lab/agent-origin1.log" 2>&1
+}
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    local f pid
+    ((lab_ready)) && save_lab_state
+    for f in "$peers/haproxy.pid" "$peers/nginx.pid"; do
+        [[ -f $f ]] || continue
+        pid=$(cat "$f")
+        # Only what this script started: its pid file, in the director's namespace.
+        [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null
+        rm -f "$f"
+    done
+    if [[ -d $peers ]]; then
+        mkdir -p "$out/peers"
+        cp "$peers"/*.cfg "$peers"/*.conf "$peers"/*.log "$out/peers/" 2>/dev/null
+        for i in $(seq 1 30); do pgrep -f "nginx -c $peers/nginx.conf" >/dev/null || break; sleep 0.1; done
+        rm -rf "$peers"
+    fi
+    if [[ -n ${saved_sysctls[*]-} ]] && ip netns list | awk '{print $1}' | grep -qx "${P}client"; then
+        client sysctl -q -w "${saved_sysctls[@]}" >/dev/null 2>&1
+    fi
+    # A lab that stays up gets its director's CPU affinity back.
+    [[ -n $director_affinity ]] && taskset -a -p "$director_affinity" "$director_pid" >/dev/null 2>&1
+    rm -rf "$content_dir" "$out/tmp"
+    if ((lab_started)); then
+        bash "$root/scripts/lab.sh" down
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- the lab, the peers, the content --------------------------------------------------------------
+
+if ((use_lab)); then
+    [[ -f $lab/director.pid ]] || die "--use-lab: no lab in $lab (HANDOFF_LAB_DIR); bring it up with 'handoff lab up'"
+else
+    say "bringing the lab up (prefix $P, directory $lab)"
+    lab_started=1
+    # No per-request log lines on any system: the proxies below log nothing, and at WARN the
+    # director and the agents skip their per-request decision and flow lines.
+    HANDOFF_LOG_LEVEL=${HANDOFF_LOG_LEVEL:-warn} bash "$root/scripts/lab.sh" up
+fi
+lab_ready=1
+director_pid=$(cat "$lab/director.pid")
+agent_pid=$(cat "$lab/origin1/agent.pid")
+origin_master=$(cat "$lab/origin1/nginx.pid")
+[[ $(cat "/proc/$director_pid/comm" 2>/dev/null) == java ]] || die "pid $director_pid in $lab/director.pid is not the director's JVM"
+[[ $(cat "/proc/$agent_pid/comm" 2>/dev/null) == java ]] || die "pid $agent_pid in $lab/origin1/agent.pid is not the agent's JVM"
+
+# Many short connections from one client: a wide port range, and TIME_WAIT ports reused (they
+# are the client's own connections; the namespace is the lab's). Put back on exit.
+for k in net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse; do
+    saved_sysctls+=("$k=$(client sysctl -n "$k" | tr '\t' ' ')")
+done
+client sysctl -q -w "net.ipv4.ip_local_port_range=10000 65000" net.ipv4.tcp_tw_reuse=1
+
+mkdir -p "$peers" "$out/tmp"
+say "HAProxy and the proxy nginx in ${P}director, both to origin1 198.18.0.11:80"
+# HAProxy: one thread, keep-alive on both sides; http-reuse always lets the first request of a
+# new client connection use an idle server connection (the default, safe, opens a new server
+# connection for every first request, i.e. for every request of a Connection: close client).
+cat >"$peers/haproxy.cfg" <<EOF
+global
+    nbthread 1
+    maxconn 8000
+    pidfile $peers/haproxy.pid
+    daemon
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 10s
+frontend bench
+    bind 198.18.0.1:8081
+    default_backend origin1
+backend origin1
+    server origin1 198.18.0.11:80
+EOF
+# nginx: one worker, HTTP/1.1 with an upstream keep-alive pool. Default buffering (large
+# responses spill to a temp file when the client reads slower than the origin sends).
+mkdir -p "$peers/nginx-tmp"
+cat >"$peers/nginx.conf" <<EOF
+daemon on;
+worker_processes 1;
+pid $peers/nginx.pid;
+error_log $peers/nginx-error.log warn;
+events { worker_connections 8000; }
+http {
+    access_log off;
+    client_body_temp_path $peers/nginx-tmp/body;
+    proxy_temp_path $peers/nginx-tmp/proxy;
+    fastcgi_temp_path $peers/nginx-tmp/fastcgi;
+    uwsgi_temp_path $peers/nginx-tmp/uwsgi;
+    scgi_temp_path $peers/nginx-tmp/scgi;
+    upstream origin1 {
+        server 198.18.0.11:80;
+        keepalive 64;
+    }
+    server {
+        listen 198.18.0.1:8082;
+        location / {
+            proxy_pass http://origin1;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+in_ns "${P}director" haproxy -c -q -f "$peers/haproxy.cfg" || die "haproxy rejected $peers/haproxy.cfg"
+in_ns "${P}director" nginx -t -q -c "$peers/nginx.conf" 2>/dev/null || die "nginx rejected $peers/nginx.conf"
+pin=()
+[[ $cpu == none ]] || pin=(taskset -c "$cpu")
+in_ns "${P}director" "${pin[@]}" haproxy -f "$peers/haproxy.cfg"
+in_ns "${P}director" "${pin[@]}" nginx -c "$peers/nginx.conf"
+for i in $(seq 1 50); do [[ -s $peers/haproxy.pid && -s $peers/nginx.pid ]] && break; sleep 0.1; done
+[[ -s $peers/haproxy.pid && -s $peers/nginx.pid ]] || die "haproxy or the proxy nginx did not start (see $peers)"
+if [[ $cpu != none ]]; then
+    # The director's JVM is already running: pin every thread (new ones inherit it).
+    director_affinity=$(taskset -p "$director_pid" | awk '{ print $NF }')
+    taskset -a -p -c "$cpu" "$director_pid" >/dev/null
+fi
+
+say "content under $content_dir"
+mkdir -p "$content_dir"
+head -c 1024 /dev/urandom >"$content_dir/1K.bin"
+for i in "${!size_labels[@]}"; do
+    [[ -f $content_dir/${size_labels[i]}.bin ]] || head -c "${size_bytes[i]}" /dev/urandom >"$content_dir/${size_labels[i]}.bin"
+done
+
+# Director-side and origin-side processes of each system (pids read once: none of them restarts).
+children() { pgrep -P "$1" | tr '\n' ' '; }
+declare -A DIRECTOR_PIDS=(
+    [direct]=""
+    [haproxy]="$(cat "$peers/haproxy.pid") $(children "$(cat "$peers/haproxy.pid")")"
+    [nginx]="$(cat "$peers/nginx.pid") $(children "$(cat "$peers/nginx.pid")")"
+    [handoff]="$director_pid"
+)
+ORIGIN_PIDS="$origin_master $(children "$origin_master")"
+
+# --- CPU from /proc -----------------------------------------------------------------------------
+
+# cpu_snapshot PID...: "t PID/TID NS" per thread (schedstat: time on CPU, in ns) and "s PID TICKS"
+# per process (utime + stime from stat: whole process, in clock ticks).
+cpu_snapshot() {
+    local pid f ns rest tid
+    for pid in "$@"; do
+        [[ -d /proc/$pid ]] || continue
+        for f in /proc/"$pid"/task/*/schedstat; do
+            # A thread may end between the listing and the read: skip it.
+            read -r ns rest 2>/dev/null <"$f" || continue
+            tid=${f%/schedstat}
+            echo "t $pid/${tid##*/} $ns"
+        done
+        sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk -v pid="$pid" '{ print "s", pid, $12 + $13 }' || true
+    done
+}
+# cpu_delta BEFORE AFTER: "NS TICKS" spent between the two snapshots. A thread that started in
+# between counts whole; one that ended in between loses what it spent since BEFORE. (%.0f, not
+# %d: mawk's %d stops at 2^31 - 1, 2.1 s in ns.)
+cpu_delta() {
+    awk 'FNR == NR { before[$1 " " $2] = $3; next }
+         { d = $3 - (($1 " " $2) in before ? before[$1 " " $2] : 0); if ($1 == "t") ns += d; else if (($1 " " $2) in before) ticks += d }
+         END { printf "%.0f %.0f\n", ns, ticks }' "$1" "$2"
+}
+
+# shellcheck disable=SC2086 # the pid lists are space-separated on purpose
+snap_all() { # snap_all SYSTEM TAG
+    cpu_snapshot ${DIRECTOR_PIDS[$1]} >"$out/tmp/$2.dir"
+    cpu_snapshot $ORIGIN_PIDS >"$out/tmp/$2.org"
+    cpu_snapshot "$agent_pid" >"$out/tmp/$2.agt"
+}
+# Sets dir_ns dir_ticks org_ns agent_ns for the run between snap_all SYSTEM a and ... b.
+cpu_of_run() {
+    read -r dir_ns dir_ticks < <(cpu_delta "$out/tmp/a.dir" "$out/tmp/b.dir")
+    read -r org_ns _ < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
+    read -r agent_ns _ < <(cpu_delta "$out/tmp/a.agt" "$out/tmp/b.agt")
+}
+
+# --- the workloads ------------------------------------------------------------------------------
+
+raw="$out/raw.tsv"
+ttfb_raw="$out/ttfb.tsv"
+printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\n' >"$raw"
+printf 'run\tsystem\tlocal_port\tconnect_us\tfirst_byte_us\n' >"$ttfb_raw"
+invalid=0
+
+# record RUN WORKLOAD SIZE SYSTEM REQUESTS BODY_BYTES SECONDS ERRORS P50 P90 P99 CONNECT_P50
+# (run 0 is the warm-up: not recorded)
+record() {
+    local valid=yes
+    (($8 == 0 && $5 > 0)) || valid=no
+    if [[ $valid == no ]]; then
+        invalid=$((invalid + 1))
+        say "INVALID: run $1 $2 $3 on $4: $8 errors, $5 requests (details above and in $out/logs)"
+    fi
+    (($1 > 0)) || return 0
+    [[ $4 == handoff ]] || agent_ns=0   # the agent is origin-side CPU of the hand-off only
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
+        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" >>"$raw"
+}
+
+wrk_script="$out/tmp/report.lua"
+cat >"$wrk_script" <<'EOF'
+-- Prints wrk's own counters on one line; no per-request hooks, so wrk keeps its fast path.
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK requests=%.0f duration_us=%.0f bytes=%.0f connect=%.0f read=%.0f write=%.0f status=%.0f timeout=%.0f p50=%.0f p90=%.0f p99=%.0f\n",
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+end
+EOF
+mkdir -p "$out/logs"
+
+# run_rps RUN SYSTEM close|keepalive: wrk for --duration seconds on --connections connections.
+run_rps() {
+    local run=$1 sys=$2 mode=$3 log="$out/logs/rps-$3-$2-run$1.txt" threads=$((connections < 2 ? 1 : 2))
+    local header=() line seconds=$duration
+    ((run > 0 || seconds <= 2)) || seconds=2   # the warm-up only needs each path exercised
+    [[ $mode == close ]] && header=(-H "Connection: close")
+    snap_all "$sys" a
+    client timeout $((seconds + 20)) wrk -t "$threads" -c "$connections" -d "${seconds}s" --timeout 2s \
+        "${header[@]}" -s "$wrk_script" "${BASE[$sys]}$CONTENT_PATH/1K.bin" >"$log" 2>&1 || true
+    snap_all "$sys" b
+    cpu_of_run
+    line=$(grep '^WRK ' "$log" || true)
+    if [[ -z $line ]]; then
+        say "wrk on $sys ($mode) printed no result: $(tail -3 "$log" | tr '\n' ' ')"
+        record "$run" "rps-$mode" 1024 "$sys" 0 0 0 1 - - - -
+        return
+    fi
+    # requests duration_us bytes connect read write status timeout p50 p90 p99
+    local -A w
+    local kv
+    for kv in ${line#WRK }; do w[${kv%%=*}]=${kv#*=}; done
+    local errors=$((w[connect] + w[read] + w[write] + w[status] + w[timeout]))
+    # Every response must carry the 1 KB body: fewer bytes read than that means short answers.
+    if ((w[requests] > 0 && w[bytes] < w[requests] * 1024)); then
+        say "wrk on $sys ($mode): ${w[bytes]} bytes for ${w[requests]} responses (expected: >= 1024 each)"
+        errors=$((errors + 1))
+    fi
+    ((errors == 0)) || say "wrk on $sys ($mode): errors connect ${w[connect]} read ${w[read]} write ${w[write]} status ${w[status]} timeout ${w[timeout]}"
+    record "$run" "rps-$mode" 1024 "$sys" "${w[requests]}" $((w[requests] * 1024)) \
+        "$(awk -v d="${w[duration_us]}" 'BEGIN { printf "%.6f", d / 1e6 }')" "$errors" "${w[p50]}" "${w[p90]}" "${w[p99]}" -
+}
+
+# run_ttfb RUN SYSTEM: N sequential 1 KB requests, each on a new connection (Connection: close),
+# in one curl process; curl's timers start per transfer, so its start-up is not measured.
+run_ttfb() {
+    local run=$1 sys=$2 n=$ttfb_requests log="$out/logs/ttfb-$2-run$1.txt" stats
+    snap_all "$sys" a
+    client timeout $((n * 5 + 10)) curl -sS --max-time 5 -H "Connection: close" -o /dev/null \
+        -w '%{http_code} %{size_download} %{num_connects} %{time_connect} %{time_starttransfer} %{local_port}\n' \
+        "${BASE[$sys]}$CONTENT_PATH/1K.bin?ttfb=[1-$n]" >"$log" 2>"$log.err" || true
+    snap_all "$sys" b
+    cpu_of_run
+    # requests errors p50 p90 p99 connect_p50; every line must be 200, 1024 bytes, 1 new connection.
+    stats=$(awk -v n="$n" '
+        function pct(a, k, p,   i, j, t) { # sorts a[1..k] in place, returns the nearest-rank percentile p
+            for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            i = int(p / 100 * k + 0.999999); if (i < 1) i = 1; return a[i] }
+        NF == 6 { lines++; if ($1 != 200 || $2 != 1024 || $3 != 1) bad++
+                  k++; fb[k] = $5 * 1e6; c[k] = $4 * 1e6 }
+        END { bad += n - lines; if (k == 0) { print 0, bad + 0, "-", "-", "-", "-"; exit }
+              p50 = pct(fb, k, 50); p90 = pct(fb, k, 90); p99 = pct(fb, k, 99)
+              printf "%d %d %.0f %.0f %.0f %.0f\n", k, bad, p50, p90, p99, pct(c, k, 50) }' "$log")
+    awk -v run="$run" -v sys="$sys" 'NF == 6 { printf "%s\t%s\t%s\t%.0f\t%.0f\n", run, sys, $6, $4 * 1e6, $5 * 1e6 }' "$log" \
+        | { if ((run > 0)); then cat >>"$ttfb_raw"; else cat >/dev/null; fi; }
+    local requests errors p50 p90 p99 cp50
+    read -r requests errors p50 p90 p99 cp50 <<<"$stats"
+    ((errors == 0)) || say "ttfb on $sys: $errors of $n requests failed (status, length or not a new connection): $(head -c 300 "$log.err")"
+    record "$run" ttfb 1024 "$sys" "$requests" $((requests * 1024)) \
+        "$(awk 'NF == 6 { s += $5 } END { printf "%.6f", s }' "$log")" "$errors" "$p50" "$p90" "$p99" "$cp50"
+}
+
+# run_get RUN SYSTEM LABEL BYTES: a batch of downloads, each on a new connection, status and
+# length checked; throughput is the batch's bytes over the sum of the transfers' times.
+run_get() {
+    local run=$1 sys=$2 label=$3 bytes=$4 log="$out/logs/get-$3-$2-run$1.txt" count stats
+    count=$((batch_bytes / bytes))
+    ((count > batch_max)) && count=$batch_max
+    ((count < 1)) && count=1
+    ((run == 0 && count > 2)) && count=2   # the warm-up only needs each path exercised
+    # At least 5 MB/s, else the transfer is a failure rather than a figure.
+    local max_time=$((10 + bytes / 5000000))
+    snap_all "$sys" a
+    client timeout $((count * max_time + 10)) curl -sS --max-time "$max_time" -H "Connection: close" -o /dev/null \
+        -w '%{http_code} %{size_download} %{num_connects} %{time_total}\n' \
+        "${BASE[$sys]}$CONTENT_PATH/$label.bin?get=[1-$count]" >"$log" 2>"$log.err" || true
+    snap_all "$sys" b
+    cpu_of_run
+    stats=$(awk -v n="$count" -v size="$bytes" '
+        NF == 4 { lines++; if ($1 != 200 || $2 != size || $3 != 1) bad++; else { ok++; secs += $4 } }
+        END { bad += n - lines; printf "%d %d %.6f\n", ok, bad, secs }' "$log")
+    local ok errors secs
+    read -r ok errors secs <<<"$stats"
+    ((errors == 0)) || say "get $label on $sys: $errors of $count downloads failed (status, length or connection): $(head -c 300 "$log.err")"
+    record "$run" get "$bytes" "$sys" "$ok" $((ok * bytes)) "$secs" "$errors" - - - -
+}
+
+# --- correctness first: every system serves every object byte for byte ----------------------------
+
+say "checking every system serves every object byte-exact (SHA-256)"
+for sys in "${SYSTEMS[@]}"; do
+    for label in 1K "${size_labels[@]}"; do
+        expected=$(sha256sum "$content_dir/$label.bin" | cut -d' ' -f1)
+        code=$(client timeout 120 curl -sS --max-time 100 -o "$out/tmp/check.bin" -w '%{http_code}' \
+            "${BASE[$sys]}$CONTENT_PATH/$label.bin") || code="curl failed"
+        got=$(sha256sum "$out/tmp/check.bin" 2>/dev/null | cut -d' ' -f1)
+        rm -f "$out/tmp/check.bin"
+        [[ $code == 200 && $got == "$expected" ]] \
+            || die "$sys: $label.bin answered '$code' with SHA-256 ${got:-none} (expected: 200 and $expected)"
+    done
+done
+
+# Idle cost: what each director-side set of processes spends doing nothing, over 2 s.
+idle_file="$out/idle.tsv"
+printf 'system\tdirector_cpu_ms_per_s\n' >"$idle_file"
+for sys in haproxy nginx handoff; do
+    snap_all "$sys" a; sleep 2; snap_all "$sys" b; cpu_of_run
+    printf '%s\t%s\n' "$sys" "$(awk -v n="$dir_ns" 'BEGIN { printf "%.2f", n / 2e6 }')" >>"$idle_file"
+done
+
+# --- the runs, interleaved across systems -------------------------------------------------------
+
+# Run r starts at system r mod 4 (run 1: haproxy nginx handoff direct, run 2: nginx handoff
+# direct haproxy, ...): each system takes every position, and drift on the shared machine hits
+# all alike.
+order() {
+    local r=$1 i
+    for i in 0 1 2 3; do printf '%s ' "${SYSTEMS[(r + i) % 4]}"; done
+}
+started=$SECONDS
+est=$(( (2 * 4 * duration + 4 * 2 + ${#size_labels[@]} * 4 * 3) * (runs + warmup) ))
+say "$runs run(s)$( ((warmup)) && echo " after a warm-up"), director side pinned to CPU $cpu, results in $out (about $((est / 60 + 1)) min)"
+for ((run = 1 - warmup; run <= runs; run++)); do
+    say "run $run of $runs$( ((run == 0)) && echo " (warm-up, not recorded)")"
+    for sys in $(order "$run"); do run_rps "$run" "$sys" close; done
+    for sys in $(order "$run"); do run_rps "$run" "$sys" keepalive; done
+    for sys in $(order "$run"); do run_ttfb "$run" "$sys"; done
+    for i in "${!size_labels[@]}"; do
+        for sys in $(order "$run"); do run_get "$run" "$sys" "${size_labels[i]}" "${size_bytes[i]}"; done
+    done
+done
+say "measured in $((SECONDS - started)) s"
+
+# --- the summary --------------------------------------------------------------------------------
+
+machine="$(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+# CONVFMT: the medians are kept as strings; mawk's default %.6g would drop digits.
+awk -F'\t' -v CONVFMT=%.12g -v OFMT=%.12g -v runs="$runs" -v duration="$duration" -v conns="$connections" \
+    -v ttfbn="$ttfb_requests" -v cpu="$cpu" -v machine="$machine" -v idle_file="$idle_file" -v plotdir="$out" '
+function median(list,   a, k, i, j, t) {
+    k = split(list, a, " ")
+    if (k == 0) return ""
+    for (i = 2; i <= k; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return (k % 2) ? a[(k + 1) / 2] + 0 : (a[k / 2] + a[k / 2 + 1]) / 2
+}
+function add(key, v) { vals[key] = (key in vals) ? vals[key] " " v : v }
+function m(key) { return (key in vals) ? median(vals[key]) : "" }
+function fmt(v, f) { return v == "" ? "-" : sprintf(f, v) }
+function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2f", x / y) }
+function human(b) { return b >= 1048576 ? sprintf("%g MB", b / 1048576) : b >= 1024 ? sprintf("%g KB", b / 1024) : b " B" }
+function state(k) { return bad[k] ? sprintf(" **INVALID** (%d bad run%s)", bad[k], bad[k] > 1 ? "s" : "") : "" }
+BEGIN {
+    nsys = split("direct haproxy nginx handoff", sys, " ")
+    name["direct"] = "(a) direct to origin1"; name["haproxy"] = "(b) HAProxy"; name["nginx"] = "(c) nginx proxy"; name["handoff"] = "(d) hand-off"
+    while ((getline line < idle_file) > 0) { split(line, f, "\t"); if (f[1] != "system") idle[f[1]] = f[2] }
+}
+FNR == 1 { next }
+{
+    w = $2; s = $4; k = w SUBSEP $3 SUBSEP s
+    if (!(w SUBSEP $3 in seen)) { seen[w SUBSEP $3] = 1; if (w == "get") sizes[++nsizes] = $3 }
+    if ($17 != "yes") { bad[k]++; next }
+    req = $5; secs = $7
+    add(k SUBSEP "rps", req / secs)
+    add(k SUBSEP "mbps", $6 / secs / 1e6)
+    if ($9 != "-") { add(k SUBSEP "p50", $9); add(k SUBSEP "p90", $10); add(k SUBSEP "p99", $11) }
+    if ($12 != "-") add(k SUBSEP "c50", $12)
+    add(k SUBSEP "dcpu", $13 / 1000 / req)
+    add(k SUBSEP "dcpub", $6 > 0 ? $13 / 1000 / ($6 / 1e6) : 0)
+    add(k SUBSEP "ocpu", ($15 + $16) / 1000 / req)
+    add(k SUBSEP "acpu", $16 / 1000 / req)
+}
+function dircpu(k, s) { return s == "direct" ? "-" : fmt(m(k SUBSEP "dcpu"), "%.1f") }
+function rps_table(w, title,   i, s, k, base_a, base_b, v) {
+    print "### " title
+    print ""
+    print "| system | requests/s | latency p50 (us) | p90 | p99 | director CPU (us/req) | origin CPU (us/req) | vs (a) | vs (b) |"
+    print "|---|---|---|---|---|---|---|---|---|"
+    base_a = m(w SUBSEP 1024 SUBSEP "direct" SUBSEP "rps"); base_b = m(w SUBSEP 1024 SUBSEP "haproxy" SUBSEP "rps")
+    for (i = 1; i <= nsys; i++) {
+        s = sys[i]; k = w SUBSEP 1024 SUBSEP s; v = m(k SUBSEP "rps")
+        printf "| %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[s], state(k), fmt(v, "%.0f"),
+            fmt(m(k SUBSEP "p50"), "%.0f"), fmt(m(k SUBSEP "p90"), "%.0f"), fmt(m(k SUBSEP "p99"), "%.0f"),
+            dircpu(k, s), fmt(m(k SUBSEP "ocpu"), "%.1f"), ratio(v, base_a), ratio(v, base_b)
+    }
+    print ""
+}
+function goal(what, value, target, ok, note) {
+    printf "| %s | %s | %s | %s |\n", what, value, target, value == "-" ? "n/a" note : (ok ? "PASS" : "MISS") note
+}
+function q(x, y) { return (x == "" || y == "" || y == 0) ? "" : x / y }
+function why(k1, k2, z) { return (bad[k1] || bad[k2]) ? " (invalid runs)" : (z != "" && !(("get" SUBSEP z) in seen)) ? " (" human(z) " not in --sizes)" : "" }
+END {
+    printf "Runs: %d per system, interleaved; wrk %d s on %d connections; TTFB %d requests per run. Director side pinned to CPU %s. Medians over runs.\n\n", runs, duration, conns, ttfbn, cpu
+    printf "Machine: %s.\n\n", machine
+
+    rps_table("rps-close", "1 KB, a new connection per request (wrk, `Connection: close`)")
+    rps_table("rps-keepalive", "1 KB on kept-alive connections (wrk)")
+
+    print "### Time to first byte, 1 KB on a fresh connection (curl, sequential)"
+    print ""
+    print "| system | connect p50 (us) | first byte p50 (us) | p99 | added vs (a), p50 (us) | director CPU (us/req) | origin CPU (us/req) |"
+    print "|---|---|---|---|---|---|---|"
+    ta = m("ttfb" SUBSEP 1024 SUBSEP "direct" SUBSEP "p50")
+    for (i = 1; i <= nsys; i++) {
+        s = sys[i]; k = "ttfb" SUBSEP 1024 SUBSEP s; v = m(k SUBSEP "p50")
+        printf "| %s%s | %s | %s | %s | %s | %s | %s |\n", name[s], state(k), fmt(m(k SUBSEP "c50"), "%.0f"), fmt(v, "%.0f"),
+            fmt(m(k SUBSEP "p99"), "%.0f"), (v == "" || ta == "") ? "-" : sprintf("%+.0f", v - ta), dircpu(k, s), fmt(m(k SUBSEP "ocpu"), "%.1f")
+    }
+    print ""
+
+    print "### Downloads (curl, a new connection each)"
+    print ""
+    print "| size | system | MB/s | vs (a) | vs (b) | director CPU (us/req) | director CPU (us/MB) | director CPU vs (b) | origin CPU (us/req) | of which agent |"
+    print "|---|---|---|---|---|---|---|---|---|---|"
+    for (j = 1; j <= nsizes; j++) {
+        z = sizes[j]
+        ma = m("get" SUBSEP z SUBSEP "direct" SUBSEP "mbps"); mb = m("get" SUBSEP z SUBSEP "haproxy" SUBSEP "mbps")
+        cb = m("get" SUBSEP z SUBSEP "haproxy" SUBSEP "dcpu")
+        for (i = 1; i <= nsys; i++) {
+            s = sys[i]; k = "get" SUBSEP z SUBSEP s; v = m(k SUBSEP "mbps"); c = m(k SUBSEP "dcpu")
+            printf "| %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", human(z), name[s], state(k), fmt(v, "%.1f"), ratio(v, ma), ratio(v, mb),
+                dircpu(k, s), s == "direct" ? "-" : fmt(m(k SUBSEP "dcpub"), "%.1f"), s == "direct" ? "-" : ratio(c, cb),
+                fmt(m(k SUBSEP "ocpu"), "%.1f"), s == "handoff" ? fmt(m(k SUBSEP "acpu"), "%.1f") : "-"
+        }
+    }
+    print ""
+    printf "Idle director-side CPU (ms per s, measured over 2 s before the runs): HAProxy %s, nginx %s, hand-off director %s.\n\n", idle["haproxy"], idle["nginx"], idle["handoff"]
+
+    print "### Goals"
+    print ""
+    print "| ratio | measured | goal | result |"
+    print "|---|---|---|---|"
+    # A goal is judged only on valid runs of both systems; an invalid row makes it n/a.
+    z = 10485760; hk = "get" SUBSEP z SUBSEP "handoff"; bk = "get" SUBSEP z SUBSEP "haproxy"
+    r = q(m(hk SUBSEP "dcpu"), m(bk SUBSEP "dcpu")); n = why(hk, bk, z); if (n != "") r = ""
+    goal("director CPU per 10 MB request, hand-off / HAProxy", r == "" ? "-" : sprintf("%.1f%%", 100 * r), "<= 5%", r != "" && r <= 0.05, n)
+    z = 104857600; hk = "get" SUBSEP z SUBSEP "handoff"; ak = "get" SUBSEP z SUBSEP "direct"
+    r = q(m(hk SUBSEP "mbps"), m(ak SUBSEP "mbps")); n = why(hk, ak, z); if (n != "") r = ""
+    goal("100 MB throughput, hand-off / direct", r == "" ? "-" : sprintf("%.2f", r), ">= 0.9", r != "" && r >= 0.9, n)
+    hk = "rps-close" SUBSEP 1024 SUBSEP "handoff"; bk = "rps-close" SUBSEP 1024 SUBSEP "haproxy"
+    r = q(m(hk SUBSEP "rps"), m(bk SUBSEP "rps")); n = why(hk, bk, ""); if (n != "") r = ""
+    goal("1 KB requests/s, new connections, hand-off / HAProxy (same CPU)", r == "" ? "-" : sprintf("%.2f", r), ">= 1.0", r != "" && r >= 1.0, n)
+    hk = "ttfb" SUBSEP 1024 SUBSEP "handoff"; ak = "ttfb" SUBSEP 1024 SUBSEP "direct"
+    th = m(hk SUBSEP "p50"); n = why(hk, ak, "")
+    r = (th == "" || ta == "" || n != "") ? "" : th - ta
+    goal("added time to first byte vs direct, median", r == "" ? "-" : sprintf("%+.0f us", r), "<= 200 us", r != "" && r <= 200, n)
+
+    # Plot data: size, then one column per system (NaN when there is none).
+    cpuf = plotdir "/director-cpu.dat"; thrf = plotdir "/throughput.dat"
+    print "# size_bytes haproxy nginx handoff (director CPU, us per request)" > cpuf
+    if (!(("get" SUBSEP 1024) in seen)) {
+        printf "1024" > cpuf
+        for (i = 2; i <= nsys; i++) { v = m("ttfb" SUBSEP 1024 SUBSEP sys[i] SUBSEP "dcpu"); printf " %s", v == "" ? "NaN" : v > cpuf }
+        print "" > cpuf
+    }
+    print "# size_bytes direct haproxy nginx handoff (MB/s)" > thrf
+    for (j = 1; j <= nsizes; j++) {
+        z = sizes[j]; printf "%s", z > cpuf; printf "%s", z > thrf
+        for (i = 1; i <= nsys; i++) {
+            k = "get" SUBSEP z SUBSEP sys[i]
+            if (i > 1) { v = m(k SUBSEP "dcpu"); printf " %s", v == "" ? "NaN" : v > cpuf }
+            v = m(k SUBSEP "mbps"); printf " %s", v == "" ? "NaN" : v > thrf
+        }
+        print "" > cpuf; print "" > thrf
+    }
+}' "$raw" >"$out/summary.md"
+
+# --- the plots ----------------------------------------------------------------------------------
+
+# A log x axis labelled at the sizes measured, with some room either side.
+xaxis() {
+    awk '!/^#/ { b = $1; if (min == "" || b < min) min = b; if (b > max) max = b
+                 l = b >= 1048576 ? sprintf("%g MB", b / 1048576) : sprintf("%g KB", b / 1024)
+                 tics = tics (n++ ? ", " : "") "\"" l "\" " b }
+         END { printf "set xrange [%g:%g]; set xtics (%s)\n", min / 1.6, max * 1.6, tics }' "$1"
+}
+gnuplot <<EOF
+set terminal pngcairo size 860,520 font "sans,10"
+set grid
+set key outside right top vertical
+set logscale xy
+set xlabel "response size"
+set style data linespoints
+
+set output "$out/director-cpu.png"
+$(xaxis "$out/director-cpu.dat")
+set title "Director-side CPU per request (median of $runs runs; 1 KB: fresh-connection requests)"
+set ylabel "CPU time per request (us)"
+plot "$out/director-cpu.dat" using 1:2 title "HAProxy" pt 7, \\
+     "" using 1:3 title "nginx proxy" pt 5, \\
+     "" using 1:4 title "hand-off director" pt 9 lw 2
+
+set output "$out/throughput.png"
+$(xaxis "$out/throughput.dat")
+set title "Download throughput, one client, a new connection per download (median of $runs runs)"
+set ylabel "MB/s"
+plot "$out/throughput.dat" using 1:2 title "direct to origin" pt 7, \\
+     "" using 1:3 title "HAProxy" pt 5, \\
+     "" using 1:4 title "nginx proxy" pt 13, \\
+     "" using 1:5 title "hand-off" pt 9 lw 2
+EOF
+[[ -s $out/director-cpu.png && -s $out/throughput.png ]] || die "gnuplot wrote no PNGs in $out"
+
+cat "$out/summary.md"
+echo
+say "results: $out (raw.tsv, ttfb.tsv, summary.md, director-cpu.png, throughput.png, logs/)"
+if ((invalid > 0)); then
+    say "FAIL: $invalid run(s) failed their checks; their rows are marked INVALID"
+    exit 1
+fi
+say "OK: every response checked (status and length) on every system"
