@@ -27,6 +27,9 @@ public interface LocalLink extends AutoCloseable {
         return 0;
     }
 
+    /** Makes a {@link #read} waiting now (or the next to wait) return 0 at once. Any thread. */
+    void wakeReader();
+
     /** Injects one plain IP packet into the local stack (as if it arrived from the client). */
     void write(byte[] buf, int off, int len) throws IOException;
 

@@ -37,10 +37,10 @@ import java.util.Objects;
  * set them: a reader without the header would otherwise be handed 64 KB frames with partial
  * checksums.
  *
- * <p>Threads: one reader and one writer may run at the same time; {@link #close()} may come from
- * any thread. It wakes a reader waiting in {@code ppoll} through an eventfd, waits (bounded) for
- * the reader and writer to leave, and only then closes the descriptors, so a descriptor number
- * is never closed under a call that still uses it.
+ * <p>Threads: one reader and one writer may run at the same time; {@link #close()} and
+ * {@link #wakeReader()} may come from any thread. Close wakes a reader waiting in {@code ppoll}
+ * through an eventfd, waits (bounded) for the reader and writer to leave, and only then closes
+ * the descriptors, so a descriptor number is never closed under a call that still uses it.
  */
 public final class TunLink implements LocalLink {
     /** {@code _IOW('T', 202, int)}. */
@@ -84,6 +84,10 @@ public final class TunLink implements LocalLink {
     /** {@code struct timespec} (long tv_sec; long tv_nsec). */
     private final Memory timeout = new Memory(16);
     private final Memory wakeValue = new Memory(8);
+    /** Where the reader drains the wake signal (its own buffer: {@link #wakeReader} may run at the same time). */
+    private final Memory wakeRead = new Memory(8);
+    /** What {@link #wakeReader} writes; never changed, so concurrent callers need no lock. */
+    private final Memory wakeOne = new Memory(8);
 
     private volatile boolean closed;
     private volatile boolean reading;
@@ -102,6 +106,7 @@ public final class TunLink implements LocalLink {
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.headerLength = headerLength;
+        wakeOne.setLong(0, 1);
         pollFds.setInt(0, fd);
         pollFds.setShort(4, Posix.POLLIN);
         pollFds.setInt(8, wakeFd);
@@ -330,8 +335,13 @@ public final class TunLink implements LocalLink {
                 if (r == 0) {
                     return 0;
                 }
-                if (pollFds.getShort(14) != 0 || closed) {
+                if (closed) {
                     return -1;
+                }
+                if (pollFds.getShort(14) != 0) {
+                    // wakeReader(): consume the signal and return as on a timeout.
+                    Posix.read(wakeFd, wakeRead, 8);
+                    return 0;
                 }
                 if ((pollFds.getShort(6) & Posix.POLLNVAL) != 0) {
                     throw new IOException("ppoll(" + name + "): descriptor no longer valid");
@@ -402,6 +412,15 @@ public final class TunLink implements LocalLink {
         } finally {
             writing = false;
         }
+    }
+
+    /**
+     * Makes a {@link #read} waiting in {@code ppoll} (or the next one to wait) return 0 at once,
+     * as on a timeout: a worker that waits for stack packets is woken this way when something
+     * else (a datagram) needs it. Any thread; no allocation.
+     */
+    public void wakeReader() {
+        Posix.write(wakeFd, wakeOne, 8);
     }
 
     /** Packets returned by {@link #read}. */

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   ho-agent-udp  reader: DatagramChannel.receive -> worker by the datagram's client endpoint
- *   ho-agent-tun  reader: TunLink.read -> worker by the packet's destination (the client endpoint)
+ *   ho-agent-tun  reader: TunLink.read -> worker by the packet's destination (the client endpoint);
+ *                 only with 2+ workers: a single worker reads the TUN itself
  *   ho-agent-w0.. workers: each owns a FlowEngine (decoder, replay guard, flows, timers), its raw
  *                 egress socket, and two single-producer queues (datagrams, stack packets)
  * </pre>
@@ -103,7 +104,8 @@ public final class AgentRuntime implements AutoCloseable {
             DirectReturn out = egress.get(i);
             FlowEngine engine = new FlowEngine(settings, decoder, encoder, this::inject, out, this::sendControl, budget, counters,
                     now, link.frameHeaderLength() > 0);
-            workers[i] = new Worker(i, engine, counters, RING_BYTES);
+            // A single worker reads the link itself; with more, a reader thread shards by client.
+            workers[i] = new Worker(i, engine, counters, RING_BYTES, workers.length == 1 ? link : null);
         }
         this.metrics = new AgentMetrics(this, metricsEndpoint ? config.metricsListen() : null);
     }
@@ -213,7 +215,9 @@ public final class AgentRuntime implements AutoCloseable {
             threads.add(thread("ho-agent-w" + w.index, w));
         }
         threads.add(thread("ho-agent-udp", this::readDatagrams));
-        threads.add(thread("ho-agent-tun", this::readLink));
+        if (workers.length > 1) {
+            threads.add(thread("ho-agent-tun", this::readLink));
+        }
         threads.forEach(Thread::start);
         LOG.info("agent listening on udp {} (tun {}, H {}, {} worker{}, metrics {})", config.listen(), config.link().tun(),
                 Bytes.ipv4ToString(config.handoffAddress()), workers.length, workers.length == 1 ? "" : "s",

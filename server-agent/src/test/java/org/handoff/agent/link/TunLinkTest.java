@@ -143,6 +143,30 @@ class TunLinkTest {
     }
 
     @Test
+    void wakeReaderEndsAWaitWithZeroAndTheLinkGoesOn() throws Exception {
+        byte[] buf = new byte[1500];
+        CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> {
+            try {
+                return link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(10));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(100);
+        long t0 = System.nanoTime();
+        link.wakeReader();
+        assertEquals(0, r.get(2, TimeUnit.SECONDS), "woken: as on a timeout, not closed");
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1));
+        link.wakeReader(); // before a wait: the next wait ends at once, once
+        assertEquals(0, link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(5)));
+        stackEmits(ipv4(52, 9));
+        assertEquals(52, link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(5)), "packets are read as before");
+        long t1 = System.nanoTime();
+        assertEquals(0, link.read(buf, 0, buf.length, TimeUnit.MILLISECONDS.toNanos(200)), "the signal was consumed");
+        assertTrue(System.nanoTime() - t1 >= TimeUnit.MILLISECONDS.toNanos(190));
+    }
+
+    @Test
     void writeInjectsExactlyThePacket() throws IOException {
         byte[] buf = new byte[200];
         byte[] packet = ipv4(80, 5);
