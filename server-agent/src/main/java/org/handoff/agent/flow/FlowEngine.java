@@ -534,12 +534,13 @@ public final class FlowEngine {
         f.stackWindowBytes = (long) tcp.window() << f.stackShift;
         boolean carries = tcp.payloadLength() > 0 || (flags & TcpSegment.FIN) != 0;
         if (SeqNumber.ge(f.stackAck, f.requestEnd)) {
-            ready(f, now);
+            // Send before ready(): releasing held client packets re-points the engine's views.
             if (carries) {
                 toClient(f, b, off, now);
             } else {
                 counters.swallowed[AgentCounters.Swallow.REQUEST_ACK.ordinal()]++;
             }
+            ready(f, now);
             return;
         }
         if (carries) {
