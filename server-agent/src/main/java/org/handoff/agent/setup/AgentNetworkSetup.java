@@ -49,10 +49,11 @@ import java.util.stream.Collectors;
  * half-way, and never an address, rule or device that was there before. Every command runs
  * through a {@link CommandRunner}; a failure names the command and what it printed.
  *
- * <p>Not changed: {@code rp_filter} (strict mode passes the injected packets: the reverse path
- * of a packet from C to H is looked up with source H, which the rule sends to the TUN, the
- * interface it arrived on), {@code ip_forward}, {@code accept_local}, offloads (the TUN has
- * none), and no sysctl for sending from the VIP (see {@code RawSocketEgress}).
+ * <p>Not changed: {@code all.rp_filter} and {@code all.forwarding} (the host's), any other
+ * interface's settings, {@code accept_local}, and no sysctl for sending from the VIP through the
+ * raw socket (see {@code RawSocketEgress}). Without forwarding the TUN's rp_filter is left too:
+ * strict mode passes the injected packets, whose reverse path (from H) the rule sends to the
+ * TUN, the interface they arrived on. Offloads are the agent's own choice when it attaches.
  */
 public final class AgentNetworkSetup {
     /** An address no real route should cover specially; used to ask where packets from H go. */
