@@ -95,6 +95,43 @@ public final class InternetChecksum {
         return fold(sum);
     }
 
+    /**
+     * Folds carries into 16 bits without complementing: the form of a <em>partial</em> checksum
+     * (Linux {@code CHECKSUM_PARTIAL}), whose field holds the pseudo-header sum itself, so that the
+     * sender completes it by adding the segment's words and complementing once.
+     */
+    public static int foldPartial(long sum) {
+        return ~fold(sum) & 0xffff;
+    }
+
+    /** The partial checksum Linux writes into a TCP/UDP header under checksum offload. */
+    public static int partial(long pseudoHeaderSum) {
+        return foldPartial(pseudoHeaderSum);
+    }
+
+    /**
+     * Updates a partial checksum for a 32-bit pseudo-header field (an address) changing from
+     * {@code oldValue} to {@code newValue}. Unlike {@link #update32} nothing is complemented: the
+     * field is a plain sum, and adding {@code ~old + new} moves it from the old sum to the new.
+     */
+    public static int updatePartial32(int partial, int oldValue, int newValue) {
+        long sum = (partial & 0xffff)
+                + (~(oldValue >>> 16) & 0xffff) + (~oldValue & 0xffff)
+                + ((newValue >>> 16) & 0xffff) + (newValue & 0xffff);
+        return foldPartial(sum);
+    }
+
+    /**
+     * Completes a partial checksum the way a device (or the kernel's {@code skb_checksum_help})
+     * does: sums {@code b[start, end)} with the field at {@code fieldOffset} holding the partial
+     * value, and stores the complement. A result of 0 is stored as 0xffff, as Linux does (both
+     * verify; UDP needs the latter).
+     */
+    public static void completePartial(byte[] b, int start, int end, int fieldOffset) {
+        int c = fold(sum(b, start, end - start, 0));
+        Bytes.putU16(b, fieldOffset, c == 0 ? 0xffff : c);
+    }
+
     /** RFC 1624 update for a 32-bit field (two words), such as an address or a sequence number. */
     public static int update32(int checksum, int oldValue, int newValue) {
         long sum = (~checksum & 0xffff)

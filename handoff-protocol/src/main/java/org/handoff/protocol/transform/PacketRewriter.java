@@ -24,10 +24,14 @@ import org.handoff.protocol.wire.TcpSegment;
  * checksums    IP and TCP updated or recomputed
  * </pre>
  *
- * <p>Checksums: a packet whose checksums are known to be valid (read from a TUN, built by us)
- * gets the RFC 1624 incremental update, which touches only the changed words; any other packet
- * (captured from a veth or NIC with checksum offload, whose TCP checksum may be partial) gets a
- * full recompute, since updating a wrong value carries it on.
+ * <p>Checksums, by {@link ChecksumState}: a packet whose checksums are known to be valid (read
+ * from a TUN without offloads, built by us) gets the RFC 1624 incremental update, which touches
+ * only the changed words; a packet with a <em>partial</em> TCP checksum (read from a TUN with
+ * offloads: the field holds the pseudo-header sum, the sender completes it) gets only the
+ * pseudo-header's change, the source or destination address, folded in; any other packet
+ * (captured from a veth or NIC with checksum offload, whose TCP checksum may be partial or
+ * anything) gets a full recompute, since updating a wrong value carries it on. No rewrite changes
+ * a length, so the pseudo-header's TCP length never changes.
  *
  * <p>One instance per worker thread: it owns its views and option scratch, so a rewrite
  * allocates nothing. The functions are pure in the sense that matters: the output depends
@@ -40,6 +44,11 @@ public final class PacketRewriter {
 
     /** Server to client: the agent's egress towards the client, from the VIP. */
     public RewriteResult serverToClient(byte[] b, int off, int len, FlowTransform f, boolean checksumsValid) {
+        return serverToClient(b, off, len, f, ChecksumState.of(checksumsValid));
+    }
+
+    /** Server to client, with the packet's TCP checksum in the given state. */
+    public RewriteResult serverToClient(byte[] b, int off, int len, FlowTransform f, ChecksumState checksums) {
         RewriteResult r = open(b, off, len);
         if (r != RewriteResult.OK) {
             return r;
@@ -78,12 +87,17 @@ public final class PacketRewriter {
             acc = add32OddAware(acc, at - tcpOff, oldTsVal, newTsVal);
         }
 
-        finish(b, checksumsValid, oldSource, f.vipAddress, acc);
+        finish(checksums, oldSource, f.vipAddress, acc);
         return RewriteResult.OK;
     }
 
     /** Client to server: a client packet forwarded by the director, injected into the local stack. */
     public RewriteResult clientToServer(byte[] b, int off, int len, FlowTransform f, boolean checksumsValid) {
+        return clientToServer(b, off, len, f, ChecksumState.of(checksumsValid));
+    }
+
+    /** Client to server, with the packet's TCP checksum in the given state. */
+    public RewriteResult clientToServer(byte[] b, int off, int len, FlowTransform f, ChecksumState checksums) {
         RewriteResult r = open(b, off, len);
         if (r != RewriteResult.OK) {
             return r;
@@ -122,7 +136,7 @@ public final class PacketRewriter {
             acc = add32OddAware(acc, at - tcpOff, oldTsEcr, newTsEcr);
         }
 
-        finish(b, checksumsValid, oldDestination, f.serverAddress, acc);
+        finish(checksums, oldDestination, f.serverAddress, acc);
         return RewriteResult.OK;
     }
 
@@ -154,14 +168,24 @@ public final class PacketRewriter {
         return RewriteResult.OK;
     }
 
-    /** Applies the accumulated change to both checksums, or recomputes them. */
-    private void finish(byte[] b, boolean checksumsValid, int oldAddress, int newAddress, long tcpAcc) {
-        if (checksumsValid) {
-            ip.headerChecksum(InternetChecksum.update32(ip.headerChecksum(), oldAddress, newAddress));
-            tcp.checksum(InternetChecksum.fold((~tcp.checksum() & 0xffff) + tcpAcc));
-        } else {
-            ip.fillHeaderChecksum();
-            tcp.fillChecksum(ip.pseudoHeaderSum());
+    /**
+     * Applies the accumulated change to both checksums, or recomputes them. {@code tcpAcc} holds
+     * every changed TCP word, pseudo-header included; a partial checksum takes only the address.
+     */
+    private void finish(ChecksumState checksums, int oldAddress, int newAddress, long tcpAcc) {
+        switch (checksums) {
+            case VALID -> {
+                ip.headerChecksum(InternetChecksum.update32(ip.headerChecksum(), oldAddress, newAddress));
+                tcp.checksum(InternetChecksum.fold((~tcp.checksum() & 0xffff) + tcpAcc));
+            }
+            case PARTIAL -> {
+                ip.headerChecksum(InternetChecksum.update32(ip.headerChecksum(), oldAddress, newAddress));
+                tcp.checksum(InternetChecksum.updatePartial32(tcp.checksum(), oldAddress, newAddress));
+            }
+            case UNVERIFIED -> {
+                ip.fillHeaderChecksum();
+                tcp.fillChecksum(ip.pseudoHeaderSum());
+            }
         }
     }
 

@@ -8,11 +8,14 @@ import org.handoff.protocol.wire.TcpSegment;
 /**
  * Cuts one large IPv4/TCP packet into valid smaller ones, each at most a given length, the way
  * TSO would have cut it on the wire: headers and options copied, sequence numbers advanced, IP
- * ids incremented, PSH and FIN only on the last piece, every checksum recomputed.
+ * ids incremented, PSH and FIN only on the last piece, CWR only on the first, every checksum
+ * recomputed from scratch (so the input's TCP checksum may be partial or anything).
  *
  * <p>Why: veth and GRO deliver frames of up to 64 KB; a FORWARD datagram cannot carry a
  * 65,535-byte IP packet (a UDP payload is at most 65,507 bytes), so the director splits before
- * forwarding and the agent injects each piece as an ordinary segment.
+ * forwarding and the agent injects each piece as an ordinary segment. The agent also cuts the
+ * TSO super-segments its TUN hands it when they must leave through the raw socket (which does
+ * not segment), {@code gso_size} payload bytes per piece, as the kernel would have.
  */
 public final class TcpSegmentSplitter {
     /** Receives each piece; the bytes are valid only during the call. */
@@ -52,8 +55,7 @@ public final class TcpSegmentSplitter {
             return -1;
         }
         int payload = tcp.payloadLength();
-        int lastFlags = tcp.flags();
-        int middleFlags = lastFlags & ~(TcpSegment.PSH | TcpSegment.FIN);
+        int flags = tcp.flags();
         int pieces = 0;
         for (int done = 0; done < payload; done += room) {
             int n = Math.min(room, payload - done);
@@ -62,9 +64,16 @@ public final class TcpSegmentSplitter {
             pieceIp.wrap(scratch, 0, headers + n)
                     .totalLength(headers + n)
                     .identification((ip.identification() + pieces) & 0xffff);
+            int pieceFlags = flags;
+            if (done + n != payload) {
+                pieceFlags &= ~(TcpSegment.PSH | TcpSegment.FIN); // they end the data: last piece only
+            }
+            if (done != 0) {
+                pieceFlags &= ~TcpSegment.CWR; // the window was reduced once: first piece only
+            }
             pieceTcp.wrap(scratch, pieceIp.payloadOffset(), pieceIp.payloadLength())
                     .seq(SeqNumber.add(tcp.seq(), done))
-                    .flags(done + n == payload ? lastFlags : middleFlags);
+                    .flags(pieceFlags);
             pieceIp.fillHeaderChecksum();
             pieceTcp.fillChecksum(pieceIp.pseudoHeaderSum());
             sink.accept(scratch, 0, headers + n);

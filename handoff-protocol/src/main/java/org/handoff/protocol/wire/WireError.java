@@ -19,7 +19,16 @@ public enum WireError {
     BAD_DATA_OFFSET("TCP data offset (doff*4)"),
     BAD_TCP_OPTION_LENGTH("TCP option length"),
     TRUNCATED_UDP_HEADER("buffer shorter than the UDP header"),
-    BAD_UDP_LENGTH("UDP length against the buffer");
+    BAD_UDP_LENGTH("UDP length against the buffer"),
+    TRUNCATED_VNET_HEADER("buffer shorter than the virtio-net header"),
+    BAD_VNET_FLAGS("virtio-net header flags"),
+    UNSUPPORTED_GSO_TYPE("virtio-net GSO type"),
+    GSO_SIZE_ZERO("virtio-net gso_size of a GSO packet"),
+    GSO_WITHOUT_PARTIAL_CHECKSUM("virtio-net GSO packet without NEEDS_CSUM"),
+    VNET_HDR_LEN_BEYOND_PACKET("virtio-net hdr_len against the packet"),
+    CHECKSUM_START_OUT_OF_RANGE("virtio-net csum_start + csum_offset + 2 against the packet"),
+    PARTIAL_CHECKSUM_NOT_TCP("virtio-net csum_start/csum_offset against the TCP checksum field"),
+    GSO_NOT_TCPV4("virtio-net TCPV4 GSO packet that is not IPv4/TCP");
 
     private final String what;
 

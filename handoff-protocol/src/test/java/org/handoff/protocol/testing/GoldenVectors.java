@@ -29,7 +29,16 @@ public final class GoldenVectors {
     public static final String IPV4_SACK_BLOCKS_NO_TS = "ipv4-sack-blocks-no-ts.pcap";
     public static final String IPV4_UDP = "ipv4-udp.pcap";
 
-    /** Every committed capture. */
+    /**
+     * Frames read from a TUN attached with offloads (IFF_VNET_HDR, TUN_F_CSUM|TUN_F_TSO4) during
+     * a 64 KB download from nginx: link type {@link #LINKTYPE_VNET_IPV4}, each record the 10-byte
+     * virtio-net header then the IPv4 packet (README: "tun-vnet-tso.pcap"). Not in {@link #ALL}.
+     */
+    public static final String TUN_VNET_TSO = "tun-vnet-tso.pcap";
+    /** pcap link type DLT_USER0, used for {@link #TUN_VNET_TSO}: virtio-net header + IPv4 packet. */
+    public static final int LINKTYPE_VNET_IPV4 = 147;
+
+    /** Every committed Ethernet capture ({@link #TUN_VNET_TSO} is apart: it holds TUN frames). */
     public static final List<String> ALL = List.of(
             IPV4_HTTP_ALL_OPTIONS, IPV4_HTTP_NO_TS, IPV4_HTTP_NO_SACK, IPV4_HTTP_NO_WSCALE,
             IPV4_HTTP_NO_OPTIONS, IPV4_HTTP_POST, IPV6_HTTP_ALL_OPTIONS, IPV4_SACK_BLOCKS,
@@ -59,12 +68,26 @@ public final class GoldenVectors {
         String resource = RESOURCE_DIR + name;
         try (InputStream in = GoldenVectors.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalArgumentException("no golden vector '" + resource + "' on the classpath (expected one of " + ALL + ")");
+                throw new IllegalArgumentException("no golden vector '" + resource + "' on the classpath (expected one of " + ALL
+                        + " or " + TUN_VNET_TSO + ")");
             }
             return PcapFile.read(in);
         } catch (IOException e) {
             throw new UncheckedIOException(resource + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The frames (virtio-net header + IPv4 packet) of {@link #TUN_VNET_TSO}, fresh arrays. */
+    public static List<byte[]> vnetFrames() {
+        PcapFile file = load(TUN_VNET_TSO);
+        if (file.linkType() != LINKTYPE_VNET_IPV4) {
+            throw new IllegalArgumentException(TUN_VNET_TSO + ": link type " + file.linkType() + " (expected: " + LINKTYPE_VNET_IPV4 + ")");
+        }
+        List<byte[]> frames = new ArrayList<>(file.records().size());
+        for (PcapRecord r : file.records()) {
+            frames.add(r.copyOfData());
+        }
+        return frames;
     }
 
     /** The records of a capture. */

@@ -75,6 +75,21 @@ class TcpSegmentSplitterTest {
     }
 
     @Test
+    void cwrOnlyOnTheFirstPieceAsTsoDoes() {
+        byte[] frame = bigSegment(new byte[4000], TcpSegment.ACK | TcpSegment.CWR | TcpSegment.ECE | TcpSegment.PSH);
+        List<byte[]> pieces = new ArrayList<>();
+        assertEquals(3, new TcpSegmentSplitter().split(frame, 0, frame.length, 1500,
+                (b, off, len) -> pieces.add(Arrays.copyOfRange(b, off, off + len))));
+        int[] expected = {
+            TcpSegment.ACK | TcpSegment.CWR | TcpSegment.ECE,
+            TcpSegment.ACK | TcpSegment.ECE,
+            TcpSegment.ACK | TcpSegment.ECE | TcpSegment.PSH};
+        for (int i = 0; i < 3; i++) {
+            assertEquals(expected[i], pieces.get(i)[20 + TcpSegment.FLAGS_OFFSET] & 0xff, "piece " + i);
+        }
+    }
+
+    @Test
     void aPacketThatFitsPassesUnchanged() {
         byte[] frame = bigSegment(new byte[100], TcpSegment.ACK);
         List<byte[]> pieces = new ArrayList<>();

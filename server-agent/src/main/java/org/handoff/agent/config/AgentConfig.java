@@ -56,9 +56,11 @@ public record AgentConfig(
      * @param rulePriority        preference of that rule
      * @param mtu                 the TUN's MTU (at most the egress MTU)
      * @param conntrackExemption  install the nftables notrack rule for VIP-sourced packets
+     * @param offload             TUN offloads and how super-segments leave ({@link LinkOffload})
      * @param stateFile           where the set-up records what it created
      */
-    public record Link(String tun, int table, int rulePriority, int mtu, boolean conntrackExemption, Path stateFile) {
+    public record Link(String tun, int table, int rulePriority, int mtu, boolean conntrackExemption, LinkOffload offload,
+                       Path stateFile) {
     }
 
     public AgentConfig {
@@ -75,6 +77,6 @@ public record AgentConfig(
     public AgentNetworkConfig network() {
         return new AgentNetworkConfig(link.tun(), Bytes.ipv4ToString(handoffAddress), link.table(), link.rulePriority(), 4096,
                 serverPorts(), vips.stream().map(Bytes::ipv4ToString).toList(), link.mtu(), link.conntrackExemption(),
-                link.stateFile());
+                link.offload() == LinkOffload.AUTO, link.stateFile());
     }
 }

@@ -35,7 +35,8 @@ import org.handoff.protocol.wire.Bytes;
 public final class AgentConfigLoader {
     static final List<String> TOP_KEYS = List.of("listen", "key-file", "handoff-address", "services", "vips", "link",
             "limits", "timeouts", "replay", "workers", "metrics");
-    static final List<String> LINK_KEYS = List.of("tun", "table", "rule-priority", "mtu", "conntrack-exemption", "state-file");
+    static final List<String> LINK_KEYS = List.of("tun", "table", "rule-priority", "mtu", "conntrack-exemption", "offload",
+            "state-file");
     static final List<String> LIMITS_KEYS = List.of("max-flows", "max-buffered-packets");
     static final List<String> TIMEOUTS_KEYS = List.of("connect", "flow-idle", "close-linger", "drain");
     static final List<String> REPLAY_KEYS = List.of("window", "skew", "capacity");
@@ -119,6 +120,23 @@ public final class AgentConfigLoader {
             int rulePriority = (int) integer(link, "rule-priority", "link.rule-priority", 100, 1, 32765);
             int mtu = (int) integer(link, "mtu", "link.mtu", 1500, 576, 65535);
             boolean notrack = bool(link, "conntrack-exemption", "link.conntrack-exemption", true);
+            LinkOffload offload = LinkOffload.AUTO;
+            if (link != null && link.get("offload") != null) {
+                JsonNode n = link.get("offload");
+                offload = null;
+                for (LinkOffload o : LinkOffload.values()) {
+                    if (n.isTextual() && o.yaml().equals(n.asText())) {
+                        offload = o;
+                    }
+                }
+                if (n.isBoolean() && !n.asBoolean()) {
+                    offload = LinkOffload.OFF; // YAML 1.1 reads a bare `off` as false
+                }
+                if (offload == null) {
+                    error("link.offload", n, "auto, split or off");
+                    offload = LinkOffload.AUTO;
+                }
+            }
             Path stateFile = AgentNetworkConfig.DEFAULT_STATE_FILE;
             if (link != null && link.get("state-file") != null) {
                 stateFile = path(link.get("state-file"), "link.state-file");
@@ -157,7 +175,7 @@ public final class AgentConfigLoader {
                 throw new AgentConfigException(source, errors);
             }
             return new AgentConfig(source, listen, keyFile, handoffAddress, services, vips,
-                    new AgentConfig.Link(tun, table, rulePriority, mtu, notrack, stateFile), maxFlows, maxBuffered,
+                    new AgentConfig.Link(tun, table, rulePriority, mtu, notrack, offload, stateFile), maxFlows, maxBuffered,
                     connect, idle, linger, drain, window, skew, capacity, workers, metricsListen);
         }
 

@@ -4,6 +4,7 @@ import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.wire.WireError;
 
 /**
  * Counters of one worker's flow engine. Plain fields written by the worker thread only; the
@@ -38,7 +39,9 @@ public final class AgentCounters {
         /** A stack segment that makes no sense in the flow's state (e.g. data before the SYN-ACK). */
         UNEXPECTED_SEGMENT,
         /** A control reply could not be sent. */
-        CONTROL_SEND_FAILED
+        CONTROL_SEND_FAILED,
+        /** A stack frame's virtio-net header failed its checks ({@link #vnetHeaderErrors} says which). */
+        BAD_VNET_HEADER
     }
 
     /** Stack segments the client must not see. */
@@ -62,7 +65,13 @@ public final class AgentCounters {
     public final long[] swallowed = new long[Swallow.values().length];
     public final long[] flowsClosed = new long[CloseReason.values().length];
     public final long[] aborts = new long[AbortReason.values().length];
+    /** Stack frames dropped for their virtio-net header, by the check that failed. */
+    public final long[] vnetHeaderErrors = new long[WireError.values().length];
     public long packetsServerToClient;
+    /** Of {@link #packetsServerToClient}: TSO super-segments (offloads on the link). */
+    public long gsoFramesServerToClient;
+    /** The wire segments those super-segments carried (cut by the kernel or the agent). */
+    public long gsoSegmentsServerToClient;
     public long bytesServerToClient;
     public long packetsClientToServer;
     public long bytesClientToServer;

@@ -20,9 +20,11 @@ import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.transform.ChecksumState;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.transform.PacketRewriter;
 import org.handoff.protocol.transform.RewriteResult;
+import org.handoff.protocol.transform.TcpSegmentSplitter;
 import org.handoff.protocol.util.LongHashMap;
 import org.handoff.protocol.util.TimerWheel;
 import org.handoff.protocol.wire.Bytes;
@@ -32,6 +34,8 @@ import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.protocol.wire.VirtioNetHeader;
+import org.handoff.protocol.wire.WireError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +50,13 @@ import org.slf4j.LoggerFactory;
  * goes to a {@link StackOutput} (into the local stack), a {@link DirectReturn} (to the client,
  * from the VIP) or a {@link ControlOutput} (to the director). The same code runs in the process
  * and in memory.
+ *
+ * <p>Stack packets come plain, or (a TUN with offloads) each behind a virtio-net header that
+ * may announce a TSO super-segment and a partial TCP checksum. Such a frame is checked, rewritten
+ * keeping its checksum partial ({@link ChecksumState#PARTIAL}) and handed whole to an egress
+ * that {@link DirectReturn#takesOffloads() takes offloads}; for one that does not, a
+ * super-segment is cut into {@code gso_size} pieces with complete checksums and a lone partial
+ * checksum is completed (docs/agent-link.md, "Offloads").
  *
  * <p>Per-packet paths (a stack packet of an established flow, a FORWARD packet) allocate
  * nothing: views, the rewriter and the emitter are the engine's own, flows live in a
@@ -93,8 +104,27 @@ public final class FlowEngine {
     private final byte[] tx = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
     private boolean draining;
 
+    /** Stack packets arrive behind a virtio-net header (a TUN with offloads). */
+    private final boolean vnetFrames;
+    private final VirtioNetHeader vnet = new VirtioNetHeader();
+    private final TcpSegmentSplitter splitter = new TcpSegmentSplitter();
+    private final TcpSegmentSplitter.PieceSink sendPiece = this::sendPiece;
+    /** The state of the TCP checksum of the stack packet in hand. */
+    private ChecksumState stackChecksums = ChecksumState.VALID;
+
     public FlowEngine(EngineSettings settings, MessageDecoder decoder, MessageEncoder encoder, StackOutput stack,
                       DirectReturn egress, ControlOutput control, FlowBudget budget, AgentCounters counters, long nowNanos) {
+        this(settings, decoder, encoder, stack, egress, control, budget, counters, nowNanos, false);
+    }
+
+    /**
+     * @param vnetFrames each stack packet passed to {@link #onStackPacket} starts with a 10-byte
+     *                   virtio-net header (the link is a TUN with offloads)
+     */
+    public FlowEngine(EngineSettings settings, MessageDecoder decoder, MessageEncoder encoder, StackOutput stack,
+                      DirectReturn egress, ControlOutput control, FlowBudget budget, AgentCounters counters, long nowNanos,
+                      boolean vnetFrames) {
+        this.vnetFrames = vnetFrames;
         this.settings = settings;
         this.decoder = decoder;
         this.encoder = encoder;
@@ -370,10 +400,33 @@ public final class FlowEngine {
 
     // ---------------------------------------------------------------- stack packets (link)
 
-    /** One IP packet the local stack sent towards the link. */
+    /**
+     * One IP packet the local stack sent towards the link; with {@code vnetFrames}, behind its
+     * virtio-net header ({@code len} counts both).
+     */
     public void onStackPacket(byte[] b, int off, int len, long now) {
-        if (!view(b, off, len)) {
+        int ipOff = off;
+        int ipLen = len;
+        stackChecksums = ChecksumState.VALID;
+        if (vnetFrames) {
+            WireError e = vnet.wrap(b, off, len).check();
+            if (e != null) {
+                badVnetHeader(e);
+                return;
+            }
+            ipOff = vnet.packetOffset();
+            ipLen = vnet.packetLength();
+        }
+        if (!view(b, ipOff, ipLen)) {
             return;
+        }
+        if (vnetFrames) {
+            WireError e = vnet.checkTcpv4(true, ip.headerLength());
+            if (e != null) {
+                badVnetHeader(e);
+                return;
+            }
+            stackChecksums = vnet.needsChecksum() ? ChecksumState.PARTIAL : ChecksumState.VALID;
         }
         AgentFlow f = flows.get(Sharding.key(ip.destination(), tcp.destinationPort()));
         if (f == null || ip.source() != settings.handoffAddress() || tcp.sourcePort() != f.serverPort) {
@@ -386,8 +439,16 @@ public final class FlowEngine {
         f.lastActivityNanos = now;
         switch (f.state) {
             case SYN_SENT -> synSentSegment(f, now);
-            case DELIVERING -> deliveringSegment(f, b, off, now);
-            default -> toClient(f, b, off, now);
+            case DELIVERING -> deliveringSegment(f, b, ipOff, now);
+            default -> toClient(f, b, ipOff, now);
+        }
+    }
+
+    private void badVnetHeader(WireError e) {
+        counters.drops[AgentCounters.Drop.BAD_VNET_HEADER.ordinal()]++;
+        counters.vnetHeaderErrors[e.ordinal()]++;
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("dropped stack frame: {} {} (expected: {}) in {}", e.what(), vnet.errorMeasured(), vnet.errorExpected(), vnet);
         }
     }
 
@@ -473,12 +534,13 @@ public final class FlowEngine {
         f.stackWindowBytes = (long) tcp.window() << f.stackShift;
         boolean carries = tcp.payloadLength() > 0 || (flags & TcpSegment.FIN) != 0;
         if (SeqNumber.ge(f.stackAck, f.requestEnd)) {
-            ready(f, now);
+            // Send before ready(): releasing held client packets re-points the engine's views.
             if (carries) {
                 toClient(f, b, off, now);
             } else {
                 counters.swallowed[AgentCounters.Swallow.REQUEST_ACK.ordinal()]++;
             }
+            ready(f, now);
             return;
         }
         if (carries) {
@@ -516,14 +578,7 @@ public final class FlowEngine {
         int ack = tcp.ack();
         int payload = tcp.payloadLength();
         int total = ip.totalLength();
-        RewriteResult r = rewriter.serverToClient(b, off, total, f.transform, true);
-        if (r != RewriteResult.OK) {
-            counters.drops[drop(r).ordinal()]++;
-            return;
-        }
-        if (!egress.send(b, off, total)) {
-            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
-        } else {
+        if (send(f, b, off, total, payload)) {
             counters.packetsServerToClient++;
             counters.bytesServerToClient += payload;
         }
@@ -547,6 +602,77 @@ public final class FlowEngine {
             return;
         }
         checkClosed(f, now);
+    }
+
+    /**
+     * Rewrites the stack packet at {@code off} and sends it the way the egress takes it: plain;
+     * whole behind its virtio-net header (checksum left partial for the kernel); or, for an egress
+     * without offloads, cut into complete segments. False when it was dropped (counted).
+     */
+    private boolean send(AgentFlow f, byte[] b, int off, int total, int payload) {
+        boolean gso = vnetFrames && vnet.isGso();
+        if (!vnetFrames || !egress.takesOffloads()) {
+            if (gso && payload > vnet.gsoSize()) {
+                return sendSplit(f, b, off, total, payload);
+            }
+            // A lone partial checksum must leave complete: the raw socket sends what it is given.
+            ChecksumState state = stackChecksums == ChecksumState.PARTIAL ? ChecksumState.UNVERIFIED : stackChecksums;
+            if (!rewrite(f, b, off, total, state)) {
+                return false;
+            }
+            if (!egress.send(b, off, total)) {
+                counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
+                return false;
+            }
+            return true;
+        }
+        if (!rewrite(f, b, off, total, stackChecksums)) {
+            return false;
+        }
+        // The kernel reads hdr_len as "the headers"; what it handed out may count more (its linear part).
+        vnet.hdrLen(ip.headerLength() + tcp.headerLength());
+        if (!egress.sendOffloaded(b, vnet.offset(), VirtioNetHeader.LENGTH + total)) {
+            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
+            return false;
+        }
+        if (gso) {
+            counters.gsoFramesServerToClient++;
+            counters.gsoSegmentsServerToClient += (payload + vnet.gsoSize() - 1) / vnet.gsoSize();
+        }
+        return true;
+    }
+
+    /** A super-segment for an egress without offloads: rewritten once, then cut as TSO would. */
+    private boolean sendSplit(AgentFlow f, byte[] b, int off, int total, int payload) {
+        // The pieces' checksums are computed from scratch, so the super-segment's may stay partial.
+        if (!rewrite(f, b, off, total, ChecksumState.PARTIAL)) {
+            return false;
+        }
+        int headers = ip.headerLength() + tcp.headerLength();
+        long failedBefore = counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()];
+        int pieces = splitter.split(b, off, total, headers + vnet.gsoSize(), sendPiece);
+        if (pieces < 0) {
+            counters.drops[AgentCounters.Drop.MALFORMED.ordinal()]++;
+            return false;
+        }
+        counters.gsoFramesServerToClient++;
+        counters.gsoSegmentsServerToClient += pieces;
+        return counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()] == failedBefore;
+    }
+
+    private void sendPiece(byte[] buf, int off, int len) {
+        if (!egress.send(buf, off, len)) {
+            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
+        }
+    }
+
+    private boolean rewrite(AgentFlow f, byte[] b, int off, int total, ChecksumState checksums) {
+        RewriteResult r = rewriter.serverToClient(b, off, total, f.transform, checksums);
+        if (r != RewriteResult.OK) {
+            counters.drops[drop(r).ordinal()]++;
+            return false;
+        }
+        return true;
     }
 
     private void checkClosed(AgentFlow f, long now) {

@@ -11,6 +11,23 @@ public interface DirectReturn extends AutoCloseable {
     /** Sends one IPv4 packet to its destination address; false if it was dropped (counted). */
     boolean send(byte[] buf, int off, int len);
 
+    /**
+     * Whether {@link #sendOffloaded} works: the egress takes a packet behind its virtio-net
+     * header, a TSO super-segment or a partial TCP checksum, and the kernel finishes it.
+     */
+    default boolean takesOffloads() {
+        return false;
+    }
+
+    /**
+     * Sends one frame: a 10-byte virtio-net header, then the IPv4 packet (source the VIP; the TCP
+     * checksum complete, or partial when the header says NEEDS_CSUM); {@code len} counts both.
+     * Only when {@link #takesOffloads()}; false if it was dropped (counted).
+     */
+    default boolean sendOffloaded(byte[] buf, int off, int len) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no offloaded frames");
+    }
+
     @Override
     void close();
 }

@@ -13,12 +13,24 @@ import java.io.IOException;
  */
 public interface LocalLink extends AutoCloseable {
     /**
-     * Reads one IP packet the local stack emitted towards the link into buf; returns its
-     * length, 0 on timeout (waits without spinning), -1 when closed.
+     * Reads one IP packet the local stack emitted towards the link into buf, behind its
+     * {@link #frameHeaderLength()}-byte header; returns the length read (header included), 0 on
+     * timeout (waits without spinning), -1 when closed.
      */
     int read(byte[] buf, int off, int maxLen, long maxWaitNanos) throws IOException;
 
-    /** Injects one IP packet into the local stack (as if it arrived from the client). */
+    /**
+     * Bytes in front of each packet {@link #read} returns: 0, or the 10-byte virtio-net header
+     * of a TUN attached with offloads (docs/agent-link.md, "Offloads").
+     */
+    default int frameHeaderLength() {
+        return 0;
+    }
+
+    /** Makes a {@link #read} waiting now (or the next to wait) return 0 at once. Any thread. */
+    void wakeReader();
+
+    /** Injects one plain IP packet into the local stack (as if it arrived from the client). */
     void write(byte[] buf, int off, int len) throws IOException;
 
     @Override

@@ -74,12 +74,13 @@ public final class AgentLauncher {
             err.println("agent: key-file " + config.keyFile() + ": " + e.getMessage());
             return EXIT_FAILED;
         }
-        if (!checkSetup(config)) {
+        AgentNetworkSetup.CheckResult setupCheck = checkSetup(config);
+        if (setupCheck == null) {
             return EXIT_FAILED;
         }
         AgentRuntime runtime;
         try {
-            runtime = AgentRuntime.open(config, keys);
+            runtime = AgentRuntime.open(config, keys, true, setupCheck.forwardingProblems());
         } catch (IOException | RuntimeException e) {
             err.println("agent: cannot start: " + e.getMessage());
             return EXIT_FAILED;
@@ -151,12 +152,17 @@ public final class AgentLauncher {
         if (config == null) {
             return EXIT_FAILED;
         }
-        boolean ok = checkSetup(config);
-        if (ok) {
-            out.println("agent check: ready (tun " + config.link().tun() + ")");
+        AgentNetworkSetup.CheckResult result = checkSetup(config);
+        if (result != null) {
+            for (String p : result.forwardingProblems()) {
+                out.println("agent check: super-segments will be cut in the agent (slower), not forwarded by the kernel: " + p);
+            }
+            out.println("agent check: ready (tun " + config.link().tun() + ", link.offload " + config.link().offload().yaml()
+                    + (config.network().forwarding() ? result.forwardingProblems().isEmpty() ? ", forwarding path ready"
+                    : ", forwarding path not ready" : "") + ")");
             out.flush();
         }
-        return ok ? EXIT_OK : EXIT_FAILED;
+        return result != null ? EXIT_OK : EXIT_FAILED;
     }
 
     private AgentConfig load(Path configFile) {
@@ -169,15 +175,15 @@ public final class AgentLauncher {
         }
     }
 
-    /** Prints problems (and warnings) of the host set-up; true when there is no problem. */
-    private boolean checkSetup(AgentConfig config) {
+    /** Prints problems (and warnings) of the host set-up; the result when there is no problem, else null. */
+    private AgentNetworkSetup.CheckResult checkSetup(AgentConfig config) {
         AgentNetworkSetup.CheckResult result;
         try {
             result = new AgentNetworkSetup(config.network(), runner).check();
         } catch (SetupException e) {
             err.println("agent: cannot check the host set-up: " + e.getMessage());
             err.flush();
-            return false;
+            return null;
         }
         for (String w : result.warnings()) {
             LOG.warn("set-up: {}", w);
@@ -191,8 +197,11 @@ public final class AgentLauncher {
                 err.println("  " + p);
             }
             err.flush();
-            return false;
+            return null;
         }
-        return true;
+        for (String p : result.forwardingProblems()) {
+            LOG.warn("set-up: forwarding path: {}", p);
+        }
+        return result;
     }
 }

@@ -17,6 +17,7 @@ import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.wire.WireError;
 
 /**
  * The agent's Prometheus metrics (docs/agent.md, "Metrics"): Micrometer function counters over
@@ -26,9 +27,16 @@ import org.handoff.protocol.message.NackReason;
 public final class AgentMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpServer server;
+    /**
+     * Held here because Micrometer keeps only a weak reference to a function counter's state
+     * object: a list nobody else holds is collected at the next GC and every counter over it
+     * then reads 0 (seen after a 100 MB download).
+     */
+    private final List<AgentCounters> workers;
 
     AgentMetrics(AgentRuntime runtime, InetSocketAddress listen) throws IOException {
         List<AgentCounters> workers = runtime.counters();
+        this.workers = workers;
         counter("handoff.agent.handoffs.received", "HANDOFF messages accepted by the decoder", workers, c -> c.handoffsReceived);
         counter("handoff.agent.handoffs.accepted", "hand-offs acknowledged (the stack accepted the request)", workers,
                 c -> c.handoffsAccepted);
@@ -69,6 +77,21 @@ public final class AgentMetrics implements AutoCloseable {
         for (DecodeResult r : DecodeResult.values()) {
             counter("handoff.agent.datagrams", "datagrams received, by decode result", workers, c -> c.decodeResults[r.ordinal()],
                     "result", r);
+        }
+        counter("handoff.agent.gso.frames", "TSO super-segments from the stack rewritten and sent on", workers,
+                c -> c.gsoFramesServerToClient);
+        counter("handoff.agent.gso.segments", "wire segments those super-segments carried", workers,
+                c -> c.gsoSegmentsServerToClient);
+        for (WireError e : WireError.values()) {
+            if (e.ordinal() >= WireError.TRUNCATED_VNET_HEADER.ordinal()) {
+                counter("handoff.agent.vnet.header.errors", "stack frames dropped for their virtio-net header, by check", workers,
+                        c -> c.vnetHeaderErrors[e.ordinal()], "reason", e);
+            }
+        }
+        for (LinkMode m : LinkMode.values()) {
+            Gauge.builder("handoff.agent.link.mode", runtime, r -> r.linkMode() == m ? 1 : 0)
+                    .description("how the link runs: 1 for the mode in use (docs/agent-link.md, Offloads)")
+                    .tag("mode", m.label()).register(registry);
         }
         counter("handoff.agent.resets.into.stack", "RSTs injected into the local stack", workers, c -> c.resetsIntoStack);
         counter("handoff.agent.internal.errors", "records whose processing failed (bugs)", workers, c -> c.internalErrors);

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.handoff.agent.config.AgentConfig;
+import org.handoff.agent.config.LinkOffload;
 import org.handoff.agent.flow.AgentCounters;
 import org.handoff.agent.flow.EngineSettings;
 import org.handoff.agent.flow.FlowBudget;
@@ -21,6 +22,7 @@ import org.handoff.agent.flow.Sharding;
 import org.handoff.agent.link.DirectReturn;
 import org.handoff.agent.link.LocalLink;
 import org.handoff.agent.link.RawSocketEgress;
+import org.handoff.agent.link.TunForwardEgress;
 import org.handoff.agent.link.TunLink;
 import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.HandoffKeys;
@@ -39,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   ho-agent-udp  reader: DatagramChannel.receive -> worker by the datagram's client endpoint
- *   ho-agent-tun  reader: TunLink.read -> worker by the packet's destination (the client endpoint)
+ *   ho-agent-tun  reader: TunLink.read -> worker by the packet's destination (the client endpoint);
+ *                 only with 2+ workers: a single worker reads the TUN itself
  *   ho-agent-w0.. workers: each owns a FlowEngine (decoder, replay guard, flows, timers), its raw
  *                 egress socket, and two single-producer queues (datagrams, stack packets)
  * </pre>
@@ -47,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #open} opens every descriptor (the TUN, raw sockets, the UDP socket, the metrics
  * listener) on the calling thread, so a test can open them inside a network namespace;
  * {@link #start} starts the threads; {@link #shutdown} drains and stops.
+ *
+ * <p>The link's {@link LinkMode} is chosen in {@link #open}: with {@code link.offload} auto or
+ * split the TUN is attached with offloads when the kernel accepts them; super-segments then go
+ * back into the TUN (FORWARD) when the set-up check found the forwarding path ready, else they
+ * are cut and sent through raw sockets (SPLIT); without offloads, OFF.
  */
 public final class AgentRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
@@ -55,7 +63,10 @@ public final class AgentRuntime implements AutoCloseable {
 
     private final AgentConfig config;
     private final LocalLink link;
-    private final Object linkWriteLock = new Object();
+    private final LinkMode mode;
+    private final String modeReason;
+    /** One writer at a time into the TUN: the workers' injections and the FORWARD egress. */
+    private final Object linkWriteLock;
     private final List<DirectReturn> egress;
     private final DatagramChannel channel;
     private final Worker[] workers;
@@ -69,10 +80,14 @@ public final class AgentRuntime implements AutoCloseable {
     volatile long stackQueueFull;
     private boolean stopped;
 
-    private AgentRuntime(AgentConfig config, HandoffKeys keys, LocalLink link, List<DirectReturn> egress, DatagramChannel channel,
-                         boolean metricsEndpoint) throws IOException {
+    private AgentRuntime(AgentConfig config, HandoffKeys keys, LocalLink link, Object linkWriteLock, LinkMode mode,
+                         String modeReason, List<DirectReturn> egress, DatagramChannel channel, boolean metricsEndpoint)
+            throws IOException {
         this.config = config;
         this.link = link;
+        this.linkWriteLock = linkWriteLock;
+        this.mode = mode;
+        this.modeReason = modeReason;
         this.egress = egress;
         this.channel = channel;
         this.budget = new FlowBudget(config.maxFlows());
@@ -88,15 +103,17 @@ public final class AgentRuntime implements AutoCloseable {
             AgentCounters counters = new AgentCounters();
             DirectReturn out = egress.get(i);
             FlowEngine engine = new FlowEngine(settings, decoder, encoder, this::inject, out, this::sendControl, budget, counters,
-                    now);
-            workers[i] = new Worker(i, engine, counters, RING_BYTES);
+                    now, link.frameHeaderLength() > 0);
+            // A single worker reads the link itself; with more, a reader thread shards by client.
+            workers[i] = new Worker(i, engine, counters, RING_BYTES, workers.length == 1 ? link : null);
         }
         this.metrics = new AgentMetrics(this, metricsEndpoint ? config.metricsListen() : null);
     }
 
     /**
-     * Opens the link, one raw egress socket per worker, the UDP socket and the metrics endpoint,
-     * on the calling thread (and so in its network namespace). Nothing runs until {@link #start}.
+     * Opens the link, the egress, the UDP socket and the metrics endpoint, on the calling thread
+     * (and so in its network namespace). Nothing runs until {@link #start}. The forwarding path is
+     * taken as not checked: super-segments are cut in the agent (see the four-argument form).
      */
     public static AgentRuntime open(AgentConfig config, HandoffKeys keys) throws IOException {
         return open(config, keys, true);
@@ -104,17 +121,66 @@ public final class AgentRuntime implements AutoCloseable {
 
     /** As {@link #open(AgentConfig, HandoffKeys)}, optionally without the metrics HTTP endpoint. */
     public static AgentRuntime open(AgentConfig config, HandoffKeys keys, boolean metricsEndpoint) throws IOException {
-        TunLink link = TunLink.open(config.link().tun());
+        return open(config, keys, metricsEndpoint, List.of("the forwarding path was not checked"));
+    }
+
+    /**
+     * Opens everything as {@link #open(AgentConfig, HandoffKeys)}.
+     *
+     * @param forwardingProblems what {@code AgentNetworkSetup.check()} found wrong with the path
+     *                           that forwards super-segments written back into the TUN; empty
+     *                           means it is ready, and with {@code link.offload: auto} and a TUN
+     *                           that takes offloads the agent uses it ({@link LinkMode#FORWARD})
+     */
+    public static AgentRuntime open(AgentConfig config, HandoffKeys keys, boolean metricsEndpoint, List<String> forwardingProblems)
+            throws IOException {
+        String tun = config.link().tun();
+        LinkOffload offload = config.link().offload();
+        TunLink link;
+        LinkMode mode;
+        String reason;
+        if (offload == LinkOffload.OFF) {
+            link = TunLink.open(tun);
+            mode = LinkMode.OFF;
+            reason = "link.offload: off";
+        } else {
+            TunLink withOffloads;
+            try {
+                withOffloads = TunLink.openWithOffloads(tun);
+            } catch (TunLink.OffloadRefusedException e) {
+                withOffloads = null;
+                LOG.warn("tun {}: the kernel refused offloads ({}); running without", tun, e.getMessage());
+            }
+            if (withOffloads == null) {
+                link = TunLink.open(tun);
+                mode = LinkMode.OFF;
+                reason = "the kernel refused the tun's offloads";
+            } else if (offload == LinkOffload.SPLIT) {
+                link = withOffloads;
+                mode = LinkMode.SPLIT;
+                reason = "link.offload: split";
+            } else if (!forwardingProblems.isEmpty()) {
+                link = withOffloads;
+                mode = LinkMode.SPLIT;
+                reason = "the forwarding path is not ready: " + String.join("; ", forwardingProblems);
+            } else {
+                link = withOffloads;
+                mode = LinkMode.FORWARD;
+                reason = "link.offload: auto, forwarding path checked";
+            }
+        }
+        Object writeLock = new Object();
         List<DirectReturn> egress = new ArrayList<>();
         DatagramChannel channel = null;
         try {
             for (int i = 0; i < config.workers(); i++) {
-                egress.add(RawSocketEgress.open(RAW_SEND_BUFFER));
+                egress.add(mode == LinkMode.FORWARD ? new TunForwardEgress(new LockedFrameWriter(link, writeLock))
+                        : RawSocketEgress.open(RAW_SEND_BUFFER));
             }
             channel = DatagramChannel.open();
             channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
             channel.bind(config.listen());
-            return new AgentRuntime(config, keys, link, egress, channel, metricsEndpoint);
+            return new AgentRuntime(config, keys, link, writeLock, mode, reason, egress, channel, metricsEndpoint);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
                 channel.close();
@@ -125,17 +191,38 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
+    /** Writes frames into the TUN under the lock the injections take: one writer at a time. */
+    private static final class LockedFrameWriter implements TunForwardEgress.FrameWriter {
+        private final TunLink link;
+        private final Object lock;
+
+        LockedFrameWriter(TunLink link, Object lock) {
+            this.link = link;
+            this.lock = lock;
+        }
+
+        @Override
+        public int writeFrame(byte[] buf, int off, int len) {
+            synchronized (lock) {
+                return link.writeFrame(buf, off, len);
+            }
+        }
+    }
+
     /** Starts the reader and worker threads. */
     public synchronized void start() {
         for (Worker w : workers) {
             threads.add(thread("ho-agent-w" + w.index, w));
         }
         threads.add(thread("ho-agent-udp", this::readDatagrams));
-        threads.add(thread("ho-agent-tun", this::readLink));
+        if (workers.length > 1) {
+            threads.add(thread("ho-agent-tun", this::readLink));
+        }
         threads.forEach(Thread::start);
         LOG.info("agent listening on udp {} (tun {}, H {}, {} worker{}, metrics {})", config.listen(), config.link().tun(),
                 Bytes.ipv4ToString(config.handoffAddress()), workers.length, workers.length == 1 ? "" : "s",
                 metrics.address() == null ? "off" : "http://" + metrics.address() + "/metrics");
+        LOG.info("link mode {}: {} ({})", mode.label(), mode.description(), modeReason);
     }
 
     private static Thread thread(String name, Runnable r) {
@@ -146,6 +233,16 @@ public final class AgentRuntime implements AutoCloseable {
 
     public AgentConfig config() {
         return config;
+    }
+
+    /** How the link runs (chosen in {@link #open}). */
+    public LinkMode linkMode() {
+        return mode;
+    }
+
+    /** Why that mode: the config, a refusal by the kernel, or the forwarding problems found. */
+    public String linkModeReason() {
+        return modeReason;
     }
 
     /** The UDP address actually bound (the configured port may be 0 in tests). */
@@ -224,7 +321,8 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     private void readLink() {
-        byte[] b = new byte[TunLink.MAX_PACKET];
+        byte[] b = new byte[TunLink.MAX_FRAME];
+        int hl = link.frameHeaderLength(); // the IP packet starts after the virtio-net header, if any
         while (running) {
             int n;
             try {
@@ -242,10 +340,10 @@ public final class AgentRuntime implements AutoCloseable {
                 continue;
             }
             int w = 0;
-            if (workers.length > 1 && n >= 24) {
-                int ihl = (b[0] & 0xf) * 4;
-                if (n >= ihl + 4) {
-                    w = Sharding.worker(Bytes.i32(b, 16), Bytes.u16(b, ihl + 2), workers.length);
+            if (workers.length > 1 && n >= hl + 24) {
+                int ihl = (b[hl] & 0xf) * 4;
+                if (n >= hl + ihl + 4) {
+                    w = Sharding.worker(Bytes.i32(b, hl + 16), Bytes.u16(b, hl + ihl + 2), workers.length);
                 }
             }
             Worker worker = workers[w];
@@ -261,7 +359,7 @@ public final class AgentRuntime implements AutoCloseable {
 
     private boolean inject(byte[] b, int off, int len) {
         try {
-            synchronized (linkWriteLock) { // one TUN queue shared by the workers (docs/agent-link.md "Open")
+            synchronized (linkWriteLock) { // one TUN queue shared by the workers and the FORWARD egress (docs/agent-link.md "Open")
                 link.write(b, off, len);
             }
             return true;

@@ -1,9 +1,12 @@
 package org.handoff.agent.runtime;
 
+import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import org.handoff.agent.flow.AgentCounters;
 import org.handoff.agent.flow.FlowEngine;
+import org.handoff.agent.link.LocalLink;
+import org.handoff.agent.link.TunLink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +15,12 @@ import org.slf4j.LoggerFactory;
  * (datagrams first, as the notes advise, then the stack's packets), advances the engine's
  * timers, and parks when there is nothing to do. Readers wake it only when it has said it
  * is parking, so a busy worker costs them no system call.
+ *
+ * <p>The only worker of an agent reads the local link itself ({@code stackLink}): no reader
+ * thread, no copy into a queue and no wake-up between them per packet, which with TSO
+ * super-segments was a third of the agent's CPU (docs/agent-link.md, "Measured"). It then
+ * waits in the link's {@code ppoll} instead of parking, and a datagram reader wakes it through
+ * {@link LocalLink#wakeReader()}.
  */
 final class Worker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
@@ -30,13 +39,24 @@ final class Worker implements Runnable {
     private volatile boolean drainRequested;
     private volatile Thread thread;
     private long now;
+    /** The link this worker reads itself, or null when a reader thread fills {@link #stackPackets}. */
+    private final LocalLink stackLink;
+    private final byte[] frame;
+    /** Link read failures (logged once per kind of failure is enough: counted here). */
+    long linkReadErrors;
 
     Worker(int index, FlowEngine engine, AgentCounters counters, int ringBytes) {
+        this(index, engine, counters, ringBytes, null);
+    }
+
+    Worker(int index, FlowEngine engine, AgentCounters counters, int ringBytes, LocalLink stackLink) {
         this.index = index;
         this.engine = engine;
         this.counters = counters;
         this.datagrams = new PacketRing(ringBytes);
         this.stackPackets = new PacketRing(ringBytes);
+        this.stackLink = stackLink;
+        this.frame = stackLink == null ? null : new byte[TunLink.MAX_FRAME];
     }
 
     @Override
@@ -48,7 +68,7 @@ final class Worker implements Runnable {
                 engine.startDraining();
             }
             int work = datagrams.drain(onDatagram, BATCH);
-            work += stackPackets.drain(onStackPacket, BATCH);
+            work += stackLink != null ? readStack(0) : stackPackets.drain(onStackPacket, BATCH);
             work += engine.onTick(now);
             if (work == 0) {
                 parked = true;
@@ -57,7 +77,11 @@ final class Worker implements Runnable {
                 // that cost 1-5 ms per hand-off step).
                 VarHandle.fullFence();
                 if (running && datagrams.isEmpty() && stackPackets.isEmpty()) {
-                    LockSupport.parkNanos(this, PARK_NANOS);
+                    if (stackLink != null) {
+                        readStack(PARK_NANOS); // waits in ppoll for the link or wake()
+                    } else {
+                        LockSupport.parkNanos(this, PARK_NANOS);
+                    }
                 }
                 parked = false;
             }
@@ -67,6 +91,37 @@ final class Worker implements Runnable {
         if (open > 0) {
             LOG.info("worker {} stopped with {} open flows: reset into the stack and reported as ABORTED", index, open);
         }
+    }
+
+    /**
+     * Reads and processes stack packets straight from the link: up to {@link #BATCH} that are
+     * already queued, the first waiting up to {@code waitNanos}. Returns how many.
+     */
+    private int readStack(long waitNanos) {
+        int n = 0;
+        while (n < BATCH) {
+            int len;
+            try {
+                len = stackLink.read(frame, 0, frame.length, n == 0 ? waitNanos : 0);
+            } catch (IOException e) {
+                if (linkReadErrors++ == 0) {
+                    LOG.warn("worker {}: link read failed: {}", index, e.toString());
+                }
+                return n;
+            }
+            if (len <= 0) {
+                if (len < 0 && waitNanos > 0) {
+                    LockSupport.parkNanos(this, PARK_NANOS); // closed: do not spin until stopped
+                }
+                return n;
+            }
+            if (n == 0 && waitNanos > 0) {
+                now = System.nanoTime(); // it waited
+            }
+            stackPacket(frame, 0, len, 0, 0);
+            n++;
+        }
+        return n;
     }
 
     private void datagram(byte[] b, int off, int len, int address, int port) {
@@ -93,6 +148,10 @@ final class Worker implements Runnable {
         // (StoreLoad): the mirror image of the fence in run().
         VarHandle.fullFence();
         if (parked) {
+            if (stackLink != null) {
+                stackLink.wakeReader();
+                return;
+            }
             Thread t = thread;
             if (t != null) {
                 LockSupport.unpark(t);
@@ -107,6 +166,9 @@ final class Worker implements Runnable {
 
     void stop() {
         running = false;
+        if (stackLink != null) {
+            stackLink.wakeReader();
+        }
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);

@@ -21,7 +21,11 @@ import java.util.regex.Pattern;
  * @param mtu              the TUN's MTU; must not exceed the egress interface's (the raw
  *                         socket does not fragment)
  * @param conntrackExemption whether to install the nftables {@code notrack} rule for VIP-sourced
- *                         packets (and the guard rule); needs {@code nft}
+ *                         packets (and the guard rules); needs {@code nft}
+ * @param forwarding       whether to make the path that forwards the agent's super-segments
+ *                         written back into the TUN (link.offload auto): IPv4 forwarding and no
+ *                         reverse-path filter on the TUN, and with nftables a notrack and a
+ *                         forward guard for packets arriving on it
  * @param stateFile        where the set-up records what it created, for teardown
  */
 public record AgentNetworkConfig(
@@ -34,6 +38,7 @@ public record AgentNetworkConfig(
         List<String> vips,
         int mtu,
         boolean conntrackExemption,
+        boolean forwarding,
         Path stateFile) {
 
     public static final Path DEFAULT_STATE_FILE = Path.of("/run/handoff-agent/setup.json");
@@ -82,24 +87,33 @@ public record AgentNetworkConfig(
         }
     }
 
-    /** The usual values: table 100, rule priority 100, blackhole metric 4096, MTU 1500, notrack on, /run state file. */
+    /**
+     * The usual values: table 100, rule priority 100, blackhole metric 4096, MTU 1500, notrack on,
+     * no forwarding set-up, /run state file.
+     */
     public static AgentNetworkConfig of(String tunName, String handoffAddress, List<Integer> serverPorts, List<String> vips) {
-        return new AgentNetworkConfig(tunName, handoffAddress, 100, 100, 4096, serverPorts, vips, 1500, true, DEFAULT_STATE_FILE);
+        return new AgentNetworkConfig(tunName, handoffAddress, 100, 100, 4096, serverPorts, vips, 1500, true, false,
+                DEFAULT_STATE_FILE);
+    }
+
+    public AgentNetworkConfig withForwarding(boolean newForwarding) {
+        return new AgentNetworkConfig(tunName, handoffAddress, table, rulePriority, blackholeMetric, serverPorts, vips,
+                mtu, conntrackExemption, newForwarding, stateFile);
     }
 
     public AgentNetworkConfig withTable(int newTable, int newRulePriority) {
         return new AgentNetworkConfig(tunName, handoffAddress, newTable, newRulePriority, blackholeMetric, serverPorts, vips,
-                mtu, conntrackExemption, stateFile);
+                mtu, conntrackExemption, forwarding, stateFile);
     }
 
     public AgentNetworkConfig withStateFile(Path newStateFile) {
         return new AgentNetworkConfig(tunName, handoffAddress, table, rulePriority, blackholeMetric, serverPorts, vips,
-                mtu, conntrackExemption, newStateFile);
+                mtu, conntrackExemption, forwarding, newStateFile);
     }
 
     public AgentNetworkConfig withMtu(int newMtu) {
         return new AgentNetworkConfig(tunName, handoffAddress, table, rulePriority, blackholeMetric, serverPorts, vips,
-                newMtu, conntrackExemption, stateFile);
+                newMtu, conntrackExemption, forwarding, stateFile);
     }
 
     private static void checkAddress(String name, String a) {

@@ -27,9 +27,21 @@ import java.util.stream.Collectors;
  * ip addr add H/32 dev lo                             # the dedicated hand-off address
  * ip route add default dev TUN table T                # what the server sends from H goes to the agent
  * ip route add blackhole default table T metric M     # ... and nowhere else, even without the TUN route
- * nft -f - (table inet handoff_agent: notrack for VIP-sourced packets, guard for H:ports)
+ * nft -f - (table inet handoff_agent: notrack for VIP-sourced packets, guard for H:ports,
+ *            and with forwarding: notrack and a forward guard for what arrives on the TUN)
+ * sysctl -w net.ipv4.conf.TUN.forwarding=1            # forwarding only: after the guard exists
+ * sysctl -w net.ipv4.conf.TUN.rp_filter=0             # forwarding only
  * ip rule add from H/32 lookup T pref P               # last: T is complete before anything uses it
  * </pre>
+ *
+ * <p>Forwarding (link.offload auto, docs/agent-link.md "Direct return through the TUN"): the
+ * agent writes its rewritten super-segments, source the VIP, back into the TUN and the kernel
+ * forwards them. IPv4 decides on forwarding by the device a packet <em>arrived</em> on, so
+ * forwarding is enabled on the TUN alone ({@code all.forwarding} is left as it is, and no other
+ * interface forwards); the reverse-path filter is turned off on the TUN because the VIP is not
+ * routed back through it. Both sysctls are recorded with their previous values and restored on
+ * teardown. Problems with that path ({@link CheckResult#forwardingProblems()}) do not stop the
+ * agent: it then cuts super-segments itself.
  *
  * <p>Idempotent: each item is looked for first and made only if missing. Only what this set-up
  * made is recorded in the state file ({@link AgentNetworkConfig#stateFile()}), written after
@@ -37,10 +49,11 @@ import java.util.stream.Collectors;
  * half-way, and never an address, rule or device that was there before. Every command runs
  * through a {@link CommandRunner}; a failure names the command and what it printed.
  *
- * <p>Not changed: {@code rp_filter} (strict mode passes the injected packets: the reverse path
- * of a packet from C to H is looked up with source H, which the rule sends to the TUN, the
- * interface it arrived on), {@code ip_forward}, {@code accept_local}, offloads (the TUN has
- * none), and no sysctl for sending from the VIP (see {@code RawSocketEgress}).
+ * <p>Not changed: {@code all.rp_filter} and {@code all.forwarding} (the host's), any other
+ * interface's settings, {@code accept_local}, and no sysctl for sending from the VIP through the
+ * raw socket (see {@code RawSocketEgress}). Without forwarding the TUN's rp_filter is left too:
+ * strict mode passes the injected packets, whose reverse path (from H) the rule sends to the
+ * TUN, the interface they arrived on. Offloads are the agent's own choice when it attaches.
  */
 public final class AgentNetworkSetup {
     /** An address no real route should cover specially; used to ask where packets from H go. */
@@ -60,7 +73,7 @@ public final class AgentNetworkSetup {
     }
 
     /** One thing the set-up made, with the command that removes it. */
-    public enum Kind { TUN, ADDRESS, ROUTE_TUN, ROUTE_BLACKHOLE, NFT_TABLE, RULE }
+    public enum Kind { TUN, ADDRESS, ROUTE_TUN, ROUTE_BLACKHOLE, NFT_TABLE, RULE, TUN_FORWARDING, TUN_RP_FILTER }
 
     /** A state-file entry. */
     public record CreatedItem(Kind kind, String description, List<String> undo) {
@@ -76,11 +89,20 @@ public final class AgentNetworkSetup {
         }
     }
 
-    /** What {@link #check()} found: problems stop the agent, warnings are logged. */
-    public record CheckResult(List<String> problems, List<String> warnings) {
+    /**
+     * What {@link #check()} found: problems stop the agent, warnings are logged, forwarding
+     * problems (only when forwarding is configured) keep the agent from writing super-segments
+     * back into the TUN: it then cuts them itself.
+     */
+    public record CheckResult(List<String> problems, List<String> warnings, List<String> forwardingProblems) {
         public CheckResult {
             problems = List.copyOf(problems);
             warnings = List.copyOf(warnings);
+            forwardingProblems = List.copyOf(forwardingProblems);
+        }
+
+        public CheckResult(List<String> problems, List<String> warnings) {
+            this(problems, warnings, List.of());
         }
 
         public boolean ok() {
@@ -185,7 +207,13 @@ public final class AgentNetworkSetup {
                     + (existed && !ours ? " (present before this set-up: left in place on teardown)" : ""));
         }
 
-        // 6. The rule last: table T is complete before anything is routed through it.
+        // 6. Forwarding on the TUN alone, after the nftables guard exists.
+        if (config.forwarding()) {
+            setTunSysctl(created, actions, Kind.TUN_FORWARDING, "forwarding", "1", "enable forwarding on the tun");
+            setTunSysctl(created, actions, Kind.TUN_RP_FILTER, "rp_filter", "0", "turn the tun's reverse-path filter off");
+        }
+
+        // 7. The rule last: table T is complete before anything is routed through it.
         if (hasRule()) {
             actions.add("rule from " + h + " lookup " + table + " present");
         } else {
@@ -198,12 +226,36 @@ public final class AgentNetworkSetup {
         return actions;
     }
 
+    /**
+     * Sets {@code net.ipv4.conf.TUN.NAME} to {@code value} unless it is already; records the
+     * value it had, so teardown restores exactly that. A value someone else set is left alone
+     * on teardown (nothing recorded), like an address that was there before.
+     */
+    private void setTunSysctl(List<CreatedItem> created, List<String> actions, Kind kind, String name, String value,
+                              String why) throws SetupException {
+        String key = "net.ipv4.conf." + config.tunName() + "." + name;
+        CommandResult now = runner.run("sysctl", "-n", key);
+        if (!now.ok()) {
+            throw SetupException.failed("read " + key, now);
+        }
+        String old = now.stdout().strip();
+        if (old.equals(value)) {
+            actions.add(key + "=" + value + " present");
+            return;
+        }
+        must(why, "sysctl", "-q", "-w", key + "=" + value);
+        record(created, new CreatedItem(kind, key + "=" + value + " (was " + old + ")",
+                List.of("sysctl", "-q", "-w", key + "=" + old)));
+        actions.add("set " + key + "=" + value + " (was " + old + ")");
+    }
+
     /** The nftables script: table inet handoff_agent, replaced whole. */
     String nftScript() {
         String t = AgentNetworkConfig.NFT_TABLE;
         String vips = String.join(", ", config.vips());
         String ports = config.serverPorts().stream().map(String::valueOf).collect(Collectors.joining(", "));
-        return String.join("\n",
+        String tun = "\"" + config.tunName() + "\"";
+        List<String> lines = new ArrayList<>(List.of(
                 "table inet " + t + " {}",
                 "delete table inet " + t,
                 "table inet " + t + " {",
@@ -213,12 +265,29 @@ public final class AgentNetworkSetup {
                 "    }",
                 "    chain input_guard {",
                 "        type filter hook input priority filter; policy accept;",
-                "        ip daddr " + config.handoffAddress() + " tcp dport { " + ports + " } iifname != { \"lo\", \""
-                        + config.tunName() + "\" } drop comment \"only the agent opens connections to H\"",
-                "    }",
-                "}",
-                "");
+                "        ip daddr " + config.handoffAddress() + " tcp dport { " + ports + " } iifname != { \"lo\", " + tun
+                        + " } drop comment \"only the agent opens connections to H\"",
+                "    }"));
+        if (config.forwarding()) {
+            lines.addAll(List.of(
+                    "    chain prerouting_notrack {",
+                    "        type filter hook prerouting priority raw; policy accept;",
+                    "        iifname " + tun + " ip saddr { " + vips + " } meta l4proto tcp notrack comment"
+                            + " \"direct return written into the tun: forwarded, never answered here\"",
+                    "    }",
+                    "    chain " + FORWARD_GUARD + " {",
+                    "        type filter hook forward priority filter; policy accept;",
+                    "        iifname " + tun + " ip saddr { " + vips + " } meta l4proto tcp accept comment"
+                            + " \"direct return: the agent's rewritten packets\"",
+                    "        iifname " + tun + " counter drop comment \"nothing else is forwarded from the tun\"",
+                    "    }"));
+        }
+        lines.add("}");
+        lines.add("");
+        return String.join("\n", lines);
     }
+
+    static final String FORWARD_GUARD = "forward_guard";
 
     // ------------------------------------------------------------------ teardown
 
@@ -270,7 +339,14 @@ public final class AgentNetworkSetup {
             case ROUTE_BLACKHOLE -> hasRoute(routesInTable(), false);
             case NFT_TABLE -> runner.run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE).ok();
             case RULE -> hasRule();
+            case TUN_FORWARDING -> tunSysctlIs("forwarding", "1");
+            case TUN_RP_FILTER -> tunSysctlIs("rp_filter", "0");
         };
+    }
+
+    private boolean tunSysctlIs(String name, String value) throws SetupException {
+        CommandResult r = runner.run("sysctl", "-n", "net.ipv4.conf." + config.tunName() + "." + name);
+        return r.ok() && r.stdout().strip().equals(value);
     }
 
     // ------------------------------------------------------------------ check
@@ -338,12 +414,13 @@ public final class AgentNetworkSetup {
                 problems.add("nftables table inet " + AgentNetworkConfig.NFT_TABLE + " has no notrack rule" + fix);
             }
         }
+        List<String> forwarding = config.forwarding() && link != null ? forwardingProblems() : List.of();
         CommandResult ss;
         try {
             ss = runner.run("ss", "-Hltn");
         } catch (SetupException e) {
             warnings.add("cannot look for a listener on " + h + ": " + e.getMessage());
-            return new CheckResult(problems, warnings);
+            return new CheckResult(problems, warnings, forwarding);
         }
         if (ss.ok()) {
             for (int port : config.serverPorts()) {
@@ -352,7 +429,110 @@ public final class AgentNetworkSetup {
                 }
             }
         }
-        return new CheckResult(problems, warnings);
+        return new CheckResult(problems, warnings, forwarding);
+    }
+
+    /**
+     * What would stop the kernel from forwarding the super-segments the agent writes back into
+     * the TUN: forwarding off on it, a reverse-path filter that rejects the VIP as a source there,
+     * the nftables forward guard missing, or a firewall whose forward chain drops by default.
+     * Asks the kernel itself where it can ({@code ip route get D from VIP iif TUN} takes the same
+     * input-route decision, reverse-path check included).
+     */
+    private List<String> forwardingProblems() throws SetupException {
+        List<String> out = new ArrayList<>();
+        String tun = config.tunName();
+        String vip = config.vips().get(0);
+        String fix = " (run `handoff agent setup`, or set link.offload: split)";
+        CommandResult fwd = runner.run("sysctl", "-n", "net.ipv4.conf." + tun + ".forwarding");
+        if (!fwd.ok() || !fwd.stdout().strip().equals("1")) {
+            out.add("IPv4 forwarding is off on " + tun + " (net.ipv4.conf." + tun + ".forwarding=" + fwd.stdout().strip()
+                    + "): the kernel drops what the agent writes back into it" + fix);
+        }
+        int rpAll = intSysctl("net.ipv4.conf.all.rp_filter");
+        int rpTun = intSysctl("net.ipv4.conf." + tun + ".rp_filter");
+        int rp = Math.max(rpAll, rpTun); // the kernel applies the larger of the two
+        if (rp == 1) {
+            out.add("strict reverse-path filter on " + tun + " (net.ipv4.conf.all.rp_filter=" + rpAll + ", " + tun + "=" + rpTun
+                    + "): VIP-sourced packets arriving on it are dropped, the VIP is not routed through it (expected: 0, or 2"
+                    + " with a route covering the VIP; all.rp_filter is the host's, so the set-up leaves it; or set link.offload: split)");
+        } else if (rp == 2 && !runner.run("ip", "route", "get", vip).ok()) {
+            out.add("loose reverse-path filter (net.ipv4.conf.all.rp_filter=" + rpAll + ") and no route covering the VIP " + vip
+                    + ": VIP-sourced packets arriving on " + tun + " are dropped (expected: a default route, or rp_filter 0;"
+                    + " or set link.offload: split)");
+        }
+        for (String v : config.vips()) {
+            CommandResult probe = runner.run("ip", "route", "get", PROBE_DESTINATION, "from", v, "iif", tun);
+            String said = probe.stderr().strip();
+            if (!probe.ok() && said.contains("No route to host")) {
+                out.add("`ip route get " + PROBE_DESTINATION + " from " + v + " iif " + tun + "`: " + said
+                        + ": the kernel does not forward from " + tun + fix);
+            } else if (!probe.ok() && said.contains("Invalid argument")) {
+                out.add("`ip route get " + PROBE_DESTINATION + " from " + v + " iif " + tun + "`: " + said
+                        + ": the kernel rejects " + v + " as a source on " + tun + " (reverse-path filter, or the VIP is a"
+                        + " local address here)");
+            }
+            // "Network is unreachable": no route to the probe address on this host; says nothing about the TUN.
+        }
+        if (config.conntrackExemption()) {
+            CommandResult nft = runner.run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE);
+            if (nft.ok() && !nft.stdout().contains(FORWARD_GUARD)) {
+                out.add("nftables table inet " + AgentNetworkConfig.NFT_TABLE + " has no " + FORWARD_GUARD + " chain" + fix);
+            }
+        }
+        out.addAll(forwardDropPolicies());
+        return out;
+    }
+
+    private int intSysctl(String key) throws SetupException {
+        CommandResult r = runner.run("sysctl", "-n", key);
+        try {
+            return r.ok() ? Integer.parseInt(r.stdout().strip()) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Base chains on the forward hook (other than ours) whose policy is drop and which say
+     * nothing about the TUN: a verdict drop in any table is final, so our accept cannot override
+     * them. nftables (iptables-nft included) from {@code nft -j list chains}; iptables-legacy
+     * from {@code iptables-legacy -S FORWARD} when that command exists.
+     */
+    private List<String> forwardDropPolicies() throws SetupException {
+        List<String> out = new ArrayList<>();
+        String tun = config.tunName();
+        String accept = "iifname \"" + tun + "\" ip saddr { " + String.join(", ", config.vips()) + " } accept";
+        CommandResult chains = runner.run("nft", "-j", "list", "chains");
+        if (chains.ok()) {
+            for (JsonNode item : parse(chains).path("nftables")) {
+                JsonNode c = item.path("chain");
+                if (!c.path("hook").asText().equals("forward") || !c.path("policy").asText().equals("drop")
+                        || c.path("table").asText().equals(AgentNetworkConfig.NFT_TABLE)) {
+                    continue;
+                }
+                String family = c.path("family").asText();
+                String table = c.path("table").asText();
+                String name = c.path("name").asText();
+                CommandResult listing = runner.run("nft", "list", "chain", family, table, name);
+                if (listing.ok() && listing.stdout().contains("\"" + tun + "\"")) {
+                    continue; // the host's firewall knows the tun: trust its rules
+                }
+                out.add("nftables chain " + family + " " + table + " " + name + " (hook forward, policy drop) would drop the"
+                        + " packets forwarded from " + tun + " (add `" + accept + "` to it, or set link.offload: split)");
+            }
+        }
+        CommandResult legacy;
+        try {
+            legacy = runner.run("iptables-legacy", "-S", "FORWARD");
+        } catch (SetupException e) {
+            return out; // no iptables-legacy here
+        }
+        if (legacy.ok() && legacy.stdout().contains("-P FORWARD DROP") && !legacy.stdout().contains(tun)) {
+            out.add("iptables (legacy) FORWARD policy DROP would drop the packets forwarded from " + tun + " (add `iptables -I"
+                    + " FORWARD -i " + tun + " -j ACCEPT`, or set link.offload: split)");
+        }
+        return out;
     }
 
     static boolean listening(String ssOutput, String address, int port) {

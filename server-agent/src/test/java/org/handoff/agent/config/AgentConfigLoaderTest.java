@@ -27,7 +27,8 @@ class AgentConfigLoaderTest {
         assertEquals(Bytes.parseIpv4("198.18.10.11"), c.handoffAddress());
         assertEquals(List.of(new Service(0, 80)), c.services());
         assertEquals(List.of(Bytes.parseIpv4("198.18.1.1")), c.vips());
-        assertEquals(new AgentConfig.Link("ho-tun0", 100, 100, 1500, true, AgentNetworkConfig.DEFAULT_STATE_FILE), c.link());
+        assertEquals(new AgentConfig.Link("ho-tun0", 100, 100, 1500, true, LinkOffload.AUTO,
+                AgentNetworkConfig.DEFAULT_STATE_FILE), c.link());
         assertEquals(100_000, c.maxFlows());
         assertEquals(64, c.maxBufferedPackets());
         assertEquals(Duration.ofMillis(500), c.connectTimeout());
@@ -53,7 +54,7 @@ class AgentConfigLoaderTest {
                 "handoff-address: 198.18.1.1",
                 "services: [80, '198.18.0.11:80', 80, 'x:1']",
                 "vips: [198.18.1.1, 198.18.1.1]",
-                "link: { tun: this-name-is-too-long, table: 254, mtu: 100, colour: blue }",
+                "link: { tun: this-name-is-too-long, table: 254, mtu: 100, offload: fast, colour: blue }",
                 "limits: { max-flows: 0 }",
                 "timeouts: { connect: 5, flow-idle: 2d, close-linger: 61s }",
                 "replay: { window: 50ms, capacity: 10 }",
@@ -69,10 +70,11 @@ class AgentConfigLoaderTest {
                 "services[2]=80 (expected: a service not already listed)",
                 "services[3]=x:1 (expected: a port 1..65535 or IPv4 a.b.c.d:port with port 1..65535)",
                 "vips[1]=198.18.1.1 (expected: a VIP not already listed at vips[0])",
-                "link.colour=blue (expected: a known key: tun, table, rule-priority, mtu, conntrack-exemption, state-file)",
+                "link.colour=blue (expected: a known key: tun, table, rule-priority, mtu, conntrack-exemption, offload, state-file)",
                 "link.tun=this-name-is-too-long (expected: an interface name of 1..15 of [A-Za-z0-9_.-])",
                 "link.table=254 (expected: 1..2147483647 except 253..255, the kernel's own tables)",
                 "link.mtu=100 (expected: an integer 576..65535)",
+                "link.offload=fast (expected: auto, split or off)",
                 "limits.max-flows=0 (expected: an integer 1..10000000)",
                 "timeouts.connect=5 (expected: a duration 10ms..30s written like 500ms, 2s, 5m)",
                 "timeouts.flow-idle=2d (expected: a duration 1s..24h written like 500ms, 2s, 5m)",
@@ -83,7 +85,17 @@ class AgentConfigLoaderTest {
                 "metrics.listen=localhost:9465 (expected: IPv4 a.b.c.d:port with port 1..65535)",
                 "handoff-address=198.18.1.1 (expected: an address apart from every VIP (it is also in vips))");
         assertEquals(expected, errors);
-        assertTrue(e.getMessage().startsWith("agent config: 19 errors\n  extra=1"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("agent config: 20 errors\n  extra=1"), e.getMessage());
+    }
+
+    @Test
+    void offloadTakesAutoSplitOrOffAndOnlyAutoAsksForTheForwardingSetUp() throws Exception {
+        for (LinkOffload o : LinkOffload.values()) {
+            AgentConfig c = AgentConfigLoader.parse(MINIMAL + "link: { offload: " + o.yaml() + " }\n", null);
+            assertEquals(o, c.link().offload());
+            assertEquals(o == LinkOffload.AUTO, c.network().forwarding(), o.yaml());
+        }
+        assertEquals(LinkOffload.OFF, AgentConfigLoader.parse(MINIMAL + "link: { offload: 'off' }\n", null).link().offload());
     }
 
     @Test

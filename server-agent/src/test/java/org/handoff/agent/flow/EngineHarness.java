@@ -52,7 +52,24 @@ final class EngineHarness {
     /** Off for allocation measurements: outputs are then only counted (by the engine). */
     boolean collect = true;
 
+    /** How the harness's link and egress look to the engine (docs/agent-link.md, "Offloads"). */
+    enum Link {
+        /** Plain packets in, a raw-socket-like egress (LinkMode OFF). */
+        PLAIN,
+        /** Frames with a virtio-net header in, an egress without offloads (LinkMode SPLIT). */
+        VNET_SPLIT,
+        /** Frames with a virtio-net header in, an egress that takes them whole (LinkMode FORWARD). */
+        VNET_FORWARD
+    }
+
+    /** What the FORWARD egress was handed: virtio-net header + packet. */
+    final List<byte[]> egressFrames = new ArrayList<>();
+
     EngineHarness(int handoffAddress, int maxFlows, EngineSettings settings) {
+        this(handoffAddress, maxFlows, settings, Link.PLAIN);
+    }
+
+    EngineHarness(int handoffAddress, int maxFlows, EngineSettings settings, Link link) {
         this.handoffAddress = handoffAddress;
         this.budget = new FlowBudget(maxFlows);
         MessageDecoder decoder = new MessageDecoder(() -> KEYS, new ReplayGuard(2_000, 500, 1 << 16), () -> clockMillis[0]);
@@ -62,6 +79,22 @@ final class EngineHarness {
             public boolean send(byte[] buf, int off, int len) {
                 if (collect) {
                     egress.add(Arrays.copyOfRange(buf, off, off + len));
+                }
+                return true;
+            }
+
+            @Override
+            public boolean takesOffloads() {
+                return link == Link.VNET_FORWARD;
+            }
+
+            @Override
+            public boolean sendOffloaded(byte[] buf, int off, int len) {
+                if (link != Link.VNET_FORWARD) {
+                    throw new AssertionError("an offloaded frame sent to an egress without offloads");
+                }
+                if (collect) {
+                    egressFrames.add(Arrays.copyOfRange(buf, off, off + len));
                 }
                 return true;
             }
@@ -78,7 +111,7 @@ final class EngineHarness {
         }, out, (address, port, b, off, len) -> {
             control.add(Arrays.copyOfRange(b, off, off + len));
             return true;
-        }, budget, counters, nowNanos);
+        }, budget, counters, nowNanos, link != Link.PLAIN);
     }
 
     static EngineSettings settings(int handoffAddress, Duration connect, Duration idle, Duration linger) {

@@ -310,6 +310,29 @@ class FlowEngineTest {
     }
 
     @Test
+    void aResponseThatAcceptsTheRequestGoesOutRightWhilePacketsAreHeld() {
+        // The stack answers with data that also acknowledges the whole request (no pure ACK
+        // first), while a client packet waits: releasing it must not change which packet is sent.
+        t.deliver(t.encode(goldenHandoff()));
+        t.stack(golden.get(1));
+        int si = Bytes.i32(golden.get(1), 24);
+        int d = SeqNumber.diff(DI, si);
+        int tOffset = SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1)));
+        t.forward(flow, toConnectionA(golden.get(6), d, tOffset));
+        byte[] response = golden.get(5);
+        t.stack(response);
+        assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(client, clientPort).state());
+        assertArrayEquals(golden.get(6), t.injected.get(t.injected.size() - 1), "the held packet, released");
+        assertEquals(1, t.egress.size());
+        byte[] out = t.egress.get(0);
+        assertValidChecksums(out);
+        assertEquals(EngineHarness.VIP, Bytes.i32(out, 12));
+        assertEquals(SeqNumber.add(Bytes.i32(response, 24), d), Bytes.i32(out, 24), "the response, seq + d");
+        assertArrayEquals(Arrays.copyOfRange(response, 52, response.length), Arrays.copyOfRange(out, 52, out.length));
+        assertEquals(1278, t.counters.bytesServerToClient);
+    }
+
+    @Test
     void resetFromTheStackReachesTheClientAndClosesTheFlow() {
         establish();
         int si = Bytes.i32(golden.get(1), 24);

@@ -3,17 +3,20 @@ package org.handoff.agent.flow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.GoldenVectors;
 import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.VirtioNetHeader;
 import org.junit.jupiter.api.Test;
 
 /**
- * Both rewrite paths allocate nothing per packet: a stack packet of an established flow
+ * Both rewrite paths allocate nothing per packet (and with offloads, per super-segment): a stack packet of an established flow
  * (view, lookup, rewrite, direct return) and a FORWARD datagram (decode with MAC and replay
  * check, cursor, rewrite, injection). Measured with the thread's allocation counter after a
  * warm-up, like the protocol module's ForwardHotPathAllocationTest.
@@ -64,6 +67,53 @@ class PerPacketAllocationTest {
         assertEquals(4L * PACKETS, t.counters.packetsClientToServer, "every client packet went in");
         // A few hundred bytes of slack for the measurement itself; per packet it must be zero.
         assertEquals(0, allocated / PACKETS, "bytes allocated per packet pair (" + allocated + " in all)");
+    }
+
+    /**
+     * With offloads: a TSO super-segment (virtio-net header, partial checksum, 8 segments) per
+     * call, sent whole (FORWARD) or cut into complete segments (SPLIT); neither allocates.
+     */
+    @Test
+    void offloadedSuperSegmentsAllocateNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        List<byte[]> golden = GoldenVectors.ipPackets(GoldenVectors.IPV4_HTTP_ALL_OPTIONS);
+        int client = Bytes.parseIpv4(GoldenVectors.CLIENT_IPV4);
+        int h = Bytes.parseIpv4(GoldenVectors.SERVER_IPV4);
+        for (EngineHarness.Link link : List.of(EngineHarness.Link.VNET_FORWARD, EngineHarness.Link.VNET_SPLIT)) {
+            EngineHarness t = new EngineHarness(h, 100, EngineHarness.settings(h, Duration.ofMillis(300),
+                    Duration.ofSeconds(30), Duration.ofMillis(500)), link);
+            byte[] syn = golden.get(0);
+            int clientPort = Bytes.u16(syn, 20);
+            byte[] req = golden.get(3);
+            var flow = EngineHarness.flow(client, clientPort);
+            t.deliver(t.encode(EngineHarness.handoff(flow, Bytes.i32(syn, 24), 77, 63, new NegotiatedOptions(1460, 10, 7, true, true,
+                    1, 2), Arrays.copyOfRange(req, 52, req.length))));
+            t.stack(FlowEngineOffloadTest.frame(golden.get(1)));
+            t.stack(FlowEngineOffloadTest.frame(golden.get(4)));
+            t.collect = false;
+
+            byte[] response = golden.get(5);
+            byte[] p = new byte[52 + 8 * 1448];
+            System.arraycopy(response, 0, p, 0, 52);
+            new Ipv4Packet().wrap(p, 0, p.length).totalLength(p.length).fillHeaderChecksum();
+            byte[] frame = FlowEngineOffloadTest.frame(p);
+            new VirtioNetHeader().wrap(frame, 0, frame.length)
+                    .gsoType(VirtioNetHeader.GSO_TCPV4).gsoSize(1448).hdrLen(52);
+            byte[] work = new byte[frame.length];
+            for (int i = 0; i < 3 * PACKETS; i++) { // warm-up
+                System.arraycopy(frame, 0, work, 0, frame.length);
+                t.engine.onStackPacket(work, 0, work.length, t.nowNanos);
+            }
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < PACKETS; i++) {
+                System.arraycopy(frame, 0, work, 0, frame.length);
+                t.engine.onStackPacket(work, 0, work.length, t.nowNanos);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(4L * PACKETS, t.counters.gsoFramesServerToClient, link + ": every super-segment went out");
+            assertEquals(32L * PACKETS, t.counters.gsoSegmentsServerToClient, link.toString());
+            assertEquals(0, allocated / PACKETS, link + ": bytes allocated per super-segment (" + allocated + " in all)");
+        }
     }
 
     private static void run(EngineHarness t, byte[] response, byte[] work, byte[][] datagrams, int from, int count) {

@@ -15,7 +15,8 @@ import org.handoff.protocol.wire.TcpSegment;
  * The client's side of connection B, played by a test over a {@link LocalLink}: builds the
  * client-looking segments with {@link PacketEmitter}, writes them into the link, and reads the
  * local stack's answers for this one flow. Just enough TCP for in-order exchanges on a lossless
- * link; the real agent logic lives elsewhere.
+ * link; the real agent logic lives elsewhere. With a link that has offloads, every packet read
+ * comes behind its virtio-net header: the views skip it and {@link #lastFrame()} keeps it.
  */
 final class TcpOverLink {
     final LocalLink link;
@@ -28,9 +29,11 @@ final class TcpOverLink {
     private final Ipv4Repr ipRepr = new Ipv4Repr();
     final TcpRepr tcpRepr = new TcpRepr();
     private final byte[] out = new byte[TunLink.MAX_PACKET];
-    /** The last packet {@link #receive} returned, from offset 0. */
-    final byte[] in = new byte[TunLink.MAX_PACKET];
+    /** The last frame {@link #receive} returned, from offset 0: {@link #headerLength} bytes of header, then the packet. */
+    final byte[] in = new byte[TunLink.MAX_FRAME];
+    /** The length of the packet in {@link #in}, header not included. */
     int inLength;
+    final int headerLength;
     final Ipv4Packet ip = new Ipv4Packet();
     final TcpSegment tcp = new TcpSegment();
     final TcpOptions options = new TcpOptions();
@@ -47,6 +50,7 @@ final class TcpOverLink {
         this.clientPort = clientPort;
         this.server = server;
         this.serverPort = serverPort;
+        this.headerLength = link.frameHeaderLength();
     }
 
     /** The client's SYN: ISN {@code isn}, MSS 1460, window shift 7, SACK-permitted, timestamps. */
@@ -108,7 +112,8 @@ final class TcpOverLink {
             if (n <= 0) {
                 return false;
             }
-            if (ip.wrap(in, 0, n).check() != null || ip.protocol() != InternetChecksum.PROTO_TCP) {
+            if (n <= headerLength || ip.wrap(in, headerLength, n - headerLength).check() != null
+                    || ip.protocol() != InternetChecksum.PROTO_TCP) {
                 otherPackets++;
                 continue;
             }
@@ -122,14 +127,19 @@ final class TcpOverLink {
             if (options.hasTimestamps()) {
                 tsEcr = options.tsVal;
             }
-            inLength = n;
+            inLength = n - headerLength;
             return true;
         }
         return false;
     }
 
-    /** A copy of the last received packet. */
+    /** A copy of the last received packet (without a header). */
     byte[] lastPacket() {
-        return Arrays.copyOf(in, inLength);
+        return Arrays.copyOfRange(in, headerLength, headerLength + inLength);
+    }
+
+    /** A copy of the last received frame: its header (if the link has offloads), then the packet. */
+    byte[] lastFrame() {
+        return Arrays.copyOf(in, headerLength + inLength);
     }
 }

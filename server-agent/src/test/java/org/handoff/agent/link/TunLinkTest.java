@@ -143,6 +143,30 @@ class TunLinkTest {
     }
 
     @Test
+    void wakeReaderEndsAWaitWithZeroAndTheLinkGoesOn() throws Exception {
+        byte[] buf = new byte[1500];
+        CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> {
+            try {
+                return link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(10));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(100);
+        long t0 = System.nanoTime();
+        link.wakeReader();
+        assertEquals(0, r.get(2, TimeUnit.SECONDS), "woken: as on a timeout, not closed");
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1));
+        link.wakeReader(); // before a wait: the next wait ends at once, once
+        assertEquals(0, link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(5)));
+        stackEmits(ipv4(52, 9));
+        assertEquals(52, link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(5)), "packets are read as before");
+        long t1 = System.nanoTime();
+        assertEquals(0, link.read(buf, 0, buf.length, TimeUnit.MILLISECONDS.toNanos(200)), "the signal was consumed");
+        assertTrue(System.nanoTime() - t1 >= TimeUnit.MILLISECONDS.toNanos(190));
+    }
+
+    @Test
     void writeInjectsExactlyThePacket() throws IOException {
         byte[] buf = new byte[200];
         byte[] packet = ipv4(80, 5);
@@ -161,6 +185,71 @@ class TunLinkTest {
         peer = -1;
         byte[] buf = new byte[100];
         assertEquals(-1, link.read(buf, 0, buf.length, TimeUnit.SECONDS.toNanos(1)));
+    }
+
+    /** A link that reads and writes frames behind a virtio-net header, as with offloads. */
+    private TunLink vnetLink(int[] peerOut) throws IOException {
+        int[] sv = new int[2];
+        assertEquals(0, Posix.socketpair(Posix.AF_UNIX, Posix.SOCK_SEQPACKET | Posix.SOCK_NONBLOCK | Posix.SOCK_CLOEXEC, 0, sv));
+        peerOut[0] = sv[1];
+        return TunLink.wrap("vnet", sv[0], TunLink.VNET_HEADER_LENGTH);
+    }
+
+    private byte[] peerReads(int fd) {
+        long n = Posix.read(fd, peerBuf, TunLink.MAX_FRAME);
+        byte[] got = new byte[(int) n];
+        peerBuf.read(0, got, 0, got.length);
+        return got;
+    }
+
+    @Test
+    void withOffloadsReadsKeepTheHeaderAndWritesAddOne() throws IOException {
+        int[] p = new int[1];
+        try (TunLink v = vnetLink(p)) {
+            assertEquals(TunLink.VNET_HEADER_LENGTH, v.frameHeaderLength());
+            byte[] frame = new byte[10 + 60];
+            frame[0] = 1; // NEEDS_CSUM
+            frame[6] = 20;
+            frame[8] = 16;
+            System.arraycopy(ipv4(60, 4), 0, frame, 10, 60);
+            peerBuf.write(0, frame, 0, frame.length);
+            assertEquals(frame.length, Posix.write(p[0], peerBuf, frame.length));
+            byte[] v6 = new byte[10 + 48];
+            v6[10] = 0x60; // the version nibble is looked for after the header
+            peerBuf.write(0, v6, 0, v6.length);
+            Posix.write(p[0], peerBuf, v6.length);
+            peerBuf.write(0, frame, 0, frame.length);
+            Posix.write(p[0], peerBuf, frame.length);
+            byte[] buf = new byte[200];
+            assertEquals(70, v.read(buf, 0, buf.length, 0));
+            assertArrayEquals(frame, Arrays.copyOf(buf, 70), "header and packet, as read");
+            assertEquals(70, v.read(buf, 0, buf.length, 0));
+            assertEquals(1, v.skippedNotIpv4());
+
+            byte[] packet = ipv4(40, 6);
+            v.write(packet, 0, packet.length);
+            byte[] got = peerReads(p[0]);
+            assertEquals(50, got.length);
+            assertArrayEquals(new byte[10], Arrays.copyOf(got, 10), "a plain packet goes behind an all-zero header");
+            assertArrayEquals(packet, Arrays.copyOfRange(got, 10, 50));
+
+            assertEquals(0, v.writeFrame(frame, 0, frame.length));
+            assertArrayEquals(frame, peerReads(p[0]), "a frame goes as given");
+            v.write(packet, 0, packet.length);
+            assertArrayEquals(new byte[10], Arrays.copyOf(peerReads(p[0]), 10), "the header of a frame written before is not reused");
+            assertEquals(22, v.writeFrame(frame, 0, 10), "a header and no packet: EINVAL, not thrown");
+            assertEquals(1, v.framesWritten());
+            assertEquals(2, v.packetsWritten());
+        } finally {
+            Posix.close(p[0]);
+        }
+    }
+
+    @Test
+    void writeFrameNeedsOffloads() {
+        byte[] buf = new byte[50];
+        assertThrows(IllegalStateException.class, () -> link.writeFrame(buf, 0, 50));
+        assertEquals(0, link.frameHeaderLength());
     }
 
     @Test

@@ -152,11 +152,176 @@ class AgentNetworkSetupTest {
     @Test
     void nftScriptExemptsTheVipsAndGuardsH() {
         AgentNetworkConfig c = new AgentNetworkConfig("ho-tun0", "198.18.1.1", 100, 100, 4096, List.of(80, 443),
-                List.of("198.18.2.1", "198.18.2.2"), 1500, true, dir.resolve("s.json"));
+                List.of("198.18.2.1", "198.18.2.2"), 1500, true, false, dir.resolve("s.json"));
         String s = new AgentNetworkSetup(c, new FakeHost()).nftScript();
         assertTrue(s.contains("ip saddr { 198.18.2.1, 198.18.2.2 } meta l4proto tcp notrack"), s);
         assertTrue(s.contains("ip daddr 198.18.1.1 tcp dport { 80, 443 } iifname != { \"lo\", \"ho-tun0\" } drop"), s);
         assertTrue(s.startsWith("table inet handoff_agent {}\ndelete table inet handoff_agent\n"), "replaced whole, atomically");
+    }
+
+    // ---------------------------------------------------------------- forwarding (link.offload auto)
+
+    private AgentNetworkConfig forwardingConfig() {
+        return config().withForwarding(true);
+    }
+
+    @Test
+    void forwardingIsEnabledOnTheTunAloneAfterTheGuardAndRecordedWithWhatWasThere() throws Exception {
+        FakeHost host = new FakeHost();
+        host.listener = true;
+        AgentNetworkSetup setup = new AgentNetworkSetup(forwardingConfig(), host);
+        List<String> actions = setup.setup();
+        assertEquals(List.of(
+                "ip tuntap add dev ho-tun0 mode tun",
+                "ip addr add 198.18.1.1/32 dev lo",
+                "ip route add default dev ho-tun0 table 100",
+                "ip route add blackhole default table 100 metric 4096",
+                "nft -f -",
+                "sysctl -q -w net.ipv4.conf.ho-tun0.forwarding=1",
+                "sysctl -q -w net.ipv4.conf.ho-tun0.rp_filter=0",
+                "ip rule add from 198.18.1.1/32 lookup 100 pref 100"), host.changes());
+        assertTrue(actions.contains("set net.ipv4.conf.ho-tun0.forwarding=1 (was 0)"), actions::toString);
+        assertTrue(actions.contains("set net.ipv4.conf.ho-tun0.rp_filter=0 (was 2)"), actions::toString);
+        assertEquals("0", host.sysctls.get("net.ipv4.conf.all.rp_filter"), "the host's own setting is left alone");
+        assertFalse(host.sysctls.containsKey("net.ipv4.conf.all.forwarding"), "all.forwarding is never written");
+        List<AgentNetworkSetup.CreatedItem> created = setup.loadState().orElseThrow().created();
+        assertEquals(8, created.size());
+        assertEquals(List.of("sysctl", "-q", "-w", "net.ipv4.conf.ho-tun0.forwarding=0"), created.get(5).undo());
+        assertEquals(List.of("sysctl", "-q", "-w", "net.ipv4.conf.ho-tun0.rp_filter=2"), created.get(6).undo());
+        AgentNetworkSetup.CheckResult check = setup.check();
+        assertTrue(check.ok(), check.problems()::toString);
+        assertEquals(List.of(), check.forwardingProblems());
+        assertEquals(List.of(), check.warnings());
+
+        host.commands.clear();
+        List<String> again = setup.setup();
+        assertEquals(List.of("nft -f -"), host.changes(), "a second set-up changes nothing but our nft table");
+        assertTrue(again.contains("net.ipv4.conf.ho-tun0.forwarding=1 present"), again::toString);
+        assertEquals(8, setup.loadState().orElseThrow().created().size());
+    }
+
+    @Test
+    void teardownPutsTheTunsSysctlsBackBeforeRemovingTheRest() throws Exception {
+        FakeHost host = new FakeHost();
+        host.tuns.add("ho-tun0"); // there before us: stays, with its sysctls as they were
+        host.sysctls.put("net.ipv4.conf.ho-tun0.forwarding", "0");
+        host.sysctls.put("net.ipv4.conf.ho-tun0.rp_filter", "1");
+        AgentNetworkSetup setup = new AgentNetworkSetup(forwardingConfig(), host);
+        setup.setup();
+        host.commands.clear();
+        setup.teardown();
+        assertEquals(List.of(
+                "ip rule del from 198.18.1.1/32 lookup 100 pref 100",
+                "sysctl -q -w net.ipv4.conf.ho-tun0.rp_filter=1",
+                "sysctl -q -w net.ipv4.conf.ho-tun0.forwarding=0",
+                "nft delete table inet handoff_agent",
+                "ip route del blackhole default table 100 metric 4096",
+                "ip route del default dev ho-tun0 table 100",
+                "ip addr del 198.18.1.1/32 dev lo"), host.changes());
+        assertEquals("0", host.sysctls.get("net.ipv4.conf.ho-tun0.forwarding"));
+        assertEquals("1", host.sysctls.get("net.ipv4.conf.ho-tun0.rp_filter"));
+        assertTrue(host.tuns.contains("ho-tun0"));
+    }
+
+    @Test
+    void aSysctlAlreadyAsNeededIsNotRecordedAndSurvivesTeardown() throws Exception {
+        FakeHost host = new FakeHost();
+        host.tunRpFilter = "0";
+        AgentNetworkSetup setup = new AgentNetworkSetup(forwardingConfig(), host);
+        List<String> actions = setup.setup();
+        assertTrue(actions.contains("net.ipv4.conf.ho-tun0.rp_filter=0 present"), actions::toString);
+        assertEquals(7, setup.loadState().orElseThrow().created().size());
+        host.commands.clear();
+        setup.teardown();
+        assertFalse(host.changes().stream().anyMatch(l -> l.contains("rp_filter")), host.changes()::toString);
+    }
+
+    @Test
+    void teardownCountsASysctlOfAVanishedTunAsGone() throws Exception {
+        FakeHost host = new FakeHost();
+        AgentNetworkSetup setup = new AgentNetworkSetup(forwardingConfig(), host);
+        setup.setup();
+        host.run("ip", "tuntap", "del", "dev", "ho-tun0", "mode", "tun"); // its sysctls go with it
+        List<String> actions = setup.teardown();
+        assertTrue(actions.contains("net.ipv4.conf.ho-tun0.forwarding=1 (was 0) already gone"), actions::toString);
+        assertFalse(Files.exists(config().stateFile()));
+    }
+
+    @Test
+    void checkNamesWhatStopsForwardingWithoutStoppingTheAgent() throws Exception {
+        FakeHost host = new FakeHost();
+        host.listener = true;
+        AgentNetworkSetup setup = new AgentNetworkSetup(forwardingConfig(), host);
+        setup.setup();
+
+        host.sysctls.put("net.ipv4.conf.ho-tun0.forwarding", "0");
+        AgentNetworkSetup.CheckResult r = setup.check();
+        assertTrue(r.ok(), "forwarding problems do not stop the agent: it cuts super-segments itself");
+        assertEquals(List.of(
+                "IPv4 forwarding is off on ho-tun0 (net.ipv4.conf.ho-tun0.forwarding=0): the kernel drops what the agent"
+                        + " writes back into it (run `handoff agent setup`, or set link.offload: split)",
+                "`ip route get 192.0.2.1 from 198.18.2.1 iif ho-tun0`: RTNETLINK answers: No route to host: the kernel does"
+                        + " not forward from ho-tun0 (run `handoff agent setup`, or set link.offload: split)"),
+                r.forwardingProblems());
+        host.sysctls.put("net.ipv4.conf.ho-tun0.forwarding", "1");
+
+        host.sysctls.put("net.ipv4.conf.all.rp_filter", "1");
+        List<String> strict = setup.check().forwardingProblems();
+        assertEquals(2, strict.size(), strict::toString);
+        assertTrue(strict.get(0).startsWith("strict reverse-path filter on ho-tun0 (net.ipv4.conf.all.rp_filter=1, ho-tun0=0)"));
+        assertTrue(strict.get(1).contains("Invalid argument"), strict::toString);
+
+        host.sysctls.put("net.ipv4.conf.all.rp_filter", "2");
+        assertEquals(List.of(), setup.check().forwardingProblems(), "loose, with a route covering the VIP");
+        host.routeToVip = false;
+        List<String> loose = setup.check().forwardingProblems();
+        assertTrue(loose.get(0).startsWith("loose reverse-path filter (net.ipv4.conf.all.rp_filter=2) and no route covering"
+                + " the VIP 198.18.2.1"), loose::toString);
+        host.routeToVip = true;
+        host.sysctls.put("net.ipv4.conf.all.rp_filter", "0");
+
+        host.chains.put("inet filter forward forward drop", "table inet filter {\n chain forward { ... policy drop; }\n}");
+        host.chains.put("ip filter FORWARD forward accept", "");
+        host.chains.put("inet handoff_agent forward_guard forward drop", "");
+        List<String> drop = setup.check().forwardingProblems();
+        assertEquals(List.of("nftables chain inet filter forward (hook forward, policy drop) would drop the packets forwarded"
+                + " from ho-tun0 (add `iifname \"ho-tun0\" ip saddr { 198.18.2.1 } accept` to it, or set link.offload: split)"),
+                drop);
+        host.chains.put("inet filter forward forward drop", "table inet filter {\n chain forward {\n iifname \"ho-tun0\" accept\n }\n}");
+        assertEquals(List.of(), setup.check().forwardingProblems(), "a chain that names the tun is trusted");
+
+        host.iptablesLegacy = "-P INPUT ACCEPT\n-P FORWARD DROP\n-P OUTPUT ACCEPT\n";
+        assertEquals(List.of("iptables (legacy) FORWARD policy DROP would drop the packets forwarded from ho-tun0 (add"
+                + " `iptables -I FORWARD -i ho-tun0 -j ACCEPT`, or set link.offload: split)"), setup.check().forwardingProblems());
+        host.iptablesLegacy = "-P FORWARD DROP\n-A FORWARD -i ho-tun0 -j ACCEPT\n";
+        assertEquals(List.of(), setup.check().forwardingProblems());
+
+        host.nftScript = host.nftScript.replace("forward_guard", "something_else");
+        assertEquals(List.of("nftables table inet handoff_agent has no forward_guard chain (run `handoff agent setup`, or set"
+                + " link.offload: split)"), setup.check().forwardingProblems());
+    }
+
+    @Test
+    void withoutForwardingNothingOfItIsMadeOrChecked() throws Exception {
+        FakeHost host = new FakeHost();
+        AgentNetworkSetup setup = new AgentNetworkSetup(config(), host);
+        setup.setup();
+        assertFalse(host.commands.stream().anyMatch(l -> l.contains("forwarding") || l.contains("rp_filter")), host.commands::toString);
+        assertFalse(host.nftScript.contains("forward"), host.nftScript);
+        host.commands.clear();
+        assertEquals(List.of(), setup.check().forwardingProblems());
+        assertFalse(host.commands.stream().anyMatch(l -> l.contains(" iif ") || l.contains("chains")), host.commands::toString);
+    }
+
+    @Test
+    void nftScriptWithForwardingGuardsWhatLeavesTheTun() {
+        String s = new AgentNetworkSetup(forwardingConfig(), new FakeHost()).nftScript();
+        assertTrue(s.contains("chain prerouting_notrack {\n        type filter hook prerouting priority raw; policy accept;\n"
+                + "        iifname \"ho-tun0\" ip saddr { 198.18.2.1 } meta l4proto tcp notrack"), s);
+        assertTrue(s.contains("chain forward_guard {\n        type filter hook forward priority filter; policy accept;\n"
+                + "        iifname \"ho-tun0\" ip saddr { 198.18.2.1 } meta l4proto tcp accept"), s);
+        assertTrue(s.contains("        iifname \"ho-tun0\" counter drop comment"), s);
+        assertTrue(s.indexOf("accept comment") < s.indexOf("counter drop"), "accept the VIP's TCP first, then drop the rest");
     }
 
     @Test

@@ -1,0 +1,106 @@
+package org.handoff.agent.link;
+
+/**
+ * {@link DirectReturn} back through the agent's own TUN (docs/agent-link.md, "Direct return
+ * through the TUN"): a rewritten packet, source the VIP, is written into the TUN with its
+ * virtio-net header and enters the host's receive path as if it had arrived on the TUN; the
+ * kernel forwards it out of the main table's route to the client. The kernel then does what the
+ * agent would otherwise do per MTU-sized packet: it cuts a TSO super-segment ({@code gso_size}
+ * payload bytes each, at the egress device or in its driver), completes partial TCP checksums,
+ * resolves the next hop's address, and queues on the egress device.
+ *
+ * <p>Needs what {@code AgentNetworkSetup} makes when forwarding is configured: IPv4 forwarding
+ * on the TUN only ({@code net.ipv4.conf.TUN.forwarding=1}; the kernel decides on the device a
+ * packet arrived on), reverse-path filtering off on it (the VIP is not routed back through it),
+ * and the nftables notrack and forward guard. Only the agent writes into the TUN, so only its
+ * packets are forwarded; the guard drops anything from the TUN that is not VIP-sourced TCP.
+ *
+ * <p>Writes go through {@link FrameWriter} so the runtime can serialise them with its injections
+ * into the same descriptor. Failures are counted per errno and never thrown.
+ */
+public final class TunForwardEgress implements DirectReturn {
+    /** Writes one frame (header + packet) into the TUN; 0 or an errno. */
+    @FunctionalInterface
+    public interface FrameWriter {
+        int writeFrame(byte[] buf, int off, int len);
+    }
+
+    private static final int MAX_ERRNO = 256;
+    private static final int HEADER = TunLink.VNET_HEADER_LENGTH;
+
+    private final FrameWriter writer;
+    /** A zero header for {@link #send}: one packet, checksums complete. */
+    private final byte[] plain = new byte[TunLink.MAX_FRAME];
+    private final long[] failuresByErrno = new long[MAX_ERRNO];
+    private long sent;
+    private long failed;
+    private int lastErrno;
+
+    public TunForwardEgress(FrameWriter writer) {
+        this.writer = writer;
+    }
+
+    @Override
+    public boolean takesOffloads() {
+        return true;
+    }
+
+    @Override
+    public boolean sendOffloaded(byte[] buf, int off, int len) {
+        if (len <= HEADER || ((buf[off + HEADER] >> 4) & 0xf) != 4) {
+            return fail(22); // EINVAL
+        }
+        int errno = writer.writeFrame(buf, off, len);
+        if (errno != 0) {
+            return fail(errno);
+        }
+        sent++;
+        return true;
+    }
+
+    /** A plain packet (complete checksums): sent behind an all-zero header. One copy; rare on this egress. */
+    @Override
+    public boolean send(byte[] buf, int off, int len) {
+        if (len < 20 || len > TunLink.MAX_PACKET) {
+            return fail(22);
+        }
+        System.arraycopy(buf, off, plain, HEADER, len);
+        return sendOffloaded(plain, 0, HEADER + len);
+    }
+
+    private boolean fail(int errno) {
+        failed++;
+        lastErrno = errno;
+        failuresByErrno[errno >= 0 && errno < MAX_ERRNO ? errno : 0]++;
+        return false;
+    }
+
+    /** Frames handed to the kernel. */
+    public long sent() {
+        return sent;
+    }
+
+    /** Frames dropped (any reason). */
+    public long failed() {
+        return failed;
+    }
+
+    /** Frames dropped with {@code errno}. */
+    public long failures(int errno) {
+        return errno >= 0 && errno < MAX_ERRNO ? failuresByErrno[errno] : 0;
+    }
+
+    public int lastErrno() {
+        return lastErrno;
+    }
+
+    /** The TUN belongs to the runtime, which closes it. */
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String toString() {
+        return "TunForwardEgress[sent=" + sent + ", failed=" + failed + (lastErrno != 0 ? ", lastErrno=" + lastErrno : "") + "]";
+    }
+}
