@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.handoff.director.handoff.AgentChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,13 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sends copy into one reused direct buffer: nothing is allocated per datagram.
  */
-final class AgentSockets implements AgentChannel, AutoCloseable {
+final class AgentSockets implements AgentTransport {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSockets.class);
-
-    /** Receives each datagram an agent sent; the bytes are valid only during the call. */
-    interface Receiver {
-        void onDatagram(byte[] buffer, int length);
-    }
 
     private final Map<InetSocketAddress, DatagramChannel> byAgent = new HashMap<>();
     private final List<InetSocketAddress> agents = new ArrayList<>();
@@ -77,7 +71,8 @@ final class AgentSockets implements AgentChannel, AutoCloseable {
     }
 
     /** Reads what the agents sent, at most {@code max} datagrams; returns how many. */
-    int drain(Receiver receiver, int max) {
+    @Override
+    public int drain(Receiver receiver, int max) {
         int n = 0;
         for (int i = 0; i < channels.size() && n < max; i++) {
             DatagramChannel ch = channels.get(i);
@@ -104,7 +99,8 @@ final class AgentSockets implements AgentChannel, AutoCloseable {
     }
 
     /** The next agent found unreachable since the last call, or null. */
-    InetSocketAddress pollUnreachable() {
+    @Override
+    public InetSocketAddress pollUnreachable() {
         return unreachable.poll();
     }
 
