@@ -51,7 +51,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+// A fixed heap, touched before the first iteration: a growing heap's first-touch page faults
+// were timed otherwise (connection benchmarks 30x slower until the heap stopped growing).
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class MessageCodecBenchmark {
     private static final HandoffKeys KEYS = HandoffKeys.of(1, 1L, new byte[32]);
     private static final FlowIdentity FLOW = FlowIdentity.ipv4(0xc6120002, 40000, 0xc6120101, 80);
