@@ -1,5 +1,7 @@
 package org.handoff.bench;
 
+import org.handoff.director.io.LinkDecoder;
+import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Repr;
 import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpRepr;
@@ -8,9 +10,12 @@ import org.handoff.protocol.wire.TcpSegment;
 /**
  * A client's packets towards a VIP for the director benchmarks, built into one reused buffer
  * like a capture would hand them over: timestamps on, and MSS, window scale and
- * SACK-permitted on a SYN.
+ * SACK-permitted on a SYN. {@link #build} writes the IP packet alone, {@link #buildFrame} an
+ * Ethernet frame around it (what a live capture reads before its link decoding).
  */
 final class ClientPacketBuilder {
+    static final int ETHERNET_HEADER_LENGTH = 14;
+
     final byte[] packet = new byte[2048];
     private final byte[] request;
     private final PacketEmitter emitter = new PacketEmitter();
@@ -22,8 +27,23 @@ final class ClientPacketBuilder {
         this.request = request;
     }
 
-    /** Builds into {@link #packet}; {@code payload} bytes of the request; returns the length. */
+    /** Builds the IP packet into {@link #packet}; {@code payload} bytes of the request; returns the length. */
     int build(int port, int flags, int seq, int ack, int payload) {
+        return emit(0, port, flags, seq, ack, payload);
+    }
+
+    /**
+     * Builds an Ethernet frame into {@link #packet}, from {@code sourceMac} to {@code destinationMac}
+     * (48 bits each), carrying the same IP packet as {@link #build}; returns the frame's length.
+     */
+    int buildFrame(long destinationMac, long sourceMac, int port, int flags, int seq, int ack, int payload) {
+        LinkDecoder.putMac(packet, 0, destinationMac);
+        LinkDecoder.putMac(packet, 6, sourceMac);
+        Bytes.putU16(packet, 12, 0x0800);
+        return ETHERNET_HEADER_LENGTH + emit(ETHERNET_HEADER_LENGTH, port, flags, seq, ack, payload);
+    }
+
+    private int emit(int offset, int port, int flags, int seq, int ack, int payload) {
         repr.clear();
         repr.sourcePort = port;
         repr.destinationPort = 80;
@@ -41,6 +61,6 @@ final class ClientPacketBuilder {
         if (payload > 0) {
             repr.payload(request, 0, payload);
         }
-        return emitter.ipv4Tcp(ipRepr, repr, packet, 0);
+        return emitter.ipv4Tcp(ipRepr, repr, packet, offset);
     }
 }

@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+// A fixed heap, touched before the first iteration: a growing heap's first-touch page faults
+// were timed otherwise (connection benchmarks 30x slower until the heap stopped growing).
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class ReplayBenchmark {
     /** Packets per invocation (the last copy of the capture may be cut short). */
     static final int PACKETS = 100_000;

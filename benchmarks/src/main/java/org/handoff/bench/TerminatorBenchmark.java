@@ -36,7 +36,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+// A fixed heap, touched before the first iteration: a growing heap's first-touch page faults
+// were timed otherwise (connection benchmarks 30x slower until the heap stopped growing).
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class TerminatorBenchmark {
     private static final int VIP = 0xc6120101;
     private static final int CLIENT = 0xc6120002;

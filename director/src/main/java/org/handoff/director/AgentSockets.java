@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.handoff.director.handoff.AgentChannel;
 import org.handoff.director.io.ConnectedUdpSocket;
 import org.handoff.director.io.WakeSources;
 import org.slf4j.Logger;
@@ -25,13 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing is allocated per datagram: each socket copies through its own native buffers.
  */
-final class AgentSockets implements AgentChannel, WakeSources, AutoCloseable {
+final class AgentSockets implements AgentTransport {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSockets.class);
-
-    /** Receives each datagram an agent sent; the bytes are valid only during the call. */
-    interface Receiver {
-        void onDatagram(byte[] buffer, int length);
-    }
 
     /** Opens a connected socket; a seam so tests can count or fail opens. */
     interface Opener {
@@ -83,7 +77,8 @@ final class AgentSockets implements AgentChannel, WakeSources, AutoCloseable {
     }
 
     /** Reads what the agents sent, at most {@code max} datagrams; returns how many. */
-    int drain(Receiver receiver, int max) {
+    @Override
+    public int drain(Receiver receiver, int max) {
         int n = 0;
         for (int i = 0; i < sockets.size() && n < max; i++) {
             ConnectedUdpSocket socket = sockets.get(i);
@@ -107,7 +102,8 @@ final class AgentSockets implements AgentChannel, WakeSources, AutoCloseable {
     }
 
     /** The next agent found unreachable since the last call, or null. */
-    InetSocketAddress pollUnreachable() {
+    @Override
+    public InetSocketAddress pollUnreachable() {
         return unreachable.poll();
     }
 

@@ -18,9 +18,6 @@ import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.config.HostPort;
 import org.handoff.director.config.PoolConfig;
 import org.handoff.director.config.PoolMember;
-import org.handoff.director.handoff.HandoffCoordinator;
-import org.handoff.director.handoff.HandoffSettings;
-import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.RawSocketSink;
@@ -30,16 +27,8 @@ import org.handoff.director.io.VipSetupCheck;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.TcpSettings;
-import org.handoff.director.tcp.TcpTerminator;
-import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.HandoffFlyweight;
 import org.handoff.protocol.message.HandoffKeys;
-import org.handoff.protocol.message.MessageDecoder;
-import org.handoff.protocol.message.MessageEncoder;
-import org.handoff.protocol.message.MessageIdGenerator;
-import org.handoff.protocol.message.MessageSealer;
-import org.handoff.protocol.message.ReplayGuard;
-import org.handoff.protocol.wire.Bytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Director implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Director.class);
-    /** How long an agent's answer may be old or from the future (clock skew) and still count. */
-    private static final long REPLAY_WINDOW_MILLIS = 10_000;
-    private static final long REPLAY_SKEW_MILLIS = 2_000;
 
     /** A start-up problem the operator must fix; the message says what and how. */
     public static final class StartupException extends Exception {
@@ -110,37 +96,22 @@ public final class Director implements AutoCloseable {
             }
         }
 
-        int n = c.workers();
-        TcpSettings tcp = tcpSettings(c, n);
-        HandoffSettings handoff = new HandoffSettings(c.handoff().retransmitInitial(), c.handoff().retransmitMax(),
-                c.handoff().deadline());
-        int[] vipAddresses = vips.stream().mapToInt(v -> Bytes.parseIpv4(v.addressString())).toArray();
-        int[] vipPorts = vips.stream().mapToInt(VipEndpoint::port).toArray();
         SecureRandom random = new SecureRandom();
         long secret0 = random.nextLong();
         long secret1 = random.nextLong();
         Clock clock = SystemClock.INSTANCE;
         List<DirectorWorker> workers = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < c.workers(); i++) {
                 LivePcapSource source = LivePcapSource.open(new LivePcapSource.Config()
                         .interfaceName(c.capture().interfaceName())
                         .bufferBytes(c.capture().bufferBytes())
                         .vips(vips)
-                        .shard(i, n)
+                        .shard(i, c.workers())
                         .clock(clock));
                 RawSocketSink sink = RawSocketSink.open();
-                AgentSockets channel = new AgentSockets();
-                MessageSealer sealer = new MessageSealer(keys::get, new MessageIdGenerator(), clock::epochMillis);
-                HandoffCoordinator coordinator = new HandoffCoordinator(holder::derived,
-                        new HttpHeadParser(c.limits().maxRequestHeadBytes(), c.limits().maxRequestHeaders()),
-                        new MessageEncoder(sealer), new ForwardEncoder(sealer), channel, handoff, load, clock.nanos());
-                TcpTerminator terminator = new TcpTerminator(tcp, vipAddresses, vipPorts, secret0, secret1, coordinator,
-                        sink::send, clock.nanos());
-                coordinator.bind(terminator);
-                MessageDecoder decoder = new MessageDecoder(keys::get,
-                        new ReplayGuard(REPLAY_WINDOW_MILLIS, REPLAY_SKEW_MILLIS, 1 << 16), clock::epochMillis);
-                workers.add(new DirectorWorker(i, source, sink, channel, terminator, coordinator, decoder, clock));
+                workers.add(DirectorWorker.create(i, c, holder::derived, load, keys::get, secret0, secret1, source, sink,
+                        new AgentSockets(), clock));
             }
         } catch (IOException | RuntimeException e) {
             workers.forEach(DirectorWorker::close);

@@ -2,15 +2,30 @@ package org.handoff.director;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Supplier;
+import org.handoff.director.config.DirectorConfig;
+import org.handoff.director.config.HostPort;
 import org.handoff.director.handoff.HandoffCoordinator;
+import org.handoff.director.handoff.HandoffSettings;
+import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.PacketHandler;
 import org.handoff.director.io.PacketSink;
 import org.handoff.director.io.PacketSource;
+import org.handoff.director.routing.LoadCounter;
+import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.ForwardEncoder;
+import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.MessageDecoder;
+import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.MessageIdGenerator;
+import org.handoff.protocol.message.MessageSealer;
+import org.handoff.protocol.message.ReplayGuard;
+import org.handoff.protocol.wire.Bytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,17 +47,20 @@ public final class DirectorWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DirectorWorker.class);
     private static final int BATCH = 256;
     private static final long IDLE_WAIT_NANOS = 5_000_000L;
+    /** How long an agent's answer may be old or from the future (clock skew) and still count. */
+    private static final long REPLAY_WINDOW_MILLIS = 10_000;
+    private static final long REPLAY_SKEW_MILLIS = 2_000;
 
     private final int index;
     private final PacketSource source;
     private final PacketSink sink;
-    private final AgentSockets agents;
+    private final AgentTransport agents;
     private final TcpTerminator terminator;
     private final HandoffCoordinator coordinator;
     private final MessageDecoder decoder;
     private final Clock clock;
     private final PacketHandler onPacket;
-    private final AgentSockets.Receiver onAgentDatagram = this::agentDatagram;
+    private final AgentTransport.Receiver onAgentDatagram = this::agentDatagram;
     private long now;
     private volatile boolean running = true;
     private long nextStatsNanos;
@@ -52,7 +70,7 @@ public final class DirectorWorker implements Runnable {
     /** RuntimeExceptions caught in the duty cycle: each is a bug, logged with its stack. */
     public volatile long internalErrors;
 
-    DirectorWorker(int index, PacketSource source, PacketSink sink, AgentSockets agents, TcpTerminator terminator,
+    private DirectorWorker(int index, PacketSource source, PacketSink sink, AgentTransport agents, TcpTerminator terminator,
                           HandoffCoordinator coordinator, MessageDecoder decoder, Clock clock) {
         this.index = index;
         this.source = source;
@@ -64,6 +82,45 @@ public final class DirectorWorker implements Runnable {
         this.clock = clock;
         this.onPacket = terminator::onPacket;
         source.wakeAlsoOn(agents);
+    }
+
+    /**
+     * One worker wired exactly as the director process wires each of its workers: TCP settings
+     * and limits from the config (shared out over {@code config.workers()}), the hand-off
+     * coordinator sending through {@code agents}, the terminator answering through {@code sink},
+     * and a decoder with a replay guard for the agents' answers. The I/O is the caller's:
+     * capture, raw socket and UDP sockets in {@code Director}; memory in tests and benchmarks.
+     *
+     * @param routing read once per routing decision (a reload swaps what it returns)
+     * @param secret0 first half of the secret for ISNs and SYN cookies, the same for every worker
+     * @throws IllegalArgumentException if a VIP is not IPv4 (the director terminates IPv4 flows)
+     */
+    public static DirectorWorker create(int index, DirectorConfig config, Supplier<RoutingTable> routing, LoadCounter load,
+                                        Supplier<HandoffKeys> keys, long secret0, long secret1, PacketSource source,
+                                        PacketSink sink, AgentTransport agents, Clock clock) {
+        List<HostPort> vips = config.vips();
+        int[] vipAddresses = new int[vips.size()];
+        int[] vipPorts = new int[vips.size()];
+        for (int i = 0; i < vipAddresses.length; i++) {
+            HostPort v = vips.get(i);
+            if (!v.isIpv4()) {
+                throw new IllegalArgumentException("vips[" + i + "]=" + v + " (expected: IPv4; the director terminates IPv4 flows)");
+            }
+            vipAddresses[i] = Bytes.i32(v.address().getAddress(), 0);
+            vipPorts[i] = v.port();
+        }
+        HandoffSettings handoff = new HandoffSettings(config.handoff().retransmitInitial(), config.handoff().retransmitMax(),
+                config.handoff().deadline());
+        MessageSealer sealer = new MessageSealer(keys, new MessageIdGenerator(), clock::epochMillis);
+        HandoffCoordinator coordinator = new HandoffCoordinator(routing,
+                new HttpHeadParser(config.limits().maxRequestHeadBytes(), config.limits().maxRequestHeaders()),
+                new MessageEncoder(sealer), new ForwardEncoder(sealer), agents, handoff, load, clock.nanos());
+        TcpTerminator terminator = new TcpTerminator(Director.tcpSettings(config, config.workers()), vipAddresses, vipPorts,
+                secret0, secret1, coordinator, sink::send, clock.nanos());
+        coordinator.bind(terminator);
+        MessageDecoder decoder = new MessageDecoder(keys,
+                new ReplayGuard(REPLAY_WINDOW_MILLIS, REPLAY_SKEW_MILLIS, 1 << 16), clock::epochMillis);
+        return new DirectorWorker(index, source, sink, agents, terminator, coordinator, decoder, clock);
     }
 
     public int index() {

@@ -12,6 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * In-memory packet I/O for tests: a {@link Source} fed with packets and timestamps, and a
  * {@link Sink} that records copies of what was sent. Both are thread-safe, so a test thread
  * can feed a worker thread; a poll with nothing queued waits on a condition, not a spin.
+ *
+ * <p>For allocation tests and benchmarks, which drive a worker's duty cycle from their own
+ * thread, {@link FrameSource} and {@link LastPacketSink} do the same with nothing allocated per
+ * packet; the frame source also runs the capture's link decoding, as a live source does.
  */
 public final class MemoryPacketIo {
     private MemoryPacketIo() {
@@ -191,6 +195,148 @@ public final class MemoryPacketIo {
                 }
                 return true;
             }
+        }
+    }
+
+    /**
+     * Captured frames in memory, read the way {@link LivePcapSource} reads its ring: each frame
+     * is copied out of its slot into one reused buffer, decoded by a {@link LinkDecoder} (link
+     * header, "for this host", cut to the IP length; dropped frames counted there) and handed
+     * on stamped with the clock. Nothing is allocated per frame.
+     *
+     * <p>Single-threaded and never waits: a poll with nothing queued returns 0 at once, so the
+     * caller feeds frames with {@link #offer} and runs the worker's duty cycle on its own thread.
+     * Not for {@code DirectorWorker.run()}, which would spin on it.
+     */
+    public static final class FrameSource implements PacketSource {
+        private final LinkDecoder decoder;
+        private final Clock clock;
+        private final byte[][] slots;
+        private final int[] lengths;
+        private final byte[] frame;
+        private int head;
+        private int count;
+        private long delivered;
+        private long refused;
+        private boolean closed;
+
+        /**
+         * @param capacity frames that can wait to be polled
+         * @param maxFrameLength the longest frame accepted (a snaplen)
+         */
+        public FrameSource(LinkDecoder decoder, Clock clock, int capacity, int maxFrameLength) {
+            if (capacity < 1 || maxFrameLength < 1) {
+                throw new IllegalArgumentException("capacity=" + capacity + ", maxFrameLength=" + maxFrameLength
+                        + " (expected: both >= 1)");
+            }
+            this.decoder = decoder;
+            this.clock = clock;
+            this.slots = new byte[capacity][maxFrameLength];
+            this.lengths = new int[capacity];
+            this.frame = new byte[maxFrameLength];
+        }
+
+        /** Queues a copy of a frame; false (and counted) when the queue is full or the frame too long. */
+        public boolean offer(byte[] f, int offset, int length) {
+            if (closed || count == slots.length || length > frame.length || length < 0) {
+                refused++;
+                return false;
+            }
+            int tail = (head + count) % slots.length;
+            System.arraycopy(f, offset, slots[tail], 0, length);
+            lengths[tail] = length;
+            count++;
+            return true;
+        }
+
+        /** Returns the frames read (decoded or dropped by the link decoder), or END_OF_INPUT once closed. */
+        @Override
+        public int poll(PacketHandler handler, int maxPackets, long maxWaitNanos) {
+            if (closed) {
+                return END_OF_INPUT;
+            }
+            int n = 0;
+            while (n < maxPackets && count > 0) {
+                int length = lengths[head];
+                System.arraycopy(slots[head], 0, frame, 0, length);
+                head = (head + 1) % slots.length;
+                count--;
+                n++;
+                if (decoder.decode(frame, 0, length)) {
+                    delivered++;
+                    handler.onPacket(frame, decoder.ipOffset(), decoder.ipLength(), clock.nanos());
+                }
+            }
+            return n;
+        }
+
+        public LinkDecoder decoder() {
+            return decoder;
+        }
+
+        public int queued() {
+            return count;
+        }
+
+        /** IP packets handed on (frames the link decoder kept). */
+        public long delivered() {
+            return delivered;
+        }
+
+        /** Frames not queued: the queue was full or the frame too long. */
+        public long refused() {
+            return refused;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            count = 0;
+        }
+    }
+
+    /**
+     * A sink that keeps only a copy of the last packet sent, and counts: enough to read a
+     * SYN-ACK's sequence number, with nothing allocated per packet.
+     */
+    public static final class LastPacketSink implements PacketSink {
+        private final byte[] last = new byte[65_535];
+        private int lastLength;
+        private long sent;
+        private long flushes;
+
+        @Override
+        public boolean send(byte[] b, int off, int len) {
+            System.arraycopy(b, off, last, 0, len);
+            lastLength = len;
+            sent++;
+            return true;
+        }
+
+        @Override
+        public void flush() {
+            flushes++;
+        }
+
+        @Override
+        public void close() {
+        }
+
+        /** The last packet sent, valid up to {@link #lastLength()}; overwritten by the next send. */
+        public byte[] last() {
+            return last;
+        }
+
+        public int lastLength() {
+            return lastLength;
+        }
+
+        public long sent() {
+            return sent;
+        }
+
+        public long flushes() {
+            return flushes;
         }
     }
 }

@@ -122,4 +122,64 @@ class MemoryPacketIoTest {
         assertTrue(Math.abs(s.epochNanos() / 1_000_000L - wall) < 1_000, "SystemClock epochNanos near currentTimeMillis");
         assertTrue(Math.abs(s.epochMillis() - wall) < 1_000);
     }
+
+    static final long HOST_MAC = LinkDecoder.parseMac("02:00:00:00:00:01");
+
+    @Test
+    void frameSourceDecodesEachFrameLikeALiveCaptureAndStampsItWithTheClock() {
+        ManualClock clock = new ManualClock(7_000);
+        MemoryPacketIo.FrameSource src = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC),
+                clock, 4, 1514);
+        byte[] syn = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
+        byte[] ack = TestPackets.tcp("198.18.0.1", "198.18.1.1", 40001, 80, org.handoff.protocol.wire.TcpSegment.ACK, 2, 0);
+        byte[] padded = TestPackets.ethernet(HOST_MAC, 2, ack, 14 + ack.length + 10); // a trailer after the IP packet
+        byte[] forOtherHost = TestPackets.ethernet(HOST_MAC + 1, 2, syn, 0);
+        assertTrue(src.offer(TestPackets.ethernet(HOST_MAC, 2, syn, 0), 0, 14 + syn.length));
+        assertTrue(src.offer(padded, 0, padded.length));
+        assertTrue(src.offer(forOtherHost, 0, forOtherHost.length));
+        assertEquals(3, src.queued());
+
+        assertEquals(2, src.poll(collect, 2, Long.MAX_VALUE), "two frames read, no waiting");
+        assertArrayEquals(syn, got.get(0).bytes());
+        assertEquals(7_000, got.get(0).timestampNanos());
+        assertArrayEquals(ack, got.get(1).bytes(), "cut to the IP total length");
+        assertEquals(1, src.poll(collect, 10, 0), "a frame dropped by the decoder still counts as read");
+        assertEquals(2, got.size());
+        assertEquals(1, src.decoder().notForHost());
+        assertEquals(2, src.delivered());
+        assertEquals(0, src.poll(collect, 10, Long.MAX_VALUE), "an empty source returns at once");
+    }
+
+    @Test
+    void frameSourceRefusesAndCountsWhatItCannotHoldThenEndsWhenClosed() {
+        MemoryPacketIo.FrameSource src = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_RAW, false,
+                LinkDecoder.ANY_MAC), new ManualClock(0), 2, 100);
+        byte[] syn = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
+        assertFalse(src.offer(new byte[101], 0, 101), "longer than the snaplen");
+        assertTrue(src.offer(syn, 0, syn.length));
+        assertTrue(src.offer(syn, 0, syn.length));
+        assertFalse(src.offer(syn, 0, syn.length), "full");
+        assertEquals(2, src.refused());
+        byte[] copy = syn.clone();
+        syn[0] = 0; // the source holds its own copy
+        assertEquals(2, src.poll(collect, 10, 0));
+        assertArrayEquals(copy, got.get(1).bytes());
+        src.close();
+        assertEquals(PacketSource.END_OF_INPUT, src.poll(collect, 10, 0));
+    }
+
+    @Test
+    void lastPacketSinkKeepsTheLastPacketAndCounts() {
+        MemoryPacketIo.LastPacketSink sink = new MemoryPacketIo.LastPacketSink();
+        byte[] a = TestPackets.syn("198.18.1.1", "198.18.0.1", 80, 40000, 3);
+        byte[] b = TestPackets.syn("198.18.1.1", "198.18.0.1", 80, 40001, 4);
+        byte[] buf = new byte[200];
+        System.arraycopy(a, 0, buf, 5, a.length);
+        assertTrue(sink.send(buf, 5, a.length));
+        assertTrue(sink.send(b, 0, b.length));
+        sink.flush();
+        assertArrayEquals(b, Arrays.copyOf(sink.last(), sink.lastLength()));
+        assertEquals(2, sink.sent());
+        assertEquals(1, sink.flushes());
+    }
 }
