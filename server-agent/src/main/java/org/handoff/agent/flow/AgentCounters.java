@@ -55,6 +55,8 @@ public final class AgentCounters {
     public long handoffsReceived;
     public long handoffsAccepted;
     public final long[] handoffsRefused = new long[NackReason.values().length];
+    /** HANDOFFs for a held client endpoint with a new ISN: the old flow was ended for the new one. */
+    public long endpointsReused;
     /** DUPLICATE HANDOFFs answered again from held state. */
     public long handoffsReanswered;
     /** DUPLICATE HANDOFFs with no answer yet (connection B still opening) or none remembered. */

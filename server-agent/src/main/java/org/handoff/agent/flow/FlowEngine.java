@@ -209,6 +209,20 @@ public final class FlowEngine {
         int clientPort = h.clientPort();
         long key = Sharding.key(client, clientPort);
         AgentFlow existing = flows.get(key);
+        if (existing != null && existing.vipAddress == h.vipIpv4() && existing.vipPort == h.vipPort()
+                && existing.clientIsn != h.clientIsn()) {
+            // A new connection from the same client port (a new ISN): the client reused the port,
+            // which it does only once its old connection is over (the director checked a newer
+            // timestamp before handing it off). The old flow may still linger here, or still be
+            // open in the stack: end it, with a RST into the stack when the stack may still hold
+            // it, and no CLOSED (the director matches CLOSED by endpoint and would end the new one).
+            counters.endpointsReused++;
+            if (existing.state != AgentFlow.State.LINGER) {
+                resetStack(existing);
+            }
+            release(existing, existing.state == AgentFlow.State.LINGER ? CloseReason.FIN : CloseReason.RST, now, false);
+            existing = null;
+        }
         if (existing != null) {
             // A new attempt (new id) for an endpoint we still hold: the director has given up on
             // the old one, or two VIPs share a client endpoint. Either way it contradicts our state.

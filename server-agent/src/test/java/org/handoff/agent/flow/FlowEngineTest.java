@@ -206,6 +206,30 @@ class FlowEngineTest {
     }
 
     @Test
+    void aNewConnectionFromAHeldClientPortReplacesTheOldFlow() {
+        establish();
+        int injectedBefore = t.injected.size();
+        int controlBefore = t.control.size();
+        NegotiatedOptions options = new NegotiatedOptions(1460, 10, WD, true, true, tsRecent + 1000, DIRECTOR_TS + 1000);
+        Handoff next = EngineHarness.handoff(flow, ci + 5_000_000, DI + 7_000_000, 63, options, request); // a new ISN
+        t.deliver(t.encode(next));
+
+        assertEquals(1, t.counters.endpointsReused);
+        assertEquals(0, t.counters.refused(NackReason.BAD_STATE));
+        assertEquals(1, t.engine.flowCount(), "the new flow replaced the old one");
+        assertEquals(injectedBefore + 2, t.injected.size(), "a RST for the old connection B, then the new SYN");
+        byte[] rst = t.injected.get(injectedBefore);
+        assertValidChecksums(rst);
+        TcpSegment reset = new TcpSegment().wrap(rst, 20, rst.length - 20);
+        assertEquals(TcpSegment.RST, reset.flags());
+        byte[] syn = t.injected.get(injectedBefore + 1);
+        TcpSegment open = new TcpSegment().wrap(syn, 20, syn.length - 20);
+        assertEquals(TcpSegment.SYN, open.flags());
+        assertEquals(ci + 5_000_000, open.seq(), "connection B starts again at the client's new ISN");
+        assertEquals(controlBefore, t.control.size(), "no CLOSED for the old flow: the director would match it to the new one");
+    }
+
+    @Test
     void abortResetsTheStackSideAndFreesTheFlow() {
         establish();
         int before = t.injected.size();
