@@ -202,7 +202,9 @@ public class DirectorWorkerBenchmark {
         return cycle(FORWARD_CYCLE_NANOS);
     }
 
+    /** Longer warm-up: this path's code (HTTP parsing, routing, HMAC, ...) was still compiling after 3 s here. */
     @Benchmark
+    @Warmup(iterations = 5, time = 2)
     public int connectionHandedOff() throws Exception {
         port = port == 60000 ? 1024 : port + 1;
         int director = handOff(port, CONNECTION_CYCLE_NANOS);
