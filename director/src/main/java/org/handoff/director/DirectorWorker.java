@@ -47,9 +47,22 @@ public final class DirectorWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DirectorWorker.class);
     private static final int BATCH = 256;
     private static final long IDLE_WAIT_NANOS = 5_000_000L;
-    /** How long an agent's answer may be old or from the future (clock skew) and still count. */
-    private static final long REPLAY_WINDOW_MILLIS = 10_000;
+    /**
+     * How old an agent's answer may be and still count: the hand-off deadline (an agent re-sends
+     * a remembered HANDOFF_ACK, with its first timestamp, while the director still retransmits)
+     * plus a second, kept within these bounds.
+     */
+    private static final long MIN_REPLAY_WINDOW_MILLIS = 3_000;
+    private static final long MAX_REPLAY_WINDOW_MILLIS = 10_000;
+    /** Clock difference between agents and directors still accepted. */
     private static final long REPLAY_SKEW_MILLIS = 2_000;
+    /**
+     * Answers per millisecond the replay guard must remember: two per hand-off (HANDOFF_ACK and
+     * CLOSED), so 64 covers 32,000 hand-offs a second per worker (a 1<<16 guard over a 12 s
+     * tolerance capped a worker at ~2,700, which `DirectorWorkerBenchmark` found).
+     */
+    private static final long REPLAY_ANSWERS_PER_MILLI = 64;
+    private static final int MAX_REPLAY_CAPACITY = 1 << 20;
 
     private final int index;
     private final PacketSource source;
@@ -118,9 +131,16 @@ public final class DirectorWorker implements Runnable {
         TcpTerminator terminator = new TcpTerminator(Director.tcpSettings(config, config.workers()), vipAddresses, vipPorts,
                 secret0, secret1, coordinator, sink::send, clock.nanos());
         coordinator.bind(terminator);
-        MessageDecoder decoder = new MessageDecoder(keys,
-                new ReplayGuard(REPLAY_WINDOW_MILLIS, REPLAY_SKEW_MILLIS, 1 << 16), clock::epochMillis);
+        MessageDecoder decoder = new MessageDecoder(keys, replayGuard(config.handoff().deadline().toMillis()), clock::epochMillis);
         return new DirectorWorker(index, source, sink, agents, terminator, coordinator, decoder, clock);
+    }
+
+    /** The guard for the agents' answers, sized for the deadline's window (see the constants). */
+    static ReplayGuard replayGuard(long deadlineMillis) {
+        long window = Math.max(MIN_REPLAY_WINDOW_MILLIS, Math.min(MAX_REPLAY_WINDOW_MILLIS, deadlineMillis + 1_000));
+        long tolerance = window + REPLAY_SKEW_MILLIS;
+        int capacity = (int) Math.min(MAX_REPLAY_CAPACITY, Math.max(1 << 16, tolerance * REPLAY_ANSWERS_PER_MILLI));
+        return new ReplayGuard(window, REPLAY_SKEW_MILLIS, capacity);
     }
 
     public int index() {

@@ -283,4 +283,16 @@ class DirectorWorkerTest {
             worker.doWork();
         }
     }
+
+    @Test
+    void theAnswerGuardIsSizedForTensOfThousandsOfHandoffsPerSecond() {
+        org.handoff.protocol.message.ReplayGuard lab = DirectorWorker.replayGuard(2_000);
+        assertEquals(3_000, lab.windowMillis(), "the deadline plus a second");
+        double handoffsPerSecond = lab.capacityPerSlice() / (lab.toleranceMillis() / 1000.0) / 2;
+        assertTrue(handoffsPerSecond >= 30_000, "sustains " + handoffsPerSecond + " hand-offs/s");
+
+        assertEquals(10_000, DirectorWorker.replayGuard(300_000).windowMillis(), "a long deadline: the window is capped");
+        assertEquals(3_000, DirectorWorker.replayGuard(10).windowMillis(), "a short one: at least 3 s");
+        assertTrue(DirectorWorker.replayGuard(300_000).capacityPerSlice() <= 1 << 20, "memory stays bounded");
+    }
 }
