@@ -27,20 +27,15 @@ import java.util.Objects;
  * counted per errno, never thrown. The raw socket does not fragment: a packet above the egress
  * MTU fails with EMSGSIZE, so the TUN's MTU must not exceed the egress interface's.
  */
-public final class RawSocketEgress implements DirectReturn {
+public final class RawSocketEgress extends CountingEgress {
     private static final int MAX_PACKET = 65535;
     private static final int SOCKADDR_IN_SIZE = 16;
     private static final int IPV4_DESTINATION_OFFSET = 16;
-    private static final int MAX_ERRNO = 256;
 
     private final int fd;
     private final Memory packet = new Memory(MAX_PACKET);
     /** {@code struct sockaddr_in}: family (host order), port 0, address (network order), zero pad. */
     private final Memory destination = new Memory(SOCKADDR_IN_SIZE);
-    private final long[] failuresByErrno = new long[MAX_ERRNO];
-    private long sent;
-    private long failed;
-    private int lastErrno;
     private boolean closed;
 
     private RawSocketEgress(int fd) {
@@ -89,37 +84,9 @@ public final class RawSocketEgress implements DirectReturn {
         destination.setInt(4, packet.getInt(IPV4_DESTINATION_OFFSET));
         long n = Posix.sendto(fd, packet, len, Posix.MSG_DONTWAIT, destination, SOCKADDR_IN_SIZE);
         if (n == len) {
-            sent++;
-            return true;
+            return sentOne();
         }
         return fail(n < 0 ? Native.getLastError() : 0);
-    }
-
-    private boolean fail(int errno) {
-        failed++;
-        lastErrno = errno;
-        failuresByErrno[errno >= 0 && errno < MAX_ERRNO ? errno : 0]++;
-        return false;
-    }
-
-    /** Packets handed to the kernel. */
-    public long sent() {
-        return sent;
-    }
-
-    /** Packets dropped (any reason). */
-    public long failed() {
-        return failed;
-    }
-
-    /** Packets dropped with {@code errno} (0: short send or an errno above 255). */
-    public long failures(int errno) {
-        return errno >= 0 && errno < MAX_ERRNO ? failuresByErrno[errno] : 0;
-    }
-
-    /** The errno of the last dropped packet, 0 if none. */
-    public int lastErrno() {
-        return lastErrno;
     }
 
     @Override
@@ -128,11 +95,5 @@ public final class RawSocketEgress implements DirectReturn {
             closed = true;
             Posix.close(fd);
         }
-    }
-
-    @Override
-    public String toString() {
-        return "RawSocketEgress[sent=" + sent + ", failed=" + failed
-                + (lastErrno != 0 ? ", lastErrno=" + lastErrno : "") + "]";
     }
 }

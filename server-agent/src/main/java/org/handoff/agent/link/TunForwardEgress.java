@@ -18,23 +18,18 @@ package org.handoff.agent.link;
  * <p>Writes go through {@link FrameWriter} so the runtime can serialise them with its injections
  * into the same descriptor. Failures are counted per errno and never thrown.
  */
-public final class TunForwardEgress implements DirectReturn {
+public final class TunForwardEgress extends CountingEgress {
     /** Writes one frame (header + packet) into the TUN; 0 or an errno. */
     @FunctionalInterface
     public interface FrameWriter {
         int writeFrame(byte[] buf, int off, int len);
     }
 
-    private static final int MAX_ERRNO = 256;
     private static final int HEADER = TunLink.VNET_HEADER_LENGTH;
 
     private final FrameWriter writer;
     /** A zero header for {@link #send}: one packet, checksums complete. */
     private final byte[] plain = new byte[TunLink.MAX_FRAME];
-    private final long[] failuresByErrno = new long[MAX_ERRNO];
-    private long sent;
-    private long failed;
-    private int lastErrno;
 
     public TunForwardEgress(FrameWriter writer) {
         this.writer = writer;
@@ -54,8 +49,7 @@ public final class TunForwardEgress implements DirectReturn {
         if (errno != 0) {
             return fail(errno);
         }
-        sent++;
-        return true;
+        return sentOne();
     }
 
     /** A plain packet (complete checksums): sent behind an all-zero header. One copy; rare on this egress. */
@@ -68,39 +62,8 @@ public final class TunForwardEgress implements DirectReturn {
         return sendOffloaded(plain, 0, HEADER + len);
     }
 
-    private boolean fail(int errno) {
-        failed++;
-        lastErrno = errno;
-        failuresByErrno[errno >= 0 && errno < MAX_ERRNO ? errno : 0]++;
-        return false;
-    }
-
-    /** Frames handed to the kernel. */
-    public long sent() {
-        return sent;
-    }
-
-    /** Frames dropped (any reason). */
-    public long failed() {
-        return failed;
-    }
-
-    /** Frames dropped with {@code errno}. */
-    public long failures(int errno) {
-        return errno >= 0 && errno < MAX_ERRNO ? failuresByErrno[errno] : 0;
-    }
-
-    public int lastErrno() {
-        return lastErrno;
-    }
-
     /** The TUN belongs to the runtime, which closes it. */
     @Override
     public void close() {
-    }
-
-    @Override
-    public String toString() {
-        return "TunForwardEgress[sent=" + sent + ", failed=" + failed + (lastErrno != 0 ? ", lastErrno=" + lastErrno : "") + "]";
     }
 }
