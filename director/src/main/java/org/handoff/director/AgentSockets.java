@@ -27,25 +27,10 @@ import org.slf4j.LoggerFactory;
 final class AgentSockets implements AgentTransport {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSockets.class);
 
-    /** Opens a connected socket; a seam so tests can count or fail opens. */
-    interface Opener {
-        ConnectedUdpSocket open(InetSocketAddress agent) throws IOException;
-    }
-
-    private final Opener opener;
     private final Map<InetSocketAddress, ConnectedUdpSocket> byAgent = new HashMap<>();
     private final List<ConnectedUdpSocket> sockets = new ArrayList<>();
     private final ArrayDeque<InetSocketAddress> unreachable = new ArrayDeque<>();
     private final byte[] receiveBuffer = new byte[65_536];
-    private long openFailures;
-
-    AgentSockets() {
-        this(ConnectedUdpSocket::connect);
-    }
-
-    AgentSockets(Opener opener) {
-        this.opener = opener;
-    }
 
     @Override
     public boolean send(InetSocketAddress agent, byte[] datagram, int offset, int length) {
@@ -55,9 +40,9 @@ final class AgentSockets implements AgentTransport {
         ConnectedUdpSocket socket = byAgent.get(agent);
         if (socket == null) {
             try {
-                socket = opener.open(agent);
+                socket = ConnectedUdpSocket.connect(agent);
             } catch (IOException e) {
-                openFailures++;
+                // Counted by the caller as a send failure, like any datagram not sent.
                 LOG.debug("socket to agent {}: {}", agent, e.toString());
                 return false;
             }
@@ -105,11 +90,6 @@ final class AgentSockets implements AgentTransport {
     @Override
     public InetSocketAddress pollUnreachable() {
         return unreachable.poll();
-    }
-
-    /** Sockets that could not be opened (bad agent address, out of descriptors). */
-    long openFailures() {
-        return openFailures;
     }
 
     @Override
