@@ -283,6 +283,17 @@ public final class NetnsLab implements AutoCloseable {
 
     // ---------------------------------------------------------------- commands
 
+    /** One counter of the kernel's SNMP statistics in {@code ns} ({@code nstat -az}, absolute), "0" if absent. */
+    public String nstat(Netns ns, String counter) {
+        for (String line : exec(ns, "nstat", "-saz", counter).stdout().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 2 && f[0].equals(counter)) {
+                return f[1];
+            }
+        }
+        return "0";
+    }
+
     /** Runs {@code command} inside {@code ns} ({@code ip netns exec}); it must exit 0. */
     public CommandResult exec(Netns ns, String... command) {
         return execUnchecked(ns, command).orThrow();

@@ -201,7 +201,7 @@ class LocalLinkNetnsTest {
                     assertTrue(egress[0].send(copy, 0, copy.length), () -> "raw send failed: " + egress[0]);
                     sent.add(copy);
                 }
-                List<PcapReader.Frame> frames = waitForFrames(arrivals, sent.size());
+                List<PcapReader.Frame> frames = arrivals.stopAfter(sent.size(), 3000);
                 assertEquals(sent.size(), frames.size(), "every rewritten segment reached the client namespace");
                 Ipv4Packet ip = new Ipv4Packet();
                 TcpSegment tcp = new TcpSegment();
@@ -223,7 +223,7 @@ class LocalLinkNetnsTest {
                             java.util.Arrays.copyOfRange(f.data(), ip.payloadOffset(), ip.payloadOffset() + ip.payloadLength()),
                             "TCP segment arrived as sent");
                 }
-                assertEquals("0", nstat(lab, client, "TcpInCsumErrors"), "the client's kernel found no checksum error");
+                assertEquals("0", lab.nstat(client, "TcpInCsumErrors"), "the client's kernel found no checksum error");
                 // The VIP-sourced packets took the main table's route, never the steering rule's tun.
                 byte[] drain = new byte[TunLink.MAX_PACKET];
                 int vip = Bytes.parseIpv4(VIP);
@@ -244,10 +244,10 @@ class LocalLinkNetnsTest {
                 b2.send(TcpSegment.PSH, "GET /data.bin HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 assertTrue(b2.receive(5 * SECOND), "the response starts");
                 link[0].close(); // no ACKs from now on: the server retransmits into a tun nobody reads
-                long retrans0 = Long.parseLong(nstat(lab, origin, "TcpRetransSegs"));
+                long retrans0 = Long.parseLong(lab.nstat(origin, "TcpRetransSegs"));
                 long tunDrops0 = tunTxDropped(lab, origin);
                 Thread.sleep(1_200);
-                assertTrue(Long.parseLong(nstat(lab, origin, "TcpRetransSegs")) > retrans0, "the server retransmitted");
+                assertTrue(Long.parseLong(lab.nstat(origin, "TcpRetransSegs")) > retrans0, "the server retransmitted");
                 assertTrue(tunTxDropped(lab, origin) > tunDrops0, "retransmissions went to the detached tun and were dropped there");
                 // ... and with the tun down its route is gone: the blackhole in table T takes over.
                 lab.ip(origin, "link", "set", TUN, "down");
@@ -256,15 +256,15 @@ class LocalLinkNetnsTest {
                 // A retransmission that finds no route fails before IP output (the socket's
                 // route rebuild gets the blackhole's error) and is not counted as sent; the
                 // retransmission timeouts are.
-                long timeouts1 = Long.parseLong(nstat(lab, origin, "TcpExtTCPTimeouts"));
+                long timeouts1 = Long.parseLong(lab.nstat(origin, "TcpExtTCPTimeouts"));
                 Thread.sleep(2_200);
-                assertTrue(Long.parseLong(nstat(lab, origin, "TcpExtTCPTimeouts")) > timeouts1, "the server kept retransmitting");
+                assertTrue(Long.parseLong(lab.nstat(origin, "TcpExtTCPTimeouts")) > timeouts1, "the server kept retransmitting");
                 AgentNetworkSetup.CheckResult down = setup.check();
                 assertTrue(down.problems().stream().anyMatch(p -> p.contains("is down")), down.problems()::toString);
                 assertTrue(down.problems().stream().anyMatch(p -> p.contains("no `default dev " + TUN + "`")), down.problems()::toString);
 
                 lab.curl(origin, "--max-time", "2", "http://" + C + ":9/"); // refused: one SYN, one RST
-                List<PcapReader.Frame> seen = waitForFrames(leaks, 1);
+                List<PcapReader.Frame> seen = leaks.stopAfter(1, 3000);
                 long fromH = seen.stream().filter(f -> Bytes.i32(f.data(), f.ipOffset() + 12) == h).count();
                 assertEquals(0, fromH, "packets from H on the origin's wire");
                 assertTrue(seen.size() >= 1, "the capture saw the control SYN");
@@ -288,27 +288,7 @@ class LocalLinkNetnsTest {
         }
     }
 
-    /** Polls a capture's file until {@code count} frames are in it (at most 3 s), then stops it. */
-    private static List<PcapReader.Frame> waitForFrames(PacketCapture cap, int count) throws Exception {
-        for (int i = 0; i < 60; i++) {
-            if (Files.size(cap.file()) > 0 && PcapReader.read(cap.file()).size() >= count) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        return cap.stopAndRead();
-    }
 
-    /** One counter from {@code nstat -az} in {@code ns} (absolute value, "0" if absent). */
-    private static String nstat(NetnsLab lab, Netns ns, String counter) {
-        for (String line : lab.exec(ns, "nstat", "-saz", counter).stdout().split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 2 && f[0].equals(counter)) {
-                return f[1];
-            }
-        }
-        return "0";
-    }
 
     private static long tunTxDropped(NetnsLab lab, Netns ns) {
         String out = lab.ip(ns, "-s", "-j", "link", "show", TUN).stdout();

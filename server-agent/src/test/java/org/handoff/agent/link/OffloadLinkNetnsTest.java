@@ -270,7 +270,7 @@ class OffloadLinkNetnsTest {
                     assertTrue(egress.sendOffloaded(copy, 0, copy.length), egress::toString);
                     segmentsSent += vnet.isGso() ? (payload + vnet.gsoSize() - 1) / vnet.gsoSize() : 1;
                 }
-                List<PcapReader.Frame> got = waitForFrames(arrivals, segmentsSent);
+                List<PcapReader.Frame> got = arrivals.stopAfter(segmentsSent, 5000);
                 assertEquals(segmentsSent, got.size(), "every segment of every super-segment reached the client namespace");
                 ByteArrayOutputStream forwarded = new ByteArrayOutputStream();
                 TreeMap<Long, byte[]> arrived = new TreeMap<>();
@@ -300,7 +300,7 @@ class OffloadLinkNetnsTest {
                     sentBytes.write(p);
                 }
                 assertArrayEquals(sentBytes.toByteArray(), forwarded.toByteArray(), "the forwarded bytes, in sequence order");
-                assertEquals("0", nstat(lab, client, "TcpInCsumErrors"), "the client's kernel found no checksum error");
+                assertEquals("0", lab.nstat(client, "TcpInCsumErrors"), "the client's kernel found no checksum error");
                 assertEquals(0, egress.failed(), egress::toString);
                 byte[] drain = new byte[TunLink.MAX_FRAME];
                 int vip = Bytes.parseIpv4(VIP);
@@ -347,26 +347,5 @@ class OffloadLinkNetnsTest {
             assertFalse(lab.execUnchecked(origin, "nft", "list", "table", "inet", "handoff_agent").ok(), "nft table removed");
             assertFalse(Files.exists(config.stateFile()), "state file removed");
         }
-    }
-
-    /** Polls a capture's file until {@code count} frames are in it (at most 5 s), then stops it. */
-    private static List<PcapReader.Frame> waitForFrames(PacketCapture cap, int count) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            if (Files.size(cap.file()) > 0 && PcapReader.read(cap.file()).size() >= count) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        return cap.stopAndRead();
-    }
-
-    private static String nstat(NetnsLab lab, Netns ns, String counter) {
-        for (String line : lab.exec(ns, "nstat", "-saz", counter).stdout().split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 2 && f[0].equals(counter)) {
-                return f[1];
-            }
-        }
-        return "0";
     }
 }
