@@ -32,13 +32,8 @@ public final class ClientPackets {
     }
 
     public byte[] packet(int flags, int seqNo, byte[] payload, int off, int len) {
-        builder.flags(flags).seq(seqNo).ack((flags & TcpSegment.ACK) != 0 ? ack : 0).noOptions().payload(payload, off, len);
-        if ((flags & TcpSegment.SYN) != 0) {
-            builder.mss(mss).windowShift(shift);
-            if (sack) {
-                builder.sackPermitted();
-            }
-        }
+        builder.flags(flags).seq(seqNo).ack((flags & TcpSegment.ACK) != 0 ? ack : 0).payload(payload, off, len)
+                .noOptions().mss(mss).windowShift(shift).sackPermitted(sack); // written on the SYN only
         if (ts) {
             builder.timestamps(tsVal++, tsEcr);
         }

@@ -28,8 +28,10 @@ import org.handoff.protocol.wire.VirtioNetHeader;
  * </pre>
  *
  * <p>Unset fields are zero and no option is present, as in a fresh {@link TcpRepr}; the IPv4
- * header is {@link Ipv4Repr}'s (TTL 64, don't-fragment, ID 0). A builder is mutable and reusable:
- * set what changes and build again. {@link #build} returns a new array; {@link #buildInto} and
+ * header is {@link Ipv4Repr}'s (TTL 64, don't-fragment, ID 0). MSS, window scale and
+ * SACK-permitted are written only when SYN is set, as TCP sends them (RFC 9293 3.7.1, RFC 7323
+ * 2.2, RFC 2018 2), so one builder serves a whole connection; lay out {@link #rawOptions} for
+ * anything else. A builder is mutable and reusable: set what changes and build again. {@link #build} returns a new array; {@link #buildInto} and
  * {@link #frameInto} write into the caller's buffer and allocate nothing, for benchmarks that
  * build packets in their measured loop.
  */
@@ -47,6 +49,9 @@ public final class PacketBuilder {
     private byte[] destination6;
     private int sourcePort;
     private int destinationPort;
+    private int mss = -1;
+    private int windowShift = -1;
+    private boolean sackPermitted;
     private byte[] rawOptions;
     private Checksum checksum = Checksum.VALID;
     private int fixedChecksum;
@@ -142,24 +147,27 @@ public final class PacketBuilder {
         return this;
     }
 
+    /** MSS option on SYN segments; -1 for none. */
     public PacketBuilder mss(int mss) {
-        tcp.mss = mss;
+        this.mss = mss;
         return this;
     }
 
+    /** Window-scale option on SYN segments; -1 for none. */
     public PacketBuilder windowShift(int shift) {
-        tcp.windowShift = shift;
+        this.windowShift = shift;
         return this;
     }
 
-    public PacketBuilder sackPermitted() {
-        tcp.sackPermitted = true;
+    /** SACK-permitted option on SYN segments. */
+    public PacketBuilder sackPermitted(boolean permitted) {
+        this.sackPermitted = permitted;
         return this;
     }
 
     /** What Linux puts on a SYN besides timestamps: MSS 1460, SACK-permitted, window shift 7. */
     public PacketBuilder linuxSynOptions() {
-        return mss(1460).sackPermitted().windowShift(7);
+        return mss(1460).sackPermitted(true).windowShift(7);
     }
 
     public PacketBuilder timestamps(int tsVal, int tsEcr) {
@@ -177,9 +185,9 @@ public final class PacketBuilder {
 
     /** Drops every option set so far, the raw ones included. */
     public PacketBuilder noOptions() {
-        tcp.mss = -1;
-        tcp.windowShift = -1;
-        tcp.sackPermitted = false;
+        mss = -1;
+        windowShift = -1;
+        sackPermitted = false;
         tcp.timestamps = false;
         tcp.sackBlockCount = 0;
         rawOptions = null;
@@ -280,6 +288,10 @@ public final class PacketBuilder {
         }
         tcp.sourcePort = sourcePort;
         tcp.destinationPort = destinationPort;
+        boolean syn = (tcp.flags & TcpSegment.SYN) != 0;
+        tcp.mss = syn ? mss : -1;
+        tcp.windowShift = syn ? windowShift : -1;
+        tcp.sackPermitted = syn && sackPermitted;
         byte[] payload = tcp.payload;
         int payloadOffset = tcp.payloadOffset;
         int payloadLength = tcp.payloadLength;
