@@ -31,11 +31,13 @@ import org.handoff.protocol.wire.VirtioNetHeader;
  * header is {@link Ipv4Repr}'s (TTL 64, don't-fragment, ID 0). MSS, window scale and
  * SACK-permitted are written only when SYN is set, as TCP sends them (RFC 9293 3.7.1, RFC 7323
  * 2.2, RFC 2018 2), so one builder serves a whole connection; lay out {@link #rawOptions} for
- * anything else. A builder is mutable and reusable: set what changes and build again. {@link #build} returns a new array; {@link #buildInto} and
- * {@link #frameInto} write into the caller's buffer and allocate nothing, for benchmarks that
- * build packets in their measured loop.
+ * anything else. A builder is mutable and reusable: set what changes and build again.
+ * {@link #build} returns a new array; {@link #buildInto} and {@link #frameInto} write into the
+ * caller's buffer and allocate nothing, for benchmarks that build packets in their measured loop.
  */
 public final class PacketBuilder {
+    private static final byte[] NO_BYTES = new byte[0];
+
     private final Ipv4Repr ip = new Ipv4Repr();
     /** The TCP header's value; for UDP only its payload is used. */
     private final TcpRepr tcp = new TcpRepr();
@@ -57,8 +59,6 @@ public final class PacketBuilder {
     private int fixedChecksum;
 
     private enum Checksum { VALID, PARTIAL, FIXED }
-
-    private static final byte[] NO_BYTES = new byte[0];
 
     private PacketBuilder(boolean isTcp) {
         this.isTcp = isTcp;
@@ -264,6 +264,7 @@ public final class PacketBuilder {
 
     /** The IP packet's length. */
     public int length() {
+        prepareTcp();
         int header = source6 != null ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.MIN_HEADER_LENGTH;
         if (!isTcp) {
             return header + UdpDatagram.HEADER_LENGTH + tcp.payloadLength;
@@ -286,12 +287,7 @@ public final class PacketBuilder {
             finishChecksum(b, off, n, UdpDatagram.CHECKSUM_OFFSET);
             return n;
         }
-        tcp.sourcePort = sourcePort;
-        tcp.destinationPort = destinationPort;
-        boolean syn = (tcp.flags & TcpSegment.SYN) != 0;
-        tcp.mss = syn ? mss : -1;
-        tcp.windowShift = syn ? windowShift : -1;
-        tcp.sackPermitted = syn && sackPermitted;
+        prepareTcp();
         byte[] payload = tcp.payload;
         int payloadOffset = tcp.payloadOffset;
         int payloadLength = tcp.payloadLength;
@@ -316,6 +312,16 @@ public final class PacketBuilder {
         }
         finishChecksum(b, off, n, TcpSegment.CHECKSUM_OFFSET);
         return n;
+    }
+
+    /** The header value as this packet needs it: ports, and the SYN-only options on a SYN alone. */
+    private void prepareTcp() {
+        tcp.sourcePort = sourcePort;
+        tcp.destinationPort = destinationPort;
+        boolean syn = (tcp.flags & TcpSegment.SYN) != 0;
+        tcp.mss = syn ? mss : -1;
+        tcp.windowShift = syn ? windowShift : -1;
+        tcp.sackPermitted = syn && sackPermitted;
     }
 
     private void finishChecksum(byte[] b, int off, int n, int checksumOffset) {

@@ -53,6 +53,21 @@ class PacketBuilderTest {
     }
 
     @Test
+    void synOnlyOptionsGoOnTheSynAlone() {
+        PacketBuilder b = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).linuxSynOptions().timestamps(1, 0);
+        byte[] ack = b.flags(TcpSegment.ACK).build();
+        ip.wrap(ack, 0, ack.length);
+        assertNull(tcp.wrap(ack, ip.payloadOffset(), ip.payloadLength()).parseOptions(options));
+        assertFalse(options.hasMss() || options.hasWindowScale() || options.hasSackPermitted());
+        assertTrue(options.hasTimestamps());
+        assertEquals(52, ack.length);
+        byte[] synAck = b.flags(TcpSegment.SYN | TcpSegment.ACK).build();
+        assertEquals(synAck.length, b.length());
+        assertNull(tcp.wrap(synAck, 20, synAck.length - 20).parseOptions(options));
+        assertTrue(options.hasMss() && options.hasWindowScale() && options.hasSackPermitted() && options.hasTimestamps());
+    }
+
+    @Test
     void payloadSackBlocksAndReuse() {
         byte[] data = "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         PacketBuilder b = PacketBuilder.tcp().from(0xc6120002, 40000).to(0xc6120101, 80).flags(TcpSegment.ACK)
