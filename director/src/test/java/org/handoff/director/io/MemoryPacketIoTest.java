@@ -135,8 +135,9 @@ class MemoryPacketIoTest {
         MemoryPacketIo.FrameSource src = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC),
                 clock, 4, 1514);
         byte[] syn = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
-        byte[] ack = PacketBuilder.tcp().from("198.18.0.1", 40001).to("198.18.1.1", 80).flags(org.handoff.protocol.wire.TcpSegment.ACK).id(2).build();
-        byte[] padded = PacketBuilder.ethernet(HOST_MAC, 2, EthernetFrame.ETHERTYPE_IPV4, ack, 14 + ack.length + 10); // a trailer after the IP packet
+        byte[] ack = PacketBuilder.tcp().from("198.18.0.1", 40001).to("198.18.1.1", 80).flags(TcpSegment.ACK).id(2).build();
+        // A trailer after the IP packet.
+        byte[] padded = PacketBuilder.ethernet(HOST_MAC, 2, EthernetFrame.ETHERTYPE_IPV4, ack, 14 + ack.length + 10);
         byte[] forOtherHost = PacketBuilder.ethernet(HOST_MAC + 1, 2, syn);
         assertTrue(src.offer(PacketBuilder.ethernet(HOST_MAC, 2, syn), 0, 14 + syn.length));
         assertTrue(src.offer(padded, 0, padded.length));

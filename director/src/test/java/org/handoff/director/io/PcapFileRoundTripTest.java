@@ -117,7 +117,8 @@ class PcapFileRoundTripTest {
     void manyPacketsSpanSeveralBufferFlushes() throws Exception {
         Path file = dir.resolve("many.pcap");
         ManualClock clock = new ManualClock(T0);
-        byte[] big = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.ACK).id(9).payloadLength(1400).build();
+        byte[] big = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.ACK).id(9).payloadLength(1400)
+                .build();
         try (PcapFileSink sink = PcapFileSink.raw(file, clock)) {
             for (int i = 0; i < 3000; i++) { // ~4.4 MB: the 1 MB buffer drains several times
                 clock.advance(1000);
@@ -143,7 +144,8 @@ class PcapFileRoundTripTest {
     @Test
     void readsALinuxCookedMicrosecondCaptureAndCanKeepOnlyHostPackets() throws Exception {
         byte[] in = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
-        byte[] out = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.SYN | TcpSegment.ACK).id(2).build();
+        byte[] out = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.SYN | TcpSegment.ACK).id(2)
+                .build();
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(113);
         sllRecord(b, 1_700_000_000, 5, 0, in);

@@ -80,7 +80,8 @@ public final class RewriterFixtureGenerator {
     private void serverToClientCases() {
         String all = GoldenVectors.IPV4_HTTP_ALL_OPTIONS;
         add(serverFlow("s2c-syn-ack-all-options", all, 1,
-                "SYN-ACK with MSS, SACK-permitted, timestamps, window scale: address, port, seq + d, TSval + t; a SYN's window is never scaled"));
+                "SYN-ACK with MSS, SACK-permitted, timestamps, window scale: address, port, seq + d, TSval + t; "
+                        + "a SYN's window is never scaled"));
         add(serverFlow("s2c-response-all-options", all, 5,
                 "1278-byte response with timestamps: window 64 rescaled from shift 10 to 7 (x8, exact)"));
         add(serverFlow("s2c-fin-all-options", all, 8, "FIN-ACK with timestamps"));
@@ -101,21 +102,25 @@ public final class RewriterFixtureGenerator {
         add(clamp.shifts(10, 0).reverse(LossyField.WINDOW, "clamped: 65535 at shift 0 is 64 at shift 10, not 73"));
 
         Spec wrap = serverFlow("s2c-seq-and-tsval-wrap", all, 5,
-                "response whose rewritten sequence space crosses 2^32 (seq 4294966273, 1278 bytes) and whose TSval + t is 0 mod 2^32, above a floor of 4294967295");
+                "response whose rewritten sequence space crosses 2^32 (seq 4294966273, "
+                        + "1278 bytes) and whose TSval + t is 0 mod 2^32, above a floor of 4294967295");
         wrap.directorIsn = 0xffff_fc00;
         wrap.directorTsVal = 0xffff_ffff;
         add(wrap);
 
         Spec floor = serverFlow("s2c-tsval-floor", all, 4,
-                "server ACK with a TSval 1000 ticks older than the SYN-ACK's (a clock stepped back): TSval + t is below the director's last TSval, so it is lifted to it (PAWS)");
+                "server ACK with a TSval 1000 ticks older than the SYN-ACK's (a clock stepped back): "
+                        + "TSval + t is below the director's last TSval, so it is lifted to it (PAWS)");
         floor.serverTsVal = SeqNumber.add(floor.serverTsVal, 1000);
         add(floor.reverse(LossyField.TSVAL, "lifted to the floor: the server's own TSval is not recoverable"));
 
         Spec partial = serverFlow("s2c-partial-checksum", GoldenVectors.TUN_VNET_TSO, 2,
-                "304-byte response read from a TUN with offloads (NEEDS_CSUM): only the address change is folded into the partial checksum");
+                "304-byte response read from a TUN with offloads (NEEDS_CSUM): "
+                        + "only the address change is folded into the partial checksum");
         add(partial.checksum(ChecksumState.PARTIAL));
         Spec tso = serverFlow("s2c-tso-super-segment", GoldenVectors.TUN_VNET_TSO, 9,
-                "TSO super-segment (2948 bytes, gso_size 1448: 2 segments) with a partial checksum: rewritten once, before the kernel cuts it");
+                "TSO super-segment (2948 bytes, gso_size 1448: 2 segments) with a partial checksum: rewritten once, "
+                        + "before the kernel cuts it");
         add(tso.checksum(ChecksumState.PARTIAL));
 
         Spec unverified = serverFlow("s2c-unverified-checksum", all, 5,
@@ -127,7 +132,8 @@ public final class RewriterFixtureGenerator {
     private void clientToServerCases() {
         String all = GoldenVectors.IPV4_HTTP_ALL_OPTIONS;
         add(clientFlow("c2s-syn-all-options", all, 0,
-                "SYN with MSS, SACK-permitted, timestamps, window scale: destination, port; the zero ack is moved by -d like any ack (harmless, the agent never forwards a SYN)"));
+                "SYN with MSS, SACK-permitted, timestamps, window scale: destination, port; "
+                        + "the zero ack is moved by -d like any ack (harmless, the agent never forwards a SYN)"));
         add(clientFlow("c2s-request-all-options", all, 3, "82-byte GET with timestamps: ack - d, TSecr - t"));
         add(clientFlow("c2s-fin-all-options", all, 7, "FIN-ACK with timestamps"));
         add(clientFlow("c2s-request-no-timestamps", GoldenVectors.IPV4_HTTP_NO_TS, 3,
@@ -145,11 +151,13 @@ public final class RewriterFixtureGenerator {
 
         int three = firstWithSackBlocks(sack, 3);
         add(clientFlow("c2s-sack-odd-offsets", sack, three,
-                "ACK with 3 SACK blocks whose options were re-laid so TSval, TSecr and every edge start at odd offsets: the incremental update swaps their deltas")
+                "ACK with 3 SACK blocks whose options were re-laid so TSval, TSecr and every edge start at odd offsets: "
+                        + "the incremental update swaps their deltas")
                 .oddOptionOffsets());
 
         Spec wrap = clientFlow("c2s-ack-and-sack-wrap", sack, three,
-                "ACK with 3 SACK blocks, d chosen so the first block's left edge becomes 4294967195: that block crosses 2^32, the ack lies below it and the later blocks above");
+                "ACK with 3 SACK blocks, d chosen so the first block's left edge becomes 4294967195: "
+                        + "that block crosses 2^32, the ack lies below it and the later blocks above");
         byte[] p = GoldenVectors.ipPackets(sack).get(three);
         TcpOptions o = options(p);
         int left = Bytes.i32(p, o.sackBlockOffset(0));
@@ -158,10 +166,12 @@ public final class RewriterFixtureGenerator {
         add(wrap);
 
         Spec partial = clientFlow("c2s-partial-checksum", all, 3,
-                "GET whose TCP checksum is partial (the pseudo-header sum), kept partial: only the destination change is folded in");
+                "GET whose TCP checksum is partial (the pseudo-header sum), kept partial: "
+                        + "only the destination change is folded in");
         add(partial.checksum(ChecksumState.PARTIAL).partialTcpChecksum());
         Spec veth = clientFlow("c2s-unverified-partial-checksum", all, 3,
-                "GET as the director captures it on a veth with tx offload (partial checksum), not known valid: both checksums recomputed in full");
+                "GET as the director captures it on a veth with tx offload (partial checksum), not known valid: "
+                        + "both checksums recomputed in full");
         add(veth.checksum(ChecksumState.UNVERIFIED).partialTcpChecksum()
                 .reverse(LossyField.TCP_CHECKSUM, "recomputed: the input's partial value is not kept"));
     }

@@ -184,10 +184,11 @@ class RewriterFixturesTest {
                 .getMessage().contains("key 'about2'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RewriterFixtures.parse(table.replaceFirst("\nvip [^\n]*", "")))
                 .getMessage().endsWith("no 'vip' line"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RewriterFixtures.parse(table.replaceFirst("\nseq-offset \\d+", "\nseq-offset -1")))
+        String negative = table.replaceFirst("\nseq-offset \\d+", "\nseq-offset -1");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RewriterFixtures.parse(negative))
                 .getMessage().endsWith("seq-offset '-1' (expected: unsigned decimal, 0..4294967295)"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RewriterFixtures.parse(table.replaceFirst("\nreverse [^\n]*", "\nreverse maybe")))
-                .getMessage().contains("reverse 'maybe'"));
+        String maybe = table.replaceFirst("\nreverse [^\n]*", "\nreverse maybe");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RewriterFixtures.parse(maybe)).getMessage().contains("reverse 'maybe'"));
     }
 
     // ---- helpers
