@@ -39,7 +39,9 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.EthernetFrame;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,12 +96,8 @@ class DirectorWorkerTest {
     }
 
     static byte[] frame(long destinationMac, byte[] ip) {
-        byte[] f = new byte[Math.max(60, 14 + ip.length)]; // Ethernet pads short frames: the decoder cuts them
-        LinkDecoder.putMac(f, 0, destinationMac);
-        LinkDecoder.putMac(f, 6, CLIENT_MAC);
-        Bytes.putU16(f, 12, 0x0800);
-        System.arraycopy(ip, 0, f, 14, ip.length);
-        return f;
+        // Ethernet pads short frames to 60 bytes: the decoder cuts them.
+        return PacketBuilder.ethernet(destinationMac, CLIENT_MAC, EthernetFrame.ETHERTYPE_IPV4, ip, 60);
     }
 
     /** Queues the client's packet as a captured frame and runs one duty cycle. */

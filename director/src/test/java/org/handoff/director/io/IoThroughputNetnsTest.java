@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -127,7 +129,7 @@ class IoThroughputNetnsTest {
             String director = lab.namespace("d");
             lab.veth(client, "vc", CLIENT + "/24", director, "vd", DIRECTOR + "/24");
             NetnsLab.ip("-n", client, "route", "add", VIP + "/32", "via", DIRECTOR);
-            byte[] syn = TestPackets.syn(CLIENT, VIP, 40000, 80, 1);
+            byte[] syn = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).flags(TcpSegment.SYN).id(1).build();
             long vdMac = NetnsLab.inNamespace(director, () -> NativeIo.hardwareAddress("vd"));
 
             try (RawSocketSink raw = NetnsLab.inNamespace(client, RawSocketSink::open);
