@@ -19,7 +19,6 @@ import org.handoff.director.io.LinkDecoder;
 import org.handoff.director.io.ManualClock;
 import org.handoff.director.io.MemoryPacketIo;
 import org.handoff.director.routing.LoadCounter;
-import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.testing.ClientPackets;
@@ -79,7 +78,7 @@ class DirectorWorkerTest {
     void setUp() throws Exception {
         DirectorConfig config = ConfigLoader.load(Path.of("../examples/lab/director.yaml"));
         LoadCounter load = new LoadCounter();
-        RoutingTable table = RoutingTable.of(config, load);
+        WorkerSettings settings = WorkerSettings.of(config, load);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);
         agents = new MemoryAgentTransport((to, b, off, len) -> {
             datagramsToAgents++;
@@ -88,7 +87,7 @@ class DirectorWorkerTest {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> table, load, () -> keys, 3, 4, source, sink, agents, clock);
+        worker = DirectorWorker.create(0, config, () -> settings, load, () -> keys, 3, 4, source, sink, agents, clock);
         agentSide = new MessageDecoder(() -> keys, null, clock::epochMillis);
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(9), clock::epochMillis));
     }

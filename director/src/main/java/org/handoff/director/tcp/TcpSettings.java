@@ -12,7 +12,7 @@ public record TcpSettings(
         int receiveCapacity,
         int maxFlows,
         int maxHalfOpen,
-        int maxPendingBytesPerFlow,
+        int maxBufferedBytesPerFlow,
         long maxBufferedBytes,
         Duration handshakeTimeout,
         Duration requestTimeout,
@@ -31,7 +31,7 @@ public record TcpSettings(
         check("tcp.receive-capacity", receiveCapacity, 1024, 1 << 24);
         check("limits.max-flows", maxFlows, 1, 1 << 28);
         check("limits.max-half-open", maxHalfOpen, 0, 1 << 28);
-        check("limits.max-pending-bytes-per-flow", maxPendingBytesPerFlow, 0, 1 << 28);
+        check("limits.max-buffered-bytes-per-flow", maxBufferedBytesPerFlow, 0, 1 << 28);
         check("tcp.max-retransmits", maxRetransmits, 0, 20);
         if (maxBufferedBytes < receiveCapacity) {
             throw new IllegalArgumentException("limits.max-buffered-bytes-total=" + maxBufferedBytes
