@@ -13,6 +13,7 @@ import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.PacketHandler;
 import org.handoff.director.io.PacketSink;
 import org.handoff.director.io.PacketSource;
+import org.handoff.director.io.RawSocketSink;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.message.DecodeResult;
@@ -161,6 +162,11 @@ public final class DirectorWorker implements Runnable {
     /** The live capture behind this worker, or null (files, memory). */
     public LivePcapSource liveSource() {
         return source instanceof LivePcapSource live ? live : null;
+    }
+
+    /** The raw socket the worker sends from, or null (files, memory). */
+    public RawSocketSink rawSink() {
+        return sink instanceof RawSocketSink raw ? raw : null;
     }
 
     public MessageDecoder decoder() {
