@@ -3,7 +3,9 @@ package org.handoff.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.InetAddresses;
 import java.net.Inet4Address;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.FileSystemException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -320,6 +322,33 @@ public final class ConfigNode {
             error(expected + " (" + e.getReason() + ")");
             return null;
         }
+    }
+
+    /** Reads a file a config names: a key ring, say. */
+    @FunctionalInterface
+    public interface FileReader<T> {
+        T read(Path file) throws IOException;
+    }
+
+    /**
+     * Reads the file this node names with {@code reader}; a failure is reported here, so a
+     * config whose referenced file is missing or malformed is refused like any bad value:
+     * {@code key-file=keys.conf (expected: a readable key file:
+     * java.nio.file.NoSuchFileException: /etc/handoff/keys.conf)}, or, when the reader refuses
+     * the content, {@code (expected: a valid key file: <the reader's message>)}.
+     *
+     * @param what the file's kind, for the message: "key file"
+     * @return what the reader read, or null after an error
+     */
+    public <T> T readFile(Path file, String what, FileReader<T> reader) {
+        try {
+            return reader.read(file);
+        } catch (FileSystemException e) {
+            error("a readable " + what + ": " + e);
+        } catch (IOException | RuntimeException e) {
+            error("a valid " + what + ": " + e.getMessage());
+        }
+        return null;
     }
 
     // ---- showing values ----

@@ -192,4 +192,28 @@ class ConfigNodeTest {
         assertEquals(absent, e.source());
         assertTrue(e.errors().get(0).startsWith("file=" + absent + " (expected: a readable file: "), e.errors().get(0));
     }
+
+    @Test
+    void aReferencedFileIsReadAndItsFailureReportedAtItsKey(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("good"), "42");
+        Files.writeString(dir.resolve("bad"), "x");
+        ConfigNode.FileReader<Integer> number = f -> {
+            String text = Files.readString(f);
+            if (!text.matches("\\d+")) {
+                throw new java.io.IOException(f + ":1: not a number");
+            }
+            return Integer.valueOf(text);
+        };
+        ConfigTree t = ConfigTree.parse("a: good\nb: bad\nc: absent\n", dir.resolve("c.yaml"), WORDING);
+        ConfigNode root = t.root(List.of("a", "b", "c"));
+        for (String key : List.of("a", "b", "c")) {
+            ConfigNode n = root.get(key);
+            Integer value = n.readFile(n.path("a path"), "number file", number);
+            assertEquals(key.equals("a") ? Integer.valueOf(42) : null, value, key);
+        }
+        assertEquals(List.of("b=bad (expected: a valid number file: " + dir.resolve("bad") + ":1: not a number)",
+                "c=absent (expected: a readable number file: java.nio.file.NoSuchFileException: " + dir.resolve("absent") + ")"),
+                assertThrows(ConfigException.class, t::throwIfErrors).errors());
+    }
+
 }

@@ -1,6 +1,5 @@
 package org.handoff.director.config;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import org.handoff.config.ConfigTree;
 import org.handoff.config.HostPort;
 import org.handoff.protocol.message.HandoffFlyweight;
 import org.handoff.protocol.message.HandoffKeys;
-import org.handoff.protocol.message.KeyFileException;
 
 /**
  * The director's config schema (YAML; JSON too, by a ".json" file name or because JSON is
@@ -507,14 +505,7 @@ public final class ConfigLoader {
             if (file == null) {
                 return null; // a bad path, reported already
             }
-            try {
-                return HandoffKeys.load(file);
-            } catch (KeyFileException e) {
-                node.error("a valid key file: " + e.getMessage());
-            } catch (IOException | RuntimeException e) {
-                node.error("a readable key file: " + e);
-            }
-            return null;
+            return node.readFile(file, "key file", HandoffKeys::load);
         }
 
         private Capture capture(ConfigNode s) {

@@ -1,6 +1,5 @@
 package org.handoff.agent.config;
 
-import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +14,6 @@ import org.handoff.config.ConfigNode;
 import org.handoff.config.ConfigTree;
 import org.handoff.config.HostPort;
 import org.handoff.protocol.message.HandoffKeys;
-import org.handoff.protocol.message.KeyFileException;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -145,7 +143,7 @@ public final class AgentConfigLoader {
             if (handoffAddress != 0 && vips.contains(handoffAddress)) {
                 handoffNode.error("an address apart from every VIP (it is also in vips)");
             }
-            HandoffKeys keys = forRun && keyFile != null ? keys(keyFileNode, keyFile) : null;
+            HandoffKeys keys = forRun && keyFile != null ? keyFileNode.readFile(keyFile, "key file", HandoffKeys::load) : null;
             tree.throwIfErrors();
             return new AgentConfig(tree.source(), listen, keyFile, handoffAddress, services, vips,
                     new AgentConfig.Link(tun, table, rulePriority, mtu, notrack, offload, stateFile), maxFlows, maxBuffered,
@@ -212,18 +210,6 @@ public final class AgentConfigLoader {
                 }
             }
             return out;
-        }
-
-        /** The key ring the running agent checks and signs with, read and checked now. */
-        private static HandoffKeys keys(ConfigNode node, Path file) {
-            try {
-                return HandoffKeys.load(file);
-            } catch (KeyFileException e) {
-                node.error("a valid key file: " + e.getMessage());
-            } catch (IOException | RuntimeException e) {
-                node.error("a readable key file: " + e);
-            }
-            return null;
         }
 
         private static int ipv4(Inet4Address a) {
