@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.handoff.director.DirectorWorker;
 import org.handoff.director.MemoryAgentTransport;
+import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.HandoffCounters.RequestOutcome;
@@ -13,7 +14,6 @@ import org.handoff.director.io.LinkDecoder;
 import org.handoff.director.io.ManualClock;
 import org.handoff.director.io.MemoryPacketIo;
 import org.handoff.director.routing.LoadCounter;
-import org.handoff.director.routing.RoutingTable;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.FlowIdentity;
@@ -120,7 +120,7 @@ public class DirectorWorkerBenchmark {
         DirectorConfig config = ConfigLoader.load(Path.of("examples/lab/director.yaml"));
         HandoffKeys keys = HandoffKeys.of(1, 1L, new byte[32]);
         LoadCounter load = new LoadCounter();
-        RoutingTable table = RoutingTable.of(config, load);
+        WorkerSettings settings = WorkerSettings.of(config, load);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);
         agents = new MemoryAgentTransport((to, b, off, len) -> {
             sentHeader.wrap(b, off);
@@ -131,7 +131,7 @@ public class DirectorWorkerBenchmark {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> table, load, () -> keys, 1L, 2L, source, sink, agents, clock);
+        worker = DirectorWorker.create(0, config, () -> settings, load, () -> keys, 1L, 2L, source, sink, agents, clock);
 
         agentSealer = new MessageSealer(() -> keys, MessageIdGenerator.withBootId(2), clock::epochMillis);
         MessageEncoder agentEncoder = new MessageEncoder(agentSealer);
