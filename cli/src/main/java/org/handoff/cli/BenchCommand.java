@@ -12,12 +12,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code handoff bench}: the hand-off against direct, HAProxy and an nginx proxy in the lab (docs/benchmarks.md). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure the hand-off against the origin direct, HAProxy and nginx as a reverse proxy, side by",
-            "side in a lab of its own (namespaces $HANDOFF_LAB_NS_PREFIX, default hb-): 1 KB requests/s and",
-            "latency (wrk), time to first byte, 1 MB..100 MB throughput (curl), and the CPU the director side",
-            "and the origin side spend per request. Runs interleaved; every response checked. Writes raw TSV,",
-            "a summary table (markdown) and PNG plots to --out. Root only; haproxy, wrk and gnuplot needed",
-            "(scripts/install-deps.sh). Exits 1 if any run failed its checks."})
+        description = {"Measure the hand-off side by side with the origin direct, HAProxy and nginx as a reverse proxy.",
+            "The bench runs in a lab of its own (namespaces $HANDOFF_LAB_NS_PREFIX, default hb-) and measures 1 KB "
+                    + "requests/s and latency (wrk), time to first byte, 1 MB to 100 MB throughput (curl), and the CPU "
+                    + "the director side and the origin side spend per request. Runs are interleaved and every response is "
+                    + "checked. It writes raw TSV, a summary table (markdown) and PNG plots to --out. Root only; haproxy, "
+                    + "wrk and gnuplot are needed (scripts/install-deps.sh). Exits 1 if any run failed its checks."})
 public final class BenchCommand implements Callable<Integer> {
     private static final Pattern SIZE = Pattern.compile("[1-9][0-9]*[KMG]?");
     private static final Pattern CPU = Pattern.compile("none|[0-9]+");
@@ -52,7 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--use-lab", description = "Measure the lab already up ($HANDOFF_LAB_NS_PREFIX, $HANDOFF_LAB_DIR) and leave it up.")
     boolean useLab;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Results directory (default ./bench-results/YYYYmmdd-HHMMSS).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Results directory (default: bench-results/YYYYmmdd-HHMMSS in the current directory).")
     Path out;
 
     @Override
