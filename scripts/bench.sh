@@ -12,8 +12,9 @@
 #   get            each --sizes object with curl, a batch of downloads per run
 # Around every run the CPU time of the director-side processes (director JVM / haproxy / proxy
 # nginx master+workers) and of the origin side (origin1's nginx, and its agent JVM for handoff)
-# is read from /proc. Runs are interleaved across systems; every response's status and length
-# is checked. Results in --out: raw.tsv (one row per run),
+# is read from /proc, and the run time of the BPF programs attached in the director's and
+# origin1's namespaces from `handoff bench bpf-time`. Runs are interleaved across systems; every
+# response's status and length is checked. Results in --out: raw.tsv (one row per run),
 # ttfb.tsv (every sample), idle.tsv; then `handoff bench summarize` writes summary.md and the
 # plot data, and gnuplot draws director-cpu.png and throughput.png. Exits 1 when any run failed
 # its checks (the summary marks the row INVALID).
@@ -66,7 +67,7 @@ for s in "${size_list[@]}"; do
 done
 
 [[ $EUID -eq 0 ]] || die "must run as root (it creates network namespaces)"
-for tool in ip curl wrk haproxy nginx gnuplot taskset awk pgrep timeout; do
+for tool in ip curl wrk haproxy nginx gnuplot taskset awk pgrep timeout nsenter bpftool; do
     command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh first"
 done
 
@@ -95,7 +96,7 @@ client() { in_ns "${P}client" "$@"; }
 
 # --- clean-up on any exit -------------------------------------------------------------------------
 
-lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity=''
+lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity='' bpf_time_pid=''
 # The director's and origin1's agent's metrics and the tail of their logs, for reading a failed
 # or surprising run after the lab is gone.
 save_lab_state() {
@@ -111,6 +112,12 @@ cleanup() {
     trap - EXIT INT TERM
     local f pid
     ((lab_ready)) && save_lab_state
+    if [[ -n $bpf_time_pid ]]; then
+        # Its input closed, the sampler puts kernel.bpf_stats_enabled back and exits. (Bash
+        # unsets BPF_TIME once the sampler has ended on its own.)
+        [[ -n ${BPF_TIME[1]-} ]] && eval "exec ${BPF_TIME[1]}>&-"
+        wait "$bpf_time_pid" 2>/dev/null
+    fi
     for f in "$peers/haproxy.pid" "$peers/nginx.pid"; do
         [[ -f $f ]] || continue
         pid=$(cat "$f")
@@ -164,7 +171,13 @@ for k in net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse; do
 done
 client sysctl -q -w "net.ipv4.ip_local_port_range=10000 65000" net.ipv4.tcp_tw_reuse=1
 
-mkdir -p "$peers" "$out/tmp"
+mkdir -p "$peers" "$out/tmp" "$out/logs"
+# The run time of BPF programs attached in the director's and origin1's namespaces, which no
+# process's /proc figures show: one sampler for the whole bench (docs/benchmarks.md), asked
+# around every run; it keeps the kernel's BPF statistics on until its input closes.
+coproc BPF_TIME { HANDOFF_LOG_LEVEL=warn exec "$root/bin/handoff" bench bpf-time --netns "${P}director" --netns "${P}origin1" \
+    2>>"$out/logs/bpf-time.log"; }
+bpf_time_pid=$BPF_TIME_PID
 say "HAProxy and the proxy nginx in ${P}director, both to origin1 198.18.0.11:80"
 # HAProxy: one thread, keep-alive on both sides; http-reuse always lets the first request of a
 # new client connection use an idle server connection (the default, safe, opens a new server
@@ -281,19 +294,28 @@ snap_all() { # snap_all SYSTEM TAG
     cpu_snapshot ${DIRECTOR_PIDS[$1]} >"$out/tmp/$2.dir"
     cpu_snapshot $ORIGIN_PIDS >"$out/tmp/$2.org"
     cpu_snapshot "$agent_pid" >"$out/tmp/$2.agt"
+    # The sampler answers "RUN_TIME_NS RUN_COUNT" per namespace: the director's, then origin1's.
+    [[ -n ${BPF_TIME[1]-} ]] || die "the BPF run-time sampler has stopped (see $out/logs/bpf-time.log)"
+    printf 'sample\n' >&"${BPF_TIME[1]}"
+    read -r -t 30 "bpf_$2_dir" _ "bpf_$2_org" _ <&"${BPF_TIME[0]}" \
+        || die "the BPF run-time sampler stopped (see $out/logs/bpf-time.log)"
 }
-# Sets dir_ns dir_ticks org_ns agent_ns for the run between snap_all SYSTEM a and ... b.
+# Sets dir_ns dir_ticks org_ns agent_ns dir_bpf_ns org_bpf_ns for the run between snap_all
+# SYSTEM a and ... b. The BPF totals are cumulative over the programs attached at the time: one
+# detached in between takes its total with it, hence the floor at 0.
 cpu_of_run() {
     read -r dir_ns dir_ticks < <(cpu_delta "$out/tmp/a.dir" "$out/tmp/b.dir")
     read -r org_ns _ < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
     read -r agent_ns _ < <(cpu_delta "$out/tmp/a.agt" "$out/tmp/b.agt")
+    dir_bpf_ns=$((bpf_b_dir > bpf_a_dir ? bpf_b_dir - bpf_a_dir : 0))
+    org_bpf_ns=$((bpf_b_org > bpf_a_org ? bpf_b_org - bpf_a_org : 0))
 }
 
 # --- the workloads ------------------------------------------------------------------------------
 
 raw="$out/raw.tsv"
 ttfb_raw="$out/ttfb.tsv"
-printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\n' >"$raw"
+printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\tdirector_bpf_ns\torigin_bpf_ns\n' >"$raw"
 printf 'run\tsystem\tlocal_port\tconnect_us\tfirst_byte_us\n' >"$ttfb_raw"
 invalid=0
 
@@ -308,8 +330,8 @@ record() {
     fi
     (($1 > 0)) || return 0
     [[ $4 == handoff ]] || agent_ns=0   # the agent is origin-side CPU of the hand-off only
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
-        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" >>"$raw"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
+        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" "$dir_bpf_ns" "$org_bpf_ns" >>"$raw"
 }
 
 wrk_script="$out/tmp/report.lua"
@@ -430,7 +452,7 @@ idle_file="$out/idle.tsv"
 printf 'system\tdirector_cpu_ms_per_s\n' >"$idle_file"
 for sys in haproxy nginx handoff; do
     snap_all "$sys" a; sleep 2; snap_all "$sys" b; cpu_of_run
-    printf '%s\t%s\n' "$sys" "$(awk -v n="$dir_ns" 'BEGIN { printf "%.2f", n / 2e6 }')" >>"$idle_file"
+    printf '%s\t%s\n' "$sys" "$(awk -v n="$((dir_ns + dir_bpf_ns))" 'BEGIN { printf "%.2f", n / 2e6 }')" >>"$idle_file"
 done
 
 # --- the runs, interleaved across systems -------------------------------------------------------

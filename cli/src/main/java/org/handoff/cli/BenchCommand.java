@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.handoff.cli.bench.BpfTimeCommand;
 import org.handoff.cli.bench.SummarizeCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
                     + "the director side and the origin side spend per request. Runs are interleaved and every response is "
                     + "checked. It writes raw TSV, a summary table (markdown) and PNG plots to --out. Root only; haproxy, "
                     + "wrk and gnuplot are needed (scripts/install-deps.sh). Exits 1 if any run failed its checks."},
-        subcommands = SummarizeCommand.class)
+        subcommands = {SummarizeCommand.class, BpfTimeCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     private static final Pattern SIZE = Pattern.compile("([1-9][0-9]*)([KMG]?)");
     private static final Pattern CPU = Pattern.compile("none|[0-9]+");
