@@ -35,6 +35,7 @@ required=(
     libbpf-dev               # bpf/bpf_helpers.h for BPF programs; libbpf for the kernel data path's loader
     bpftool                  # `handoff bench`: run time of BPF programs in the lab; the kernel data path too
     ca-certificates          # Maven fetches over TLS
+    systemd                  # systemd-analyze: the tests verify the release's systemd units
 )
 # Any nginx flavour serves as the lab's origin; nginx-light is the smallest.
 nginx_flavours=(nginx-light nginx nginx-full nginx-core nginx-extras)
