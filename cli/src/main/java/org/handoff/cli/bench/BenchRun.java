@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One row of a bench's raw.tsv: one measured run of one workload on one system, as
@@ -74,20 +75,19 @@ public record BenchRun(int run, String workload, long size, String system, long 
         }
 
         long integer(String name) {
-            String v = text(name);
-            try {
-                return Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(where + ": " + name + "=" + v + " (expected: an integer)");
-            }
+            return parse(name, Long::parseLong, "an integer");
         }
 
         double decimal(String name) {
+            return parse(name, Double::parseDouble, "a number");
+        }
+
+        private <T> T parse(String name, Function<String, T> parser, String expected) {
             String v = text(name);
             try {
-                return Double.parseDouble(v);
+                return parser.apply(v);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(where + ": " + name + "=" + v + " (expected: a number)");
+                throw new IllegalArgumentException(where + ": " + name + "=" + v + " (expected: " + expected + ")");
             }
         }
 
