@@ -59,6 +59,28 @@ class ReplayCommandTest {
         assertEquals(0, compare.get("origins").get("origin3").get("after").asInt());
     }
 
+    /** tcpdump on a client host with checksum offload: partial TCP checksums on every client packet. */
+    @Test
+    void aCaptureWithPartialChecksumsReplaysByDefaultAndTheSummarySaysSo() {
+        String config = TRACES.resolve("director.yaml").toString();
+        String pcap = TRACES.resolve("ipv4-http-offload.pcap").toString();
+        HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", config, "--pcap", pcap);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("replayed ipv4-http-offload.pcap under director.yaml: 24 packets (14 from clients, 10 of the "
+                + "captured server ignored, 14 with a partial TCP checksum), 2 flow(s)\n"), r.out());
+        assertTrue(r.out().contains("requests: handed-off 2, bad-request 0, head-too-large 0, no-origin 0"), r.out());
+
+        HandoffCommandTest.Run strict = HandoffCommandTest.run("replay", "--config", config, "--pcap", pcap, "--strict-checksums");
+        assertEquals(0, strict.exitCode(), strict.err());
+        assertTrue(strict.out().contains("0 with a partial TCP checksum), 0 flow(s)"), strict.out());
+        assertTrue(strict.out().contains("dropped: bad-tcp-checksum 14"), strict.out());
+
+        HandoffCommandTest.Run both = HandoffCommandTest.run("replay", "--config", config, "--pcap", pcap, "--strict-checksums",
+                "--no-verify-checksums");
+        assertEquals(2, both.exitCode());
+        assertTrue(both.err().contains("--strict-checksums, --no-verify-checksums are mutually exclusive"), both.err());
+    }
+
     @Test
     void anUnknownOriginOrBehaviourIsAUsageError() {
         HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", TRACES.resolve("director.yaml").toString(),

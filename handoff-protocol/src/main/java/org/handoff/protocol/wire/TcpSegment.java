@@ -204,6 +204,20 @@ public final class TcpSegment extends WireView<TcpSegment> {
         return InternetChecksum.verify(buffer, offset, length, pseudoHeaderSum);
     }
 
+    /**
+     * True when the checksum field holds only the folded pseudo-header sum
+     * ({@link InternetChecksum#partial}): what Linux leaves in a segment under checksum offload
+     * for the device to complete, and what a capture on the sending host records. 0 and 0xffff,
+     * ones' complement's two zeros, count as the same value.
+     */
+    public boolean hasPartialChecksum(long pseudoHeaderSum) {
+        return onesComplementZeroAsZero(checksum()) == onesComplementZeroAsZero(InternetChecksum.partial(pseudoHeaderSum));
+    }
+
+    private static int onesComplementZeroAsZero(int sum) {
+        return sum == 0xffff ? 0 : sum;
+    }
+
     public static String flagsToString(int flags) {
         StringBuilder sb = new StringBuilder(8);
         if ((flags & SYN) != 0) sb.append('S');
