@@ -183,6 +183,10 @@ public final class ReplayCommand implements Callable<Integer> {
             writer.finish(sections);
         }
         summary(stdout, result, comparison);
+        if (result.outputError() != null) {
+            err.println("handoff replay: " + out + " is incomplete: " + result.outputError());
+            return 1;
+        }
         return 0;
     }
 

@@ -42,6 +42,17 @@ class ReplayCommandTest {
         assertTrue(!text.contains("truncated") && !text.contains("bogus"), text);
     }
 
+    /** An output file that cannot be written is said, and the run fails: nothing is lost silently. */
+    @Test
+    void anOutputFileThatCannotBeWrittenFailsTheRun() {
+        assumeTrue(Files.isWritable(Path.of("/dev/full")), "/dev/full (every write fails with ENOSPC)");
+        HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", TRACES.resolve("director.yaml").toString(),
+                "--pcap", TRACES.resolve("ipv4-http-post.pcap").toString(), "--out", "/dev/full");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().startsWith("handoff replay: /dev/full is incomplete: "), r.err());
+        assertTrue(r.err().contains("No space left on device"), r.err());
+    }
+
     @Test
     void compareListsTheRequestsThatChangeOrigin(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
