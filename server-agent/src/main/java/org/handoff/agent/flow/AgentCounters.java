@@ -95,6 +95,8 @@ public final class AgentCounters {
     public long closedSent;
     /** Client packets held until connection B was ready. */
     public long packetsBuffered;
+    /** Their bytes (whole IP packets, as the director forwarded them). */
+    public long bytesBuffered;
     /** Records whose processing threw (a bug): counted, logged, the worker goes on. */
     public long internalErrors;
     /** Connection B's options differ from the client's (e.g. the stack refused window scaling). */

@@ -23,6 +23,7 @@ import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.ChecksumState;
 import org.handoff.protocol.transform.PacketRewriter;
 import org.handoff.protocol.transform.RewriteResult;
+import org.handoff.protocol.util.HeldPackets;
 import org.handoff.protocol.util.LongHashMap;
 import org.handoff.protocol.util.TimerWheel;
 import org.handoff.protocol.wire.Bytes;
@@ -50,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * delegates to can be read alone: {@link ConnectionB} sets up connection B and injects into the
  * stack; {@link ClientEgress} rewrites the stack's packets and sends them to the client, whole or
  * cut as the egress takes them; {@link RefusalMemory} keeps the NACKs for duplicate HANDOFFs;
- * client packets that arrive before connection B is ready wait in the flow's held-packet queue.
+ * client packets that arrive before connection B is ready wait in the flow's {@link HeldPackets}
+ * queue.
  *
  * <p>Stack packets come plain, or (a TUN with offloads) each behind a virtio-net header that
  * may announce a TSO super-segment and a partial TCP checksum; the engine checks the header
@@ -64,7 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class FlowEngine {
     private static final Logger LOG = LoggerFactory.getLogger(FlowEngine.class);
     private static final long TICK_NANOS = 5_000_000L;
-    private static final int MAX_PENDING_BYTES = 1 << 20;
+    /** Bytes of client packets one flow may hold (at most {@code limits.max-buffered-packets} of them). */
+    private static final int MAX_HELD_BYTES = 1 << 20;
     private static final int NACK_MEMORY = 4096;
     private static final long NACK_MEMORY_NANOS = 30_000_000_000L;
 
@@ -85,6 +88,7 @@ public final class FlowEngine {
     private final ConnectionB connectionB;
     private final ClientEgress clientEgress;
     private final RefusalMemory refusals = new RefusalMemory(NACK_MEMORY, NACK_MEMORY_NANOS);
+    private final HeldPackets heldPackets;
 
     private final Ipv4Packet ip = new Ipv4Packet();
     private final TcpSegment tcp = new TcpSegment();
@@ -125,6 +129,7 @@ public final class FlowEngine {
         this.lingerNanos = settings.closeLinger().toNanos();
         this.connectionB = new ConnectionB(settings, stack, counters);
         this.clientEgress = new ClientEgress(egress, counters);
+        this.heldPackets = new HeldPackets(settings.maxBufferedPackets(), MAX_HELD_BYTES);
     }
 
     public AgentCounters counters() {
@@ -363,35 +368,30 @@ public final class FlowEngine {
 
     /** Keeps a copy of a client packet until connection B is ready; bounded per flow. */
     private void hold(AgentFlow f, byte[] b, int off, int len) {
-        int need = f.pendingLength + 2 + len;
-        if (f.pendingCount >= settings.maxBufferedPackets() || need > MAX_PENDING_BYTES) {
+        if (f.held == null) {
+            f.held = heldPackets.take();
+        }
+        if (f.held.hold(b, off, len, true) != HeldPackets.Outcome.HELD) {
             counters.drops[AgentCounters.Drop.BUFFER_FULL.ordinal()]++;
             return;
         }
-        if (f.pending == null || f.pending.length < need) {
-            byte[] grown = new byte[Math.min(MAX_PENDING_BYTES, Math.max(need, f.pending == null ? 4096 : f.pending.length * 2))];
-            if (f.pending != null) {
-                System.arraycopy(f.pending, 0, grown, 0, f.pendingLength);
-            }
-            f.pending = grown;
-        }
-        Bytes.putU16(f.pending, f.pendingLength, len);
-        System.arraycopy(b, off, f.pending, f.pendingLength + 2, len);
-        f.pendingLength = need;
-        f.pendingCount++;
         counters.packetsBuffered++;
+        counters.bytesBuffered += len;
     }
 
+    /** Injects the held client packets in the order they came, as long as the flow lives. */
     private void releaseHeld(AgentFlow f, long now) {
-        byte[] p = f.pending;
-        int end = f.pendingLength;
-        f.pending = null;
-        f.pendingLength = 0;
-        f.pendingCount = 0;
-        for (int at = 0; p != null && at < end && flows.get(f.key) == f; ) {
-            int len = Bytes.u16(p, at);
-            clientPacket(f, p, at + 2, len, now);
-            at += 2 + len;
+        HeldPackets.Queue held = f.held;
+        while (held != null && flows.get(f.key) == f && held.next()) {
+            clientPacket(f, held.buffer(), held.offset(), held.length(), now);
+        }
+        dropHeld(f);
+    }
+
+    private void dropHeld(AgentFlow f) {
+        if (f.held != null) {
+            heldPackets.giveBack(f.held);
+            f.held = null;
         }
     }
 
@@ -610,9 +610,7 @@ public final class FlowEngine {
         if (resetStack) {
             connectionB.resetStack(f);
         }
-        flows.remove(f.key);
-        timers.cancel(f);
-        budget.release();
+        forget(f);
         refuse(f.identity, f.handoffId, reason, f.directorAddress, f.directorPort, now, why);
     }
 
@@ -626,9 +624,7 @@ public final class FlowEngine {
 
     /** Frees a flow that was accepted (or aborted): CLOSED to the director when {@code report}. */
     private void release(AgentFlow f, CloseReason reason, long now, boolean report) {
-        flows.remove(f.key);
-        timers.cancel(f);
-        budget.release();
+        forget(f);
         counters.flowsClosed[reason.ordinal()]++;
         if (report && f.answer != null) {
             long end = f.closedAtNanos != 0 ? f.closedAtNanos : now;
@@ -640,6 +636,14 @@ public final class FlowEngine {
         if (LOG.isDebugEnabled()) {
             LOG.debug("closed {} reason={} c2s={}B s2c={}B", f, reason, f.bytesClientToServer(), f.bytesServerToClient());
         }
+    }
+
+    /** Takes a flow out of the table, its timer, the flow budget and the held packets. */
+    private void forget(AgentFlow f) {
+        flows.remove(f.key);
+        timers.cancel(f);
+        budget.release();
+        dropHeld(f);
     }
 
     /**
