@@ -45,9 +45,9 @@ public final class HeldPackets {
     /** Queues kept for the next flows: with their first arrays, 256 KiB per worker. */
     static final int MAX_IDLE_QUEUES = 64;
 
-    private final int maxPackets;
-    private final int maxBytes;
-    private final int firstCapacity;
+    private int maxPackets;
+    private int maxBytes;
+    private int firstCapacity;
     private final Queue[] idle = new Queue[MAX_IDLE_QUEUES];
     private int idleCount;
     private int inUse;
@@ -58,6 +58,14 @@ public final class HeldPackets {
      * @param maxBytesPerFlow   bytes one flow may hold, counting {@link #LENGTH_PREFIX} per packet, 0 or more
      */
     public HeldPackets(int maxPacketsPerFlow, int maxBytesPerFlow) {
+        bound(maxPacketsPerFlow, maxBytesPerFlow);
+    }
+
+    /**
+     * Changes the per-flow bounds (a configuration reload): they apply from the next packet
+     * held on; a queue already past a lowered bound keeps what it holds and takes no more.
+     */
+    public void bound(int maxPacketsPerFlow, int maxBytesPerFlow) {
         if (maxPacketsPerFlow < 0) {
             throw new IllegalArgumentException("maxPacketsPerFlow=" + maxPacketsPerFlow + " (expected: 0+)");
         }
@@ -79,11 +87,15 @@ public final class HeldPackets {
 
     /** An empty queue for a flow: one kept from an earlier flow, or a new one. */
     public Queue take() {
-        Queue q;
-        if (idleCount > 0) {
+        Queue q = null;
+        while (q == null && idleCount > 0) {
             q = idle[--idleCount];
             idle[idleCount] = null;
-        } else {
+            if (q.first.length != firstCapacity) {
+                q = null; // its first array was sized for bounds a reload has changed
+            }
+        }
+        if (q == null) {
             q = new Queue(new byte[firstCapacity]);
         }
         q.taken = true;

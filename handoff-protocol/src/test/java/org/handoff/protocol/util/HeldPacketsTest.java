@@ -165,6 +165,23 @@ class HeldPacketsTest {
     }
 
     @Test
+    void newBoundsApplyFromTheNextPacket() {
+        HeldPackets store = new HeldPackets(10, 300);
+        HeldPackets.Queue q = store.take();
+        assertEquals(HeldPackets.Outcome.HELD, q.hold(packet(200, 1), 0, 200, true));
+        store.bound(10, 150); // lowered below what the queue holds
+        assertEquals(HeldPackets.Outcome.TOO_MANY_BYTES, q.hold(packet(10, 2), 0, 10, true));
+        assertArrayEquals(packet(200, 1), releaseAll(q).get(0), "what it held stays");
+        store.giveBack(q);
+        store.bound(2, 1 << 20); // raised: the first array may be the full initial size again
+        HeldPackets.Queue next = store.take();
+        assertEquals(HeldPackets.Outcome.HELD, next.hold(packet(1000, 3), 0, 1000, true));
+        assertEquals(HeldPackets.INITIAL_CAPACITY, next.capacity(), "a first array sized for the new bound");
+        assertEquals(HeldPackets.Outcome.HELD, next.hold(packet(10, 4), 0, 10, true));
+        assertEquals(HeldPackets.Outcome.TOO_MANY_PACKETS, next.hold(packet(10, 5), 0, 10, true));
+    }
+
+    @Test
     void idleQueuesAreBounded() {
         HeldPackets store = new HeldPackets(10, 1 << 20);
         List<HeldPackets.Queue> queues = new ArrayList<>();
