@@ -674,11 +674,11 @@ public final class FlowEngine {
 
     /** Wraps the views over an IPv4/TCP packet; counts and returns false for anything else. */
     private boolean view(byte[] b, int off, int len) {
-        if (len < 1 || ((b[off] >> 4) & 0xf) != 4) {
+        if (len < 1 || ip.wrap(b, off, len).version() != Ipv4Packet.VERSION) {
             counters.drops[AgentCounters.Drop.NOT_IPV4.ordinal()]++;
             return false;
         }
-        if (ip.wrap(b, off, len).check() != null) {
+        if (ip.check() != null) {
             counters.drops[AgentCounters.Drop.MALFORMED.ordinal()]++;
             return false;
         }
