@@ -43,10 +43,21 @@ final class ClientEgress {
      * @return false when it was dropped (counted)
      */
     boolean send(FlowTransform transform, Ipv4Packet ip, TcpSegment tcp, VirtioNetHeader vnet, ChecksumState checksums) {
+        byte[] b = ip.buffer();
+        int off = ip.offset();
+        int total = ip.totalLength();
+        int headers = ip.headerLength() + tcp.headerLength();
         int payload = tcp.payloadLength();
-        boolean sent = vnet == null || !egress.takesOffloads()
-                ? sendComplete(transform, ip, tcp, vnet, checksums)
-                : sendOffloaded(transform, ip, tcp, vnet, checksums);
+        boolean sent;
+        if (vnet != null && egress.takesOffloads()) {
+            sent = sendOffloaded(transform, b, off, total, headers, payload, vnet, checksums);
+        } else if (vnet != null && vnet.isGso() && payload > vnet.gsoSize()) {
+            sent = sendSplit(transform, b, off, total, headers + vnet.gsoSize());
+        } else {
+            // A lone partial checksum must leave complete: the raw socket sends what it is given.
+            ChecksumState state = checksums == ChecksumState.PARTIAL ? ChecksumState.UNVERIFIED : checksums;
+            sent = rewrite(transform, b, off, total, state) && counted(egress.send(b, off, total));
+        }
         if (sent) {
             counters.packetsServerToClient++;
             counters.bytesServerToClient += payload;
@@ -54,44 +65,18 @@ final class ClientEgress {
         return sent;
     }
 
-    /** To an egress that sends what it is given: complete packets with complete checksums. */
-    private boolean sendComplete(FlowTransform transform, Ipv4Packet ip, TcpSegment tcp, VirtioNetHeader vnet,
-                                 ChecksumState checksums) {
-        byte[] b = ip.buffer();
-        int off = ip.offset();
-        int total = ip.totalLength();
-        if (vnet != null && vnet.isGso() && tcp.payloadLength() > vnet.gsoSize()) {
-            return sendSplit(transform, b, off, total, ip.headerLength() + tcp.headerLength() + vnet.gsoSize());
-        }
-        // A lone partial checksum must leave complete: the raw socket sends what it is given.
-        ChecksumState state = checksums == ChecksumState.PARTIAL ? ChecksumState.UNVERIFIED : checksums;
-        if (!rewrite(transform, b, off, total, state)) {
-            return false;
-        }
-        if (!egress.send(b, off, total)) {
-            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
-            return false;
-        }
-        return true;
-    }
-
     /** To an egress that takes offloads: the frame whole, behind its virtio-net header. */
-    private boolean sendOffloaded(FlowTransform transform, Ipv4Packet ip, TcpSegment tcp, VirtioNetHeader vnet,
-                                  ChecksumState checksums) {
-        byte[] b = ip.buffer();
-        int off = ip.offset();
-        int total = ip.totalLength();
+    private boolean sendOffloaded(FlowTransform transform, byte[] b, int off, int total, int headers, int payload,
+                                  VirtioNetHeader vnet, ChecksumState checksums) {
         if (!rewrite(transform, b, off, total, checksums)) {
             return false;
         }
         // The kernel reads hdr_len as "the headers"; what it handed out may count more (its linear part).
-        vnet.hdrLen(ip.headerLength() + tcp.headerLength());
-        if (!egress.sendOffloaded(b, vnet.offset(), VirtioNetHeader.LENGTH + total)) {
-            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
+        vnet.hdrLen(headers);
+        if (!counted(egress.sendOffloaded(b, vnet.offset(), VirtioNetHeader.LENGTH + total))) {
             return false;
         }
         if (vnet.isGso()) {
-            int payload = tcp.payloadLength();
             counters.gsoFramesServerToClient++;
             counters.gsoSegmentsServerToClient += (payload + vnet.gsoSize() - 1) / vnet.gsoSize();
         }
@@ -116,9 +101,15 @@ final class ClientEgress {
     }
 
     private void sendPiece(byte[] buf, int off, int len) {
-        if (!egress.send(buf, off, len)) {
+        counted(egress.send(buf, off, len));
+    }
+
+    /** Counts a send the egress refused; returns whether it went. */
+    private boolean counted(boolean sent) {
+        if (!sent) {
             counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
         }
+        return sent;
     }
 
     private boolean rewrite(FlowTransform transform, byte[] b, int off, int total, ChecksumState checksums) {
