@@ -33,6 +33,8 @@ import org.handoff.protocol.checksum.InternetChecksum;
 public final class TcpSegment extends WireView<TcpSegment> {
     public static final int SOURCE_PORT_OFFSET = 0;
     public static final int DESTINATION_PORT_OFFSET = 2;
+    /** Both ports: the bytes that name a segment's endpoints, as sharding reads them. */
+    public static final int PORTS_LENGTH = 4;
     public static final int SEQ_OFFSET = 4;
     public static final int ACK_OFFSET = 8;
     public static final int DATA_OFFSET_OFFSET = 12;
