@@ -117,7 +117,7 @@ public class DirectorWorkerBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        DirectorConfig config = ConfigLoader.load(Path.of("examples/lab/director.yaml"));
+        DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("examples/lab/director.yaml"));
         HandoffKeys keys = HandoffKeys.of(1, 1L, new byte[32]);
         LoadCounter load = new LoadCounter();
         WorkerSettings settings = WorkerSettings.of(config, load);

@@ -14,15 +14,15 @@ import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.TcpSettings;
 import org.handoff.director.tcp.TcpTerminator;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.Closed;
+import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
-import org.handoff.protocol.message.FlowIdentity;
-import org.handoff.protocol.message.Closed;
-import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
@@ -80,7 +80,7 @@ public class HandoffLifecycleBenchmark {
     @Setup
     public void setUp() throws Exception {
         HandoffKeys keys = HandoffKeys.of(1, 1L, new byte[32]);
-        DirectorConfig config = ConfigLoader.load(Path.of("examples/lab/director.yaml"));
+        DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("examples/lab/director.yaml"));
         LoadCounter load = new LoadCounter();
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS, HandoffSettings.DEFAULTS,
                 keys);

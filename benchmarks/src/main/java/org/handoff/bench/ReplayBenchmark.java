@@ -58,7 +58,7 @@ public class ReplayBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        directorConfig = ConfigLoader.load(Path.of(config));
+        directorConfig = ConfigLoader.DIRECTOR.load(Path.of(config));
         List<byte[]> one = new ArrayList<>();
         List<Long> at = new ArrayList<>();
         try (PcapFileSource source = PcapFileSource.open(Path.of(capture), new CaptureClock())) {

@@ -73,7 +73,7 @@ public class RoutingBenchmark {
 
     static DirectorConfig config(String yaml) {
         try {
-            return ConfigLoader.parse(yaml, null);
+            return ConfigLoader.DIRECTOR.parse(yaml, null);
         } catch (Exception e) {
             throw new IllegalStateException("benchmark config does not load: " + e.getMessage(), e);
         }

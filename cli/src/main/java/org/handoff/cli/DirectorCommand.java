@@ -91,7 +91,7 @@ public final class DirectorCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try {
-                ConfigLoader.loadForRun(config);
+                ConfigLoader.DIRECTOR.loadForRun(config);
                 spec.commandLine().getOut().println(config + ": valid");
                 return 0;
             } catch (ConfigException e) {

@@ -98,9 +98,9 @@ public final class ReplayCommand implements Callable<Integer> {
         DirectorConfig main;
         DirectorConfig other = null;
         try {
-            main = ConfigLoader.load(config);
+            main = ConfigLoader.DIRECTOR.load(config);
             if (compare != null) {
-                other = ConfigLoader.load(compare);
+                other = ConfigLoader.DIRECTOR.load(compare);
             }
         } catch (ConfigException e) {
             err.println("handoff replay: invalid config:\n  " + String.join("\n  ", e.errors()));

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The director process: loads and validates the config and its key file (all in
- * {@link ConfigLoader#loadForRun}, so {@code check-config} refuses exactly what this refuses),
+ * {@code ConfigLoader.DIRECTOR.loadForRun}, so {@code check-config} refuses exactly what this refuses),
  * refuses to start when the kernel would answer for a VIP, starts one worker thread per
  * configured worker, serves metrics, reloads on SIGHUP (a bad new config, or one that changes
  * a key only a restart can change, is rejected and the running one stays), and stops cleanly.
@@ -62,7 +62,7 @@ public final class Director implements AutoCloseable {
      * with the loader's message, every error listed.
      */
     public static ConfigHolder<WorkerSettings> loadConfig(Path configFile, LoadCounter load) throws ConfigException {
-        return ConfigHolder.load(configFile, ConfigLoader::loadForRun, c -> WorkerSettings.of(c, load),
+        return ConfigHolder.load(configFile, ConfigLoader.DIRECTOR::loadForRun, c -> WorkerSettings.of(c, load),
                 Director::unappliable);
     }
 

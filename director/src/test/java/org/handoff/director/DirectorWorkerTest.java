@@ -81,7 +81,7 @@ class DirectorWorkerTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        DirectorConfig config = ConfigLoader.load(Path.of("../examples/lab/director.yaml"));
+        DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
         LoadCounter load = new LoadCounter();
         WorkerSettings settings = WorkerSettings.of(config, load);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);

@@ -16,7 +16,7 @@ class WorkerSettingsTest {
 
     @Test
     void aConfigThatSetsNothingGivesTheTerminatorsAndCoordinatorsDefaults() throws Exception {
-        DirectorConfig c = ConfigLoader.parse(MINIMAL, null);
+        DirectorConfig c = ConfigLoader.DIRECTOR.parse(MINIMAL, null);
         assertEquals(TcpSettings.DEFAULTS, WorkerSettings.tcp(c, 1));
         assertEquals(HandoffSettings.DEFAULTS, WorkerSettings.handoff(c));
         assertEquals(65_351, WorkerSettings.tcp(c, 1).receiveCapacity(), "the window cut to one HANDOFF's request bytes");
@@ -24,7 +24,7 @@ class WorkerSettingsTest {
 
     @Test
     void limitsAreSharedOutOverTheWorkers() throws Exception {
-        DirectorConfig c = ConfigLoader.parse(MINIMAL + "workers: 4\nlimits: {max-flows: 1000, max-half-open: 100,"
+        DirectorConfig c = ConfigLoader.DIRECTOR.parse(MINIMAL + "workers: 4\nlimits: {max-flows: 1000, max-half-open: 100,"
                 + " max-buffered-bytes-total: 1MiB}\ntcp: {initial-window: 32768}\n", null);
         TcpSettings s = WorkerSettings.of(c, new org.handoff.director.routing.LoadCounter()).tcp();
         assertEquals(250, s.maxFlows());

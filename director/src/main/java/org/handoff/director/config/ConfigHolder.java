@@ -23,7 +23,7 @@ public final class ConfigHolder<T> {
     /** A config, the value derived from it, and when they were loaded. */
     public record Loaded<T>(DirectorConfig config, T derived, Instant loadedAt) {}
 
-    /** Reads a config file: {@link ConfigLoader#loadForRun} for a running director. */
+    /** Reads a config file: {@code ConfigLoader.DIRECTOR.loadForRun} for a running director. */
     @FunctionalInterface
     public interface Loader {
         DirectorConfig load(Path path) throws ConfigException;
@@ -58,9 +58,9 @@ public final class ConfigHolder<T> {
         return holder;
     }
 
-    /** {@link #load} with the schema alone ({@link ConfigLoader#load}) and every change applicable. */
+    /** {@link #load} with the schema alone ({@code ConfigLoader.DIRECTOR.load}) and every change applicable. */
     public static <T> ConfigHolder<T> load(Path path, Function<DirectorConfig, T> derive) throws ConfigException {
-        return load(path, ConfigLoader::load, derive, (running, next) -> List.of());
+        return load(path, ConfigLoader.DIRECTOR::load, derive, (running, next) -> List.of());
     }
 
     public Loaded<T> current() {

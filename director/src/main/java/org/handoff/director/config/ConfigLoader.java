@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.handoff.config.ConfigException;
 import org.handoff.config.ConfigNode;
+import org.handoff.config.ConfigSchema;
 import org.handoff.config.ConfigTree;
 import org.handoff.config.HostPort;
 import org.handoff.protocol.message.HandoffFlyweight;
@@ -27,10 +28,10 @@ import org.handoff.protocol.message.HandoffKeys;
  * 1..65535)}. Unknown keys are errors, so a typo never passes as a default. The format is in
  * docs/configuration.md.
  *
- * <p>Two entry points. {@link #loadForRun} is what {@code handoff director run} and
+ * <p>Two ways to load ({@link #DIRECTOR}). {@code loadForRun} is what {@code handoff director run} and
  * {@code check-config} use: it also requires what a running director needs, the capture
  * interface and the hand-off key file, and reads and checks that key file, so the two refuse
- * exactly the same configs. {@link #load} and {@link #parse} check the same schema without
+ * exactly the same configs. {@code load} and {@code parse} check the same schema without
  * those two (trace replay simulates the agents with keys of its own; tests and benchmarks
  * supply their own I/O).
  */
@@ -70,29 +71,15 @@ public final class ConfigLoader {
             Selection.LEAST_LOADED.key(), Selection.LEAST_LOADED,
             Selection.WEIGHTED.key(), Selection.WEIGHTED);
 
+    /**
+     * The director's schema. {@code loadForRun} also requires what {@code handoff director run}
+     * needs besides the schema: a capture interface and a readable, valid hand-off key file (read
+     * here, into {@link DirectorConfig#keys()}); {@code load} and {@code parse} (replay, tests)
+     * require neither.
+     */
+    public static final ConfigSchema<DirectorConfig> DIRECTOR = new ConfigSchema<>(WORDING, Checker::new);
+
     private ConfigLoader() {}
-
-    /**
-     * Reads and validates the file as {@code handoff director run} needs it: the schema, plus a
-     * capture interface and a readable, valid hand-off key file (read here, into
-     * {@link DirectorConfig#keys()}).
-     */
-    public static DirectorConfig loadForRun(Path path) throws ConfigException {
-        return new Checker(ConfigTree.read(path, WORDING), true).check();
-    }
-
-    /** Reads and validates the schema alone (no capture interface or key file required): replay, tests. */
-    public static DirectorConfig load(Path path) throws ConfigException {
-        return new Checker(ConfigTree.read(path, WORDING), false).check();
-    }
-
-    /**
-     * Parses and validates config text against the schema alone. {@code source} names the file
-     * in errors and is where a relative {@code handoff.key-file} is resolved from; it may be null.
-     */
-    public static DirectorConfig parse(String text, Path source) throws ConfigException {
-        return new Checker(ConfigTree.parse(text, source, WORDING), false).check();
-    }
 
     /** "50ms", "2s", "5m", "1h", "500us": as the config writes durations. */
     public static String format(Duration d) {
@@ -100,16 +87,13 @@ public final class ConfigLoader {
     }
 
     /** Walks the tree once, collecting errors; takes defaults where a value is bad so the walk goes on. */
-    private static final class Checker {
-        private final ConfigTree tree;
-        private final boolean forRun;
-
+    private static final class Checker extends ConfigSchema.Walk<DirectorConfig> {
         Checker(ConfigTree tree, boolean forRun) {
-            this.tree = tree;
-            this.forRun = forRun;
+            super(tree, forRun);
         }
 
-        DirectorConfig check() throws ConfigException {
+        @Override
+        protected DirectorConfig check() throws ConfigException {
             ConfigNode root = tree.root(TOP_KEYS);
             List<HostPort> vips = vips(root.get("vips"));
             Map<String, PoolConfig> pools = pools(root.get("pools"));

@@ -15,7 +15,7 @@ import org.handoff.protocol.message.HandoffKeys;
  * @param workers worker threads; the config's value, or the machine's core count
  * @param metricsListen where the Prometheus endpoint listens
  * @param keys the hand-off key ring read from {@code handoff.key-file}; null when loaded for
- *     replay (see {@link ConfigLoader#loadForRun})
+ *     replay (see {@code ConfigLoader.DIRECTOR.loadForRun})
  */
 public record DirectorConfig(Path source, List<HostPort> vips, Map<String, PoolConfig> pools, List<RuleConfig> rules,
         String defaultPool, Limits limits, Timeouts timeouts, Handoff handoff, int workers, HostPort metricsListen,

@@ -29,7 +29,7 @@ class ConfigLoaderTest {
             "");
 
     static DirectorConfig parse(String yaml) throws ConfigException {
-        return ConfigLoader.parse(yaml, null);
+        return ConfigLoader.DIRECTOR.parse(yaml, null);
     }
 
     static List<String> errors(String yaml) {
@@ -67,7 +67,7 @@ class ConfigLoaderTest {
 
     @Test
     void everyKeyGiven() throws Exception {
-        DirectorConfig c = ConfigLoader.parse(POOLS + String.join("\n",
+        DirectorConfig c = ConfigLoader.DIRECTOR.parse(POOLS + String.join("\n",
                 "rules:",
                 "  - name: api",
                 "    match:",
@@ -118,7 +118,7 @@ class ConfigLoaderTest {
         String json = "{\"vips\": [\"198.18.1.1:80\", \"198.18.1.2:80\"], \"pools\": {\"p\": {\"selection\": \"weighted\","
                 + " \"servers\": [{\"name\": \"s\", \"agent\": \"198.18.0.11:7070\", \"service\": \"198.18.0.11:80\"}]}},"
                 + " \"default-pool\": \"p\", \"metrics\": {\"listen\": \"[2001:db8::1]:9464\"}}";
-        DirectorConfig c = ConfigLoader.parse(json, Path.of("d.json"));
+        DirectorConfig c = ConfigLoader.DIRECTOR.parse(json, Path.of("d.json"));
         assertEquals("198.18.1.2:80", c.vips().get(1).toString());
         assertEquals("[2001:db8::1]:9464", c.metricsListen().toString());
         assertEquals(Selection.WEIGHTED, c.pool("p").selection());
@@ -279,7 +279,7 @@ class ConfigLoaderTest {
 
     @Test
     void allErrorsTogetherInOneMessage() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.DIRECTOR.parse(
                 POOLS.replace("198.18.0.12:7070", "198.18.0.12:70000") + "default-pool: nope\nworkers: many\n",
                 Path.of("director.yaml")));
         assertEquals("director.yaml: 3 errors\n"

@@ -13,7 +13,7 @@ class DirectorExampleConfigTest {
 
     @Test
     void labConfigLoads() throws Exception {
-        DirectorConfig c = ConfigLoader.load(LAB);
+        DirectorConfig c = ConfigLoader.DIRECTOR.load(LAB);
         assertEquals(List.of(HostPort.parse("198.18.1.1:80")), c.vips());
         assertEquals(List.of("static", "video", "all"), List.copyOf(c.pools().keySet()));
         assertEquals("origin1", c.pool("static").members().get(0).server().name());

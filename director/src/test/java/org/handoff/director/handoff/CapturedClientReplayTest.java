@@ -63,7 +63,7 @@ class CapturedClientReplayTest {
         List<byte[]> toAgent = new ArrayList<>();
         List<byte[]> toClient = new ArrayList<>();
         // The traces' config: its VIP is the captured server's address, SERVER:80.
-        DirectorConfig config = ConfigLoader.load(Path.of("../examples/traces/director.yaml"));
+        DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/traces/director.yaml"));
         LoadCounter load = new LoadCounter();
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS, HandoffSettings.DEFAULTS,
                 keys);

@@ -23,8 +23,8 @@ import org.handoff.director.tcp.TcpSettings;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.director.testing.ClientPackets;
 import org.handoff.director.testing.SentSegment;
-import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.ForwardPacketCursor;
@@ -75,7 +75,7 @@ class HandoffCoordinatorTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        DirectorConfig config = ConfigLoader.load(Path.of("../examples/lab/director.yaml"));
+        DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
                 HandoffSettings.DEFAULTS, keys);
         DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(3, 4)
@@ -309,7 +309,7 @@ class HandoffCoordinatorTest {
 
     private static org.handoff.director.config.Server server(String name) {
         try {
-            DirectorConfig config = ConfigLoader.load(Path.of("../examples/lab/director.yaml"));
+            DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
             return config.pool("all").members().stream().map(m -> m.server()).filter(s -> s.name().equals(name)).findFirst().orElseThrow();
         } catch (Exception e) {
             throw new AssertionError(e);

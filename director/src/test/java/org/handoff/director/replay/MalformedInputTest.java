@@ -51,7 +51,7 @@ class MalformedInputTest {
         c.write(capture);
 
         List<FlowRecord> flows = new ArrayList<>();
-        Replay.Result r = Replay.run(ConfigLoader.load(Path.of("../examples/traces/director.yaml")), capture,
+        Replay.Result r = Replay.run(ConfigLoader.DIRECTOR.load(Path.of("../examples/traces/director.yaml")), capture,
                 ReplayOptions.DEFAULTS, dir.resolve("out.pcap"), flows::add, null);
         @SuppressWarnings("unchecked")
         Map<String, Object> dropped = (Map<String, Object>) r.totals().get("dropped");

@@ -27,7 +27,7 @@ class ReplayFailoverTest {
             m.put(kv[0], AgentBehaviour.parse(kv[1]));
         }
         List<FlowRecord> flows = new ArrayList<>();
-        Replay.run(ConfigLoader.load(TRACES.resolve("director.yaml")), capture, o.withAgents(m), null, flows::add, null);
+        Replay.run(ConfigLoader.DIRECTOR.load(TRACES.resolve("director.yaml")), capture, o.withAgents(m), null, flows::add, null);
         assertEquals(1, flows.size());
         return flows;
     }

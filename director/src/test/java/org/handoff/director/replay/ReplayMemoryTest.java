@@ -37,7 +37,7 @@ class ReplayMemoryTest {
         long span = at.get(at.size() - 1) - at.get(0) + 1_000_000L;
         PacketEmitter emitter = new PacketEmitter();
         List<FlowRecord> ended = new ArrayList<>();
-        ReplayEngine engine = new ReplayEngine(ConfigLoader.load(Path.of("../examples/traces/director.yaml")), ReplayOptions.DEFAULTS,
+        ReplayEngine engine = new ReplayEngine(ConfigLoader.DIRECTOR.load(Path.of("../examples/traces/director.yaml")), ReplayOptions.DEFAULTS,
                 null, new CaptureClock(), ended::add);
         int copies = 2000;
         int maxOpen = 0;

@@ -75,7 +75,7 @@ class ReplayTraceTest {
         options.agents().forEach((k, v) -> agents.put(k, v.toString()));
         header.put("agents", agents);
         try (ReportWriter w = new ReportWriter(bytes, header)) {
-            Replay.Result r = Replay.run(ConfigLoader.load(config), capture, options, null, w, null);
+            Replay.Result r = Replay.run(ConfigLoader.DIRECTOR.load(config), capture, options, null, w, null);
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("totals", r.totals());
             w.finish(sections);

@@ -59,7 +59,7 @@ class SequenceMappingTest {
             }
         };
         CaptureClock clock = new CaptureClock();
-        ReplayEngine engine = new ReplayEngine(ConfigLoader.load(Path.of("../examples/traces/director.yaml")), ReplayOptions.DEFAULTS,
+        ReplayEngine engine = new ReplayEngine(ConfigLoader.DIRECTOR.load(Path.of("../examples/traces/director.yaml")), ReplayOptions.DEFAULTS,
                 sink, clock, null);
         for (int i = 0; i < captured.size(); i++) {
             engine.onPacket(captured.get(i).clone(), 0, captured.get(i).length, at.get(i));

@@ -35,7 +35,7 @@ final class Requests {
 
     static DirectorConfig config(String yaml) {
         try {
-            return ConfigLoader.parse(yaml, null);
+            return ConfigLoader.DIRECTOR.parse(yaml, null);
         } catch (ConfigException e) {
             throw new AssertionError(e.getMessage(), e);
         }

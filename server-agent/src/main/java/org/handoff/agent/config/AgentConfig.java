@@ -31,7 +31,7 @@ import org.handoff.protocol.wire.Bytes;
  * @param workers          worker threads
  * @param metricsListen    the Prometheus endpoint's address
  * @param keys             the key ring read from {@code keyFile}; null when loaded for set-up or
- *                         teardown, which need no key ({@link AgentConfigLoader#loadForRun})
+ *                         teardown, which need no key ({@code AgentConfigLoader.AGENT.loadForRun})
  */
 public record AgentConfig(
         Path source,

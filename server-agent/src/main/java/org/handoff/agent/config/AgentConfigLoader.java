@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.config.ConfigException;
 import org.handoff.config.ConfigNode;
+import org.handoff.config.ConfigSchema;
 import org.handoff.config.ConfigTree;
 import org.handoff.config.HostPort;
 import org.handoff.protocol.message.HandoffKeys;
@@ -23,9 +24,9 @@ import org.handoff.protocol.wire.Bytes;
  * duration 10ms..30s written like 500ms, 2s, 5m)}. Unknown keys are errors, so a typo never
  * passes as a default. The format is in docs/configuration.md ("Server agent").
  *
- * <p>{@link #loadForRun} is what {@code handoff agent}, {@code agent check} and
+ * <p>{@code AGENT.loadForRun} is what {@code handoff agent}, {@code agent check} and
  * {@code agent check-config} use: it also reads and checks the key file, so they refuse the
- * same configs. {@link #load} checks the schema alone, for {@code setup} and {@code teardown},
+ * same configs. {@code AGENT.load} checks the schema alone, for {@code setup} and {@code teardown},
  * which need no key.
  */
 public final class AgentConfigLoader {
@@ -48,38 +49,23 @@ public final class AgentConfigLoader {
             LinkOffload.SPLIT.yaml(), LinkOffload.SPLIT,
             LinkOffload.OFF.yaml(), LinkOffload.OFF);
 
+    /**
+     * The agent's schema: {@code loadForRun} (for {@code handoff agent}, {@code check} and
+     * {@code check-config}) reads and checks the key file too; {@code load} (setup, teardown)
+     * leaves {@link AgentConfig#keys()} null.
+     */
+    public static final ConfigSchema<AgentConfig> AGENT = new ConfigSchema<>(WORDING, Checker::new);
+
     private AgentConfigLoader() {
     }
 
-    /** Reads and validates the file as the running agent needs it: the schema, and the key file read and checked. */
-    public static AgentConfig loadForRun(Path path) throws ConfigException {
-        return new Checker(ConfigTree.read(path, WORDING), true).check();
-    }
-
-    /** Reads and validates the schema alone; the key file is not read ({@link AgentConfig#keys()} is null). */
-    public static AgentConfig load(Path path) throws ConfigException {
-        return new Checker(ConfigTree.read(path, WORDING), false).check();
-    }
-
-    /**
-     * Parses and validates config text against the schema alone. {@code source} names the file
-     * in errors and is where relative {@code key-file} and {@code link.state-file} paths are
-     * resolved from; may be null.
-     */
-    public static AgentConfig parse(String text, Path source) throws ConfigException {
-        return new Checker(ConfigTree.parse(text, source, WORDING), false).check();
-    }
-
-    private static final class Checker {
-        private final ConfigTree tree;
-        private final boolean forRun;
-
+    private static final class Checker extends ConfigSchema.Walk<AgentConfig> {
         Checker(ConfigTree tree, boolean forRun) {
-            this.tree = tree;
-            this.forRun = forRun;
+            super(tree, forRun);
         }
 
-        AgentConfig check() throws ConfigException {
+        @Override
+        protected AgentConfig check() throws ConfigException {
             ConfigNode root = tree.root(TOP_KEYS);
             ConfigNode listenNode = root.get("listen");
             HostPort listen = listenNode.require("a value (required)") ? listenNode.ipv4HostPort(EXPECTED_HOST_PORT) : null;

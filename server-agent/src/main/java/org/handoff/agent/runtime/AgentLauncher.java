@@ -181,7 +181,7 @@ public final class AgentLauncher {
      */
     private AgentConfig load(Path configFile, boolean forRun) {
         try {
-            return forRun ? AgentConfigLoader.loadForRun(configFile) : AgentConfigLoader.load(configFile);
+            return forRun ? AgentConfigLoader.AGENT.loadForRun(configFile) : AgentConfigLoader.AGENT.load(configFile);
         } catch (ConfigException e) {
             err.println(e.getMessage());
             err.flush();

@@ -22,7 +22,7 @@ class AgentConfigLoaderTest {
 
     @Test
     void minimalConfigGetsTheDefaults() throws Exception {
-        AgentConfig c = AgentConfigLoader.parse(MINIMAL, Path.of("/etc/handoff/agent.yaml"));
+        AgentConfig c = AgentConfigLoader.AGENT.parse(MINIMAL, Path.of("/etc/handoff/agent.yaml"));
         assertEquals(7070, c.listen().port());
         assertEquals(Path.of("/etc/handoff/keys.conf"), c.keyFile(), "relative to the config's folder");
         assertEquals(Bytes.parseIpv4("198.18.10.11"), c.handoffAddress());
@@ -62,7 +62,7 @@ class AgentConfigLoaderTest {
                 "workers: many",
                 "metrics: { listen: localhost:9465 }",
                 "extra: 1", "");
-        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfigLoader.parse(text, null));
+        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfigLoader.AGENT.parse(text, null));
         List<String> errors = e.errors();
         List<String> expected = List.of(
                 "extra=1 (expected: a known key: listen, key-file, handoff-address, services, vips, link, limits, timeouts, replay, workers, metrics)",
@@ -92,26 +92,26 @@ class AgentConfigLoaderTest {
     @Test
     void offloadTakesAutoSplitOrOffAndOnlyAutoAsksForTheForwardingSetUp() throws Exception {
         for (LinkOffload o : LinkOffload.values()) {
-            AgentConfig c = AgentConfigLoader.parse(MINIMAL + "link: { offload: " + o.yaml() + " }\n", null);
+            AgentConfig c = AgentConfigLoader.AGENT.parse(MINIMAL + "link: { offload: " + o.yaml() + " }\n", null);
             assertEquals(o, c.link().offload());
             assertEquals(o == LinkOffload.AUTO, c.network().forwarding(), o.yaml());
         }
-        assertEquals(LinkOffload.OFF, AgentConfigLoader.parse(MINIMAL + "link: { offload: 'off' }\n", null).link().offload());
+        assertEquals(LinkOffload.OFF, AgentConfigLoader.AGENT.parse(MINIMAL + "link: { offload: 'off' }\n", null).link().offload());
     }
 
     @Test
     void emptyAndMalformedFilesAreRefused() {
-        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.parse("", null)).errors().get(0)
+        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.AGENT.parse("", null)).errors().get(0)
                 .startsWith("(root)=<empty> (expected: a mapping"));
-        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.parse("a: 1\na: 2\n", null)).errors().get(0)
+        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.AGENT.parse("a: 1\na: 2\n", null)).errors().get(0)
                 .contains("Duplicate field 'a'"));
-        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.load(Path.of("/nonexistent/agent.yaml")))
+        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.AGENT.load(Path.of("/nonexistent/agent.yaml")))
                 .errors().get(0).startsWith("file=/nonexistent/agent.yaml (expected: a readable file"));
     }
 
     @Test
     void servicesTakePortsOrAddressAndPort() throws Exception {
-        AgentConfig c = AgentConfigLoader.parse(MINIMAL.replace("services: [80]", "services: ['198.18.0.11:80', 8080, '443']")
+        AgentConfig c = AgentConfigLoader.AGENT.parse(MINIMAL.replace("services: [80]", "services: ['198.18.0.11:80', 8080, '443']")
                 .replace("vips: [198.18.1.1]", "vips: ['198.18.1.1:80', 198.18.1.2]"), null);
         assertEquals(List.of(new Service(Bytes.parseIpv4("198.18.0.11"), 80), new Service(0, 8080), new Service(0, 443)),
                 c.services());

@@ -13,7 +13,7 @@ class AgentExampleConfigTest {
     void labAgentsLoadAndMatchTheDirectorsPools() throws Exception {
         for (int i : new int[] {1, 2}) {
             Path file = Path.of("../examples/lab/agent-origin" + i + ".yaml");
-            AgentConfig c = AgentConfigLoader.load(file);
+            AgentConfig c = AgentConfigLoader.AGENT.load(file);
             assertEquals("198.18.0.1" + i, c.listen().address().getHostAddress());
             assertEquals(7070, c.listen().port());
             assertEquals(file.toAbsolutePath().getParent().resolve("lab-handoff.key"), c.keyFile());

@@ -29,8 +29,8 @@ import org.handoff.agent.link.RawTcpTap;
 import org.handoff.agent.setup.AgentNetworkSetup;
 import org.handoff.agent.setup.ProcessCommandRunner;
 import org.handoff.protocol.checksum.InternetChecksum;
-import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.Handoff;
@@ -50,8 +50,8 @@ import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.testkit.CommandResult;
 import org.handoff.testkit.LabProcess;
-import org.handoff.testkit.NetnsLab;
 import org.handoff.testkit.Netns;
+import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -174,7 +174,7 @@ class AgentNetnsTest {
             Path nginxDir = startNginx(lab, origin, www);
             assertEquals(AgentLauncher.EXIT_OK, launcher.check(configFile), err::toString);
 
-            AgentConfig config = AgentConfigLoader.load(configFile);
+            AgentConfig config = AgentConfigLoader.AGENT.load(configFile);
             List<String> forwarding = new AgentNetworkSetup(config.network(), runner).check().forwardingProblems();
             assertEquals(variant == Variant.FORWARD_ONE_WORKER, forwarding.isEmpty(), forwarding::toString);
             AgentRuntime agent = lab.inNamespace(origin, () -> AgentRuntime.open(config, KEYS, true, forwarding));
