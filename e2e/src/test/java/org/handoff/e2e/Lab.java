@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
+import org.handoff.host.RunningCommand;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -28,6 +31,7 @@ final class Lab {
     static final String CLIENT = "ho-client";
     static final String DIRECTOR = "ho-director";
     static final Duration SHORT = Duration.ofSeconds(20);
+    private static final ProcessRunner HOST = new ProcessRunner();
 
     final Path repo;
     final Path dir;
@@ -50,15 +54,15 @@ final class Lab {
     }
 
     static boolean namespaceExists(String name) throws IOException, InterruptedException {
-        Cmd.Result r = Cmd.run(SHORT, "ip", "netns", "list");
-        return r.out().lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
+        CommandResult r = Lab.run(SHORT, "ip", "netns", "list");
+        return r.stdout().lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
     }
 
     /** Brings a lab up, or skips the calling class when another lab stays up for 5 minutes. */
     static Lab up(String name) throws Exception {
         Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "the lab needs Linux");
-        Cmd.Result id = Cmd.run(SHORT, "id", "-u");
-        Assumptions.assumeTrue(id.out().trim().equals("0"), "the lab needs root");
+        CommandResult id = Lab.run(SHORT, "id", "-u");
+        Assumptions.assumeTrue(id.stdout().trim().equals("0"), "the lab needs root");
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (namespaceExists(CLIENT)) {
             if (System.nanoTime() > deadline) {
@@ -71,12 +75,13 @@ final class Lab {
         Path dir = Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
         Lab lab = new Lab(repoRoot(), dir);
         lab.attempted = true;
-        Cmd.Result r = Cmd.run(Duration.ofMinutes(5), lab.env, "bash", lab.repo.resolve("bin/handoff").toString(), "lab", "up");
+        CommandResult r = HOST.environment(lab.env).timeLimit(Duration.ofMinutes(5))
+                .run("bash", lab.repo.resolve("bin/handoff").toString(), "lab", "up");
         if (!r.ok()) {
             lab.down();
             throw new AssertionError("lab up failed: " + r.describe());
         }
-        System.err.println("e2e: lab up in " + r.millis() + " ms, files in " + dir);
+        System.err.println("e2e: lab up in " + r.elapsed().toMillis() + " ms, files in " + dir);
         return lab;
     }
 
@@ -89,7 +94,8 @@ final class Lab {
         for (int i = created.size() - 1; i >= 0; i--) {
             deleteTree(created.get(i));
         }
-        Cmd.Result r = Cmd.run(Duration.ofMinutes(2), env, "bash", repo.resolve("bin/handoff").toString(), "lab", "down");
+        CommandResult r = HOST.environment(env).timeLimit(Duration.ofMinutes(2))
+                .run("bash", repo.resolve("bin/handoff").toString(), "lab", "down");
         if (!r.ok()) {
             System.err.println("e2e: lab down reported a problem: " + r.describe());
         }
@@ -169,30 +175,50 @@ final class Lab {
     }
 
     /** curl -sS in ho-client with the given arguments. */
-    Cmd.Result curl(Duration limit, String... args) throws IOException, InterruptedException {
+    CommandResult curl(Duration limit, String... args) throws IOException, InterruptedException {
         List<String> all = new ArrayList<>(List.of("curl", "-sS"));
         all.addAll(List.of(args));
-        return Cmd.ns(CLIENT, limit, all.toArray(String[]::new));
+        return Lab.ns(CLIENT, limit, all.toArray(String[]::new));
     }
 
     /** The X-Served-By header of a GET through the VIP ("" when none). */
     String servedBy(String path) throws IOException, InterruptedException {
-        Cmd.Result r = curl(SHORT, "--max-time", "10", "-o", "/dev/null", "-w", "%header{x-served-by}", url(path)).requireOk();
-        return r.out().trim();
+        CommandResult r = curl(SHORT, "--max-time", "10", "-o", "/dev/null", "-w", "%header{x-served-by}", url(path)).requireOk();
+        return r.stdout().trim();
     }
 
     /** Byte counter of eth0 in a namespace ("tx" or "rx"). */
     static long bytes(String ns, String direction) throws IOException, InterruptedException {
-        return Long.parseLong(Cmd.ns(ns, SHORT, "cat", "/sys/class/net/eth0/statistics/" + direction + "_bytes")
-                .requireOk().out().trim());
+        return Long.parseLong(Lab.ns(ns, SHORT, "cat", "/sys/class/net/eth0/statistics/" + direction + "_bytes")
+                .requireOk().stdout().trim());
     }
 
     /** A metric's value from an agent's /metrics (0 when absent); {@code series} is the name with labels. */
     double agentMetric(int origin, String series) throws IOException, InterruptedException {
-        Cmd.Result r = Cmd.ns("ho-origin" + origin, SHORT, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:9465/metrics")
+        CommandResult r = Lab.ns("ho-origin" + origin, SHORT, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:9465/metrics")
                 .requireOk();
-        return r.out().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+        return r.stdout().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
                 series.length() + 1).trim())).findFirst().orElse(0);
+    }
+
+    /** A command on this host, killed with its children at {@code limit}. */
+    static CommandResult run(Duration limit, String... command) {
+        return HOST.timeLimit(limit).run(command);
+    }
+
+    /** {@code ip netns exec NS command...}, killed with its children at {@code limit}. */
+    static CommandResult ns(String ns, Duration limit, String... command) {
+        return HOST.inNamespace(ns).timeLimit(limit).run(command);
+    }
+
+    /** {@code ip netns exec NS bash -c SCRIPT}. */
+    static CommandResult nsBash(String ns, Duration limit, String script) {
+        return ns(ns, limit, "bash", "-c", script);
+    }
+
+    /** {@code ip netns exec NS command...} in the background; its {@code await(limit)} bounds the wait. */
+    static RunningCommand start(String ns, String... command) {
+        return HOST.inNamespace(ns).start(List.of(command), null);
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.handoff.host.CommandResult;
+import org.handoff.host.RunningCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,9 +83,9 @@ class LabFailureTest {
         String last = "";
         while (System.nanoTime() < deadline) {
             tries++;
-            Cmd.Result r = lab.curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}",
+            CommandResult r = lab.curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}",
                     Lab.url(path));
-            last = r.out().trim();
+            last = r.stdout().trim();
             if (last.equals("200")) {
                 return tries;
             }
@@ -112,10 +113,10 @@ class LabFailureTest {
         return pid;
     }
 
-    private static Cmd.Background startBigDownload(int maxTimeSeconds) throws IOException {
+    private static RunningCommand startBigDownload(int maxTimeSeconds) throws IOException {
         // 10 MB/s: the 100 MB transfer would take ~10 s, so the failure lands in the middle of it.
-        return Cmd.start(Map.of(), Cmd.inNs(Lab.CLIENT, "curl", "-sS", "--limit-rate", "10M", "--max-time",
-                Integer.toString(maxTimeSeconds), "-o", "/dev/null", "-w", "%{http_code} %{size_download}", Lab.url(BIG)));
+        return Lab.start(Lab.CLIENT, "curl", "-sS", "--limit-rate", "10M", "--max-time",
+                Integer.toString(maxTimeSeconds), "-o", "/dev/null", "-w", "%{http_code} %{size_download}", Lab.url(BIG));
     }
 
     @Test
@@ -132,28 +133,28 @@ class LabFailureTest {
         assertFalse(onOrigin1.isEmpty(), "no default-pool path hashes to origin1");
         Path pidFile = lab.origin(1).resolve("nginx.pid");
         long nginx = pid(pidFile);
-        Cmd.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
+        Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
         awaitGone(nginx, Duration.ofSeconds(10));
         try {
             // /static/ has origin1 alone: a clean 503 at once (the agent's SYN is refused).
-            Cmd.Result r = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
+            CommandResult r = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
                     "%{http_code} %{time_total}", Lab.url("/static/hello.txt"));
             assertTrue(r.ok(), r.describe());
-            String[] f = r.out().trim().split(" ");
+            String[] f = r.stdout().trim().split(" ");
             assertEquals("503", f[0], "/static/ with origin1's nginx stopped");
             assertTrue(Double.parseDouble(f[1]) < 5.0, "503 took " + f[1] + " s");
             // The default pool fails over: paths hashed to origin1 are served by origin2.
             for (String p : onOrigin1) {
-                Cmd.Result g = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
+                CommandResult g = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
                         "%{http_code} %header{x-served-by} %{time_total}", Lab.url(p));
                 assertTrue(g.ok(), g.describe());
-                String[] h = g.out().trim().split(" ");
+                String[] h = g.stdout().trim().split(" ");
                 assertEquals("200", h[0], p);
                 assertEquals("origin2", h[1], p + " fails over to origin2");
                 assertTrue(Double.parseDouble(h[2]) < 5.0, p + " took " + h[2] + " s");
             }
         } finally {
-            Cmd.ns("ho-origin1", Lab.SHORT, "nginx", "-c", lab.origin(1).resolve("nginx.conf").toString()).requireOk();
+            Lab.ns("ho-origin1", Lab.SHORT, "nginx", "-c", lab.origin(1).resolve("nginx.conf").toString()).requireOk();
         }
         awaitServing("/static/hello.txt", Duration.ofSeconds(20));
         assertEquals("origin1", lab.servedBy("/static/hello.txt"));
@@ -169,13 +170,13 @@ class LabFailureTest {
     @Order(2)
     @Timeout(90)
     void killedAgentsClientSeesAnErrorWithinSeconds() throws Exception {
-        Cmd.Background download = startBigDownload(60);
+        RunningCommand download = startBigDownload(60);
         try {
             Thread.sleep(2_000);
-            Cmd.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).resolve("agent.pid")))).requireOk();
-            Cmd.Result r = download.await(Duration.ofSeconds(70));
-            assertNotEquals(0, r.exit(), r.describe());
-            assertTrue(r.millis() < 2_000 + 10_000, "curl ended " + r.millis() + " ms after start: " + r.describe());
+            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).resolve("agent.pid")))).requireOk();
+            CommandResult r = download.await(Duration.ofSeconds(70));
+            assertNotEquals(0, r.exitCode(), r.describe());
+            assertTrue(r.elapsed().toMillis() < 2_000 + 10_000, "curl ended " + r.elapsed().toMillis() + " ms after start: " + r.describe());
         } finally {
             restartAgentIfDead(1);
             awaitServing("/static/hello.txt", Duration.ofSeconds(40));
@@ -196,11 +197,11 @@ class LabFailureTest {
     void killedAgentRestartsAndServesAgain() throws Exception {
         Path pidFile = lab.origin(1).resolve("agent.pid");
         long agent = pid(pidFile);
-        Cmd.Background download = startBigDownload(20);
-        Cmd.Result r;
+        RunningCommand download = startBigDownload(20);
+        CommandResult r;
         try {
             Thread.sleep(2_000);
-            Cmd.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
+            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
             awaitGone(agent, Duration.ofSeconds(10));
             // Restart at once, while the killed agent's TUN (persistent) and its flow are still there.
             long restarted = startLabProcess("ho-origin1", lab.origin(1).resolve("agent.log"), pidFile, "agent", "--config",
@@ -209,17 +210,17 @@ class LabFailureTest {
             assertTrue(alive(restarted), "the restarted agent exited; see " + lab.origin(1).resolve("agent.log"));
             System.err.println("e2e: restarted agent served /static/ after " + tries + " tries");
             assertEquals("origin1", lab.servedBy("/static/hello.txt"));
-            Cmd.Result again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
+            CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
                     "%{http_code} %{size_download}", Lab.url(BIG));
-            assertEquals("200 " + BIG_SIZE, again.out().trim(), again.describe());
+            assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
         } finally {
             r = download.await(Duration.ofSeconds(40));
             restartAgentIfDead(1);
         }
         // The download the agent was carrying never completes: the director resets it.
-        assertNotEquals(0, r.exit(), "the interrupted download completed? " + r.describe());
+        assertNotEquals(0, r.exitCode(), "the interrupted download completed? " + r.describe());
         assertFalse(r.timedOut(), r.describe());
-        assertTrue(!r.out().trim().endsWith(" " + BIG_SIZE), r.describe());
+        assertTrue(!r.stdout().trim().endsWith(" " + BIG_SIZE), r.describe());
     }
 
     /**
@@ -235,11 +236,11 @@ class LabFailureTest {
         Path pidFile = lab.dir.resolve("director.pid");
         long director = pid(pidFile);
         int maxTime = 25;
-        Cmd.Background download = startBigDownload(maxTime);
-        Cmd.Result r;
+        RunningCommand download = startBigDownload(maxTime);
+        CommandResult r;
         try {
             Thread.sleep(3_000);
-            Cmd.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
+            Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
             awaitGone(director, Duration.ofSeconds(15));
             startLabProcess(Lab.DIRECTOR, lab.dir.resolve("director.log"), pidFile, "director", "--config",
                     lab.dir.resolve("director.yaml").toString(), "--pid-file", lab.dir.resolve("director.pid.run").toString());
@@ -250,15 +251,15 @@ class LabFailureTest {
         }
         // curl 28: operation timed out, with part of the file: the flow stalled (at 10 MB/s the
         // whole file would have taken ~10 s of the 25).
-        assertEquals(28, r.exit(), "the open download at the director restart: " + r.describe());
-        String[] f = r.out().trim().split(" ");
+        assertEquals(28, r.exitCode(), "the open download at the director restart: " + r.describe());
+        String[] f = r.stdout().trim().split(" ");
         assertEquals("200", f[0], r.describe());
         long got = Long.parseLong(f[1]);
         assertTrue(got > 0 && got < BIG_SIZE, "bytes received " + got);
         System.err.println("e2e: download open at the director restart stalled after " + got + " bytes");
         // And new downloads of the same file complete.
-        Cmd.Result again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
+        CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
                 "%{http_code} %{size_download}", Lab.url(BIG));
-        assertEquals("200 " + BIG_SIZE, again.out().trim(), again.describe());
+        assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.handoff.host.CommandResult;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffKeys;
@@ -98,9 +99,9 @@ class LabTrafficTest {
                 "-w", "%{http_code} %{size_download} %header{x-served-by}"));
         args.addAll(List.of(extra));
         args.add(Lab.url("/files/" + name + ".bin"));
-        Cmd.Result r = lab.curl(limit, args.toArray(String[]::new));
+        CommandResult r = lab.curl(limit, args.toArray(String[]::new));
         assertTrue(r.ok(), r.describe());
-        String[] f = r.out().trim().split(" ");
+        String[] f = r.stdout().trim().split(" ");
         assertEquals("200", f[0], r.describe());
         assertEquals(SIZES.getOrDefault(name, 100 * 1024L), Long.parseLong(f[1]), "size of " + name);
         assertEquals(SHA.get(name), Lab.sha256(file), "SHA-256 of " + name + " (served by " + f[2] + ")");
@@ -155,7 +156,7 @@ class LabTrafficTest {
             args.add("/dev/null");
             args.add(Lab.url("/static/ka/s" + i + ".txt"));
         }
-        List<String[]> lines = lines(lab.curl(Duration.ofSeconds(30), args.toArray(String[]::new)).requireOk().out());
+        List<String[]> lines = lines(lab.curl(Duration.ofSeconds(30), args.toArray(String[]::new)).requireOk().stdout());
         assertEquals(5, lines.size());
         assertEquals(1, lines.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened");
         for (String[] l : lines) {
@@ -181,7 +182,7 @@ class LabTrafficTest {
                 a.add("/dev/null");
                 a.add(Lab.url(p));
             }
-            List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().out());
+            List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().stdout());
             assertEquals(paths.size(), ls.size());
             assertEquals(1, ls.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened for " + paths);
             for (String[] l : ls) {
@@ -204,9 +205,9 @@ class LabTrafficTest {
         new java.util.Random(5).nextBytes(data);
         Files.write(body, data);
         String expected = Lab.sha256(body);
-        Cmd.Result r = lab.curl(Duration.ofSeconds(90), "--max-time", "80", "-T", body.toString(), "-o", "/dev/null",
+        CommandResult r = lab.curl(Duration.ofSeconds(90), "--max-time", "80", "-T", body.toString(), "-o", "/dev/null",
                 "-w", "%{http_code} %header{x-served-by}", Lab.url("/uploads/x.bin")).requireOk();
-        String[] f = r.out().trim().split(" ");
+        String[] f = r.stdout().trim().split(" ");
         assertTrue(f[0].equals("201") || f[0].equals("204"), "PUT status " + r.describe());
         int origin = Integer.parseInt(f[1].substring("origin".length()));
         Path stored = lab.www(origin).resolve("uploads/x.bin");
@@ -222,13 +223,13 @@ class LabTrafficTest {
     void twoHundredConcurrentDownloads() throws Exception {
         String script = "seq 1 200 | xargs -P 50 -I{} curl -sS --max-time 60 -o /dev/null -w '%{http_code} %{size_download}\\n' "
                 + "'" + Lab.url("/files/100K.bin") + "?n={}'";
-        Cmd.Result r = Cmd.nsBash(Lab.CLIENT, Duration.ofSeconds(200), script);
+        CommandResult r = Lab.nsBash(Lab.CLIENT, Duration.ofSeconds(200), script);
         assertTrue(r.ok(), r.describe());
-        List<String> lines = r.out().lines().filter(l -> !l.isBlank()).toList();
+        List<String> lines = r.stdout().lines().filter(l -> !l.isBlank()).toList();
         assertEquals(200, lines.size(), r.describe());
         long bad = lines.stream().filter(l -> !l.equals("200 102400")).count();
         assertEquals(0, bad, "failed downloads: " + lines.stream().filter(l -> !l.equals("200 102400")).toList());
-        System.err.println("e2e: 200 concurrent downloads (50 at a time) in " + r.millis() + " ms");
+        System.err.println("e2e: 200 concurrent downloads (50 at a time) in " + r.elapsed().toMillis() + " ms");
     }
 
     @Test
@@ -237,12 +238,12 @@ class LabTrafficTest {
     void clientTcpOptionsOffStillByteExact() throws Exception {
         for (String option : List.of("tcp_timestamps", "tcp_sack", "tcp_window_scaling")) {
             String key = "net.ipv4." + option;
-            String before = Cmd.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-n", key).requireOk().out().trim();
-            Cmd.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=0").requireOk();
+            String before = Lab.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-n", key).requireOk().stdout().trim();
+            Lab.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=0").requireOk();
             try {
                 download("10M", Duration.ofSeconds(90));
             } finally {
-                Cmd.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=" + before).requireOk();
+                Lab.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=" + before).requireOk();
             }
         }
     }
@@ -259,7 +260,7 @@ class LabTrafficTest {
                 download("10M", Duration.ofSeconds(150));
             }
         } finally {
-            Cmd.ns(Lab.CLIENT, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.ns(Lab.CLIENT, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
         }
     }
 
@@ -278,14 +279,14 @@ class LabTrafficTest {
                 download("1K", Duration.ofSeconds(30));
             }
         } finally {
-            Cmd.ns(Lab.DIRECTOR, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.ns(Lab.DIRECTOR, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
         }
     }
 
     private static void nft(String ns, String ruleset) throws Exception {
         Path f = out.resolve("rules.nft");
         Files.writeString(f, ruleset + "\n");
-        Cmd.ns(ns, Lab.SHORT, "nft", "-f", f.toString()).requireOk();
+        Lab.ns(ns, Lab.SHORT, "nft", "-f", f.toString()).requireOk();
     }
 
     @Test
@@ -312,7 +313,7 @@ class LabTrafficTest {
         Path datagram = out.resolve("forged.bin");
         Files.write(datagram, encoder.encode(h));
         // One write of the whole file: one datagram from the director's namespace to origin1's agent.
-        Cmd.nsBash(Lab.DIRECTOR, Lab.SHORT, "cat " + datagram + " > /dev/udp/198.18.0.11/7070").requireOk();
+        Lab.nsBash(Lab.DIRECTOR, Lab.SHORT, "cat " + datagram + " > /dev/udp/198.18.0.11/7070").requireOk();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         double now = badMac;
@@ -324,8 +325,8 @@ class LabTrafficTest {
         assertEquals(received, lab.agentMetric(1, "handoff_agent_handoffs_received_total"), "no HANDOFF received");
         assertEquals(accepted, lab.agentMetric(1, "handoff_agent_handoffs_accepted_total"), "no flow accepted");
         // No connection B: no socket on origin1 from the forged client port.
-        Cmd.Result conns = Cmd.ns("ho-origin1", Lab.SHORT, "ss", "-tanH", "( sport = :80 and dport = :45678 )").requireOk();
-        assertEquals("", conns.out().trim(), "a connection from the forged client port exists on origin1");
+        CommandResult conns = Lab.ns("ho-origin1", Lab.SHORT, "ss", "-tanH", "( sport = :80 and dport = :45678 )").requireOk();
+        assertEquals("", conns.stdout().trim(), "a connection from the forged client port exists on origin1");
     }
 
     @Test

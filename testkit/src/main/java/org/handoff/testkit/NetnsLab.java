@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 
 /**
  * A throw-away network of Linux network namespaces for tests: namespaces joined by veth pairs
@@ -65,12 +67,14 @@ public final class NetnsLab implements AutoCloseable {
     private static final Pattern LAB_NAME = Pattern.compile("^" + NAME_PREFIX + "(\\d+)-\\d+-.+$");
     private static final AtomicInteger LAB_COUNTER = new AtomicInteger();
     private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(20);
+    private static final ProcessRunner HOST = new ProcessRunner().timeLimit(DEFAULT_COMMAND_TIMEOUT);
     private static final int WAIT_POLLS = 100;
     private static final long WAIT_POLL_MILLIS = 50;
 
     private final String prefix;
     private final Path workDir;
     private final Duration commandTimeout;
+    private final ProcessRunner runner;
     private final List<Netns> namespaces = new ArrayList<>();
     private final List<LabProcess> processes = new ArrayList<>();
     private final Thread shutdownHook;
@@ -79,6 +83,7 @@ public final class NetnsLab implements AutoCloseable {
     private NetnsLab(Duration commandTimeout) throws IOException {
         this.prefix = NAME_PREFIX + ProcessHandle.current().pid() + "-" + LAB_COUNTER.incrementAndGet() + "-";
         this.commandTimeout = commandTimeout;
+        this.runner = new ProcessRunner().timeLimit(commandTimeout);
         this.workDir = Files.createTempDirectory(prefix,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         this.shutdownHook = new Thread(this::cleanUp, "netns-lab-cleanup-" + prefix);
@@ -117,16 +122,7 @@ public final class NetnsLab implements AutoCloseable {
 
     /** Whether {@code name} is on PATH (tests skip a part that needs a missing tool). */
     public static Optional<Path> findExecutable(String name) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        List<String> dirs = new ArrayList<>(Arrays.asList(path.split(":")));
-        dirs.addAll(List.of("/usr/sbin", "/sbin"));
-        for (String dir : dirs) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return ProcessRunner.findExecutable(name);
     }
 
     /**
@@ -135,7 +131,7 @@ public final class NetnsLab implements AutoCloseable {
      */
     public static List<String> removeLeftovers() {
         List<String> removed = new ArrayList<>();
-        CommandResult list = Exec.run(List.of("ip", "netns", "list"), null, DEFAULT_COMMAND_TIMEOUT);
+        CommandResult list = HOST.run("ip", "netns", "list");
         if (!list.ok()) {
             return removed;
         }
@@ -150,7 +146,7 @@ public final class NetnsLab implements AutoCloseable {
                 continue; // another live lab
             }
             killProcessesIn(name);
-            if (Exec.run(List.of("ip", "netns", "del", name), null, DEFAULT_COMMAND_TIMEOUT).ok()) {
+            if (HOST.run("ip", "netns", "del", name).ok()) {
                 removed.add(name);
             }
         }
@@ -183,7 +179,7 @@ public final class NetnsLab implements AutoCloseable {
         if (namespaces.contains(ns)) {
             throw new IllegalArgumentException("namespace " + ns + " already exists in this lab");
         }
-        run(List.of("ip", "netns", "add", ns.name())).orThrow();
+        run(List.of("ip", "netns", "add", ns.name())).requireOk();
         namespaces.add(ns); // recorded at once: deleted on close even if the next step fails
         ip(ns, "link", "set", "lo", "up");
         return ns;
@@ -278,7 +274,7 @@ public final class NetnsLab implements AutoCloseable {
     public CommandResult ip(Netns ns, String... args) {
         List<String> cmd = new ArrayList<>(List.of("ip", "-n", ns.name()));
         cmd.addAll(Arrays.asList(args));
-        return run(cmd).orThrow();
+        return run(cmd).requireOk();
     }
 
     // ---------------------------------------------------------------- commands
@@ -296,7 +292,7 @@ public final class NetnsLab implements AutoCloseable {
 
     /** Runs {@code command} inside {@code ns} ({@code ip netns exec}); it must exit 0. */
     public CommandResult exec(Netns ns, String... command) {
-        return execUnchecked(ns, command).orThrow();
+        return execUnchecked(ns, command).requireOk();
     }
 
     /** Runs {@code command} inside {@code ns} and returns whatever happened. */
@@ -307,12 +303,20 @@ public final class NetnsLab implements AutoCloseable {
     /** Runs {@code command} inside {@code ns} with {@code stdin} as its input. */
     public CommandResult execWithInput(Netns ns, String stdin, String... command) {
         checkOpen();
-        return Exec.run(inNs(ns, Arrays.asList(command)), stdin, commandTimeout);
+        return runner.run(inNs(ns, Arrays.asList(command)), stdin);
     }
 
     /** The command prefix that runs a command inside {@code ns}: {@code ip netns exec NAME}. */
     public static List<String> execPrefix(Netns ns) {
-        return List.of("ip", "netns", "exec", ns.name());
+        return ProcessRunner.namespacePrefix(ns.name());
+    }
+
+    /**
+     * A runner for code that runs its own commands inside {@code ns} (the agent's host set-up,
+     * the director's VIP check), with this lab's time limit.
+     */
+    public ProcessRunner runner(Netns ns) {
+        return runner.inNamespace(ns.name());
     }
 
     /**
@@ -323,14 +327,9 @@ public final class NetnsLab implements AutoCloseable {
         checkOpen();
         List<String> cmd = inNs(ns, Arrays.asList(command));
         Path log = workDir.resolve(label + "-" + processes.size() + ".log");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            LabProcess lp = new LabProcess(label, cmd, p, log);
-            processes.add(lp);
-            return lp;
-        } catch (IOException e) {
-            throw new LabException("cannot start `" + String.join(" ", cmd) + "`: " + e.getMessage(), e);
-        }
+        LabProcess lp = new LabProcess(label, runner.startLogged(cmd, log, false), log);
+        processes.add(lp);
+        return lp;
     }
 
     /**
@@ -471,7 +470,7 @@ public final class NetnsLab implements AutoCloseable {
         for (int i = namespaces.size() - 1; i >= 0; i--) {
             String name = namespaces.get(i).name();
             killProcessesIn(name);
-            CommandResult r = Exec.run(List.of("ip", "netns", "del", name), null, DEFAULT_COMMAND_TIMEOUT);
+            CommandResult r = HOST.run("ip", "netns", "del", name);
             if (!r.ok()) {
                 problems.add(r.describe());
             }
@@ -483,7 +482,7 @@ public final class NetnsLab implements AutoCloseable {
     }
 
     private static void killProcessesIn(String netnsName) {
-        CommandResult pids = Exec.run(List.of("ip", "netns", "pids", netnsName), null, DEFAULT_COMMAND_TIMEOUT);
+        CommandResult pids = HOST.run("ip", "netns", "pids", netnsName);
         if (!pids.ok()) {
             return;
         }
@@ -512,7 +511,7 @@ public final class NetnsLab implements AutoCloseable {
     }
 
     private CommandResult run(List<String> cmd) {
-        return Exec.run(cmd, null, commandTimeout);
+        return runner.run(cmd, null);
     }
 
     private static List<String> inNs(Netns ns, List<String> command) {

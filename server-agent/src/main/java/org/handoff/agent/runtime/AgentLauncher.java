@@ -9,8 +9,9 @@ import org.handoff.agent.config.AgentConfig;
 import org.handoff.agent.config.AgentConfigException;
 import org.handoff.agent.config.AgentConfigLoader;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.CommandRunner;
 import org.handoff.agent.setup.SetupException;
+import org.handoff.host.CommandRunner;
+import org.handoff.host.ProcessRunner;
 import org.handoff.protocol.message.HandoffKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,7 @@ public final class AgentLauncher {
             System.exit(2);
         }
         AgentLauncher l = new AgentLauncher(new PrintWriter(System.out, true), new PrintWriter(System.err, true),
-                new org.handoff.agent.setup.ProcessCommandRunner());
+                new ProcessRunner());
         Path config = Path.of(args[1]);
         int code = switch (args[0]) {
             case "run" -> l.run(config);

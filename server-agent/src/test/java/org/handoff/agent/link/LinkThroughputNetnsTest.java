@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Repr;
@@ -82,8 +81,7 @@ class LinkThroughputNetnsTest {
                     + " ip saddr " + VIP + " counter drop; }; }\n", "nft", "-f", "-").ok());
             AgentNetworkConfig config = AgentNetworkConfig.of(TUN, H, List.of(80), List.of(VIP))
                     .withStateFile(lab.workDir().resolve("setup.json"));
-            AgentNetworkSetup setup = new AgentNetworkSetup(config, new ProcessCommandRunner(NetnsLab.execPrefix(origin),
-                    Duration.ofSeconds(20)));
+            AgentNetworkSetup setup = new AgentNetworkSetup(config, lab.runner(origin));
             setup.setup();
             // Long enough to hold every answer while nobody reads (write-only runs).
             lab.ip(origin, "link", "set", TUN, "txqueuelen", Integer.toString(PACKETS + WARMUP + 1024));

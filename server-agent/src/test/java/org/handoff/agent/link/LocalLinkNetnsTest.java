@@ -12,14 +12,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.transform.PacketRewriter;
@@ -27,7 +26,6 @@ import org.handoff.protocol.transform.RewriteResult;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpSegment;
-import org.handoff.testkit.CommandResult;
 import org.handoff.testkit.NetnsLab;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.Nginx;
@@ -98,8 +96,7 @@ class LocalLinkNetnsTest {
             // The agent's set-up, run inside the origin namespace.
             AgentNetworkConfig config = AgentNetworkConfig.of(TUN, H, List.of(80), List.of(VIP))
                     .withStateFile(lab.workDir().resolve("agent/setup.json"));
-            AgentNetworkSetup setup = new AgentNetworkSetup(config, new ProcessCommandRunner(NetnsLab.execPrefix(origin),
-                    Duration.ofSeconds(20)));
+            AgentNetworkSetup setup = new AgentNetworkSetup(config, lab.runner(origin));
             assertFalse(setup.check().ok(), "nothing is set up yet");
             setup.setup();
             List<String> again = setup.setup();

@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.PcapFile;
@@ -34,7 +33,6 @@ import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.VirtioNetHeader;
-import org.handoff.testkit.CommandResult;
 import org.handoff.testkit.NetnsLab;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.PacketCapture;
@@ -115,8 +113,7 @@ class OffloadLinkNetnsTest {
             lab.ip(origin, "tuntap", "add", "dev", TUN, "mode", "tun");
             AgentNetworkConfig config = AgentNetworkConfig.of(TUN, H, List.of(80), List.of(VIP)).withForwarding(true)
                     .withStateFile(lab.workDir().resolve("agent/setup.json"));
-            AgentNetworkSetup setup = new AgentNetworkSetup(config, new ProcessCommandRunner(NetnsLab.execPrefix(origin),
-                    Duration.ofSeconds(20)));
+            AgentNetworkSetup setup = new AgentNetworkSetup(config, lab.runner(origin));
             List<String> actions = setup.setup();
             assertTrue(actions.contains("set net.ipv4.conf." + TUN + ".forwarding=1 (was 0)"), actions::toString);
             assertEquals("1", lab.sysctlValue(origin, "net.ipv4.conf." + TUN + ".forwarding"));

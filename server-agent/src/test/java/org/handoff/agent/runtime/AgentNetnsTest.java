@@ -27,7 +27,8 @@ import org.handoff.agent.config.AgentConfig;
 import org.handoff.agent.config.AgentConfigLoader;
 import org.handoff.agent.link.RawTcpTap;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.CloseReason;
@@ -50,7 +51,6 @@ import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
-import org.handoff.testkit.CommandResult;
 import org.handoff.testkit.LabProcess;
 import org.handoff.testkit.NetnsLab;
 import org.handoff.testkit.Netns;
@@ -163,7 +163,7 @@ class AgentNetnsTest {
                     "metrics: { listen: 127.0.0.1:9465 }", ""));
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            ProcessCommandRunner runner = new ProcessCommandRunner(NetnsLab.execPrefix(origin), Duration.ofSeconds(20));
+            ProcessRunner runner = lab.runner(origin);
             AgentLauncher launcher = new AgentLauncher(new PrintWriter(out, true), new PrintWriter(err, true), runner);
             assertEquals(AgentLauncher.EXIT_FAILED, launcher.check(configFile), "nothing set up yet");
             assertTrue(err.toString().contains("refusing to start"), err.toString());
@@ -291,7 +291,7 @@ class AgentNetnsTest {
                     "timeouts: { drain: 2s }", ""));
             StringWriter err = new StringWriter();
             AgentLauncher launcher = new AgentLauncher(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
-                    new ProcessCommandRunner(NetnsLab.execPrefix(origin), Duration.ofSeconds(20)));
+                    lab.runner(origin));
             assertEquals(AgentLauncher.EXIT_OK, launcher.setup(configFile), err::toString);
             lab.startNginx(origin, H + ":80", lab.createDir("www"));
 
