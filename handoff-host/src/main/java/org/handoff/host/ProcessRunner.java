@@ -195,6 +195,20 @@ public final class ProcessRunner implements CommandRunner {
         return Optional.empty();
     }
 
+    /**
+     * Whether process {@code pid} runs and is no zombie: a killed process orphaned to an init
+     * that does not reap it still answers kill -0 and {@link ProcessHandle#isAlive()}. Reads
+     * its state from {@code /proc/PID/stat}.
+     */
+    public static boolean isRunning(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | IndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+
     @Override
     public String toString() {
         return "ProcessRunner[" + (prefix.isEmpty() ? "" : String.join(" ", prefix) + ", ")

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,16 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Real processes: output on both streams, time limits that fire, exit codes, input, environment, logs. */
 class ProcessRunnerTest {
     private final ProcessRunner runner = new ProcessRunner().timeLimit(Duration.ofSeconds(20));
-
-    /** Running and not a zombie (a killed orphan may wait unreaped under this machine's init). */
-    static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     @Test
     void moreThanAPipeBufferOnBothStreamsCompletes() {
@@ -59,11 +48,11 @@ class ProcessRunnerTest {
         assertTrue(r.describe().startsWith("`bash -c sleep 30 & echo $!; sleep 30` did not finish within "), r.describe());
         assertTrue(r.describe().endsWith(" ms; killed: " + r.stdout().strip()), r.describe());
         long child = Long.parseLong(r.stdout().strip());
-        for (int i = 0; i < 50 && (alive(shell) || alive(child)); i++) {
+        for (int i = 0; i < 50 && (ProcessRunner.isRunning(shell) || ProcessRunner.isRunning(child)); i++) {
             Thread.sleep(20);
         }
-        assertFalse(alive(shell), "the command " + shell + " still runs");
-        assertFalse(alive(child), "the child it started, " + child + ", still runs");
+        assertFalse(ProcessRunner.isRunning(shell), "the command " + shell + " still runs");
+        assertFalse(ProcessRunner.isRunning(child), "the child it started, " + child + ", still runs");
     }
 
     @Test
@@ -161,10 +150,10 @@ class ProcessRunnerTest {
         int status = bg.stop(2_000);
         assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "stop took too long");
         assertEquals(143, status, "exit status of a shell ended by SIGTERM");
-        for (int i = 0; i < 50 && alive(child); i++) {
+        for (int i = 0; i < 50 && ProcessRunner.isRunning(child); i++) {
             Thread.sleep(20);
         }
-        assertFalse(alive(child), "the child " + child + " still runs");
+        assertFalse(ProcessRunner.isRunning(child), "the child " + child + " still runs");
         assertEquals(143, bg.stop(2_000), "stop is idempotent");
     }
 
@@ -175,6 +164,16 @@ class ProcessRunnerTest {
         assertTrue(r.timedOut(), r::describe);
         assertTrue(runner.withoutTimeLimit().timeLimit().isEmpty());
         assertEquals(0, runner.withoutTimeLimit().runAttached(List.of("true")).exitCode());
+    }
+
+    @Test
+    void aProcessIsRunningUntilItExits() throws Exception {
+        RunningCommand sleep = runner.start(List.of("sleep", "30"), null);
+        assertTrue(ProcessRunner.isRunning(sleep.pid()));
+        assertTrue(ProcessRunner.isRunning(ProcessHandle.current().pid()));
+        sleep.stop(1_000);
+        assertFalse(ProcessRunner.isRunning(sleep.pid()));
+        assertFalse(ProcessRunner.isRunning(4_194_305L), "above the kernel's pid_max ceiling");
     }
 
     @Test
