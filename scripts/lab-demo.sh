@@ -11,8 +11,8 @@ root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 lab=${HANDOFF_LAB_DIR:-/tmp/handoff-lab}
 VIP=198.18.1.1
 
-trap 'echo; bash "$root/scripts/lab.sh" down' EXIT
-bash "$root/scripts/lab.sh" up
+trap 'echo; "$root/bin/handoff" lab down' EXIT
+"$root/bin/handoff" lab up
 
 client() { ip netns exec ho-client "$@"; }
 bytes() { ip netns exec "$1" cat "/sys/class/net/eth0/statistics/$2_bytes"; }
