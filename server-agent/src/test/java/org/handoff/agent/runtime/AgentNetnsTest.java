@@ -345,47 +345,17 @@ class AgentNetnsTest {
 
     // ---------------------------------------------------------------- nginx with an upload location
 
-    private static Path startNginx(NetnsLab lab, Netns ns, Path www) throws Exception {
+    private static Path startNginx(NetnsLab lab, Netns ns, Path www) {
         Path dir = lab.createDir("nginx");
-        String conf = String.join("\n",
-                "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;",
-                "daemon off;", "master_process on;", "worker_processes 1;", "user root;",
-                "pid " + dir.resolve("nginx.pid") + ";",
-                "error_log " + dir.resolve("error.log") + " info;",
-                "events { worker_connections 256; }",
-                "http {",
-                "    access_log " + dir.resolve("access.log") + ";",
-                "    client_body_temp_path " + dir.resolve("body") + ";",
-                "    proxy_temp_path " + dir.resolve("proxy") + ";",
-                "    fastcgi_temp_path " + dir.resolve("fastcgi") + ";",
-                "    uwsgi_temp_path " + dir.resolve("uwsgi") + ";",
-                "    scgi_temp_path " + dir.resolve("scgi") + ";",
-                "    default_type application/octet-stream;",
-                "    sendfile on;",
-                "    server {",
-                "        listen " + H + ":80;",
-                "        root " + www + ";",
-                "        location / { }",
-                "        location = /upload {",
-                "            client_body_in_file_only on;",
-                "            client_max_body_size 16m;",
-                "            echo_read_request_body;",
-                "            echo \"file=$request_body_file\";",
-                "        }",
-                "    }",
-                "}", "");
-        Path confFile = dir.resolve("nginx.conf");
-        Files.writeString(confFile, conf);
-        LabProcess p = lab.start(ns, "nginx", NetnsLab.findExecutable("nginx").orElseThrow().toString(), "-p", dir.toString(),
-                "-e", dir.resolve("error.log").toString(), "-c", confFile.toString());
-        for (int i = 0; i < 100; i++) {
-            if (lab.execUnchecked(ns, "ss", "-Hltn", "sport = :80").stdout().contains(H + ":80")) {
-                return dir;
-            }
-            assertTrue(p.isAlive(), () -> "nginx exited: " + p.logText());
-            Thread.sleep(50);
-        }
-        throw new AssertionError("nginx not listening: " + p.logText());
+        lab.startNginx(ns, NetnsLab.nginxConfig(H + ":80", www, dir)
+                .main("load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;")
+                .server("location = /upload {")
+                .server("    client_body_in_file_only on;")
+                .server("    client_max_body_size 16m;")
+                .server("    echo_read_request_body;")
+                .server("    echo \"file=$request_body_file\";")
+                .server("}"));
+        return dir;
     }
 
     // ---------------------------------------------------------------- the test's director and client
