@@ -54,26 +54,13 @@ class LabFailureTest {
         return Long.parseLong(Files.readString(pidFile).trim());
     }
 
-    /**
-     * Alive and not a zombie: a killed lab process was orphaned to this machine's init, which
-     * may not reap it, and a zombie still answers kill -0 and ProcessHandle.isAlive().
-     */
-    private static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     /** Waits (bounded) until the process is gone. */
     private static void awaitGone(long pid, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (alive(pid) && System.nanoTime() < deadline) {
+        while (Lab.alive(pid) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertFalse(alive(pid), "process " + pid + " still alive after " + limit);
+        assertFalse(Lab.alive(pid), "process " + pid + " still alive after " + limit);
     }
 
     /** Polls a GET through the VIP until it answers 200 (bounded); returns the tries it took. */
@@ -84,7 +71,7 @@ class LabFailureTest {
         while (System.nanoTime() < deadline) {
             tries++;
             CommandResult r = lab.curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}",
-                    Lab.url(path));
+                    lab.url(path));
             last = r.stdout().trim();
             if (last.equals("200")) {
                 return tries;
@@ -94,29 +81,10 @@ class LabFailureTest {
         throw new AssertionError(path + " not served within " + limit + " (last status '" + last + "')");
     }
 
-    /**
-     * Starts a lab process the way scripts/lab.sh does ({@code ip netns exec NS setsid
-     * bin/handoff ...}, output appended to its log) and writes its pid file. The pid is the
-     * JVM's: ip netns exec, setsid (not a group leader here) and bin/handoff all exec.
-     */
-    private static long startLabProcess(String ns, Path log, Path pidFile, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns, "setsid",
-                lab.repo.resolve("bin/handoff").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().putAll(lab.env);
-        pb.environment().put("HANDOFF_JAVA_OPTS", "-Xms32m -Xmx512m -XX:+UseSerialGC");
-        long pid = pb.start().pid();
-        Files.writeString(pidFile, pid + "\n");
-        return pid;
-    }
-
     private static RunningCommand startBigDownload(int maxTimeSeconds) throws IOException {
         // 10 MB/s: the 100 MB transfer would take ~10 s, so the failure lands in the middle of it.
-        return Lab.start(Lab.CLIENT, "curl", "-sS", "--limit-rate", "10M", "--max-time",
-                Integer.toString(maxTimeSeconds), "-o", "/dev/null", "-w", "%{http_code} %{size_download}", Lab.url(BIG));
+        return Lab.start(lab.client(), "curl", "-sS", "--limit-rate", "10M", "--max-time",
+                Integer.toString(maxTimeSeconds), "-o", "/dev/null", "-w", "%{http_code} %{size_download}", lab.url(BIG));
     }
 
     @Test
@@ -131,14 +99,14 @@ class LabFailureTest {
             }
         }
         assertFalse(onOrigin1.isEmpty(), "no default-pool path hashes to origin1");
-        Path pidFile = lab.origin(1).resolve("nginx.pid");
+        Path pidFile = lab.origin(1).nginxPidFile();
         long nginx = pid(pidFile);
         Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
         awaitGone(nginx, Duration.ofSeconds(10));
         try {
             // /static/ has origin1 alone: a clean 503 at once (the agent's SYN is refused).
             CommandResult r = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
-                    "%{http_code} %{time_total}", Lab.url("/static/hello.txt"));
+                    "%{http_code} %{time_total}", lab.url("/static/hello.txt"));
             assertTrue(r.ok(), r.describe());
             String[] f = r.stdout().trim().split(" ");
             assertEquals("503", f[0], "/static/ with origin1's nginx stopped");
@@ -146,7 +114,7 @@ class LabFailureTest {
             // The default pool fails over: paths hashed to origin1 are served by origin2.
             for (String p : onOrigin1) {
                 CommandResult g = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
-                        "%{http_code} %header{x-served-by} %{time_total}", Lab.url(p));
+                        "%{http_code} %header{x-served-by} %{time_total}", lab.url(p));
                 assertTrue(g.ok(), g.describe());
                 String[] h = g.stdout().trim().split(" ");
                 assertEquals("200", h[0], p);
@@ -154,7 +122,7 @@ class LabFailureTest {
                 assertTrue(Double.parseDouble(h[2]) < 5.0, p + " took " + h[2] + " s");
             }
         } finally {
-            Lab.ns("ho-origin1", Lab.SHORT, "nginx", "-c", lab.origin(1).resolve("nginx.conf").toString()).requireOk();
+            lab.processes.startNginx(lab.origin(1));
         }
         awaitServing("/static/hello.txt", Duration.ofSeconds(20));
         assertEquals("origin1", lab.servedBy("/static/hello.txt"));
@@ -173,7 +141,7 @@ class LabFailureTest {
         RunningCommand download = startBigDownload(60);
         try {
             Thread.sleep(2_000);
-            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).resolve("agent.pid")))).requireOk();
+            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).agentPidFile()))).requireOk();
             CommandResult r = download.await(Duration.ofSeconds(70));
             assertNotEquals(0, r.exitCode(), r.describe());
             assertTrue(r.elapsed().toMillis() < 2_000 + 10_000, "curl ended " + r.elapsed().toMillis() + " ms after start: " + r.describe());
@@ -184,10 +152,8 @@ class LabFailureTest {
     }
 
     private static void restartAgentIfDead(int n) throws Exception {
-        Path pidFile = lab.origin(n).resolve("agent.pid");
-        if (!alive(pid(pidFile))) {
-            startLabProcess("ho-origin" + n, lab.origin(n).resolve("agent.log"), pidFile, "agent", "--config",
-                    lab.dir.resolve("agent-origin" + n + ".yaml").toString());
+        if (!Lab.alive(pid(lab.origin(n).agentPidFile()))) {
+            lab.processes.startAgent(lab.origin(n), true);
         }
     }
 
@@ -195,7 +161,7 @@ class LabFailureTest {
     @Order(3)
     @Timeout(120)
     void killedAgentRestartsAndServesAgain() throws Exception {
-        Path pidFile = lab.origin(1).resolve("agent.pid");
+        Path pidFile = lab.origin(1).agentPidFile();
         long agent = pid(pidFile);
         RunningCommand download = startBigDownload(20);
         CommandResult r;
@@ -204,14 +170,13 @@ class LabFailureTest {
             Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
             awaitGone(agent, Duration.ofSeconds(10));
             // Restart at once, while the killed agent's TUN (persistent) and its flow are still there.
-            long restarted = startLabProcess("ho-origin1", lab.origin(1).resolve("agent.log"), pidFile, "agent", "--config",
-                    lab.dir.resolve("agent-origin1.yaml").toString());
+            long restarted = lab.processes.startAgent(lab.origin(1), true);
             int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
-            assertTrue(alive(restarted), "the restarted agent exited; see " + lab.origin(1).resolve("agent.log"));
+            assertTrue(Lab.alive(restarted), "the restarted agent exited; see " + lab.origin(1).agentLog());
             System.err.println("e2e: restarted agent served /static/ after " + tries + " tries");
             assertEquals("origin1", lab.servedBy("/static/hello.txt"));
             CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
-                    "%{http_code} %{size_download}", Lab.url(BIG));
+                    "%{http_code} %{size_download}", lab.url(BIG));
             assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
         } finally {
             r = download.await(Duration.ofSeconds(40));
@@ -233,7 +198,7 @@ class LabFailureTest {
     @Order(4)
     @Timeout(120)
     void directorRestartStallsOpenFlowsAndServesNewOnes() throws Exception {
-        Path pidFile = lab.dir.resolve("director.pid");
+        Path pidFile = lab.topology.director().pidFile();
         long director = pid(pidFile);
         int maxTime = 25;
         RunningCommand download = startBigDownload(maxTime);
@@ -242,8 +207,7 @@ class LabFailureTest {
             Thread.sleep(3_000);
             Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
             awaitGone(director, Duration.ofSeconds(15));
-            startLabProcess(Lab.DIRECTOR, lab.dir.resolve("director.log"), pidFile, "director", "--config",
-                    lab.dir.resolve("director.yaml").toString(), "--pid-file", lab.dir.resolve("director.pid.run").toString());
+            lab.processes.startDirector(lab.topology.director(), true);
             int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
             System.err.println("e2e: restarted director served after " + tries + " tries");
         } finally {
@@ -259,7 +223,7 @@ class LabFailureTest {
         System.err.println("e2e: download open at the director restart stalled after " + got + " bytes");
         // And new downloads of the same file complete.
         CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
-                "%{http_code} %{size_download}", Lab.url(BIG));
+                "%{http_code} %{size_download}", lab.url(BIG));
         assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
     }
 }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.handoff.host.CommandResult;
+import org.handoff.lab.LabTopology;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffKeys;
@@ -98,7 +99,7 @@ class LabTrafficTest {
         List<String> args = new ArrayList<>(List.of("--max-time", Long.toString(limit.toSeconds() - 5), "-o", file.toString(),
                 "-w", "%{http_code} %{size_download} %header{x-served-by}"));
         args.addAll(List.of(extra));
-        args.add(Lab.url("/files/" + name + ".bin"));
+        args.add(lab.url("/files/" + name + ".bin"));
         CommandResult r = lab.curl(limit, args.toArray(String[]::new));
         assertTrue(r.ok(), r.describe());
         String[] f = r.stdout().trim().split(" ");
@@ -154,7 +155,7 @@ class LabTrafficTest {
         for (int i = 0; i < 5; i++) {
             args.add("-o");
             args.add("/dev/null");
-            args.add(Lab.url("/static/ka/s" + i + ".txt"));
+            args.add(lab.url("/static/ka/s" + i + ".txt"));
         }
         List<String[]> lines = lines(lab.curl(Duration.ofSeconds(30), args.toArray(String[]::new)).requireOk().stdout());
         assertEquals(5, lines.size());
@@ -180,7 +181,7 @@ class LabTrafficTest {
             for (String p : paths) {
                 a.add("-o");
                 a.add("/dev/null");
-                a.add(Lab.url(p));
+                a.add(lab.url(p));
             }
             List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().stdout());
             assertEquals(paths.size(), ls.size());
@@ -206,7 +207,7 @@ class LabTrafficTest {
         Files.write(body, data);
         String expected = Lab.sha256(body);
         CommandResult r = lab.curl(Duration.ofSeconds(90), "--max-time", "80", "-T", body.toString(), "-o", "/dev/null",
-                "-w", "%{http_code} %header{x-served-by}", Lab.url("/uploads/x.bin")).requireOk();
+                "-w", "%{http_code} %header{x-served-by}", lab.url("/uploads/x.bin")).requireOk();
         String[] f = r.stdout().trim().split(" ");
         assertTrue(f[0].equals("201") || f[0].equals("204"), "PUT status " + r.describe());
         int origin = Integer.parseInt(f[1].substring("origin".length()));
@@ -222,8 +223,8 @@ class LabTrafficTest {
     @Timeout(240)
     void twoHundredConcurrentDownloads() throws Exception {
         String script = "seq 1 200 | xargs -P 50 -I{} curl -sS --max-time 60 -o /dev/null -w '%{http_code} %{size_download}\\n' "
-                + "'" + Lab.url("/files/100K.bin") + "?n={}'";
-        CommandResult r = Lab.nsBash(Lab.CLIENT, Duration.ofSeconds(200), script);
+                + "'" + lab.url("/files/100K.bin") + "?n={}'";
+        CommandResult r = Lab.nsBash(lab.client(), Duration.ofSeconds(200), script);
         assertTrue(r.ok(), r.describe());
         List<String> lines = r.stdout().lines().filter(l -> !l.isBlank()).toList();
         assertEquals(200, lines.size(), r.describe());
@@ -238,12 +239,12 @@ class LabTrafficTest {
     void clientTcpOptionsOffStillByteExact() throws Exception {
         for (String option : List.of("tcp_timestamps", "tcp_sack", "tcp_window_scaling")) {
             String key = "net.ipv4." + option;
-            String before = Lab.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-n", key).requireOk().stdout().trim();
-            Lab.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=0").requireOk();
+            String before = Lab.ns(lab.client(), Lab.SHORT, "sysctl", "-n", key).requireOk().stdout().trim();
+            Lab.ns(lab.client(), Lab.SHORT, "sysctl", "-qw", key + "=0").requireOk();
             try {
                 download("10M", Duration.ofSeconds(90));
             } finally {
-                Lab.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=" + before).requireOk();
+                Lab.ns(lab.client(), Lab.SHORT, "sysctl", "-qw", key + "=" + before).requireOk();
             }
         }
     }
@@ -252,7 +253,7 @@ class LabTrafficTest {
     @Order(8)
     @Timeout(400)
     void fivePercentLossOnTheClientLink() throws Exception {
-        nft(Lab.CLIENT, "table inet e2e_loss {\n"
+        nft(lab.client(), "table inet e2e_loss {\n"
                 + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
                 + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}");
         try {
@@ -260,7 +261,7 @@ class LabTrafficTest {
                 download("10M", Duration.ofSeconds(150));
             }
         } finally {
-            Lab.ns(Lab.CLIENT, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.ns(lab.client(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
         }
     }
 
@@ -269,8 +270,8 @@ class LabTrafficTest {
     @Timeout(400)
     void fivePercentLossOnTheHandoffPath() throws Exception {
         // Every datagram the director sends to an agent (HANDOFF, FORWARD, ABORT) may be lost.
-        nft(Lab.DIRECTOR, "table inet e2e_loss {\nchain out { type filter hook output priority 0; policy accept;\n"
-                + " udp dport 7070 numgen random mod 100 < 5 drop\n }\n}");
+        nft(lab.director(), "table inet e2e_loss {\nchain out { type filter hook output priority 0; policy accept;\n"
+                + " udp dport " + lab.origin(1).agentPort() + " numgen random mod 100 < 5 drop\n }\n}");
         try {
             for (int i = 0; i < 3; i++) {
                 download("10M", Duration.ofSeconds(150));
@@ -279,7 +280,7 @@ class LabTrafficTest {
                 download("1K", Duration.ofSeconds(30));
             }
         } finally {
-            Lab.ns(Lab.DIRECTOR, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.ns(lab.director(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
         }
     }
 
@@ -306,14 +307,17 @@ class LabTrafficTest {
         byte[] request = "GET /static/hello.txt HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         long ci = 1_000_000L;
         long di = 2_000_000L;
-        Handoff h = new Handoff(FlowIdentity.of(InetAddress.getByName("198.18.0.100"), 45_678, InetAddress.getByName(Lab.VIP), 80),
-                InetAddress.getByName("198.18.0.11"), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
+        LabTopology.Origin origin1 = lab.origin(1);
+        Handoff h = new Handoff(FlowIdentity.of(InetAddress.getByName(lab.topology.client().address()), 45_678,
+                InetAddress.getByName(lab.topology.vipAddress()), lab.topology.vipPort()),
+                InetAddress.getByName(origin1.host().address()), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
                 SeqNumber.of(ci + 1 + request.length), SeqNumber.of(di + 1), 502,
                 new NegotiatedOptions(1460, 7, 7, true, true, 12345, 67890), request);
         Path datagram = out.resolve("forged.bin");
         Files.write(datagram, encoder.encode(h));
         // One write of the whole file: one datagram from the director's namespace to origin1's agent.
-        Lab.nsBash(Lab.DIRECTOR, Lab.SHORT, "cat " + datagram + " > /dev/udp/198.18.0.11/7070").requireOk();
+        Lab.nsBash(lab.director(), Lab.SHORT, "cat " + datagram + " > /dev/udp/" + origin1.host().address() + "/"
+                + origin1.agentPort()).requireOk();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         double now = badMac;
@@ -325,7 +329,7 @@ class LabTrafficTest {
         assertEquals(received, lab.agentMetric(1, "handoff_agent_handoffs_received_total"), "no HANDOFF received");
         assertEquals(accepted, lab.agentMetric(1, "handoff_agent_handoffs_accepted_total"), "no flow accepted");
         // No connection B: no socket on origin1 from the forged client port.
-        CommandResult conns = Lab.ns("ho-origin1", Lab.SHORT, "ss", "-tanH", "( sport = :80 and dport = :45678 )").requireOk();
+        CommandResult conns = Lab.ns(origin1.host().namespace(), Lab.SHORT, "ss", "-tanH", "( sport = :80 and dport = :45678 )").requireOk();
         assertEquals("", conns.stdout().trim(), "a connection from the forged client port exists on origin1");
     }
 
@@ -333,14 +337,14 @@ class LabTrafficTest {
     @Order(11)
     @Timeout(300)
     void responsesDoNotPassTheDirector() throws Exception {
-        long tx0 = Lab.bytes(Lab.DIRECTOR, "tx");
-        long rx0 = Lab.bytes(Lab.DIRECTOR, "rx");
+        long tx0 = Lab.bytes(lab.director(), "tx");
+        long rx0 = Lab.bytes(lab.director(), "rx");
         long total = 0;
         for (String name : List.of("10M", "10M", "100M")) {
             download(name, LONG);
             total += SIZES.get(name);
         }
-        long director = Lab.bytes(Lab.DIRECTOR, "tx") - tx0 + Lab.bytes(Lab.DIRECTOR, "rx") - rx0;
+        long director = Lab.bytes(lab.director(), "tx") - tx0 + Lab.bytes(lab.director(), "rx") - rx0;
         System.err.printf("e2e: director eth0 carried %d bytes for %d downloaded (%.2f%%)%n", director, total,
                 100.0 * director / total);
         assertTrue(director < total / 10, "director carried " + director + " bytes of " + total + " downloaded");
