@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.handoff.director.DirectorWorker;
 import org.handoff.director.MemoryAgentTransport;
+import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.HandoffCounters.RequestOutcome;
@@ -13,7 +14,6 @@ import org.handoff.director.io.LinkDecoder;
 import org.handoff.director.io.ManualClock;
 import org.handoff.director.io.MemoryPacketIo;
 import org.handoff.director.routing.LoadCounter;
-import org.handoff.director.routing.RoutingTable;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.FlowIdentity;
@@ -26,6 +26,7 @@ import org.handoff.protocol.message.MessageHeaderFlyweight;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.MessageType;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -91,7 +92,9 @@ public class DirectorWorkerBenchmark {
     private static final long CONNECTION_CYCLE_NANOS = 250_000L;
 
     private final ManualClock clock = new ManualClock(1_800_000_000_000L * 1_000_000L);
-    private final ClientPacketBuilder client = new ClientPacketBuilder(CLIENT, VIP, REQUEST);
+    /** The client's packets: timestamps on; MSS, window scale and SACK-permitted on the SYN. Built into {@link #packet}. */
+    private final PacketBuilder client = PacketBuilder.tcp().to(VIP, 80).window(502).linuxSynOptions().timestamps(5, 0);
+    private final byte[] packet = new byte[2048];
     private final MemoryPacketIo.LastPacketSink sink = new MemoryPacketIo.LastPacketSink();
     private MemoryPacketIo.FrameSource source;
     private MemoryAgentTransport agents;
@@ -117,7 +120,7 @@ public class DirectorWorkerBenchmark {
         DirectorConfig config = ConfigLoader.load(Path.of("examples/lab/director.yaml"));
         HandoffKeys keys = HandoffKeys.of(1, 1L, new byte[32]);
         LoadCounter load = new LoadCounter();
-        RoutingTable table = RoutingTable.of(config, load);
+        WorkerSettings settings = WorkerSettings.of(config, load);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);
         agents = new MemoryAgentTransport((to, b, off, len) -> {
             sentHeader.wrap(b, off);
@@ -128,7 +131,7 @@ public class DirectorWorkerBenchmark {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> table, load, () -> keys, 1L, 2L, source, sink, agents, clock);
+        worker = DirectorWorker.create(0, config, () -> settings, load, () -> keys, 1L, 2L, source, sink, agents, clock);
 
         agentSealer = new MessageSealer(() -> keys, MessageIdGenerator.withBootId(2), clock::epochMillis);
         MessageEncoder agentEncoder = new MessageEncoder(agentSealer);
@@ -140,8 +143,9 @@ public class DirectorWorkerBenchmark {
         int director = handOff(FORWARD_PORT, FORWARD_CYCLE_NANOS);
         int seq = FORWARD_PORT * 7919 + 1 + REQUEST.length;
         for (int i = 0; i < ackFrames.length; i++) {
-            int n = client.buildFrame(HOST_MAC, CLIENT_MAC, FORWARD_PORT, TcpSegment.ACK, seq, director + (i + 1) * 2 * 1448, 0);
-            ackFrames[i] = Arrays.copyOf(client.packet, n);
+            int n = client.from(CLIENT, FORWARD_PORT).flags(TcpSegment.ACK).seq(seq).ack(director + (i + 1) * 2 * 1448).noPayload()
+                    .frameInto(packet, 0, HOST_MAC, CLIENT_MAC);
+            ackFrames[i] = Arrays.copyOf(packet, n);
         }
 
         // Each loop must do what it claims; a silent failure would time nothing.
@@ -166,12 +170,12 @@ public class DirectorWorkerBenchmark {
     /** SYN, final ACK and request, the agent's HANDOFF_ACK: leaves the flow FORWARDING; returns SND.NXT. */
     private int handOff(int clientPort, long cycleNanos) throws Exception {
         int isn = clientPort * 7919;
-        source.offer(client.packet, 0, client.buildFrame(HOST_MAC, CLIENT_MAC, clientPort, TcpSegment.SYN, isn, 0, 0));
+        client.from(CLIENT, clientPort).noPayload();
+        source.offer(packet, 0, client.flags(TcpSegment.SYN).seq(isn).ack(0).frameInto(packet, 0, HOST_MAC, CLIENT_MAC));
         cycle(cycleNanos);
         int director = Bytes.i32(sink.last(), 24) + 1; // the SYN-ACK's sequence number + 1
-        source.offer(client.packet, 0, client.buildFrame(HOST_MAC, CLIENT_MAC, clientPort, TcpSegment.ACK, isn + 1, director, 0));
-        source.offer(client.packet, 0, client.buildFrame(HOST_MAC, CLIENT_MAC, clientPort, TcpSegment.ACK | TcpSegment.PSH,
-                isn + 1, director, REQUEST.length));
+        source.offer(packet, 0, client.flags(TcpSegment.ACK).seq(isn + 1).ack(director).frameInto(packet, 0, HOST_MAC, CLIENT_MAC));
+        source.offer(packet, 0, client.flags(TcpSegment.ACK | TcpSegment.PSH).payload(REQUEST).frameInto(packet, 0, HOST_MAC, CLIENT_MAC));
         cycle(cycleNanos);
         Bytes.putU16(ackAnswer, FlowMessageFlyweight.CLIENT_PORT_OFFSET, clientPort);
         ackView.wrap(ackAnswer, 0).ackedMessageId(lastHandoffId);
@@ -210,8 +214,8 @@ public class DirectorWorkerBenchmark {
         port = port == 60000 ? 1024 : port + 1;
         int director = handOff(port, CONNECTION_CYCLE_NANOS);
         int isn = port * 7919;
-        source.offer(client.packet, 0, client.buildFrame(HOST_MAC, CLIENT_MAC, port, TcpSegment.FIN | TcpSegment.ACK,
-                isn + 1 + REQUEST.length, director, 0));
+        client.from(CLIENT, port).flags(TcpSegment.FIN | TcpSegment.ACK).seq(isn + 1 + REQUEST.length).ack(director).noPayload();
+        source.offer(packet, 0, client.frameInto(packet, 0, HOST_MAC, CLIENT_MAC));
         Bytes.putU16(closedAnswer, FlowMessageFlyweight.CLIENT_PORT_OFFSET, port);
         agentSealer.seal(closedAnswer, 0, closedLength);
         agents.deliver(closedAnswer, 0, closedLength);

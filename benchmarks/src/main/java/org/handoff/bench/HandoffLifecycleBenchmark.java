@@ -22,6 +22,7 @@ import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -68,8 +69,9 @@ public class HandoffLifecycleBenchmark {
     private final byte[] lastHandoff = new byte[70_000];
     private int lastHandoffLength;
     private final byte[] answer = new byte[512];
-    private final ClientPacketBuilder client = new ClientPacketBuilder(CLIENT, VIP, REQUEST);
-    private final byte[] packet = client.packet;
+    /** The client's packets: timestamps on; MSS, window scale and SACK-permitted on the SYN. Built into {@link #packet}. */
+    private final PacketBuilder client = PacketBuilder.tcp().to(VIP, 80).window(502).linuxSynOptions().timestamps(5, 0);
+    private final byte[] packet = new byte[2048];
     private long now = 1_000_000_000_000L;
     private int port = 1024;
 
@@ -104,10 +106,11 @@ public class HandoffLifecycleBenchmark {
         port = port == 60000 ? 1024 : port + 1;
         now += 10_000;
         int isn = port * 7919;
-        terminator.onPacket(packet, 0, client.build(port, TcpSegment.SYN, isn, 0, 0), now);
+        client.from(CLIENT, port).noPayload();
+        terminator.onPacket(packet, 0, client.flags(TcpSegment.SYN).seq(isn).ack(0).buildInto(packet, 0), now);
         int director = Bytes.i32(lastSent, 24) + 1;
-        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK, isn + 1, director, 0), now);
-        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK | TcpSegment.PSH, isn + 1, director, REQUEST.length), now);
+        terminator.onPacket(packet, 0, client.flags(TcpSegment.ACK).seq(isn + 1).ack(director).buildInto(packet, 0), now);
+        terminator.onPacket(packet, 0, client.flags(TcpSegment.ACK | TcpSegment.PSH).payload(REQUEST).buildInto(packet, 0), now);
         // The agent accepts.
         agentSide.decode(lastHandoff, 0, lastHandoffLength);
         FlowIdentity flow = FlowIdentity.ipv4(CLIENT, port, VIP, 80);
@@ -115,7 +118,8 @@ public class HandoffLifecycleBenchmark {
         directorSide.decode(answer, 0, n);
         coordinator.onAgentMessage(directorSide, now);
         // One client ACK forwarded, then the agent reports the flow closed.
-        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK, isn + 1 + REQUEST.length, director + 1448, 0), now);
+        client.flags(TcpSegment.ACK).seq(isn + 1 + REQUEST.length).ack(director + 1448).noPayload();
+        terminator.onPacket(packet, 0, client.buildInto(packet, 0), now);
         coordinator.flush();
         n = agentEncoder.encode(new Closed(flow, REQUEST.length, 1448, 1, CloseReason.FIN), answer, 0);
         directorSide.decode(answer, 0, n);

@@ -9,6 +9,7 @@ import org.handoff.director.tcp.TcpSettings;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,8 +48,9 @@ public class TerminatorBenchmark {
 
     private TcpTerminator terminator;
     private Blackhole blackhole;
-    private final ClientPacketBuilder client = new ClientPacketBuilder(CLIENT, VIP, REQUEST);
-    private final byte[] packet = client.packet;
+    /** The client's packets: timestamps on; MSS, window scale and SACK-permitted on the SYN. Built into {@link #packet}. */
+    private final PacketBuilder client = PacketBuilder.tcp().to(VIP, 80).window(502).linuxSynOptions().timestamps(5, 0);
+    private final byte[] packet = new byte[2048];
     private final byte[] lastSent = new byte[2048];
     private final TcpOptions options = new TcpOptions();
     private byte[] forwardAck;
@@ -81,7 +83,7 @@ public class TerminatorBenchmark {
         connect(65000);
         terminator.startHandoff(lastFlow, now);
         terminator.handoffAccepted(lastFlow, now);
-        int n = client.build(65000, TcpSegment.ACK, 1, 1, 0);
+        int n = client.from(CLIENT, 65000).flags(TcpSegment.ACK).seq(1).ack(1).noPayload().buildInto(packet, 0);
         forwardAck = Arrays.copyOf(packet, n);
     }
 
@@ -89,10 +91,11 @@ public class TerminatorBenchmark {
     /** SYN, final ACK and request from one client port; leaves the flow RECEIVING in lastFlow. */
     private void connect(int port) {
         int isn = port * 7919;
-        terminator.onPacket(packet, 0, client.build(port, TcpSegment.SYN, isn, 0, 0), now);
+        client.from(CLIENT, port).noPayload();
+        terminator.onPacket(packet, 0, client.flags(TcpSegment.SYN).seq(isn).ack(0).buildInto(packet, 0), now);
         int synAckSeq = Bytes.i32(lastSent, 24);
-        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK, isn + 1, synAckSeq + 1, 0), now);
-        terminator.onPacket(packet, 0, client.build(port, TcpSegment.ACK | TcpSegment.PSH, isn + 1, synAckSeq + 1, REQUEST.length), now);
+        terminator.onPacket(packet, 0, client.flags(TcpSegment.ACK).seq(isn + 1).ack(synAckSeq + 1).buildInto(packet, 0), now);
+        terminator.onPacket(packet, 0, client.flags(TcpSegment.ACK | TcpSegment.PSH).payload(REQUEST).buildInto(packet, 0), now);
     }
 
     @Benchmark

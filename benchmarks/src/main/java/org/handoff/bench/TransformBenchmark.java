@@ -1,12 +1,10 @@
 package org.handoff.bench;
 
 import java.util.concurrent.TimeUnit;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.transform.PacketRewriter;
 import org.handoff.protocol.transform.RewriteResult;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -52,34 +50,12 @@ public class TransformBenchmark {
     public void setUp() {
         flow = FlowTransform.builder().client(CLIENT, 40000).vip(VIP, 80).server(SERVER, 80)
                 .isns(0x12345678, 0x9abcdef0).timestamps(1_000_000, 5_000).windowShifts(10, 7).build();
-        PacketEmitter emitter = new PacketEmitter();
-        TcpRepr tcp = new TcpRepr();
-        tcp.sourcePort = 80;
-        tcp.destinationPort = 40000;
-        tcp.seq = 0x9abcdef0 + 1;
-        tcp.ack = 1;
-        tcp.flags = TcpSegment.ACK;
-        tcp.window = 509;
-        tcp.timestamps = true;
-        tcp.tsVal = 6000;
-        tcp.tsEcr = 77;
-        tcp.payload(new byte[1448], 0, 1448);
         serverData = new byte[2048];
-        serverDataLength = emitter.ipv4Tcp(new Ipv4Repr().set(SERVER, CLIENT, 6), tcp, serverData, 0);
-
-        tcp.clear();
-        tcp.sourcePort = 40000;
-        tcp.destinationPort = 80;
-        tcp.seq = 1;
-        tcp.ack = 0x12345678 + 1449;
-        tcp.flags = TcpSegment.ACK;
-        tcp.window = 2000;
-        tcp.timestamps = true;
-        tcp.tsVal = 78;
-        tcp.tsEcr = 1_001_000;
-        tcp.sackBlock(0x12345678 + 2897, 0x12345678 + 4345);
+        serverDataLength = PacketBuilder.tcp().from(SERVER, 80).to(CLIENT, 40000).seq(0x9abcdef0 + 1).ack(1).flags(TcpSegment.ACK)
+                .window(509).timestamps(6000, 77).payload(new byte[1448]).buildInto(serverData, 0);
         clientAck = new byte[128];
-        clientAckLength = emitter.ipv4Tcp(new Ipv4Repr().set(CLIENT, VIP, 6), tcp, clientAck, 0);
+        clientAckLength = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).seq(1).ack(0x12345678 + 1449).flags(TcpSegment.ACK)
+                .window(2000).timestamps(78, 1_001_000).sackBlock(0x12345678 + 2897, 0x12345678 + 4345).buildInto(clientAck, 0);
     }
 
     /** The agent's egress path: a TUN packet (valid checksums), incremental update. */

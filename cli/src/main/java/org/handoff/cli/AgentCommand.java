@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code handoff agent --config FILE}: runs a server agent until SIGTERM (then refuses new
  * hand-offs, drains briefly and stops); {@code setup}, {@code teardown} and {@code check}
- * manage the host set-up it needs (docs/agent.md, "Operations").
+ * manage the host set-up it needs (docs/agent.md, "Operations"); {@code check-config}
+ * validates the config and its key file as the agent does before it starts.
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = "Run a server agent: accept hand-offs, open the client-looking connection to the local server, rewrite its responses.")
@@ -60,5 +61,12 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Check the config and the host set-up as the agent does before it starts; exit 0 when it would start.")
     int check(@Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = CONFIG_HELP) Path file) {
         return launcher(spec).check(file);
+    }
+
+    /** {@code handoff agent check-config}: the config and its key file alone, as the agent loads them. */
+    @Command(name = "check-config", mixinStandardHelpOptions = true,
+            description = "Validate an agent config file and its key file as the agent does before it starts, without looking at the host; print every error; exit 0 when valid.")
+    int checkConfig(@Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = CONFIG_HELP) Path file) {
+        return launcher(spec).checkConfig(file);
     }
 }

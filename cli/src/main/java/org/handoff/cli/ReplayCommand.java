@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import org.handoff.director.config.ConfigException;
+import org.handoff.config.ConfigException;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.config.PoolConfig;

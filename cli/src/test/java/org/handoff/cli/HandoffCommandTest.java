@@ -57,7 +57,9 @@ class HandoffCommandTest {
     @Test
     void directorCheckConfigAcceptsTheLabConfigAndListsEveryError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        Run ok = run("director", "check-config", "--config", "../examples/lab/director.yaml");
+        // The lab's config with the key file the lab writes beside it at start.
+        java.nio.file.Path lab = ConfigRefusalsTest.labDirectorConfig(dir);
+        Run ok = run("director", "check-config", "--config", lab.toString());
         assertEquals(0, ok.exitCode(), ok.err());
         assertTrue(ok.out().strip().endsWith("director.yaml: valid"), ok.out());
 
@@ -75,7 +77,7 @@ class HandoffCommandTest {
         java.nio.file.Files.writeString(bad, "vips: []\n");
         Run r = run("director", "--config", bad.toString(), "--pid-file", dir.resolve("pid").toString());
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().startsWith("handoff director: " + bad + ": invalid config:"), r.err());
+        assertTrue(r.err().startsWith("handoff director: " + bad + ": 5 errors\n  vips=[] (expected: "), r.err());
     }
 
     @Test
@@ -137,7 +139,7 @@ class HandoffCommandTest {
 
     @Test
     void agentSubcommandsHaveHelp() {
-        for (String sub : List.of("setup", "teardown", "check")) {
+        for (String sub : List.of("setup", "teardown", "check", "check-config")) {
             Run r = run("agent", sub, "--help");
             assertEquals(0, r.exitCode(), r.err());
             assertTrue(r.out().startsWith("Usage: handoff agent " + sub), r.out());

@@ -11,13 +11,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
-import org.handoff.director.config.ConfigException;
+import org.handoff.config.ConfigException;
 import org.handoff.director.config.ConfigHolder;
+import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
-import org.handoff.director.config.HostPort;
 import org.handoff.director.config.PoolConfig;
 import org.handoff.director.config.PoolMember;
+import org.handoff.director.config.ReloadScope;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.RawSocketSink;
@@ -25,18 +25,15 @@ import org.handoff.director.io.SystemClock;
 import org.handoff.director.io.VipEndpoint;
 import org.handoff.director.io.VipSetupCheck;
 import org.handoff.director.routing.LoadCounter;
-import org.handoff.director.routing.RoutingTable;
-import org.handoff.director.tcp.TcpSettings;
-import org.handoff.protocol.message.HandoffFlyweight;
-import org.handoff.protocol.message.HandoffKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The director process: loads and validates the config and key file, refuses to start when
- * the kernel would answer for a VIP, starts one worker thread per configured worker, serves
- * metrics, reloads on SIGHUP (routing and keys; a bad new config is rejected and the old one
- * stays), and stops cleanly.
+ * The director process: loads and validates the config and its key file (all in
+ * {@link ConfigLoader#loadForRun}, so {@code check-config} refuses exactly what this refuses),
+ * refuses to start when the kernel would answer for a VIP, starts one worker thread per
+ * configured worker, serves metrics, reloads on SIGHUP (a bad new config, or one that changes
+ * a key only a restart can change, is rejected and the running one stays), and stops cleanly.
  */
 public final class Director implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Director.class);
@@ -48,46 +45,38 @@ public final class Director implements AutoCloseable {
         }
     }
 
-    private final ConfigHolder<RoutingTable> config;
-    private final AtomicReference<HandoffKeys> keys;
+    private final ConfigHolder<WorkerSettings> config;
     private final List<DirectorWorker> workers;
     private final List<Thread> threads = new ArrayList<>();
     private final MetricsServer metrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Director(ConfigHolder<RoutingTable> config, AtomicReference<HandoffKeys> keys, List<DirectorWorker> workers,
-                     MetricsServer metrics) {
+    private Director(ConfigHolder<WorkerSettings> config, List<DirectorWorker> workers, MetricsServer metrics) {
         this.config = config;
-        this.keys = keys;
         this.workers = workers;
         this.metrics = metrics;
+    }
+
+    /**
+     * Loads the config, as {@code handoff director check-config} does; a bad one is refused
+     * with the loader's message, every error listed.
+     */
+    public static ConfigHolder<WorkerSettings> loadConfig(Path configFile, LoadCounter load) throws ConfigException {
+        return ConfigHolder.load(configFile, ConfigLoader::loadForRun, c -> WorkerSettings.of(c, load),
+                Director::unappliable);
     }
 
     /** Loads everything and checks the host; starts nothing yet. */
     public static Director create(Path configFile, boolean checkVipSetup) throws StartupException, IOException {
         LoadCounter load = new LoadCounter();
-        ConfigHolder<RoutingTable> holder;
+        ConfigHolder<WorkerSettings> holder;
         try {
-            holder = ConfigHolder.load(configFile, c -> RoutingTable.of(c, load));
+            holder = loadConfig(configFile, load);
         } catch (ConfigException e) {
-            throw new StartupException(configFile + ": invalid config:\n  " + String.join("\n  ", e.errors()));
+            throw new StartupException(e.getMessage());
         }
         DirectorConfig c = holder.config();
-        Path keyFile = c.handoff().keyFile();
-        if (keyFile == null) {
-            throw new StartupException("handoff.key-file=null (expected: the shared key file, see docs/handoff-protocol.md)");
-        }
-        AtomicReference<HandoffKeys> keys = new AtomicReference<>(HandoffKeys.load(keyFile));
-        if (c.capture() == null || c.capture().interfaceName() == null) {
-            throw new StartupException("capture.interface=null (expected: the interface the VIP traffic arrives on)");
-        }
-        List<VipEndpoint> vips = new ArrayList<>();
-        for (HostPort v : c.vips()) {
-            if (!v.isIpv4()) {
-                throw new StartupException("vips: " + v + " (expected: IPv4; the director terminates IPv4 flows)");
-            }
-            vips.add(VipEndpoint.parse(v.toString()));
-        }
+        List<VipEndpoint> vips = c.vips().stream().map(VipEndpoint::of).toList();
         if (checkVipSetup) {
             VipSetupCheck.Report report = VipSetupCheck.local().check(vips);
             if (!report.ok()) {
@@ -110,8 +99,8 @@ public final class Director implements AutoCloseable {
                         .shard(i, c.workers())
                         .clock(clock));
                 RawSocketSink sink = RawSocketSink.open();
-                workers.add(DirectorWorker.create(i, c, holder::derived, load, keys::get, secret0, secret1, source, sink,
-                        new AgentSockets(), clock));
+                workers.add(DirectorWorker.create(i, c, holder::derived, load, () -> holder.derived().keys(), secret0,
+                        secret1, source, sink, new AgentSockets(), clock));
             }
         } catch (IOException | RuntimeException e) {
             workers.forEach(DirectorWorker::close);
@@ -126,17 +115,24 @@ public final class Director implements AutoCloseable {
         DirectorMetrics registry = new DirectorMetrics(workers, origins);
         MetricsServer metrics = c.metricsListen() == null ? null
                 : MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
-        return new Director(holder, keys, workers, metrics);
+        return new Director(holder, workers, metrics);
     }
 
-    public static TcpSettings tcpSettings(DirectorConfig c, int workers) {
-        TcpSettings d = TcpSettings.DEFAULTS;
-        int capacity = Math.min(c.tcp().initialWindow(), HandoffFlyweight.MAX_REQUEST_LENGTH);
-        return new TcpSettings(c.tcp().mss(), c.tcp().windowShift(), capacity,
-                (int) Math.max(1, c.limits().maxFlows() / workers), Math.max(0, c.limits().maxHalfOpen() / workers),
-                c.limits().maxBufferedBytesPerFlow(), Math.max(capacity, c.limits().maxBufferedBytesTotal() / workers),
-                c.timeouts().handshake(), c.timeouts().request(),
-                c.timeouts().flowIdle(), d.retransmitInitial(), d.maxRetransmits(), d.closeLinger());
+    /**
+     * Each change from the running config to {@code next} that a reload cannot apply: a restart
+     * key ({@link ReloadScope}), or a hand-off deadline longer than the answers' replay guard,
+     * sized at start, covers.
+     */
+    static List<String> unappliable(DirectorConfig running, DirectorConfig next) {
+        List<String> errors = new ArrayList<>(ReloadScope.restartNeeded(running, next));
+        long covered = DirectorWorker.replayWindowMillis(running.handoff().deadline().toMillis());
+        if (DirectorWorker.replayWindowMillis(next.handoff().deadline().toMillis()) > covered) {
+            errors.add("handoff.deadline=" + ConfigLoader.format(next.handoff().deadline()) + " (expected: at most "
+                    + ConfigLoader.format(Duration.ofMillis(covered - 1_000)) + " while running: the agents' answers are"
+                    + " remembered for " + ConfigLoader.format(Duration.ofMillis(covered))
+                    + ", sized at start; a longer deadline needs a restart)");
+        }
+        return errors;
     }
 
     public void start() {
@@ -151,19 +147,16 @@ public final class Director implements AutoCloseable {
                 metrics == null ? "" : ", metrics on http://" + metrics.address().getHostString() + ":" + metrics.address().getPort() + "/metrics");
     }
 
-    /** Re-reads the config and key file; on any error the old ones stay and the errors are returned. */
+    /**
+     * Re-reads the config and key file and applies them at the workers' next decisions; on any
+     * error (in the file, or a change only a restart can make) the running ones stay and the
+     * errors are returned.
+     */
     public List<String> reload() {
-        List<String> errors = new ArrayList<>(config.reload());
+        List<String> errors = config.reload();
         if (errors.isEmpty()) {
-            Path keyFile = config.config().handoff().keyFile();
-            try {
-                keys.set(HandoffKeys.load(keyFile));
-            } catch (IOException | RuntimeException e) {
-                errors.add("handoff.key-file=" + keyFile + ": " + e.getMessage() + " (the old keys stay)");
-            }
-        }
-        if (errors.isEmpty()) {
-            LOG.info("reloaded {}: {} rule(s); flows in progress keep their origin", config.path(), config.config().rules().size());
+            LOG.info("reloaded {}: {} rule(s), key ring {}; flows in progress keep their origin", config.path(),
+                    config.config().rules().size(), config.config().keys());
         } else {
             LOG.error("reload rejected, the running config stays:\n  {}", String.join("\n  ", errors));
         }

@@ -92,6 +92,21 @@ public final class DirectorMetrics {
                 };
             })).tag("reason", reason).description("captured frames dropped before TCP, by reason").register(registry);
         }
+        // The director's own packets (SYN-ACKs, ACKs, answers, resets) its raw socket did not send.
+        for (String reason : new String[] {"invalid", "failed", "would_block"}) {
+            FunctionCounter.builder("handoff_director_send_dropped", workers, ws -> sum(ws, w -> {
+                org.handoff.director.io.RawSocketSink raw = w.rawSink();
+                if (raw == null) {
+                    return 0;
+                }
+                return switch (reason) {
+                    case "invalid" -> raw.invalid();
+                    case "failed" -> raw.failed();
+                    default -> raw.wouldBlock();
+                };
+            })).tag("reason", reason).description("packets to clients the raw socket did not send, by reason")
+                    .register(registry);
+        }
         Gauge.builder("handoff_director_flows", workers, ws -> sum(ws, w -> w.terminator().flowCount()))
                 .description("flows held by the director").register(registry);
         Gauge.builder("handoff_director_buffered_bytes", workers, ws -> sum(ws, w -> w.terminator().bufferedBytes()))

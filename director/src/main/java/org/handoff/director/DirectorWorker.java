@@ -4,18 +4,17 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.Supplier;
+import org.handoff.config.HostPort;
 import org.handoff.director.config.DirectorConfig;
-import org.handoff.director.config.HostPort;
 import org.handoff.director.handoff.HandoffCoordinator;
-import org.handoff.director.handoff.HandoffSettings;
 import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.PacketHandler;
 import org.handoff.director.io.PacketSink;
 import org.handoff.director.io.PacketSource;
+import org.handoff.director.io.RawSocketSink;
 import org.handoff.director.routing.LoadCounter;
-import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.ForwardEncoder;
@@ -98,46 +97,51 @@ public final class DirectorWorker implements Runnable {
     }
 
     /**
-     * One worker wired exactly as the director process wires each of its workers: TCP settings
-     * and limits from the config (shared out over {@code config.workers()}), the hand-off
-     * coordinator sending through {@code agents}, the terminator answering through {@code sink},
-     * and a decoder with a replay guard for the agents' answers. The I/O is the caller's:
-     * capture, raw socket and UDP sockets in {@code Director}; memory in tests and benchmarks.
+     * One worker wired exactly as the director process wires each of its workers: connection
+     * A's settings, routing and hand-off timing read from {@code settings} at each use (a reload
+     * swaps what it returns), the hand-off coordinator sending through {@code agents}, the
+     * terminator answering through {@code sink}, and a decoder with a replay guard for the
+     * agents' answers. The I/O is the caller's: capture, raw socket and UDP sockets in
+     * {@code Director}; memory in tests and benchmarks.
      *
-     * @param routing read once per routing decision (a reload swaps what it returns)
+     * @param config the config at start: the VIPs and the limits that size the worker's tables
+     *     (a reload may not change them: {@code ReloadScope})
      * @param secret0 first half of the secret for ISNs and SYN cookies, the same for every worker
-     * @throws IllegalArgumentException if a VIP is not IPv4 (the director terminates IPv4 flows)
      */
-    public static DirectorWorker create(int index, DirectorConfig config, Supplier<RoutingTable> routing, LoadCounter load,
-                                        Supplier<HandoffKeys> keys, long secret0, long secret1, PacketSource source,
-                                        PacketSink sink, AgentTransport agents, Clock clock) {
+    public static DirectorWorker create(int index, DirectorConfig config, Supplier<WorkerSettings> settings,
+                                        LoadCounter load, Supplier<HandoffKeys> keys, long secret0, long secret1,
+                                        PacketSource source, PacketSink sink, AgentTransport agents, Clock clock) {
         List<HostPort> vips = config.vips();
         int[] vipAddresses = new int[vips.size()];
         int[] vipPorts = new int[vips.size()];
         for (int i = 0; i < vipAddresses.length; i++) {
-            HostPort v = vips.get(i);
-            if (!v.isIpv4()) {
-                throw new IllegalArgumentException("vips[" + i + "]=" + v + " (expected: IPv4; the director terminates IPv4 flows)");
-            }
-            vipAddresses[i] = Bytes.i32(v.address().getAddress(), 0);
-            vipPorts[i] = v.port();
+            vipAddresses[i] = Bytes.i32(vips.get(i).address().getAddress(), 0); // IPv4: the loader refuses others
+            vipPorts[i] = vips.get(i).port();
         }
-        HandoffSettings handoff = new HandoffSettings(config.handoff().retransmitInitial(), config.handoff().retransmitMax(),
-                config.handoff().deadline());
         MessageSealer sealer = new MessageSealer(keys, new MessageIdGenerator(), clock::epochMillis);
-        HandoffCoordinator coordinator = new HandoffCoordinator(routing,
+        HandoffCoordinator coordinator = new HandoffCoordinator(() -> settings.get().routing(),
                 new HttpHeadParser(config.limits().maxRequestHeadBytes(), config.limits().maxRequestHeaders()),
-                new MessageEncoder(sealer), new ForwardEncoder(sealer), agents, handoff, load, clock.nanos());
-        TcpTerminator terminator = new TcpTerminator(Director.tcpSettings(config, config.workers()), vipAddresses, vipPorts,
-                secret0, secret1, coordinator, sink::send, clock.nanos());
+                new MessageEncoder(sealer), new ForwardEncoder(sealer), agents, () -> settings.get().handoff(), load,
+                clock.nanos());
+        TcpTerminator terminator = new TcpTerminator(() -> settings.get().tcp(), vipAddresses, vipPorts, secret0, secret1,
+                coordinator, sink::send, clock.nanos());
         coordinator.bind(terminator);
         MessageDecoder decoder = new MessageDecoder(keys, replayGuard(config.handoff().deadline().toMillis()), clock::epochMillis);
         return new DirectorWorker(index, source, sink, agents, terminator, coordinator, decoder, clock);
     }
 
+    /**
+     * How long an answer is remembered by the guard {@link #replayGuard} makes for this
+     * deadline: a reload may shorten the deadline, but not lengthen it past what the running
+     * guard covers.
+     */
+    static long replayWindowMillis(long deadlineMillis) {
+        return Math.max(MIN_REPLAY_WINDOW_MILLIS, Math.min(MAX_REPLAY_WINDOW_MILLIS, deadlineMillis + 1_000));
+    }
+
     /** The guard for the agents' answers, sized for the deadline's window (see the constants). */
     static ReplayGuard replayGuard(long deadlineMillis) {
-        long window = Math.max(MIN_REPLAY_WINDOW_MILLIS, Math.min(MAX_REPLAY_WINDOW_MILLIS, deadlineMillis + 1_000));
+        long window = replayWindowMillis(deadlineMillis);
         long tolerance = window + REPLAY_SKEW_MILLIS;
         int capacity = (int) Math.min(MAX_REPLAY_CAPACITY, Math.max(1 << 16, tolerance * REPLAY_ANSWERS_PER_MILLI));
         return new ReplayGuard(window, REPLAY_SKEW_MILLIS, capacity);
@@ -158,6 +162,11 @@ public final class DirectorWorker implements Runnable {
     /** The live capture behind this worker, or null (files, memory). */
     public LivePcapSource liveSource() {
         return source instanceof LivePcapSource live ? live : null;
+    }
+
+    /** The raw socket the worker sends from, or null (files, memory). */
+    public RawSocketSink rawSink() {
+        return sink instanceof RawSocketSink raw ? raw : null;
     }
 
     public MessageDecoder decoder() {

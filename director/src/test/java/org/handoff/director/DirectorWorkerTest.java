@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.handoff.director.config.ConfigHolder;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.HandoffCounters;
@@ -19,7 +21,6 @@ import org.handoff.director.io.LinkDecoder;
 import org.handoff.director.io.ManualClock;
 import org.handoff.director.io.MemoryPacketIo;
 import org.handoff.director.routing.LoadCounter;
-import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.testing.ClientPackets;
@@ -39,10 +40,13 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.EthernetFrame;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One director worker's duty cycle on the in-memory back end, wired by
@@ -79,7 +83,7 @@ class DirectorWorkerTest {
     void setUp() throws Exception {
         DirectorConfig config = ConfigLoader.load(Path.of("../examples/lab/director.yaml"));
         LoadCounter load = new LoadCounter();
-        RoutingTable table = RoutingTable.of(config, load);
+        WorkerSettings settings = WorkerSettings.of(config, load);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);
         agents = new MemoryAgentTransport((to, b, off, len) -> {
             datagramsToAgents++;
@@ -88,18 +92,14 @@ class DirectorWorkerTest {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> table, load, () -> keys, 3, 4, source, sink, agents, clock);
+        worker = DirectorWorker.create(0, config, () -> settings, load, () -> keys, 3, 4, source, sink, agents, clock);
         agentSide = new MessageDecoder(() -> keys, null, clock::epochMillis);
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(9), clock::epochMillis));
     }
 
     static byte[] frame(long destinationMac, byte[] ip) {
-        byte[] f = new byte[Math.max(60, 14 + ip.length)]; // Ethernet pads short frames: the decoder cuts them
-        LinkDecoder.putMac(f, 0, destinationMac);
-        LinkDecoder.putMac(f, 6, CLIENT_MAC);
-        Bytes.putU16(f, 12, 0x0800);
-        System.arraycopy(ip, 0, f, 14, ip.length);
-        return f;
+        // Ethernet pads short frames to 60 bytes: the decoder cuts them.
+        return PacketBuilder.ethernet(destinationMac, CLIENT_MAC, EthernetFrame.ETHERTYPE_IPV4, ip, 60);
     }
 
     /** Queues the client's packet as a captured frame and runs one duty cycle. */
@@ -295,4 +295,55 @@ class DirectorWorkerTest {
         assertEquals(3_000, DirectorWorker.replayGuard(10).windowMillis(), "a short one: at least 3 s");
         assertTrue(DirectorWorker.replayGuard(300_000).capacityPerSlice() <= 1 << 20, "memory stays bounded");
     }
+
+    /**
+     * A reload reaches a running worker through the one reference its parts read: a shorter
+     * request timeout, a faster hand-off retransmission and a new sending key all apply to the
+     * next connection, without a restart.
+     */
+    @Test
+    void aReloadAppliesTimeoutsHandoffTimingAndKeysAtTheNextDecision(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("director.yaml");
+        String lab = Files.readString(Path.of("../examples/lab/director.yaml"));
+        Files.writeString(file, lab);
+        Path keyFile = dir.resolve("lab-handoff.key");
+        Files.writeString(keyFile, "1 " + "00".repeat(32) + " send\n"); // the ring of `keys`
+        LoadCounter load = new LoadCounter();
+        ConfigHolder<WorkerSettings> holder = Director.loadConfig(file, load);
+        worker = DirectorWorker.create(0, holder.config(), holder::derived, load, () -> holder.derived().keys(), 3, 4,
+                source, sink, agents, clock);
+
+        // Before: timeouts.request 10s, handoff.retransmit-initial 50ms, key 1.
+        connect(41000);
+        clock.advance(1_500_000_000L);
+        cycle();
+        assertEquals(TcpFlow.State.RECEIVING, worker.terminator().flow(CLIENT, 41000, 0).state(), "10 s to send a request");
+
+        Files.writeString(file, lab.replace("request: 10s", "request: 1s")
+                .replace("retransmit-initial: 50ms", "retransmit-initial: 20ms"));
+        Files.writeString(keyFile, "1 " + "00".repeat(32) + "\n2 " + "11".repeat(32) + " send\n");
+        assertEquals(List.of(), holder.reload());
+
+        connect(41001);
+        clock.advance(1_100_000_000L);
+        toClient.clear();
+        cycle();
+        assertNull(worker.terminator().flow(CLIENT, 41001, 0), "the new 1 s request timeout applies to a new flow");
+        assertEquals(1, worker.terminator().counters().closed(FlowListener.CloseCause.REQUEST_TIMEOUT));
+        assertTrue(new SentSegment(toClient.get(0), VIP, 80).tcp.rst(), "and resets it");
+        assertEquals(TcpFlow.State.RECEIVING, worker.terminator().flow(CLIENT, 41000, 0).state(),
+                "a flow whose timer was set before the reload keeps its 10 s");
+
+        ClientPackets c = connect(41002);
+        request(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        assertEquals(1, toAgents.size());
+        MessageDecoder bothKeys = new MessageDecoder(() -> holder.derived().keys(), null, clock::epochMillis);
+        Datagram first = toAgents.get(0);
+        assertEquals(DecodeResult.ACCEPTED, bothKeys.decode(first.bytes(), 0, first.bytes().length), bothKeys.describe());
+        assertEquals(2, bothKeys.header().keyId(), "signed with the new sending key");
+        clock.advance(25_000_000L);
+        cycle();
+        assertEquals(2, toAgents.size(), "retransmitted after the new 20 ms, not the old 50 ms");
+    }
+
 }

@@ -5,39 +5,62 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.handoff.config.ConfigException;
 
 /**
- * The current config and what is built from it (the routing table), behind one reference.
+ * The current config and what is built from it (the workers' settings), behind one reference.
  * Readers call {@link #current()} once per decision and use that snapshot throughout, so a
  * reload never shows them half of an old config and half of a new one. {@link #reload()}
- * loads the file again, builds the derived value and swaps both in at once; if either step
- * fails the old pair stays and the errors are returned.
+ * loads the file again, checks that it changes nothing the running process cannot apply,
+ * builds the derived value and swaps both in at once; if any step fails the old pair stays and
+ * the errors are returned.
  *
- * @param <T> what is derived from the config, e.g. {@code RoutingTable}
+ * @param <T> what is derived from the config, e.g. the workers' settings
  */
 public final class ConfigHolder<T> {
     /** A config, the value derived from it, and when they were loaded. */
     public record Loaded<T>(DirectorConfig config, T derived, Instant loadedAt) {}
 
+    /** Reads a config file: {@link ConfigLoader#loadForRun} for a running director. */
+    @FunctionalInterface
+    public interface Loader {
+        DirectorConfig load(Path path) throws ConfigException;
+    }
+
     private final Path path;
+    private final Loader loader;
     private final Function<DirectorConfig, T> derive;
+    private final BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable;
     private final AtomicReference<Loaded<T>> current = new AtomicReference<>();
 
-    private ConfigHolder(Path path, Function<DirectorConfig, T> derive) {
-        this.path = path;
-        this.derive = derive;
+    private ConfigHolder(Path path, Loader loader, Function<DirectorConfig, T> derive,
+                         BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable) {
+        this.path = Objects.requireNonNull(path);
+        this.loader = Objects.requireNonNull(loader);
+        this.derive = Objects.requireNonNull(derive);
+        this.unappliable = Objects.requireNonNull(unappliable);
     }
 
     /**
      * Loads the file for the first time.
      *
+     * @param unappliable given the running config and a new one, an error for each change a
+     *     reload cannot apply ({@code key=new (expected: ...)}); none means the new one may
+     *     replace the running one
      * @throws ConfigException with every error; nothing is running yet, so there is nothing to keep
      */
-    public static <T> ConfigHolder<T> load(Path path, Function<DirectorConfig, T> derive) throws ConfigException {
-        ConfigHolder<T> holder = new ConfigHolder<>(Objects.requireNonNull(path), Objects.requireNonNull(derive));
-        holder.current.set(holder.build());
+    public static <T> ConfigHolder<T> load(Path path, Loader loader, Function<DirectorConfig, T> derive,
+            BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable) throws ConfigException {
+        ConfigHolder<T> holder = new ConfigHolder<>(path, loader, derive, unappliable);
+        holder.current.set(holder.build(loader.load(path)));
         return holder;
+    }
+
+    /** {@link #load} with the schema alone ({@link ConfigLoader#load}) and every change applicable. */
+    public static <T> ConfigHolder<T> load(Path path, Function<DirectorConfig, T> derive) throws ConfigException {
+        return load(path, ConfigLoader::load, derive, (running, next) -> List.of());
     }
 
     public Loaded<T> current() {
@@ -58,19 +81,24 @@ public final class ConfigHolder<T> {
 
     /**
      * Loads the file again. On success the new config and derived value replace the old ones
-     * and the result is empty; on failure the old ones stay and the result lists the errors.
+     * and the result is empty; on failure the old ones stay and the result lists the errors:
+     * the file's own, or else each change that needs a restart.
      */
     public List<String> reload() {
         try {
-            current.set(build());
+            DirectorConfig next = loader.load(path);
+            List<String> refused = unappliable.apply(current.get().config(), next);
+            if (!refused.isEmpty()) {
+                return refused;
+            }
+            current.set(build(next));
             return List.of();
         } catch (ConfigException e) {
             return e.errors();
         }
     }
 
-    private Loaded<T> build() throws ConfigException {
-        DirectorConfig config = ConfigLoader.load(path);
+    private Loaded<T> build(DirectorConfig config) throws ConfigException {
         T derived;
         try {
             derived = derive.apply(config);

@@ -3,6 +3,8 @@ package org.handoff.director.config;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.handoff.config.HostPort;
+import org.handoff.protocol.message.HandoffKeys;
 
 /**
  * The director's whole configuration, validated and immutable. Made by {@link ConfigLoader};
@@ -12,10 +14,12 @@ import java.util.Map;
  * @param source the file it was loaded from (null when parsed from text)
  * @param workers worker threads; the config's value, or the machine's core count
  * @param metricsListen where the Prometheus endpoint listens
+ * @param keys the hand-off key ring read from {@code handoff.key-file}; null when loaded for
+ *     replay (see {@link ConfigLoader#loadForRun})
  */
 public record DirectorConfig(Path source, List<HostPort> vips, Map<String, PoolConfig> pools, List<RuleConfig> rules,
         String defaultPool, Limits limits, Timeouts timeouts, Handoff handoff, int workers, HostPort metricsListen,
-        Capture capture, Tcp tcp) {
+        Capture capture, Tcp tcp, HandoffKeys keys) {
     public DirectorConfig {
         vips = List.copyOf(vips);
         pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));

@@ -6,9 +6,10 @@ import java.time.Duration;
 /**
  * {@code handoff.*}: the HAND-OFF datagram is retransmitted until the agent acknowledges it,
  * first after {@code retransmitInitial}, doubling up to {@code retransmitMax}; at
- * {@code deadline} after the first send the director gives up on that server (next candidate,
- * or reset). {@code keyFile} (resolved against the config file's folder) holds the shared key
- * that authenticates the datagrams; null when the config does not name one.
+ * {@code deadline} after the first send the director gives up on the request (each origin
+ * tried gets a share of it; when none is left, the client gets a 503). {@code keyFile}
+ * (resolved against the config file's folder) holds the shared key ring that authenticates the
+ * datagrams; null when the config does not name one (replay).
  */
 public record Handoff(Duration retransmitInitial, Duration retransmitMax, Duration deadline, Path keyFile) {
     public static Handoff defaults() {

@@ -1,6 +1,7 @@
 package org.handoff.director.config;
 
 import java.util.Objects;
+import org.handoff.config.HostPort;
 
 /**
  * An origin server: its name (its identity for hashing and load counting), the UDP address of

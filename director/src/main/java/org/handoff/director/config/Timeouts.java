@@ -3,9 +3,10 @@ package org.handoff.director.config;
 import java.time.Duration;
 
 /**
- * {@code timeouts.*}: handshake (SYN-ACK sent, waiting for the client's ACK), request (connection
- * open, waiting for a complete request head; restarted by each new byte), flow-idle (after the
- * hand-off, no packet from the client: the flow is forgotten).
+ * {@code timeouts.*}: handshake (SYN-ACK sent, waiting for the client's ACK), request (from the
+ * end of the handshake to a complete request head: a total, not restarted by new bytes, so a
+ * trickling client cannot hold a flow), flow-idle (after the hand-off, no packet from the
+ * client: the flow is forgotten).
  */
 public record Timeouts(Duration handshake, Duration request, Duration flowIdle) {
     public static Timeouts defaults() {

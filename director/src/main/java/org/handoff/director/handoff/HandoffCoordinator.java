@@ -1,12 +1,12 @@
 package org.handoff.director.handoff;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import org.handoff.director.config.Server;
 import org.handoff.director.http.HeadParseResult;
@@ -85,7 +85,8 @@ public final class HandoffCoordinator implements FlowListener {
     private final MessageEncoder encoder;
     private final ForwardEncoder forward;
     private final AgentChannel channel;
-    private final HandoffSettings settings;
+    /** Read once per attempt step, so a reload applies to the next send and deadline check. */
+    private final Supplier<HandoffSettings> settings;
     private final LoadCounter load;
     private final HandoffCounters counters = new HandoffCounters();
     private final TimerWheel timers;
@@ -107,6 +108,13 @@ public final class HandoffCoordinator implements FlowListener {
     public HandoffCoordinator(Supplier<RoutingTable> routing, HttpHeadParser parser, MessageEncoder encoder,
                               ForwardEncoder forward, AgentChannel channel, HandoffSettings settings, LoadCounter load,
                               long nowNanos) {
+        this(routing, parser, encoder, forward, channel, () -> settings, load, nowNanos);
+    }
+
+    /** As above, with hand-off timing a reload may swap (read at each use). */
+    public HandoffCoordinator(Supplier<RoutingTable> routing, HttpHeadParser parser, MessageEncoder encoder,
+                              ForwardEncoder forward, AgentChannel channel, Supplier<HandoffSettings> settings,
+                              LoadCounter load, long nowNanos) {
         this.routing = routing;
         this.parser = parser;
         this.encoder = encoder;
@@ -171,7 +179,7 @@ public final class HandoffCoordinator implements FlowListener {
 
     /** Moves to the next origin of the pool, or answers 503 when none is left. */
     private void nextCandidate(Attempt a, long nowNanos) {
-        long deadline = a.startedNanos + settings.deadline().toNanos();
+        long deadline = a.startedNanos + settings.get().deadline().toNanos();
         a.candidate++;
         if (a.candidate >= a.decision.candidates().size() || nowNanos >= deadline) {
             counters.count(HandoffCounters.RequestOutcome.NO_ORIGIN);
@@ -202,7 +210,7 @@ public final class HandoffCoordinator implements FlowListener {
         a.datagram = encoder.encode(handoff); // exactly sized: kept and resent as is
         a.messageId = encoder.lastMessageId();
         a.candidateStartedNanos = nowNanos;
-        a.nextDelayNanos = settings.retransmitInitial().toNanos();
+        a.nextDelayNanos = settings.get().retransmitInitial().toNanos();
         send(a, a.datagram);
         counters.count(a.server.name(), HandoffCounters.OriginEvent.SENT);
         timers.schedule(a, Math.min(nowNanos + a.nextDelayNanos, deadline));
@@ -212,13 +220,13 @@ public final class HandoffCoordinator implements FlowListener {
         if (a.accepted || a.flow.attachment != a) {
             return;
         }
-        long deadline = a.startedNanos + settings.deadline().toNanos();
+        long deadline = a.startedNanos + settings.get().deadline().toNanos();
         int left = a.decision.candidates().size() - a.candidate;
-        long candidateBudget = Math.max(settings.retransmitInitial().toNanos() * 3, (deadline - a.candidateStartedNanos) / left);
+        long candidateBudget = Math.max(settings.get().retransmitInitial().toNanos() * 3, (deadline - a.candidateStartedNanos) / left);
         if (nowNanos - a.candidateStartedNanos < candidateBudget && nowNanos < deadline) {
             counters.count(a.server.name(), HandoffCounters.OriginEvent.RETRANSMITTED);
             send(a, a.datagram); // same message id and bytes: the agent answers it again, never twice
-            a.nextDelayNanos = Math.min(a.nextDelayNanos * 2, settings.retransmitMax().toNanos());
+            a.nextDelayNanos = Math.min(a.nextDelayNanos * 2, settings.get().retransmitMax().toNanos());
             timers.schedule(a, Math.min(nowNanos + a.nextDelayNanos, deadline));
             return;
         }

@@ -1,5 +1,6 @@
 package org.handoff.director.io;
 
+import org.handoff.config.HostPort;
 import org.handoff.protocol.wire.Bytes;
 
 /** A virtual IP and TCP port the director answers for. */
@@ -10,19 +11,17 @@ public record VipEndpoint(int address, int port) {
         }
     }
 
-    /** Parses {@code "198.18.1.1:80"}. */
+    /** An IPv4 VIP from the config (the loader refuses IPv6 VIPs). */
+    public static VipEndpoint of(HostPort vip) {
+        if (!vip.isIpv4()) {
+            throw new IllegalArgumentException("VIP " + vip + " (expected: IPv4)");
+        }
+        return new VipEndpoint(Bytes.i32(vip.address().getAddress(), 0), vip.port());
+    }
+
+    /** Parses {@code "198.18.1.1:80"} as {@link HostPort#parse} does. */
     public static VipEndpoint parse(String s) {
-        int colon = s.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("VIP '" + s + "' (expected: a.b.c.d:port)");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("VIP '" + s + "': port '" + s.substring(colon + 1) + "' (expected: 1..65535)");
-        }
-        return new VipEndpoint(Bytes.parseIpv4(s.substring(0, colon)), port);
+        return of(HostPort.parse(s));
     }
 
     public String addressString() {

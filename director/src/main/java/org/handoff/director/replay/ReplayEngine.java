@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.handoff.director.Director;
+import org.handoff.config.HostPort;
+import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.DirectorConfig;
-import org.handoff.director.config.HostPort;
 import org.handoff.director.config.PoolConfig;
 import org.handoff.director.config.PoolMember;
 import org.handoff.director.handoff.DecisionListener;
@@ -212,8 +212,7 @@ public final class ReplayEngine implements PacketHandler {
         long secret1 = seeded.nextLong();
         MessageSealer sealer = new MessageSealer(() -> keys, new MessageIdGenerator(new SplittableRandom(options.seed())),
                 clock::epochMillis);
-        HandoffSettings handoff = new HandoffSettings(config.handoff().retransmitInitial(), config.handoff().retransmitMax(),
-                config.handoff().deadline());
+        HandoffSettings handoff = WorkerSettings.handoff(config);
         coordinator = new HandoffCoordinator(() -> table,
                 new HttpHeadParser(config.limits().maxRequestHeadBytes(), config.limits().maxRequestHeaders()),
                 new MessageEncoder(sealer), new ForwardEncoder(sealer), agents, handoff, load, nowNanos);
@@ -235,7 +234,7 @@ public final class ReplayEngine implements PacketHandler {
                 flowEnded(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort(), label(cause));
             }
         };
-        terminator = new TcpTerminator(Director.tcpSettings(config, 1), vipAddresses, vipPorts, secret0, secret1, listener,
+        terminator = new TcpTerminator(WorkerSettings.tcp(config, 1), vipAddresses, vipPorts, secret0, secret1, listener,
                 this::directorPacket, nowNanos);
         coordinator.bind(terminator);
     }

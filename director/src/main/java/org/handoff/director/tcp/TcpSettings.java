@@ -1,10 +1,12 @@
 package org.handoff.director.tcp;
 
 import java.time.Duration;
+import org.handoff.protocol.message.HandoffFlyweight;
 
 /**
- * What the director's TCP termination needs to know, validated once. Values come from the
- * director config; the defaults here are the documented defaults.
+ * What the director's TCP termination needs to know. Values come from the director config,
+ * which validated them ({@code WorkerSettings.tcp} shares the limits out over the workers); the
+ * checks here only guard against a caller that builds one by hand.
  */
 public record TcpSettings(
         int mss,
@@ -12,7 +14,7 @@ public record TcpSettings(
         int receiveCapacity,
         int maxFlows,
         int maxHalfOpen,
-        int maxPendingBytesPerFlow,
+        int maxBufferedBytesPerFlow,
         long maxBufferedBytes,
         Duration handshakeTimeout,
         Duration requestTimeout,
@@ -21,9 +23,14 @@ public record TcpSettings(
         int maxRetransmits,
         Duration closeLinger) {
 
-    public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, 60 * 1024, 1_000_000, 65_536, 256 * 1024, 256L << 20,
-            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6,
-            Duration.ofSeconds(2));
+    /**
+     * What a config that sets nothing gives one worker (a test holds {@code WorkerSettings.tcp}
+     * to it): the receive buffer is the SYN-ACK's 65,535-byte window cut to what one HANDOFF
+     * carries.
+     */
+    public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, HandoffFlyweight.MAX_REQUEST_LENGTH, 1_000_000,
+            65_536, 65_536, 256L << 20, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5),
+            Duration.ofMillis(200), 6, Duration.ofSeconds(2));
 
     public TcpSettings {
         check("tcp.mss", mss, 536, 65495);
@@ -31,7 +38,7 @@ public record TcpSettings(
         check("tcp.receive-capacity", receiveCapacity, 1024, 1 << 24);
         check("limits.max-flows", maxFlows, 1, 1 << 28);
         check("limits.max-half-open", maxHalfOpen, 0, 1 << 28);
-        check("limits.max-pending-bytes-per-flow", maxPendingBytesPerFlow, 0, 1 << 28);
+        check("limits.max-buffered-bytes-per-flow", maxBufferedBytesPerFlow, 0, 1 << 28);
         check("tcp.max-retransmits", maxRetransmits, 0, 20);
         if (maxBufferedBytes < receiveCapacity) {
             throw new IllegalArgumentException("limits.max-buffered-bytes-total=" + maxBufferedBytes

@@ -1,5 +1,6 @@
 package org.handoff.director.tcp;
 
+import java.util.function.Supplier;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.util.LongHashMap;
@@ -37,7 +38,11 @@ public final class TcpTerminator {
     private static final long COOKIE_WINDOW_NANOS = 120_000_000_000L;
     private static final int SYN_ACK_RETRIES = 3;
 
-    private final TcpSettings settings;
+    /**
+     * Read at each use, so a reload applies to the next SYN, segment and timer (the config
+     * refuses a reload that changes {@code maxFlows}, which sized {@link #flows}).
+     */
+    private final Supplier<TcpSettings> settings;
     private final int[] vipAddresses;
     private final int[] vipPorts;
     private final FlowListener listener;
@@ -68,6 +73,12 @@ public final class TcpTerminator {
      */
     public TcpTerminator(TcpSettings settings, int[] vipAddresses, int[] vipPorts, long secret0, long secret1,
                          FlowListener listener, SegmentOutput output, long nowNanos) {
+        this(() -> settings, vipAddresses, vipPorts, secret0, secret1, listener, output, nowNanos);
+    }
+
+    /** As above, with settings a reload may swap (read at each use). */
+    public TcpTerminator(Supplier<TcpSettings> settings, int[] vipAddresses, int[] vipPorts, long secret0, long secret1,
+                         FlowListener listener, SegmentOutput output, long nowNanos) {
         if (vipAddresses.length != vipPorts.length || vipAddresses.length == 0 || vipAddresses.length > 0xffff) {
             throw new IllegalArgumentException("vips: " + vipAddresses.length + " addresses, " + vipPorts.length
                     + " ports (expected: the same count, 1..65535)");
@@ -77,7 +88,7 @@ public final class TcpTerminator {
         this.vipPorts = vipPorts.clone();
         this.listener = listener;
         this.output = output;
-        this.flows = new LongHashMap<>(1024, settings.maxFlows());
+        this.flows = new LongHashMap<>(1024, settings.get().maxFlows());
         this.timers = new TimerWheel(TICK_NANOS, 1024, nowNanos);
         this.cookies = new SynCookies(secret0, secret1);
         this.secret0 = secret0;
@@ -241,7 +252,7 @@ public final class TcpTerminator {
         int clientIsn = tcp.seq();
         int clientShift = options.hasWindowScale() ? options.windowShift : -1;
         int clientMss = options.hasMss() ? options.mss : 536;
-        if (halfOpen >= settings.maxHalfOpen() || flows.size() >= settings.maxFlows()) {
+        if (halfOpen >= settings.get().maxHalfOpen() || flows.size() >= settings.get().maxFlows()) {
             // A flood (or a full table): answer statelessly; the final ACK carries the state back.
             int index = SynCookies.mssIndex(clientMss);
             int minute = (int) (nowNanos / 60_000_000_000L);
@@ -253,7 +264,7 @@ public final class TcpTerminator {
                         options.hasSackPermitted());
             }
             emitSynAck(clientAddress, clientPort, vipAddress, vipPort, isn, SeqNumber.add(clientIsn, 1),
-                    SynCookies.mssOf(index), ts && clientShift >= 0 ? settings.windowShift() : -1,
+                    SynCookies.mssOf(index), ts && clientShift >= 0 ? settings.get().windowShift() : -1,
                     ts && options.hasSackPermitted(), ts, tsVal, options.tsVal);
             counters.cookiesSent++;
             cookiesSentAtNanos = nowNanos;
@@ -263,10 +274,10 @@ public final class TcpTerminator {
         long key = key(clientAddress, clientPort, vip);
         TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, isn, nowNanos);
         flow.state = TcpFlow.State.SYN_RECEIVED;
-        flow.mss = Math.min(clientMss, settings.mss());
+        flow.mss = Math.min(clientMss, settings.get().mss());
         flow.clientMss = clientMss;
         flow.clientShift = clientShift;
-        flow.directorShift = clientShift >= 0 ? settings.windowShift() : -1;
+        flow.directorShift = clientShift >= 0 ? settings.get().windowShift() : -1;
         flow.sackPermitted = options.hasSackPermitted();
         flow.timestamps = options.hasTimestamps();
         flow.tsRecent = options.tsVal;
@@ -274,11 +285,11 @@ public final class TcpTerminator {
         flow.clientWindow = tcp.window();
         flow.sndUna = isn;
         flow.sndNxt = SeqNumber.add(isn, 1);
-        flow.received = new ReceiveBuffer(SeqNumber.add(clientIsn, 1), settings.receiveCapacity());
+        flow.received = new ReceiveBuffer(SeqNumber.add(clientIsn, 1), settings.get().receiveCapacity());
         flows.put(key, flow);
         halfOpen++;
         sendSynAck(flow, nowNanos);
-        timers.schedule(flow, nowNanos + settings.retransmitInitial().toNanos() * 5);
+        timers.schedule(flow, nowNanos + settings.get().retransmitInitial().toNanos() * 5);
     }
 
     private boolean onCookieAck(int clientAddress, int clientPort, int vip, long nowNanos) {
@@ -297,18 +308,18 @@ public final class TcpTerminator {
         TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, nowNanos);
         flow.cookie = true;
         flow.clientMss = SynCookies.mssOf(index);
-        flow.mss = Math.min(flow.clientMss, settings.mss());
+        flow.mss = Math.min(flow.clientMss, settings.get().mss());
         if (options.hasTimestamps()) {
             flow.timestamps = true;
             flow.tsRecent = options.tsVal;
             flow.clientShift = SynCookies.shiftFromTimestamp(options.tsEcr);
-            flow.directorShift = flow.clientShift >= 0 ? settings.windowShift() : -1;
+            flow.directorShift = flow.clientShift >= 0 ? settings.get().windowShift() : -1;
             flow.sackPermitted = SynCookies.sackFromTimestamp(options.tsEcr);
         }
         flow.tsOffset = tsOffset(clientAddress, clientPort, vip);
         flow.sndUna = tcp.ack();
         flow.sndNxt = tcp.ack();
-        flow.received = new ReceiveBuffer(tcp.seq(), settings.receiveCapacity());
+        flow.received = new ReceiveBuffer(tcp.seq(), settings.get().receiveCapacity());
         if (!flows.put(key, flow)) {
             counters.flowTableFull++;
             return true;
@@ -381,7 +392,7 @@ public final class TcpTerminator {
             counters.duplicateSegments++;
         }
         int allocated = flow.received.allocated();
-        if (payload > 0 && bufferedBytes >= settings.maxBufferedBytes()
+        if (payload > 0 && bufferedBytes >= settings.get().maxBufferedBytes()
                 && flow.received.wouldGrow(tcp.seq(), payload)) {
             // The worker's buffer budget is spent: keep no more; the client retransmits.
             counters.bufferLimitDrops++;
@@ -408,7 +419,7 @@ public final class TcpTerminator {
         counters.established++;
         flow.state = TcpFlow.State.RECEIVING;
         flow.sndUna = flow.sndNxt;
-        timers.schedule(flow, nowNanos + settings.requestTimeout().toNanos());
+        timers.schedule(flow, nowNanos + settings.get().requestTimeout().toNanos());
     }
 
     private void onAck(TcpFlow flow, long nowNanos) {
@@ -426,7 +437,7 @@ public final class TcpTerminator {
                     free(flow, flow.closeCause, nowNanos);
                 } else {
                     flow.state = TcpFlow.State.CLOSING;
-                    timers.schedule(flow, nowNanos + settings.closeLinger().toNanos());
+                    timers.schedule(flow, nowNanos + settings.get().closeLinger().toNanos());
                 }
             }
         }
@@ -455,7 +466,7 @@ public final class TcpTerminator {
             at += 2 + len;
         }
         releaseBuffers(flow);
-        timers.schedule(flow, nowNanos + settings.flowIdleTimeout().toNanos());
+        timers.schedule(flow, nowNanos + settings.get().flowIdleTimeout().toNanos());
     }
 
     /** Held client packets so far (they go to the next agent if the hand-off moves). */
@@ -495,7 +506,7 @@ public final class TcpTerminator {
         releaseBuffers(flow);
         flow.state = TcpFlow.State.RESETTING;
         sendReset(flow, flow.lastClientAck);
-        timers.schedule(flow, nowNanos + settings.closeLinger().toNanos());
+        timers.schedule(flow, nowNanos + settings.get().closeLinger().toNanos());
     }
 
     /** Resets the client's connection and frees the flow. */
@@ -540,13 +551,13 @@ public final class TcpTerminator {
         }
         int need = flow.pendingLength + 2 + len;
         boolean grows = flow.pending == null || flow.pending.length < need;
-        if (need > settings.maxPendingBytesPerFlow() || (grows && bufferedBytes >= settings.maxBufferedBytes())) {
+        if (need > settings.get().maxBufferedBytesPerFlow() || (grows && bufferedBytes >= settings.get().maxBufferedBytes())) {
             counters.heldDropped++; // the client retransmits what mattered
             return;
         }
         if (flow.pending == null || flow.pending.length < need) {
             byte[] grown = new byte[Math.min(Math.max(need, flow.pending == null ? 2048 : flow.pending.length * 2),
-                    settings.maxPendingBytesPerFlow())];
+                    settings.get().maxBufferedBytesPerFlow())];
             if (flow.pending != null) {
                 System.arraycopy(flow.pending, 0, grown, 0, flow.pendingLength);
                 bufferedBytes -= flow.pending.length;
@@ -573,7 +584,7 @@ public final class TcpTerminator {
         flow.retransmits = 0;
         counters.answers++;
         sendAnswer(flow, nowNanos);
-        timers.schedule(flow, nowNanos + settings.retransmitInitial().toNanos());
+        timers.schedule(flow, nowNanos + settings.get().retransmitInitial().toNanos());
     }
 
     /** Sends (or resends) the unacknowledged part of the answer, MSS-sized, FIN on the last piece. */
@@ -597,14 +608,14 @@ public final class TcpTerminator {
     private void expired(TcpFlow flow, long nowNanos) {
         switch (flow.state) {
             case SYN_RECEIVED -> {
-                if (nowNanos - flow.createdNanos >= settings.handshakeTimeout().toNanos() || flow.retransmits >= SYN_ACK_RETRIES) {
+                if (nowNanos - flow.createdNanos >= settings.get().handshakeTimeout().toNanos() || flow.retransmits >= SYN_ACK_RETRIES) {
                     free(flow, FlowListener.CloseCause.HANDSHAKE_TIMEOUT, nowNanos);
                 } else {
                     flow.retransmits++;
                     counters.synAckRetransmits++;
                     sendSynAck(flow, nowNanos);
-                    timers.schedule(flow, Math.min(nowNanos + (settings.retransmitInitial().toNanos() * 5 << flow.retransmits),
-                            flow.createdNanos + settings.handshakeTimeout().toNanos()));
+                    timers.schedule(flow, Math.min(nowNanos + (settings.get().retransmitInitial().toNanos() * 5 << flow.retransmits),
+                            flow.createdNanos + settings.get().handshakeTimeout().toNanos()));
                 }
             }
             case RECEIVING -> {
@@ -612,19 +623,19 @@ public final class TcpTerminator {
                 free(flow, FlowListener.CloseCause.REQUEST_TIMEOUT, nowNanos);
             }
             case ANSWERING -> {
-                if (flow.retransmits >= settings.maxRetransmits()) {
+                if (flow.retransmits >= settings.get().maxRetransmits()) {
                     sendReset(flow);
                     free(flow, FlowListener.CloseCause.RETRANSMITS_EXHAUSTED, nowNanos);
                 } else {
                     flow.retransmits++;
                     counters.answerRetransmits++;
                     sendAnswer(flow, nowNanos);
-                    timers.schedule(flow, nowNanos + (settings.retransmitInitial().toNanos() << flow.retransmits));
+                    timers.schedule(flow, nowNanos + (settings.get().retransmitInitial().toNanos() << flow.retransmits));
                 }
             }
             case CLOSING -> free(flow, flow.closeCause, nowNanos);
             case FORWARDING -> {
-                long idle = settings.flowIdleTimeout().toNanos();
+                long idle = settings.get().flowIdleTimeout().toNanos();
                 if (nowNanos - flow.lastSeenNanos >= idle) {
                     free(flow, FlowListener.CloseCause.IDLE, nowNanos);
                 } else {
@@ -678,7 +689,7 @@ public final class TcpTerminator {
 
     private void sendSynAck(TcpFlow flow, long nowNanos) {
         emitSynAck(flow.clientAddress, flow.clientPort, flow.vipAddress, flow.vipPort, flow.directorIsn,
-                SeqNumber.add(flow.clientIsn, 1), settings.mss(), flow.directorShift, flow.sackPermitted, flow.timestamps,
+                SeqNumber.add(flow.clientIsn, 1), settings.get().mss(), flow.directorShift, flow.sackPermitted, flow.timestamps,
                 flow.tsVal(nowNanos), flow.tsRecent);
     }
 
@@ -690,7 +701,7 @@ public final class TcpTerminator {
         txTcp.seq = isn;
         txTcp.ack = ack;
         txTcp.flags = TcpSegment.SYN | TcpSegment.ACK;
-        txTcp.window = Math.min(settings.receiveCapacity(), 0xffff); // a SYN's window is never scaled
+        txTcp.window = Math.min(settings.get().receiveCapacity(), 0xffff); // a SYN's window is never scaled
         txTcp.mss = mss;
         txTcp.windowShift = shift;
         txTcp.sackPermitted = sack;

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.handoff.config.ConfigException;
+import org.handoff.config.HostPort;
 import org.junit.jupiter.api.Test;
 
 /** Good configs load with the right values and defaults; bad ones give every error, exactly. */
@@ -89,7 +91,8 @@ class ConfigLoaderTest {
                 "workers: 3",
                 "metrics: {listen: '[::1]:9000'}",
                 "capture: {interface: veth-dir, buffer-bytes: 32MiB}",
-                "tcp: {mss: 1400, window-shift: 9, initial-window: 32768}",
+                "tcp: {mss: 1400, window-shift: 9, initial-window: 32768, retransmit-initial: 300ms, max-retransmits: 4,",
+                "  close-linger: 1s}",
                 ""), Path.of("/etc/handoff/director.yaml"));
         RuleConfig r = c.rules().get(0);
         assertEquals("api", r.name());
@@ -107,17 +110,33 @@ class ConfigLoaderTest {
         assertEquals(3, c.workers());
         assertEquals("[::1]:9000", c.metricsListen().toString());
         assertEquals(new Capture("veth-dir", 32 << 20), c.capture());
-        assertEquals(new Tcp(1400, 9, 32768), c.tcp());
+        assertEquals(new Tcp(1400, 9, 32768, Duration.ofMillis(300), 4, Duration.ofSeconds(1)), c.tcp());
     }
 
     @Test
     void jsonToo() throws Exception {
-        String json = "{\"vips\": [\"198.18.1.1:80\", \"[2001:db8::1]:80\"], \"pools\": {\"p\": {\"selection\": \"weighted\","
+        String json = "{\"vips\": [\"198.18.1.1:80\", \"198.18.1.2:80\"], \"pools\": {\"p\": {\"selection\": \"weighted\","
                 + " \"servers\": [{\"name\": \"s\", \"agent\": \"198.18.0.11:7070\", \"service\": \"198.18.0.11:80\"}]}},"
-                + " \"default-pool\": \"p\"}";
+                + " \"default-pool\": \"p\", \"metrics\": {\"listen\": \"[2001:db8::1]:9464\"}}";
         DirectorConfig c = ConfigLoader.parse(json, Path.of("d.json"));
-        assertEquals("[2001:db8::1]:80", c.vips().get(1).toString());
+        assertEquals("198.18.1.2:80", c.vips().get(1).toString());
+        assertEquals("[2001:db8::1]:9464", c.metricsListen().toString());
         assertEquals(Selection.WEIGHTED, c.pool("p").selection());
+    }
+
+    /**
+     * The director terminates IPv4 flows and reaches its agents over IPv4: an IPv6 VIP, agent or
+     * service is refused here, by the loader, rather than at start or at the first hand-off.
+     */
+    @Test
+    void ipv6VipsAgentsAndServicesAreRefused() {
+        assertEquals(List.of(
+                "vips[1]=[2001:db8::1]:80 (expected: IPv4 a.b.c.d:port (the director terminates IPv4 flows only))",
+                "pools.p.servers[0].agent=[2001:db8::11]:7070 (expected: IPv4 a.b.c.d:port (agents are reached over IPv4 only))",
+                "pools.p.servers[0].service=[2001:db8::11]:80 (expected: IPv4 a.b.c.d:port (agents connect over IPv4 only))"),
+                errors("vips: [198.18.1.1:80, '[2001:db8::1]:80']\n"
+                        + "pools: {p: {servers: [{name: s, agent: '[2001:db8::11]:7070', service: '[2001:db8::11]:80'}]}}\n"
+                        + "default-pool: p\n"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.handoff.config.HostPort;
 import org.junit.jupiter.api.Test;
 
 /** examples/lab/director.yaml loads, and says what the lab expects. */
@@ -25,6 +26,6 @@ class DirectorExampleConfigTest {
         assertEquals("/static/", c.rules().get(0).path().pattern());
         assertEquals("/video/", c.rules().get(1).path().pattern());
         assertEquals("all", c.defaultPool());
-        assertEquals(LAB.getParent().resolve("lab-handoff.key"), c.handoff().keyFile());
+        assertEquals(LAB.toAbsolutePath().getParent().resolve("lab-handoff.key"), c.handoff().keyFile());
     }
 }

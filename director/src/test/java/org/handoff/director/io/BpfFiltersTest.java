@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.core.BpfProgram.BpfCompileMode;
 import org.pcap4j.core.PcapHandle;
@@ -34,7 +37,7 @@ class BpfFiltersTest {
 
     @Test
     void vipParsing() {
-        assertEquals(new VipEndpoint(TestPackets.ip("198.18.1.1"), 80), VipEndpoint.parse("198.18.1.1:80"));
+        assertEquals(new VipEndpoint(Bytes.parseIpv4("198.18.1.1"), 80), VipEndpoint.parse("198.18.1.1:80"));
         assertThrows(IllegalArgumentException.class, () -> VipEndpoint.parse("198.18.1.1"));
         assertThrows(IllegalArgumentException.class, () -> VipEndpoint.parse("198.18.1.1:0"));
         assertThrows(IllegalArgumentException.class, () -> VipEndpoint.parse("198.18.1:80"));
@@ -53,14 +56,7 @@ class BpfFiltersTest {
             for (int n = 0; n < 500; n++) {
                 int client = r.nextInt();
                 int port = 1 + r.nextInt(65535);
-                org.handoff.protocol.wire.TcpRepr t = new org.handoff.protocol.wire.TcpRepr();
-                t.sourcePort = port;
-                t.destinationPort = 80;
-                t.flags = org.handoff.protocol.wire.TcpSegment.SYN;
-                byte[] b = new byte[64];
-                int len = new org.handoff.protocol.wire.PacketEmitter().ipv4Tcp(
-                        new org.handoff.protocol.wire.Ipv4Repr().set(client, TestPackets.ip("198.18.1.1"), 6), t, b, 0);
-                byte[] packet = java.util.Arrays.copyOf(b, len);
+                byte[] packet = PacketBuilder.tcp().from(client, port).to("198.18.1.1", 80).flags(TcpSegment.SYN).build();
                 int expected = BpfFilters.shardOf(client, port, shards);
                 for (int i = 0; i < shards; i++) {
                     assertEquals(i == expected, programs[i].applyFilter(packet), "client " + client + ":" + port + " shard " + i);

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.Tag;
@@ -129,7 +131,7 @@ class IoThroughputNetnsTest {
             Netns director = lab.namespace("d");
             lab.veth(client, "vc", CLIENT + "/24", director, "vd", DIRECTOR + "/24");
             lab.route(client, VIP + "/32", "via", DIRECTOR);
-            byte[] syn = TestPackets.syn(CLIENT, VIP, 40000, 80, 1);
+            byte[] syn = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).flags(TcpSegment.SYN).id(1).build();
             long vdMac = lab.inNamespace(director, () -> NativeIo.hardwareAddress("vd"));
 
             try (RawSocketSink raw = lab.inNamespace(client, RawSocketSink::open);

@@ -5,18 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.EthernetFrame;
+import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Test;
 
 class LinkDecoderTest {
     static final long MAC = LinkDecoder.parseMac("02:00:00:00:00:01");
     static final long OTHER = LinkDecoder.parseMac("02:00:00:00:00:02");
-    final byte[] syn = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
+    final byte[] syn = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
 
     @Test
     void ethernetIsStrippedAndPaddingCut() {
-        byte[] small = TestPackets.tcp("198.18.0.1", "198.18.1.1", 40000, 80, 0x10, 2, 0); // 40 bytes + options
-        byte[] f = TestPackets.ethernet(MAC, OTHER, small, 200);
+        byte[] small = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.ACK).id(2).build(); // 40 bytes
+        byte[] f = PacketBuilder.ethernet(MAC, OTHER, EthernetFrame.ETHERTYPE_IPV4, small, 200);
         LinkDecoder d = new LinkDecoder(LinkDecoder.DLT_EN10MB, true, MAC);
         assertTrue(d.decode(f, 0, f.length));
         assertEquals(14, d.ipOffset());
@@ -25,7 +29,7 @@ class LinkDecoderTest {
 
     @Test
     void ethernetForAnotherMacIsDroppedWhenHostOnly() {
-        byte[] f = TestPackets.ethernet(OTHER, MAC, syn, 0);
+        byte[] f = PacketBuilder.ethernet(OTHER, MAC, syn);
         LinkDecoder d = new LinkDecoder(LinkDecoder.DLT_EN10MB, true, MAC);
         assertFalse(d.decode(f, 0, f.length));
         assertEquals(1, d.notForHost());
@@ -36,12 +40,12 @@ class LinkDecoderTest {
     @Test
     void nonIpAndTruncatedAndMalformedAreCountedByReason() {
         LinkDecoder d = new LinkDecoder(LinkDecoder.DLT_EN10MB, false, LinkDecoder.ANY_MAC);
-        byte[] arp = TestPackets.ethernet(MAC, OTHER, syn, 0);
+        byte[] arp = PacketBuilder.ethernet(MAC, OTHER, syn);
         arp[12] = 0x08;
         arp[13] = 0x06;
         assertFalse(d.decode(arp, 0, arp.length));
         assertEquals(1, d.notIp());
-        byte[] f = TestPackets.ethernet(MAC, OTHER, syn, 0);
+        byte[] f = PacketBuilder.ethernet(MAC, OTHER, syn);
         assertFalse(d.decode(f, 0, f.length - 1)); // snaplen cut one byte short
         assertFalse(d.decode(f, 0, 10));
         assertFalse(d.decode(f, 0, 14 + 19));
@@ -98,9 +102,8 @@ class LinkDecoderTest {
 
     @Test
     void ipv6IsCutToItsPayloadLength() {
-        byte[] p = new byte[40 + 20 + 7];
-        p[0] = 0x60;
-        Bytes.putU16(p, 4, 20);
+        byte[] syn = PacketBuilder.tcp().from("2001:2::1", 40000).to("2001:2::2", 80).flags(TcpSegment.SYN).build();
+        byte[] p = Arrays.copyOf(syn, 40 + 20 + 7); // 7 bytes after the packet
         LinkDecoder d = new LinkDecoder(LinkDecoder.DLT_RAW, false, LinkDecoder.ANY_MAC);
         assertTrue(d.decode(p, 0, p.length));
         assertEquals(60, d.ipLength());

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.AfterEach;
@@ -102,7 +104,7 @@ class LiveIoNetnsTest {
         LivePcapSource src = lab.own(lab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName("vd").vip(VipEndpoint.parse(VIP + ":80")).bufferBytes(4 << 20).readMode(mode))));
         RawSocketSink sink = rawSocket(client);
-        byte[] syn = TestPackets.syn(CLIENT, VIP, 40000, 80, 0x1234);
+        byte[] syn = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).flags(TcpSegment.SYN).id(0x1234).build();
         long before = System.nanoTime();
         long[] stamp = new long[1];
         assertTrue(sink.send(syn, 0, syn.length), "sent, errno " + sink.lastErrno());
@@ -125,14 +127,14 @@ class LiveIoNetnsTest {
         LivePcapSource src = capture(director, "vd", VIP + ":80", true);
         RawSocketSink sink = rawSocket(client);
         byte[][] others = {
-            TestPackets.syn(CLIENT, VIP, 40001, 81, 1),          // other port
-            TestPackets.udp(CLIENT, VIP, 40002, 80, 2),          // UDP to the port
-            TestPackets.syn(CLIENT, DIRECTOR, 40003, 80, 3),     // the director's own address
+            PacketBuilder.tcp().from(CLIENT, 40001).to(VIP, 81).flags(TcpSegment.SYN).id(1).build(),      // other port
+            PacketBuilder.udp().from(CLIENT, 40002).to(VIP, 80).id(2).payloadLength(5).build(),           // UDP to the port
+            PacketBuilder.tcp().from(CLIENT, 40003).to(DIRECTOR, 80).flags(TcpSegment.SYN).id(3).build(), // the director's own address
         };
         for (byte[] p : others) {
             assertTrue(sink.send(p, 0, p.length));
         }
-        byte[] target = TestPackets.syn(CLIENT, VIP, 40004, 80, 4);
+        byte[] target = PacketBuilder.tcp().from(CLIENT, 40004).to(VIP, 80).flags(TcpSegment.SYN).id(4).build();
         assertTrue(sink.send(target, 0, target.length));
         pollUntil(src, 1, 5000);
         drain(src, 200);
@@ -147,9 +149,9 @@ class LiveIoNetnsTest {
         long vdMac = lab.inNamespace(director, () -> NativeIo.hardwareAddress("vd"));
         long otherMac = 0x02aabbccdd01L;
         PcapInjectSink wrong = lab.own(lab.inNamespace(client, () -> PcapInjectSink.open("vc", otherMac)));
-        byte[] flooded = TestPackets.syn(CLIENT, VIP, 40010, 80, 10);
+        byte[] flooded = PacketBuilder.tcp().from(CLIENT, 40010).to(VIP, 80).flags(TcpSegment.SYN).id(10).build();
         assertTrue(wrong.send(flooded, 0, flooded.length));
-        byte[] ours = TestPackets.syn(CLIENT, VIP, 40011, 80, 11);
+        byte[] ours = PacketBuilder.tcp().from(CLIENT, 40011).to(VIP, 80).flags(TcpSegment.SYN).id(11).build();
         wrong.destinationMac(vdMac);
         assertTrue(wrong.send(ours, 0, ours.length));
         pollUntil(src, 1, 5000);
@@ -174,7 +176,7 @@ class LiveIoNetnsTest {
         LivePcapSource dirSide = capture(director, "vd", VIP + ":80", false);
         LivePcapSource clientSide = capture(client, "vc", VIP + ":80", true);
         RawSocketSink fromDirector = rawSocket(director);
-        byte[] out = TestPackets.syn(DIRECTOR, VIP, 40020, 80, 20);
+        byte[] out = PacketBuilder.tcp().from(DIRECTOR, 40020).to(VIP, 80).flags(TcpSegment.SYN).id(20).build();
         assertTrue(fromDirector.send(out, 0, out.length));
         pollUntil(clientSide, 1, 5000);
         assertEquals(1, got.size(), "the packet did leave vd (the client side sees it)");
@@ -189,7 +191,7 @@ class LiveIoNetnsTest {
         assertTrue(!addrs.contains(VIP), "VIP not assigned in the director namespace");
         LivePcapSource clientSide = capture(client, "vc", CLIENT + ":40030", true);
         RawSocketSink sink = rawSocket(director);
-        byte[] synAck = TestPackets.tcp(VIP, CLIENT, 80, 40030, 0x12, 30, 0);
+        byte[] synAck = PacketBuilder.tcp().from(VIP, 80).to(CLIENT, 40030).flags(TcpSegment.SYN | TcpSegment.ACK).id(30).build();
         assertTrue(sink.send(synAck, 0, synAck.length), "errno " + sink.lastErrno());
         pollUntil(clientSide, 1, 5000);
         assertEquals(1, got.size());
@@ -200,7 +202,8 @@ class LiveIoNetnsTest {
     @Test
     void rawSocketCountsWhatItCannotSend() throws Exception {
         RawSocketSink sink = rawSocket(director);
-        byte[] noRoute = TestPackets.syn(DIRECTOR, "198.19.250.1", 1, 2, 3); // no route in the director ns
+        // No route to 198.19.250.1 in the director's namespace.
+        byte[] noRoute = PacketBuilder.tcp().from(DIRECTOR, 1).to("198.19.250.1", 2).flags(TcpSegment.SYN).id(3).build();
         assertTrue(!sink.send(noRoute, 0, noRoute.length));
         assertEquals(1, sink.failed());
         assertTrue(!sink.send(new byte[10], 0, 10));
@@ -230,7 +233,7 @@ class LiveIoNetnsTest {
     void aWaitingPollWakesWhenAPacketArrives() throws Exception {
         LivePcapSource src = capture(director, "vd", VIP + ":80", true);
         RawSocketSink sink = rawSocket(client);
-        byte[] syn = TestPackets.syn(CLIENT, VIP, 40040, 80, 40);
+        byte[] syn = PacketBuilder.tcp().from(CLIENT, 40040).to(VIP, 80).flags(TcpSegment.SYN).id(40).build();
         sink.send(syn, 0, syn.length); // ARP resolution first, so the timed send below is prompt
         pollUntil(src, 1, 5000);
         got.clear();

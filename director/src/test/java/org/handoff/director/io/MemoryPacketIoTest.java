@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.wire.EthernetFrame;
+import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Test;
 
 class MemoryPacketIoTest {
@@ -19,8 +22,9 @@ class MemoryPacketIoTest {
     @Test
     void sourceDeliversInOrderInBatchesWithTimestampsThenEnds() {
         MemoryPacketIo.Source src = new MemoryPacketIo.Source();
+        PacketBuilder syn = PacketBuilder.tcp().to("198.18.1.1", 80).flags(TcpSegment.SYN);
         for (int i = 0; i < 5; i++) {
-            src.add(TestPackets.syn("198.18.0.1", "198.18.1.1", 40000 + i, 80, i + 1), 1_000L * i);
+            src.add(syn.from("198.18.0.1", 40000 + i).id(i + 1).build(), 1_000L * i);
         }
         src.finish();
         assertEquals(2, src.poll(collect, 2, 0));
@@ -29,7 +33,7 @@ class MemoryPacketIoTest {
         assertEquals(PacketSource.END_OF_INPUT, src.poll(collect, 2, 0));
         assertEquals(5, got.size());
         for (int i = 0; i < 5; i++) {
-            assertArrayEquals(TestPackets.syn("198.18.0.1", "198.18.1.1", 40000 + i, 80, i + 1), got.get(i).bytes());
+            assertArrayEquals(syn.from("198.18.0.1", 40000 + i).id(i + 1).build(), got.get(i).bytes());
             assertEquals(1_000L * i, got.get(i).timestampNanos());
         }
         assertEquals(5, src.delivered());
@@ -38,7 +42,7 @@ class MemoryPacketIoTest {
     @Test
     void sourceKeepsACopyOfWhatWasAdded() {
         MemoryPacketIo.Source src = new MemoryPacketIo.Source();
-        byte[] p = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
+        byte[] p = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
         byte[] expected = p.clone();
         src.add(p, 7);
         p[0] = 0;
@@ -86,7 +90,7 @@ class MemoryPacketIoTest {
         ManualClock clock = new ManualClock(5_000);
         MemoryPacketIo.Sink sink = new MemoryPacketIo.Sink(clock);
         byte[] buf = new byte[100];
-        byte[] p = TestPackets.syn("198.18.1.1", "198.18.0.1", 80, 40000, 3);
+        byte[] p = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.SYN).id(3).build();
         System.arraycopy(p, 0, buf, 10, p.length);
         assertTrue(sink.send(buf, 10, p.length));
         Arrays.fill(buf, (byte) 0);
@@ -130,11 +134,12 @@ class MemoryPacketIoTest {
         ManualClock clock = new ManualClock(7_000);
         MemoryPacketIo.FrameSource src = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC),
                 clock, 4, 1514);
-        byte[] syn = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
-        byte[] ack = TestPackets.tcp("198.18.0.1", "198.18.1.1", 40001, 80, org.handoff.protocol.wire.TcpSegment.ACK, 2, 0);
-        byte[] padded = TestPackets.ethernet(HOST_MAC, 2, ack, 14 + ack.length + 10); // a trailer after the IP packet
-        byte[] forOtherHost = TestPackets.ethernet(HOST_MAC + 1, 2, syn, 0);
-        assertTrue(src.offer(TestPackets.ethernet(HOST_MAC, 2, syn, 0), 0, 14 + syn.length));
+        byte[] syn = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
+        byte[] ack = PacketBuilder.tcp().from("198.18.0.1", 40001).to("198.18.1.1", 80).flags(TcpSegment.ACK).id(2).build();
+        // A trailer after the IP packet.
+        byte[] padded = PacketBuilder.ethernet(HOST_MAC, 2, EthernetFrame.ETHERTYPE_IPV4, ack, 14 + ack.length + 10);
+        byte[] forOtherHost = PacketBuilder.ethernet(HOST_MAC + 1, 2, syn);
+        assertTrue(src.offer(PacketBuilder.ethernet(HOST_MAC, 2, syn), 0, 14 + syn.length));
         assertTrue(src.offer(padded, 0, padded.length));
         assertTrue(src.offer(forOtherHost, 0, forOtherHost.length));
         assertEquals(3, src.queued());
@@ -154,7 +159,7 @@ class MemoryPacketIoTest {
     void frameSourceRefusesAndCountsWhatItCannotHoldThenEndsWhenClosed() {
         MemoryPacketIo.FrameSource src = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_RAW, false,
                 LinkDecoder.ANY_MAC), new ManualClock(0), 2, 100);
-        byte[] syn = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
+        byte[] syn = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
         assertFalse(src.offer(new byte[101], 0, 101), "longer than the snaplen");
         assertTrue(src.offer(syn, 0, syn.length));
         assertTrue(src.offer(syn, 0, syn.length));
@@ -171,8 +176,8 @@ class MemoryPacketIoTest {
     @Test
     void lastPacketSinkKeepsTheLastPacketAndCounts() {
         MemoryPacketIo.LastPacketSink sink = new MemoryPacketIo.LastPacketSink();
-        byte[] a = TestPackets.syn("198.18.1.1", "198.18.0.1", 80, 40000, 3);
-        byte[] b = TestPackets.syn("198.18.1.1", "198.18.0.1", 80, 40001, 4);
+        byte[] a = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.SYN).id(3).build();
+        byte[] b = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40001).flags(TcpSegment.SYN).id(4).build();
         byte[] buf = new byte[200];
         System.arraycopy(a, 0, buf, 5, a.length);
         assertTrue(sink.send(buf, 5, a.length));

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import org.handoff.host.CommandResult;
 import org.handoff.host.ProcessRunner;
+import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,11 +33,12 @@ class PcapFileRoundTripTest {
 
     List<byte[]> packets() {
         List<byte[]> out = new ArrayList<>();
-        out.add(TestPackets.syn("198.18.1.1", "198.18.0.1", 80, 40000, 1));
-        out.add(TestPackets.tcp("198.18.1.1", "198.18.0.1", 80, 40000, 0x12, 2, 0));
-        out.add(TestPackets.tcp("198.18.1.1", "198.18.0.1", 80, 40000, 0x18, 3, 1400));
-        out.add(TestPackets.tcp("198.18.1.1", "198.18.0.1", 80, 40000, 0x10, 4, 60000)); // bigger than any MTU
-        out.add(TestPackets.udp("198.18.1.1", "198.18.0.1", 5000, 6000, 5));
+        PacketBuilder server = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000);
+        out.add(server.flags(TcpSegment.SYN).id(1).build());
+        out.add(server.flags(TcpSegment.SYN | TcpSegment.ACK).id(2).build());
+        out.add(server.flags(TcpSegment.ACK | TcpSegment.PSH).id(3).payloadLength(1400).build());
+        out.add(server.flags(TcpSegment.ACK).id(4).payloadLength(60000).build()); // bigger than any MTU
+        out.add(PacketBuilder.udp().from("198.18.1.1", 5000).to("198.18.0.1", 6000).id(5).payloadLength(5).build());
         return out;
     }
 
@@ -115,7 +118,8 @@ class PcapFileRoundTripTest {
     void manyPacketsSpanSeveralBufferFlushes() throws Exception {
         Path file = dir.resolve("many.pcap");
         ManualClock clock = new ManualClock(T0);
-        byte[] big = TestPackets.tcp("198.18.1.1", "198.18.0.1", 80, 40000, 0x10, 9, 1400);
+        byte[] big = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.ACK).id(9).payloadLength(1400)
+                .build();
         try (PcapFileSink sink = PcapFileSink.raw(file, clock)) {
             for (int i = 0; i < 3000; i++) { // ~4.4 MB: the 1 MB buffer drains several times
                 clock.advance(1000);
@@ -140,8 +144,9 @@ class PcapFileRoundTripTest {
 
     @Test
     void readsALinuxCookedMicrosecondCaptureAndCanKeepOnlyHostPackets() throws Exception {
-        byte[] in = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
-        byte[] out = TestPackets.tcp("198.18.1.1", "198.18.0.1", 80, 40000, 0x12, 2, 0);
+        byte[] in = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
+        byte[] out = PacketBuilder.tcp().from("198.18.1.1", 80).to("198.18.0.1", 40000).flags(TcpSegment.SYN | TcpSegment.ACK).id(2)
+                .build();
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(113);
         sllRecord(b, 1_700_000_000, 5, 0, in);
@@ -173,7 +178,7 @@ class PcapFileRoundTripTest {
 
     @Test
     void readsPcapng() throws Exception {
-        byte[] p = TestPackets.syn("198.18.0.1", "198.18.1.1", 40000, 80, 1);
+        byte[] p = PacketBuilder.tcp().from("198.18.0.1", 40000).to("198.18.1.1", 80).flags(TcpSegment.SYN).id(1).build();
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0x0A0D0D0A).putInt(28).putInt(0x1A2B3C4D).putShort((short) 1).putShort((short) 0).putLong(-1L).putInt(28);
         b.putInt(1).putInt(20).putShort((short) LinkDecoder.LINKTYPE_RAW).putShort((short) 0).putInt(65535).putInt(20);

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.handoff.director.io.VipSetupCheck.Report;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.NetnsLab;
@@ -48,7 +49,7 @@ class VipSetupCheckNetnsTest {
                  LivePcapSource directorSeesSyn = lab.inNamespace(director, () -> LivePcapSource.open(
                         new LivePcapSource.Config().interfaceName("vd").vips(VIPS).bufferBytes(4 << 20)));
                  RawSocketSink clientSends = lab.inNamespace(client, RawSocketSink::open)) {
-                byte[] syn = TestPackets.syn(CLIENT, VIP, 40000, 80, 1);
+                byte[] syn = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).flags(TcpSegment.SYN).id(1).build();
 
                 // (a) routed, not local, ip_forward=0: fine, and the kernel stays silent.
                 Report a = check.check(VIPS);

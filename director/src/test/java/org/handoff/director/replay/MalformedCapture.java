@@ -6,17 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import org.handoff.protocol.wire.Bytes;
-import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 
 /**
  * Writes a capture of bad input, one packet (or record) of each kind the replay must count and
- * skip, built with the project's emitters and then damaged: an Ethernet pcap (microseconds)
+ * skip, built with {@link PacketBuilder} and then damaged: an Ethernet pcap (microseconds)
  * written byte by byte so records can lie about their lengths.
  */
 final class MalformedCapture {
@@ -36,28 +32,12 @@ final class MalformedCapture {
 
     /** A client SYN to the VIP from {@code port} (MSS and timestamps), checksums filled. */
     byte[] syn(int port) {
-        TcpRepr t = new TcpRepr().clear();
-        t.sourcePort = port;
-        t.destinationPort = 80;
-        t.seq = 1000 + port;
-        t.flags = TcpSegment.SYN;
-        t.window = 64240;
-        t.mss = 1460;
-        t.timestamps = true;
-        t.tsVal = 77;
-        return tcp(CLIENT, VIP, t);
-    }
-
-    byte[] tcp(String from, String to, TcpRepr t) {
-        byte[] b = new byte[Ipv4Packet.MAX_HEADER_LENGTH + t.bufferLength()];
-        int n = emitter.ipv4Tcp(new Ipv4Repr().set(Bytes.parseIpv4(from), Bytes.parseIpv4(to), 6), t, b, 0);
-        return Arrays.copyOf(b, n);
+        return PacketBuilder.tcp().from(CLIENT, port).to(VIP, 80).seq(1000 + port).flags(TcpSegment.SYN).window(64240)
+                .mss(1460).timestamps(77, 0).build();
     }
 
     byte[] udp(String from, String to) {
-        byte[] b = new byte[100];
-        int n = emitter.ipv4Udp(new Ipv4Repr().set(Bytes.parseIpv4(from), Bytes.parseIpv4(to), 17), 5353, 80, new byte[8], 0, 8, b, 0);
-        return Arrays.copyOf(b, n);
+        return PacketBuilder.udp().from(from, 5353).to(to, 80).payload(new byte[8]).build();
     }
 
     /** Recomputes the IPv4 and TCP checksums after a deliberate edit. */
@@ -78,14 +58,7 @@ final class MalformedCapture {
 
     /** A frame whose record keeps only {@code snaplen} bytes of it (the original length stays). */
     MalformedCapture frame(int etherType, byte[] payload, int snaplen) {
-        byte[] f = new byte[14 + payload.length];
-        f[0] = 2;
-        f[5] = 2;
-        f[6] = 2;
-        f[11] = 1;
-        f[12] = (byte) (etherType >> 8);
-        f[13] = (byte) etherType;
-        System.arraycopy(payload, 0, f, 14, payload.length);
+        byte[] f = PacketBuilder.ethernet(0x0200_0000_0002L, 0x0200_0000_0001L, etherType, payload, 0);
         int caplen = Math.min(snaplen, f.length);
         record(f, caplen, f.length);
         return this;

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.handoff.director.config.ConfigLoader;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,16 +40,9 @@ class MalformedInputTest {
         byte[] badOffset = c.syn(40007);
         badOffset[20 + 12] = (byte) 0xf0; // data offset 60 bytes in a 40-byte segment
         c.ip(c.refill(badOffset));
-        byte[] ipv6 = new byte[60];
-        ipv6[0] = 0x60;
-        ipv6[5] = 20;
-        ipv6[6] = 6;
-        c.ipv6(ipv6);
-        TcpRepr elsewhere = new TcpRepr().clear();
-        elsewhere.sourcePort = 40008;
-        elsewhere.destinationPort = 443;
-        elsewhere.flags = TcpSegment.SYN;
-        c.ip(c.tcp(MalformedCapture.CLIENT, MalformedCapture.VIP, elsewhere)); // not a VIP port
+        c.ipv6(PacketBuilder.tcp().from("2001:2::1", 40010).to("2001:2::2", 80).flags(TcpSegment.SYN).build());
+        c.ip(PacketBuilder.tcp().from(MalformedCapture.CLIENT, 40008).to(MalformedCapture.VIP, 443).flags(TcpSegment.SYN)
+                .build()); // not a VIP port
         byte[] badIhl = c.syn(40009);
         badIhl[0] = 0x4f; // IHL 60 bytes: longer than the whole packet
         c.ip(badIhl);

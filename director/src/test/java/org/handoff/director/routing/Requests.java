@@ -1,7 +1,7 @@
 package org.handoff.director.routing;
 
 import java.nio.charset.StandardCharsets;
-import org.handoff.director.config.ConfigException;
+import org.handoff.config.ConfigException;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.http.HeadParseResult;

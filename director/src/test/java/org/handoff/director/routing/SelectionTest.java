@@ -11,7 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.handoff.director.config.HostPort;
+import org.handoff.config.HostPort;
 import org.handoff.director.config.PoolMember;
 import org.handoff.director.config.Server;
 import org.handoff.director.http.ParsedRequest;

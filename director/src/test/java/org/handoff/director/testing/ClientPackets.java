@@ -2,16 +2,11 @@ package org.handoff.director.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.Arrays;
 import org.handoff.protocol.seq.SeqNumber;
-import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpRepr;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.TcpSegment;
 
-/** Builds one client's packets towards a VIP with running sequence numbers, for director tests. */
-/** Builds the client's packets with running sequence numbers. */
+/** One client's packets towards a VIP with running sequence numbers, for director tests. */
 public final class ClientPackets {
     public final int client;
     public final int vip;
@@ -25,7 +20,7 @@ public final class ClientPackets {
     public int mss = 1460;
     public int tsVal = 1000;
     public int tsEcr;
-    private final PacketEmitter emitter = new PacketEmitter();
+    private final PacketBuilder builder;
 
     public ClientPackets(int client, int vip, int port, int isn) {
         this.client = client;
@@ -33,32 +28,16 @@ public final class ClientPackets {
         this.port = port;
         this.isn = isn;
         this.seq = isn;
+        this.builder = PacketBuilder.tcp().from(client, port).to(vip, 80).window(502);
     }
 
     public byte[] packet(int flags, int seqNo, byte[] payload, int off, int len) {
-        TcpRepr t = new TcpRepr();
-        t.sourcePort = port;
-        t.destinationPort = 80;
-        t.seq = seqNo;
-        t.ack = (flags & TcpSegment.ACK) != 0 ? ack : 0;
-        t.flags = flags;
-        t.window = 502;
-        if ((flags & TcpSegment.SYN) != 0) {
-            t.mss = mss;
-            t.windowShift = shift;
-            t.sackPermitted = sack;
-        }
+        builder.flags(flags).seq(seqNo).ack((flags & TcpSegment.ACK) != 0 ? ack : 0).payload(payload, off, len)
+                .noOptions().mss(mss).windowShift(shift).sackPermitted(sack); // written on the SYN only
         if (ts) {
-            t.timestamps = true;
-            t.tsVal = tsVal++;
-            t.tsEcr = tsEcr;
+            builder.timestamps(tsVal++, tsEcr);
         }
-        if (payload != null) {
-            t.payload(payload, off, len);
-        }
-        byte[] b = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
-        int n = emitter.ipv4Tcp(new Ipv4Repr().set(client, vip, 6), t, b, 0);
-        return Arrays.copyOf(b, n);
+        return builder.build();
     }
 
     public byte[] syn() {

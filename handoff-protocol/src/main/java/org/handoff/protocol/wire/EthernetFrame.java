@@ -61,6 +61,20 @@ public final class EthernetFrame extends WireView<EthernetFrame> {
         return this;
     }
 
+    /** Sets the destination from a MAC held in the low 48 bits, as {@link #destinationMac()} returns it. */
+    public EthernetFrame destinationMac(long mac) {
+        Bytes.putU16(buffer, offset + DESTINATION_OFFSET, (int) (mac >>> 32));
+        Bytes.putI32(buffer, offset + DESTINATION_OFFSET + 2, (int) mac);
+        return this;
+    }
+
+    /** Sets the source from a MAC held in the low 48 bits, as {@link #sourceMac()} returns it. */
+    public EthernetFrame sourceMac(long mac) {
+        Bytes.putU16(buffer, offset + SOURCE_OFFSET, (int) (mac >>> 32));
+        Bytes.putI32(buffer, offset + SOURCE_OFFSET + 2, (int) mac);
+        return this;
+    }
+
     public long destinationMac() {
         return ((long) Bytes.u16(buffer, offset) << 32) | (Bytes.i32(buffer, offset + 2) & 0xffffffffL);
     }

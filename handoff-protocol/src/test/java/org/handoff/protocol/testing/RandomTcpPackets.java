@@ -4,12 +4,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.wire.Bytes;
-import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
 import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpSegment;
 
 /**
  * IPv4/TCP packets with random option layouts: options in any order, NOP runs that put
@@ -48,24 +44,9 @@ public final class RandomTcpPackets {
         byte[] options = options(spec);
         byte[] payload = new byte[spec.payloadLength];
         random.nextBytes(payload);
-        int tcpLength = TcpSegment.MIN_HEADER_LENGTH + options.length + payload.length;
-        byte[] b = new byte[Ipv4Packet.MIN_HEADER_LENGTH + tcpLength];
-        Ipv4Repr ip = new Ipv4Repr().set(spec.source, spec.destination, InternetChecksum.PROTO_TCP);
-        ip.identification = random.nextInt(0x10000);
-        ip.emit(b, 0, tcpLength);
-        int t = Ipv4Packet.MIN_HEADER_LENGTH;
-        Bytes.putU16(b, t, spec.sourcePort);
-        Bytes.putU16(b, t + 2, spec.destinationPort);
-        Bytes.putI32(b, t + 4, spec.seq);
-        Bytes.putI32(b, t + 8, spec.ack);
-        b[t + 12] = (byte) (((TcpSegment.MIN_HEADER_LENGTH + options.length) / 4) << 4);
-        b[t + 13] = (byte) spec.flags;
-        Bytes.putU16(b, t + 14, spec.window);
-        System.arraycopy(options, 0, b, t + 20, options.length);
-        System.arraycopy(payload, 0, b, t + 20 + options.length, payload.length);
-        long pseudo = InternetChecksum.ipv4PseudoHeader(spec.source, spec.destination, InternetChecksum.PROTO_TCP, tcpLength);
-        Bytes.putU16(b, t + 16, InternetChecksum.transport(b, t, tcpLength, t + 16, pseudo));
-        return b;
+        return PacketBuilder.tcp().from(spec.source, spec.sourcePort).to(spec.destination, spec.destinationPort)
+                .id(random.nextInt(0x10000)).seq(spec.seq).ack(spec.ack).flags(spec.flags).window(spec.window)
+                .rawOptions(options).payload(payload).build();
     }
 
     private byte[] options(Spec spec) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.testing.RandomTcpPackets;
 import org.handoff.protocol.testing.Seeds;
 import org.handoff.protocol.wire.Bytes;
@@ -219,9 +220,7 @@ class PacketRewriterPropertyTest {
     @Test
     void refusesWhatItCannotRewrite() {
         FlowTransform f = FlowTransform.builder().client(1, 1).vip(2, 2).server(3, 3).build();
-        byte[] udp = Bytes.fromHex("45000020000040004011000001020304050607080035003500080000");
-        udp = java.util.Arrays.copyOf(udp, 32);
-        Bytes.putU16(udp, 2, 32);
+        byte[] udp = PacketBuilder.udp().from(0x01020304, 53).to(0x05060708, 53).payload(new byte[4]).build();
         assertEquals(RewriteResult.NOT_TCP, rewriter.serverToClient(udp, 0, udp.length, f, true));
         assertEquals(RewriteResult.NOT_IPV4, rewriter.serverToClient(new byte[] {0x60, 0, 0}, 0, 3, f, true));
         assertEquals(RewriteResult.NOT_IPV4, rewriter.serverToClient(new byte[0], 0, 0, f, true));

@@ -10,32 +10,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Test;
 
 class TcpSegmentSplitterTest {
     private static byte[] bigSegment(byte[] payload, int flags) {
-        TcpRepr t = new TcpRepr();
-        t.sourcePort = 40000;
-        t.destinationPort = 80;
-        t.seq = 0xffff0000; // wraps inside the frame
-        t.ack = 5;
-        t.flags = flags;
-        t.window = 3000;
-        t.timestamps = true;
-        t.tsVal = 9;
-        t.tsEcr = 10;
-        t.payload(payload, 0, payload.length);
-        byte[] b = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
-        Ipv4Repr ip = new Ipv4Repr().set(0xc6120002, 0xc6120101, 6);
-        ip.identification = 0xfffe;
-        int n = new PacketEmitter().ipv4Tcp(ip, t, b, 0);
-        return Arrays.copyOf(b, n);
+        return PacketBuilder.tcp().from(0xc6120002, 40000).to(0xc6120101, 80).id(0xfffe)
+                .seq(0xffff0000) // wraps inside the frame
+                .ack(5).flags(flags).window(3000).timestamps(9, 10).payload(payload).build();
     }
 
     @Test

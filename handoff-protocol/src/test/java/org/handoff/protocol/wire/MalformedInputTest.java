@@ -5,26 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.junit.jupiter.api.Test;
 
 /** Truncated and impossible inputs for every view: each yields its typed error, never an exception. */
 class MalformedInputTest {
     /** A valid IPv4/TCP SYN with MSS, SACK-permitted, timestamps and window scale (Linux layout). */
     private static byte[] syn() {
-        TcpRepr t = new TcpRepr();
-        t.sourcePort = 40000;
-        t.destinationPort = 80;
-        t.seq = 0x01020304;
-        t.flags = TcpSegment.SYN;
-        t.window = 64240;
-        t.mss = 1460;
-        t.sackPermitted = true;
-        t.timestamps = true;
-        t.tsVal = 1;
-        t.windowShift = 7;
-        byte[] b = new byte[80];
-        int n = new PacketEmitter().ipv4Tcp(new Ipv4Repr().set(0xc6120002, 0xc6120101, 6), t, b, 0);
-        return Arrays.copyOf(b, n);
+        return PacketBuilder.tcp().from(0xc6120002, 40000).to(0xc6120101, 80).seq(0x01020304).flags(TcpSegment.SYN)
+                .window(64240).linuxSynOptions().timestamps(1, 0).build();
     }
 
     @Test

@@ -1,10 +1,11 @@
 package org.handoff.agent.config;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.handoff.agent.setup.AgentNetworkConfig;
+import org.handoff.config.HostPort;
+import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -29,10 +30,12 @@ import org.handoff.protocol.wire.Bytes;
  * @param replayCapacity   message ids remembered per time slice and worker
  * @param workers          worker threads
  * @param metricsListen    the Prometheus endpoint's address
+ * @param keys             the key ring read from {@code keyFile}; null when loaded for set-up or
+ *                         teardown, which need no key ({@link AgentConfigLoader#loadForRun})
  */
 public record AgentConfig(
         Path source,
-        InetSocketAddress listen,
+        HostPort listen,
         Path keyFile,
         int handoffAddress,
         List<Service> services,
@@ -48,7 +51,8 @@ public record AgentConfig(
         Duration replaySkew,
         int replayCapacity,
         int workers,
-        InetSocketAddress metricsListen) {
+        HostPort metricsListen,
+        HandoffKeys keys) {
 
     /**
      * @param tun                 the persistent TUN device

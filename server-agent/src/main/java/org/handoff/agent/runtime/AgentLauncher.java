@@ -6,20 +6,21 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.handoff.agent.config.AgentConfig;
-import org.handoff.agent.config.AgentConfigException;
 import org.handoff.agent.config.AgentConfigLoader;
 import org.handoff.agent.setup.AgentNetworkSetup;
 import org.handoff.agent.setup.SetupException;
+import org.handoff.config.ConfigException;
 import org.handoff.host.CommandRunner;
 import org.handoff.host.ProcessRunner;
-import org.handoff.protocol.message.HandoffKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What {@code handoff agent} does: load and check the config, refuse to start while the host
- * set-up is incomplete, run the agent until SIGTERM (then drain and stop); and the
- * {@code setup}, {@code teardown} and {@code check} operations. Returns exit codes and writes
+ * What {@code handoff agent} does: load and check the config (its key file included), refuse to
+ * start while the host set-up is incomplete, run the agent until SIGTERM (then drain and stop);
+ * and the {@code setup}, {@code teardown}, {@code check} and {@code check-config} operations.
+ * {@code run}, {@code check} and {@code check-config} load the config the same way, so a config
+ * one of them refuses, all of them refuse, with the same message. Returns exit codes and writes
  * its messages to the given streams, so the CLI stays a thin shell and tests can call it.
  */
 public final class AgentLauncher {
@@ -46,7 +47,7 @@ public final class AgentLauncher {
      */
     public static void main(String[] args) {
         if (args.length != 2) {
-            System.err.println("usage: AgentLauncher run|setup|teardown|check CONFIG");
+            System.err.println("usage: AgentLauncher run|setup|teardown|check|check-config CONFIG");
             System.exit(2);
         }
         AgentLauncher l = new AgentLauncher(new PrintWriter(System.out, true), new PrintWriter(System.err, true),
@@ -57,6 +58,7 @@ public final class AgentLauncher {
             case "setup" -> l.setup(config);
             case "teardown" -> l.teardown(config);
             case "check" -> l.check(config);
+            case "check-config" -> l.checkConfig(config);
             default -> 2;
         };
         System.exit(code);
@@ -64,15 +66,8 @@ public final class AgentLauncher {
 
     /** {@code handoff agent --config FILE}: runs until the JVM is asked to stop. */
     public int run(Path configFile) {
-        AgentConfig config = load(configFile);
+        AgentConfig config = load(configFile, true);
         if (config == null) {
-            return EXIT_FAILED;
-        }
-        HandoffKeys keys;
-        try {
-            keys = HandoffKeys.load(config.keyFile());
-        } catch (IOException | RuntimeException e) {
-            err.println("agent: key-file " + config.keyFile() + ": " + e.getMessage());
             return EXIT_FAILED;
         }
         AgentNetworkSetup.CheckResult setupCheck = checkSetup(config);
@@ -81,7 +76,7 @@ public final class AgentLauncher {
         }
         AgentRuntime runtime;
         try {
-            runtime = AgentRuntime.open(config, keys, true, setupCheck.forwardingProblems());
+            runtime = AgentRuntime.open(config, config.keys(), true, setupCheck.forwardingProblems());
         } catch (IOException | RuntimeException e) {
             err.println("agent: cannot start: " + e.getMessage());
             return EXIT_FAILED;
@@ -113,7 +108,7 @@ public final class AgentLauncher {
 
     /** {@code handoff agent setup --config FILE}. */
     public int setup(Path configFile) {
-        AgentConfig config = load(configFile);
+        AgentConfig config = load(configFile, false);
         if (config == null) {
             return EXIT_FAILED;
         }
@@ -131,7 +126,7 @@ public final class AgentLauncher {
 
     /** {@code handoff agent teardown --config FILE}. */
     public int teardown(Path configFile) {
-        AgentConfig config = load(configFile);
+        AgentConfig config = load(configFile, false);
         if (config == null) {
             return EXIT_FAILED;
         }
@@ -149,7 +144,7 @@ public final class AgentLauncher {
 
     /** {@code handoff agent check --config FILE}: exit 0 when the agent would start. */
     public int check(Path configFile) {
-        AgentConfig config = load(configFile);
+        AgentConfig config = load(configFile, true);
         if (config == null) {
             return EXIT_FAILED;
         }
@@ -166,10 +161,29 @@ public final class AgentLauncher {
         return result != null ? EXIT_OK : EXIT_FAILED;
     }
 
-    private AgentConfig load(Path configFile) {
+    /**
+     * {@code handoff agent check-config --config FILE}: the config alone, key file included, as
+     * the agent loads it before it starts; exit 0 when valid. The host is not looked at
+     * ({@link #check} does that too), so a config can be checked on another machine.
+     */
+    public int checkConfig(Path configFile) {
+        AgentConfig config = load(configFile, true);
+        if (config == null) {
+            return EXIT_FAILED;
+        }
+        out.println(configFile + ": valid");
+        out.flush();
+        return EXIT_OK;
+    }
+
+    /**
+     * The config as {@code run} needs it ({@code forRun}: the key file read too), or null after
+     * printing every error; set-up and teardown need no key.
+     */
+    private AgentConfig load(Path configFile, boolean forRun) {
         try {
-            return AgentConfigLoader.load(configFile);
-        } catch (AgentConfigException e) {
+            return forRun ? AgentConfigLoader.loadForRun(configFile) : AgentConfigLoader.load(configFile);
+        } catch (ConfigException e) {
             err.println(e.getMessage());
             err.flush();
             return null;

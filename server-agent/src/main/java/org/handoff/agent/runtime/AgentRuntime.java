@@ -107,7 +107,7 @@ public final class AgentRuntime implements AutoCloseable {
             // A single worker reads the link itself; with more, a reader thread shards by client.
             workers[i] = new Worker(i, engine, counters, RING_BYTES, workers.length == 1 ? link : null);
         }
-        this.metrics = new AgentMetrics(this, metricsEndpoint ? config.metricsListen() : null);
+        this.metrics = new AgentMetrics(this, metricsEndpoint ? config.metricsListen().toSocketAddress() : null);
     }
 
     /**
@@ -179,7 +179,7 @@ public final class AgentRuntime implements AutoCloseable {
             }
             channel = DatagramChannel.open();
             channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-            channel.bind(config.listen());
+            channel.bind(config.listen().toSocketAddress());
             return new AgentRuntime(config, keys, link, writeLock, mode, reason, egress, channel, metricsEndpoint);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.handoff.agent.setup.AgentNetworkConfig;
+import org.handoff.config.ConfigException;
 import org.handoff.protocol.wire.Bytes;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class AgentConfigLoaderTest {
     @Test
     void minimalConfigGetsTheDefaults() throws Exception {
         AgentConfig c = AgentConfigLoader.parse(MINIMAL, Path.of("/etc/handoff/agent.yaml"));
-        assertEquals(7070, c.listen().getPort());
+        assertEquals(7070, c.listen().port());
         assertEquals(Path.of("/etc/handoff/keys.conf"), c.keyFile(), "relative to the config's folder");
         assertEquals(Bytes.parseIpv4("198.18.10.11"), c.handoffAddress());
         assertEquals(List.of(new Service(0, 80)), c.services());
@@ -39,8 +40,8 @@ class AgentConfigLoaderTest {
         assertEquals(Duration.ofMillis(500), c.replaySkew());
         assertEquals(65_536, c.replayCapacity());
         assertEquals(1, c.workers());
-        assertEquals("127.0.0.1", c.metricsListen().getAddress().getHostAddress());
-        assertEquals(9465, c.metricsListen().getPort());
+        assertEquals("127.0.0.1", c.metricsListen().address().getHostAddress());
+        assertEquals(9465, c.metricsListen().port());
         AgentNetworkConfig n = c.network();
         assertEquals("198.18.10.11", n.handoffAddress());
         assertEquals(List.of(80), n.serverPorts());
@@ -61,7 +62,7 @@ class AgentConfigLoaderTest {
                 "workers: many",
                 "metrics: { listen: localhost:9465 }",
                 "extra: 1", "");
-        AgentConfigException e = assertThrows(AgentConfigException.class, () -> AgentConfigLoader.parse(text, null));
+        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfigLoader.parse(text, null));
         List<String> errors = e.errors();
         List<String> expected = List.of(
                 "extra=1 (expected: a known key: listen, key-file, handoff-address, services, vips, link, limits, timeouts, replay, workers, metrics)",
@@ -100,11 +101,11 @@ class AgentConfigLoaderTest {
 
     @Test
     void emptyAndMalformedFilesAreRefused() {
-        assertTrue(assertThrows(AgentConfigException.class, () -> AgentConfigLoader.parse("", null)).errors().get(0)
+        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.parse("", null)).errors().get(0)
                 .startsWith("(root)=<empty> (expected: a mapping"));
-        assertTrue(assertThrows(AgentConfigException.class, () -> AgentConfigLoader.parse("a: 1\na: 2\n", null)).errors().get(0)
+        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.parse("a: 1\na: 2\n", null)).errors().get(0)
                 .contains("Duplicate field 'a'"));
-        assertTrue(assertThrows(AgentConfigException.class, () -> AgentConfigLoader.load(Path.of("/nonexistent/agent.yaml")))
+        assertTrue(assertThrows(ConfigException.class, () -> AgentConfigLoader.load(Path.of("/nonexistent/agent.yaml")))
                 .errors().get(0).startsWith("file=/nonexistent/agent.yaml (expected: a readable file"));
     }
 

@@ -14,8 +14,8 @@ class AgentExampleConfigTest {
         for (int i : new int[] {1, 2}) {
             Path file = Path.of("../examples/lab/agent-origin" + i + ".yaml");
             AgentConfig c = AgentConfigLoader.load(file);
-            assertEquals("198.18.0.1" + i, c.listen().getAddress().getHostAddress());
-            assertEquals(7070, c.listen().getPort());
+            assertEquals("198.18.0.1" + i, c.listen().address().getHostAddress());
+            assertEquals(7070, c.listen().port());
             assertEquals(file.toAbsolutePath().getParent().resolve("lab-handoff.key"), c.keyFile());
             assertEquals("198.18.10.1" + i, Bytes.ipv4ToString(c.handoffAddress()));
             assertEquals(List.of(new Service(Bytes.parseIpv4("198.18.0.1" + i), 80)), c.services());

@@ -14,6 +14,7 @@ import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.GoldenVectors;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.transform.TcpSegmentSplitter;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
@@ -55,21 +56,10 @@ class FlowEngineOffloadTest {
         NegotiatedOptions options = new NegotiatedOptions(1460, 10, 7, true, true, tsVal(syn), 1_000_000);
         t.deliver(t.encode(EngineHarness.handoff(EngineHarness.flow(client, clientPort), Bytes.i32(syn, 24), DI, 63, options,
                 request)));
-        t.stack(frame(golden.get(1)));
-        t.stack(frame(golden.get(4)));
+        t.stack(PacketBuilder.vnetFrame(golden.get(1)));
+        t.stack(PacketBuilder.vnetFrame(golden.get(4)));
         assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(client, clientPort).state());
         return t;
-    }
-
-    /** A packet as a TUN with offloads hands it over: NEEDS_CSUM, the checksum field the pseudo-header sum. */
-    static byte[] frame(byte[] packet) {
-        byte[] f = new byte[VirtioNetHeader.LENGTH + packet.length];
-        System.arraycopy(packet, 0, f, VirtioNetHeader.LENGTH, packet.length);
-        Ipv4Packet ip = new Ipv4Packet().wrap(f, VirtioNetHeader.LENGTH, packet.length);
-        Bytes.putU16(f, ip.payloadOffset() + TcpSegment.CHECKSUM_OFFSET, InternetChecksum.partial(ip.pseudoHeaderSum()));
-        new VirtioNetHeader().wrap(f, 0, f.length).flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(ip.headerLength())
-                .csumOffset(TcpSegment.CHECKSUM_OFFSET);
-        return f;
     }
 
     /**
@@ -85,7 +75,7 @@ class FlowEngineOffloadTest {
         System.arraycopy(payload, 0, p, headers, payload.length);
         Ipv4Packet ip = new Ipv4Packet().wrap(p, 0, p.length).totalLength(p.length).fillHeaderChecksum();
         new TcpSegment().wrap(p, 20, p.length - 20).seq(seq).flags(flags);
-        byte[] f = frame(p);
+        byte[] f = PacketBuilder.vnetFrame(p);
         new VirtioNetHeader().wrap(f, 0, f.length).gsoType(VirtioNetHeader.GSO_TCPV4).gsoSize(MSS).hdrLen(headers + 200);
         assertTrue(ip.verifyHeaderChecksum());
         return f;
@@ -170,7 +160,7 @@ class FlowEngineOffloadTest {
     @Test
     void aLonePartialChecksumIsCompletedForTheRawSocket() {
         EngineHarness t = establish(EngineHarness.Link.VNET_SPLIT);
-        t.stack(frame(golden.get(5)));
+        t.stack(PacketBuilder.vnetFrame(golden.get(5)));
         assertEquals(1, t.egress.size());
         byte[] out = t.egress.get(0);
         Ipv4Packet ip = new Ipv4Packet().wrap(out, 0, out.length);

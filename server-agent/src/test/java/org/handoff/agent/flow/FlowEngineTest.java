@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.Closed;
@@ -26,13 +25,12 @@ import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.GoldenVectors;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
 import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -450,31 +448,13 @@ class FlowEngineTest {
     }
 
     private byte[] stackSegment(int flags, int seq, int ack, int window, byte[] payload) {
-        TcpRepr r = new TcpRepr();
-        r.sourcePort = 80;
-        r.destinationPort = clientPort;
-        r.seq = seq;
-        r.ack = ack;
-        r.flags = flags;
-        r.window = window;
-        if (payload != null) {
-            r.payload(payload, 0, payload.length);
-        }
-        byte[] b = new byte[1500];
-        int n = new PacketEmitter().ipv4Tcp(new Ipv4Repr().set(h, client, InternetChecksum.PROTO_TCP), r, b, 0);
-        return Arrays.copyOf(b, n);
+        PacketBuilder b = PacketBuilder.tcp().from(h, 80).to(client, clientPort).flags(flags).seq(seq).ack(ack).window(window);
+        return (payload == null ? b : b.payload(payload)).build();
     }
 
     private byte[] clientSegment(int flags, int seq, int ack) {
-        TcpRepr r = new TcpRepr();
-        r.sourcePort = clientPort;
-        r.destinationPort = EngineHarness.VIP_PORT;
-        r.seq = seq;
-        r.ack = ack;
-        r.flags = flags;
-        byte[] b = new byte[1500];
-        int n = new PacketEmitter().ipv4Tcp(new Ipv4Repr().set(client, EngineHarness.VIP, InternetChecksum.PROTO_TCP), r, b, 0);
-        return Arrays.copyOf(b, n);
+        return PacketBuilder.tcp().from(client, clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT).flags(flags).seq(seq)
+                .ack(ack).build();
     }
 
     private static int tcpHeaderLength(byte[] p) {

@@ -9,6 +9,7 @@ import java.util.List;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.GoldenVectors;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.PacketEmitter;
@@ -88,15 +89,15 @@ class PerPacketAllocationTest {
             var flow = EngineHarness.flow(client, clientPort);
             t.deliver(t.encode(EngineHarness.handoff(flow, Bytes.i32(syn, 24), 77, 63, new NegotiatedOptions(1460, 10, 7, true, true,
                     1, 2), Arrays.copyOfRange(req, 52, req.length))));
-            t.stack(FlowEngineOffloadTest.frame(golden.get(1)));
-            t.stack(FlowEngineOffloadTest.frame(golden.get(4)));
+            t.stack(PacketBuilder.vnetFrame(golden.get(1)));
+            t.stack(PacketBuilder.vnetFrame(golden.get(4)));
             t.collect = false;
 
             byte[] response = golden.get(5);
             byte[] p = new byte[52 + 8 * 1448];
             System.arraycopy(response, 0, p, 0, 52);
             new Ipv4Packet().wrap(p, 0, p.length).totalLength(p.length).fillHeaderChecksum();
-            byte[] frame = FlowEngineOffloadTest.frame(p);
+            byte[] frame = PacketBuilder.vnetFrame(p);
             new VirtioNetHeader().wrap(frame, 0, frame.length)
                     .gsoType(VirtioNetHeader.GSO_TCPV4).gsoSize(1448).hdrLen(52);
             byte[] work = new byte[frame.length];

@@ -17,10 +17,9 @@ import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.agent.setup.AgentNetworkSetup;
 import org.handoff.protocol.checksum.InternetChecksum;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.testkit.NetnsLab;
 import org.handoff.testkit.Netns;
@@ -186,19 +185,8 @@ class LinkThroughputNetnsTest {
     }
 
     private static byte[] tcpAck(int src, int dst) {
-        TcpRepr t = new TcpRepr();
-        t.sourcePort = 40_000;
-        t.destinationPort = 9; // nothing listens: the stack answers with a RST
-        t.seq = 1;
-        t.ack = 1;
-        t.flags = TcpSegment.ACK;
-        t.window = 1000;
-        t.timestamps = true;
-        t.tsVal = 1;
-        t.tsEcr = 1;
-        byte[] b = new byte[100];
-        int len = new PacketEmitter().ipv4Tcp(new Ipv4Repr().set(src, dst, InternetChecksum.PROTO_TCP), t, b, 0);
-        return java.util.Arrays.copyOf(b, len);
+        return PacketBuilder.tcp().from(src, 40_000).to(dst, 9) // nothing listens: the stack answers with a RST
+                .seq(1).ack(1).flags(TcpSegment.ACK).window(1000).timestamps(1, 1).build();
     }
 
     private static byte[] icmpEcho(int src, int dst, int total) {
@@ -216,21 +204,10 @@ class LinkThroughputNetnsTest {
 
     /** A VIP-sourced TCP segment of {@code total} bytes, checksums filled. */
     private static byte[] vipPacket(int vip, int client, int total) {
-        TcpRepr t = new TcpRepr();
-        t.sourcePort = 80;
-        t.destinationPort = 40_000;
-        t.seq = 1;
-        t.ack = 1;
-        t.flags = TcpSegment.ACK;
-        t.window = 1000;
-        t.timestamps = true;
-        t.tsVal = 1;
-        t.tsEcr = 1;
-        int payload = total - 20 - t.headerLength();
-        t.payload(new byte[payload], 0, payload);
-        byte[] b = new byte[total];
-        int len = new PacketEmitter().ipv4Tcp(new Ipv4Repr().set(vip, client, InternetChecksum.PROTO_TCP), t, b, 0);
-        assertEquals(total, len);
-        return b;
+        PacketBuilder b = PacketBuilder.tcp().from(vip, 80).to(client, 40_000).seq(1).ack(1).flags(TcpSegment.ACK).window(1000)
+                .timestamps(1, 1);
+        byte[] p = b.payload(new byte[total - b.length()]).build();
+        assertEquals(total, p.length);
+        return p;
     }
 }

@@ -4,16 +4,14 @@ import java.io.IOException;
 import java.util.Arrays;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 
 /**
  * The client's side of connection B, played by a test over a {@link LocalLink}: builds the
- * client-looking segments with {@link PacketEmitter}, writes them into the link, and reads the
+ * client-looking segments with {@link PacketBuilder}, writes them into the link, and reads the
  * local stack's answers for this one flow. Just enough TCP for in-order exchanges on a lossless
  * link; the real agent logic lives elsewhere. With a link that has offloads, every packet read
  * comes behind its virtio-net header: the views skip it and {@link #lastFrame()} keeps it.
@@ -25,9 +23,7 @@ final class TcpOverLink {
     final int server;
     final int serverPort;
 
-    private final PacketEmitter emitter = new PacketEmitter();
-    private final Ipv4Repr ipRepr = new Ipv4Repr();
-    final TcpRepr tcpRepr = new TcpRepr();
+    private final PacketBuilder packet;
     private final byte[] out = new byte[TunLink.MAX_PACKET];
     /** The last frame {@link #receive} returned, from offset 0: {@link #headerLength} bytes of header, then the packet. */
     final byte[] in = new byte[TunLink.MAX_FRAME];
@@ -51,49 +47,30 @@ final class TcpOverLink {
         this.server = server;
         this.serverPort = serverPort;
         this.headerLength = link.frameHeaderLength();
+        this.packet = PacketBuilder.tcp().from(client, clientPort).to(server, serverPort);
     }
 
     /** The client's SYN: ISN {@code isn}, MSS 1460, window shift 7, SACK-permitted, timestamps. */
     void sendSyn(int isn) throws IOException {
-        tcpRepr.clear();
-        tcpRepr.sourcePort = clientPort;
-        tcpRepr.destinationPort = serverPort;
-        tcpRepr.seq = isn;
-        tcpRepr.flags = TcpSegment.SYN;
-        tcpRepr.window = 64240;
-        tcpRepr.mss = 1460;
-        tcpRepr.windowShift = 7;
-        tcpRepr.sackPermitted = true;
-        tcpRepr.timestamps = true;
-        tcpRepr.tsVal = tsVal;
-        tcpRepr.tsEcr = 0;
+        packet.noOptions().noPayload().seq(isn).ack(0).flags(TcpSegment.SYN).window(64240).linuxSynOptions().timestamps(tsVal, 0);
         write();
         sndNxt = SeqNumber.add(isn, 1);
     }
 
     /** A segment with the current seq/ack, flags, optional payload; advances sndNxt. */
     void send(int flags, byte[] payload) throws IOException {
-        tcpRepr.clear();
-        tcpRepr.sourcePort = clientPort;
-        tcpRepr.destinationPort = serverPort;
-        tcpRepr.seq = sndNxt;
-        tcpRepr.ack = rcvNxt;
-        tcpRepr.flags = flags | TcpSegment.ACK;
-        tcpRepr.window = 2048; // x 2^7 = 256 KB
-        tcpRepr.timestamps = true;
-        tcpRepr.tsVal = ++tsVal;
-        tcpRepr.tsEcr = tsEcr;
+        packet.noOptions().noPayload().seq(sndNxt).ack(rcvNxt).flags(flags | TcpSegment.ACK)
+                .window(2048) // x 2^7 = 256 KB
+                .timestamps(++tsVal, tsEcr);
         if (payload != null) {
-            tcpRepr.payload(payload, 0, payload.length);
+            packet.payload(payload);
         }
         write();
         sndNxt = SeqNumber.add(sndNxt, (payload == null ? 0 : payload.length) + ((flags & TcpSegment.FIN) != 0 ? 1 : 0));
     }
 
     private void write() throws IOException {
-        ipRepr.set(client, server, InternetChecksum.PROTO_TCP);
-        int len = emitter.ipv4Tcp(ipRepr, tcpRepr, out, 0);
-        link.write(out, 0, len);
+        link.write(out, 0, packet.buildInto(out, 0));
     }
 
     /**

@@ -62,6 +62,8 @@ class AgentLauncherTest {
         };
         assertEquals(AgentLauncher.EXIT_FAILED, new AgentLauncher(new PrintWriter(new StringWriter()), new PrintWriter(err, true), none)
                 .run(config));
-        assertTrue(err.toString().startsWith("agent: key-file " + dir.resolve("nope.conf")), err.toString());
+        // The loader reads the key file, so `agent check-config` refuses it with the same line.
+        assertTrue(err.toString().startsWith(config + ": 1 error\n  key-file=nope.conf (expected: a readable key file: "
+                + "java.nio.file.NoSuchFileException: " + dir.resolve("nope.conf") + ")"), err.toString());
     }
 }

@@ -44,12 +44,10 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
 import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.testkit.LabProcess;
 import org.handoff.testkit.NetnsLab;
@@ -433,8 +431,7 @@ class AgentNetnsTest {
         final int ci;
         final int di;
         final FlowIdentity identity;
-        final PacketEmitter emitter = new PacketEmitter();
-        final TcpRepr repr = new TcpRepr();
+        final PacketBuilder packet;
         final byte[] out = new byte[2048];
         final Ipv4Packet ip = new Ipv4Packet();
         final TcpSegment tcp = new TcpSegment();
@@ -454,6 +451,7 @@ class AgentNetnsTest {
             this.ci = ci;
             this.di = di;
             this.identity = FlowIdentity.ipv4(client, port, vip, VIP_PORT);
+            this.packet = PacketBuilder.tcp().from(client, port).to(vip, VIP_PORT).window(CLIENT_WINDOW_RAW);
         }
 
         HandoffAck handoff(byte[] request) throws Exception {
@@ -649,20 +647,8 @@ class AgentNetnsTest {
 
         /** A client packet on connection A, forwarded to the agent in its own FORWARD datagram. */
         private void segment(int flags, int seq, byte[] payload, int off, int len) throws IOException {
-            repr.clear();
-            repr.sourcePort = port;
-            repr.destinationPort = VIP_PORT;
-            repr.seq = seq;
-            repr.ack = rcvNxt;
-            repr.flags = flags;
-            repr.window = CLIENT_WINDOW_RAW;
-            repr.timestamps = true;
-            repr.tsVal = ++tsVal;
-            repr.tsEcr = tsEcr;
-            if (payload != null) {
-                repr.payload(payload, off, len);
-            }
-            int n = emitter.ipv4Tcp(new Ipv4Repr().set(client, vip, InternetChecksum.PROTO_TCP), repr, out, 0);
+            packet.seq(seq).ack(rcvNxt).flags(flags).timestamps(++tsVal, tsEcr).payload(payload, off, len);
+            int n = packet.buildInto(out, 0);
             peer.forward.begin(peer.forwardBuffer, 0, identity);
             assertEquals(ForwardEncoder.Append.APPENDED, peer.forward.append(out, 0, n));
             peer.send(peer.forwardBuffer, peer.forward.seal());

@@ -1,4 +1,4 @@
-package org.handoff.director.config;
+package org.handoff.config;
 
 import com.google.common.net.InetAddresses;
 import java.net.Inet6Address;
@@ -13,9 +13,9 @@ import java.util.Objects;
  */
 public final class HostPort {
     /** The expectation quoted in errors about the address part. */
-    static final String EXPECTED_ADDRESS = "IPv4 a.b.c.d:port or [IPv6]:port";
+    public static final String EXPECTED_ADDRESS = "IPv4 a.b.c.d:port or [IPv6]:port";
     /** The expectation quoted in errors about the port part. */
-    static final String EXPECTED_PORT = "host:port with port 1..65535";
+    public static final String EXPECTED_PORT = "host:port with port 1..65535";
 
     private final InetAddress address;
     private final int port;
@@ -70,6 +70,15 @@ public final class HostPort {
             throw new IllegalArgumentException(EXPECTED_PORT);
         }
         return new HostPort(address, port);
+    }
+
+    /** {@link #parse}, or null where it would throw. */
+    public static HostPort parseOrNull(String text) {
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     public InetAddress address() {

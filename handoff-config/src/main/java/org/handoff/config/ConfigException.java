@@ -1,4 +1,4 @@
-package org.handoff.director.config;
+package org.handoff.config;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +12,12 @@ public final class ConfigException extends Exception {
     private final List<String> errors;
 
     public ConfigException(Path source, List<String> errors) {
-        super(message(source, errors));
+        this(source, "config", errors);
+    }
+
+    /** @param unnamed what the message calls the config when it came from text ({@code source} null) */
+    public ConfigException(Path source, String unnamed, List<String> errors) {
+        super(message(source == null ? unnamed : source.toString(), errors));
         if (errors.isEmpty()) {
             throw new IllegalArgumentException("a ConfigException needs at least one error");
         }
@@ -20,8 +25,8 @@ public final class ConfigException extends Exception {
         this.errors = List.copyOf(errors);
     }
 
-    private static String message(Path source, List<String> errors) {
-        StringBuilder sb = new StringBuilder(source == null ? "config" : source.toString())
+    private static String message(String source, List<String> errors) {
+        StringBuilder sb = new StringBuilder(source)
                 .append(": ").append(errors.size()).append(errors.size() == 1 ? " error" : " errors");
         for (String e : errors) {
             sb.append("\n  ").append(e);
