@@ -112,10 +112,11 @@ public final class NetnsLab implements AutoCloseable {
     }
 
     /**
-     * Why a lab cannot run here (not root, no iproute2), or empty when it can. Tests use it as
-     * {@code assumeTrue(NetnsLab.unavailableReason().isEmpty(), ...)} to skip cleanly.
+     * Why a lab cannot run here (not Linux, not root, no iproute2, or one of {@code tools} not
+     * installed), or empty when it can. Tests use it as
+     * {@code assumeTrue(NetnsLab.unavailableReason("nginx").isEmpty(), ...)} to skip cleanly.
      */
-    public static Optional<String> unavailableReason() {
+    public static Optional<String> unavailableReason(String... tools) {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             return Optional.of("not Linux (os.name=" + System.getProperty("os.name") + ")");
         }
@@ -124,6 +125,11 @@ public final class NetnsLab implements AutoCloseable {
         }
         if (findExecutable("ip").isEmpty()) {
             return Optional.of("iproute2's `ip` not found on PATH (scripts/install-deps.sh installs it)");
+        }
+        for (String tool : tools) {
+            if (findExecutable(tool).isEmpty()) {
+                return Optional.of(tool + " not installed (scripts/install-deps.sh)");
+            }
         }
         return Optional.empty();
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
@@ -60,8 +61,8 @@ class LinkThroughputNetnsTest {
 
     @BeforeAll
     static void needRoot() {
-        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
-        assumeTrue(NetnsLab.findExecutable("nft").isPresent(), "nft not installed (scripts/install-deps.sh)");
+        Optional<String> unavailable = NetnsLab.unavailableReason("nft");
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -88,10 +89,8 @@ class OffloadLinkNetnsTest {
 
     @BeforeAll
     static void needRoot() {
-        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
-        for (String tool : List.of("nginx", "tcpdump", "nft", "ethtool")) {
-            assumeTrue(NetnsLab.findExecutable(tool).isPresent(), tool + " not installed (scripts/install-deps.sh)");
-        }
+        Optional<String> unavailable = NetnsLab.unavailableReason("nginx", "tcpdump", "nft", "ethtool");
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
     }
 
     @Test
@@ -99,9 +98,7 @@ class OffloadLinkNetnsTest {
         try (NetnsLab lab = NetnsLab.create()) {
             Netns client = lab.namespace("client");
             Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", origin, "eth0");
-            lab.address(client, "eth0", C + "/24");
-            lab.address(origin, "eth0", O + "/24");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
             lab.route(client, VIP + "/32", "via", D);
             // A default route, so the check's probe (ip route get 192.0.2.1 from VIP iif TUN) has an answer.
             lab.route(origin, "default", "via", C);

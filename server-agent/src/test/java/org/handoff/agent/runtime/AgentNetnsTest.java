@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.handoff.agent.config.AgentConfig;
 import org.handoff.agent.config.AgentConfigLoader;
@@ -91,10 +92,8 @@ class AgentNetnsTest {
 
     @BeforeAll
     static void needRoot() {
-        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
-        for (String tool : List.of("nginx", "nft", "curl")) {
-            assumeTrue(NetnsLab.findExecutable(tool).isPresent(), tool + " not installed (scripts/install-deps.sh)");
-        }
+        Optional<String> unavailable = NetnsLab.unavailableReason("nginx", "nft", "curl");
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
         assumeTrue(Files.exists(Path.of("/usr/lib/nginx/modules/ngx_http_echo_module.so")),
                 "nginx echo module not installed (libnginx-mod-http-echo)");
     }
@@ -129,25 +128,16 @@ class AgentNetnsTest {
         try (NetnsLab lab = NetnsLab.create()) {
             Netns client = lab.namespace("client");
             Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", origin, "eth0");
-            lab.address(client, "eth0", C + "/24");
-            lab.address(origin, "eth0", O + "/24");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
             lab.route(client, VIP + "/32", "via", D);
             if (variant == Variant.SPLIT_TWO_WORKERS) {
                 lab.sysctl(origin, "net.ipv4.conf.all.rp_filter", "1");
             } else {
                 lab.offloadsOff(origin, "eth0");
             }
-            CommandResult fw = lab.execWithInput(client, String.join("\n",
-                    "table inet test_client {",
-                    "  chain out { type filter hook output priority filter; policy accept;",
-                    "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
-                    "  }",
-                    "}", ""), "nft", "-f", "-");
-            assertTrue(fw.ok(), fw::describe);
+            dropClientRstsToVip(lab, client);
 
-            Path dir = lab.createDir("agent");
-            Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+            Path dir = agentDirectory(lab);
             Path configFile = dir.resolve("agent.yaml");
             Files.writeString(configFile, String.join("\n",
                     "listen: " + O + ":7070",
@@ -268,19 +258,10 @@ class AgentNetnsTest {
         try (NetnsLab lab = NetnsLab.create()) {
             Netns client = lab.namespace("client");
             Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", origin, "eth0");
-            lab.address(client, "eth0", C + "/24");
-            lab.address(origin, "eth0", O + "/24");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
             lab.route(client, VIP + "/32", "via", D);
-            CommandResult fw = lab.execWithInput(client, String.join("\n",
-                    "table inet test_client {",
-                    "  chain out { type filter hook output priority filter; policy accept;",
-                    "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
-                    "  }",
-                    "}", ""), "nft", "-f", "-");
-            assertTrue(fw.ok(), fw::describe);
-            Path dir = lab.createDir("agent");
-            Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+            dropClientRstsToVip(lab, client);
+            Path dir = agentDirectory(lab);
             Path configFile = dir.resolve("agent.yaml");
             Files.writeString(configFile, String.join("\n",
                     "listen: " + O + ":7070", "key-file: keys.conf", "handoff-address: " + H,
@@ -341,8 +322,30 @@ class AgentNetnsTest {
         }
     }
 
-    // ---------------------------------------------------------------- nginx with an upload location
+    // ---------------------------------------------------------------- the lab's pieces
 
+    /**
+     * The client's kernel has no socket for the connections the test's raw tap plays, and would
+     * reset them: its RSTs to the VIP are dropped.
+     */
+    private static void dropClientRstsToVip(NetnsLab lab, Netns client) {
+        CommandResult fw = lab.execWithInput(client, String.join("\n",
+                "table inet test_client {",
+                "  chain out { type filter hook output priority filter; policy accept;",
+                "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
+                "  }",
+                "}", ""), "nft", "-f", "-");
+        assertTrue(fw.ok(), fw::describe);
+    }
+
+    /** A directory for the agent's config, holding the test's key file (key id 7) as {@code keys.conf}. */
+    private static Path agentDirectory(NetnsLab lab) throws IOException {
+        Path dir = lab.createDir("agent");
+        Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+        return dir;
+    }
+
+    /** nginx on H:80 serving {@code www}, with an upload location that answers with the file it stored. */
     private static Path startNginx(NetnsLab lab, Netns ns, Path www) {
         Path dir = lab.createDir("nginx");
         lab.startNginx(ns, NetnsLab.nginxConfig(H + ":80", www, dir)
