@@ -80,10 +80,6 @@ public final class LabRunner {
         this.manifest = new Manifest(lab.manifestFile());
     }
 
-    public LabTopology topology() {
-        return lab;
-    }
-
     // ---------------------------------------------------------------- up
 
     /** Builds the lab; 0 once a request through the VIP succeeds, 1 (with the lab taken down) if not. */
@@ -111,10 +107,11 @@ public final class LabRunner {
                     + lab.directory());
             say("try: ip netns exec " + lab.client().namespace() + " curl -si " + lab.vipUrl("/static/hello.txt"));
             return 0;
-        } catch (LabException | CommandException | UncheckedIOException e) {
-            // An interrupt (Ctrl-C, SIGTERM) may be what stopped it: down still runs its commands.
+        } catch (RuntimeException e) {
+            // Whatever stopped it (a failed step, or an interrupt from Ctrl-C or SIGTERM), what was
+            // built comes down; down still runs its commands after an interrupt.
             Thread.interrupted();
-            say(e.getMessage());
+            say(e.getMessage() != null ? e.getMessage() : e.toString());
             say("up failed: taking the lab down");
             down();
             return 1;
@@ -347,13 +344,13 @@ public final class LabRunner {
     }
 
     /** Whether the lab answers: its client namespace exists, every director runs, and a GET through the VIP is a 200. */
-    public boolean isUp() {
+    private boolean isUp() {
         return network.exists(lab.client().namespace()) && lab.directors().stream().allMatch(d -> PidFiles.alive(d.pidFile()))
                 && vipRequest().equals("200");
     }
 
     /** The status code of one GET of /index.html through the VIP from the client (curl's "000" when none came). */
-    public String vipRequest() {
+    private String vipRequest() {
         return network.execUnchecked(lab.client().namespace(), null, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                 "--max-time", "3", lab.vipUrl("/index.html")).stdout().strip();
     }
