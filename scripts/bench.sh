@@ -9,13 +9,20 @@
 #   rps-close      1 KB with wrk, Connection: close (a new connection per request), --duration s
 #   rps-keepalive  the same on kept-alive connections
 #   ttfb           1 KB, N sequential requests each on a fresh connection (curl's timers)
-#   get            1 MB, 10 MB, 100 MB (--sizes) with curl, a batch of downloads per run
+#   get            each --sizes object with curl, a batch of downloads per run
 # Around every run the CPU time of the director-side processes (director JVM / haproxy / proxy
 # nginx master+workers) and of the origin side (origin1's nginx, and its agent JVM for handoff)
-# is read from /proc. Runs are interleaved across systems; every response's status and length
-# is checked. Results in --out: raw.tsv (one row per run), ttfb.tsv (every sample), summary.md,
-# director-cpu.png, throughput.png. Exits 1 when any run failed its checks (the summary marks
-# the row INVALID), 2 on bad usage.
+# is read from /proc, and the run time of the BPF programs attached in the director's and
+# origin1's namespaces from `handoff bench bpf-time`. Runs are interleaved across systems; every
+# response's status and length is checked. Results in --out: raw.tsv (one row per run),
+# ttfb.tsv (every sample), idle.tsv; then `handoff bench summarize` writes summary.md and the
+# plot data, and gnuplot draws director-cpu.png and throughput.png. Exits 1 when any run failed
+# its checks (the summary marks the row INVALID).
+#
+# Run by `handoff bench` (cli BenchCommand), which checks the options and passes every value,
+# defaults resolved; this script checks none of them again:
+#   bench.sh --runs N --duration S --connections N --ttfb-requests N --sizes LABEL=BYTES,...
+#            --cpu N|none --out DIR [--smoke] [--use-lab]
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -24,98 +31,46 @@ export HANDOFF_LAB_DIR=${HANDOFF_LAB_DIR:-/tmp/handoff-bench-lab}
 P=$HANDOFF_LAB_NS_PREFIX
 lab=$HANDOFF_LAB_DIR
 
-usage() {
-    cat <<EOF
-usage: bench.sh [--smoke] [--runs N] [--sizes LIST] [--duration SECONDS] [--connections N]
-                [--ttfb-requests N] [--cpu N|none] [--use-lab] [--out DIR]
-  --smoke            tiny counts, seconds: every system, every workload and the plots, once
-  --runs N           measured runs of every workload on every system (default 5; smoke 1)
-  --sizes LIST       object sizes for the download workload, comma-separated, IEC suffixes
-                     K, M, G (default 1M,10M,100M)
-  --duration S       seconds of each wrk run (default 5; smoke 1)
-  --connections N    wrk's concurrent connections, the same for every system (default 16; smoke 2)
-  --ttfb-requests N  sequential fresh-connection requests per TTFB run (default 300; smoke 5)
-  --cpu N|none       pin every director-side process to CPU N (default: the last CPU)
-  --use-lab          measure the lab that is already up (HANDOFF_LAB_NS_PREFIX, HANDOFF_LAB_DIR)
-                     and leave it up; otherwise bring one up and take it down
-  --out DIR          where results go (default ./bench-results/YYYYmmdd-HHMMSS)
-Lab: HANDOFF_LAB_NS_PREFIX (default hb-), HANDOFF_LAB_DIR (default /tmp/handoff-bench-lab).
-EOF
-}
-
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
-usage_error() { say "$*"; usage >&2; exit 2; }
 
-smoke=0 runs='' duration='' connections='' ttfb_requests='' sizes=1M,10M,100M cpu=auto use_lab=0 out=''
+smoke=0 use_lab=0 runs='' duration='' connections='' ttfb_requests='' sizes='' cpu='' out=''
 while (($#)); do
     case $1 in
         --smoke) smoke=1 ;;
-        --runs | --sizes | --duration | --connections | --ttfb-requests | --cpu | --out)
-            (($# >= 2)) || usage_error "$1 needs a value"
-            case $1 in
-                --runs) runs=$2 ;;
-                --sizes) sizes=$2 ;;
-                --duration) duration=$2 ;;
-                --connections) connections=$2 ;;
-                --ttfb-requests) ttfb_requests=$2 ;;
-                --cpu) cpu=$2 ;;
-                --out) out=$2 ;;
-            esac
-            shift ;;
         --use-lab) use_lab=1 ;;
-        -h | --help) usage; exit 0 ;;
-        *) usage_error "unknown argument '$1'" ;;
+        --runs) runs=$2; shift ;;
+        --duration) duration=$2; shift ;;
+        --connections) connections=$2; shift ;;
+        --ttfb-requests) ttfb_requests=$2; shift ;;
+        --sizes) sizes=$2; shift ;;
+        --cpu) cpu=$2; shift ;;
+        --out) out=$2; shift ;;
+        *) die "unknown argument '$1' (run it as 'handoff bench', which passes every option)" ;;
     esac
     shift
 done
+[[ -n $runs && -n $duration && -n $connections && -n $ttfb_requests && -n $sizes && -n $cpu && -n $out ]] \
+    || die "an option is missing (run it as 'handoff bench', which passes every option)"
 
-# Smoke: every system, workload and plot once, in well under a minute of measuring.
-if ((smoke)); then
-    runs=${runs:-1} duration=${duration:-1} connections=${connections:-2} ttfb_requests=${ttfb_requests:-5}
-    warmup=0 batch_max=1
-else
-    runs=${runs:-5} duration=${duration:-5} connections=${connections:-16} ttfb_requests=${ttfb_requests:-300}
-    warmup=1 batch_max=20
-fi
+# Smoke: no warm-up round, one download per batch.
+if ((smoke)); then warmup=0 batch_max=1; else warmup=1 batch_max=20; fi
 # A download run is a batch of up to batch_max downloads, about batch_bytes in all, so small
 # objects are measured over enough requests and 100 MB ones stay within seconds.
 batch_bytes=$((200 * 1024 * 1024))
 
-int_in() {
-    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then usage_error "$1=$2 (expected: an integer $3..$4)"; fi
-}
-int_in --runs "$runs" 1 100
-int_in --duration "$duration" 1 600
-int_in --connections "$connections" 1 10000
-int_in --ttfb-requests "$ttfb_requests" 1 100000
-
-# Sizes: "1M,10M" -> labels and bytes, 1 byte .. 1 GiB.
+# Sizes: "1M=1048576,10M=10485760" -> labels (file names) and bytes.
 size_labels=() size_bytes=()
 IFS=, read -r -a size_list <<<"$sizes"
-((${#size_list[@]} >= 1 && ${#size_list[@]} <= 10)) || usage_error "--sizes=$sizes (expected: 1 to 10 sizes)"
 for s in "${size_list[@]}"; do
-    [[ $s =~ ^[1-9][0-9]*[KMG]?$ ]] || usage_error "--sizes: '$s' (expected: a number with an optional K, M or G, like 10M)"
-    b=$(numfmt --from=iec "$s")
-    ((b <= 1073741824)) || usage_error "--sizes: '$s' is $b bytes (expected: at most 1G)"
-    size_labels+=("$s") size_bytes+=("$b")
+    size_labels+=("${s%%=*}") size_bytes+=("${s#*=}")
 done
 
-ncpu=$(nproc)
-if [[ $cpu == auto ]]; then
-    cpu=$((ncpu - 1))
-elif [[ $cpu != none ]]; then
-    if ! [[ $cpu =~ ^[0-9]+$ ]] || ((cpu >= ncpu)); then
-        usage_error "--cpu=$cpu (expected: none or a CPU number 0..$((ncpu - 1)))"
-    fi
-fi
-
 [[ $EUID -eq 0 ]] || die "must run as root (it creates network namespaces)"
-for tool in ip curl wrk haproxy nginx gnuplot taskset numfmt awk pgrep timeout; do
+for tool in ip curl wrk haproxy nginx gnuplot taskset awk pgrep timeout nsenter bpftool; do
     command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh first"
 done
 
-out=${out:-$PWD/bench-results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 out=$(cd -- "$out" && pwd)
 
@@ -141,7 +96,7 @@ client() { in_ns "${P}client" "$@"; }
 
 # --- clean-up on any exit -------------------------------------------------------------------------
 
-lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity=''
+lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity='' bpf_time_pid=''
 # The director's and origin1's agent's metrics and the tail of their logs, for reading a failed
 # or surprising run after the lab is gone.
 save_lab_state() {
@@ -157,6 +112,12 @@ cleanup() {
     trap - EXIT INT TERM
     local f pid
     ((lab_ready)) && save_lab_state
+    if [[ -n $bpf_time_pid ]]; then
+        # Its input closed, the sampler puts kernel.bpf_stats_enabled back and exits. (Bash
+        # unsets BPF_TIME once the sampler has ended on its own.)
+        [[ -n ${BPF_TIME[1]-} ]] && eval "exec ${BPF_TIME[1]}>&-"
+        wait "$bpf_time_pid" 2>/dev/null
+    fi
     for f in "$peers/haproxy.pid" "$peers/nginx.pid"; do
         [[ -f $f ]] || continue
         pid=$(cat "$f")
@@ -210,7 +171,13 @@ for k in net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse; do
 done
 client sysctl -q -w "net.ipv4.ip_local_port_range=10000 65000" net.ipv4.tcp_tw_reuse=1
 
-mkdir -p "$peers" "$out/tmp"
+mkdir -p "$peers" "$out/tmp" "$out/logs"
+# The run time of BPF programs attached in the director's and origin1's namespaces, which no
+# process's /proc figures show: one sampler for the whole bench (docs/benchmarks.md), asked
+# around every run; it keeps the kernel's BPF statistics on until its input closes.
+coproc BPF_TIME { HANDOFF_LOG_LEVEL=warn exec "$root/bin/handoff" bench bpf-time --netns "${P}director" --netns "${P}origin1" \
+    2>>"$out/logs/bpf-time.log"; }
+bpf_time_pid=$BPF_TIME_PID
 say "HAProxy and the proxy nginx in ${P}director, both to origin1 198.18.0.11:80"
 # HAProxy: one thread, keep-alive on both sides; http-reuse always lets the first request of a
 # new client connection use an idle server connection (the default, safe, opens a new server
@@ -327,19 +294,28 @@ snap_all() { # snap_all SYSTEM TAG
     cpu_snapshot ${DIRECTOR_PIDS[$1]} >"$out/tmp/$2.dir"
     cpu_snapshot $ORIGIN_PIDS >"$out/tmp/$2.org"
     cpu_snapshot "$agent_pid" >"$out/tmp/$2.agt"
+    # The sampler answers "RUN_TIME_NS RUN_COUNT" per namespace: the director's, then origin1's.
+    [[ -n ${BPF_TIME[1]-} ]] || die "the BPF run-time sampler has stopped (see $out/logs/bpf-time.log)"
+    printf 'sample\n' >&"${BPF_TIME[1]}"
+    read -r -t 30 "bpf_$2_dir" _ "bpf_$2_org" _ <&"${BPF_TIME[0]}" \
+        || die "the BPF run-time sampler stopped (see $out/logs/bpf-time.log)"
 }
-# Sets dir_ns dir_ticks org_ns agent_ns for the run between snap_all SYSTEM a and ... b.
+# Sets dir_ns dir_ticks org_ns agent_ns dir_bpf_ns org_bpf_ns for the run between snap_all
+# SYSTEM a and ... b. The BPF totals are cumulative over the programs attached at the time: one
+# detached in between takes its total with it, hence the floor at 0.
 cpu_of_run() {
     read -r dir_ns dir_ticks < <(cpu_delta "$out/tmp/a.dir" "$out/tmp/b.dir")
     read -r org_ns _ < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
     read -r agent_ns _ < <(cpu_delta "$out/tmp/a.agt" "$out/tmp/b.agt")
+    dir_bpf_ns=$((bpf_b_dir > bpf_a_dir ? bpf_b_dir - bpf_a_dir : 0))
+    org_bpf_ns=$((bpf_b_org > bpf_a_org ? bpf_b_org - bpf_a_org : 0))
 }
 
 # --- the workloads ------------------------------------------------------------------------------
 
 raw="$out/raw.tsv"
 ttfb_raw="$out/ttfb.tsv"
-printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\n' >"$raw"
+printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\tdirector_bpf_ns\torigin_bpf_ns\n' >"$raw"
 printf 'run\tsystem\tlocal_port\tconnect_us\tfirst_byte_us\n' >"$ttfb_raw"
 invalid=0
 
@@ -354,8 +330,8 @@ record() {
     fi
     (($1 > 0)) || return 0
     [[ $4 == handoff ]] || agent_ns=0   # the agent is origin-side CPU of the hand-off only
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
-        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" >>"$raw"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
+        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" "$dir_bpf_ns" "$org_bpf_ns" >>"$raw"
 }
 
 wrk_script="$out/tmp/report.lua"
@@ -476,7 +452,7 @@ idle_file="$out/idle.tsv"
 printf 'system\tdirector_cpu_ms_per_s\n' >"$idle_file"
 for sys in haproxy nginx handoff; do
     snap_all "$sys" a; sleep 2; snap_all "$sys" b; cpu_of_run
-    printf '%s\t%s\n' "$sys" "$(awk -v n="$dir_ns" 'BEGIN { printf "%.2f", n / 2e6 }')" >>"$idle_file"
+    printf '%s\t%s\n' "$sys" "$(awk -v n="$((dir_ns + dir_bpf_ns))" 'BEGIN { printf "%.2f", n / 2e6 }')" >>"$idle_file"
 done
 
 # --- the runs, interleaved across systems -------------------------------------------------------
@@ -505,171 +481,10 @@ say "measured in $((SECONDS - started)) s"
 # --- the summary --------------------------------------------------------------------------------
 
 machine="$(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-# CONVFMT: the medians are kept as strings; mawk's default %.6g would drop digits.
-awk -F'\t' -v CONVFMT=%.12g -v OFMT=%.12g -v runs="$runs" -v duration="$duration" -v conns="$connections" \
-    -v ttfbn="$ttfb_requests" -v cpu="$cpu" -v machine="$machine" -v idle_file="$idle_file" -v plotdir="$out" '
-function median(list,   a, k, i, j, t) {
-    k = split(list, a, " ")
-    if (k == 0) return ""
-    for (i = 2; i <= k; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return (k % 2) ? a[(k + 1) / 2] + 0 : (a[k / 2] + a[k / 2 + 1]) / 2
-}
-function add(key, v) { vals[key] = (key in vals) ? vals[key] " " v : v }
-function m(key) { return (key in vals) ? median(vals[key]) : "" }
-function fmt(v, f) { return v == "" ? "-" : sprintf(f, v) }
-function ratio(x, y) { return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2f", x / y) }
-function human(b) { return b >= 1048576 ? sprintf("%g MB", b / 1048576) : b >= 1024 ? sprintf("%g KB", b / 1024) : b " B" }
-function state(k) { return bad[k] ? sprintf(" **INVALID** (%d bad run%s)", bad[k], bad[k] > 1 ? "s" : "") : "" }
-BEGIN {
-    nsys = split("direct haproxy nginx handoff", sys, " ")
-    name["direct"] = "(a) direct to origin1"; name["haproxy"] = "(b) HAProxy"; name["nginx"] = "(c) nginx proxy"; name["handoff"] = "(d) hand-off"
-    while ((getline line < idle_file) > 0) { split(line, f, "\t"); if (f[1] != "system") idle[f[1]] = f[2] }
-}
-FNR == 1 { next }
-{
-    w = $2; s = $4; k = w SUBSEP $3 SUBSEP s
-    if (!(w SUBSEP $3 in seen)) { seen[w SUBSEP $3] = 1; if (w == "get") sizes[++nsizes] = $3 }
-    if ($17 != "yes") { bad[k]++; next }
-    req = $5; secs = $7
-    add(k SUBSEP "rps", req / secs)
-    add(k SUBSEP "mbps", $6 / secs / 1e6)
-    if ($9 != "-") { add(k SUBSEP "p50", $9); add(k SUBSEP "p90", $10); add(k SUBSEP "p99", $11) }
-    if ($12 != "-") add(k SUBSEP "c50", $12)
-    add(k SUBSEP "dcpu", $13 / 1000 / req)
-    add(k SUBSEP "dcpub", $6 > 0 ? $13 / 1000 / ($6 / 1e6) : 0)
-    add(k SUBSEP "ocpu", ($15 + $16) / 1000 / req)
-    add(k SUBSEP "acpu", $16 / 1000 / req)
-}
-function dircpu(k, s) { return s == "direct" ? "-" : fmt(m(k SUBSEP "dcpu"), "%.1f") }
-function rps_table(w, title,   i, s, k, base_a, base_b, v) {
-    print "### " title
-    print ""
-    print "| system | requests/s | latency p50 (us) | p90 | p99 | director CPU (us/req) | origin CPU (us/req) | vs (a) | vs (b) |"
-    print "|---|---|---|---|---|---|---|---|---|"
-    base_a = m(w SUBSEP 1024 SUBSEP "direct" SUBSEP "rps"); base_b = m(w SUBSEP 1024 SUBSEP "haproxy" SUBSEP "rps")
-    for (i = 1; i <= nsys; i++) {
-        s = sys[i]; k = w SUBSEP 1024 SUBSEP s; v = m(k SUBSEP "rps")
-        printf "| %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[s], state(k), fmt(v, "%.0f"),
-            fmt(m(k SUBSEP "p50"), "%.0f"), fmt(m(k SUBSEP "p90"), "%.0f"), fmt(m(k SUBSEP "p99"), "%.0f"),
-            dircpu(k, s), fmt(m(k SUBSEP "ocpu"), "%.1f"), ratio(v, base_a), ratio(v, base_b)
-    }
-    print ""
-}
-function goal(what, value, target, ok, note) {
-    printf "| %s | %s | %s | %s |\n", what, value, target, value == "-" ? "n/a" note : (ok ? "PASS" : "MISS") note
-}
-function q(x, y) { return (x == "" || y == "" || y == 0) ? "" : x / y }
-function why(k1, k2, z) { return (bad[k1] || bad[k2]) ? " (invalid runs)" : (z != "" && !(("get" SUBSEP z) in seen)) ? " (" human(z) " not in --sizes)" : "" }
-END {
-    printf "Runs: %d per system, interleaved; wrk %d s on %d connections; TTFB %d requests per run. Director side pinned to CPU %s. Medians over runs.\n\n", runs, duration, conns, ttfbn, cpu
-    printf "Machine: %s.\n\n", machine
-
-    rps_table("rps-close", "1 KB, a new connection per request (wrk, `Connection: close`)")
-    rps_table("rps-keepalive", "1 KB on kept-alive connections (wrk)")
-
-    print "### Time to first byte, 1 KB on a fresh connection (curl, sequential)"
-    print ""
-    print "| system | connect p50 (us) | first byte p50 (us) | p99 | added vs (a), p50 (us) | director CPU (us/req) | origin CPU (us/req) |"
-    print "|---|---|---|---|---|---|---|"
-    ta = m("ttfb" SUBSEP 1024 SUBSEP "direct" SUBSEP "p50")
-    for (i = 1; i <= nsys; i++) {
-        s = sys[i]; k = "ttfb" SUBSEP 1024 SUBSEP s; v = m(k SUBSEP "p50")
-        printf "| %s%s | %s | %s | %s | %s | %s | %s |\n", name[s], state(k), fmt(m(k SUBSEP "c50"), "%.0f"), fmt(v, "%.0f"),
-            fmt(m(k SUBSEP "p99"), "%.0f"), (v == "" || ta == "") ? "-" : sprintf("%+.0f", v - ta), dircpu(k, s), fmt(m(k SUBSEP "ocpu"), "%.1f")
-    }
-    print ""
-
-    print "### Downloads (curl, a new connection each)"
-    print ""
-    print "| size | system | MB/s | vs (a) | vs (b) | director CPU (us/req) | director CPU (us/MB) | director CPU vs (b) | origin CPU (us/req) | of which agent |"
-    print "|---|---|---|---|---|---|---|---|---|---|"
-    for (j = 1; j <= nsizes; j++) {
-        z = sizes[j]
-        ma = m("get" SUBSEP z SUBSEP "direct" SUBSEP "mbps"); mb = m("get" SUBSEP z SUBSEP "haproxy" SUBSEP "mbps")
-        cb = m("get" SUBSEP z SUBSEP "haproxy" SUBSEP "dcpu")
-        for (i = 1; i <= nsys; i++) {
-            s = sys[i]; k = "get" SUBSEP z SUBSEP s; v = m(k SUBSEP "mbps"); c = m(k SUBSEP "dcpu")
-            printf "| %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", human(z), name[s], state(k), fmt(v, "%.1f"), ratio(v, ma), ratio(v, mb),
-                dircpu(k, s), s == "direct" ? "-" : fmt(m(k SUBSEP "dcpub"), "%.1f"), s == "direct" ? "-" : ratio(c, cb),
-                fmt(m(k SUBSEP "ocpu"), "%.1f"), s == "handoff" ? fmt(m(k SUBSEP "acpu"), "%.1f") : "-"
-        }
-    }
-    print ""
-    printf "Idle director-side CPU (ms per s, measured over 2 s before the runs): HAProxy %s, nginx %s, hand-off director %s.\n\n", idle["haproxy"], idle["nginx"], idle["handoff"]
-
-    print "### Goals"
-    print ""
-    print "| ratio | measured | goal | result |"
-    print "|---|---|---|---|"
-    # A goal is judged only on valid runs of both systems; an invalid row makes it n/a.
-    z = 10485760; hk = "get" SUBSEP z SUBSEP "handoff"; bk = "get" SUBSEP z SUBSEP "haproxy"
-    r = q(m(hk SUBSEP "dcpu"), m(bk SUBSEP "dcpu")); n = why(hk, bk, z); if (n != "") r = ""
-    goal("director CPU per 10 MB request, hand-off / HAProxy", r == "" ? "-" : sprintf("%.1f%%", 100 * r), "<= 5%", r != "" && r <= 0.05, n)
-    z = 104857600; hk = "get" SUBSEP z SUBSEP "handoff"; ak = "get" SUBSEP z SUBSEP "direct"
-    r = q(m(hk SUBSEP "mbps"), m(ak SUBSEP "mbps")); n = why(hk, ak, z); if (n != "") r = ""
-    goal("100 MB throughput, hand-off / direct", r == "" ? "-" : sprintf("%.2f", r), ">= 0.9", r != "" && r >= 0.9, n)
-    hk = "rps-close" SUBSEP 1024 SUBSEP "handoff"; bk = "rps-close" SUBSEP 1024 SUBSEP "haproxy"
-    r = q(m(hk SUBSEP "rps"), m(bk SUBSEP "rps")); n = why(hk, bk, ""); if (n != "") r = ""
-    goal("1 KB requests/s, new connections, hand-off / HAProxy (same CPU)", r == "" ? "-" : sprintf("%.2f", r), ">= 1.0", r != "" && r >= 1.0, n)
-    hk = "ttfb" SUBSEP 1024 SUBSEP "handoff"; ak = "ttfb" SUBSEP 1024 SUBSEP "direct"
-    th = m(hk SUBSEP "p50"); n = why(hk, ak, "")
-    r = (th == "" || ta == "" || n != "") ? "" : th - ta
-    goal("added time to first byte vs direct, median", r == "" ? "-" : sprintf("%+.0f us", r), "<= 200 us", r != "" && r <= 200, n)
-
-    # Plot data: size, then one column per system (NaN when there is none).
-    cpuf = plotdir "/director-cpu.dat"; thrf = plotdir "/throughput.dat"
-    print "# size_bytes haproxy nginx handoff (director CPU, us per request)" > cpuf
-    if (!(("get" SUBSEP 1024) in seen)) {
-        printf "1024" > cpuf
-        for (i = 2; i <= nsys; i++) { v = m("ttfb" SUBSEP 1024 SUBSEP sys[i] SUBSEP "dcpu"); printf " %s", v == "" ? "NaN" : v > cpuf }
-        print "" > cpuf
-    }
-    print "# size_bytes direct haproxy nginx handoff (MB/s)" > thrf
-    for (j = 1; j <= nsizes; j++) {
-        z = sizes[j]; printf "%s", z > cpuf; printf "%s", z > thrf
-        for (i = 1; i <= nsys; i++) {
-            k = "get" SUBSEP z SUBSEP sys[i]
-            if (i > 1) { v = m(k SUBSEP "dcpu"); printf " %s", v == "" ? "NaN" : v > cpuf }
-            v = m(k SUBSEP "mbps"); printf " %s", v == "" ? "NaN" : v > thrf
-        }
-        print "" > cpuf; print "" > thrf
-    }
-}' "$raw" >"$out/summary.md"
-
-# --- the plots ----------------------------------------------------------------------------------
-
-# A log x axis labelled at the sizes measured, with some room either side.
-xaxis() {
-    awk '!/^#/ { b = $1; if (min == "" || b < min) min = b; if (b > max) max = b
-                 l = b >= 1048576 ? sprintf("%g MB", b / 1048576) : sprintf("%g KB", b / 1024)
-                 tics = tics (n++ ? ", " : "") "\"" l "\" " b }
-         END { printf "set xrange [%g:%g]; set xtics (%s)\n", min / 1.6, max * 1.6, tics }' "$1"
-}
-gnuplot <<EOF
-set terminal pngcairo size 860,520 font "sans,10"
-set grid
-set key outside right top vertical
-set logscale xy
-set xlabel "response size"
-set style data linespoints
-
-set output "$out/director-cpu.png"
-$(xaxis "$out/director-cpu.dat")
-set title "Director-side CPU per request (median of $runs runs; 1 KB: fresh-connection requests)"
-set ylabel "CPU time per request (us)"
-plot "$out/director-cpu.dat" using 1:2 title "HAProxy" pt 7, \\
-     "" using 1:3 title "nginx proxy" pt 5, \\
-     "" using 1:4 title "hand-off director" pt 9 lw 2
-
-set output "$out/throughput.png"
-$(xaxis "$out/throughput.dat")
-set title "Download throughput, one client, a new connection per download (median of $runs runs)"
-set ylabel "MB/s"
-plot "$out/throughput.dat" using 1:2 title "direct to origin" pt 7, \\
-     "" using 1:3 title "HAProxy" pt 5, \\
-     "" using 1:4 title "nginx proxy" pt 13, \\
-     "" using 1:5 title "hand-off" pt 9 lw 2
-EOF
+# Medians, ratios, the goals' verdicts, summary.md and the plot data: Java (cli BenchSummary).
+"$root/bin/handoff" bench summarize "$out" --runs "$runs" --duration "$duration" --connections "$connections" \
+    --ttfb-requests "$ttfb_requests" --cpu "$cpu" --machine "$machine" || die "no summary of $raw (see above)"
+(cd "$out" && gnuplot plots.gnuplot) || die "gnuplot failed on $out/plots.gnuplot"
 [[ -s $out/director-cpu.png && -s $out/throughput.png ]] || die "gnuplot wrote no PNGs in $out"
 
 cat "$out/summary.md"

@@ -30,7 +30,12 @@ required=(
     haproxy                  # a peer in `handoff bench` (runs its own instance; the service never starts)
     wrk                      # `handoff bench`: requests/s and latency
     gnuplot-nox              # `handoff bench`: the plots (pngcairo, no X)
+    clang                    # BPF programs: the bench's BPF run-time test; the kernel data path (issue 13)
+    llvm                     # llc and llvm-objdump beside clang for BPF objects; the kernel data path too
+    libbpf-dev               # bpf/bpf_helpers.h for BPF programs; libbpf for the kernel data path's loader
+    bpftool                  # `handoff bench`: run time of BPF programs in the lab; the kernel data path too
     ca-certificates          # Maven fetches over TLS
+    systemd                  # systemd-analyze: the tests verify the release's systemd units
 )
 # Any nginx flavour serves as the lab's origin; nginx-light is the smallest.
 nginx_flavours=(nginx-light nginx nginx-full nginx-core nginx-extras)

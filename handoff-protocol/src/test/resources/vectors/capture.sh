@@ -2,9 +2,10 @@
 # Records the golden packet vectors in this directory from real traffic between two network
 # namespaces joined by a veth pair. Run as root on a lab machine:
 #
-#     sudo handoff-protocol/src/test/resources/vectors/capture.sh [OUTPUT_DIR]
+#     sudo handoff-protocol/src/test/resources/vectors/capture.sh [OUTPUT_DIR [SCENARIO...]]
 #
-# OUTPUT_DIR defaults to the directory holding this script. Needs: iproute2, ethtool, nftables,
+# OUTPUT_DIR defaults to the directory holding this script. SCENARIOs, default all of them:
+# get (the five GETs), post, ipv6, sack, udp, offload. Needs: iproute2, ethtool, nftables,
 # tcpdump, nginx (Debian's, with or without the echo module), curl, socat.
 #
 # What it guarantees:
@@ -12,7 +13,8 @@
 #   every exit path (trap); the root namespace's interfaces and routes are never touched;
 # - addresses only from 198.18.0.0/15 (RFC 2544) and the ULA fd00:198:18::/64;
 # - tx checksum offload, TSO, GSO and GRO are off on both veth ends, so captured frames are
-#   MTU-sized and carry full, correct checksums;
+#   MTU-sized and carry full, correct checksums (except in the offload scenario, which turns
+#   them on at the client for its own capture);
 # - nginx runs as a private instance (config, pid, logs, temp paths in a temp dir);
 # - every wait is bounded.
 #
@@ -22,6 +24,15 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT_DIR=$(mkdir -p "${1:-$SCRIPT_DIR}" && cd "${1:-$SCRIPT_DIR}" && pwd)
+SCENARIOS=("${@:2}")
+for scenario in "${SCENARIOS[@]}"; do
+    case $scenario in
+        get | post | ipv6 | sack | udp | offload) ;;
+        *) echo "capture.sh: unknown scenario '$scenario' (expected: get, post, ipv6, sack, udp, offload)" >&2; exit 2 ;;
+    esac
+done
+# wanted SCENARIO: true when it is to be recorded in this run.
+wanted() { ((${#SCENARIOS[@]} == 0)) || [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
 
 NS_C=ho-vec-client
 NS_S=ho-vec-server
@@ -41,7 +52,10 @@ if [[ $(id -u) -ne 0 ]]; then
     echo "capture.sh: needs root (creates network namespaces)" >&2
     exit 1
 fi
-for tool in ip ethtool nft tcpdump nginx curl socat; do
+tools=(ip ethtool tcpdump nginx curl)
+if wanted sack; then tools+=(nft); fi
+if wanted udp; then tools+=(socat); fi
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || { echo "capture.sh: missing tool: $tool" >&2; exit 1; }
 done
 for ns in "$NS_C" "$NS_S"; do
@@ -199,25 +213,49 @@ http_get_v4() {   # FILE PATH SYSCTLS...
     stop_capture
 }
 
+post_20k() {
+    inc "${CURL[@]}" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+        --data-binary "@$WORK/upload/20k.bin" "http://$IP4_S/upload"
+}
+
 # --- scenarios ------------------------------------------------------------------------------
-http_get_v4 ipv4-http-all-options.pcap /1k.bin
-http_get_v4 ipv4-http-no-ts.pcap /1k.bin net.ipv4.tcp_timestamps=0
-http_get_v4 ipv4-http-no-sack.pcap /1k.bin net.ipv4.tcp_sack=0
-http_get_v4 ipv4-http-no-wscale.pcap /1k.bin net.ipv4.tcp_window_scaling=0
-http_get_v4 ipv4-http-no-options.pcap /1k.bin \
-    net.ipv4.tcp_timestamps=0 net.ipv4.tcp_sack=0 net.ipv4.tcp_window_scaling=0
+if wanted get; then
+    http_get_v4 ipv4-http-all-options.pcap /1k.bin
+    http_get_v4 ipv4-http-no-ts.pcap /1k.bin net.ipv4.tcp_timestamps=0
+    http_get_v4 ipv4-http-no-sack.pcap /1k.bin net.ipv4.tcp_sack=0
+    http_get_v4 ipv4-http-no-wscale.pcap /1k.bin net.ipv4.tcp_window_scaling=0
+    http_get_v4 ipv4-http-no-options.pcap /1k.bin \
+        net.ipv4.tcp_timestamps=0 net.ipv4.tcp_sack=0 net.ipv4.tcp_window_scaling=0
+fi
 client_defaults
 
-echo "== ipv4-http-post.pcap (20 KB POST)"
-start_capture ipv4-http-post.pcap "$TCP4_FILTER"
-inc "${CURL[@]}" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
-    --data-binary "@$WORK/upload/20k.bin" "http://$IP4_S/upload"
-stop_capture
+if wanted post; then
+    echo "== ipv4-http-post.pcap (20 KB POST)"
+    start_capture ipv4-http-post.pcap "$TCP4_FILTER"
+    post_20k
+    stop_capture
+fi
 
-echo "== ipv6-http-all-options.pcap"
-start_capture ipv6-http-all-options.pcap "$TCP6_FILTER"
-inc "${CURL[@]}" -g "http://[$IP6_S]/1k.bin"
-stop_capture
+if wanted ipv6; then
+    echo "== ipv6-http-all-options.pcap"
+    start_capture ipv6-http-all-options.pcap "$TCP6_FILTER"
+    inc "${CURL[@]}" -g "http://[$IP6_S]/1k.bin"
+    stop_capture
+fi
+
+# What tcpdump on a client host records: the client's end with its default offloads (tx
+# checksum, TSO, GSO), so every packet the client sends carries a partial TCP checksum (the
+# pseudo-header sum, for the device to complete) and the POST body leaves in TSO
+# super-segments; the server's end keeps its offloads off, so its answers are complete.
+if wanted offload; then
+    echo "== ipv4-http-offload.pcap (GET 1 KB, then the 20 KB POST; client offloads on)"
+    inc ethtool -K "$DEV_C" tx on tso on gso on >/dev/null
+    start_capture ipv4-http-offload.pcap "$TCP4_FILTER"
+    inc "${CURL[@]}" "http://$IP4_S/1k.bin"
+    post_20k
+    stop_capture
+    inc ethtool -K "$DEV_C" tx off tso off gso off >/dev/null
+fi
 
 # Random loss on server->client data, dropped in the client's prerouting hook: the tap on the
 # client veth is before netfilter, so only client->server packets are kept (the filter below),
@@ -253,25 +291,29 @@ EOF
     echo "capture.sh: $file: no ACKs with each of ${want}SACK blocks after 3 attempts" >&2
     exit 1
 }
-sack_capture ipv4-sack-blocks.pcap 3 3
-# Without timestamps the option space holds four SACK blocks instead of three; more loss is
-# needed to open four holes at once.
-sack_capture ipv4-sack-blocks-no-ts.pcap 8 4 net.ipv4.tcp_timestamps=0
+if wanted sack; then
+    sack_capture ipv4-sack-blocks.pcap 3 3
+    # Without timestamps the option space holds four SACK blocks instead of three; more loss is
+    # needed to open four holes at once.
+    sack_capture ipv4-sack-blocks-no-ts.pcap 8 4 net.ipv4.tcp_timestamps=0
+fi
 client_defaults
 
-echo "== ipv4-udp.pcap (nanosecond timestamps)"
-# The server echoes each datagram back; payloads of odd and even length (checksum tail padding).
-ip netns exec "$NS_S" socat "UDP4-RECVFROM:$UDP_PORT,bind=$IP4_S,fork" EXEC:/bin/cat 2>"$WORK/socat.err" &
-UDP_SERVER_PID=$!
-sleep 0.3
-start_capture ipv4-udp.pcap "udp and host $IP4_S and port $UDP_PORT" --time-stamp-precision=nano
-for payload in "hello handoff" "golden vector, odd length" "$(head -c 1000 "$WORK/www/1k.bin")"; do
-    printf '%s' "$payload" | inc timeout 5 socat -t 0.5 - "UDP4-DATAGRAM:$IP4_S:$UDP_PORT,bind=$IP4_C:$UDP_CLIENT_PORT,reuseaddr" >/dev/null
-done
-stop_capture
-kill "$UDP_SERVER_PID" 2>/dev/null || true
-wait "$UDP_SERVER_PID" 2>/dev/null || true
-UDP_SERVER_PID=
+if wanted udp; then
+    echo "== ipv4-udp.pcap (nanosecond timestamps)"
+    # The server echoes each datagram back; payloads of odd and even length (checksum tail padding).
+    ip netns exec "$NS_S" socat "UDP4-RECVFROM:$UDP_PORT,bind=$IP4_S,fork" EXEC:/bin/cat 2>"$WORK/socat.err" &
+    UDP_SERVER_PID=$!
+    sleep 0.3
+    start_capture ipv4-udp.pcap "udp and host $IP4_S and port $UDP_PORT" --time-stamp-precision=nano
+    for payload in "hello handoff" "golden vector, odd length" "$(head -c 1000 "$WORK/www/1k.bin")"; do
+        printf '%s' "$payload" | inc timeout 5 socat -t 0.5 - "UDP4-DATAGRAM:$IP4_S:$UDP_PORT,bind=$IP4_C:$UDP_CLIENT_PORT,reuseaddr" >/dev/null
+    done
+    stop_capture
+    kill "$UDP_SERVER_PID" 2>/dev/null || true
+    wait "$UDP_SERVER_PID" 2>/dev/null || true
+    UDP_SERVER_PID=
+fi
 
 # --- summary --------------------------------------------------------------------------------
 echo
@@ -283,4 +325,4 @@ for f in "$OUT_DIR"/*.pcap; do
     n=$(tcpdump -nr "$f" 2>/dev/null | wc -l)
     printf '    %-32s %4d packets %8d bytes\n' "$(basename "$f")" "$n" "$(stat -c %s "$f")"
 done
-echo "kernel $(uname -r); $(tcpdump --version 2>&1 | head -2 | tr '\n' ' '); $(nginx -v 2>&1); $(curl --version | head -1 | cut -d' ' -f1-2); socat $(socat -V | sed -n 's/^socat version \([^ ]*\).*/\1/p')"
+echo "kernel $(uname -r); $(tcpdump --version 2>&1 | head -2 | tr '\n' ' '); $(nginx -v 2>&1); $(curl --version | head -1 | cut -d' ' -f1-2)$(if command -v socat >/dev/null; then echo "; socat $(socat -V | sed -n 's/^socat version \([^ ]*\).*/\1/p')"; fi)"

@@ -8,9 +8,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code handoff demo}: the lab up, a short tour with measurements, the lab down. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Bring the lab up, show routing by content, byte-exact downloads from 1 KB to 100 MB through",
-            "the VIP, the real client address at the origin, and that the response bytes did not pass the",
-            "director; then take the lab down. Root only."})
+        description = {"Bring the lab up, take a short tour of the hand-off with measurements, and take the lab down.",
+            "The tour shows routing by content, byte-exact downloads from 1 KB to 100 MB through the VIP, the real client "
+                    + "address at the origin, and that the response bytes did not pass the director. Root only."})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

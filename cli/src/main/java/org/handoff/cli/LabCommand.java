@@ -12,14 +12,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code handoff lab up|down|status}: the network-namespace lab (docs/lab.md), described by {@link LabTopology}. */
 @Command(name = "lab", mixinStandardHelpOptions = true,
-        description = {"Build or remove the lab: namespaces ho-client, ho-director, ho-origin1, ho-origin2 on one bridge,",
-            "nginx origins, agents and the director; VIP 198.18.1.1:80. Root only. Files in $HANDOFF_LAB_DIR",
-            "(default /tmp/handoff-lab). 'up' returns once a request through the VIP succeeds."})
+        description = {"Build, show or remove the lab: a director, agents and nginx origins in network namespaces on this machine.",
+            "Namespaces ho-client, ho-director, ho-origin1 and ho-origin2 on one bridge; VIP 198.18.1.1:80. Root only. "
+                    + "Files in $HANDOFF_LAB_DIR (default /tmp/handoff-lab). 'up' returns once a request through the VIP succeeds."})
 public final class LabCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ACTION", description = "up, down or status")
+    @Parameters(index = "0", paramLabel = "ACTION", description = "What to do: up, down or status.")
     String action;
 
     @Override

@@ -21,12 +21,14 @@ import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.config.PoolConfig;
 import org.handoff.director.config.PoolMember;
 import org.handoff.director.replay.AgentBehaviour;
+import org.handoff.director.replay.ChecksumCheck;
 import org.handoff.director.replay.Comparison;
 import org.handoff.director.replay.Replay;
 import org.handoff.director.replay.ReplayEngine;
 import org.handoff.director.replay.ReplayOptions;
 import org.handoff.director.replay.ReportWriter;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,9 +68,25 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Fixes ISNs, cookies, timestamp offsets, message ids, keys and losses (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--no-verify-checksums",
-            description = "Accept client packets with wrong checksums (captures taken on the sending host with checksum offload).")
-    boolean noVerifyChecksums;
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Checksums checksums;
+
+    /**
+     * By default a TCP checksum must verify or be partial (the pseudo-header sum that checksum
+     * offload leaves, which a capture on the client host records); these change that.
+     */
+    static final class Checksums {
+        @Option(names = "--strict-checksums", description = "Drop packets whose TCP checksum is partial too (checksum offload on the "
+                + "capturing host); by default they are accepted and counted.")
+        boolean strict;
+
+        @Option(names = "--no-verify-checksums", description = "Check no checksum at all: accept packets whose checksums are wrong.")
+        boolean off;
+
+        ChecksumCheck check() {
+            return strict ? ChecksumCheck.STRICT : ChecksumCheck.OFF;
+        }
+    }
 
     @Option(names = "--log-decisions", description = "Log each decision on the handoff.decisions logger (off by default in a replay).")
     boolean logDecisions;
@@ -115,7 +133,7 @@ public final class ReplayCommand implements Callable<Integer> {
             err.println("handoff replay: --pcap " + pcap + ": not readable");
             return 1;
         }
-        ReplayOptions options = new ReplayOptions(seed, behaviours, !noVerifyChecksums, 0);
+        ReplayOptions options = new ReplayOptions(seed, behaviours, checksums == null ? ChecksumCheck.ACCEPT_PARTIAL : checksums.check(), 0);
         Logger decisions = (Logger) LoggerFactory.getLogger("handoff.decisions");
         Level before = decisions.getLevel();
         if (!logDecisions) {
@@ -165,6 +183,10 @@ public final class ReplayCommand implements Callable<Integer> {
             writer.finish(sections);
         }
         summary(stdout, result, comparison);
+        if (result.outputError() != null) {
+            err.println("handoff replay: " + out + " is incomplete: " + result.outputError());
+            return 1;
+        }
         return 0;
     }
 
@@ -178,9 +200,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     private void summary(PrintWriter o, Replay.Result r, Comparison comparison) {
         Map<String, Object> t = r.totals();
-        o.printf(Locale.ROOT, "replayed %s under %s: %d packets (%d from clients, %d of the captured server ignored), %d flow(s)%n",
-                pcap.getFileName(), config.getFileName(), t.get("packets"), t.get("client-packets"), t.get("server-packets-ignored"),
-                t.get("flows"));
+        o.printf(Locale.ROOT, "replayed %s under %s: %d packets (%d from clients, %d of the captured server ignored, %d with a partial "
+                        + "TCP checksum), %d flow(s)%n", pcap.getFileName(), config.getFileName(), t.get("packets"), t.get("client-packets"),
+                t.get("server-packets-ignored"), t.get("partial-checksums"), t.get("flows"));
         o.println("requests: " + nonZero((Map<String, Object>) t.get("requests"), true));
         Map<String, Object> origins = (Map<String, Object>) t.get("origins");
         StringBuilder s = new StringBuilder();

@@ -87,15 +87,33 @@ class HandoffCommandTest {
         assertEquals("handoff lab: 'sideways' (expected: up, down or status)", r.err().strip());
     }
 
+    /** The options are checked once, here: the script gets every value resolved and checks none. */
     @Test
-    void benchPassesOnlyTheGivenOptionsToItsScript() {
-        BenchCommand defaults = parsedBench();
-        assertEquals(List.of(), defaults.scriptArgs(), "the script keeps the defaults");
-        BenchCommand all = parsedBench("--smoke", "--runs", "3", "--sizes", "1K,10M", "--duration", "2", "--connections", "8",
+    void benchPassesEveryValueResolvedToItsScript() {
+        String lastCpu = Integer.toString(Runtime.getRuntime().availableProcessors() - 1);
+        String defaultSizes = "1M=1048576,10M=10485760,100M=104857600";
+        assertEquals(List.of("--runs", "5", "--duration", "5", "--connections", "16", "--ttfb-requests", "300", "--sizes", defaultSizes,
+                "--cpu", lastCpu, "--out", "/tmp/bench-out"), parsedBench("--out", "/tmp/bench-out").scriptArgs());
+        assertEquals(List.of("--smoke", "--runs", "1", "--duration", "1", "--connections", "2", "--ttfb-requests", "5", "--sizes",
+                defaultSizes, "--cpu", lastCpu, "--out", "/tmp/bench-out"), parsedBench("--smoke", "--out", "/tmp/bench-out").scriptArgs());
+        BenchCommand all = parsedBench("--smoke", "--runs", "3", "--sizes", "1K,10M,1G", "--duration", "2", "--connections", "8",
                 "--ttfb-requests", "50", "--cpu", "none", "--use-lab", "--out", "/tmp/bench-out");
-        assertEquals(List.of("--smoke", "--runs", "3", "--sizes", "1K,10M", "--duration", "2", "--connections", "8",
-                "--ttfb-requests", "50", "--cpu", "none", "--use-lab", "--out", "/tmp/bench-out"), all.scriptArgs());
         assertEquals(null, all.problem());
+        assertEquals(List.of("--smoke", "--runs", "3", "--duration", "2", "--connections", "8", "--ttfb-requests", "50", "--sizes",
+                "1K=1024,10M=10485760,1G=1073741824", "--cpu", "none", "--use-lab", "--out", "/tmp/bench-out"), all.scriptArgs());
+
+        List<String> dated = parsedBench().scriptArgs();
+        String out = dated.get(dated.size() - 1);
+        assertTrue(out.matches(java.util.regex.Pattern.quote(java.nio.file.Path.of("bench-results").toAbsolutePath().toString())
+                + "/\\d{8}-\\d{6}"), out);
+    }
+
+    @Test
+    void benchRejectsACpuThisMachineDoesNotHave() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        Run r = run("bench", "--cpu", Integer.toString(cpus));
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("handoff bench: --cpu=" + cpus + " (expected: none or a CPU number 0.." + (cpus - 1) + ")", r.err().strip());
     }
 
     @ParameterizedTest
@@ -108,6 +126,8 @@ class HandoffCommandTest {
         "--sizes|1M,,10M|--sizes: '' (expected: a number with an optional K, M or G, like 10M)",
         "--sizes|1K,2K,3K,4K,5K,6K,7K,8K,9K,10K,11K|--sizes=1K,2K,3K,4K,5K,6K,7K,8K,9K,10K,11K (expected: 1 to 10 sizes)",
         "--cpu|last|--cpu=last (expected: none or a CPU number)",
+        "--sizes|1M,2G|--sizes: '2G' is 2147483648 bytes (expected: at most 1G)",
+        "--sizes|99999999999999999999G|--sizes: '99999999999999999999G' is 107374182399999999998926258176 bytes (expected: at most 1G)",
     })
     void benchRejectsBadOptionsBeforeRunningAnything(String option, String value, String message) {
         Run r = run("bench", option, value);

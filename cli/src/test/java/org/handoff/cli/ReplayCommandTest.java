@@ -43,6 +43,17 @@ class ReplayCommandTest {
         assertTrue(!text.contains("truncated") && !text.contains("bogus"), text);
     }
 
+    /** An output file that cannot be written is said, and the run fails: nothing is lost silently. */
+    @Test
+    void anOutputFileThatCannotBeWrittenFailsTheRun() {
+        assumeTrue(Files.isWritable(Path.of("/dev/full")), "/dev/full (every write fails with ENOSPC)");
+        HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", TRACES.resolve("director.yaml").toString(),
+                "--pcap", TRACES.resolve("ipv4-http-post.pcap").toString(), "--out", "/dev/full");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().startsWith("handoff replay: /dev/full is incomplete: "), r.err());
+        assertTrue(r.err().contains("No space left on device"), r.err());
+    }
+
     @Test
     void compareListsTheRequestsThatChangeOrigin(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
@@ -58,6 +69,28 @@ class ReplayCommandTest {
         assertEquals("origin3", change.get("before").asText());
         assertEquals(1, compare.get("origins").get("origin3").get("before").asInt());
         assertEquals(0, compare.get("origins").get("origin3").get("after").asInt());
+    }
+
+    /** tcpdump on a client host with checksum offload: partial TCP checksums on every client packet. */
+    @Test
+    void aCaptureWithPartialChecksumsReplaysByDefaultAndTheSummarySaysSo() {
+        String config = TRACES.resolve("director.yaml").toString();
+        String pcap = TRACES.resolve("ipv4-http-offload.pcap").toString();
+        HandoffCommandTest.Run r = HandoffCommandTest.run("replay", "--config", config, "--pcap", pcap);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("replayed ipv4-http-offload.pcap under director.yaml: 24 packets (14 from clients, 10 of the "
+                + "captured server ignored, 14 with a partial TCP checksum), 2 flow(s)\n"), r.out());
+        assertTrue(r.out().contains("requests: handed-off 2, bad-request 0, head-too-large 0, no-origin 0"), r.out());
+
+        HandoffCommandTest.Run strict = HandoffCommandTest.run("replay", "--config", config, "--pcap", pcap, "--strict-checksums");
+        assertEquals(0, strict.exitCode(), strict.err());
+        assertTrue(strict.out().contains("0 with a partial TCP checksum), 0 flow(s)"), strict.out());
+        assertTrue(strict.out().contains("dropped: bad-tcp-checksum 14"), strict.out());
+
+        HandoffCommandTest.Run both = HandoffCommandTest.run("replay", "--config", config, "--pcap", pcap, "--strict-checksums",
+                "--no-verify-checksums");
+        assertEquals(2, both.exitCode());
+        assertTrue(both.err().contains("--strict-checksums, --no-verify-checksums are mutually exclusive"), both.err());
     }
 
     @Test

@@ -81,11 +81,6 @@ public final class ConfigLoader {
         return new Checker(ConfigTree.read(path, WORDING), true).check();
     }
 
-    /** {@link #loadForRun} over text; {@code source} names the file and resolves relative paths (may be null). */
-    public static DirectorConfig parseForRun(String text, Path source) throws ConfigException {
-        return new Checker(ConfigTree.parse(text, source, WORDING), true).check();
-    }
-
     /** Reads and validates the schema alone (no capture interface or key file required): replay, tests. */
     public static DirectorConfig load(Path path) throws ConfigException {
         return new Checker(ConfigTree.read(path, WORDING), false).check();

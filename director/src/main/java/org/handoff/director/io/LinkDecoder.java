@@ -1,6 +1,9 @@
 package org.handoff.director.io;
 
 import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.EthernetFrame;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.Ipv6Packet;
 
 /**
  * Finds the IP packet inside a captured frame: strips the link header of the capture's link
@@ -35,17 +38,33 @@ public final class LinkDecoder {
     public static final int DLT_IPV6 = 229;
     public static final int DLT_LINUX_SLL2 = 276;
 
-    public static final int ETHERNET_HEADER_LENGTH = 14;
+    public static final int ETHERNET_HEADER_LENGTH = EthernetFrame.HEADER_LENGTH;
+    /**
+     * Linux cooked capture (SLL), libpcap's pseudo link header: packet type (2 bytes), ARPHRD
+     * type (2), link-layer address length (2) and address (8), protocol as an EtherType (2).
+     */
     public static final int SLL_HEADER_LENGTH = 16;
+    static final int SLL_PACKET_TYPE_OFFSET = 0;
+    static final int SLL_PROTOCOL_OFFSET = 14;
+    /**
+     * Linux cooked capture v2 (SLL2): protocol as an EtherType (2 bytes), reserved (2),
+     * interface index (4), ARPHRD type (2), packet type (1), address length (1), address (8).
+     */
     public static final int SLL2_HEADER_LENGTH = 20;
+    static final int SLL2_PROTOCOL_OFFSET = 0;
+    static final int SLL2_PACKET_TYPE_OFFSET = 10;
     /** No MAC check ({@code hostMac} argument). */
     public static final long ANY_MAC = -1L;
 
+    /** The cooked headers' packet type of a frame addressed to this host. */
     private static final int PACKET_HOST = 0;
 
     private final int linkType;
     private final boolean hostOnly;
     private final long hostMac;
+    private final EthernetFrame ethernet = new EthernetFrame();
+    private final Ipv4Packet ipv4 = new Ipv4Packet();
+    private final Ipv6Packet ipv6 = new Ipv6Packet();
 
     private int ipOffset;
     private int ipLength;
@@ -102,20 +121,20 @@ public final class LinkDecoder {
         int l3;
         switch (linkType) {
             case DLT_EN10MB: {
-                if (length < ETHERNET_HEADER_LENGTH) {
+                if (length < EthernetFrame.HEADER_LENGTH) {
                     truncated++;
                     return false;
                 }
-                if (hostOnly && hostMac != ANY_MAC && destinationMac(frame, offset) != hostMac) {
+                ethernet.wrap(frame, offset, length);
+                if (hostOnly && hostMac != ANY_MAC && ethernet.destinationMac() != hostMac) {
                     notForHost++;
                     return false;
                 }
-                int type = Bytes.u16(frame, offset + 12);
-                if (type != 0x0800 && type != 0x86dd) {
+                if (!isIp(ethernet.etherType())) {
                     notIp++;
                     return false;
                 }
-                l3 = ETHERNET_HEADER_LENGTH;
+                l3 = EthernetFrame.HEADER_LENGTH;
                 break;
             }
             case DLT_LINUX_SLL: {
@@ -123,12 +142,11 @@ public final class LinkDecoder {
                     truncated++;
                     return false;
                 }
-                if (hostOnly && Bytes.u16(frame, offset) != PACKET_HOST) {
+                if (hostOnly && Bytes.u16(frame, offset + SLL_PACKET_TYPE_OFFSET) != PACKET_HOST) {
                     notForHost++;
                     return false;
                 }
-                int type = Bytes.u16(frame, offset + 14);
-                if (type != 0x0800 && type != 0x86dd) {
+                if (!isIp(Bytes.u16(frame, offset + SLL_PROTOCOL_OFFSET))) {
                     notIp++;
                     return false;
                 }
@@ -140,12 +158,11 @@ public final class LinkDecoder {
                     truncated++;
                     return false;
                 }
-                if (hostOnly && Bytes.u8(frame, offset + 10) != PACKET_HOST) {
+                if (hostOnly && Bytes.u8(frame, offset + SLL2_PACKET_TYPE_OFFSET) != PACKET_HOST) {
                     notForHost++;
                     return false;
                 }
-                int type = Bytes.u16(frame, offset);
-                if (type != 0x0800 && type != 0x86dd) {
+                if (!isIp(Bytes.u16(frame, offset + SLL2_PROTOCOL_OFFSET))) {
                     notIp++;
                     return false;
                 }
@@ -158,34 +175,39 @@ public final class LinkDecoder {
         return cutIp(frame, offset + l3, length - l3);
     }
 
+    private static boolean isIp(int etherType) {
+        return etherType == EthernetFrame.ETHERTYPE_IPV4 || etherType == EthernetFrame.ETHERTYPE_IPV6;
+    }
+
     private boolean cutIp(byte[] b, int off, int avail) {
         if (avail < 1) {
             truncated++;
             return false;
         }
-        int version = (b[off] >> 4) & 0xf;
+        // The version nibble is the first of both headers: read it through the IPv4 view.
+        int version = ipv4.wrap(b, off, avail).version();
         int total;
         if (version == 4) {
-            if (avail < 20) {
+            if (avail < Ipv4Packet.MIN_HEADER_LENGTH) {
                 truncated++;
                 return false;
             }
-            total = Bytes.u16(b, off + 2);
-            if (total < 20 || total < (b[off] & 0xf) * 4) {
+            total = ipv4.totalLength();
+            if (total < Ipv4Packet.MIN_HEADER_LENGTH || total < ipv4.headerLength()) {
                 malformedIp++;
                 return false;
             }
         } else if (version == 6) {
-            if (avail < 40) {
+            if (avail < Ipv6Packet.HEADER_LENGTH) {
                 truncated++;
                 return false;
             }
-            int payload = Bytes.u16(b, off + 4);
+            int payload = ipv6.wrap(b, off, avail).payloadLength();
             if (payload == 0) { // a jumbogram (hop-by-hop option) or nonsense: not ours either way
                 malformedIp++;
                 return false;
             }
-            total = 40 + payload;
+            total = Ipv6Packet.HEADER_LENGTH + payload;
         } else {
             notIp++;
             return false;
@@ -197,10 +219,6 @@ public final class LinkDecoder {
         ipOffset = off;
         ipLength = total;
         return true;
-    }
-
-    private static long destinationMac(byte[] b, int off) {
-        return ((long) Bytes.u16(b, off) << 32) | (Bytes.i32(b, off + 2) & 0xffffffffL);
     }
 
     /** Parses "aa:bb:cc:dd:ee:ff" into 48 bits. */

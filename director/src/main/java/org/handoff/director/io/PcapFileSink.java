@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.handoff.protocol.wire.EthernetFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +108,9 @@ public final class PcapFileSink implements PacketSink {
         if (linkType == LinkType.ETHERNET) {
             putMac(destinationMac);
             putMac(sourceMac);
-            buffer.order(ByteOrder.BIG_ENDIAN).putShort((short) (version == 4 ? 0x0800 : 0x86dd)).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.order(ByteOrder.BIG_ENDIAN)
+                    .putShort((short) (version == 4 ? EthernetFrame.ETHERTYPE_IPV4 : EthernetFrame.ETHERTYPE_IPV6))
+                    .order(ByteOrder.LITTLE_ENDIAN);
         }
         buffer.put(b, off, len);
         written++;

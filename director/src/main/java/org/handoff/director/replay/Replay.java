@@ -29,8 +29,10 @@ public final class Replay {
      * @param packets frames read from the file
      * @param wallNanos how long the run took on this machine
      * @param captureError the reason reading stopped early (a truncated file), or null
+     * @param outputError why the {@code out} file is incomplete (a failed write), or null
      */
-    public record Result(Map<String, Object> totals, long packets, long wallNanos, long outputPackets, String captureError) {
+    public record Result(Map<String, Object> totals, long packets, long wallNanos, long outputPackets, String captureError,
+                         String outputError) {
         public double packetsPerSecond() {
             return wallNanos == 0 ? 0 : packets * 1e9 / wallNanos;
         }
@@ -76,10 +78,16 @@ public final class Replay {
             engine.countDrops(DropReason.NOT_FOR_HOST, link.notForHost());
             long frames = engine.packets() + link.dropped();
             engine.finish();
+            String outputError = null;
             if (sink != null) {
-                sink.flush();
+                sink.close(); // flushes; a write that fails here is reported too
+                if (sink.lastError() != null || sink.failed() > 0) {
+                    outputError = sink.failed() + " packet(s) refused"
+                            + (sink.lastError() == null ? "" : ", last write error: " + sink.lastError());
+                }
             }
-            return new Result(engine.totals(), frames, System.nanoTime() - start, engine.outputPackets(), error);
+            return new Result(engine.totals(), frames, System.nanoTime() - start, engine.outputPackets(), error,
+                    outputError);
         }
     }
 }

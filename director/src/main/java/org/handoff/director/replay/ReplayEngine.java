@@ -38,6 +38,7 @@ import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.transform.ChecksumState;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.transform.PacketRewriter;
 import org.handoff.protocol.transform.RewriteResult;
@@ -165,6 +166,7 @@ public final class ReplayEngine implements PacketHandler {
     private long packets;
     private long clientPackets;
     private long serverPackets;
+    private long partialChecksums;
     private long flowsSeen;
     private long flowsEnded;
     private long clampedAcks;
@@ -259,7 +261,7 @@ public final class ReplayEngine implements PacketHandler {
             drop(DropReason.MALFORMED_IP);
             return;
         }
-        if (options.verifyChecksums() && !ip.verifyHeaderChecksum()) {
+        if (options.checksums() != ChecksumCheck.OFF && !ip.verifyHeaderChecksum()) {
             drop(DropReason.BAD_IP_CHECKSUM);
             return;
         }
@@ -281,7 +283,8 @@ public final class ReplayEngine implements PacketHandler {
             drop(DropReason.BAD_TCP_OPTIONS);
             return;
         }
-        if (options.verifyChecksums() && !tcp.verifyChecksum(ip.pseudoHeaderSum())) {
+        ChecksumState checksumState = checksumState();
+        if (checksumState == null) {
             drop(DropReason.BAD_TCP_CHECKSUM);
             return;
         }
@@ -322,7 +325,7 @@ public final class ReplayEngine implements PacketHandler {
             System.arraycopy(b, off, scratch, 0, len);
             packet = scratch;
             at = 0;
-            if (rewriter.clientToServer(scratch, 0, len, rf.transform, options.verifyChecksums()) != RewriteResult.OK) {
+            if (rewriter.clientToServer(scratch, 0, len, rf.transform, checksumState) != RewriteResult.OK) {
                 rewriteFailures++;
                 return;
             }
@@ -352,6 +355,26 @@ public final class ReplayEngine implements PacketHandler {
             coordinator.flush();
         }
         deliverAnswers(now);
+    }
+
+    /**
+     * The state of the current packet's TCP checksum, which the sequence mapping keeps right
+     * (a partial one stays partial, as a live director would forward it), or null when the
+     * options drop the packet for it.
+     */
+    private ChecksumState checksumState() {
+        if (options.checksums() == ChecksumCheck.OFF) {
+            return ChecksumState.UNVERIFIED;
+        }
+        long pseudoHeader = ip.pseudoHeaderSum();
+        if (tcp.verifyChecksum(pseudoHeader)) {
+            return ChecksumState.VALID;
+        }
+        if (options.checksums() == ChecksumCheck.ACCEPT_PARTIAL && tcp.hasPartialChecksum(pseudoHeader)) {
+            partialChecksums++;
+            return ChecksumState.PARTIAL;
+        }
+        return null;
     }
 
     /** Lowers an ACK beyond what the director has sent (the captured server's response) to its SND.NXT. */
@@ -570,6 +593,7 @@ public final class ReplayEngine implements PacketHandler {
         t.put("packets", packets + linkDrops());
         t.put("client-packets", clientPackets);
         t.put("server-packets-ignored", serverPackets);
+        t.put("partial-checksums", partialChecksums);
         t.put("flows", flowsSeen);
         Map<String, Object> requests = new LinkedHashMap<>();
         for (HandoffCounters.RequestOutcome o : HandoffCounters.RequestOutcome.values()) {

@@ -2,23 +2,24 @@ package org.handoff.director.replay;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
  * What a replay simulates besides the capture: the agents' behaviour per origin (default:
  * accept at once), the seed that fixes every secret (ISNs, cookies, timestamp offsets, message
- * ids, hand-off keys, loss), and whether packets with a bad checksum are skipped.
+ * ids, hand-off keys, loss), and which packets a bad checksum drops.
  *
- * @param verifyChecksums skip (and count) client packets whose IPv4 header or TCP checksum is
- *     wrong; turn off for captures taken on the sending host with checksum offload
+ * @param checksums which checksums must verify; a packet that fails is dropped and counted
  * @param drainNanos after the last packet the virtual clock keeps running this long, so
  *     pending hand-offs time out or are answered; 0 means the config's hand-off deadline + 1 s
  */
-public record ReplayOptions(long seed, Map<String, AgentBehaviour> agents, boolean verifyChecksums, long drainNanos) {
-    public static final ReplayOptions DEFAULTS = new ReplayOptions(0, Map.of(), true, 0);
+public record ReplayOptions(long seed, Map<String, AgentBehaviour> agents, ChecksumCheck checksums, long drainNanos) {
+    public static final ReplayOptions DEFAULTS = new ReplayOptions(0, Map.of(), ChecksumCheck.ACCEPT_PARTIAL, 0);
 
     public ReplayOptions {
         agents = Collections.unmodifiableMap(new TreeMap<>(agents));
+        Objects.requireNonNull(checksums, "checksums");
         if (drainNanos < 0) {
             throw new IllegalArgumentException("drain=" + drainNanos + "ns (expected: >= 0)");
         }
@@ -29,14 +30,14 @@ public record ReplayOptions(long seed, Map<String, AgentBehaviour> agents, boole
     }
 
     public ReplayOptions withSeed(long s) {
-        return new ReplayOptions(s, agents, verifyChecksums, drainNanos);
+        return new ReplayOptions(s, agents, checksums, drainNanos);
     }
 
     public ReplayOptions withAgents(Map<String, AgentBehaviour> a) {
-        return new ReplayOptions(seed, a, verifyChecksums, drainNanos);
+        return new ReplayOptions(seed, a, checksums, drainNanos);
     }
 
-    public ReplayOptions withVerifyChecksums(boolean v) {
-        return new ReplayOptions(seed, agents, v, drainNanos);
+    public ReplayOptions withChecksums(ChecksumCheck c) {
+        return new ReplayOptions(seed, agents, c, drainNanos);
     }
 }

@@ -29,7 +29,10 @@ public final class TcpCounters {
     public long forwarded;
     /** New connections on a handed-off flow's client port (see {@code CloseCause.PORT_REUSED}). */
     public long portReuses;
+    /** Client packets held while their flow was HANDING_OFF. */
     public long held;
+    /** Their bytes (whole IP packets). */
+    public long heldBytes;
     public long heldDropped;
     /** Data segments not stored because the worker's buffer budget (limits.max-buffered-bytes-total) was spent. */
     public long bufferLimitDrops;

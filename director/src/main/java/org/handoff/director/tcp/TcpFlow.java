@@ -1,5 +1,6 @@
 package org.handoff.director.tcp;
 
+import org.handoff.protocol.util.HeldPackets;
 import org.handoff.protocol.util.TimerWheel;
 import org.handoff.protocol.wire.Bytes;
 
@@ -70,10 +71,8 @@ public final class TcpFlow extends TimerWheel.Node {
     long lastSeenNanos;
     boolean cookie;
 
-    /** Client packets held while HANDING_OFF: copies, bounded by the pending limit. */
-    byte[] pending;
-    int pendingLength;
-    int pendingPackets;
+    /** Client packets held while HANDING_OFF (limits.max-buffered-bytes-per-flow); null until the first. */
+    HeldPackets.Queue held;
     /** A client ACK above our SND.NXT was seen: the origin is already sending to the client. */
     boolean originProvenSending;
     /**

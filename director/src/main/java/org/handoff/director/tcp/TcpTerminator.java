@@ -3,6 +3,7 @@ package org.handoff.director.tcp;
 import java.util.function.Supplier;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.util.HeldPackets;
 import org.handoff.protocol.util.LongHashMap;
 import org.handoff.protocol.util.TimerWheel;
 import org.handoff.protocol.wire.Bytes;
@@ -54,8 +55,10 @@ public final class TcpTerminator {
     private final long secret0;
     private final long secret1;
     private int halfOpen;
-    /** Bytes held in receive buffers and held-packet buffers of this worker's flows. */
-    private long bufferedBytes;
+    /** Bytes held in this worker's receive buffers; {@link #bufferedBytes()} adds the held packets'. */
+    private long receivedBytes;
+    /** Client packets held while a flow is HANDING_OFF. */
+    private final HeldPackets heldPackets;
     private long cookiesSentAtNanos = Long.MIN_VALUE / 2;
 
     private final Ipv4Packet ip = new Ipv4Packet();
@@ -91,6 +94,7 @@ public final class TcpTerminator {
         this.flows = new LongHashMap<>(1024, settings.get().maxFlows());
         this.timers = new TimerWheel(TICK_NANOS, 1024, nowNanos);
         this.cookies = new SynCookies(secret0, secret1);
+        this.heldPackets = new HeldPackets(maxHeldPackets(settings.get()), settings.get().maxBufferedBytesPerFlow());
         this.secret0 = secret0;
         this.secret1 = secret1;
     }
@@ -103,8 +107,9 @@ public final class TcpTerminator {
         return flows.size();
     }
 
+    /** Bytes of this worker's receive buffers and held-packet buffers (limit: {@code limits.max-buffered-bytes-total}). */
     public long bufferedBytes() {
-        return bufferedBytes;
+        return receivedBytes + heldPackets.reservedBytes();
     }
 
     public int halfOpenCount() {
@@ -392,7 +397,7 @@ public final class TcpTerminator {
             counters.duplicateSegments++;
         }
         int allocated = flow.received.allocated();
-        if (payload > 0 && bufferedBytes >= settings.get().maxBufferedBytes()
+        if (payload > 0 && bufferedBytes() >= settings.get().maxBufferedBytes()
                 && flow.received.wouldGrow(tcp.seq(), payload)) {
             // The worker's buffer budget is spent: keep no more; the client retransmits.
             counters.bufferLimitDrops++;
@@ -400,7 +405,7 @@ public final class TcpTerminator {
             return;
         }
         int grown = payload > 0 ? flow.received.accept(tcp.seq(), tcp.buffer(), tcp.payloadOffset(), payload) : 0;
-        bufferedBytes += flow.received.allocated() - allocated;
+        receivedBytes += flow.received.allocated() - allocated;
         boolean finInOrder = fin && SeqNumber.add(tcp.seq(), payload) == flow.receiveNext();
         if (finInOrder) {
             // The client closed before its request was complete (the listener would have
@@ -457,13 +462,10 @@ public final class TcpTerminator {
         requireState(flow, TcpFlow.State.HANDING_OFF);
         flow.state = TcpFlow.State.FORWARDING;
         flow.lastClientAck = flow.sndNxt;
-        byte[] held = flow.pending;
-        int at = 0;
-        while (at < flow.pendingLength) {
-            int len = Bytes.u16(held, at);
+        HeldPackets.Queue held = flow.held;
+        while (held != null && held.next()) { // ends early if the listener frees the flow
             counters.forwarded++;
-            listener.onForward(flow, held, at + 2, len, nowNanos);
-            at += 2 + len;
+            listener.onForward(flow, held.buffer(), held.offset(), held.length(), nowNanos);
         }
         releaseBuffers(flow);
         timers.schedule(flow, nowNanos + settings.get().flowIdleTimeout().toNanos());
@@ -471,7 +473,7 @@ public final class TcpTerminator {
 
     /** Held client packets so far (they go to the next agent if the hand-off moves). */
     public int heldPackets(TcpFlow flow) {
-        return flow.pendingPackets;
+        return flow.held == null ? 0 : flow.held.packets();
     }
 
     /**
@@ -518,19 +520,17 @@ public final class TcpTerminator {
     }
 
     private void releasePending(TcpFlow flow) {
-        if (flow.pending != null) {
-            bufferedBytes -= flow.pending.length;
+        if (flow.held != null) {
+            heldPackets.giveBack(flow.held);
+            flow.held = null;
         }
-        flow.pending = null;
-        flow.pendingLength = 0;
-        flow.pendingPackets = 0;
     }
 
     /** Gives back a flow's buffers: once handed off (the agent has the bytes) or freed. */
     private void releaseBuffers(TcpFlow flow) {
         releasePending(flow);
         if (flow.received != null) {
-            bufferedBytes -= flow.received.release();
+            receivedBytes -= flow.received.release();
         }
     }
 
@@ -549,27 +549,26 @@ public final class TcpTerminator {
             flow.originProvenSending = true;
             counters.originProven++;
         }
-        int need = flow.pendingLength + 2 + len;
-        boolean grows = flow.pending == null || flow.pending.length < need;
-        if (need > settings.get().maxBufferedBytesPerFlow() || (grows && bufferedBytes >= settings.get().maxBufferedBytes())) {
+        TcpSettings now = settings.get();
+        heldPackets.bound(maxHeldPackets(now), now.maxBufferedBytesPerFlow()); // a reload applies from this packet on
+        if (flow.held == null) {
+            flow.held = heldPackets.take();
+        }
+        if (flow.held.hold(b, off, len, bufferedBytes() < now.maxBufferedBytes()) != HeldPackets.Outcome.HELD) {
             counters.heldDropped++; // the client retransmits what mattered
             return;
         }
-        if (flow.pending == null || flow.pending.length < need) {
-            byte[] grown = new byte[Math.min(Math.max(need, flow.pending == null ? 2048 : flow.pending.length * 2),
-                    settings.get().maxBufferedBytesPerFlow())];
-            if (flow.pending != null) {
-                System.arraycopy(flow.pending, 0, grown, 0, flow.pendingLength);
-                bufferedBytes -= flow.pending.length;
-            }
-            bufferedBytes += grown.length;
-            flow.pending = grown;
-        }
-        Bytes.putU16(flow.pending, flow.pendingLength, len);
-        System.arraycopy(b, off, flow.pending, flow.pendingLength + 2, len);
-        flow.pendingLength = need;
-        flow.pendingPackets++;
         counters.held++;
+        counters.heldBytes += len;
+    }
+
+    /**
+     * Bytes are the director's one configured bound on held packets; the packet bound is the most
+     * that many bytes can hold (a held packet has at least IPv4 and TCP headers), so it never
+     * binds first.
+     */
+    private static int maxHeldPackets(TcpSettings s) {
+        return s.maxBufferedBytesPerFlow() / (HeldPackets.LENGTH_PREFIX + Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH);
     }
 
     // ---- the director's own answers ------------------------------------------------------

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.handoff.director.config.ConfigLoader;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,7 +24,7 @@ class ReplayTraceTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ipv4-http-all-options", "ipv4-http-no-ts", "ipv4-http-no-sack", "ipv4-http-no-wscale",
-        "ipv4-http-no-options", "ipv4-http-post", "ipv4-sack-blocks"})
+        "ipv4-http-no-options", "ipv4-http-post", "ipv4-sack-blocks", "ipv4-http-offload"})
     void exampleTraceGivesTheExpectedReport(String name) throws Exception {
         String report = report(TRACES.resolve("director.yaml"), TRACES.resolve(name + ".pcap"), ReplayOptions.DEFAULTS);
         Path expected = TRACES.resolve("expected").resolve(name + ".report.json");
@@ -34,6 +35,33 @@ class ReplayTraceTest {
         JsonNode want = m.readTree(Files.readString(expected));
         JsonNode got = m.readTree(report);
         assertEquals(want.toPrettyString(), got.toPrettyString(), name);
+    }
+
+    /**
+     * A capture taken on the client host with checksum offload: every client packet carries a
+     * partial TCP checksum. Accepted and counted by default; strict mode drops every one.
+     */
+    @Test
+    void partialChecksumsAreAcceptedAndCountedUnlessStrict() throws Exception {
+        Path capture = TRACES.resolve("ipv4-http-offload.pcap");
+        JsonNode totals = new ObjectMapper().readTree(report(TRACES.resolve("director.yaml"), capture, ReplayOptions.DEFAULTS))
+                .get("totals");
+        assertEquals(14, totals.get("client-packets").asInt());
+        assertEquals(14, totals.get("partial-checksums").asInt(), "every client packet");
+        assertEquals(2, totals.get("flows").asInt());
+        assertEquals(2, totals.get("requests").get("handed-off").asInt());
+        assertEquals(0, totals.get("dropped").get("bad-tcp-checksum").asInt());
+
+        JsonNode strict = new ObjectMapper().readTree(report(TRACES.resolve("director.yaml"), capture,
+                ReplayOptions.DEFAULTS.withChecksums(ChecksumCheck.STRICT))).get("totals");
+        assertEquals(0, strict.get("partial-checksums").asInt());
+        assertEquals(14, strict.get("dropped").get("bad-tcp-checksum").asInt());
+        assertEquals(0, strict.get("flows").asInt());
+
+        JsonNode off = new ObjectMapper().readTree(report(TRACES.resolve("director.yaml"), capture,
+                ReplayOptions.DEFAULTS.withChecksums(ChecksumCheck.OFF))).get("totals");
+        assertEquals(0, off.get("partial-checksums").asInt(), "nothing looked at");
+        assertEquals(2, off.get("flows").asInt());
     }
 
     /** The report exactly as the CLI writes it (header: file names only, so it is the same anywhere). */

@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.util.HeldPackets;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.Ipv4Repr;
 import org.handoff.protocol.wire.PacketEmitter;
@@ -40,6 +43,11 @@ class TcpTerminatorTest {
         long now = 1_000_000 * MS;
 
         Harness(TcpSettings settings) {
+            this(() -> settings);
+        }
+
+        /** Settings read at each use, as a reload swaps them. */
+        Harness(Supplier<TcpSettings> settings) {
             terminator = new TcpTerminator(settings, new int[] {VIP}, new int[] {80}, 11, 22, this,
                     (b, off, len) -> sent.add(Arrays.copyOfRange(b, off, off + len)), now);
         }
@@ -372,6 +380,7 @@ class TcpTerminatorTest {
         assertTrue(h.sent.isEmpty(), "the director never answers a flow it is handing off");
         assertTrue(h.forwarded.isEmpty());
         assertEquals(2, h.terminator.heldPackets(f));
+        assertEquals(ack1.length + ack2.length, h.terminator.counters().heldBytes);
         assertTrue(f.originProvenSending());
         assertEquals(1, h.terminator.counters().originProven, "the proof is recorded once");
 
@@ -462,6 +471,57 @@ class TcpTerminatorTest {
         }
         assertEquals(300 / (2 + size), h.terminator.heldPackets(f), "each held packet costs its length plus 2");
         assertEquals(10 - 300 / (2 + size), h.terminator.counters().heldDropped);
+    }
+
+    @Test
+    void aReloadedPerFlowBoundAppliesToTheNextHeldPacket() {
+        TcpSettings small = new TcpSettings(1460, 7, 64 * 1024, 1000, 100, 300, 1L << 30, Duration.ofSeconds(5),
+                Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+        AtomicReference<TcpSettings> running = new AtomicReference<>(small);
+        Harness h = new Harness(running::get);
+        ClientPackets c = connect(h, 41012);
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        TcpFlow f = h.terminator.flow(CLIENT, 41012, 0);
+        h.terminator.startHandoff(f, h.now);
+        int fits = 300 / (2 + c.ack().length);
+        for (int i = 0; i <= fits; i++) {
+            h.in(c.ack());
+        }
+        assertEquals(fits, h.terminator.heldPackets(f));
+        assertEquals(1, h.terminator.counters().heldDropped);
+        running.set(TcpSettings.DEFAULTS); // limits.max-buffered-bytes-per-flow: 65536
+        h.in(c.ack());
+        assertEquals(fits + 1, h.terminator.heldPackets(f), "the larger bound holds the next packet");
+        h.terminator.handoffAccepted(f, h.now);
+        assertEquals(fits + 1, h.forwarded.size());
+        assertEquals(0, h.terminator.bufferedBytes());
+    }
+
+    @Test
+    void heldPacketsCountAgainstTheWorkersBudgetAndAreGivenBack() {
+        Harness h = new Harness(new TcpSettings(1460, 7, 4096, 1000, 100, 1 << 18, 1L << 20, Duration.ofSeconds(5),
+                Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2)));
+        ClientPackets c = connect(h, 41010);
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        TcpFlow f = h.terminator.flow(CLIENT, 41010, 0);
+        h.terminator.startHandoff(f, h.now);
+        long before = h.terminator.bufferedBytes();
+        h.in(c.ack());
+        assertEquals(before + HeldPackets.INITIAL_CAPACITY, h.terminator.bufferedBytes(), "the held packets' buffer is counted");
+        h.terminator.handoffAccepted(f, h.now);
+        assertEquals(0, h.terminator.bufferedBytes(), "and given back with the request's");
+
+        // A spent budget: the first held packet would need a buffer, so it is dropped.
+        Harness full = new Harness(new TcpSettings(1460, 7, 4096, 1000, 100, 1 << 18, 4096, Duration.ofSeconds(5),
+                Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2)));
+        ClientPackets a = connect(full, 41011);
+        full.in(a.data(new byte[4096], 0, 4096)); // fills the whole budget
+        TcpFlow fa = full.terminator.flow(CLIENT, 41011, 0);
+        full.terminator.startHandoff(fa, full.now);
+        full.in(a.ack());
+        assertEquals(0, full.terminator.heldPackets(fa));
+        assertEquals(1, full.terminator.counters().heldDropped);
+        assertEquals(4096, full.terminator.bufferedBytes());
     }
 
     @Test

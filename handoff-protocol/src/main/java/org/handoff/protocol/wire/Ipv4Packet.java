@@ -28,6 +28,9 @@ import org.handoff.protocol.checksum.InternetChecksum;
  * (Ethernet padding) and reports the IP packet's own extent through {@link #totalLength()}.
  */
 public final class Ipv4Packet extends WireView<Ipv4Packet> {
+    /** The version nibble of every IPv4 header. */
+    public static final int VERSION = 4;
+
     public static final int VERSION_IHL_OFFSET = 0;
     public static final int TOS_OFFSET = 1;
     public static final int TOTAL_LENGTH_OFFSET = 2;
@@ -58,7 +61,7 @@ public final class Ipv4Packet extends WireView<Ipv4Packet> {
         if (length < MIN_HEADER_LENGTH) {
             return fail(WireError.TRUNCATED_IP_HEADER, length, MIN_HEADER_LENGTH + "+ bytes");
         }
-        if (version() != 4) {
+        if (version() != VERSION) {
             return fail(WireError.BAD_IP_VERSION, version(), "4");
         }
         int hl = headerLength();
@@ -73,7 +76,15 @@ public final class Ipv4Packet extends WireView<Ipv4Packet> {
     }
 
     public int version() {
-        return (buffer[offset] >> 4) & 0xf;
+        return versionOf(buffer[offset + VERSION_IHL_OFFSET]);
+    }
+
+    /**
+     * The IP version in a header's first byte, for code that holds only that byte (a native
+     * buffer) or must tell IPv4 from anything else before wrapping a view.
+     */
+    public static int versionOf(byte versionAndHeaderLength) {
+        return (versionAndHeaderLength >> 4) & 0xf;
     }
 
     public int headerLength() {

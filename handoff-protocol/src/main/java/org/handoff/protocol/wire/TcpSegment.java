@@ -33,6 +33,8 @@ import org.handoff.protocol.checksum.InternetChecksum;
 public final class TcpSegment extends WireView<TcpSegment> {
     public static final int SOURCE_PORT_OFFSET = 0;
     public static final int DESTINATION_PORT_OFFSET = 2;
+    /** Both ports: the bytes that name a segment's endpoints, as sharding reads them. */
+    public static final int PORTS_LENGTH = 4;
     public static final int SEQ_OFFSET = 4;
     public static final int ACK_OFFSET = 8;
     public static final int DATA_OFFSET_OFFSET = 12;
@@ -202,6 +204,20 @@ public final class TcpSegment extends WireView<TcpSegment> {
 
     public boolean verifyChecksum(long pseudoHeaderSum) {
         return InternetChecksum.verify(buffer, offset, length, pseudoHeaderSum);
+    }
+
+    /**
+     * True when the checksum field holds only the folded pseudo-header sum
+     * ({@link InternetChecksum#partial}): what Linux leaves in a segment under checksum offload
+     * for the device to complete, and what a capture on the sending host records. 0 and 0xffff,
+     * ones' complement's two zeros, count as the same value.
+     */
+    public boolean hasPartialChecksum(long pseudoHeaderSum) {
+        return onesComplementZeroAsZero(checksum()) == onesComplementZeroAsZero(InternetChecksum.partial(pseudoHeaderSum));
+    }
+
+    private static int onesComplementZeroAsZero(int sum) {
+        return sum == 0xffff ? 0 : sum;
     }
 
     public static String flagsToString(int flags) {

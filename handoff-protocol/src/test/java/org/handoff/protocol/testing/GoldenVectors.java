@@ -35,6 +35,12 @@ public final class GoldenVectors {
      * virtio-net header then the IPv4 packet (README: "tun-vnet-tso.pcap"). Not in {@link #ALL}.
      */
     public static final String TUN_VNET_TSO = "tun-vnet-tso.pcap";
+    /**
+     * A GET and a POST recorded with the client's offloads on, as tcpdump on a client host sees
+     * them (README: "ipv4-http-offload.pcap"): every client packet carries a partial TCP
+     * checksum, the POST's in TSO super-segments. Not in {@link #ALL}, whose checksums all verify.
+     */
+    public static final String IPV4_HTTP_OFFLOAD = "ipv4-http-offload.pcap";
     /** pcap link type DLT_USER0, used for {@link #TUN_VNET_TSO}: virtio-net header + IPv4 packet. */
     public static final int LINKTYPE_VNET_IPV4 = 147;
 
@@ -69,7 +75,7 @@ public final class GoldenVectors {
         try (InputStream in = GoldenVectors.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalArgumentException("no golden vector '" + resource + "' on the classpath (expected one of " + ALL
-                        + " or " + TUN_VNET_TSO + ")");
+                        + ", " + TUN_VNET_TSO + " or " + IPV4_HTTP_OFFLOAD + ")");
             }
             return PcapFile.read(in);
         } catch (IOException e) {

@@ -57,6 +57,7 @@ class GoldenPacketsTest {
                 assertEquals(6, ip.protocol(), ctx);
                 assertNull(tcp.wrap(frame, ip.payloadOffset(), ip.payloadLength()).check(), ctx);
                 assertTrue(tcp.verifyChecksum(ip.pseudoHeaderSum()), ctx);
+                assertFalse(tcp.hasPartialChecksum(ip.pseudoHeaderSum()), ctx + ": a full checksum is not a partial one");
                 repr.parse(tcp, options);
                 Ipv4Repr ipRepr = new Ipv4Repr().set(ip.source(), ip.destination(), ip.protocol());
                 ipRepr.ttl = ip.ttl();
@@ -83,6 +84,34 @@ class GoldenPacketsTest {
                 }
             }
         }
+    }
+
+    /** tcpdump on a client host with checksum offload: the client's checksums partial, the server's full. */
+    @Test
+    void aCaptureOnTheClientHostHoldsPartialChecksumsOnEveryClientPacket() {
+        int partial = 0;
+        int full = 0;
+        int superSegments = 0;
+        for (byte[] frame : GoldenVectors.records(GoldenVectors.IPV4_HTTP_OFFLOAD).stream().map(r -> r.data()).toList()) {
+            assertNull(eth.wrap(frame, 0, frame.length).check());
+            assertNull(ip.wrap(frame, eth.payloadOffset(), eth.payloadLength()).check());
+            assertTrue(ip.verifyHeaderChecksum(), "the IPv4 header checksum is always complete");
+            assertNull(tcp.wrap(frame, ip.payloadOffset(), ip.payloadLength()).check());
+            String ctx = ip + " " + tcp;
+            if (ip.source() == CLIENT) {
+                assertTrue(tcp.hasPartialChecksum(ip.pseudoHeaderSum()), ctx);
+                assertFalse(tcp.verifyChecksum(ip.pseudoHeaderSum()), ctx);
+                partial++;
+                superSegments += ip.totalLength() > 1500 ? 1 : 0;
+            } else {
+                assertTrue(tcp.verifyChecksum(ip.pseudoHeaderSum()), ctx);
+                assertFalse(tcp.hasPartialChecksum(ip.pseudoHeaderSum()), ctx);
+                full++;
+            }
+        }
+        assertEquals(14, partial, "client packets (README)");
+        assertEquals(10, full, "server packets (README)");
+        assertEquals(3, superSegments, "the POST body's TSO super-segments (README)");
     }
 
     @Test

@@ -40,6 +40,8 @@ class VirtioNetHeaderTest {
             assertEquals(20, vnet.csumStart(), where);
             assertEquals(16, vnet.csumOffset(), where);
             assertEquals(InternetChecksum.partial(ip.pseudoHeaderSum()), tcp.checksum(), where);
+            assertTrue(tcp.hasPartialChecksum(ip.pseudoHeaderSum()), where);
+            assertFalse(tcp.verifyChecksum(ip.pseudoHeaderSum()), where + ": a partial checksum does not verify");
             assertTrue(ip.verifyHeaderChecksum(), where + ": the IPv4 header checksum is complete");
             if (vnet.isGso()) {
                 gso++;

@@ -70,11 +70,6 @@ public final class AgentConfigLoader {
         return new Checker(ConfigTree.parse(text, source, WORDING), false).check();
     }
 
-    /** {@link #loadForRun} over text. */
-    public static AgentConfig parseForRun(String text, Path source) throws ConfigException {
-        return new Checker(ConfigTree.parse(text, source, WORDING), true).check();
-    }
-
     private static final class Checker {
         private final ConfigTree tree;
         private final boolean forRun;

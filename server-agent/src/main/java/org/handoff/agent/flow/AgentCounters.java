@@ -4,6 +4,7 @@ import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.transform.RewriteResult;
 import org.handoff.protocol.wire.WireError;
 
 /**
@@ -41,7 +42,17 @@ public final class AgentCounters {
         /** A control reply could not be sent. */
         CONTROL_SEND_FAILED,
         /** A stack frame's virtio-net header failed its checks ({@link #vnetHeaderErrors} says which). */
-        BAD_VNET_HEADER
+        BAD_VNET_HEADER;
+
+        /** The drop a rewriter refusal counts as. */
+        public static Drop of(RewriteResult r) {
+            return switch (r) {
+                case NOT_IPV4 -> NOT_IPV4;
+                case NOT_TCP -> NOT_TCP;
+                case FRAGMENT -> FRAGMENT;
+                default -> MALFORMED;
+            };
+        }
     }
 
     /** Stack segments the client must not see. */
@@ -84,6 +95,8 @@ public final class AgentCounters {
     public long closedSent;
     /** Client packets held until connection B was ready. */
     public long packetsBuffered;
+    /** Their bytes (whole IP packets, as the director forwarded them). */
+    public long bytesBuffered;
     /** Records whose processing threw (a bug): counted, logged, the worker goes on. */
     public long internalErrors;
     /** Connection B's options differ from the client's (e.g. the stack refused window scaling). */

@@ -4,6 +4,7 @@ import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.FlowTransform;
+import org.handoff.protocol.util.HeldPackets;
 import org.handoff.protocol.util.TimerWheel;
 import org.handoff.protocol.wire.Bytes;
 
@@ -74,9 +75,8 @@ public final class AgentFlow extends TimerWheel.Node {
     /** The HANDOFF_ACK datagram once sent, for duplicates. */
     byte[] answer;
 
-    byte[] pending;
-    int pendingLength;
-    int pendingCount;
+    /** Client packets held until connection B is ready; null until the first one. */
+    HeldPackets.Queue held;
 
     /** Highest client payload end (sequence space shared by A and B). */
     int clientEnd;

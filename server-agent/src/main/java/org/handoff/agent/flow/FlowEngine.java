@@ -21,18 +21,13 @@ import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.ChecksumState;
-import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.transform.PacketRewriter;
 import org.handoff.protocol.transform.RewriteResult;
-import org.handoff.protocol.transform.TcpSegmentSplitter;
+import org.handoff.protocol.util.HeldPackets;
 import org.handoff.protocol.util.LongHashMap;
 import org.handoff.protocol.util.TimerWheel;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.VirtioNetHeader;
 import org.handoff.protocol.wire.WireError;
@@ -51,24 +46,28 @@ import org.slf4j.LoggerFactory;
  * from the VIP) or a {@link ControlOutput} (to the director). The same code runs in the process
  * and in memory.
  *
+ * <p>The engine coordinates a flow's life (docs/agent.md, "A flow's life"): it decodes, finds
+ * flows, moves them from state to state, runs their timers and answers the director. The parts it
+ * delegates to can be read alone: {@link ConnectionB} sets up connection B and injects into the
+ * stack; {@link ClientEgress} rewrites the stack's packets and sends them to the client, whole or
+ * cut as the egress takes them; {@link RefusalMemory} keeps the NACKs for duplicate HANDOFFs;
+ * client packets that arrive before connection B is ready wait in the flow's {@link HeldPackets}
+ * queue.
+ *
  * <p>Stack packets come plain, or (a TUN with offloads) each behind a virtio-net header that
- * may announce a TSO super-segment and a partial TCP checksum. Such a frame is checked, rewritten
- * keeping its checksum partial ({@link ChecksumState#PARTIAL}) and handed whole to an egress
- * that {@link DirectReturn#takesOffloads() takes offloads}; for one that does not, a
- * super-segment is cut into {@code gso_size} pieces with complete checksums and a lone partial
- * checksum is completed (docs/agent-link.md, "Offloads").
+ * may announce a TSO super-segment and a partial TCP checksum; the engine checks the header
+ * against the packet before the packet goes on (docs/agent-link.md, "Offloads").
  *
  * <p>Per-packet paths (a stack packet of an established flow, a FORWARD packet) allocate
- * nothing: views, the rewriter and the emitter are the engine's own, flows live in a
+ * nothing: views, rewriters and emitters are the engine's and its parts' own, flows live in a
  * {@link LongHashMap} keyed by client address and port. Not thread-safe: one engine per worker,
  * flows sharded by {@link Sharding}.
  */
 public final class FlowEngine {
     private static final Logger LOG = LoggerFactory.getLogger(FlowEngine.class);
     private static final long TICK_NANOS = 5_000_000L;
-    private static final int DEFAULT_STACK_MSS = 536;
-    private static final int TIMESTAMP_OPTION_BYTES = 12;
-    private static final int MAX_PENDING_BYTES = 1 << 20;
+    /** Bytes of client packets one flow may hold (at most {@code limits.max-buffered-packets} of them). */
+    private static final int MAX_HELD_BYTES = 1 << 20;
     private static final int NACK_MEMORY = 4096;
     private static final long NACK_MEMORY_NANOS = 30_000_000_000L;
 
@@ -76,7 +75,6 @@ public final class FlowEngine {
     private final MessageDecoder decoder;
     private final MessageEncoder encoder;
     private final StackOutput stack;
-    private final DirectReturn egress;
     private final ControlOutput control;
     private final FlowBudget budget;
     private final AgentCounters counters;
@@ -87,28 +85,20 @@ public final class FlowEngine {
     private final long idleNanos;
     private final long lingerNanos;
 
-    /** Answers to refused HANDOFFs by message id, for duplicates; oldest evicted first. */
-    private final LongHashMap<byte[]> nacks = new LongHashMap<>(NACK_MEMORY * 2, NACK_MEMORY);
-    private final long[] nackIds = new long[NACK_MEMORY];
-    private final long[] nackExpiry = new long[NACK_MEMORY];
-    private int nackHead;
-    private int nackCount;
+    private final ConnectionB connectionB;
+    private final ClientEgress clientEgress;
+    private final RefusalMemory refusals = new RefusalMemory(NACK_MEMORY, NACK_MEMORY_NANOS);
+    private final HeldPackets heldPackets;
 
     private final Ipv4Packet ip = new Ipv4Packet();
     private final TcpSegment tcp = new TcpSegment();
-    private final TcpOptions options = new TcpOptions();
+    /** Rewrites client packets (FORWARD) for connection B. */
     private final PacketRewriter rewriter = new PacketRewriter();
-    private final PacketEmitter emitter = new PacketEmitter();
-    private final Ipv4Repr txIp = new Ipv4Repr();
-    private final TcpRepr txTcp = new TcpRepr();
-    private final byte[] tx = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
     private boolean draining;
 
     /** Stack packets arrive behind a virtio-net header (a TUN with offloads). */
     private final boolean vnetFrames;
     private final VirtioNetHeader vnet = new VirtioNetHeader();
-    private final TcpSegmentSplitter splitter = new TcpSegmentSplitter();
-    private final TcpSegmentSplitter.PieceSink sendPiece = this::sendPiece;
     /** The state of the TCP checksum of the stack packet in hand. */
     private ChecksumState stackChecksums = ChecksumState.VALID;
 
@@ -129,7 +119,6 @@ public final class FlowEngine {
         this.decoder = decoder;
         this.encoder = encoder;
         this.stack = stack;
-        this.egress = egress;
         this.control = control;
         this.budget = budget;
         this.counters = counters;
@@ -138,6 +127,9 @@ public final class FlowEngine {
         this.connectNanos = settings.connectTimeout().toNanos();
         this.idleNanos = settings.flowIdle().toNanos();
         this.lingerNanos = settings.closeLinger().toNanos();
+        this.connectionB = new ConnectionB(settings, stack, counters);
+        this.clientEgress = new ClientEgress(egress, counters);
+        this.heldPackets = new HeldPackets(settings.maxBufferedPackets(), MAX_HELD_BYTES);
     }
 
     public AgentCounters counters() {
@@ -218,7 +210,7 @@ public final class FlowEngine {
             // it, and no CLOSED (the director matches CLOSED by endpoint and would end the new one).
             counters.endpointsReused++;
             if (existing.state != AgentFlow.State.LINGER) {
-                resetStack(existing);
+                connectionB.resetStack(existing);
             }
             release(existing, existing.state == AgentFlow.State.LINGER ? CloseReason.FIN : CloseReason.RST, now, false);
             existing = null;
@@ -266,16 +258,12 @@ public final class FlowEngine {
             return;
         }
         f.connectDeadlineNanos = now + connectNanos;
-        sendSyn(f);
-        timers.schedule(f, Math.min(now + synInterval(), f.connectDeadlineNanos));
+        connectionB.sendSyn(f);
+        timers.schedule(f, Math.min(now + connectionB.synIntervalNanos(), f.connectDeadlineNanos));
         if (LOG.isDebugEnabled()) {
             LOG.debug("handoff id=0x{} {} attempt={} request={}B: SYN into the stack", Long.toHexString(id), f, f.attempt,
                     request.length);
         }
-    }
-
-    private long synInterval() {
-        return connectNanos / (settings.synRetransmits() + 1);
     }
 
     private void duplicateHandoff(int senderAddress, int senderPort) {
@@ -291,7 +279,7 @@ public final class FlowEngine {
             }
             return;
         }
-        byte[] nack = nacks.get(id);
+        byte[] nack = refusals.answer(id);
         if (nack != null) {
             counters.handoffsReanswered++;
             sendControl(senderAddress, senderPort, nack);
@@ -325,7 +313,7 @@ public final class FlowEngine {
             return;
         }
         LOG.debug("abort {} reason={}", f, reason);
-        resetStack(f);
+        connectionB.resetStack(f);
         release(f, CloseReason.ABORTED, now, false);
     }
 
@@ -350,7 +338,7 @@ public final class FlowEngine {
         int total = ip.totalLength();
         RewriteResult r = rewriter.clientToServer(b, off, total, f.transform, false);
         if (r != RewriteResult.OK) {
-            counters.drops[drop(r).ordinal()]++;
+            counters.drops[AgentCounters.Drop.of(r).ordinal()]++;
             return;
         }
         int ackOnB = tcp.ack(); // the view still points at the rewritten bytes
@@ -380,35 +368,30 @@ public final class FlowEngine {
 
     /** Keeps a copy of a client packet until connection B is ready; bounded per flow. */
     private void hold(AgentFlow f, byte[] b, int off, int len) {
-        int need = f.pendingLength + 2 + len;
-        if (f.pendingCount >= settings.maxBufferedPackets() || need > MAX_PENDING_BYTES) {
+        if (f.held == null) {
+            f.held = heldPackets.take();
+        }
+        if (f.held.hold(b, off, len, true) != HeldPackets.Outcome.HELD) {
             counters.drops[AgentCounters.Drop.BUFFER_FULL.ordinal()]++;
             return;
         }
-        if (f.pending == null || f.pending.length < need) {
-            byte[] grown = new byte[Math.min(MAX_PENDING_BYTES, Math.max(need, f.pending == null ? 4096 : f.pending.length * 2))];
-            if (f.pending != null) {
-                System.arraycopy(f.pending, 0, grown, 0, f.pendingLength);
-            }
-            f.pending = grown;
-        }
-        Bytes.putU16(f.pending, f.pendingLength, len);
-        System.arraycopy(b, off, f.pending, f.pendingLength + 2, len);
-        f.pendingLength = need;
-        f.pendingCount++;
         counters.packetsBuffered++;
+        counters.bytesBuffered += len;
     }
 
+    /** Injects the held client packets in the order they came, as long as the flow lives. */
     private void releaseHeld(AgentFlow f, long now) {
-        byte[] p = f.pending;
-        int end = f.pendingLength;
-        f.pending = null;
-        f.pendingLength = 0;
-        f.pendingCount = 0;
-        for (int at = 0; p != null && at < end && flows.get(f.key) == f; ) {
-            int len = Bytes.u16(p, at);
-            clientPacket(f, p, at + 2, len, now);
-            at += 2 + len;
+        HeldPackets.Queue held = f.held;
+        while (held != null && flows.get(f.key) == f && held.next()) {
+            clientPacket(f, held.buffer(), held.offset(), held.length(), now);
+        }
+        dropHeld(f);
+    }
+
+    private void dropHeld(AgentFlow f) {
+        if (f.held != null) {
+            heldPackets.giveBack(f.held);
+            f.held = null;
         }
     }
 
@@ -446,15 +429,15 @@ public final class FlowEngine {
         if (f == null || ip.source() != settings.handoffAddress() || tcp.sourcePort() != f.serverPort) {
             counters.drops[AgentCounters.Drop.NO_FLOW.ordinal()]++;
             if (!tcp.rst()) {
-                resetUnknown();
+                connectionB.resetUnknown(ip, tcp);
             }
             return;
         }
         f.lastActivityNanos = now;
         switch (f.state) {
             case SYN_SENT -> synSentSegment(f, now);
-            case DELIVERING -> deliveringSegment(f, b, ipOff, now);
-            default -> toClient(f, b, ipOff, now);
+            case DELIVERING -> deliveringSegment(f, now);
+            default -> toClient(f, now);
         }
     }
 
@@ -467,63 +450,23 @@ public final class FlowEngine {
     }
 
     private void synSentSegment(AgentFlow f, long now) {
-        int flags = tcp.flags();
-        int isnPlusOne = SeqNumber.add(f.clientIsn, 1);
-        if ((flags & TcpSegment.RST) != 0) {
-            if ((flags & TcpSegment.ACK) != 0 && tcp.ack() == isnPlusOne) {
-                refuse(f, NackReason.SERVER_REFUSED, now, false, "the stack answered the SYN with a RST");
-            } else {
-                counters.drops[AgentCounters.Drop.UNEXPECTED_SEGMENT.ordinal()]++;
+        switch (connectionB.readSynAnswer(f, tcp)) {
+            case SYN_ACK -> {
+                f.state = AgentFlow.State.DELIVERING;
+                counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
+                connectionB.completeHandshake(f);
+                if (f.request.length == 0) {
+                    ready(f, now);
+                } else {
+                    timers.schedule(f, Math.min(now + connectionB.deliveryIntervalNanos(), f.connectDeadlineNanos));
+                }
             }
-            return;
-        }
-        if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) != (TcpSegment.SYN | TcpSegment.ACK) || tcp.ack() != isnPlusOne) {
-            counters.drops[AgentCounters.Drop.UNEXPECTED_SEGMENT.ordinal()]++;
-            return;
-        }
-        tcp.parseOptions(options);
-        f.serverIsn = tcp.seq();
-        f.scalingOnB = f.clientShift >= 0 && options.hasWindowScale();
-        f.stackShift = f.scalingOnB ? options.windowShift : 0;
-        f.timestampsOnB = f.timestamps && options.hasTimestamps();
-        f.stackMss = options.hasMss() ? Math.max(options.mss, 64) : DEFAULT_STACK_MSS;
-        f.synAckTsVal = options.tsVal;
-        if ((f.clientShift >= 0) != options.hasWindowScale() || f.timestamps != options.hasTimestamps()
-                || f.sackPermitted != options.hasSackPermitted()) {
-            counters.optionMismatches++;
-            LOG.debug("{}: the stack's options differ from the client's (wscale={} ts={} sack={})", f, options.hasWindowScale(),
-                    options.hasTimestamps(), options.hasSackPermitted());
-        }
-        FlowTransform.Builder t = FlowTransform.builder()
-                .client(f.clientAddress, f.clientPort)
-                .vip(f.vipAddress, f.vipPort)
-                .server(settings.handoffAddress(), f.serverPort)
-                .isns(f.directorIsn, f.serverIsn)
-                .windowShifts(f.stackShift, f.directorShift);
-        if (f.timestampsOnB) {
-            t.timestamps(f.directorTsVal, f.synAckTsVal);
-        }
-        f.transform = t.build();
-        f.serverEnd = SeqNumber.add(f.serverIsn, 1);
-        f.stackAck = isnPlusOne;
-        f.stackWindowBytes = tcp.window(); // a SYN's window is never scaled
-        f.nextRequestSeq = isnPlusOne;
-        f.state = AgentFlow.State.DELIVERING;
-        counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
-        sendAck(f);
-        deliver(f);
-        if (f.request.length == 0) {
-            ready(f, now);
-        } else {
-            timers.schedule(f, Math.min(now + deliveryInterval(), f.connectDeadlineNanos));
+            case REFUSED -> refuse(f, NackReason.SERVER_REFUSED, now, false, "the stack answered the SYN with a RST");
+            default -> counters.drops[AgentCounters.Drop.UNEXPECTED_SEGMENT.ordinal()]++;
         }
     }
 
-    private long deliveryInterval() {
-        return Math.max(connectNanos / 4, 1_000_000L);
-    }
-
-    private void deliveringSegment(AgentFlow f, byte[] b, int off, long now) {
+    private void deliveringSegment(AgentFlow f, long now) {
         int flags = tcp.flags();
         if ((flags & TcpSegment.RST) != 0) {
             refuse(f, NackReason.SERVER_REFUSED, now, false, "the stack reset connection B before accepting the request");
@@ -532,37 +475,27 @@ public final class FlowEngine {
         if ((flags & TcpSegment.SYN) != 0) {
             // Our ACK was lost (or the SYN-ACK crossed it): complete the handshake again.
             counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
-            sendAck(f);
-            f.nextRequestSeq = f.stackAck;
-            deliver(f);
+            connectionB.resend(f);
             return;
         }
         if ((flags & TcpSegment.ACK) == 0) {
             counters.drops[AgentCounters.Drop.UNEXPECTED_SEGMENT.ordinal()]++;
             return;
         }
-        int ack = tcp.ack();
-        if (SeqNumber.gt(ack, f.stackAck) && SeqNumber.le(ack, f.requestEnd)) {
-            f.stackAck = ack;
-        }
-        f.stackWindowBytes = (long) tcp.window() << f.stackShift;
-        boolean carries = tcp.payloadLength() > 0 || (flags & TcpSegment.FIN) != 0;
-        if (SeqNumber.ge(f.stackAck, f.requestEnd)) {
-            // Send before ready(): releasing held client packets re-points the engine's views.
-            if (carries) {
-                toClient(f, b, off, now);
-            } else {
-                counters.swallowed[AgentCounters.Swallow.REQUEST_ACK.ordinal()]++;
-            }
-            ready(f, now);
-            return;
-        }
-        if (carries) {
-            toClient(f, b, off, now); // the server answers before acknowledging everything: pass it on
+        connectionB.readRequestAck(f, tcp);
+        boolean accepted = ConnectionB.requestAccepted(f);
+        // The server may answer before acknowledging everything: pass that on. Sent before
+        // ready(), which releases held client packets and so re-points the engine's views.
+        if (tcp.payloadLength() > 0 || (flags & TcpSegment.FIN) != 0) {
+            toClient(f, now);
         } else {
             counters.swallowed[AgentCounters.Swallow.REQUEST_ACK.ordinal()]++;
         }
-        deliver(f);
+        if (accepted) {
+            ready(f, now);
+        } else {
+            connectionB.deliver(f);
+        }
     }
 
     /** The stack accepted the request: answer the director, release held client packets. */
@@ -581,8 +514,8 @@ public final class FlowEngine {
         releaseHeld(f, now);
     }
 
-    /** Rewrites a stack packet of a flow with a transform and sends it to the client. */
-    private void toClient(AgentFlow f, byte[] b, int off, long now) {
+    /** Passes the stack packet in the views to the client, and follows the flow's close. */
+    private void toClient(AgentFlow f, long now) {
         int flags = tcp.flags();
         if ((flags & TcpSegment.SYN) != 0) {
             counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
@@ -591,11 +524,7 @@ public final class FlowEngine {
         int seq = tcp.seq();
         int ack = tcp.ack();
         int payload = tcp.payloadLength();
-        int total = ip.totalLength();
-        if (send(f, b, off, total, payload)) {
-            counters.packetsServerToClient++;
-            counters.bytesServerToClient += payload;
-        }
+        clientEgress.send(f.transform, ip, tcp, vnetFrames ? vnet : null, stackChecksums);
         if (payload > 0) {
             f.serverEnd = SeqNumber.max(f.serverEnd, SeqNumber.add(seq, payload));
         }
@@ -618,77 +547,6 @@ public final class FlowEngine {
         checkClosed(f, now);
     }
 
-    /**
-     * Rewrites the stack packet at {@code off} and sends it the way the egress takes it: plain;
-     * whole behind its virtio-net header (checksum left partial for the kernel); or, for an egress
-     * without offloads, cut into complete segments. False when it was dropped (counted).
-     */
-    private boolean send(AgentFlow f, byte[] b, int off, int total, int payload) {
-        boolean gso = vnetFrames && vnet.isGso();
-        if (!vnetFrames || !egress.takesOffloads()) {
-            if (gso && payload > vnet.gsoSize()) {
-                return sendSplit(f, b, off, total, payload);
-            }
-            // A lone partial checksum must leave complete: the raw socket sends what it is given.
-            ChecksumState state = stackChecksums == ChecksumState.PARTIAL ? ChecksumState.UNVERIFIED : stackChecksums;
-            if (!rewrite(f, b, off, total, state)) {
-                return false;
-            }
-            if (!egress.send(b, off, total)) {
-                counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
-                return false;
-            }
-            return true;
-        }
-        if (!rewrite(f, b, off, total, stackChecksums)) {
-            return false;
-        }
-        // The kernel reads hdr_len as "the headers"; what it handed out may count more (its linear part).
-        vnet.hdrLen(ip.headerLength() + tcp.headerLength());
-        if (!egress.sendOffloaded(b, vnet.offset(), VirtioNetHeader.LENGTH + total)) {
-            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
-            return false;
-        }
-        if (gso) {
-            counters.gsoFramesServerToClient++;
-            counters.gsoSegmentsServerToClient += (payload + vnet.gsoSize() - 1) / vnet.gsoSize();
-        }
-        return true;
-    }
-
-    /** A super-segment for an egress without offloads: rewritten once, then cut as TSO would. */
-    private boolean sendSplit(AgentFlow f, byte[] b, int off, int total, int payload) {
-        // The pieces' checksums are computed from scratch, so the super-segment's may stay partial.
-        if (!rewrite(f, b, off, total, ChecksumState.PARTIAL)) {
-            return false;
-        }
-        int headers = ip.headerLength() + tcp.headerLength();
-        long failedBefore = counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()];
-        int pieces = splitter.split(b, off, total, headers + vnet.gsoSize(), sendPiece);
-        if (pieces < 0) {
-            counters.drops[AgentCounters.Drop.MALFORMED.ordinal()]++;
-            return false;
-        }
-        counters.gsoFramesServerToClient++;
-        counters.gsoSegmentsServerToClient += pieces;
-        return counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()] == failedBefore;
-    }
-
-    private void sendPiece(byte[] buf, int off, int len) {
-        if (!egress.send(buf, off, len)) {
-            counters.drops[AgentCounters.Drop.EGRESS_FAILED.ordinal()]++;
-        }
-    }
-
-    private boolean rewrite(AgentFlow f, byte[] b, int off, int total, ChecksumState checksums) {
-        RewriteResult r = rewriter.serverToClient(b, off, total, f.transform, checksums);
-        if (r != RewriteResult.OK) {
-            counters.drops[drop(r).ordinal()]++;
-            return false;
-        }
-        return true;
-    }
-
     private void checkClosed(AgentFlow f, long now) {
         if (f.state == AgentFlow.State.ESTABLISHED && f.clientFin && f.serverFin && f.clientFinAcked && f.serverFinAcked) {
             f.state = AgentFlow.State.LINGER;
@@ -707,9 +565,7 @@ public final class FlowEngine {
     /** Advances timers (SYN and request retransmission, connect timeout, idle, linger). */
     public int onTick(long nowNanos) {
         int fired = timers.advance(nowNanos, onExpiry);
-        while (nackCount > 0 && nackExpiry[nackHead] <= nowNanos) {
-            forgetOldestNack();
-        }
+        refusals.expire(nowNanos);
         return fired;
     }
 
@@ -719,8 +575,8 @@ public final class FlowEngine {
                 if (now >= f.connectDeadlineNanos) {
                     refuse(f, NackReason.SERVER_TIMEOUT, now, true, "no SYN-ACK after " + f.synSends + " SYNs");
                 } else {
-                    sendSyn(f);
-                    timers.schedule(f, Math.min(now + synInterval(), f.connectDeadlineNanos));
+                    connectionB.sendSyn(f);
+                    timers.schedule(f, Math.min(now + connectionB.synIntervalNanos(), f.connectDeadlineNanos));
                 }
             }
             case DELIVERING -> {
@@ -728,17 +584,15 @@ public final class FlowEngine {
                     refuse(f, NackReason.SERVER_TIMEOUT, now, true, "the request was not acknowledged in time");
                 } else {
                     f.deliveryRetransmits++;
-                    sendAck(f);
-                    f.nextRequestSeq = f.stackAck;
-                    deliver(f);
-                    timers.schedule(f, Math.min(now + deliveryInterval(), f.connectDeadlineNanos));
+                    connectionB.resend(f);
+                    timers.schedule(f, Math.min(now + connectionB.deliveryIntervalNanos(), f.connectDeadlineNanos));
                 }
             }
             case ESTABLISHED -> {
                 long idleAt = f.lastActivityNanos + idleNanos;
                 if (now >= idleAt) {
                     LOG.debug("{} idle for {} ms: reset", f, (now - f.lastActivityNanos) / 1_000_000);
-                    resetStack(f);
+                    connectionB.resetStack(f);
                     release(f, CloseReason.IDLE_TIMEOUT, now, true);
                 } else {
                     timers.schedule(f, idleAt);
@@ -754,44 +608,23 @@ public final class FlowEngine {
     /** Refuses a hand-off for which a flow exists: NACK, optionally a RST into the stack, free it. */
     private void refuse(AgentFlow f, NackReason reason, long now, boolean resetStack, String why) {
         if (resetStack) {
-            resetStack(f);
+            connectionB.resetStack(f);
         }
-        flows.remove(f.key);
-        timers.cancel(f);
-        budget.release();
+        forget(f);
         refuse(f.identity, f.handoffId, reason, f.directorAddress, f.directorPort, now, why);
     }
 
     private void refuse(FlowIdentity identity, long id, NackReason reason, int address, int port, long now, String why) {
         counters.handoffsRefused[reason.ordinal()]++;
         byte[] nack = encoder.encode(new HandoffNack(identity, id, reason));
-        remember(id, nack, now);
+        refusals.remember(id, nack, now);
         sendControl(address, port, nack);
         LOG.debug("refused handoff id=0x{} {}: {} ({})", Long.toHexString(id), identity, reason, why);
     }
 
-    private void remember(long id, byte[] nack, long now) {
-        if (nackCount == NACK_MEMORY) {
-            forgetOldestNack();
-        }
-        int at = (nackHead + nackCount) % NACK_MEMORY;
-        nackIds[at] = id;
-        nackExpiry[at] = now + NACK_MEMORY_NANOS;
-        nackCount++;
-        nacks.put(id, nack);
-    }
-
-    private void forgetOldestNack() {
-        nacks.remove(nackIds[nackHead]);
-        nackHead = (nackHead + 1) % NACK_MEMORY;
-        nackCount--;
-    }
-
     /** Frees a flow that was accepted (or aborted): CLOSED to the director when {@code report}. */
     private void release(AgentFlow f, CloseReason reason, long now, boolean report) {
-        flows.remove(f.key);
-        timers.cancel(f);
-        budget.release();
+        forget(f);
         counters.flowsClosed[reason.ordinal()]++;
         if (report && f.answer != null) {
             long end = f.closedAtNanos != 0 ? f.closedAtNanos : now;
@@ -805,6 +638,14 @@ public final class FlowEngine {
         }
     }
 
+    /** Takes a flow out of the table, its timer, the flow budget and the held packets. */
+    private void forget(AgentFlow f) {
+        flows.remove(f.key);
+        timers.cancel(f);
+        budget.release();
+        dropHeld(f);
+    }
+
     /**
      * Ends every flow (shutdown): a RST into the stack for each, CLOSED (ABORTED) for accepted
      * ones, NACK SHUTTING_DOWN for hand-offs not yet answered. Returns how many were open.
@@ -816,120 +657,14 @@ public final class FlowEngine {
             if (f.answer == null) {
                 refuse(f, NackReason.SHUTTING_DOWN, now, true, "agent stopping");
             } else {
-                resetStack(f);
+                connectionB.resetStack(f);
                 release(f, CloseReason.ABORTED, now, true);
             }
         }
         return all.size();
     }
 
-    // ---------------------------------------------------------------- what the engine injects
-
-    /** The client-looking SYN: the client's ISN and the options agreed on connection A. */
-    private void sendSyn(AgentFlow f) {
-        TcpRepr t = txTcp.clear();
-        t.sourcePort = f.clientPort;
-        t.destinationPort = f.serverPort;
-        t.seq = f.clientIsn;
-        t.flags = TcpSegment.SYN;
-        t.window = (int) Math.min(0xffffL, (long) f.clientWindow << Math.max(f.clientShift, 0));
-        t.mss = f.clientMss;
-        t.windowShift = f.clientShift;
-        t.sackPermitted = f.sackPermitted;
-        if (f.timestamps) {
-            t.timestamps = true;
-            t.tsVal = f.tsRecent;
-            t.tsEcr = 0;
-        }
-        f.synSends++;
-        counters.synsSent++;
-        injectBuilt(f);
-    }
-
-    /** The handshake's final ACK: seq ci+1, ack si+1, echoing the SYN-ACK's TSval. */
-    private void sendAck(AgentFlow f) {
-        prepareSegment(f, SeqNumber.add(f.clientIsn, 1), TcpSegment.ACK);
-        injectBuilt(f);
-    }
-
-    /** Sends request bytes from {@code nextRequestSeq} while the stack's window allows. */
-    private void deliver(AgentFlow f) {
-        int maxPayload = Math.max(1, Math.min(f.clientMss, f.stackMss) - (f.timestampsOnB ? TIMESTAMP_OPTION_BYTES : 0));
-        int base = SeqNumber.add(f.clientIsn, 1);
-        for (int i = 0; i < 1024 && SeqNumber.lt(f.nextRequestSeq, f.requestEnd); i++) {
-            long inFlight = SeqNumber.diff(f.nextRequestSeq, f.stackAck) & 0xffffffffL;
-            long room = f.stackWindowBytes - inFlight;
-            if (room <= 0) {
-                return; // the stack's window update (or our retransmission timer) continues
-            }
-            int left = SeqNumber.diff(f.requestEnd, f.nextRequestSeq);
-            int n = (int) Math.min(Math.min(maxPayload, left), room);
-            int at = SeqNumber.diff(f.nextRequestSeq, base);
-            prepareSegment(f, f.nextRequestSeq, TcpSegment.ACK | (n == left ? TcpSegment.PSH : 0));
-            txTcp.payload(f.request, at, n);
-            injectBuilt(f);
-            f.nextRequestSeq = SeqNumber.add(f.nextRequestSeq, n);
-        }
-    }
-
-    private void prepareSegment(AgentFlow f, int seq, int flags) {
-        TcpRepr t = txTcp.clear();
-        t.sourcePort = f.clientPort;
-        t.destinationPort = f.serverPort;
-        t.seq = seq;
-        t.ack = SeqNumber.add(f.serverIsn, 1);
-        t.flags = flags;
-        t.window = f.scalingOnB ? f.clientWindow
-                : (int) Math.min(0xffffL, (long) f.clientWindow << Math.max(f.clientShift, 0));
-        if (f.timestampsOnB) {
-            t.timestamps = true;
-            t.tsVal = f.tsRecent;
-            t.tsEcr = f.synAckTsVal;
-        }
-    }
-
-    /**
-     * A RST for connection B with the sequence number the stack expects next (its last
-     * acknowledgment), so it is accepted rather than answered with a challenge ACK.
-     */
-    private void resetStack(AgentFlow f) {
-        TcpRepr t = txTcp.clear();
-        t.sourcePort = f.clientPort;
-        t.destinationPort = f.serverPort;
-        t.seq = f.transform == null ? SeqNumber.add(f.clientIsn, 1) : f.stackAck;
-        t.flags = TcpSegment.RST;
-        counters.resetsIntoStack++;
-        injectBuilt(f);
-    }
-
-    /** RFC 9293 3.10.7.1 for a stack segment of no flow: RST with seq = its ACK (or RST|ACK). */
-    private void resetUnknown() {
-        TcpRepr t = txTcp.clear();
-        t.sourcePort = tcp.destinationPort();
-        t.destinationPort = tcp.sourcePort();
-        if (tcp.ackFlag()) {
-            t.seq = tcp.ack();
-            t.flags = TcpSegment.RST;
-        } else {
-            t.seq = 0;
-            t.ack = SeqNumber.add(tcp.seq(), tcp.sequenceLength());
-            t.flags = TcpSegment.RST | TcpSegment.ACK;
-        }
-        txIp.set(ip.destination(), ip.source(), InternetChecksum.PROTO_TCP);
-        int n = emitter.ipv4Tcp(txIp, t, tx, 0);
-        counters.resetsIntoStack++;
-        if (!stack.inject(tx, 0, n)) {
-            counters.drops[AgentCounters.Drop.LINK_WRITE_FAILED.ordinal()]++;
-        }
-    }
-
-    private void injectBuilt(AgentFlow f) {
-        txIp.set(f.clientAddress, settings.handoffAddress(), InternetChecksum.PROTO_TCP);
-        int n = emitter.ipv4Tcp(txIp, txTcp, tx, 0);
-        if (!stack.inject(tx, 0, n)) {
-            counters.drops[AgentCounters.Drop.LINK_WRITE_FAILED.ordinal()]++;
-        }
-    }
+    // ---------------------------------------------------------------- helpers
 
     private void sendControl(int address, int port, byte[] datagram) {
         if (!control.send(address, port, datagram, 0, datagram.length)) {
@@ -937,15 +672,13 @@ public final class FlowEngine {
         }
     }
 
-    // ---------------------------------------------------------------- helpers
-
     /** Wraps the views over an IPv4/TCP packet; counts and returns false for anything else. */
     private boolean view(byte[] b, int off, int len) {
-        if (len < 1 || ((b[off] >> 4) & 0xf) != 4) {
+        if (len < 1 || ip.wrap(b, off, len).version() != Ipv4Packet.VERSION) {
             counters.drops[AgentCounters.Drop.NOT_IPV4.ordinal()]++;
             return false;
         }
-        if (ip.wrap(b, off, len).check() != null) {
+        if (ip.check() != null) {
             counters.drops[AgentCounters.Drop.MALFORMED.ordinal()]++;
             return false;
         }
@@ -962,14 +695,5 @@ public final class FlowEngine {
             return false;
         }
         return true;
-    }
-
-    private static AgentCounters.Drop drop(RewriteResult r) {
-        return switch (r) {
-            case NOT_IPV4 -> AgentCounters.Drop.NOT_IPV4;
-            case NOT_TCP -> AgentCounters.Drop.NOT_TCP;
-            case FRAGMENT -> AgentCounters.Drop.FRAGMENT;
-            default -> AgentCounters.Drop.MALFORMED;
-        };
     }
 }

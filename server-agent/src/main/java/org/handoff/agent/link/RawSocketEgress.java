@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import java.io.IOException;
 import java.util.Objects;
+import org.handoff.protocol.wire.Ipv4Packet;
 
 /**
  * {@link DirectReturn} through a raw IPv4 socket ({@code socket(AF_INET, SOCK_RAW, IPPROTO_RAW)},
@@ -28,12 +29,10 @@ import java.util.Objects;
  * MTU fails with EMSGSIZE, so the TUN's MTU must not exceed the egress interface's.
  */
 public final class RawSocketEgress extends CountingEgress {
-    private static final int MAX_PACKET = 65535;
     private static final int SOCKADDR_IN_SIZE = 16;
-    private static final int IPV4_DESTINATION_OFFSET = 16;
 
     private final int fd;
-    private final Memory packet = new Memory(MAX_PACKET);
+    private final Memory packet = new Memory(Ipv4Packet.MAX_TOTAL_LENGTH);
     /** {@code struct sockaddr_in}: family (host order), port 0, address (network order), zero pad. */
     private final Memory destination = new Memory(SOCKADDR_IN_SIZE);
     private boolean closed;
@@ -76,12 +75,13 @@ public final class RawSocketEgress extends CountingEgress {
     @Override
     public boolean send(byte[] buf, int off, int len) {
         Objects.checkFromIndexSize(off, len, buf.length);
-        if (closed || len < 20 || len > MAX_PACKET || ((buf[off] >> 4) & 0xf) != 4) {
+        if (closed || len < Ipv4Packet.MIN_HEADER_LENGTH || len > Ipv4Packet.MAX_TOTAL_LENGTH
+                || Ipv4Packet.versionOf(buf[off + Ipv4Packet.VERSION_IHL_OFFSET]) != Ipv4Packet.VERSION) {
             return fail(closed ? 9 /* EBADF */ : 22 /* EINVAL */);
         }
         packet.write(0, buf, off, len);
         // Copy the four address bytes as they are: network order in, network order out.
-        destination.setInt(4, packet.getInt(IPV4_DESTINATION_OFFSET));
+        destination.setInt(4, packet.getInt(Ipv4Packet.DESTINATION_OFFSET));
         long n = Posix.sendto(fd, packet, len, Posix.MSG_DONTWAIT, destination, SOCKADDR_IN_SIZE);
         if (n == len) {
             return sentOne();

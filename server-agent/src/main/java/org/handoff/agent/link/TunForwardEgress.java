@@ -1,5 +1,7 @@
 package org.handoff.agent.link;
 
+import org.handoff.protocol.wire.Ipv4Packet;
+
 /**
  * {@link DirectReturn} back through the agent's own TUN (docs/agent-link.md, "Direct return
  * through the TUN"): a rewritten packet, source the VIP, is written into the TUN with its
@@ -42,7 +44,7 @@ public final class TunForwardEgress extends CountingEgress {
 
     @Override
     public boolean sendOffloaded(byte[] buf, int off, int len) {
-        if (len <= HEADER || ((buf[off + HEADER] >> 4) & 0xf) != 4) {
+        if (len <= HEADER || Ipv4Packet.versionOf(buf[off + HEADER + Ipv4Packet.VERSION_IHL_OFFSET]) != Ipv4Packet.VERSION) {
             return fail(22); // EINVAL
         }
         int errno = writer.writeFrame(buf, off, len);
@@ -55,7 +57,7 @@ public final class TunForwardEgress extends CountingEgress {
     /** A plain packet (complete checksums): sent behind an all-zero header. One copy; rare on this egress. */
     @Override
     public boolean send(byte[] buf, int off, int len) {
-        if (len < 20 || len > TunLink.MAX_PACKET) {
+        if (len < Ipv4Packet.MIN_HEADER_LENGTH || len > TunLink.MAX_PACKET) {
             return fail(22);
         }
         System.arraycopy(buf, off, plain, HEADER, len);

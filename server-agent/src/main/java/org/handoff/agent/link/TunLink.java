@@ -6,6 +6,8 @@ import com.sun.jna.NativeLong;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.VirtioNetHeader;
 
 /**
  * {@link LocalLink} over a persistent Linux TUN device (no packet-information header): the
@@ -58,12 +60,12 @@ public final class TunLink implements LocalLink {
     static final int TUN_F_CSUM = 0x01;
     static final int TUN_F_TSO4 = 0x02;
     /** {@code sizeof(struct virtio_net_hdr)}. */
-    public static final int VNET_HEADER_LENGTH = 10;
+    public static final int VNET_HEADER_LENGTH = VirtioNetHeader.LENGTH;
     static final int IFNAMSIZ = 16;
     /** {@code struct ifreq}: name[16] then a 24-byte union on 64-bit Linux. */
     static final int IFREQ_SIZE = 40;
     /** Largest IPv4 packet; a TSO super-segment stays below it. */
-    public static final int MAX_PACKET = 65535;
+    public static final int MAX_PACKET = Ipv4Packet.MAX_TOTAL_LENGTH;
     /** Largest read or write: a packet behind its virtio-net header. */
     public static final int MAX_FRAME = MAX_PACKET + VNET_HEADER_LENGTH;
     /** Non-IPv4 packets skipped in one call before it returns 0, so a flood cannot pin the caller. */
@@ -280,7 +282,8 @@ public final class TunLink implements LocalLink {
             while (true) {
                 long n = Posix.read(fd, readBuf, MAX_FRAME);
                 if (n > 0) {
-                    if (n <= headerLength || ((readBuf.getByte(headerLength) >> 4) & 0xf) != 4) {
+                    if (n <= headerLength || Ipv4Packet.versionOf(readBuf.getByte(headerLength + Ipv4Packet.VERSION_IHL_OFFSET))
+                            != Ipv4Packet.VERSION) {
                         skippedNotIpv4++;
                         if (++skips < MAX_SKIPS_PER_CALL) {
                             continue;

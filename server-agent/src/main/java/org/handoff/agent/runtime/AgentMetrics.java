@@ -63,6 +63,10 @@ public final class AgentMetrics implements AutoCloseable {
                 "direction", "server_to_client");
         counter("handoff.agent.bytes.rewritten", "TCP payload bytes rewritten and sent on", workers, c -> c.bytesClientToServer,
                 "direction", "client_to_server");
+        counter("handoff.agent.buffered.packets", "client packets held until connection B was ready", workers,
+                c -> c.packetsBuffered);
+        counter("handoff.agent.buffered.bytes", "bytes of the client packets held until connection B was ready", workers,
+                c -> c.bytesBuffered);
         for (AgentCounters.Drop d : AgentCounters.Drop.values()) {
             if (d == AgentCounters.Drop.QUEUE_FULL) {
                 continue;

@@ -24,6 +24,7 @@ import org.handoff.agent.link.LocalLink;
 import org.handoff.agent.link.RawSocketEgress;
 import org.handoff.agent.link.TunForwardEgress;
 import org.handoff.agent.link.TunLink;
+import org.handoff.protocol.message.AddressFamily;
 import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.HandoffProtocol;
@@ -33,6 +34,8 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.ReplayGuard;
 import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.Ipv4Packet;
+import org.handoff.protocol.wire.TcpSegment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -313,7 +316,8 @@ public final class AgentRuntime implements AutoCloseable {
 
     /** The worker of a datagram's flow (its client endpoint); worker 0 for anything without one. */
     private int workerOfDatagram(byte[] b, int n) {
-        if (workers.length == 1 || n < FlowMessageFlyweight.FLOW_END_OFFSET || b[FlowMessageFlyweight.FAMILY_OFFSET] != 4) {
+        if (workers.length == 1 || n < FlowMessageFlyweight.FLOW_END_OFFSET
+                || b[FlowMessageFlyweight.FAMILY_OFFSET] != AddressFamily.IPV4.code()) {
             return 0;
         }
         return Sharding.worker(Bytes.i32(b, FlowMessageFlyweight.CLIENT_ADDRESS_OFFSET),
@@ -322,6 +326,7 @@ public final class AgentRuntime implements AutoCloseable {
 
     private void readLink() {
         byte[] b = new byte[TunLink.MAX_FRAME];
+        Ipv4Packet ip = new Ipv4Packet();
         int hl = link.frameHeaderLength(); // the IP packet starts after the virtio-net header, if any
         while (running) {
             int n;
@@ -339,20 +344,32 @@ public final class AgentRuntime implements AutoCloseable {
             if (n == 0) {
                 continue;
             }
-            int w = 0;
-            if (workers.length > 1 && n >= hl + 24) {
-                int ihl = (b[hl] & 0xf) * 4;
-                if (n >= hl + ihl + 4) {
-                    w = Sharding.worker(Bytes.i32(b, hl + 16), Bytes.u16(b, hl + ihl + 2), workers.length);
-                }
-            }
-            Worker worker = workers[w];
+            Worker worker = workers[workerOfStackPacket(ip, b, hl, n, workers.length)];
             if (worker.stackPackets.offer(b, 0, n, 0, 0)) {
                 worker.wake();
             } else {
                 stackQueueFull++;
             }
         }
+    }
+
+    /**
+     * The worker of a stack packet's flow: its destination address and port are the client
+     * endpoint. Only those two fields are read, through the view but unchecked: the worker checks
+     * the packet whole and drops it if it is malformed. Worker 0 for a packet too short for them.
+     *
+     * @param packetOffset where the IP packet starts in the frame (after a virtio-net header, if any)
+     * @param n            the frame's length
+     */
+    static int workerOfStackPacket(Ipv4Packet ip, byte[] b, int packetOffset, int n, int workers) {
+        if (workers == 1 || n - packetOffset < Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.PORTS_LENGTH) {
+            return 0;
+        }
+        ip.wrap(b, packetOffset, n - packetOffset);
+        if (ip.payloadOffset() + TcpSegment.PORTS_LENGTH > n) {
+            return 0;
+        }
+        return Sharding.worker(ip.destination(), Bytes.u16(b, ip.payloadOffset() + TcpSegment.DESTINATION_PORT_OFFSET), workers);
     }
 
     // ---- outputs used by the engines

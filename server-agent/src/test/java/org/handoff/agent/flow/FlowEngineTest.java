@@ -326,9 +326,33 @@ class FlowEngineTest {
         t.forward(flow, toConnectionA(golden.get(6), d, tOffset));
         assertEquals(3, t.injected.size(), "held, not injected");
         assertEquals(1, t.counters.packetsBuffered);
+        assertEquals(golden.get(6).length, t.counters.bytesBuffered);
         t.stack(golden.get(4));
         assertEquals(4, t.injected.size());
         assertArrayEquals(golden.get(6), t.injected.get(3), "released after the acceptance, rewritten");
+    }
+
+    @Test
+    void heldClientPacketsAreBoundedAndReleasedInArrivalOrder() {
+        t.deliver(t.encode(goldenHandoff()));
+        t.stack(golden.get(1));
+        int si = Bytes.i32(golden.get(1), 24);
+        byte[] ack = toConnectionA(golden.get(6), SeqNumber.diff(DI, si), SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1))));
+        int buffered = 8; // EngineHarness.settings: limits.max-buffered-packets
+        for (int i = 0; i < buffered + 2; i++) {
+            byte[] p = ack.clone();
+            new Ipv4Packet().wrap(p, 0, p.length).identification(i).fillHeaderChecksum(); // which one it is; the rewrite keeps it
+            t.forward(flow, p);
+        }
+        assertEquals(buffered, t.counters.packetsBuffered);
+        assertEquals((long) buffered * ack.length, t.counters.bytesBuffered);
+        assertEquals(2, t.counters.dropped(AgentCounters.Drop.BUFFER_FULL));
+        assertEquals(3, t.injected.size(), "none injected before the acceptance");
+        t.stack(golden.get(4));
+        assertEquals(3 + buffered, t.injected.size());
+        for (int i = 0; i < buffered; i++) {
+            assertEquals(i, Bytes.u16(t.injected.get(3 + i), Ipv4Packet.IDENTIFICATION_OFFSET), "packet " + i);
+        }
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Both rewrite paths allocate nothing per packet (and with offloads, per super-segment): a stack packet of an established flow
- * (view, lookup, rewrite, direct return) and a FORWARD datagram (decode with MAC and replay
+ * (view, lookup, {@link ClientEgress}: rewrite, direct return) and a FORWARD datagram (decode with MAC and replay
  * check, cursor, rewrite, injection). Measured with the thread's allocation counter after a
  * warm-up, like the protocol module's ForwardHotPathAllocationTest.
  */

@@ -1,0 +1,194 @@
+package org.handoff.cli.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.handoff.cli.bench.BenchSummary.Figure;
+import org.handoff.cli.bench.BenchSummary.Goal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The bench summary over checked-in results (src/test/resources/bench, README.md there): a real
+ * smoke run and two derived multi-run files, against the output of the awk summary it replaced.
+ */
+class BenchSummaryTest {
+    static final Path FIXTURES = Path.of("src/test/resources/bench");
+    static final String MACHINE = "2 CPUs (AMD EPYC), kernel 6.18.44-fc-v1300, load average 1.97 0.91 0.38 at the end";
+
+    static BenchSummary.Setup setup(String fixture) {
+        return switch (fixture) {
+            case "smoke" -> new BenchSummary.Setup(1, 1, 2, 5, "1", MACHINE);
+            case "five-runs" -> new BenchSummary.Setup(5, 5, 16, 300, "1", MACHINE);
+            case "goals" -> new BenchSummary.Setup(3, 5, 16, 300, "none", MACHINE);
+            default -> throw new IllegalArgumentException(fixture);
+        };
+    }
+
+    static BenchSummary summary(String fixture) throws IOException {
+        return BenchSummary.of(FIXTURES.resolve(fixture), setup(fixture));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"smoke", "five-runs", "goals"})
+    void summaryAndPlotDataAreExactlyTheExpectedFiles(String fixture, @TempDir Path dir) throws IOException {
+        Path expected = FIXTURES.resolve(fixture);
+        Files.copy(expected.resolve("raw.tsv"), dir.resolve("raw.tsv"));
+        Files.copy(expected.resolve("idle.tsv"), dir.resolve("idle.tsv"));
+        BenchSummary.of(dir, setup(fixture)).write(dir);
+        for (String file : List.of("summary.md", "director-cpu.dat", "throughput.dat")) {
+            assertEquals(Files.readString(expected.resolve(file)), Files.readString(dir.resolve(file)), fixture + "/" + file);
+        }
+        String gnuplot = Files.readString(dir.resolve("plots.gnuplot"));
+        assertTrue(gnuplot.contains("set output \"director-cpu.png\"\n" + Files.readString(expected.resolve("xaxis-cpu.txt"))),
+                gnuplot);
+        assertTrue(gnuplot.contains("set output \"throughput.png\"\n" + Files.readString(expected.resolve("xaxis-thr.txt"))),
+                gnuplot);
+        assertTrue(gnuplot.contains("(median of " + setup(fixture).runs() + " runs"), gnuplot);
+    }
+
+    @Test
+    void mediansOfFiveRunsAndOfFourWhenOneFailedItsChecks() throws IOException {
+        BenchSummary s = summary("five-runs");
+        // haproxy rps-close: 6435 requests in 1.000444 s scaled by 1.05, 0.93, 1.02, 0.97, 1.08: the median is run 3's.
+        assertEquals(Math.round(6435 * 1.02) / 1.000444, s.median("rps-close", 1024, "haproxy", Figure.REQUESTS_PER_SECOND)
+                .getAsDouble(), 1e-6);
+        assertEquals(0, s.badRuns("rps-close", 1024, "haproxy"));
+        // nginx keep-alive: run 3 invalid, so the median of four is the mean of runs 4 (0.97) and 1 (1.05).
+        assertEquals(1, s.badRuns("rps-keepalive", 1024, "nginx"));
+        double run4 = Math.round(14064 * 0.97) / 1.099697;
+        double run1 = Math.round(14064 * 1.05) / 1.099697;
+        assertEquals((run4 + run1) / 2, s.median("rps-keepalive", 1024, "nginx", Figure.REQUESTS_PER_SECOND).getAsDouble(), 1e-6);
+        assertTrue(s.markdown().contains("| (c) nginx proxy **INVALID** (1 bad run) | 12917 |"), s.markdown());
+    }
+
+    @Test
+    void goalsOfTheFiveRunsAreAllMissed() throws IOException {
+        assertEquals(List.of(
+                new Goal("director CPU per 10 MB request, hand-off / HAProxy", "13.0%", "<= 5%", "MISS"),
+                new Goal("100 MB throughput, hand-off / direct", "0.48", ">= 0.9", "MISS"),
+                new Goal("1 KB requests/s, new connections, hand-off / HAProxy (same CPU)", "0.20", ">= 1.0", "MISS"),
+                new Goal("added time to first byte vs direct, median", "+557 us", "<= 200 us", "MISS")), summary("five-runs").goals());
+    }
+
+    @Test
+    void aGoalIsNotJudgedOnInvalidRunsOrOnASizeNotMeasured() throws IOException {
+        assertEquals(List.of(
+                new Goal("director CPU per 10 MB request, hand-off / HAProxy", "-", "<= 5%", "n/a (10 MB not in --sizes)"),
+                new Goal("100 MB throughput, hand-off / direct", "0.92", ">= 0.9", "PASS"),
+                new Goal("1 KB requests/s, new connections, hand-off / HAProxy (same CPU)", "1.20", ">= 1.0", "PASS"),
+                new Goal("added time to first byte vs direct, median", "-", "<= 200 us", "n/a (invalid runs)")),
+                summary("goals").goals());
+    }
+
+    @Test
+    void directorCpuIncludesTheBpfRunTimeOfTheDirectorsNamespace() throws IOException {
+        BenchSummary s = summary("goals");
+        // handoff rps-close run 1 (factor 1.05): 1293 * 1.05 rounded, * 6 requests; BPF 850 ns per request in the
+        // director's namespace and 400 ns in origin1's, on top of the processes' CPU.
+        List<BenchRun> rows = BenchRun.read(FIXTURES.resolve("goals/raw.tsv"));
+        List<Double> perRequest = new ArrayList<>();
+        List<Double> agentPerRequest = new ArrayList<>();
+        for (BenchRun r : rows) {
+            if (r.workload().equals("rps-close") && r.system().equals("handoff")) {
+                assertEquals(850L * r.requests(), r.directorBpfNanos());
+                assertEquals(400L * r.requests(), r.originBpfNanos());
+                perRequest.add((r.directorCpuNanos() + r.directorBpfNanos()) / 1000.0 / r.requests());
+                agentPerRequest.add((r.agentCpuNanos() + r.originBpfNanos()) / 1000.0 / r.requests());
+            }
+        }
+        perRequest.sort(null);
+        agentPerRequest.sort(null);
+        assertEquals(perRequest.get(1), s.median("rps-close", 1024, "handoff", Figure.DIRECTOR_CPU_PER_REQUEST).getAsDouble(), 1e-9);
+        assertEquals(agentPerRequest.get(1), s.median("rps-close", 1024, "handoff", Figure.AGENT_CPU_PER_REQUEST).getAsDouble(),
+                1e-9);
+    }
+
+    @Test
+    void rowsWithoutBpfColumnsCountNoBpfTime() throws IOException {
+        List<BenchRun> rows = BenchRun.read(FIXTURES.resolve("smoke/raw.tsv"));
+        assertEquals(24, rows.size());
+        assertTrue(rows.stream().allMatch(r -> r.directorBpfNanos() == 0 && r.originBpfNanos() == 0));
+    }
+
+    /** Figures small enough to check by hand, for the two goals no fixture passes. */
+    @Test
+    void handComputedMediansRatiosAndVerdicts() {
+        List<BenchRun> rows = new ArrayList<>();
+        // 10 MB downloads: HAProxy 2,000,000 ns director CPU per request, the hand-off 90,000 + 10,000 (BPF) ns: 5.0%.
+        for (int run = 1; run <= 3; run++) {
+            rows.add(get(run, 10485760, "haproxy", 2_000_000L + run, 0));
+            rows.add(get(run, 10485760, "handoff", 90_000L, 10_000L));
+        }
+        // TTFB p50: direct 100, 110, 120 us; hand-off 300, 310, 280 us: medians 110 and 300, +190 us.
+        int[] direct = {100, 110, 120};
+        int[] handoff = {300, 310, 280};
+        for (int run = 1; run <= 3; run++) {
+            rows.add(ttfb(run, "direct", direct[run - 1]));
+            rows.add(ttfb(run, "handoff", handoff[run - 1]));
+        }
+        BenchSummary s = new BenchSummary(rows, Map.of(), new BenchSummary.Setup(3, 5, 16, 300, "1", "test"));
+        assertEquals(OptionalDouble.of(100.0), s.median("get", 10485760, "handoff", Figure.DIRECTOR_CPU_PER_REQUEST));
+        assertEquals(OptionalDouble.of(2000.002), s.median("get", 10485760, "haproxy", Figure.DIRECTOR_CPU_PER_REQUEST));
+        assertEquals(OptionalDouble.of(110.0), s.median("ttfb", 1024, "direct", Figure.P50));
+        assertEquals(OptionalDouble.of(300.0), s.median("ttfb", 1024, "handoff", Figure.P50));
+        List<Goal> goals = s.goals();
+        assertEquals(new Goal("director CPU per 10 MB request, hand-off / HAProxy", "5.0%", "<= 5%", "PASS"), goals.get(0));
+        assertEquals(new Goal("100 MB throughput, hand-off / direct", "-", ">= 0.9", "n/a (100 MB not in --sizes)"), goals.get(1));
+        assertEquals(new Goal("1 KB requests/s, new connections, hand-off / HAProxy (same CPU)", "-", ">= 1.0", "n/a"), goals.get(2));
+        assertEquals(new Goal("added time to first byte vs direct, median", "+190 us", "<= 200 us", "PASS"), goals.get(3));
+    }
+
+    private static BenchRun get(int run, long size, String system, long directorNanos, long bpfNanos) {
+        return new BenchRun(run, "get", size, system, 1, size, 0.05, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                directorNanos, 1_000_000, 0, true, bpfNanos, 0);
+    }
+
+    private static BenchRun ttfb(int run, String system, int p50) {
+        return new BenchRun(run, "ttfb", 1024, system, 5, 5120, 0.002, 0, p50, p50 + 50, p50 + 90, 40, 0, 500_000, 0, true, 0, 0);
+    }
+
+    @Test
+    void aMalformedRowNamesItsLineAndField(@TempDir Path dir) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(FIXTURES.resolve("smoke/raw.tsv")));
+        lines.set(3, lines.get(3).replace("\t1293\t", "\tmany\t"));
+        Files.write(dir.resolve("raw.tsv"), lines);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchRun.read(dir.resolve("raw.tsv")));
+        assertEquals(dir.resolve("raw.tsv") + " line 4: requests=many (expected: an integer)", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "0.15|1|0.1", "2.5|0|2", "3.5|0|4", "1149.05|1|1149.0", "-0.3|0|-0",
+    })
+    void fixedRoundsTheExactBinaryValueHalfEvenAsC(double v, int decimals, String expected) {
+        assertEquals(expected, CNumbers.fixed(v, decimals));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "640|640", "167772160|1.67772e+08", "1|1", "0.5|0.5", "100|100", "0.0001234567|0.000123457", "1e-05|1e-05",
+        "123456.5|123456", "1234567|1.23457e+06",
+    })
+    void generalMatchesCsPercentG(double v, String expected) {
+        assertEquals(expected, CNumbers.general(v, 6));
+    }
+
+    @Test
+    void awkNumbersAreIntegersOrTwelveDigits() {
+        assertEquals("1024", CNumbers.awk(1024.0));
+        assertEquals("986.430856068", CNumbers.awk(1048576 / 0.001063 / 1e6));
+        assertEquals("+0", CNumbers.signedFixed(0.2, 0));
+        assertEquals("-0", CNumbers.signedFixed(-0.2, 0));
+    }
+}
