@@ -4,15 +4,16 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.handoff.director.DirectorPipeline;
+import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.ConfigLoader;
+import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.handoff.HandoffSettings;
-import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.TcpSettings;
 import org.handoff.director.tcp.TcpTerminator;
-import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.MessageDecoder;
@@ -37,7 +38,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One director worker's whole connection, in memory: SYN, SYN-ACK, final ACK, the request,
+ * One director worker's whole connection, in memory, through the {@link DirectorPipeline} a
+ * worker builds, called directly (no duty cycle): SYN, SYN-ACK, final ACK, the request,
  * its ACK, parse, route (the lab's rules), HANDOFF sealed, the agent's HANDOFF_ACK decoded
  * and verified, one client ACK forwarded in a sealed FORWARD, the agent's CLOSED. The
  * agent's two answers are sealed inside the timed loop too (about 1 us of the total). The
@@ -60,9 +62,9 @@ public class HandoffLifecycleBenchmark {
     private static final byte[] REQUEST = "GET /static/logo.png HTTP/1.1\r\nHost: lab\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII);
 
-    private TcpTerminator terminator;
+    private DirectorPipeline pipeline;
+    private TcpTerminator<?> terminator;
     private HandoffCoordinator coordinator;
-    private MessageDecoder directorSide;
     private MessageDecoder agentSide;
     private MessageEncoder agentEncoder;
     private final byte[] lastSent = new byte[2048];
@@ -78,18 +80,20 @@ public class HandoffLifecycleBenchmark {
     @Setup
     public void setUp() throws Exception {
         HandoffKeys keys = HandoffKeys.of(1, 1L, new byte[32]);
-        MessageSealer sealer = new MessageSealer(() -> keys, MessageIdGenerator.withBootId(1), () -> 1_800_000_000_000L);
-        RoutingTable table = RoutingTable.of(ConfigLoader.load(Path.of("examples/lab/director.yaml")), new LoadCounter());
-        coordinator = new HandoffCoordinator(() -> table, new HttpHeadParser(), new MessageEncoder(sealer), new ForwardEncoder(sealer),
-                (InetSocketAddress to, byte[] b, int off, int len) -> {
+        DirectorConfig config = ConfigLoader.load(Path.of("examples/lab/director.yaml"));
+        LoadCounter load = new LoadCounter();
+        WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS, HandoffSettings.DEFAULTS,
+                keys);
+        pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(1, 2)
+                .messageIds(MessageIdGenerator.withBootId(1)).wallClock(() -> 1_800_000_000_000L)
+                .agents((InetSocketAddress to, byte[] b, int off, int len) -> {
                     System.arraycopy(b, off, lastHandoff, 0, len);
                     lastHandoffLength = len;
                     return true;
-                }, HandoffSettings.DEFAULTS, new LoadCounter(), now);
-        terminator = new TcpTerminator(TcpSettings.DEFAULTS, new int[] {VIP}, new int[] {80}, 1, 2, coordinator,
-                (b, off, len) -> System.arraycopy(b, off, lastSent, 0, len), now);
-        coordinator.bind(terminator);
-        directorSide = new MessageDecoder(() -> keys, null, () -> 1_800_000_000_000L);
+                })
+                .output((b, off, len) -> System.arraycopy(b, off, lastSent, 0, len)).build(now);
+        terminator = pipeline.terminator();
+        coordinator = pipeline.coordinator();
         agentSide = new MessageDecoder(() -> keys, null, () -> 1_800_000_000_000L);
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(2), () -> 1_800_000_000_000L));
         // The loop must really hand off, forward and free; a silent failure would time nothing.
@@ -115,15 +119,13 @@ public class HandoffLifecycleBenchmark {
         agentSide.decode(lastHandoff, 0, lastHandoffLength);
         FlowIdentity flow = FlowIdentity.ipv4(CLIENT, port, VIP, 80);
         int n = agentEncoder.encode(HandoffAck.of(flow, agentSide.header().messageId()), answer, 0);
-        directorSide.decode(answer, 0, n);
-        coordinator.onAgentMessage(directorSide, now);
+        pipeline.onAgentDatagram(answer, 0, n, now);
         // One client ACK forwarded, then the agent reports the flow closed.
         client.flags(TcpSegment.ACK).seq(isn + 1 + REQUEST.length).ack(director + 1448).noPayload();
         terminator.onPacket(packet, 0, client.buildInto(packet, 0), now);
         coordinator.flush();
         n = agentEncoder.encode(new Closed(flow, REQUEST.length, 1448, 1, CloseReason.FIN), answer, 0);
-        directorSide.decode(answer, 0, n);
-        coordinator.onAgentMessage(directorSide, now);
+        pipeline.onAgentDatagram(answer, 0, n, now);
         return terminator.flowCount();
     }
 }

@@ -46,7 +46,7 @@ public class TerminatorBenchmark {
     private static final byte[] REQUEST = "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\nUser-Agent: bench\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII);
 
-    private TcpTerminator terminator;
+    private TcpTerminator<Void> terminator;
     private Blackhole blackhole;
     /** The client's packets: timestamps on; MSS, window scale and SACK-permitted on the SYN. Built into {@link #packet}. */
     private final PacketBuilder client = PacketBuilder.tcp().to(VIP, 80).window(502).linuxSynOptions().timestamps(5, 0);
@@ -56,28 +56,28 @@ public class TerminatorBenchmark {
     private byte[] forwardAck;
     private long now = 1_000_000_000_000L;
     private int nextPort = 1024;
-    private TcpFlow lastFlow;
+    private TcpFlow<Void> lastFlow;
 
     @Setup
     public void setUp(Blackhole bh) {
         blackhole = bh;
-        FlowListener listener = new FlowListener() {
+        FlowListener<Void> listener = new FlowListener<>() {
             @Override
-            public void onRequestData(TcpFlow flow, long nowNanos) {
+            public void onRequestData(TcpFlow<Void> flow, long nowNanos) {
                 lastFlow = flow;
             }
 
             @Override
-            public void onForward(TcpFlow flow, byte[] p, int offset, int length, long nowNanos) {
+            public void onForward(TcpFlow<Void> flow, byte[] p, int offset, int length, long nowNanos) {
                 blackhole.consume(length);
             }
 
 
             @Override
-            public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {
+            public void onClosed(TcpFlow<Void> flow, CloseCause cause, long nowNanos) {
             }
         };
-        terminator = new TcpTerminator(TcpSettings.DEFAULTS, new int[] {VIP}, new int[] {80}, 1, 2, listener,
+        terminator = new TcpTerminator<>(TcpSettings.DEFAULTS, new int[] {VIP}, new int[] {80}, 1, 2, listener,
                 (b, off, len) -> System.arraycopy(b, off, lastSent, 0, len), now);
         // One handed-off flow for the forwarding benchmark.
         connect(65000);
@@ -109,7 +109,7 @@ public class TerminatorBenchmark {
         nextPort = port == 60000 ? 1024 : port + 1;
         now += 1000;
         connect(port);
-        TcpFlow flow = lastFlow;
+        TcpFlow<Void> flow = lastFlow;
         terminator.startHandoff(flow, now);
         terminator.handoffAccepted(flow, now);
         terminator.release(flow, now);

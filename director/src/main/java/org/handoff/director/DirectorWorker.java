@@ -2,12 +2,9 @@ package org.handoff.director;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.function.Supplier;
-import org.handoff.config.HostPort;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.HandoffCoordinator;
-import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.PacketHandler;
@@ -16,15 +13,10 @@ import org.handoff.director.io.PacketSource;
 import org.handoff.director.io.RawSocketSink;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.tcp.TcpTerminator;
-import org.handoff.protocol.message.DecodeResult;
-import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.MessageDecoder;
-import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageIdGenerator;
-import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.ReplayGuard;
-import org.handoff.protocol.wire.Bytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,9 +59,7 @@ public final class DirectorWorker implements Runnable {
     private final PacketSource source;
     private final PacketSink sink;
     private final AgentTransport agents;
-    private final TcpTerminator terminator;
-    private final HandoffCoordinator coordinator;
-    private final MessageDecoder decoder;
+    private final DirectorPipeline pipeline;
     private final Clock clock;
     private final PacketHandler onPacket;
     private final AgentTransport.Receiver onAgentDatagram = this::agentDatagram;
@@ -82,27 +72,25 @@ public final class DirectorWorker implements Runnable {
     /** RuntimeExceptions caught in the duty cycle: each is a bug, logged with its stack. */
     public volatile long internalErrors;
 
-    private DirectorWorker(int index, PacketSource source, PacketSink sink, AgentTransport agents, TcpTerminator terminator,
-                          HandoffCoordinator coordinator, MessageDecoder decoder, Clock clock) {
+    private DirectorWorker(int index, PacketSource source, PacketSink sink, AgentTransport agents, DirectorPipeline pipeline,
+                           Clock clock) {
         this.index = index;
         this.source = source;
         this.sink = sink;
         this.agents = agents;
-        this.terminator = terminator;
-        this.coordinator = coordinator;
-        this.decoder = decoder;
+        this.pipeline = pipeline;
         this.clock = clock;
-        this.onPacket = terminator::onPacket;
+        this.onPacket = pipeline.terminator()::onPacket;
         source.wakeAlsoOn(agents);
     }
 
     /**
-     * One worker wired exactly as the director process wires each of its workers: connection
-     * A's settings, routing and hand-off timing read from {@code settings} at each use (a reload
-     * swaps what it returns), the hand-off coordinator sending through {@code agents}, the
-     * terminator answering through {@code sink}, and a decoder with a replay guard for the
-     * agents' answers. The I/O is the caller's: capture, raw socket and UDP sockets in
-     * {@code Director}; memory in tests and benchmarks.
+     * One worker wired exactly as the director process wires each of its workers
+     * ({@link DirectorPipeline}): connection A's settings, routing and hand-off timing read from
+     * {@code settings} at each use (a reload swaps what it returns), the hand-off coordinator
+     * sending through {@code agents}, the terminator answering through {@code sink}, and a
+     * decoder with a replay guard for the agents' answers. The I/O is the caller's: capture, raw
+     * socket and UDP sockets in {@code Director}; memory in tests and benchmarks.
      *
      * @param config the config at start: the VIPs and the limits that size the worker's tables
      *     (a reload may not change them: {@code ReloadScope})
@@ -111,23 +99,10 @@ public final class DirectorWorker implements Runnable {
     public static DirectorWorker create(int index, DirectorConfig config, Supplier<WorkerSettings> settings,
                                         LoadCounter load, Supplier<HandoffKeys> keys, long secret0, long secret1,
                                         PacketSource source, PacketSink sink, AgentTransport agents, Clock clock) {
-        List<HostPort> vips = config.vips();
-        int[] vipAddresses = new int[vips.size()];
-        int[] vipPorts = new int[vips.size()];
-        for (int i = 0; i < vipAddresses.length; i++) {
-            vipAddresses[i] = Bytes.i32(vips.get(i).address().getAddress(), 0); // IPv4: the loader refuses others
-            vipPorts[i] = vips.get(i).port();
-        }
-        MessageSealer sealer = new MessageSealer(keys, new MessageIdGenerator(), clock::epochMillis);
-        HandoffCoordinator coordinator = new HandoffCoordinator(() -> settings.get().routing(),
-                new HttpHeadParser(config.limits().maxRequestHeadBytes(), config.limits().maxRequestHeaders()),
-                new MessageEncoder(sealer), new ForwardEncoder(sealer), agents, () -> settings.get().handoff(), load,
-                clock.nanos());
-        TcpTerminator terminator = new TcpTerminator(() -> settings.get().tcp(), vipAddresses, vipPorts, secret0, secret1,
-                coordinator, sink::send, clock.nanos());
-        coordinator.bind(terminator);
-        MessageDecoder decoder = new MessageDecoder(keys, replayGuard(config.handoff().deadline().toMillis()), clock::epochMillis);
-        return new DirectorWorker(index, source, sink, agents, terminator, coordinator, decoder, clock);
+        DirectorPipeline pipeline = DirectorPipeline.builder(config, settings, load).keys(keys).secrets(secret0, secret1)
+                .messageIds(new MessageIdGenerator()).agents(agents).output(sink::send).wallClock(clock::epochMillis)
+                .answerGuard(replayGuard(config.handoff().deadline().toMillis())).build(clock.nanos());
+        return new DirectorWorker(index, source, sink, agents, pipeline, clock);
     }
 
     /**
@@ -151,12 +126,12 @@ public final class DirectorWorker implements Runnable {
         return index;
     }
 
-    public TcpTerminator terminator() {
-        return terminator;
+    public TcpTerminator<?> terminator() {
+        return pipeline.terminator();
     }
 
     public HandoffCoordinator coordinator() {
-        return coordinator;
+        return pipeline.coordinator();
     }
 
     /** The live capture behind this worker, or null (files, memory). */
@@ -170,7 +145,7 @@ public final class DirectorWorker implements Runnable {
     }
 
     public MessageDecoder decoder() {
-        return decoder;
+        return pipeline.decoder();
     }
 
     /** One duty cycle; returns the work done (0 when idle). */
@@ -186,9 +161,8 @@ public final class DirectorWorker implements Runnable {
             nextStatsNanos = now + 1_000_000_000L;
         }
         work += drainControl(now);
-        work += terminator.onTick(now);
-        work += coordinator.onTick(now);
-        coordinator.flush();
+        work += pipeline.onTick(now);
+        pipeline.coordinator().flush();
         reportUnreachable(now);
         sink.flush();
         return work;
@@ -203,12 +177,9 @@ public final class DirectorWorker implements Runnable {
 
     private void agentDatagram(byte[] b, int len) {
         controlReceived++;
-        DecodeResult r = decoder.decode(b, 0, len);
-        if (r == DecodeResult.ACCEPTED || r == DecodeResult.DUPLICATE) {
-            coordinator.onAgentMessage(decoder, now);
-        } else {
+        if (!pipeline.onAgentDatagram(b, 0, len, now)) {
             controlDecodeFailures++;
-            LOG.debug("worker {}: agent datagram dropped: {}", index, decoder.describe());
+            LOG.debug("worker {}: agent datagram dropped: {}", index, pipeline.decoder().describe());
         }
     }
 
@@ -216,7 +187,7 @@ public final class DirectorWorker implements Runnable {
     private void reportUnreachable(long nowNanos) {
         InetSocketAddress lost;
         while ((lost = agents.pollUnreachable()) != null) {
-            coordinator.agentUnreachable(lost, nowNanos);
+            pipeline.coordinator().agentUnreachable(lost, nowNanos);
         }
     }
 
@@ -239,7 +210,7 @@ public final class DirectorWorker implements Runnable {
         } catch (IOException e) {
             LOG.error("worker {} stopped: its packet source failed: {}", index, e.toString(), e);
         } finally {
-            coordinator.flush();
+            pipeline.coordinator().flush();
             sink.flush();
         }
     }

@@ -46,15 +46,19 @@ import org.slf4j.LoggerFactory;
  * has been seen the origin is answering the client, so the flow is never moved; a timeout then
  * counts as acceptance.
  */
-public final class HandoffCoordinator implements FlowListener {
+public final class HandoffCoordinator implements FlowListener<HandoffCoordinator.Attempt> {
     private static final Logger DECISIONS = LoggerFactory.getLogger("handoff.decisions");
     private static final Logger LOG = LoggerFactory.getLogger(HandoffCoordinator.class);
     private static final long TICK_NANOS = 5_000_000L;
     private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
 
-    /** Hand-off state attached to a flow; also the flow's hand-off timer. */
-    static final class Attempt extends TimerWheel.Node {
-        final TcpFlow flow;
+    /**
+     * Hand-off state attached to a flow ({@link TcpFlow#attachment()}); also the flow's hand-off
+     * timer. Public only to name the type of that state ({@code TcpFlow<Attempt>}); opaque
+     * outside this package.
+     */
+    public static final class Attempt extends TimerWheel.Node {
+        final TcpFlow<Attempt> flow;
         final FlowIdentity identity;
         final RouteDecision decision;
         final String requestLine;
@@ -70,7 +74,7 @@ public final class HandoffCoordinator implements FlowListener {
         long nextDelayNanos;
         boolean accepted;
 
-        Attempt(TcpFlow flow, FlowIdentity identity, RouteDecision decision, String requestLine, String host, long now) {
+        Attempt(TcpFlow<Attempt> flow, FlowIdentity identity, RouteDecision decision, String requestLine, String host, long now) {
             this.flow = flow;
             this.identity = identity;
             this.decision = decision;
@@ -94,7 +98,8 @@ public final class HandoffCoordinator implements FlowListener {
     private final TcpSegmentSplitter splitter = new TcpSegmentSplitter();
     private final TcpSegmentSplitter.PieceSink appendPiece = this::appendPiece;
     private final byte[] forwardBuffer = new byte[65_536];
-    private TcpTerminator terminator;
+    /** Created by this coordinator, with it as the listener: they need no setter to find each other. */
+    private final TcpTerminator<Attempt> terminator;
     /** The flows (accepted or waiting) of each agent, to reset or move them when it is lost. */
     private final Map<InetSocketAddress, Set<Attempt>> flowsByAgent = new HashMap<>();
     private final byte[] probe = new byte[512];
@@ -105,16 +110,14 @@ public final class HandoffCoordinator implements FlowListener {
     private long forwardNow;
     private DecisionListener decisions = DecisionListener.NONE;
 
-    public HandoffCoordinator(Supplier<RoutingTable> routing, HttpHeadParser parser, MessageEncoder encoder,
-                              ForwardEncoder forward, AgentChannel channel, HandoffSettings settings, LoadCounter load,
-                              long nowNanos) {
-        this(routing, parser, encoder, forward, channel, () -> settings, load, nowNanos);
-    }
-
-    /** As above, with hand-off timing a reload may swap (read at each use). */
-    public HandoffCoordinator(Supplier<RoutingTable> routing, HttpHeadParser parser, MessageEncoder encoder,
-                              ForwardEncoder forward, AgentChannel channel, Supplier<HandoffSettings> settings,
-                              LoadCounter load, long nowNanos) {
+    /**
+     * @param terminators builds connection A's terminator, which this coordinator owns and listens to
+     * @param routing the routing table, read at each request (a reload swaps it)
+     * @param settings hand-off timing, read at each use (a reload swaps it)
+     */
+    public HandoffCoordinator(TcpTerminator.Factory<Attempt> terminators, Supplier<RoutingTable> routing,
+                              HttpHeadParser parser, MessageEncoder encoder, ForwardEncoder forward, AgentChannel channel,
+                              Supplier<HandoffSettings> settings, LoadCounter load, long nowNanos) {
         this.routing = routing;
         this.parser = parser;
         this.encoder = encoder;
@@ -125,14 +128,17 @@ public final class HandoffCoordinator implements FlowListener {
         this.timers = new TimerWheel(TICK_NANOS, 512, nowNanos);
         this.startedNanos = nowNanos;
         this.nextProbeNanos = nowNanos + PROBE_INTERVAL_NANOS;
+        // Last, once every field is set: the terminator keeps its listener and calls it only
+        // from its own methods, never while it is being built.
+        this.terminator = terminators.create(this);
     }
 
-    /** Connects the terminator this coordinator listens to (they refer to each other). */
-    public void bind(TcpTerminator terminator) {
-        this.terminator = terminator;
+    /** Connection A for this worker: the terminator this coordinator listens to. */
+    public TcpTerminator<Attempt> terminator() {
+        return terminator;
     }
 
-    /** Who else hears each request's decision (besides the {@code handoff.decisions} log); replay sets it. */
+    /** Who else hears each request's decision (besides the {@code handoff.decisions} log); replay's pipeline sets it. */
     public void decisionListener(DecisionListener listener) {
         this.decisions = listener == null ? DecisionListener.NONE : listener;
     }
@@ -148,7 +154,7 @@ public final class HandoffCoordinator implements FlowListener {
     // ---- requests --------------------------------------------------------------------------
 
     @Override
-    public void onRequestData(TcpFlow flow, long nowNanos) {
+    public void onRequestData(TcpFlow<Attempt> flow, long nowNanos) {
         HeadParseResult result = parser.parse(flow.requestBytes(), 0, flow.requestLength());
         switch (result.status()) {
             case NEED_MORE -> {
@@ -166,12 +172,12 @@ public final class HandoffCoordinator implements FlowListener {
         }
     }
 
-    private void route(TcpFlow flow, ParsedRequest request, long nowNanos) {
+    private void route(TcpFlow<Attempt> flow, ParsedRequest request, long nowNanos) {
         RouteDecision decision = routing.get().route(request);
         String line = request.method() + " " + request.target() + " " + request.version().text();
         FlowIdentity identity = FlowIdentity.ipv4(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort());
         Attempt a = new Attempt(flow, identity, decision, line, request.host(), nowNanos);
-        flow.attachment = a;
+        flow.attach(a);
         a.candidate = -1;
         terminator.startHandoff(flow, nowNanos);
         nextCandidate(a, nowNanos);
@@ -190,7 +196,7 @@ public final class HandoffCoordinator implements FlowListener {
                     nowNanos >= deadline ? "deadline passed after " + a.attempt + " attempt(s)"
                             : "no origin left: tried " + a.candidate + " of " + a.decision.candidates().size(),
                     nowNanos - a.startedNanos));
-            a.flow.attachment = null;
+            a.flow.attach(null);
             track(a, null);
             terminator.answerAndClose(a.flow, response(503, "Service Unavailable", "no origin accepted the request"), nowNanos);
             return;
@@ -198,7 +204,7 @@ public final class HandoffCoordinator implements FlowListener {
         a.attempt++;
         a.server = a.decision.candidates().get(a.candidate);
         track(a, a.server.agent().toSocketAddress());
-        TcpFlow f = a.flow;
+        TcpFlow<Attempt> f = a.flow;
         byte[] request = java.util.Arrays.copyOf(f.requestBytes(), f.requestLength());
         NegotiatedOptions options = new NegotiatedOptions(f.clientMss(),
                 f.clientShift() >= 0 ? f.clientShift() : NegotiatedOptions.NO_WINDOW_SCALING,
@@ -217,7 +223,7 @@ public final class HandoffCoordinator implements FlowListener {
     }
 
     private void expired(Attempt a, long nowNanos) {
-        if (a.accepted || a.flow.attachment != a) {
+        if (a.accepted || a.flow.attachment() != a) {
             return;
         }
         long deadline = a.startedNanos + settings.get().deadline().toNanos();
@@ -275,7 +281,7 @@ public final class HandoffCoordinator implements FlowListener {
                 nextCandidate(a, nowNanos);
             }
             case CLOSED -> {
-                TcpFlow f = flowFor(flow);
+                TcpFlow<Attempt> f = flowFor(flow);
                 if (f == null) {
                     counters.unknownFlowMessages++;
                     return;
@@ -286,16 +292,16 @@ public final class HandoffCoordinator implements FlowListener {
         }
     }
 
-    private TcpFlow flowFor(FlowMessageFlyweight m) {
+    private TcpFlow<Attempt> flowFor(FlowMessageFlyweight m) {
         int vip = terminator.vipIndex(m.vipIpv4(), m.vipPort());
         return vip < 0 ? null : terminator.flow(m.clientIpv4(), m.clientPort(), vip);
     }
 
     private Attempt attemptFor(FlowMessageFlyweight m) {
-        TcpFlow f = flowFor(m);
-        if (f == null || !(f.attachment instanceof Attempt a)) {
+        TcpFlow<Attempt> f = flowFor(m);
+        Attempt a = f == null ? null : f.attachment();
+        if (a == null) {
             counters.unknownFlowMessages++;
-            return null;
         }
         return a;
     }
@@ -318,7 +324,8 @@ public final class HandoffCoordinator implements FlowListener {
         send(a, encoder.encode(new Abort(a.identity, reason)));
     }
 
-    private void reject(TcpFlow flow, int status, String text, HandoffCounters.RequestOutcome outcome, String why, long nowNanos) {
+    private void reject(TcpFlow<Attempt> flow, int status, String text, HandoffCounters.RequestOutcome outcome, String why,
+                        long nowNanos) {
         counters.count(outcome);
         DECISIONS.info("client={}:{} status={} reason=\"{}\"", ipv4(flow.clientAddress()), flow.clientPort(), status, why);
         decisions.onDecision(new DecisionListener.Decision(flow.clientAddress(), flow.clientPort(), flow.vipAddress(),
@@ -353,8 +360,8 @@ public final class HandoffCoordinator implements FlowListener {
     // ---- forwarding ------------------------------------------------------------------------
 
     @Override
-    public void onForward(TcpFlow flow, byte[] packet, int offset, int length, long nowNanos) {
-        Attempt a = (Attempt) flow.attachment;
+    public void onForward(TcpFlow<Attempt> flow, byte[] packet, int offset, int length, long nowNanos) {
+        Attempt a = flow.attachment();
         if (forwarding != a) {
             flush();
             forwarding = a;
@@ -403,8 +410,9 @@ public final class HandoffCoordinator implements FlowListener {
     }
 
     @Override
-    public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {
-        if (flow.attachment instanceof Attempt a) {
+    public void onClosed(TcpFlow<Attempt> flow, CloseCause cause, long nowNanos) {
+        Attempt a = flow.attachment();
+        if (a != null) {
             timers.cancel(a);
             if (forwarding == a) {
                 flush();
@@ -416,7 +424,7 @@ public final class HandoffCoordinator implements FlowListener {
                 abortAt(a, AbortReason.CLIENT_RESET);
             }
             track(a, null);
-            flow.attachment = null;
+            flow.attach(null);
         }
     }
 

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.handoff.config.HostPort;
+import org.handoff.director.DirectorPipeline;
 import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.config.PoolConfig;
@@ -17,8 +17,6 @@ import org.handoff.director.config.PoolMember;
 import org.handoff.director.handoff.DecisionListener;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.handoff.HandoffCounters;
-import org.handoff.director.handoff.HandoffSettings;
-import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.CaptureClock;
 import org.handoff.director.io.PacketHandler;
 import org.handoff.director.io.PacketSink;
@@ -29,9 +27,7 @@ import org.handoff.director.tcp.TcpCounters;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.checksum.InternetChecksum;
-import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.FlowIdentity;
-import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
@@ -125,12 +121,10 @@ public final class ReplayEngine implements PacketHandler {
     private final PacketSink out;
     private final CaptureClock clock;
     private final FlowSink flowSink;
-    private final int[] vipAddresses;
-    private final int[] vipPorts;
     private final HandoffKeys keys;
     private final LoadCounter load = new LoadCounter();
-    private final RoutingTable table;
-    private final MessageDecoder directorDecoder;
+    /** One worker's share of everything, fixed: a replay does not reload. */
+    private final WorkerSettings settings;
     private final SimulatedAgents agents;
     private final LongHashMap<ReplayFlow> flows = new LongHashMap<>(1024, Integer.MAX_VALUE / 4);
     private final long[] drops = new long[DropReason.values().length];
@@ -148,7 +142,8 @@ public final class ReplayEngine implements PacketHandler {
     private final byte[] scratch = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
     private final byte[] udpScratch = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
 
-    private TcpTerminator terminator;
+    private DirectorPipeline pipeline;
+    private TcpTerminator<?> terminator;
     private HandoffCoordinator coordinator;
     private boolean started;
     private long firstNanos;
@@ -182,20 +177,14 @@ public final class ReplayEngine implements PacketHandler {
         this.out = out;
         this.clock = clock;
         this.flowSink = flowSink;
-        List<HostPort> vips = config.vips().stream().filter(HostPort::isIpv4).toList();
-        if (vips.isEmpty()) {
-            throw new IllegalArgumentException("vips: " + config.vips() + " (expected: at least one IPv4 VIP)");
-        }
-        vipAddresses = vips.stream().mapToInt(v -> Bytes.parseIpv4(v.toSocketAddress().getAddress().getHostAddress())).toArray();
-        vipPorts = vips.stream().mapToInt(v -> v.toSocketAddress().getPort()).toArray();
         SplittableRandom seeded = new SplittableRandom(options.seed());
         byte[] secret = new byte[32];
         seeded.nextBytes(secret);
         keys = HandoffKeys.of(1, 1L, secret);
-        table = RoutingTable.of(config, load);
+        settings = new WorkerSettings(RoutingTable.of(config, load), WorkerSettings.tcp(config, 1), WorkerSettings.handoff(config),
+                keys);
         MessageSealer agentSealer = new MessageSealer(() -> keys, new MessageIdGenerator(new SplittableRandom(options.seed() + 1)),
                 clock::epochMillis);
-        directorDecoder = new MessageDecoder(() -> keys, null, clock::epochMillis);
         agents = new SimulatedAgents(config, options, new MessageDecoder(() -> keys, null, clock::epochMillis),
                 new MessageEncoder(agentSealer), out == null ? null : this::tapDatagram);
         udpIp.set(REPLAY_SOURCE, 0, InternetChecksum.PROTO_UDP);
@@ -212,33 +201,12 @@ public final class ReplayEngine implements PacketHandler {
         seeded.nextBytes(new byte[32]); // the key above
         long secret0 = seeded.nextLong();
         long secret1 = seeded.nextLong();
-        MessageSealer sealer = new MessageSealer(() -> keys, new MessageIdGenerator(new SplittableRandom(options.seed())),
-                clock::epochMillis);
-        HandoffSettings handoff = WorkerSettings.handoff(config);
-        coordinator = new HandoffCoordinator(() -> table,
-                new HttpHeadParser(config.limits().maxRequestHeadBytes(), config.limits().maxRequestHeaders()),
-                new MessageEncoder(sealer), new ForwardEncoder(sealer), agents, handoff, load, nowNanos);
-        coordinator.decisionListener(this::onDecision);
-        FlowListener listener = new FlowListener() {
-            @Override
-            public void onRequestData(TcpFlow flow, long now) {
-                coordinator.onRequestData(flow, now);
-            }
-
-            @Override
-            public void onForward(TcpFlow flow, byte[] packet, int offset, int length, long now) {
-                coordinator.onForward(flow, packet, offset, length, now);
-            }
-
-            @Override
-            public void onClosed(TcpFlow flow, CloseCause cause, long now) {
-                coordinator.onClosed(flow, cause, now);
-                flowEnded(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort(), label(cause));
-            }
-        };
-        terminator = new TcpTerminator(WorkerSettings.tcp(config, 1), vipAddresses, vipPorts, secret0, secret1, listener,
-                this::directorPacket, nowNanos);
-        coordinator.bind(terminator);
+        pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(secret0, secret1)
+                .messageIds(new MessageIdGenerator(new SplittableRandom(options.seed()))).agents(agents)
+                .output(this::directorPacket).wallClock(clock::epochMillis).decisions(this::onDecision)
+                .flowEnds(this::flowEnded).build(nowNanos);
+        terminator = pipeline.terminator();
+        coordinator = pipeline.coordinator();
     }
 
     // ---- packets ----------------------------------------------------------------------------
@@ -340,7 +308,8 @@ public final class ReplayEngine implements PacketHandler {
             rf.packets++;
         } else if ((flags & (TcpSegment.SYN | TcpSegment.ACK)) == TcpSegment.SYN && synAckSeen && synAckClient == source
                 && synAckClientPort == sourcePort && terminator.flow(source, sourcePort, vip) != null) {
-            rf = new ReplayFlow(key, source, sourcePort, vipAddresses[vip], vipPorts[vip], now, synAckIsn, synAckTs);
+            rf = new ReplayFlow(key, source, sourcePort, terminator.vipAddress(vip), terminator.vipPort(vip), now, synAckIsn,
+                    synAckTs);
             rf.packets = 1;
             flows.put(key, rf);
             flowsSeen++;
@@ -379,7 +348,7 @@ public final class ReplayEngine implements PacketHandler {
 
     /** Lowers an ACK beyond what the director has sent (the captured server's response) to its SND.NXT. */
     private void clampAck(ReplayFlow rf, int vip) {
-        TcpFlow flow = terminator.flow(rf.clientAddress, rf.clientPort, vip);
+        TcpFlow<?> flow = terminator.flow(rf.clientAddress, rf.clientPort, vip);
         if (flow == null) {
             return;
         }
@@ -422,8 +391,7 @@ public final class ReplayEngine implements PacketHandler {
 
     private void tick(long now) {
         agents.nowNanos = now;
-        terminator.onTick(now);
-        coordinator.onTick(now);
+        pipeline.onTick(now);
         nextTickNanos = now + TICK_NANOS;
     }
 
@@ -434,10 +402,7 @@ public final class ReplayEngine implements PacketHandler {
                 tick(t); // timers that fire before the answer arrives fire first
             }
             agents.nowNanos = t;
-            DecodeResult r = directorDecoder.decode(a.datagram(), 0, a.datagram().length);
-            if (r == DecodeResult.ACCEPTED || r == DecodeResult.DUPLICATE) {
-                coordinator.onAgentMessage(directorDecoder, t);
-            } else {
+            if (!pipeline.onAgentDatagram(a.datagram(), 0, a.datagram().length, t)) {
                 answersUndecodable++;
             }
         }
@@ -464,7 +429,7 @@ public final class ReplayEngine implements PacketHandler {
         flows.forEachValue(open::add);
         open.sort((x, y) -> x.startNanos != y.startNanos ? Long.compare(x.startNanos, y.startNanos) : Long.compare(x.key, y.key));
         for (ReplayFlow rf : open) {
-            TcpFlow f = terminator.flow(rf.clientAddress, rf.clientPort, terminator.vipIndex(rf.vipAddress, rf.vipPort));
+            TcpFlow<?> f = terminator.flow(rf.clientAddress, rf.clientPort, terminator.vipIndex(rf.vipAddress, rf.vipPort));
             emit(rf, "open-at-end" + (f == null || f.state() == null ? "" : ":" + f.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')));
         }
         for (ReplayFlow rf : open) {
@@ -489,11 +454,11 @@ public final class ReplayEngine implements PacketHandler {
         }
     }
 
-    private void flowEnded(int clientAddress, int clientPort, int vipAddress, int vipPort, String how) {
-        int vip = terminator.vipIndex(vipAddress, vipPort);
-        ReplayFlow rf = flows.remove(key(clientAddress, clientPort, vip));
+    private void flowEnded(TcpFlow<?> flow, FlowListener.CloseCause cause, long nowNanos) {
+        int vip = terminator.vipIndex(flow.vipAddress(), flow.vipPort());
+        ReplayFlow rf = flows.remove(key(flow.clientAddress(), flow.clientPort(), vip));
         if (rf != null) {
-            emit(rf, how);
+            emit(rf, label(cause));
         }
     }
 

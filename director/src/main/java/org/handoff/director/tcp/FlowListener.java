@@ -3,19 +3,50 @@ package org.handoff.director.tcp;
 /**
  * What the TCP termination layer tells the layer above it (request parsing, routing, hand-off).
  * Called on the worker thread; implementations must not block.
+ *
+ * @param <A> the listener's own per-flow state, kept on each flow ({@link TcpFlow#attachment()})
+ *     so the listener finds it without a lookup or a cast
  */
-public interface FlowListener {
+public interface FlowListener<A> {
     /** New in-order request bytes arrived on a RECEIVING flow. */
-    void onRequestData(TcpFlow flow, long nowNanos);
+    void onRequestData(TcpFlow<A> flow, long nowNanos);
 
     /**
      * A client packet for a FORWARDING flow (or one held during HANDING_OFF, released by
      * {@link TcpTerminator#handoffAccepted}); the bytes are valid only during the call.
      */
-    void onForward(TcpFlow flow, byte[] packet, int offset, int length, long nowNanos);
+    void onForward(TcpFlow<A> flow, byte[] packet, int offset, int length, long nowNanos);
 
     /** The flow has been freed (the reason is counted); the listener drops its references. */
-    void onClosed(TcpFlow flow, CloseCause cause, long nowNanos);
+    void onClosed(TcpFlow<A> flow, CloseCause cause, long nowNanos);
+
+    /** Told of each flow's end, after the listener: trace replay reports each flow as it ends. */
+    @FunctionalInterface
+    interface EndObserver {
+        void onFlowEnded(TcpFlow<?> flow, CloseCause cause, long nowNanos);
+    }
+
+    /** This listener, with {@code observer} told of each flow's end after it. */
+    default FlowListener<A> thenTelling(EndObserver observer) {
+        FlowListener<A> first = this;
+        return new FlowListener<>() {
+            @Override
+            public void onRequestData(TcpFlow<A> flow, long nowNanos) {
+                first.onRequestData(flow, nowNanos);
+            }
+
+            @Override
+            public void onForward(TcpFlow<A> flow, byte[] packet, int offset, int length, long nowNanos) {
+                first.onForward(flow, packet, offset, length, nowNanos);
+            }
+
+            @Override
+            public void onClosed(TcpFlow<A> flow, CloseCause cause, long nowNanos) {
+                first.onClosed(flow, cause, nowNanos);
+                observer.onFlowEnded(flow, cause, nowNanos);
+            }
+        };
+    }
 
     /** Why a flow ended on the director. */
     enum CloseCause {

@@ -8,9 +8,11 @@ import org.handoff.protocol.wire.Bytes;
  * One client connection (connection A) as the director holds it: the handshake's agreed
  * options, the sequence state, the request bytes received so far, and what happens next. The
  * flow is its own timer node. Fields are package-private and read through accessors by the
- * hand-off layer, which attaches its own state in {@link #attachment}.
+ * hand-off layer, which keeps its own per-flow state on the flow ({@link #attach}).
+ *
+ * @param <A> the type of that state, the {@link FlowListener}'s
  */
-public final class TcpFlow extends TimerWheel.Node {
+public final class TcpFlow<A> extends TimerWheel.Node {
     /** Where a flow is in its life on the director. */
     public enum State {
         /** SYN answered, waiting for the final ACK (only for non-cookie flows). */
@@ -81,8 +83,8 @@ public final class TcpFlow extends TimerWheel.Node {
      */
     int lastClientAck;
 
-    /** The hand-off layer's per-flow state. */
-    public Object attachment;
+    /** The listener's per-flow state, or null. */
+    private A attachment;
 
     TcpFlow(long key, int clientAddress, int clientPort, int vipAddress, int vipPort, int clientIsn, int directorIsn,
             long nowNanos) {
@@ -194,6 +196,16 @@ public final class TcpFlow extends TimerWheel.Node {
 
     public int requestLength() {
         return received.contiguous();
+    }
+
+    /** The listener's per-flow state, or null when it has attached none. */
+    public A attachment() {
+        return attachment;
+    }
+
+    /** Keeps the listener's per-flow state on the flow (null: none). */
+    public void attach(A attachment) {
+        this.attachment = attachment;
     }
 
     /** The director's TSval on this flow at {@code nowNanos}. */

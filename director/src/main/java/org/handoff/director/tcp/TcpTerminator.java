@@ -27,12 +27,23 @@ import org.handoff.protocol.wire.TcpSegment;
  *
  * <p>Forwarded packets take the short path: IPv4 header and ports are read, the flow is found,
  * and the bytes go up; TCP options are not even walked. Nothing on that path allocates.
+ *
+ * @param <A> the listener's per-flow state, kept on each {@link TcpFlow}
  */
-public final class TcpTerminator {
+public final class TcpTerminator<A> {
     /** Where the director's own packets go (IPv4, header first). */
     @FunctionalInterface
     public interface SegmentOutput {
         void send(byte[] buffer, int offset, int length);
+    }
+
+    /**
+     * Builds the terminator for the layer that listens to it: that layer creates and owns it, so
+     * neither needs a setter to find the other.
+     */
+    @FunctionalInterface
+    public interface Factory<A> {
+        TcpTerminator<A> create(FlowListener<A> listener);
     }
 
     private static final long TICK_NANOS = 10_000_000L;
@@ -46,10 +57,10 @@ public final class TcpTerminator {
     private final Supplier<TcpSettings> settings;
     private final int[] vipAddresses;
     private final int[] vipPorts;
-    private final FlowListener listener;
+    private final FlowListener<A> listener;
     private final SegmentOutput output;
     private final TcpCounters counters = new TcpCounters();
-    private final LongHashMap<TcpFlow> flows;
+    private final LongHashMap<TcpFlow<A>> flows;
     private final TimerWheel timers;
     private final SynCookies cookies;
     private final long secret0;
@@ -68,20 +79,20 @@ public final class TcpTerminator {
     private final Ipv4Repr txIp = new Ipv4Repr();
     private final PacketEmitter emitter = new PacketEmitter();
     private final byte[] tx = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
-    private final TimerWheel.ExpiryHandler<TcpFlow> onExpiry = this::expired;
+    private final TimerWheel.ExpiryHandler<TcpFlow<A>> onExpiry = this::expired;
 
     /**
      * @param vipAddresses the VIPs' IPv4 addresses, index-aligned with {@code vipPorts}
      * @param secret0 first half of the 128-bit secret for ISNs and cookies (fixed for replay)
      */
     public TcpTerminator(TcpSettings settings, int[] vipAddresses, int[] vipPorts, long secret0, long secret1,
-                         FlowListener listener, SegmentOutput output, long nowNanos) {
+                         FlowListener<A> listener, SegmentOutput output, long nowNanos) {
         this(() -> settings, vipAddresses, vipPorts, secret0, secret1, listener, output, nowNanos);
     }
 
     /** As above, with settings a reload may swap (read at each use). */
     public TcpTerminator(Supplier<TcpSettings> settings, int[] vipAddresses, int[] vipPorts, long secret0, long secret1,
-                         FlowListener listener, SegmentOutput output, long nowNanos) {
+                         FlowListener<A> listener, SegmentOutput output, long nowNanos) {
         if (vipAddresses.length != vipPorts.length || vipAddresses.length == 0 || vipAddresses.length > 0xffff) {
             throw new IllegalArgumentException("vips: " + vipAddresses.length + " addresses, " + vipPorts.length
                     + " ports (expected: the same count, 1..65535)");
@@ -116,12 +127,21 @@ public final class TcpTerminator {
         return halfOpen;
     }
 
-    public TcpFlow flow(int clientAddress, int clientPort, int vipIndex) {
+    public TcpFlow<A> flow(int clientAddress, int clientPort, int vipIndex) {
         return flows.get(key(clientAddress, clientPort, vipIndex));
     }
 
     static long key(int clientAddress, int clientPort, int vipIndex) {
         return ((long) clientAddress << 32) | ((long) clientPort << 16) | vipIndex;
+    }
+
+    /** The address of the VIP with index {@code vipIndex} (see {@link #vipIndex}). */
+    public int vipAddress(int vipIndex) {
+        return vipAddresses[vipIndex];
+    }
+
+    public int vipPort(int vipIndex) {
+        return vipPorts[vipIndex];
     }
 
     /** The index of a VIP, or -1: flows are keyed by it. */
@@ -167,7 +187,7 @@ public final class TcpTerminator {
         }
         int clientAddress = ip.source();
         int clientPort = Bytes.u16(b, l4 + TcpSegment.SOURCE_PORT_OFFSET);
-        TcpFlow flow = flows.get(key(clientAddress, clientPort, vip));
+        TcpFlow<A> flow = flows.get(key(clientAddress, clientPort, vip));
         int packetLength = ip.totalLength();
         if (flow != null && flow.state == TcpFlow.State.FORWARDING) {
             int flags = b[l4 + TcpSegment.FLAGS_OFFSET];
@@ -224,7 +244,7 @@ public final class TcpTerminator {
      * proof, and the SYN is forwarded as before; the flow then ends with the agent's CLOSED or
      * the idle timeout. Parses the segment's options into {@link #options}.
      */
-    private boolean isNewIncarnation(TcpFlow flow, byte[] b, int l4, int l4Length) {
+    private boolean isNewIncarnation(TcpFlow<A> flow, byte[] b, int l4, int l4Length) {
         if (tcp.wrap(b, l4, l4Length).check() != null || tcp.parseOptions(options) != null) {
             return false;
         }
@@ -277,7 +297,7 @@ public final class TcpTerminator {
         }
         int isn = isn(clientAddress, clientPort, vip, nowNanos);
         long key = key(clientAddress, clientPort, vip);
-        TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, isn, nowNanos);
+        TcpFlow<A> flow = new TcpFlow<>(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, isn, nowNanos);
         flow.state = TcpFlow.State.SYN_RECEIVED;
         flow.mss = Math.min(clientMss, settings.get().mss());
         flow.clientMss = clientMss;
@@ -310,7 +330,7 @@ public final class TcpTerminator {
         }
         counters.cookiesValid++;
         long key = key(clientAddress, clientPort, vip);
-        TcpFlow flow = new TcpFlow(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, nowNanos);
+        TcpFlow<A> flow = new TcpFlow<>(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, nowNanos);
         flow.cookie = true;
         flow.clientMss = SynCookies.mssOf(index);
         flow.mss = Math.min(flow.clientMss, settings.get().mss());
@@ -336,7 +356,7 @@ public final class TcpTerminator {
 
     // ---- a flow's own segments -----------------------------------------------------------
 
-    private void onFlowSegment(TcpFlow flow, long nowNanos) {
+    private void onFlowSegment(TcpFlow<A> flow, long nowNanos) {
         int flags = tcp.flags();
         if ((flags & TcpSegment.RST) != 0) {
             // RFC 5961 would demand an exact match; in-window is enough for a flow we are about to drop.
@@ -420,14 +440,14 @@ public final class TcpTerminator {
         }
     }
 
-    private void establish(TcpFlow flow, long nowNanos) {
+    private void establish(TcpFlow<A> flow, long nowNanos) {
         counters.established++;
         flow.state = TcpFlow.State.RECEIVING;
         flow.sndUna = flow.sndNxt;
         timers.schedule(flow, nowNanos + settings.get().requestTimeout().toNanos());
     }
 
-    private void onAck(TcpFlow flow, long nowNanos) {
+    private void onAck(TcpFlow<A> flow, long nowNanos) {
         int ack = tcp.ack();
         if (SeqNumber.gt(ack, flow.sndNxt)) {
             counters.outOfWindow++;
@@ -451,14 +471,14 @@ public final class TcpTerminator {
     // ---- hand-off interplay --------------------------------------------------------------
 
     /** The hand-off layer has sent HANDOFF: hold the client's packets from now on. */
-    public void startHandoff(TcpFlow flow, long nowNanos) {
+    public void startHandoff(TcpFlow<A> flow, long nowNanos) {
         requireState(flow, TcpFlow.State.RECEIVING);
         flow.state = TcpFlow.State.HANDING_OFF;
         timers.cancel(flow);
     }
 
     /** The agent acknowledged the hand-off: release held packets upward and forward from now on. */
-    public void handoffAccepted(TcpFlow flow, long nowNanos) {
+    public void handoffAccepted(TcpFlow<A> flow, long nowNanos) {
         requireState(flow, TcpFlow.State.HANDING_OFF);
         flow.state = TcpFlow.State.FORWARDING;
         flow.lastClientAck = flow.sndNxt;
@@ -472,7 +492,7 @@ public final class TcpTerminator {
     }
 
     /** Held client packets so far (they go to the next agent if the hand-off moves). */
-    public int heldPackets(TcpFlow flow) {
+    public int heldPackets(TcpFlow<A> flow) {
         return flow.held == null ? 0 : flow.held.packets();
     }
 
@@ -480,7 +500,7 @@ public final class TcpTerminator {
      * The director answers the client itself and closes: {@code response} bytes then FIN,
      * retransmitted until acknowledged. Held packets are discarded (none was acknowledged).
      */
-    public void answerAndClose(TcpFlow flow, byte[] response, long nowNanos) {
+    public void answerAndClose(TcpFlow<A> flow, byte[] response, long nowNanos) {
         if (flow.state != TcpFlow.State.RECEIVING && flow.state != TcpFlow.State.HANDING_OFF) {
             throw new IllegalStateException(flow + ": cannot answer (expected: RECEIVING or HANDING_OFF)");
         }
@@ -489,7 +509,7 @@ public final class TcpTerminator {
     }
 
     /** The hand-off layer is done with a FORWARDING flow (the agent reported it closed). */
-    public void release(TcpFlow flow, long nowNanos) {
+    public void release(TcpFlow<A> flow, long nowNanos) {
         if (flow.state != null && flows.get(flow.key) == flow) {
             free(flow, FlowListener.CloseCause.RELEASED, nowNanos);
         }
@@ -501,7 +521,7 @@ public final class TcpTerminator {
      * with a RST for {@code tcp.close-linger} (a RST is only taken at exactly RCV.NXT, and the
      * client may have received bytes it has not acknowledged yet), then free the flow.
      */
-    public void resetClient(TcpFlow flow, long nowNanos) {
+    public void resetClient(TcpFlow<A> flow, long nowNanos) {
         if (flow.state != TcpFlow.State.FORWARDING && flow.state != TcpFlow.State.HANDING_OFF) {
             return;
         }
@@ -512,14 +532,14 @@ public final class TcpTerminator {
     }
 
     /** Resets the client's connection and frees the flow. */
-    public void abort(TcpFlow flow, long nowNanos) {
+    public void abort(TcpFlow<A> flow, long nowNanos) {
         if (flow.state != null && flows.get(flow.key) == flow) {
             sendReset(flow);
             free(flow, FlowListener.CloseCause.ABORTED, nowNanos);
         }
     }
 
-    private void releasePending(TcpFlow flow) {
+    private void releasePending(TcpFlow<A> flow) {
         if (flow.held != null) {
             heldPackets.giveBack(flow.held);
             flow.held = null;
@@ -527,20 +547,20 @@ public final class TcpTerminator {
     }
 
     /** Gives back a flow's buffers: once handed off (the agent has the bytes) or freed. */
-    private void releaseBuffers(TcpFlow flow) {
+    private void releaseBuffers(TcpFlow<A> flow) {
         releasePending(flow);
         if (flow.received != null) {
             receivedBytes -= flow.received.release();
         }
     }
 
-    private static void requireState(TcpFlow flow, TcpFlow.State expected) {
+    private static void requireState(TcpFlow<?> flow, TcpFlow.State expected) {
         if (flow.state != expected) {
             throw new IllegalStateException(flow + " (expected: " + expected + ")");
         }
     }
 
-    private void hold(TcpFlow flow, byte[] b, int off, int len, int l4, long nowNanos) {
+    private void hold(TcpFlow<A> flow, byte[] b, int off, int len, int l4, long nowNanos) {
         flow.lastSeenNanos = nowNanos;
         if (len >= Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH
                 && (b[l4 + TcpSegment.FLAGS_OFFSET] & TcpSegment.ACK) != 0
@@ -573,7 +593,7 @@ public final class TcpTerminator {
 
     // ---- the director's own answers ------------------------------------------------------
 
-    private void answer(TcpFlow flow, byte[] response, FlowListener.CloseCause cause, long nowNanos) {
+    private void answer(TcpFlow<A> flow, byte[] response, FlowListener.CloseCause cause, long nowNanos) {
         flow.state = TcpFlow.State.ANSWERING;
         flow.closeCause = cause;
         flow.answer = response;
@@ -587,7 +607,7 @@ public final class TcpTerminator {
     }
 
     /** Sends (or resends) the unacknowledged part of the answer, MSS-sized, FIN on the last piece. */
-    private void sendAnswer(TcpFlow flow, long nowNanos) {
+    private void sendAnswer(TcpFlow<A> flow, long nowNanos) {
         byte[] a = flow.answer;
         int finSeq = SeqNumber.add(flow.sndNxt, -1);
         int start = Math.max(0, SeqNumber.diff(flow.sndUna, SeqNumber.sub(finSeq, a.length)));
@@ -604,7 +624,7 @@ public final class TcpTerminator {
         } while (start < a.length);
     }
 
-    private void expired(TcpFlow flow, long nowNanos) {
+    private void expired(TcpFlow<A> flow, long nowNanos) {
         switch (flow.state) {
             case SYN_RECEIVED -> {
                 if (nowNanos - flow.createdNanos >= settings.get().handshakeTimeout().toNanos() || flow.retransmits >= SYN_ACK_RETRIES) {
@@ -649,7 +669,7 @@ public final class TcpTerminator {
         }
     }
 
-    private void free(TcpFlow flow, FlowListener.CloseCause cause, long nowNanos) {
+    private void free(TcpFlow<A> flow, FlowListener.CloseCause cause, long nowNanos) {
         if (flow.state == TcpFlow.State.SYN_RECEIVED) {
             halfOpen--;
         }
@@ -680,13 +700,13 @@ public final class TcpTerminator {
     }
 
     /** The window we advertise: the room left for the request, scaled, at most 65535. */
-    private static int window(TcpFlow flow) {
+    private static int window(TcpFlow<?> flow) {
         int room = flow.received.room();
         int shift = Math.max(flow.directorShift, 0);
         return Math.min(room >>> shift, 0xffff);
     }
 
-    private void sendSynAck(TcpFlow flow, long nowNanos) {
+    private void sendSynAck(TcpFlow<A> flow, long nowNanos) {
         emitSynAck(flow.clientAddress, flow.clientPort, flow.vipAddress, flow.vipPort, flow.directorIsn,
                 SeqNumber.add(flow.clientIsn, 1), settings.get().mss(), flow.directorShift, flow.sackPermitted, flow.timestamps,
                 flow.tsVal(nowNanos), flow.tsRecent);
@@ -713,7 +733,7 @@ public final class TcpTerminator {
         counters.synAcks++;
     }
 
-    private void prepare(TcpFlow flow, int seq, int flags, long nowNanos) {
+    private void prepare(TcpFlow<A> flow, int seq, int flags, long nowNanos) {
         txTcp.clear();
         txTcp.sourcePort = flow.vipPort;
         txTcp.destinationPort = flow.clientPort;
@@ -729,13 +749,13 @@ public final class TcpTerminator {
         }
     }
 
-    private void emit(TcpFlow flow) {
+    private void emit(TcpFlow<A> flow) {
         txIp.set(flow.vipAddress, flow.clientAddress, InternetChecksum.PROTO_TCP);
         txIp.identification = 0;
         output.send(tx, 0, emitter.ipv4Tcp(txIp, txTcp, tx, 0));
     }
 
-    private void sendAck(TcpFlow flow, long nowNanos) {
+    private void sendAck(TcpFlow<A> flow, long nowNanos) {
         prepare(flow, flow.sndNxt, TcpSegment.ACK, nowNanos);
         if (flow.sackPermitted && flow.received.rangeCount() > 0) {
             int max = flow.timestamps ? 3 : 4;
@@ -747,11 +767,11 @@ public final class TcpTerminator {
         counters.acksSent++;
     }
 
-    private void sendReset(TcpFlow flow) {
+    private void sendReset(TcpFlow<A> flow) {
         sendReset(flow, flow.sndNxt);
     }
 
-    private void sendReset(TcpFlow flow, int seq) {
+    private void sendReset(TcpFlow<A> flow, int seq) {
         txTcp.clear();
         txTcp.sourcePort = flow.vipPort;
         txTcp.destinationPort = flow.clientPort;

@@ -11,15 +11,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.handoff.director.DirectorPipeline;
+import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.ConfigLoader;
-import org.handoff.director.http.HttpHeadParser;
+import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.tcp.TcpSettings;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.message.DecodeResult;
-import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.ForwardPacketCursor;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
@@ -59,16 +60,20 @@ class CapturedClientReplayTest {
     void realClientIsTerminatedHandedOffAndForwarded(String capture) throws Exception {
         HandoffKeys keys = HandoffKeys.of(1, 1L, new byte[32]);
         long[] wall = {1_800_000_000_000L};
-        MessageSealer sealer = new MessageSealer(() -> keys, MessageIdGenerator.withBootId(3), () -> wall[0]);
         List<byte[]> toAgent = new ArrayList<>();
         List<byte[]> toClient = new ArrayList<>();
-        RoutingTable table = RoutingTable.of(ConfigLoader.load(Path.of("../examples/lab/director.yaml")), new LoadCounter());
-        HandoffCoordinator coordinator = new HandoffCoordinator(() -> table, new HttpHeadParser(), new MessageEncoder(sealer),
-                new ForwardEncoder(sealer), (InetSocketAddress to, byte[] b, int off, int len) -> toAgent.add(Arrays.copyOfRange(b, off, off + len)),
-                HandoffSettings.DEFAULTS, new LoadCounter(), 0);
-        TcpTerminator terminator = new TcpTerminator(TcpSettings.DEFAULTS, new int[] {SERVER}, new int[] {80}, 5, 6, coordinator,
-                (b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len)), 0);
-        coordinator.bind(terminator);
+        // The traces' config: its VIP is the captured server's address, SERVER:80.
+        DirectorConfig config = ConfigLoader.load(Path.of("../examples/traces/director.yaml"));
+        LoadCounter load = new LoadCounter();
+        WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS, HandoffSettings.DEFAULTS,
+                keys);
+        DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(5, 6)
+                .messageIds(MessageIdGenerator.withBootId(3)).wallClock(() -> wall[0])
+                .agents((InetSocketAddress to, byte[] b, int off, int len) -> toAgent.add(Arrays.copyOfRange(b, off, off + len)))
+                .output((b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len))).build(0);
+        TcpTerminator<?> terminator = pipeline.terminator();
+        HandoffCoordinator coordinator = pipeline.coordinator();
+        assertEquals(0, terminator.vipIndex(SERVER, 80), "the traces' config has the captured server as its VIP");
         MessageDecoder agent = new MessageDecoder(() -> keys, null, () -> wall[0]);
 
         List<byte[]> packets = GoldenVectors.ipPackets(capture);
@@ -164,7 +169,7 @@ class CapturedClientReplayTest {
         for (int i = 0; i < forwarded.size(); i++) {
             assertArrayEquals(expectedForwarded.get(i), forwarded.get(i), "forwarded verbatim, packet " + i);
         }
-        TcpFlow flow = terminator.flow(CLIENT, handoff.flow().clientPort(), 0);
+        TcpFlow<?> flow = terminator.flow(CLIENT, handoff.flow().clientPort(), 0);
         assertTrue(flow == null || flow.state() == TcpFlow.State.FORWARDING);
         assertTrue(expectedForwarded.size() >= 2, "the client's ACKs and FIN came after the hand-off");
     }

@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
+import org.handoff.director.DirectorPipeline;
+import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
-import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RoutingTable;
 import org.handoff.director.tcp.TcpFlow;
@@ -38,7 +39,6 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NackReason;
-import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
@@ -65,7 +65,7 @@ class HandoffCoordinatorTest {
     final LoadCounter load = new LoadCounter();
     long now = 5_000_000 * MS;
     long wallMillis = 1_800_000_000_000L;
-    TcpTerminator terminator;
+    TcpTerminator<?> terminator;
     HandoffCoordinator coordinator;
     /** The agent's view: decodes what the director sent. */
     MessageDecoder agentSide;
@@ -76,16 +76,16 @@ class HandoffCoordinatorTest {
     @BeforeEach
     void setUp() throws Exception {
         DirectorConfig config = ConfigLoader.load(Path.of("../examples/lab/director.yaml"));
-        RoutingTable table = RoutingTable.of(config, load);
-        MessageSealer sealer = new MessageSealer(() -> keys, MessageIdGenerator.withBootId(7), () -> wallMillis);
-        coordinator = new HandoffCoordinator(() -> table, new HttpHeadParser(), new MessageEncoder(sealer),
-                new ForwardEncoder(sealer), (to, b, off, len) -> toAgents.add(new Datagram(to, Arrays.copyOfRange(b, off, off + len))),
-                HandoffSettings.DEFAULTS, load, now);
-        terminator = new TcpTerminator(TcpSettings.DEFAULTS, new int[] {VIP}, new int[] {80}, 3, 4, coordinator,
-                (b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len)), now);
-        coordinator.bind(terminator);
+        WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
+                HandoffSettings.DEFAULTS, keys);
+        DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(3, 4)
+                .messageIds(MessageIdGenerator.withBootId(7)).wallClock(() -> wallMillis)
+                .agents((to, b, off, len) -> toAgents.add(new Datagram(to, Arrays.copyOfRange(b, off, off + len))))
+                .output((b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len))).build(now);
+        coordinator = pipeline.coordinator();
+        terminator = pipeline.terminator();
         agentSide = new MessageDecoder(() -> keys, null, () -> wallMillis);
-        directorSide = new MessageDecoder(() -> keys, null, () -> wallMillis);
+        directorSide = pipeline.decoder();
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(9), () -> wallMillis));
     }
 
@@ -142,7 +142,7 @@ class HandoffCoordinatorTest {
         Datagram d = toAgents.get(0);
         assertEquals(ORIGIN1, d.to(), "/static/ goes to origin1");
         Handoff h = decodeHandoff(d);
-        TcpFlow f = terminator.flow(CLIENT, 40000, 0);
+        TcpFlow<?> f = terminator.flow(CLIENT, 40000, 0);
         assertEquals(FlowIdentity.ipv4(CLIENT, 40000, VIP, 80), h.flow());
         assertEquals(SeqNumber.of(c.isn), h.clientIsn());
         assertEquals(SeqNumber.of(f.directorIsn()), h.directorIsn());
@@ -239,7 +239,7 @@ class HandoffCoordinatorTest {
         c.ack = SeqNumber.add(c.ack, 1448); // the client got the origin's first segment: the ack was lost
         in(c.ack());
         advance(2100 * MS);
-        TcpFlow f = terminator.flow(CLIENT, 40005, 0);
+        TcpFlow<?> f = terminator.flow(CLIENT, 40005, 0);
         assertEquals(TcpFlow.State.FORWARDING, f.state(), "accepted, not failed over");
         assertTrue(toAgents.stream().allMatch(d -> d.to().equals(first.to())), "nothing went to the other origin");
         assertEquals(1, forwardedPackets(first.to()).size(), "the held ACK reached the agent");

@@ -34,12 +34,12 @@ class TcpTerminatorTest {
     static final long MS = 1_000_000L;
     static final byte[] REQUEST = "GET /static/a.txt HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** Records what the terminator sent and what it told its listener. */
-    static final class Harness implements FlowListener {
+    /** Records what the terminator sent and what it told its listener (which attaches nothing to flows). */
+    static final class Harness implements FlowListener<Void> {
         final List<byte[]> sent = new ArrayList<>();
         final List<String> events = new ArrayList<>();
         final List<byte[]> forwarded = new ArrayList<>();
-        final TcpTerminator terminator;
+        final TcpTerminator<Void> terminator;
         long now = 1_000_000 * MS;
 
         Harness(TcpSettings settings) {
@@ -48,7 +48,7 @@ class TcpTerminatorTest {
 
         /** Settings read at each use, as a reload swaps them. */
         Harness(Supplier<TcpSettings> settings) {
-            terminator = new TcpTerminator(settings, new int[] {VIP}, new int[] {80}, 11, 22, this,
+            terminator = new TcpTerminator<>(settings, new int[] {VIP}, new int[] {80}, 11, 22, this,
                     (b, off, len) -> sent.add(Arrays.copyOfRange(b, off, off + len)), now);
         }
 
@@ -79,18 +79,18 @@ class TcpTerminatorTest {
         }
 
         @Override
-        public void onRequestData(TcpFlow flow, long nowNanos) {
+        public void onRequestData(TcpFlow<Void> flow, long nowNanos) {
             events.add("data " + flow.requestLength());
         }
 
         @Override
-        public void onForward(TcpFlow flow, byte[] packet, int offset, int length, long nowNanos) {
+        public void onForward(TcpFlow<Void> flow, byte[] packet, int offset, int length, long nowNanos) {
             forwarded.add(Arrays.copyOfRange(packet, offset, offset + length));
         }
 
 
         @Override
-        public void onClosed(TcpFlow flow, CloseCause cause, long nowNanos) {
+        public void onClosed(TcpFlow<Void> flow, CloseCause cause, long nowNanos) {
             events.add("closed " + cause);
         }
     }
@@ -121,7 +121,7 @@ class TcpTerminatorTest {
         assertEquals(1, h.terminator.halfOpenCount());
         c.synAck(synAck);
         h.in(c.ack());
-        TcpFlow f = h.terminator.flow(CLIENT, 40000, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 40000, 0);
         assertEquals(TcpFlow.State.RECEIVING, f.state());
         assertEquals(0, h.terminator.halfOpenCount());
         assertEquals(7, f.clientShift());
@@ -165,7 +165,7 @@ class TcpTerminatorTest {
         assertTrue(h.events.isEmpty(), "nothing in order yet");
         h.in(c.data(REQUEST, 0, 20));
         assertEquals(List.of("data " + REQUEST.length), h.events);
-        TcpFlow f = h.terminator.flow(CLIENT, 40002, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 40002, 0);
         assertArrayEquals(REQUEST, Arrays.copyOf(f.requestBytes(), f.requestLength()));
         SentSegment last = h.lastSent();
         assertEquals(SeqNumber.add(c.seq, REQUEST.length), last.tcp.ack());
@@ -247,7 +247,7 @@ class TcpTerminatorTest {
         assertEquals(1460, synAck.options.mss);
         legit.synAck(synAck);
         h.in(legit.ack());
-        TcpFlow f = h.terminator.flow(CLIENT, 60000, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 60000, 0);
         assertNotNull(f, "the cookie ACK created the flow");
         assertTrue(f.cookie());
         assertEquals(9, f.clientShift(), "window shift recovered from the echoed timestamp");
@@ -282,7 +282,7 @@ class TcpTerminatorTest {
         h.in(c.data(REQUEST, 0, REQUEST.length));
         c.seq = SeqNumber.add(c.seq, REQUEST.length);
         h.drain();
-        TcpFlow f = h.terminator.flow(CLIENT, 40008, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 40008, 0);
         byte[] body = ("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 3000\r\nConnection: close\r\n\r\n" + "x".repeat(3000))
                 .getBytes(StandardCharsets.US_ASCII);
         h.terminator.answerAndClose(f, body, h.now);
@@ -368,7 +368,7 @@ class TcpTerminatorTest {
         Harness h = new Harness();
         ClientPackets c = connect(h, 40013);
         h.in(c.data(REQUEST, 0, REQUEST.length));
-        TcpFlow f = h.terminator.flow(CLIENT, 40013, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 40013, 0);
         h.terminator.startHandoff(f, h.now);
         h.drain();
         c.seq = SeqNumber.add(c.seq, REQUEST.length);
@@ -404,7 +404,7 @@ class TcpTerminatorTest {
         ClientPackets c = connect(h, port);
         h.in(c.data(REQUEST, 0, REQUEST.length));
         c.seq = SeqNumber.add(c.seq, REQUEST.length);
-        TcpFlow f = h.terminator.flow(CLIENT, port, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, port, 0);
         h.terminator.startHandoff(f, h.now);
         h.terminator.handoffAccepted(f, h.now);
         h.drain();
@@ -415,7 +415,7 @@ class TcpTerminatorTest {
     void aNewConnectionOnAHandedOffFlowsPortReplacesIt() {
         Harness h = new Harness();
         ClientPackets old = handedOff(h, 40020);
-        TcpFlow stale = h.terminator.flow(CLIENT, 40020, 0);
+        TcpFlow<Void> stale = h.terminator.flow(CLIENT, 40020, 0);
 
         // The client's old connection ended (the agent's CLOSED never came); it reuses the port
         // with a new ISN and a later timestamp, as Linux does with tcp_tw_reuse.
@@ -428,7 +428,7 @@ class TcpTerminatorTest {
         SentSegment synAck = h.lastSent();
         assertEquals(TcpSegment.SYN | TcpSegment.ACK, synAck.tcp.flags(), "the new connection is answered");
         next.synAck(synAck);
-        TcpFlow fresh = h.terminator.flow(CLIENT, 40020, 0);
+        TcpFlow<Void> fresh = h.terminator.flow(CLIENT, 40020, 0);
         assertNotSame(stale, fresh);
         assertEquals(next.isn, fresh.clientIsn());
         h.in(next.ack());
@@ -463,7 +463,7 @@ class TcpTerminatorTest {
         Harness h = new Harness(s);
         ClientPackets c = connect(h, 40014);
         h.in(c.data(REQUEST, 0, REQUEST.length));
-        TcpFlow f = h.terminator.flow(CLIENT, 40014, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 40014, 0);
         h.terminator.startHandoff(f, h.now);
         int size = c.ack().length;
         for (int i = 0; i < 10; i++) {
@@ -481,7 +481,7 @@ class TcpTerminatorTest {
         Harness h = new Harness(running::get);
         ClientPackets c = connect(h, 41012);
         h.in(c.data(REQUEST, 0, REQUEST.length));
-        TcpFlow f = h.terminator.flow(CLIENT, 41012, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 41012, 0);
         h.terminator.startHandoff(f, h.now);
         int fits = 300 / (2 + c.ack().length);
         for (int i = 0; i <= fits; i++) {
@@ -503,7 +503,7 @@ class TcpTerminatorTest {
                 Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2)));
         ClientPackets c = connect(h, 41010);
         h.in(c.data(REQUEST, 0, REQUEST.length));
-        TcpFlow f = h.terminator.flow(CLIENT, 41010, 0);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 41010, 0);
         h.terminator.startHandoff(f, h.now);
         long before = h.terminator.bufferedBytes();
         h.in(c.ack());
@@ -516,7 +516,7 @@ class TcpTerminatorTest {
                 Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2)));
         ClientPackets a = connect(full, 41011);
         full.in(a.data(new byte[4096], 0, 4096)); // fills the whole budget
-        TcpFlow fa = full.terminator.flow(CLIENT, 41011, 0);
+        TcpFlow<Void> fa = full.terminator.flow(CLIENT, 41011, 0);
         full.terminator.startHandoff(fa, full.now);
         full.in(a.ack());
         assertEquals(0, full.terminator.heldPackets(fa));
@@ -560,7 +560,7 @@ class TcpTerminatorTest {
         h.in(b.data(REQUEST, 0, REQUEST.length));
         assertEquals(1, h.terminator.counters().bufferLimitDrops, "the second flow's bytes are not stored");
         assertEquals(b.seq, h.lastSent().tcp.ack(), "and not acknowledged: the client will retransmit");
-        TcpFlow fa = h.terminator.flow(CLIENT, 41000, 0);
+        TcpFlow<Void> fa = h.terminator.flow(CLIENT, 41000, 0);
         h.terminator.startHandoff(fa, h.now);
         h.terminator.handoffAccepted(fa, h.now);
         assertEquals(0, h.terminator.bufferedBytes(), "a handed-off flow gives its buffer back");
