@@ -138,7 +138,7 @@ cleanup() {
     [[ -n $director_affinity ]] && taskset -a -p "$director_affinity" "$director_pid" >/dev/null 2>&1
     rm -rf "$content_dir" "$out/tmp"
     if ((lab_started)); then
-        bash "$root/scripts/lab.sh" down
+        "$root/bin/handoff" lab down
     fi
     exit "$rc"
 }
@@ -155,7 +155,7 @@ else
     lab_started=1
     # No per-request log lines on any system: the proxies below log nothing, and at WARN the
     # director and the agents skip their per-request decision and flow lines.
-    HANDOFF_LOG_LEVEL=${HANDOFF_LOG_LEVEL:-warn} bash "$root/scripts/lab.sh" up
+    HANDOFF_LOG_LEVEL=${HANDOFF_LOG_LEVEL:-warn} "$root/bin/handoff" lab up
 fi
 lab_ready=1
 director_pid=$(cat "$lab/director.pid")

@@ -9,12 +9,22 @@
 set -euo pipefail
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 lab=${HANDOFF_LAB_DIR:-/tmp/handoff-lab}
+P=${HANDOFF_LAB_NS_PREFIX:-ho-}   # the lab's namespaces, as `handoff lab` names them
 VIP=198.18.1.1
 
-trap 'echo; bash "$root/scripts/lab.sh" down' EXIT
-bash "$root/scripts/lab.sh" up
+# The demo's downloads are files it adds to the lab, which `lab down` keeps (as it keeps any
+# file a user adds): the demo removes its own first.
+demo_files() {
+    local o s
+    for o in origin1 origin2; do
+        for s in 1K 1M 10M 100M; do rm -f "$lab/$o/www/files/$s.bin"; done
+        rmdir "$lab/$o/www/files" 2>/dev/null || true
+    done
+}
+trap 'echo; demo_files; "$root/bin/handoff" lab down' EXIT
+"$root/bin/handoff" lab up
 
-client() { ip netns exec ho-client "$@"; }
+client() { ip netns exec "${P}client" "$@"; }
 bytes() { ip netns exec "$1" cat "/sys/class/net/eth0/statistics/$2_bytes"; }
 served_by() {
     client curl -sS --max-time 10 -D - -o /dev/null "http://$VIP$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-served-by" {print $2}'
@@ -39,8 +49,8 @@ for size in 1K 1M 10M 100M; do
     head -c "$n" /dev/urandom >"$lab/origin1/www/files/$size.bin"
     cp "$lab/origin1/www/files/$size.bin" "$lab/origin2/www/files/$size.bin"
 done
-director_tx0=$(bytes ho-director tx); director_rx0=$(bytes ho-director rx)
-origins_tx0=$(( $(bytes ho-origin1 tx) + $(bytes ho-origin2 tx) ))
+director_tx0=$(bytes "${P}director" tx); director_rx0=$(bytes "${P}director" rx)
+origins_tx0=$(( $(bytes "${P}origin1" tx) + $(bytes "${P}origin2" tx) ))
 total=0
 printf '%-8s %-8s %-12s %-14s %s\n' SIZE ORIGIN SHA-256 "MB/s" RESULT
 for size in 1K 1M 10M 100M; do
@@ -54,8 +64,8 @@ for size in 1K 1M 10M 100M; do
     printf '%-8s %-8s %-12s %-14s %s\n' "$size" "$origin" "$got" "$(awk -v s="$meta" 'BEGIN {printf "%.1f", s / 1e6}')" "$result"
     rm -f "$out" "$out.h"
 done
-director_tx=$(( $(bytes ho-director tx) - director_tx0 )); director_rx=$(( $(bytes ho-director rx) - director_rx0 ))
-origins_tx=$(( $(bytes ho-origin1 tx) + $(bytes ho-origin2 tx) - origins_tx0 ))
+director_tx=$(( $(bytes "${P}director" tx) - director_tx0 )); director_rx=$(( $(bytes "${P}director" rx) - director_rx0 ))
+origins_tx=$(( $(bytes "${P}origin1" tx) + $(bytes "${P}origin2" tx) - origins_tx0 ))
 direct=$(client curl -sS --max-time 60 -o /dev/null -w '%{speed_download}' "http://198.18.0.11/files/100M.bin")
 
 echo

@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.handoff.agent.runtime.AgentLauncher;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.ProcessRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +37,7 @@ public final class AgentCommand implements Callable<Integer> {
     static AgentLauncher launcher(CommandSpec spec) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        return new AgentLauncher(out, err, new ProcessCommandRunner());
+        return new AgentLauncher(out, err, new ProcessRunner());
     }
 
     private static final String CONFIG_HELP = "The agent's YAML config.";

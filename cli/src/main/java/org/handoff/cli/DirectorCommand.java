@@ -2,10 +2,12 @@ package org.handoff.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.handoff.config.ConfigException;
 import org.handoff.director.Director;
 import org.handoff.director.config.ConfigLoader;
+import org.handoff.host.ProcessRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,8 +70,7 @@ public final class DirectorCommand implements Callable<Integer> {
                 return 1;
             }
             long pid = Long.parseLong(Files.readString(pidFile).trim());
-            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).inheritIO().start();
-            return kill.waitFor() == 0 ? 0 : 1;
+            return new ProcessRunner().runAttached(List.of("kill", "-HUP", Long.toString(pid))).ok() ? 0 : 1;
         }
     }
 

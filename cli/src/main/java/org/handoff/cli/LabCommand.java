@@ -1,13 +1,16 @@
 package org.handoff.cli;
 
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.handoff.lab.LabRunner;
+import org.handoff.lab.LabTopology;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code handoff lab up|down|status}: the network-namespace lab (docs/lab.md). */
+/** {@code handoff lab up|down|status}: the network-namespace lab (docs/lab.md), described by {@link LabTopology}. */
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = {"Build, show or remove the lab: a director, agents and nginx origins in network namespaces on this machine.",
             "Namespaces ho-client, ho-director, ho-origin1 and ho-origin2 on one bridge; VIP 198.18.1.1:80. Root only. "
@@ -20,11 +23,25 @@ public final class LabCommand implements Callable<Integer> {
     String action;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
         if (!List.of("up", "down", "status").contains(action)) {
-            spec.commandLine().getErr().println("handoff lab: '" + action + "' (expected: up, down or status)");
+            err.println("handoff lab: '" + action + "' (expected: up, down or status)");
             return 2;
         }
-        return ScriptRunner.run("lab.sh", List.of(action), spec.commandLine().getErr());
+        LabTopology topology;
+        try {
+            // HANDOFF_LAB_NS_PREFIX and HANDOFF_LAB_DIR name and place a second lab beside the first.
+            topology = LabTopology.fromEnvironment(ScriptRunner.home(), System.getenv());
+        } catch (IllegalArgumentException e) {
+            err.println("lab: " + e.getMessage());
+            return 2;
+        }
+        LabRunner lab = new LabRunner(topology, err, System.getenv());
+        return switch (action) {
+            case "up" -> lab.up();
+            case "down" -> lab.down();
+            default -> lab.status(spec.commandLine().getOut());
+        };
     }
 }

@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.handoff.agent.setup.CommandResult;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReleaseSystemdUnitsTest {
     static final List<String> UNITS = List.of("handoff-director.service", "handoff-agent.service");
 
-    final ProcessCommandRunner runner = new ProcessCommandRunner(List.of(), Duration.ofSeconds(60));
+    final ProcessRunner runner = new ProcessRunner().timeLimit(Duration.ofSeconds(60));
 
     @Test
     void theUnitsVerifyCleanAgainstTheUnpackedRelease(@TempDir Path root) throws Exception {

@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,10 +31,10 @@ class ReplayCommandTest {
         JsonNode want = m.readTree(TRACES.resolve("expected/ipv4-http-post.report.json").toFile());
         assertEquals(want.toPrettyString(), m.readTree(report.toFile()).toPrettyString());
 
-        assumeTrue(new ProcessBuilder("sh", "-c", "command -v tcpdump").start().waitFor() == 0, "tcpdump not installed");
-        Process p = new ProcessBuilder("tcpdump", "-nn", "-r", out.toString()).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), text);
+        assumeTrue(ProcessRunner.findExecutable("tcpdump").isPresent(), "tcpdump not installed");
+        CommandResult tcpdump = new ProcessRunner().run("tcpdump", "-nn", "-r", out.toString());
+        String text = tcpdump.stdout() + tcpdump.stderr();
+        assertEquals(0, tcpdump.exitCode(), tcpdump::describe);
         List<String> lines = text.lines().filter(l -> l.contains(" IP ")).toList();
         assertTrue(lines.stream().anyMatch(l -> l.contains("198.18.200.2.80 > 198.18.200.1.") && l.contains("[S.]")),
                 "the director's SYN-ACK:\n" + text);

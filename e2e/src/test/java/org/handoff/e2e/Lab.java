@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -16,29 +17,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
+import org.handoff.host.RunningCommand;
+import org.handoff.lab.LabRunner;
+import org.handoff.lab.LabTopology;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * One lab (scripts/lab.sh through bin/handoff) for one test class, in a private
- * HANDOFF_LAB_DIR. Only one lab can exist on a machine (fixed namespace names): {@link #up}
+ * One lab for one test class: {@code bin/handoff lab up} (the command users run) in a private
+ * HANDOFF_LAB_DIR, its names, addresses and paths read from the same {@link LabTopology}
+ * {@code handoff lab} builds, and its daemons restarted by the same {@link LabRunner}. Only
+ * one lab with the standard prefix can exist on a machine (fixed namespace names): {@link #up}
  * waits up to 5 minutes for another one to go, then skips the class (an aborted assumption).
  */
 final class Lab {
-    static final String VIP = "198.18.1.1";
-    static final String CLIENT = "ho-client";
-    static final String DIRECTOR = "ho-director";
     static final Duration SHORT = Duration.ofSeconds(20);
+    private static final ProcessRunner HOST = new ProcessRunner();
 
-    final Path repo;
-    final Path dir;
-    final Map<String, String> env;
+    final LabTopology topology;
+    /** Starts nginx, an agent or the director the way {@code lab up} does (after a test stopped one). */
+    final LabRunner processes;
+    private final Map<String, String> env;
     private final List<Path> created = new ArrayList<>();
     private boolean attempted;
 
-    private Lab(Path repo, Path dir) {
-        this.repo = repo;
-        this.dir = dir;
-        this.env = Map.of("HANDOFF_LAB_DIR", dir.toString());
+    private Lab(LabTopology topology) {
+        this.topology = topology;
+        this.env = Map.of(LabTopology.PREFIX_VARIABLE, topology.prefix(),
+                LabTopology.DIRECTORY_VARIABLE, topology.directory().toString());
+        this.processes = new LabRunner(topology, new PrintWriter(System.err, true), Map.of());
     }
 
     /** The repository root: the parent of this module's directory (Maven's basedir). */
@@ -49,34 +57,56 @@ final class Lab {
         return root;
     }
 
-    static boolean namespaceExists(String name) throws IOException, InterruptedException {
-        Cmd.Result r = Cmd.run(SHORT, "ip", "netns", "list");
-        return r.out().lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
+    static boolean namespaceExists(String name) {
+        CommandResult r = Lab.run(SHORT, "ip", "netns", "list");
+        return r.stdout().lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
+    }
+
+    /** {@code bin/handoff ARGS} with {@code env} added to this process's environment. */
+    static CommandResult handoff(Map<String, String> env, Duration limit, String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", repoRoot().resolve("bin/handoff").toString()));
+        command.addAll(List.of(args));
+        return HOST.environment(env).timeLimit(limit).run(command, null);
+    }
+
+    /** Skips the calling class unless on Linux as root, and while another lab with the standard prefix stays up for 5 minutes. */
+    static void awaitNoOtherLab(String name) throws InterruptedException {
+        Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "the lab needs Linux");
+        CommandResult id = Lab.run(SHORT, "id", "-u");
+        Assumptions.assumeTrue(id.stdout().trim().equals("0"), "the lab needs root");
+        String client = standard(LabTopology.DEFAULT_DIRECTORY).client().namespace();
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (namespaceExists(client)) {
+            if (System.nanoTime() > deadline) {
+                Assumptions.abort("another lab (namespace " + client + ") stayed up for 5 minutes: "
+                        + "someone else is using the lab; skipping " + name);
+            }
+            System.err.println("e2e: namespace " + client + " exists (another lab is up); waiting ...");
+            Thread.sleep(5_000);
+        }
+    }
+
+    /** The standard lab in {@code dir}, as {@code handoff lab} builds it with HANDOFF_LAB_DIR=dir. */
+    static LabTopology standard(Path dir) {
+        return LabTopology.standard(repoRoot(), LabTopology.DEFAULT_PREFIX, dir);
+    }
+
+    /** A private lab directory for a test class. */
+    static Path privateDirectory(String name) {
+        return Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
     }
 
     /** Brings a lab up, or skips the calling class when another lab stays up for 5 minutes. */
     static Lab up(String name) throws Exception {
-        Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "the lab needs Linux");
-        Cmd.Result id = Cmd.run(SHORT, "id", "-u");
-        Assumptions.assumeTrue(id.out().trim().equals("0"), "the lab needs root");
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (namespaceExists(CLIENT)) {
-            if (System.nanoTime() > deadline) {
-                Assumptions.abort("another lab (namespace " + CLIENT + ") stayed up for 5 minutes: "
-                        + "someone else is using the lab; skipping " + name);
-            }
-            System.err.println("e2e: namespace " + CLIENT + " exists (another lab is up); waiting ...");
-            Thread.sleep(5_000);
-        }
-        Path dir = Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
-        Lab lab = new Lab(repoRoot(), dir);
+        awaitNoOtherLab(name);
+        Lab lab = new Lab(standard(privateDirectory(name)));
         lab.attempted = true;
-        Cmd.Result r = Cmd.run(Duration.ofMinutes(5), lab.env, "bash", lab.repo.resolve("bin/handoff").toString(), "lab", "up");
+        CommandResult r = handoff(lab.env, Duration.ofMinutes(5), "lab", "up");
         if (!r.ok()) {
             lab.down();
             throw new AssertionError("lab up failed: " + r.describe());
         }
-        System.err.println("e2e: lab up in " + r.millis() + " ms, files in " + dir);
+        System.err.println("e2e: lab up in " + r.elapsed().toMillis() + " ms, files in " + lab.topology.directory());
         return lab;
     }
 
@@ -89,21 +119,38 @@ final class Lab {
         for (int i = created.size() - 1; i >= 0; i--) {
             deleteTree(created.get(i));
         }
-        Cmd.Result r = Cmd.run(Duration.ofMinutes(2), env, "bash", repo.resolve("bin/handoff").toString(), "lab", "down");
+        CommandResult r = handoff(env, Duration.ofMinutes(2), "lab", "down");
         if (!r.ok()) {
             System.err.println("e2e: lab down reported a problem: " + r.describe());
         }
         // The directory is ours alone; anything left (a file nginx wrote) goes with it.
-        deleteTree(dir);
-        assertTrue(!namespaceExists(CLIENT), "lab down left namespace " + CLIENT);
+        deleteTree(topology.directory());
+        for (String ns : topology.namespaces()) {
+            assertTrue(!namespaceExists(ns), "lab down left namespace " + ns);
+        }
     }
 
-    Path origin(int n) {
-        return dir.resolve("origin" + n);
+    /** Running and not a zombie (a killed lab process may wait unreaped under this machine's init). */
+    static boolean alive(long pid) {
+        return ProcessRunner.isRunning(pid);
+    }
+
+    /** The client's namespace. */
+    String client() {
+        return topology.client().namespace();
+    }
+
+    /** The director's namespace. */
+    String director() {
+        return topology.director().host().namespace();
+    }
+
+    LabTopology.Origin origin(int n) {
+        return topology.origin(n);
     }
 
     Path www(int n) {
-        return origin(n).resolve("www");
+        return origin(n).www();
     }
 
     /** Records a path the test made under the lab directory, so {@link #down} removes it. */
@@ -164,35 +211,57 @@ final class Lab {
         }
     }
 
-    static String url(String path) {
-        return "http://" + VIP + path;
+    /** The URL of {@code path} through the VIP. */
+    String url(String path) {
+        return topology.vipUrl(path);
     }
 
-    /** curl -sS in ho-client with the given arguments. */
-    Cmd.Result curl(Duration limit, String... args) throws IOException, InterruptedException {
+    /** curl -sS in the client's namespace with the given arguments. */
+    CommandResult curl(Duration limit, String... args) {
         List<String> all = new ArrayList<>(List.of("curl", "-sS"));
         all.addAll(List.of(args));
-        return Cmd.ns(CLIENT, limit, all.toArray(String[]::new));
+        return Lab.ns(client(), limit, all.toArray(String[]::new));
     }
 
     /** The X-Served-By header of a GET through the VIP ("" when none). */
-    String servedBy(String path) throws IOException, InterruptedException {
-        Cmd.Result r = curl(SHORT, "--max-time", "10", "-o", "/dev/null", "-w", "%header{x-served-by}", url(path)).requireOk();
-        return r.out().trim();
+    String servedBy(String path) {
+        CommandResult r = curl(SHORT, "--max-time", "10", "-o", "/dev/null", "-w", "%header{x-served-by}", url(path)).requireOk();
+        return r.stdout().trim();
     }
 
     /** Byte counter of eth0 in a namespace ("tx" or "rx"). */
-    static long bytes(String ns, String direction) throws IOException, InterruptedException {
-        return Long.parseLong(Cmd.ns(ns, SHORT, "cat", "/sys/class/net/eth0/statistics/" + direction + "_bytes")
-                .requireOk().out().trim());
+    static long bytes(String ns, String direction) {
+        return Long.parseLong(Lab.ns(ns, SHORT, "cat", "/sys/class/net/eth0/statistics/" + direction + "_bytes")
+                .requireOk().stdout().trim());
     }
 
     /** A metric's value from an agent's /metrics (0 when absent); {@code series} is the name with labels. */
-    double agentMetric(int origin, String series) throws IOException, InterruptedException {
-        Cmd.Result r = Cmd.ns("ho-origin" + origin, SHORT, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:9465/metrics")
-                .requireOk();
-        return r.out().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+    double agentMetric(int origin, String series) {
+        LabTopology.Origin o = origin(origin);
+        CommandResult r = Lab.ns(o.host().namespace(), SHORT, "curl", "-sS", "--max-time", "5", "http://" + o.agentMetrics()
+                + "/metrics").requireOk();
+        return r.stdout().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
                 series.length() + 1).trim())).findFirst().orElse(0);
+    }
+
+    /** A command on this host, killed with its children at {@code limit}. */
+    static CommandResult run(Duration limit, String... command) {
+        return HOST.timeLimit(limit).run(command);
+    }
+
+    /** {@code ip netns exec NS command...}, killed with its children at {@code limit}. */
+    static CommandResult ns(String ns, Duration limit, String... command) {
+        return HOST.inNamespace(ns).timeLimit(limit).run(command);
+    }
+
+    /** {@code ip netns exec NS bash -c SCRIPT}. */
+    static CommandResult nsBash(String ns, Duration limit, String script) {
+        return ns(ns, limit, "bash", "-c", script);
+    }
+
+    /** {@code ip netns exec NS command...} in the background; its {@code await(limit)} bounds the wait. */
+    static RunningCommand start(String ns, String... command) {
+        return HOST.inNamespace(ns).start(List.of(command), null);
     }
 
     static void deleteTree(Path p) throws IOException {

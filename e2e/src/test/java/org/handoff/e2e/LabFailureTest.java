@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.handoff.host.CommandResult;
+import org.handoff.host.RunningCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,26 +54,13 @@ class LabFailureTest {
         return Long.parseLong(Files.readString(pidFile).trim());
     }
 
-    /**
-     * Alive and not a zombie: a killed lab process was orphaned to this machine's init, which
-     * may not reap it, and a zombie still answers kill -0 and ProcessHandle.isAlive().
-     */
-    private static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     /** Waits (bounded) until the process is gone. */
     private static void awaitGone(long pid, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (alive(pid) && System.nanoTime() < deadline) {
+        while (Lab.alive(pid) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertFalse(alive(pid), "process " + pid + " still alive after " + limit);
+        assertFalse(Lab.alive(pid), "process " + pid + " still alive after " + limit);
     }
 
     /** Polls a GET through the VIP until it answers 200 (bounded); returns the tries it took. */
@@ -82,9 +70,9 @@ class LabFailureTest {
         String last = "";
         while (System.nanoTime() < deadline) {
             tries++;
-            Cmd.Result r = lab.curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}",
-                    Lab.url(path));
-            last = r.out().trim();
+            CommandResult r = lab.curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}",
+                    lab.url(path));
+            last = r.stdout().trim();
             if (last.equals("200")) {
                 return tries;
             }
@@ -93,29 +81,10 @@ class LabFailureTest {
         throw new AssertionError(path + " not served within " + limit + " (last status '" + last + "')");
     }
 
-    /**
-     * Starts a lab process the way scripts/lab.sh does ({@code ip netns exec NS setsid
-     * bin/handoff ...}, output appended to its log) and writes its pid file. The pid is the
-     * JVM's: ip netns exec, setsid (not a group leader here) and bin/handoff all exec.
-     */
-    private static long startLabProcess(String ns, Path log, Path pidFile, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns, "setsid",
-                lab.repo.resolve("bin/handoff").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().putAll(lab.env);
-        pb.environment().put("HANDOFF_JAVA_OPTS", "-Xms32m -Xmx512m -XX:+UseSerialGC");
-        long pid = pb.start().pid();
-        Files.writeString(pidFile, pid + "\n");
-        return pid;
-    }
-
-    private static Cmd.Background startBigDownload(int maxTimeSeconds) throws IOException {
+    private static RunningCommand startBigDownload(int maxTimeSeconds) throws IOException {
         // 10 MB/s: the 100 MB transfer would take ~10 s, so the failure lands in the middle of it.
-        return Cmd.start(Map.of(), Cmd.inNs(Lab.CLIENT, "curl", "-sS", "--limit-rate", "10M", "--max-time",
-                Integer.toString(maxTimeSeconds), "-o", "/dev/null", "-w", "%{http_code} %{size_download}", Lab.url(BIG)));
+        return Lab.start(lab.client(), "curl", "-sS", "--limit-rate", "10M", "--max-time",
+                Integer.toString(maxTimeSeconds), "-o", "/dev/null", "-w", "%{http_code} %{size_download}", lab.url(BIG));
     }
 
     @Test
@@ -130,30 +99,30 @@ class LabFailureTest {
             }
         }
         assertFalse(onOrigin1.isEmpty(), "no default-pool path hashes to origin1");
-        Path pidFile = lab.origin(1).resolve("nginx.pid");
+        Path pidFile = lab.origin(1).nginxPidFile();
         long nginx = pid(pidFile);
-        Cmd.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
+        Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
         awaitGone(nginx, Duration.ofSeconds(10));
         try {
             // /static/ has origin1 alone: a clean 503 at once (the agent's SYN is refused).
-            Cmd.Result r = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
-                    "%{http_code} %{time_total}", Lab.url("/static/hello.txt"));
+            CommandResult r = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
+                    "%{http_code} %{time_total}", lab.url("/static/hello.txt"));
             assertTrue(r.ok(), r.describe());
-            String[] f = r.out().trim().split(" ");
+            String[] f = r.stdout().trim().split(" ");
             assertEquals("503", f[0], "/static/ with origin1's nginx stopped");
             assertTrue(Double.parseDouble(f[1]) < 5.0, "503 took " + f[1] + " s");
             // The default pool fails over: paths hashed to origin1 are served by origin2.
             for (String p : onOrigin1) {
-                Cmd.Result g = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
-                        "%{http_code} %header{x-served-by} %{time_total}", Lab.url(p));
+                CommandResult g = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
+                        "%{http_code} %header{x-served-by} %{time_total}", lab.url(p));
                 assertTrue(g.ok(), g.describe());
-                String[] h = g.out().trim().split(" ");
+                String[] h = g.stdout().trim().split(" ");
                 assertEquals("200", h[0], p);
                 assertEquals("origin2", h[1], p + " fails over to origin2");
                 assertTrue(Double.parseDouble(h[2]) < 5.0, p + " took " + h[2] + " s");
             }
         } finally {
-            Cmd.ns("ho-origin1", Lab.SHORT, "nginx", "-c", lab.origin(1).resolve("nginx.conf").toString()).requireOk();
+            lab.processes.startNginx(lab.origin(1));
         }
         awaitServing("/static/hello.txt", Duration.ofSeconds(20));
         assertEquals("origin1", lab.servedBy("/static/hello.txt"));
@@ -169,13 +138,13 @@ class LabFailureTest {
     @Order(2)
     @Timeout(90)
     void killedAgentsClientSeesAnErrorWithinSeconds() throws Exception {
-        Cmd.Background download = startBigDownload(60);
+        RunningCommand download = startBigDownload(60);
         try {
             Thread.sleep(2_000);
-            Cmd.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).resolve("agent.pid")))).requireOk();
-            Cmd.Result r = download.await(Duration.ofSeconds(70));
-            assertNotEquals(0, r.exit(), r.describe());
-            assertTrue(r.millis() < 2_000 + 10_000, "curl ended " + r.millis() + " ms after start: " + r.describe());
+            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).agentPidFile()))).requireOk();
+            CommandResult r = download.await(Duration.ofSeconds(70));
+            assertNotEquals(0, r.exitCode(), r.describe());
+            assertTrue(r.elapsed().toMillis() < 2_000 + 10_000, "curl ended " + r.elapsed().toMillis() + " ms after start: " + r.describe());
         } finally {
             restartAgentIfDead(1);
             awaitServing("/static/hello.txt", Duration.ofSeconds(40));
@@ -183,10 +152,8 @@ class LabFailureTest {
     }
 
     private static void restartAgentIfDead(int n) throws Exception {
-        Path pidFile = lab.origin(n).resolve("agent.pid");
-        if (!alive(pid(pidFile))) {
-            startLabProcess("ho-origin" + n, lab.origin(n).resolve("agent.log"), pidFile, "agent", "--config",
-                    lab.dir.resolve("agent-origin" + n + ".yaml").toString());
+        if (!Lab.alive(pid(lab.origin(n).agentPidFile()))) {
+            lab.processes.startAgent(lab.origin(n), true);
         }
     }
 
@@ -194,32 +161,31 @@ class LabFailureTest {
     @Order(3)
     @Timeout(120)
     void killedAgentRestartsAndServesAgain() throws Exception {
-        Path pidFile = lab.origin(1).resolve("agent.pid");
+        Path pidFile = lab.origin(1).agentPidFile();
         long agent = pid(pidFile);
-        Cmd.Background download = startBigDownload(20);
-        Cmd.Result r;
+        RunningCommand download = startBigDownload(20);
+        CommandResult r;
         try {
             Thread.sleep(2_000);
-            Cmd.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
+            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
             awaitGone(agent, Duration.ofSeconds(10));
             // Restart at once, while the killed agent's TUN (persistent) and its flow are still there.
-            long restarted = startLabProcess("ho-origin1", lab.origin(1).resolve("agent.log"), pidFile, "agent", "--config",
-                    lab.dir.resolve("agent-origin1.yaml").toString());
+            long restarted = lab.processes.startAgent(lab.origin(1), true);
             int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
-            assertTrue(alive(restarted), "the restarted agent exited; see " + lab.origin(1).resolve("agent.log"));
+            assertTrue(Lab.alive(restarted), "the restarted agent exited; see " + lab.origin(1).agentLog());
             System.err.println("e2e: restarted agent served /static/ after " + tries + " tries");
             assertEquals("origin1", lab.servedBy("/static/hello.txt"));
-            Cmd.Result again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
-                    "%{http_code} %{size_download}", Lab.url(BIG));
-            assertEquals("200 " + BIG_SIZE, again.out().trim(), again.describe());
+            CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
+                    "%{http_code} %{size_download}", lab.url(BIG));
+            assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
         } finally {
             r = download.await(Duration.ofSeconds(40));
             restartAgentIfDead(1);
         }
         // The download the agent was carrying never completes: the director resets it.
-        assertNotEquals(0, r.exit(), "the interrupted download completed? " + r.describe());
+        assertNotEquals(0, r.exitCode(), "the interrupted download completed? " + r.describe());
         assertFalse(r.timedOut(), r.describe());
-        assertTrue(!r.out().trim().endsWith(" " + BIG_SIZE), r.describe());
+        assertTrue(!r.stdout().trim().endsWith(" " + BIG_SIZE), r.describe());
     }
 
     /**
@@ -232,17 +198,16 @@ class LabFailureTest {
     @Order(4)
     @Timeout(120)
     void directorRestartStallsOpenFlowsAndServesNewOnes() throws Exception {
-        Path pidFile = lab.dir.resolve("director.pid");
+        Path pidFile = lab.topology.director().pidFile();
         long director = pid(pidFile);
         int maxTime = 25;
-        Cmd.Background download = startBigDownload(maxTime);
-        Cmd.Result r;
+        RunningCommand download = startBigDownload(maxTime);
+        CommandResult r;
         try {
             Thread.sleep(3_000);
-            Cmd.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
+            Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
             awaitGone(director, Duration.ofSeconds(15));
-            startLabProcess(Lab.DIRECTOR, lab.dir.resolve("director.log"), pidFile, "director", "--config",
-                    lab.dir.resolve("director.yaml").toString(), "--pid-file", lab.dir.resolve("director.pid.run").toString());
+            lab.processes.startDirector(lab.topology.director(), true);
             int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
             System.err.println("e2e: restarted director served after " + tries + " tries");
         } finally {
@@ -250,15 +215,15 @@ class LabFailureTest {
         }
         // curl 28: operation timed out, with part of the file: the flow stalled (at 10 MB/s the
         // whole file would have taken ~10 s of the 25).
-        assertEquals(28, r.exit(), "the open download at the director restart: " + r.describe());
-        String[] f = r.out().trim().split(" ");
+        assertEquals(28, r.exitCode(), "the open download at the director restart: " + r.describe());
+        String[] f = r.stdout().trim().split(" ");
         assertEquals("200", f[0], r.describe());
         long got = Long.parseLong(f[1]);
         assertTrue(got > 0 && got < BIG_SIZE, "bytes received " + got);
         System.err.println("e2e: download open at the director restart stalled after " + got + " bytes");
         // And new downloads of the same file complete.
-        Cmd.Result again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
-                "%{http_code} %{size_download}", Lab.url(BIG));
-        assertEquals("200 " + BIG_SIZE, again.out().trim(), again.describe());
+        CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
+                "%{http_code} %{size_download}", lab.url(BIG));
+        assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
     }
 }

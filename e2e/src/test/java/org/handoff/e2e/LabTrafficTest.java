@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.handoff.host.CommandResult;
+import org.handoff.lab.LabTopology;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffKeys;
@@ -97,10 +99,10 @@ class LabTrafficTest {
         List<String> args = new ArrayList<>(List.of("--max-time", Long.toString(limit.toSeconds() - 5), "-o", file.toString(),
                 "-w", "%{http_code} %{size_download} %header{x-served-by}"));
         args.addAll(List.of(extra));
-        args.add(Lab.url("/files/" + name + ".bin"));
-        Cmd.Result r = lab.curl(limit, args.toArray(String[]::new));
+        args.add(lab.url("/files/" + name + ".bin"));
+        CommandResult r = lab.curl(limit, args.toArray(String[]::new));
         assertTrue(r.ok(), r.describe());
-        String[] f = r.out().trim().split(" ");
+        String[] f = r.stdout().trim().split(" ");
         assertEquals("200", f[0], r.describe());
         assertEquals(SIZES.getOrDefault(name, 100 * 1024L), Long.parseLong(f[1]), "size of " + name);
         assertEquals(SHA.get(name), Lab.sha256(file), "SHA-256 of " + name + " (served by " + f[2] + ")");
@@ -153,9 +155,9 @@ class LabTrafficTest {
         for (int i = 0; i < 5; i++) {
             args.add("-o");
             args.add("/dev/null");
-            args.add(Lab.url("/static/ka/s" + i + ".txt"));
+            args.add(lab.url("/static/ka/s" + i + ".txt"));
         }
-        List<String[]> lines = lines(lab.curl(Duration.ofSeconds(30), args.toArray(String[]::new)).requireOk().out());
+        List<String[]> lines = lines(lab.curl(Duration.ofSeconds(30), args.toArray(String[]::new)).requireOk().stdout());
         assertEquals(5, lines.size());
         assertEquals(1, lines.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened");
         for (String[] l : lines) {
@@ -179,9 +181,9 @@ class LabTrafficTest {
             for (String p : paths) {
                 a.add("-o");
                 a.add("/dev/null");
-                a.add(Lab.url(p));
+                a.add(lab.url(p));
             }
-            List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().out());
+            List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().stdout());
             assertEquals(paths.size(), ls.size());
             assertEquals(1, ls.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened for " + paths);
             for (String[] l : ls) {
@@ -204,9 +206,9 @@ class LabTrafficTest {
         new java.util.Random(5).nextBytes(data);
         Files.write(body, data);
         String expected = Lab.sha256(body);
-        Cmd.Result r = lab.curl(Duration.ofSeconds(90), "--max-time", "80", "-T", body.toString(), "-o", "/dev/null",
-                "-w", "%{http_code} %header{x-served-by}", Lab.url("/uploads/x.bin")).requireOk();
-        String[] f = r.out().trim().split(" ");
+        CommandResult r = lab.curl(Duration.ofSeconds(90), "--max-time", "80", "-T", body.toString(), "-o", "/dev/null",
+                "-w", "%{http_code} %header{x-served-by}", lab.url("/uploads/x.bin")).requireOk();
+        String[] f = r.stdout().trim().split(" ");
         assertTrue(f[0].equals("201") || f[0].equals("204"), "PUT status " + r.describe());
         int origin = Integer.parseInt(f[1].substring("origin".length()));
         Path stored = lab.www(origin).resolve("uploads/x.bin");
@@ -221,14 +223,14 @@ class LabTrafficTest {
     @Timeout(240)
     void twoHundredConcurrentDownloads() throws Exception {
         String script = "seq 1 200 | xargs -P 50 -I{} curl -sS --max-time 60 -o /dev/null -w '%{http_code} %{size_download}\\n' "
-                + "'" + Lab.url("/files/100K.bin") + "?n={}'";
-        Cmd.Result r = Cmd.nsBash(Lab.CLIENT, Duration.ofSeconds(200), script);
+                + "'" + lab.url("/files/100K.bin") + "?n={}'";
+        CommandResult r = Lab.nsBash(lab.client(), Duration.ofSeconds(200), script);
         assertTrue(r.ok(), r.describe());
-        List<String> lines = r.out().lines().filter(l -> !l.isBlank()).toList();
+        List<String> lines = r.stdout().lines().filter(l -> !l.isBlank()).toList();
         assertEquals(200, lines.size(), r.describe());
         long bad = lines.stream().filter(l -> !l.equals("200 102400")).count();
         assertEquals(0, bad, "failed downloads: " + lines.stream().filter(l -> !l.equals("200 102400")).toList());
-        System.err.println("e2e: 200 concurrent downloads (50 at a time) in " + r.millis() + " ms");
+        System.err.println("e2e: 200 concurrent downloads (50 at a time) in " + r.elapsed().toMillis() + " ms");
     }
 
     @Test
@@ -237,12 +239,12 @@ class LabTrafficTest {
     void clientTcpOptionsOffStillByteExact() throws Exception {
         for (String option : List.of("tcp_timestamps", "tcp_sack", "tcp_window_scaling")) {
             String key = "net.ipv4." + option;
-            String before = Cmd.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-n", key).requireOk().out().trim();
-            Cmd.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=0").requireOk();
+            String before = Lab.ns(lab.client(), Lab.SHORT, "sysctl", "-n", key).requireOk().stdout().trim();
+            Lab.ns(lab.client(), Lab.SHORT, "sysctl", "-qw", key + "=0").requireOk();
             try {
                 download("10M", Duration.ofSeconds(90));
             } finally {
-                Cmd.ns(Lab.CLIENT, Lab.SHORT, "sysctl", "-qw", key + "=" + before).requireOk();
+                Lab.ns(lab.client(), Lab.SHORT, "sysctl", "-qw", key + "=" + before).requireOk();
             }
         }
     }
@@ -251,7 +253,7 @@ class LabTrafficTest {
     @Order(8)
     @Timeout(400)
     void fivePercentLossOnTheClientLink() throws Exception {
-        nft(Lab.CLIENT, "table inet e2e_loss {\n"
+        nft(lab.client(), "table inet e2e_loss {\n"
                 + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
                 + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}");
         try {
@@ -259,7 +261,7 @@ class LabTrafficTest {
                 download("10M", Duration.ofSeconds(150));
             }
         } finally {
-            Cmd.ns(Lab.CLIENT, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.ns(lab.client(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
         }
     }
 
@@ -268,8 +270,8 @@ class LabTrafficTest {
     @Timeout(400)
     void fivePercentLossOnTheHandoffPath() throws Exception {
         // Every datagram the director sends to an agent (HANDOFF, FORWARD, ABORT) may be lost.
-        nft(Lab.DIRECTOR, "table inet e2e_loss {\nchain out { type filter hook output priority 0; policy accept;\n"
-                + " udp dport 7070 numgen random mod 100 < 5 drop\n }\n}");
+        nft(lab.director(), "table inet e2e_loss {\nchain out { type filter hook output priority 0; policy accept;\n"
+                + " udp dport " + lab.origin(1).agentPort() + " numgen random mod 100 < 5 drop\n }\n}");
         try {
             for (int i = 0; i < 3; i++) {
                 download("10M", Duration.ofSeconds(150));
@@ -278,14 +280,14 @@ class LabTrafficTest {
                 download("1K", Duration.ofSeconds(30));
             }
         } finally {
-            Cmd.ns(Lab.DIRECTOR, Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.ns(lab.director(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
         }
     }
 
     private static void nft(String ns, String ruleset) throws Exception {
         Path f = out.resolve("rules.nft");
         Files.writeString(f, ruleset + "\n");
-        Cmd.ns(ns, Lab.SHORT, "nft", "-f", f.toString()).requireOk();
+        Lab.ns(ns, Lab.SHORT, "nft", "-f", f.toString()).requireOk();
     }
 
     @Test
@@ -305,14 +307,17 @@ class LabTrafficTest {
         byte[] request = "GET /static/hello.txt HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         long ci = 1_000_000L;
         long di = 2_000_000L;
-        Handoff h = new Handoff(FlowIdentity.of(InetAddress.getByName("198.18.0.100"), 45_678, InetAddress.getByName(Lab.VIP), 80),
-                InetAddress.getByName("198.18.0.11"), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
+        LabTopology.Origin origin1 = lab.origin(1);
+        Handoff h = new Handoff(FlowIdentity.of(InetAddress.getByName(lab.topology.client().address()), 45_678,
+                InetAddress.getByName(lab.topology.vipAddress()), lab.topology.vipPort()),
+                InetAddress.getByName(origin1.host().address()), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
                 SeqNumber.of(ci + 1 + request.length), SeqNumber.of(di + 1), 502,
                 new NegotiatedOptions(1460, 7, 7, true, true, 12345, 67890), request);
         Path datagram = out.resolve("forged.bin");
         Files.write(datagram, encoder.encode(h));
         // One write of the whole file: one datagram from the director's namespace to origin1's agent.
-        Cmd.nsBash(Lab.DIRECTOR, Lab.SHORT, "cat " + datagram + " > /dev/udp/198.18.0.11/7070").requireOk();
+        Lab.nsBash(lab.director(), Lab.SHORT, "cat " + datagram + " > /dev/udp/" + origin1.host().address() + "/"
+                + origin1.agentPort()).requireOk();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         double now = badMac;
@@ -324,22 +329,22 @@ class LabTrafficTest {
         assertEquals(received, lab.agentMetric(1, "handoff_agent_handoffs_received_total"), "no HANDOFF received");
         assertEquals(accepted, lab.agentMetric(1, "handoff_agent_handoffs_accepted_total"), "no flow accepted");
         // No connection B: no socket on origin1 from the forged client port.
-        Cmd.Result conns = Cmd.ns("ho-origin1", Lab.SHORT, "ss", "-tanH", "( sport = :80 and dport = :45678 )").requireOk();
-        assertEquals("", conns.out().trim(), "a connection from the forged client port exists on origin1");
+        CommandResult conns = Lab.ns(origin1.host().namespace(), Lab.SHORT, "ss", "-tanH", "( sport = :80 and dport = :45678 )").requireOk();
+        assertEquals("", conns.stdout().trim(), "a connection from the forged client port exists on origin1");
     }
 
     @Test
     @Order(11)
     @Timeout(300)
     void responsesDoNotPassTheDirector() throws Exception {
-        long tx0 = Lab.bytes(Lab.DIRECTOR, "tx");
-        long rx0 = Lab.bytes(Lab.DIRECTOR, "rx");
+        long tx0 = Lab.bytes(lab.director(), "tx");
+        long rx0 = Lab.bytes(lab.director(), "rx");
         long total = 0;
         for (String name : List.of("10M", "10M", "100M")) {
             download(name, LONG);
             total += SIZES.get(name);
         }
-        long director = Lab.bytes(Lab.DIRECTOR, "tx") - tx0 + Lab.bytes(Lab.DIRECTOR, "rx") - rx0;
+        long director = Lab.bytes(lab.director(), "tx") - tx0 + Lab.bytes(lab.director(), "rx") - rx0;
         System.err.printf("e2e: director eth0 carried %d bytes for %d downloaded (%.2f%%)%n", director, total,
                 100.0 * director / total);
         assertTrue(director < total / 10, "director carried " + director + " bytes of " + total + " downloaded");

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.handoff.host.RunningCommand;
 
 /**
  * A long-running command a lab started in one of its namespaces (nginx, tcpdump, a server).
@@ -14,14 +14,12 @@ import java.util.concurrent.TimeUnit;
  */
 public class LabProcess {
     private final String label;
-    private final List<String> command;
-    private final Process process;
+    private final RunningCommand command;
     private final Path log;
 
-    LabProcess(String label, List<String> command, Process process, Path log) {
+    LabProcess(String label, RunningCommand command, Path log) {
         this.label = label;
-        this.command = List.copyOf(command);
-        this.process = process;
+        this.command = command;
         this.log = log;
     }
 
@@ -30,15 +28,15 @@ public class LabProcess {
     }
 
     public List<String> command() {
-        return command;
+        return command.command();
     }
 
     public long pid() {
-        return process.pid();
+        return command.pid();
     }
 
     public boolean isAlive() {
-        return process.isAlive();
+        return command.isAlive();
     }
 
     /** The file holding the command's standard output and error. */
@@ -60,39 +58,15 @@ public class LabProcess {
      * {@code graceMillis}. Idempotent. Returns the exit status, or -1 if it had to be killed.
      */
     public int stop(long graceMillis) {
-        List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroy();
-        descendants.forEach(ProcessHandle::destroy);
-        try {
-            if (process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
-                killLeft(descendants);
-                return process.exitValue();
-            }
-            process.destroyForcibly();
-            killLeft(descendants);
-            process.waitFor(5, TimeUnit.SECONDS);
-            return -1;
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return command.stop(graceMillis);
     }
 
     public int stop() {
         return stop(5_000);
     }
 
-    private static void killLeft(List<ProcessHandle> handles) {
-        for (ProcessHandle h : handles) {
-            if (h.isAlive()) {
-                h.destroyForcibly();
-            }
-        }
-    }
-
     @Override
     public String toString() {
-        return label + "[pid " + process.pid() + "]";
+        return label + "[pid " + command.pid() + "]";
     }
 }

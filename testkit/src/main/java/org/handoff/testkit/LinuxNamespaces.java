@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.handoff.lab.LabException;
 
 /**
  * Runs Java code with its thread moved into a named network namespace ({@code setns(2)}).

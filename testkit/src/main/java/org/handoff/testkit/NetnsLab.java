@@ -14,14 +14,22 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
+import org.handoff.lab.LabException;
+import org.handoff.lab.NamespaceNetwork;
+import org.handoff.lab.NginxConfig;
 
 /**
  * A throw-away network of Linux network namespaces for tests: namespaces joined by veth pairs
  * and bridges, addresses, routes, commands run inside a namespace, nginx and tcpdump started
- * there, curl as a client, and Java code run with its thread inside a namespace.
+ * there, curl as a client, and Java code run with its thread inside a namespace. The network
+ * is built with the lab module's primitives ({@link NamespaceNetwork}, {@link NginxConfig}),
+ * the same ones {@code handoff lab} builds its lab with.
  *
  * <pre>{@code
  * try (NetnsLab lab = NetnsLab.create()) {
@@ -44,11 +52,12 @@ import java.util.stream.Stream;
  *   <li><b>Unique names.</b> Every namespace is named {@code ho-t<pid>-<n>-<short>}: concurrent
  *       labs (other JVMs, other labs in this JVM) never collide. Interface names are local to
  *       their namespace, so they need no prefix (but stay within 15 characters).</li>
- *   <li><b>Always cleaned up.</b> {@link #close()} stops every process it started, kills any
- *       other process still inside its namespaces, deletes the namespaces and removes its work
- *       directory; a JVM shutdown hook does the same if the test never reaches close. On
- *       creation it also removes namespaces left by an earlier lab whose JVM is gone
- *       (same name pattern, pid no longer alive).</li>
+ *   <li><b>Always cleaned up.</b> {@link #close()} closes what the test handed it
+ *       ({@link #own}), stops every process it started, kills any other process still inside
+ *       its namespaces, deletes the namespaces and removes its work directory; a JVM shutdown
+ *       hook does the same if the test never reaches close. On creation it also removes
+ *       namespaces left by an earlier lab whose JVM is gone (same name pattern, pid no longer
+ *       alive).</li>
  *   <li><b>Bounded.</b> Every command has a time limit ({@link #commandTimeout()}); every wait
  *       for a service polls a bounded number of times.</li>
  * </ul>
@@ -57,7 +66,7 @@ import java.util.stream.Stream;
  * ({@code scripts/install-deps.sh} installs them). Tests check {@link #unavailableReason()} and
  * skip when it is present. A namespace deleted while a Java file descriptor still refers to it
  * (an open TUN device, a socket) lives on invisibly until that descriptor is closed: close
- * links before the lab.
+ * links before the lab, or hand them to {@link #own}.
  */
 public final class NetnsLab implements AutoCloseable {
     /** Every lab namespace name starts with this, then the JVM's pid. */
@@ -65,20 +74,24 @@ public final class NetnsLab implements AutoCloseable {
     private static final Pattern LAB_NAME = Pattern.compile("^" + NAME_PREFIX + "(\\d+)-\\d+-.+$");
     private static final AtomicInteger LAB_COUNTER = new AtomicInteger();
     private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(20);
+    private static final NamespaceNetwork HOST = new NamespaceNetwork(new ProcessRunner().timeLimit(DEFAULT_COMMAND_TIMEOUT));
     private static final int WAIT_POLLS = 100;
     private static final long WAIT_POLL_MILLIS = 50;
 
     private final String prefix;
     private final Path workDir;
     private final Duration commandTimeout;
+    private final NamespaceNetwork network;
     private final List<Netns> namespaces = new ArrayList<>();
     private final List<LabProcess> processes = new ArrayList<>();
+    private final List<AutoCloseable> owned = new ArrayList<>();
     private final Thread shutdownHook;
     private boolean closed;
 
     private NetnsLab(Duration commandTimeout) throws IOException {
         this.prefix = NAME_PREFIX + ProcessHandle.current().pid() + "-" + LAB_COUNTER.incrementAndGet() + "-";
         this.commandTimeout = commandTimeout;
+        this.network = new NamespaceNetwork(new ProcessRunner().timeLimit(commandTimeout));
         this.workDir = Files.createTempDirectory(prefix,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         this.shutdownHook = new Thread(this::cleanUp, "netns-lab-cleanup-" + prefix);
@@ -99,10 +112,11 @@ public final class NetnsLab implements AutoCloseable {
     }
 
     /**
-     * Why a lab cannot run here (not root, no iproute2), or empty when it can. Tests use it as
-     * {@code assumeTrue(NetnsLab.unavailableReason().isEmpty(), ...)} to skip cleanly.
+     * Why a lab cannot run here (not Linux, not root, no iproute2, or one of {@code tools} not
+     * installed), or empty when it can. Tests use it as
+     * {@code assumeTrue(NetnsLab.unavailableReason("nginx").isEmpty(), ...)} to skip cleanly.
      */
-    public static Optional<String> unavailableReason() {
+    public static Optional<String> unavailableReason(String... tools) {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             return Optional.of("not Linux (os.name=" + System.getProperty("os.name") + ")");
         }
@@ -112,21 +126,17 @@ public final class NetnsLab implements AutoCloseable {
         if (findExecutable("ip").isEmpty()) {
             return Optional.of("iproute2's `ip` not found on PATH (scripts/install-deps.sh installs it)");
         }
+        for (String tool : tools) {
+            if (findExecutable(tool).isEmpty()) {
+                return Optional.of(tool + " not installed (scripts/install-deps.sh)");
+            }
+        }
         return Optional.empty();
     }
 
     /** Whether {@code name} is on PATH (tests skip a part that needs a missing tool). */
     public static Optional<Path> findExecutable(String name) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        List<String> dirs = new ArrayList<>(Arrays.asList(path.split(":")));
-        dirs.addAll(List.of("/usr/sbin", "/sbin"));
-        for (String dir : dirs) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return ProcessRunner.findExecutable(name);
     }
 
     /**
@@ -135,12 +145,7 @@ public final class NetnsLab implements AutoCloseable {
      */
     public static List<String> removeLeftovers() {
         List<String> removed = new ArrayList<>();
-        CommandResult list = Exec.run(List.of("ip", "netns", "list"), null, DEFAULT_COMMAND_TIMEOUT);
-        if (!list.ok()) {
-            return removed;
-        }
-        for (String line : list.stdout().split("\n")) {
-            String name = line.strip().split("\\s+")[0];
+        for (String name : HOST.namespaces()) {
             Matcher m = LAB_NAME.matcher(name);
             if (!m.matches()) {
                 continue;
@@ -149,8 +154,7 @@ public final class NetnsLab implements AutoCloseable {
             if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                 continue; // another live lab
             }
-            killProcessesIn(name);
-            if (Exec.run(List.of("ip", "netns", "del", name), null, DEFAULT_COMMAND_TIMEOUT).ok()) {
+            if (HOST.delete(name).ok()) {
                 removed.add(name);
             }
         }
@@ -183,9 +187,8 @@ public final class NetnsLab implements AutoCloseable {
         if (namespaces.contains(ns)) {
             throw new IllegalArgumentException("namespace " + ns + " already exists in this lab");
         }
-        run(List.of("ip", "netns", "add", ns.name())).orThrow();
-        namespaces.add(ns); // recorded at once: deleted on close even if the next step fails
-        ip(ns, "link", "set", "lo", "up");
+        network.create(ns.name());
+        namespaces.add(ns);
         return ns;
     }
 
@@ -199,23 +202,24 @@ public final class NetnsLab implements AutoCloseable {
      * {@code b}, both up. The pair is created inside {@code a}, never in the root namespace.
      */
     public void veth(Netns a, String ifA, Netns b, String ifB) {
-        checkIfName(ifA);
-        checkIfName(ifB);
-        ip(a, "link", "add", ifA, "type", "veth", "peer", "name", ifB, "netns", b.name());
-        ip(a, "link", "set", ifA, "up");
-        ip(b, "link", "set", ifB, "up");
+        network.veth(a.name(), ifA, b.name(), ifB);
+    }
+
+    /** {@link #veth(Netns, String, Netns, String)} with an address on each end, e.g. {@code 198.18.0.2/24}. */
+    public void veth(Netns a, String ifA, String cidrA, Netns b, String ifB, String cidrB) {
+        veth(a, ifA, b, ifB);
+        address(a, ifA, cidrA);
+        address(b, ifB, cidrB);
     }
 
     /** Creates a bridge {@code name} in {@code ns}, up, with no STP delay. */
     public void bridge(Netns ns, String name) {
-        checkIfName(name);
-        ip(ns, "link", "add", name, "type", "bridge", "forward_delay", "0", "stp_state", "0");
-        ip(ns, "link", "set", name, "up");
+        network.bridge(ns.name(), name);
     }
 
     /** Enslaves interface {@code port} of {@code ns} to bridge {@code bridge} in the same namespace. */
     public void attach(Netns ns, String port, String bridge) {
-        ip(ns, "link", "set", port, "master", bridge);
+        network.attach(ns.name(), port, bridge);
     }
 
     /**
@@ -225,11 +229,7 @@ public final class NetnsLab implements AutoCloseable {
      */
     public String linkToBridge(Netns ns, String ifName, String cidr, Netns bridgeNs, String bridge) {
         String port = portName(ns, bridgeNs);
-        veth(ns, ifName, bridgeNs, port);
-        attach(bridgeNs, port, bridge);
-        if (cidr != null) {
-            address(ns, ifName, cidr);
-        }
+        network.linkToBridge(ns.name(), ifName, cidr, bridgeNs.name(), bridge, port);
         return port;
     }
 
@@ -237,7 +237,7 @@ public final class NetnsLab implements AutoCloseable {
         String base = ns.shortName().length() > 11 ? ns.shortName().substring(0, 11) : ns.shortName();
         for (int i = 0; i < 100; i++) {
             String candidate = base + "-" + i;
-            if (!run(List.of("ip", "-n", bridgeNs.name(), "link", "show", candidate)).ok()) {
+            if (!network.runner().run("ip", "-n", bridgeNs.name(), "link", "show", candidate).ok()) {
                 return candidate;
             }
         }
@@ -246,24 +246,22 @@ public final class NetnsLab implements AutoCloseable {
 
     /** Adds {@code cidr} (e.g. {@code 198.18.0.2/24}) to {@code ifName} in {@code ns}. */
     public void address(Netns ns, String ifName, String cidr) {
-        ip(ns, "addr", "add", cidr, "dev", ifName);
+        network.address(ns.name(), ifName, cidr);
     }
 
     /** {@code ip route add ARGS} in {@code ns}, e.g. {@code route(ns, "198.18.2.1/32", "via", "198.18.0.4")}. */
     public void route(Netns ns, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("route", "add"));
-        cmd.addAll(Arrays.asList(args));
-        ip(ns, cmd.toArray(String[]::new));
+        network.route(ns.name(), args);
     }
 
     /** {@code sysctl -w key=value} inside {@code ns}. */
     public void sysctl(Netns ns, String key, String value) {
-        exec(ns, "sysctl", "-q", "-w", key + "=" + value);
+        network.sysctl(ns.name(), key, value);
     }
 
     /** Reads a sysctl inside {@code ns}. */
     public String sysctlValue(Netns ns, String key) {
-        return exec(ns, "sysctl", "-n", key).stdout().strip();
+        return network.sysctlValue(ns.name(), key);
     }
 
     /**
@@ -271,14 +269,12 @@ public final class NetnsLab implements AutoCloseable {
      * frames with full checksums (docs/agent-link.md, "offloads").
      */
     public void offloadsOff(Netns ns, String ifName) {
-        exec(ns, "ethtool", "-K", ifName, "tso", "off", "gso", "off", "gro", "off", "tx", "off");
+        network.offloadsOff(ns.name(), ifName, List.of("tso", "gso", "gro", "tx"));
     }
 
     /** {@code ip -n NS ARGS...}, which must succeed. */
     public CommandResult ip(Netns ns, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "-n", ns.name()));
-        cmd.addAll(Arrays.asList(args));
-        return run(cmd).orThrow();
+        return network.ip(ns.name(), args);
     }
 
     // ---------------------------------------------------------------- commands
@@ -296,7 +292,7 @@ public final class NetnsLab implements AutoCloseable {
 
     /** Runs {@code command} inside {@code ns} ({@code ip netns exec}); it must exit 0. */
     public CommandResult exec(Netns ns, String... command) {
-        return execUnchecked(ns, command).orThrow();
+        return execUnchecked(ns, command).requireOk();
     }
 
     /** Runs {@code command} inside {@code ns} and returns whatever happened. */
@@ -307,12 +303,15 @@ public final class NetnsLab implements AutoCloseable {
     /** Runs {@code command} inside {@code ns} with {@code stdin} as its input. */
     public CommandResult execWithInput(Netns ns, String stdin, String... command) {
         checkOpen();
-        return Exec.run(inNs(ns, Arrays.asList(command)), stdin, commandTimeout);
+        return network.execUnchecked(ns.name(), stdin, command);
     }
 
-    /** The command prefix that runs a command inside {@code ns}: {@code ip netns exec NAME}. */
-    public static List<String> execPrefix(Netns ns) {
-        return List.of("ip", "netns", "exec", ns.name());
+    /**
+     * A runner for code that runs its own commands inside {@code ns} (the agent's host set-up,
+     * the director's VIP check), with this lab's time limit.
+     */
+    public ProcessRunner runner(Netns ns) {
+        return network.in(ns.name());
     }
 
     /**
@@ -321,16 +320,10 @@ public final class NetnsLab implements AutoCloseable {
      */
     public synchronized LabProcess start(Netns ns, String label, String... command) {
         checkOpen();
-        List<String> cmd = inNs(ns, Arrays.asList(command));
         Path log = workDir.resolve(label + "-" + processes.size() + ".log");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            LabProcess lp = new LabProcess(label, cmd, p, log);
-            processes.add(lp);
-            return lp;
-        } catch (IOException e) {
-            throw new LabException("cannot start `" + String.join(" ", cmd) + "`: " + e.getMessage(), e);
-        }
+        LabProcess lp = new LabProcess(label, network.in(ns.name()).startLogged(Arrays.asList(command), log, false), log);
+        processes.add(lp);
+        return lp;
     }
 
     /**
@@ -343,6 +336,17 @@ public final class NetnsLab implements AutoCloseable {
         return LinuxNamespaces.callIn(ns.name(), task, commandTimeout.toMillis());
     }
 
+    /**
+     * Hands {@code resource} (a socket, a capture, a TUN device opened in one of the lab's
+     * namespaces) to the lab: {@link #close()} closes it, last owned first, before it stops the
+     * processes and deletes the namespaces. Returns it.
+     */
+    public synchronized <T extends AutoCloseable> T own(T resource) {
+        checkOpen();
+        owned.add(resource);
+        return resource;
+    }
+
     // ---------------------------------------------------------------- services
 
     /**
@@ -351,42 +355,38 @@ public final class NetnsLab implements AutoCloseable {
      * directory under the work directory. Returns once the socket is listening.
      */
     public Nginx startNginx(Netns ns, String listen, Path root) {
-        Path dir = createDir("nginx-" + ns.shortName());
-        String conf = String.join("\n",
-                "daemon off;",
-                "master_process on;",
-                "worker_processes 1;",
-                "user root;",
-                "pid " + dir.resolve("nginx.pid") + ";",
-                "error_log " + dir.resolve("error.log") + " info;",
-                "events { worker_connections 256; }",
-                "http {",
-                "    access_log " + dir.resolve("access.log") + ";",
-                "    client_body_temp_path " + dir.resolve("client_body") + ";",
-                "    proxy_temp_path " + dir.resolve("proxy") + ";",
-                "    fastcgi_temp_path " + dir.resolve("fastcgi") + ";",
-                "    uwsgi_temp_path " + dir.resolve("uwsgi") + ";",
-                "    scgi_temp_path " + dir.resolve("scgi") + ";",
-                "    default_type application/octet-stream;",
-                "    sendfile on;",
-                "    keepalive_timeout 30;",
-                "    server {",
-                "        listen " + listen + ";",
-                "        root " + root.toAbsolutePath() + ";",
-                "        location / { }",
-                "    }",
-                "}",
-                "");
+        return startNginx(ns, nginxConfig(listen, root, createDir("nginx-" + ns.shortName())));
+    }
+
+    /**
+     * The configuration {@link #startNginx(Netns, String, Path)} runs with, its files in
+     * {@code dir}: a test adds its own lines (a module, a location) and starts it with
+     * {@link #startNginx(Netns, NginxConfig)}.
+     */
+    public static NginxConfig nginxConfig(String listen, Path root, Path dir) {
+        return NginxConfig.serving(listen, root.toAbsolutePath()).foreground().user("root").workerConnections(256)
+                .pidFile(dir.resolve("nginx.pid")).errorLog(dir.resolve("error.log"), "info").accessLog(dir.resolve("access.log"))
+                .tempDirectory(dir).http("keepalive_timeout 30;").server("location / { }");
+    }
+
+    /**
+     * Starts nginx in {@code ns} with {@code config} (made by {@link #nginxConfig}: its files,
+     * and now its nginx.conf, are in the directory of its pid file) and returns once it listens
+     * on the port of its {@code listen}.
+     */
+    public Nginx startNginx(Netns ns, NginxConfig config) {
+        Path dir = config.pidFile().getParent();
         Path confFile = dir.resolve("nginx.conf");
         try {
-            Files.writeString(confFile, conf, StandardCharsets.UTF_8);
+            Files.writeString(confFile, config.render(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String nginx = findExecutable("nginx").map(Path::toString)
                 .orElseThrow(() -> new LabException("nginx not found on PATH (scripts/install-deps.sh installs it)"));
         LabProcess p = start(ns, "nginx-" + ns.shortName(), nginx, "-p", dir.toString(), "-e",
-                dir.resolve("error.log").toString(), "-c", confFile.toString());
+                config.errorLog().toString(), "-c", confFile.toString());
+        String listen = config.listen();
         int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
         waitFor("nginx in " + ns + " listening on " + listen, p,
                 () -> execUnchecked(ns, "ss", "-Hltn", "sport = :" + port).stdout().contains(":" + port));
@@ -420,7 +420,7 @@ public final class NetnsLab implements AutoCloseable {
     }
 
     /** Polls {@code ready} up to {@value #WAIT_POLLS} times, {@value #WAIT_POLL_MILLIS} ms apart. */
-    private void waitFor(String what, LabProcess p, java.util.function.BooleanSupplier ready) {
+    private void waitFor(String what, LabProcess p, BooleanSupplier ready) {
         for (int i = 0; i < WAIT_POLLS; i++) {
             if (ready.getAsBoolean()) {
                 return;
@@ -428,7 +428,7 @@ public final class NetnsLab implements AutoCloseable {
             if (!p.isAlive()) {
                 throw new LabException(what + ": process exited early; log: " + p.logText().strip());
             }
-            sleep(WAIT_POLL_MILLIS);
+            NamespaceNetwork.pause(WAIT_POLL_MILLIS);
         }
         p.stop(1_000);
         throw new LabException(what + ": not ready after " + WAIT_POLLS * WAIT_POLL_MILLIS + " ms; log: " + p.logText().strip());
@@ -446,8 +446,9 @@ public final class NetnsLab implements AutoCloseable {
     // ---------------------------------------------------------------- cleanup
 
     /**
-     * Stops every process it started, kills anything else inside its namespaces, deletes the
-     * namespaces (last created first) and removes the work directory. Idempotent.
+     * Closes what it owns, stops every process it started, kills anything else inside its
+     * namespaces, deletes the namespaces (last created first) and removes the work directory.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -465,13 +466,18 @@ public final class NetnsLab implements AutoCloseable {
         }
         closed = true;
         List<String> problems = new ArrayList<>();
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                problems.add("closing " + owned.get(i) + ": " + e);
+            }
+        }
         for (int i = processes.size() - 1; i >= 0; i--) {
             processes.get(i).stop(3_000);
         }
         for (int i = namespaces.size() - 1; i >= 0; i--) {
-            String name = namespaces.get(i).name();
-            killProcessesIn(name);
-            CommandResult r = Exec.run(List.of("ip", "netns", "del", name), null, DEFAULT_COMMAND_TIMEOUT);
+            CommandResult r = network.delete(namespaces.get(i).name());
             if (!r.ok()) {
                 problems.add(r.describe());
             }
@@ -479,18 +485,6 @@ public final class NetnsLab implements AutoCloseable {
         deleteRecursively(workDir);
         if (!problems.isEmpty()) {
             System.err.println("NetnsLab " + prefix + ": cleanup problems: " + problems);
-        }
-    }
-
-    private static void killProcessesIn(String netnsName) {
-        CommandResult pids = Exec.run(List.of("ip", "netns", "pids", netnsName), null, DEFAULT_COMMAND_TIMEOUT);
-        if (!pids.ok()) {
-            return;
-        }
-        for (String s : pids.stdout().split("\\s+")) {
-            if (s.matches("\\d+")) {
-                ProcessHandle.of(Long.parseLong(s)).ifPresent(ProcessHandle::destroyForcibly);
-            }
         }
     }
 
@@ -511,35 +505,9 @@ public final class NetnsLab implements AutoCloseable {
         }
     }
 
-    private CommandResult run(List<String> cmd) {
-        return Exec.run(cmd, null, commandTimeout);
-    }
-
-    private static List<String> inNs(Netns ns, List<String> command) {
-        List<String> cmd = new ArrayList<>(execPrefix(ns));
-        cmd.addAll(command);
-        return cmd;
-    }
-
     private synchronized void checkOpen() {
         if (closed) {
             throw new IllegalStateException("lab " + prefix + " is closed");
-        }
-    }
-
-    private static void checkIfName(String name) {
-        if (name.isEmpty() || name.length() > 15) {
-            throw new IllegalArgumentException("interface name '" + name + "' is " + name.length()
-                    + " characters (expected: 1..15, IFNAMSIZ)");
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LabException("interrupted", e);
         }
     }
 

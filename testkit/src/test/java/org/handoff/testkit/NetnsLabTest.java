@@ -11,8 +11,12 @@ import java.net.NetworkInterface;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import org.handoff.host.CommandException;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -20,6 +24,7 @@ import org.junit.jupiter.api.Test;
 /** The lab itself, on the real kernel: a bridge, two hosts, nginx, curl, tcpdump, setns, cleanup. */
 @Tag("netns")
 class NetnsLabTest {
+    private static final ProcessRunner HOST = new ProcessRunner().timeLimit(Duration.ofSeconds(10));
 
     @BeforeAll
     static void needRoot() {
@@ -63,11 +68,11 @@ class NetnsLabTest {
 
             CommandResult bad = lab.execUnchecked(client, "ip", "route", "add", "not-an-address");
             assertFalse(bad.ok());
-            LabException e = assertThrows(LabException.class, bad::orThrow);
+            CommandException e = assertThrows(CommandException.class, bad::requireOk);
             assertTrue(e.getMessage().startsWith("`ip netns exec " + client.name() + " ip route add not-an-address` exited"), e.getMessage());
             assertTrue(nginx.process().isAlive(), "nginx still running when the lab closes: the lab must stop it");
         }
-        String left = Exec.run(List.of("ip", "netns", "list"), null, java.time.Duration.ofSeconds(10)).stdout();
+        String left = HOST.run("ip", "netns", "list").stdout();
         assertFalse(left.contains(prefix), () -> "namespaces left behind: " + left);
         assertFalse(Files.exists(workDir), "work directory left behind");
     }
@@ -76,11 +81,11 @@ class NetnsLabTest {
     void leftoversOfADeadJvmAreRemoved() throws Exception {
         // A pid that cannot be alive: above the kernel's pid_max ceiling (2^22).
         String name = NetnsLab.NAME_PREFIX + "4194305-1-leftover";
-        Exec.run(List.of("ip", "netns", "add", name), null, java.time.Duration.ofSeconds(10)).orThrow();
+        HOST.run("ip", "netns", "add", name).requireOk();
         try {
             assertTrue(NetnsLab.removeLeftovers().contains(name));
         } finally {
-            Exec.run(List.of("ip", "netns", "del", name), null, java.time.Duration.ofSeconds(10));
+            HOST.run("ip", "netns", "del", name);
         }
     }
 }

@@ -8,9 +8,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.handoff.agent.setup.CommandResult;
-import org.handoff.agent.setup.CommandRunner;
 import org.handoff.agent.setup.SetupException;
+import org.handoff.host.CommandException;
+import org.handoff.host.CommandResult;
+import org.handoff.host.CommandRunner;
 
 /**
  * The CPU time of the BPF programs attached in a network namespace: what a tc or XDP program on
@@ -96,7 +97,12 @@ public final class BpfRunTime implements AutoCloseable {
     }
 
     private String run(List<String> command) throws SetupException {
-        CommandResult r = runner.run(command, null);
+        CommandResult r;
+        try {
+            r = runner.run(command, null);
+        } catch (CommandException e) {
+            throw new SetupException(e.getMessage(), e);
+        }
         if (!r.ok()) {
             throw new SetupException(r.describe());
         }

@@ -5,12 +5,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.handoff.agent.setup.ProcessCommandRunner;
 import org.handoff.agent.setup.SetupException;
+import org.handoff.host.ProcessRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,7 +36,7 @@ public final class BpfTimeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BpfRunTime bpf = BpfRunTime.start(new ProcessCommandRunner(List.of(), Duration.ofSeconds(20)));
+        BpfRunTime bpf = BpfRunTime.start(new ProcessRunner());
         // Stopped by a signal, it still puts the setting back (close runs once).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

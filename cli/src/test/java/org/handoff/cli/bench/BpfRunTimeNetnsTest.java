@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import org.handoff.agent.setup.CommandResult;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.Tag;
@@ -31,7 +31,7 @@ class BpfRunTimeNetnsTest {
     static final String SENDER_MAC = "02:00:c6:12:fa:01";
     static final String RECEIVER_MAC = "02:00:c6:12:fa:02";
 
-    final ProcessCommandRunner runner = new ProcessCommandRunner(List.of(), Duration.ofSeconds(30));
+    final ProcessRunner runner = new ProcessRunner().timeLimit(Duration.ofSeconds(30));
 
     @Test
     void countsEveryRunOfTheProgramsAttachedInTheNamespaceAndRestoresTheSysctl(@TempDir Path dir) throws Exception {

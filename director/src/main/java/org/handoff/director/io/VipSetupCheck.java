@@ -3,14 +3,16 @@ package org.handoff.director.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.handoff.host.CommandException;
+import org.handoff.host.CommandResult;
+import org.handoff.host.CommandRunner;
+import org.handoff.host.ProcessRunner;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -40,16 +42,6 @@ import org.handoff.protocol.wire.Bytes;
 public final class VipSetupCheck {
     public static final String DOC = "docs/director-io.md (\"VIP set-up\")";
 
-    /** A finished command's exit code and output. */
-    public record CommandResult(int exitCode, String stdout, String stderr) {
-    }
-
-    /** Runs a command (an argv list); throws only when it cannot be started. */
-    @FunctionalInterface
-    public interface CommandRunner {
-        CommandResult run(List<String> argv) throws IOException;
-    }
-
     /** The outcome: problems make the director refuse to start; notes say which set-up holds. */
     public record Report(List<String> problems, List<String> notes) {
         public boolean ok() {
@@ -58,6 +50,7 @@ public final class VipSetupCheck {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(10);
 
     private final CommandRunner runner;
 
@@ -67,36 +60,26 @@ public final class VipSetupCheck {
 
     /** Runs commands on this host (10 s limit each). */
     public static VipSetupCheck local() {
-        return new VipSetupCheck(VipSetupCheck::runProcess);
+        return new VipSetupCheck(new ProcessRunner().timeLimit(COMMAND_TIME_LIMIT));
     }
 
     /** Runs commands inside a named network namespace ({@code ip netns exec NAME ...}). */
     public static VipSetupCheck inNamespace(String namespace) {
-        return new VipSetupCheck(argv -> {
-            List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
-            full.addAll(argv);
-            return runProcess(full);
-        });
+        return new VipSetupCheck(new ProcessRunner().timeLimit(COMMAND_TIME_LIMIT).inNamespace(namespace));
     }
 
-    static CommandResult runProcess(List<String> argv) throws IOException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(false).start();
-        try (InputStream out = p.getInputStream(); InputStream err = p.getErrorStream()) {
-            p.getOutputStream().close();
-            // Outputs are small (a ruleset, an address list); read both after exit would risk
-            // a full pipe, so read stdout fully first, then stderr.
-            String stdout = new String(out.readAllBytes(), StandardCharsets.UTF_8);
-            String stderr = new String(err.readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", argv) + ": no exit within 10 s");
-            }
-            return new CommandResult(p.exitValue(), stdout, stderr);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", argv) + ": interrupted", e);
+    /** Runs one command; one that cannot be started or does not finish in time is an IOException. */
+    private CommandResult run(String... argv) throws IOException {
+        CommandResult r;
+        try {
+            r = runner.run(List.of(argv), null);
+        } catch (CommandException e) {
+            throw new IOException(e.getMessage(), e);
         }
+        if (r.timedOut()) {
+            throw new IOException(r.describe());
+        }
+        return r;
     }
 
     public Report check(List<VipEndpoint> vips) {
@@ -105,7 +88,7 @@ public final class VipSetupCheck {
 
         Map<Integer, String> localAddresses;
         try {
-            CommandResult r = runner.run(List.of("ip", "-j", "addr", "show"));
+            CommandResult r = run("ip", "-j", "addr", "show");
             if (r.exitCode() != 0) {
                 problems.add("cannot list addresses: 'ip -j addr show' exited " + r.exitCode() + ": " + r.stderr().strip());
                 return new Report(problems, notes);
@@ -118,7 +101,7 @@ public final class VipSetupCheck {
 
         Boolean forwarding = null;
         try {
-            CommandResult r = runner.run(List.of("cat", "/proc/sys/net/ipv4/ip_forward"));
+            CommandResult r = run("cat", "/proc/sys/net/ipv4/ip_forward");
             if (r.exitCode() == 0) {
                 forwarding = !r.stdout().strip().equals("0");
             }
@@ -132,7 +115,7 @@ public final class VipSetupCheck {
 
         List<NftDrop> drops = List.of();
         try {
-            CommandResult r = runner.run(List.of("nft", "-j", "list", "ruleset"));
+            CommandResult r = run("nft", "-j", "list", "ruleset");
             if (r.exitCode() == 0) {
                 drops = parseNftDrops(r.stdout());
             } else {
@@ -146,7 +129,7 @@ public final class VipSetupCheck {
             String ifname = localAddresses.get(vip.address());
             boolean localRoute = false;
             try {
-                CommandResult r = runner.run(List.of("ip", "-j", "route", "get", vip.addressString()));
+                CommandResult r = run("ip", "-j", "route", "get", vip.addressString());
                 localRoute = r.exitCode() == 0 && routeIsLocal(r.stdout());
             } catch (IOException e) {
                 problems.add("VIP " + vip + ": 'ip route get' failed: " + e.getMessage());

@@ -8,9 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.handoff.testkit.Netns;
+import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -31,47 +31,34 @@ class ConnectedUdpSocketNetnsTest {
     static final InetSocketAddress AGENT_ENDPOINT = new InetSocketAddress(AGENT, 7070);
 
     NetnsLab lab;
-    String director;
-    String agent;
-    final List<AutoCloseable> open = new ArrayList<>();
+    Netns director;
+    Netns agent;
 
     @BeforeEach
     void lab() throws Exception {
-        NetnsLab.assumeUsable();
-        lab = new NetnsLab();
-        try {
-            director = lab.namespace("d");
-            agent = lab.namespace("a");
-            lab.veth(director, "vd", DIRECTOR + "/24", agent, "va", AGENT + "/24");
-        } catch (Exception e) {
-            lab.close();
-            throw e;
-        }
+        LiveIoNetnsTest.assumeUsable();
+        lab = NetnsLab.create();
+        director = lab.namespace("d");
+        agent = lab.namespace("a");
+        lab.veth(director, "vd", DIRECTOR + "/24", agent, "va", AGENT + "/24");
     }
 
+    /** Closes every socket and capture the test opened (the lab owns them), then the lab. */
     @AfterEach
-    void cleanUp() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
+    void cleanUp() {
         if (lab != null) {
             lab.close();
         }
     }
 
-    <T extends AutoCloseable> T keep(T c) {
-        open.add(c);
-        return c;
-    }
-
     DatagramChannel agentSocket() throws Exception {
-        return keep(NetnsLab.inNamespace(agent, () -> DatagramChannel.open().bind(AGENT_ENDPOINT)));
+        return lab.own(lab.inNamespace(agent, () -> DatagramChannel.open().bind(AGENT_ENDPOINT)));
     }
 
     @Test
     void datagramsGoBothWaysAndAClosedPortIsReportedAsRefused() throws Exception {
         DatagramChannel peer = agentSocket();
-        ConnectedUdpSocket socket = keep(NetnsLab.inNamespace(director, () -> ConnectedUdpSocket.connect(AGENT_ENDPOINT)));
+        ConnectedUdpSocket socket = lab.own(lab.inNamespace(director, () -> ConnectedUdpSocket.connect(AGENT_ENDPOINT)));
         byte[] hello = "HANDOFF".getBytes(StandardCharsets.US_ASCII);
 
         assertEquals(hello.length, socket.send(hello, 0, hello.length), "sent: " + socket.lastError());
@@ -109,8 +96,8 @@ class ConnectedUdpSocketNetnsTest {
     @Test
     void anAgentsAnswerEndsTheCaptureWait() throws Exception {
         DatagramChannel peer = agentSocket();
-        ConnectedUdpSocket socket = keep(NetnsLab.inNamespace(director, () -> ConnectedUdpSocket.connect(AGENT_ENDPOINT)));
-        LivePcapSource capture = keep(NetnsLab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
+        ConnectedUdpSocket socket = lab.own(lab.inNamespace(director, () -> ConnectedUdpSocket.connect(AGENT_ENDPOINT)));
+        LivePcapSource capture = lab.own(lab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName("vd").vip(VipEndpoint.parse("198.18.200.1:80")).bufferBytes(1 << 20))));
         capture.wakeAlsoOn(new WakeSources() {
             @Override

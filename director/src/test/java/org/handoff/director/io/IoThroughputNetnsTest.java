@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.testkit.Netns;
+import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +35,9 @@ class IoThroughputNetnsTest {
     static final String DIRECTOR = "198.18.100.2";
     static final String VIP = "198.18.200.1";
 
-    static String captureFlood(String director, RawSocketSink raw, byte[] syn, int n, LivePcapSource.ReadMode mode, int batch,
+    static String captureFlood(NetnsLab lab, Netns director, RawSocketSink raw, byte[] syn, int n, LivePcapSource.ReadMode mode, int batch,
                                String offloads) throws Exception {
-        try (LivePcapSource src = NetnsLab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
+        try (LivePcapSource src = lab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName("vd").vip(VipEndpoint.parse(VIP + ":80")).readMode(mode)))) {
             long sentBefore = raw.sent();
             AtomicLong sendNanos = new AtomicLong();
@@ -82,9 +84,9 @@ class IoThroughputNetnsTest {
         }
     }
 
-    static String drainPrefilled(String director, RawSocketSink raw, byte[] syn, int k, LivePcapSource.ReadMode mode)
+    static String drainPrefilled(NetnsLab lab, Netns director, RawSocketSink raw, byte[] syn, int k, LivePcapSource.ReadMode mode)
             throws Exception {
-        try (LivePcapSource src = NetnsLab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
+        try (LivePcapSource src = lab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName("vd").vip(VipEndpoint.parse(VIP + ":80")).readMode(mode)))) {
             long[] got = {0};
             PacketHandler count = (b, off, len, ts) -> got[0]++;
@@ -121,19 +123,19 @@ class IoThroughputNetnsTest {
 
     @Test
     void measure() throws Exception {
-        NetnsLab.assumeUsable();
+        LiveIoNetnsTest.assumeUsable();
         int n = Integer.getInteger("handoff.io.bench.packets", 100_000);
         List<String> report = new ArrayList<>();
-        try (NetnsLab lab = new NetnsLab()) {
-            String client = lab.namespace("c");
-            String director = lab.namespace("d");
+        try (NetnsLab lab = NetnsLab.create()) {
+            Netns client = lab.namespace("c");
+            Netns director = lab.namespace("d");
             lab.veth(client, "vc", CLIENT + "/24", director, "vd", DIRECTOR + "/24");
-            NetnsLab.ip("-n", client, "route", "add", VIP + "/32", "via", DIRECTOR);
+            lab.route(client, VIP + "/32", "via", DIRECTOR);
             byte[] syn = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).flags(TcpSegment.SYN).id(1).build();
-            long vdMac = NetnsLab.inNamespace(director, () -> NativeIo.hardwareAddress("vd"));
+            long vdMac = lab.inNamespace(director, () -> NativeIo.hardwareAddress("vd"));
 
-            try (RawSocketSink raw = NetnsLab.inNamespace(client, RawSocketSink::open);
-                 PcapInjectSink inject = NetnsLab.inNamespace(client, () -> PcapInjectSink.open("vc", vdMac))) {
+            try (RawSocketSink raw = lab.inNamespace(client, RawSocketSink::open);
+                 PcapInjectSink inject = lab.inNamespace(client, () -> PcapInjectSink.open("vc", vdMac))) {
                 raw.send(syn, 0, syn.length); // ARP
                 Thread.sleep(100);
 
@@ -156,14 +158,14 @@ class IoThroughputNetnsTest {
                         n, s, n / s, inject.failed()));
 
                 // 3. capture of a flood sent by another thread through the raw socket
-                boolean ethtool = NetnsLab.onPath("ethtool");
+                boolean ethtool = NetnsLab.findExecutable("ethtool").isPresent();
                 for (String offloads : ethtool ? new String[] {"on", "off"} : new String[] {"on"}) {
                     if (offloads.equals("off")) { // ring slots become MTU-sized instead of snaplen-sized
-                        NetnsLab.exec(director, "ethtool", "-K", "vd", "tso", "off", "gso", "off", "gro", "off");
+                        lab.exec(director, "ethtool", "-K", "vd", "tso", "off", "gso", "off", "gro", "off");
                     }
                     for (LivePcapSource.ReadMode mode : LivePcapSource.ReadMode.values()) {
                         for (int batch : new int[] {256, 16}) {
-                            report.add(captureFlood(director, raw, syn, n, mode, batch, offloads));
+                            report.add(captureFlood(lab, director, raw, syn, n, mode, batch, offloads));
                         }
                     }
                 }
@@ -171,13 +173,13 @@ class IoThroughputNetnsTest {
                 // 4. the read cost alone: fill the ring while nobody reads, then drain it
                 if (ethtool) { // offloads are off by now: ~2 KB slots, 10000 frames fit in 32 MB
                     for (LivePcapSource.ReadMode mode : LivePcapSource.ReadMode.values()) {
-                        report.add(drainPrefilled(director, raw, syn, 10_000, mode));
+                        report.add(drainPrefilled(lab, director, raw, syn, 10_000, mode));
                     }
                 }
 
                 // 5. the cost of a poll that finds the ring empty (no wait)
                 for (LivePcapSource.ReadMode mode : LivePcapSource.ReadMode.values()) {
-                try (LivePcapSource src = NetnsLab.inNamespace(director, () -> LivePcapSource.open(
+                try (LivePcapSource src = lab.inNamespace(director, () -> LivePcapSource.open(
                         new LivePcapSource.Config().interfaceName("vd").vip(VipEndpoint.parse(VIP + ":80")).readMode(mode)))) {
                     PacketHandler none = (b, off, len, ts) -> { };
                     for (int i = 0; i < 20_000; i++) {

@@ -3,6 +3,7 @@ package org.handoff.director.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -12,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.testkit.Netns;
+import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -34,49 +37,49 @@ class LiveIoNetnsTest {
     static final long WAIT = TimeUnit.MILLISECONDS.toNanos(50);
 
     NetnsLab lab;
-    String client;
-    String director;
-    final List<AutoCloseable> open = new ArrayList<>();
+    Netns client;
+    Netns director;
     final List<byte[]> got = new ArrayList<>();
     final PacketHandler collect = (b, off, len, ts) -> got.add(Arrays.copyOfRange(b, off, off + len));
 
-    @BeforeEach
-    void lab() throws Exception {
-        NetnsLab.assumeUsable();
-        lab = new NetnsLab();
+    /** Skips the calling test (JUnit assumption) unless root with iproute2 and libpcap. */
+    static void assumeUsable() {
+        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
+        boolean pcap;
         try {
-            client = lab.namespace("c");
-            director = lab.namespace("d");
-            lab.veth(client, "vc", CLIENT + "/24", director, "vd", DIRECTOR + "/24");
-            NetnsLab.ip("-n", client, "route", "add", VIP + "/32", "via", DIRECTOR);
-        } catch (Exception e) {
-            lab.close();
-            throw e;
+            org.pcap4j.core.Pcaps.libVersion();
+            pcap = true;
+        } catch (Throwable t) {
+            pcap = false;
         }
+        assumeTrue(pcap, "netns tests need libpcap (apt-get install libpcap0.8): skipped");
     }
 
+    @BeforeEach
+    void lab() throws Exception {
+        assumeUsable();
+        lab = NetnsLab.create();
+        client = lab.namespace("c");
+        director = lab.namespace("d");
+        lab.veth(client, "vc", CLIENT + "/24", director, "vd", DIRECTOR + "/24");
+        lab.route(client, VIP + "/32", "via", DIRECTOR);
+    }
+
+    /** Closes every capture and socket the test opened (the lab owns them), then the lab. */
     @AfterEach
-    void cleanUp() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
+    void cleanUp() {
         if (lab != null) {
             lab.close();
         }
     }
 
-    <T extends AutoCloseable> T keep(T c) {
-        open.add(c);
-        return c;
-    }
-
-    LivePcapSource capture(String ns, String dev, String vip, boolean hostOnly) throws Exception {
-        return keep(NetnsLab.inNamespace(ns, () -> LivePcapSource.open(new LivePcapSource.Config()
+    LivePcapSource capture(Netns ns, String dev, String vip, boolean hostOnly) throws Exception {
+        return lab.own(lab.inNamespace(ns, () -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName(dev).vip(VipEndpoint.parse(vip)).hostOnly(hostOnly).bufferBytes(4 << 20))));
     }
 
-    RawSocketSink rawSocket(String ns) throws Exception {
-        return keep(NetnsLab.inNamespace(ns, RawSocketSink::open));
+    RawSocketSink rawSocket(Netns ns) throws Exception {
+        return lab.own(lab.inNamespace(ns, RawSocketSink::open));
     }
 
     /** Polls (bounded: at most ~timeoutMs) until {@code count} packets were collected. */
@@ -98,7 +101,7 @@ class LiveIoNetnsTest {
     @ParameterizedTest
     @EnumSource(LivePcapSource.ReadMode.class)
     void synSentThroughARawSocketIsCapturedByteExact(LivePcapSource.ReadMode mode) throws Exception {
-        LivePcapSource src = keep(NetnsLab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
+        LivePcapSource src = lab.own(lab.inNamespace(director, () -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName("vd").vip(VipEndpoint.parse(VIP + ":80")).bufferBytes(4 << 20).readMode(mode))));
         RawSocketSink sink = rawSocket(client);
         byte[] syn = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).flags(TcpSegment.SYN).id(0x1234).build();
@@ -143,9 +146,9 @@ class LiveIoNetnsTest {
     @Test
     void framesForAnotherMacAreNotDelivered() throws Exception {
         LivePcapSource src = capture(director, "vd", VIP + ":80", true);
-        long vdMac = NetnsLab.inNamespace(director, () -> NativeIo.hardwareAddress("vd"));
+        long vdMac = lab.inNamespace(director, () -> NativeIo.hardwareAddress("vd"));
         long otherMac = 0x02aabbccdd01L;
-        PcapInjectSink wrong = keep(NetnsLab.inNamespace(client, () -> PcapInjectSink.open("vc", otherMac)));
+        PcapInjectSink wrong = lab.own(lab.inNamespace(client, () -> PcapInjectSink.open("vc", otherMac)));
         byte[] flooded = PacketBuilder.tcp().from(CLIENT, 40010).to(VIP, 80).flags(TcpSegment.SYN).id(10).build();
         assertTrue(wrong.send(flooded, 0, flooded.length));
         byte[] ours = PacketBuilder.tcp().from(CLIENT, 40011).to(VIP, 80).flags(TcpSegment.SYN).id(11).build();
@@ -169,7 +172,7 @@ class LiveIoNetnsTest {
     @Test
     void theHostsOwnOutputIsNotCaptured() throws Exception {
         // The director sends a packet that matches the filter (dst VIP:80) out of vd.
-        NetnsLab.ip("-n", director, "route", "add", VIP + "/32", "via", CLIENT);
+        lab.route(director, VIP + "/32", "via", CLIENT);
         LivePcapSource dirSide = capture(director, "vd", VIP + ":80", false);
         LivePcapSource clientSide = capture(client, "vc", VIP + ":80", true);
         RawSocketSink fromDirector = rawSocket(director);
@@ -184,7 +187,7 @@ class LiveIoNetnsTest {
 
     @Test
     void rawSocketSendsWithTheVipAsSourceAlthoughTheVipIsNotLocal() throws Exception {
-        String addrs = NetnsLab.exec(director, "ip", "-j", "addr", "show").stdout();
+        String addrs = lab.exec(director, "ip", "-j", "addr", "show").stdout();
         assertTrue(!addrs.contains(VIP), "VIP not assigned in the director namespace");
         LivePcapSource clientSide = capture(client, "vc", CLIENT + ":40030", true);
         RawSocketSink sink = rawSocket(director);
@@ -193,7 +196,7 @@ class LiveIoNetnsTest {
         pollUntil(clientSide, 1, 5000);
         assertEquals(1, got.size());
         assertArrayEquals(synAck, got.get(0), "arrives unchanged, source VIP");
-        assertTrue(VipSetupCheck.inNamespace(director).check(List.of(VipEndpoint.parse(VIP + ":80"))).ok());
+        assertTrue(VipSetupCheck.inNamespace(director.name()).check(List.of(VipEndpoint.parse(VIP + ":80"))).ok());
     }
 
     @Test

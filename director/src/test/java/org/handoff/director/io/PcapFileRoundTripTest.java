@@ -8,13 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.Assumptions;
@@ -197,15 +198,13 @@ class PcapFileRoundTripTest {
 
     /** tcpdump -r must read the file without a warning; skipped when tcpdump is missing. */
     static void tcpdumpReads(Path file, int packets) throws Exception {
-        Path tcpdump = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/usr/sbin").split(":"))
-                .map(d -> Path.of(d, "tcpdump")).filter(Files::isExecutable).findFirst().orElse(null);
-        Assumptions.assumeTrue(tcpdump != null, "tcpdump not installed: the file was not checked with tcpdump -r");
-        Process p = new ProcessBuilder(tcpdump.toString(), "-nn", "-r", file.toString()).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "tcpdump exits");
-        assertEquals(0, p.exitValue(), "tcpdump -r " + file + ": " + err);
+        Optional<Path> tcpdump = ProcessRunner.findExecutable("tcpdump");
+        Assumptions.assumeTrue(tcpdump.isPresent(), "tcpdump not installed: the file was not checked with tcpdump -r");
+        CommandResult r = new ProcessRunner().run(tcpdump.get().toString(), "-nn", "-r", file.toString());
+        String out = r.stdout();
+        String err = r.stderr();
+        assertFalse(r.timedOut(), "tcpdump exits");
+        assertEquals(0, r.exitCode(), "tcpdump -r " + file + ": " + err);
         assertFalse(err.toLowerCase().contains("warning") || err.toLowerCase().contains("truncated")
                 || out.contains("truncated") || out.contains("bad-len"), err + out);
         assertEquals(packets, out.lines().count(), out);

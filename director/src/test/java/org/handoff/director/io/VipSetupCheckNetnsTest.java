@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.handoff.director.io.VipSetupCheck.Report;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.TcpSegment;
+import org.handoff.testkit.Netns;
+import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -33,20 +35,20 @@ class VipSetupCheckNetnsTest {
 
     @Test
     void eachSetUpOnARealKernel() throws Exception {
-        NetnsLab.assumeUsable();
-        Assumptions.assumeTrue(NetnsLab.onPath("nft"), "nft not installed: set-up (b) cannot be tested, skipped");
-        try (NetnsLab lab = new NetnsLab()) {
-            String client = lab.namespace("c");
-            String director = lab.namespace("d");
+        LiveIoNetnsTest.assumeUsable();
+        Assumptions.assumeTrue(NetnsLab.findExecutable("nft").isPresent(), "nft not installed: set-up (b) cannot be tested, skipped");
+        try (NetnsLab lab = NetnsLab.create()) {
+            Netns client = lab.namespace("c");
+            Netns director = lab.namespace("d");
             lab.veth(client, "vc", CLIENT + "/24", director, "vd", DIRECTOR + "/24");
-            NetnsLab.ip("-n", client, "route", "add", VIP + "/32", "via", DIRECTOR);
-            VipSetupCheck check = VipSetupCheck.inNamespace(director);
+            lab.route(client, VIP + "/32", "via", DIRECTOR);
+            VipSetupCheck check = VipSetupCheck.inNamespace(director.name());
 
-            try (LivePcapSource clientSeesRst = NetnsLab.inNamespace(client, () -> LivePcapSource.open(
+            try (LivePcapSource clientSeesRst = lab.inNamespace(client, () -> LivePcapSource.open(
                         new LivePcapSource.Config().interfaceName("vc").vip(VipEndpoint.parse(CLIENT + ":40000")).bufferBytes(4 << 20)));
-                 LivePcapSource directorSeesSyn = NetnsLab.inNamespace(director, () -> LivePcapSource.open(
+                 LivePcapSource directorSeesSyn = lab.inNamespace(director, () -> LivePcapSource.open(
                         new LivePcapSource.Config().interfaceName("vd").vips(VIPS).bufferBytes(4 << 20)));
-                 RawSocketSink clientSends = NetnsLab.inNamespace(client, RawSocketSink::open)) {
+                 RawSocketSink clientSends = lab.inNamespace(client, RawSocketSink::open)) {
                 byte[] syn = PacketBuilder.tcp().from(CLIENT, 40000).to(VIP, 80).flags(TcpSegment.SYN).id(1).build();
 
                 // (a) routed, not local, ip_forward=0: fine, and the kernel stays silent.
@@ -58,7 +60,7 @@ class VipSetupCheckNetnsTest {
                 assertEquals(0, pollFor(clientSeesRst, 1, 300), "no answer from the director's kernel");
 
                 // VIP on lo: refused, and indeed the kernel answers with a RST.
-                NetnsLab.ip("-n", director, "addr", "add", VIP + "/32", "dev", "lo");
+                lab.ip(director, "addr", "add", VIP + "/32", "dev", "lo");
                 Report onLo = check.check(VIPS);
                 assertFalse(onLo.ok());
                 assertTrue(onLo.problems().get(0).startsWith("VIP " + VIP + " is assigned to interface lo: the kernel would answer"
@@ -69,7 +71,7 @@ class VipSetupCheckNetnsTest {
                 assertTrue((flags & TcpSegment.RST) != 0, "a RST, flags 0x" + Integer.toHexString(flags));
 
                 // (b) an nft input drop for VIP:80: accepted, silent, and capture still sees the SYN.
-                NetnsLab.exec(director, "nft", "add table inet handoff { chain in { type filter hook input priority 0; "
+                lab.exec(director, "nft", "add table inet handoff { chain in { type filter hook input priority 0; "
                         + "ip daddr " + VIP + " tcp dport 80 drop; }; }");
                 Report b = check.check(VIPS);
                 assertTrue(b.ok(), b.toString());
@@ -81,13 +83,13 @@ class VipSetupCheckNetnsTest {
                 assertEquals(0, pollFor(clientSeesRst, 1, 300), "no RST behind the drop rule");
 
                 // Not local but forwarding: refused; a prerouting drop makes it acceptable.
-                NetnsLab.exec(director, "nft", "flush ruleset");
-                NetnsLab.ip("-n", director, "addr", "del", VIP + "/32", "dev", "lo");
-                NetnsLab.exec(director, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+                lab.exec(director, "nft", "flush ruleset");
+                lab.ip(director, "addr", "del", VIP + "/32", "dev", "lo");
+                lab.exec(director, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
                 Report fwd = check.check(VIPS);
                 assertFalse(fwd.ok());
                 assertTrue(fwd.problems().get(0).contains("net.ipv4.ip_forward=1"), fwd.toString());
-                NetnsLab.exec(director, "nft", "add table ip handoff { chain pre { type filter hook prerouting priority -300; "
+                lab.exec(director, "nft", "add table ip handoff { chain pre { type filter hook prerouting priority -300; "
                         + "ip daddr " + VIP + " tcp dport 80 drop; }; }");
                 Report pre = check.check(VIPS);
                 assertTrue(pre.ok(), pre.toString());

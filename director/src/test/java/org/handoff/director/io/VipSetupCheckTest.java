@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.handoff.director.io.VipSetupCheck.CommandResult;
 import org.handoff.director.io.VipSetupCheck.Report;
+import org.handoff.host.CommandException;
+import org.handoff.host.CommandResult;
+import org.handoff.host.CommandRunner;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +30,7 @@ class VipSetupCheckTest {
     }
 
     /** A fake host: address list, ip_forward, nft ruleset, and which addresses route locally. */
-    static final class FakeHost implements VipSetupCheck.CommandRunner {
+    static final class FakeHost implements CommandRunner {
         String addr = resource("ip-addr-clean.json");
         String forward = "0\n";
         String nft = resource("nft-empty.json");
@@ -36,25 +38,26 @@ class VipSetupCheckTest {
         final Map<String, String> routes = new HashMap<>();
 
         @Override
-        public CommandResult run(List<String> argv) throws IOException {
+        public CommandResult run(List<String> argv, String stdin) {
             String cmd = String.join(" ", argv);
             if (cmd.equals("ip -j addr show")) {
-                return new CommandResult(0, addr, "");
+                return new CommandResult(argv, 0, addr, "");
             }
             if (cmd.equals("cat /proc/sys/net/ipv4/ip_forward")) {
-                return new CommandResult(0, forward, "");
+                return new CommandResult(argv, 0, forward, "");
             }
             if (cmd.equals("nft -j list ruleset")) {
                 if (nftMissing) {
-                    throw new IOException("Cannot run program \"nft\": error=2, No such file or directory");
+                    throw new CommandException("Cannot run program \"nft\": error=2, No such file or directory");
                 }
-                return new CommandResult(0, nft, "");
+                return new CommandResult(argv, 0, nft, "");
             }
             if (cmd.startsWith("ip -j route get ")) {
                 String r = routes.get(argv.get(4));
-                return r == null ? new CommandResult(2, "", "RTNETLINK answers: Network is unreachable\n") : new CommandResult(0, r, "");
+                return r == null ? new CommandResult(argv, 2, "", "RTNETLINK answers: Network is unreachable\n")
+                        : new CommandResult(argv, 0, r, "");
             }
-            throw new IOException("unexpected command " + cmd);
+            throw new CommandException("unexpected command " + cmd);
         }
     }
 
@@ -153,8 +156,8 @@ class VipSetupCheckTest {
         Report r = check(h, "198.18.10.9:80");
         assertTrue(r.ok());
         assertTrue(r.notes().get(0).startsWith("nft not available"), r.toString());
-        Report noIp = new VipSetupCheck(argv -> {
-            throw new IOException("Cannot run program \"ip\"");
+        Report noIp = new VipSetupCheck((argv, stdin) -> {
+            throw new CommandException("Cannot run program \"ip\"");
         }).check(List.of(VipEndpoint.parse("198.18.10.9:80")));
         assertFalse(noIp.ok());
         assertTrue(noIp.problems().get(0).contains("is iproute2 installed"), noIp.toString());

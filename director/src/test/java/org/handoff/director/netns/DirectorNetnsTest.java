@@ -25,7 +25,7 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NackReason;
-import org.handoff.testkit.CommandResult;
+import org.handoff.host.CommandResult;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.BeforeAll;

@@ -8,9 +8,10 @@ import java.util.concurrent.CountDownLatch;
 import org.handoff.agent.config.AgentConfig;
 import org.handoff.agent.config.AgentConfigLoader;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.CommandRunner;
 import org.handoff.agent.setup.SetupException;
 import org.handoff.config.ConfigException;
+import org.handoff.host.CommandRunner;
+import org.handoff.host.ProcessRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public final class AgentLauncher {
             System.exit(2);
         }
         AgentLauncher l = new AgentLauncher(new PrintWriter(System.out, true), new PrintWriter(System.err, true),
-                new org.handoff.agent.setup.ProcessCommandRunner());
+                new ProcessRunner());
         Path config = Path.of(args[1]);
         int code = switch (args[0]) {
             case "run" -> l.run(config);

@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.handoff.host.CommandException;
+import org.handoff.host.CommandResult;
+import org.handoff.host.CommandRunner;
 
 /**
  * Builds, checks and removes the host set-up the agent's local link needs (docs/agent-link.md,
@@ -146,7 +149,7 @@ public final class AgentNetworkSetup {
             actions.add("tun device " + tun + " present");
         }
         // 2. IPv6 off before the device comes up, MTU, up.
-        if (runner.run("sysctl", "-n", "net.ipv6.conf." + tun + ".disable_ipv6").ok()) {
+        if (run("sysctl", "-n", "net.ipv6.conf." + tun + ".disable_ipv6").ok()) {
             must("disable IPv6 on the tun", "sysctl", "-q", "-w", "net.ipv6.conf." + tun + ".disable_ipv6=1");
         }
         must("set the tun's MTU", "ip", "link", "set", "dev", tun, "mtu", Integer.toString(config.mtu()));
@@ -193,8 +196,8 @@ public final class AgentNetworkSetup {
 
         // 5. nftables: our own table, rewritten whole each time (atomically, in one nft run).
         if (config.conntrackExemption()) {
-            boolean existed = runner.run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE).ok();
-            CommandResult r = runner.run(List.of("nft", "-f", "-"), nftScript());
+            boolean existed = run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE).ok();
+            CommandResult r = run(List.of("nft", "-f", "-"), nftScript());
             if (!r.ok()) {
                 throw SetupException.failed("install nftables table inet " + AgentNetworkConfig.NFT_TABLE, r);
             }
@@ -234,7 +237,7 @@ public final class AgentNetworkSetup {
     private void setTunSysctl(List<CreatedItem> created, List<String> actions, Kind kind, String name, String value,
                               String why) throws SetupException {
         String key = "net.ipv4.conf." + config.tunName() + "." + name;
-        CommandResult now = runner.run("sysctl", "-n", key);
+        CommandResult now = run("sysctl", "-n", key);
         if (!now.ok()) {
             throw SetupException.failed("read " + key, now);
         }
@@ -309,7 +312,7 @@ public final class AgentNetworkSetup {
         List<String> failures = new ArrayList<>();
         for (int i = items.size() - 1; i >= 0; i--) {
             CreatedItem item = items.get(i);
-            CommandResult r = runner.run(item.undo(), null);
+            CommandResult r = run(item.undo(), null);
             if (r.ok()) {
                 actions.add("removed " + item.description());
             } else if (!stillThere(item)) {
@@ -337,7 +340,7 @@ public final class AgentNetworkSetup {
             case ADDRESS -> hasHandoffAddress();
             case ROUTE_TUN -> hasRoute(routesInTable(), true);
             case ROUTE_BLACKHOLE -> hasRoute(routesInTable(), false);
-            case NFT_TABLE -> runner.run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE).ok();
+            case NFT_TABLE -> run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE).ok();
             case RULE -> hasRule();
             case TUN_FORWARDING -> tunSysctlIs("forwarding", "1");
             case TUN_RP_FILTER -> tunSysctlIs("rp_filter", "0");
@@ -345,7 +348,7 @@ public final class AgentNetworkSetup {
     }
 
     private boolean tunSysctlIs(String name, String value) throws SetupException {
-        CommandResult r = runner.run("sysctl", "-n", "net.ipv4.conf." + config.tunName() + "." + name);
+        CommandResult r = run("sysctl", "-n", "net.ipv4.conf." + config.tunName() + "." + name);
         return r.ok() && r.stdout().strip().equals(value);
     }
 
@@ -379,7 +382,7 @@ public final class AgentNetworkSetup {
                         + "; the raw socket does not fragment)");
             }
         }
-        CommandResult v6 = runner.run("sysctl", "-n", "net.ipv6.conf." + tun + ".disable_ipv6");
+        CommandResult v6 = run("sysctl", "-n", "net.ipv6.conf." + tun + ".disable_ipv6");
         if (v6.ok() && !v6.stdout().strip().equals("1")) {
             warnings.add("IPv6 is on for " + tun + " (net.ipv6.conf." + tun + ".disable_ipv6=" + v6.stdout().strip()
                     + "): router solicitations and MLD reports reach the agent, which skips them");
@@ -399,14 +402,14 @@ public final class AgentNetworkSetup {
         if (!hasRule()) {
             problems.add("no rule `from " + h + " lookup " + table + "`" + fix);
         } else if (link != null && hasRoute(routes, true)) {
-            CommandResult get = runner.run("ip", "route", "get", PROBE_DESTINATION, "from", h);
+            CommandResult get = run("ip", "route", "get", PROBE_DESTINATION, "from", h);
             if (!get.ok() || !get.stdout().contains("dev " + tun + " ")) {
                 problems.add("packets from " + h + " do not route to " + tun + ": " + get.describe().strip()
                         + " (a rule with a higher preference than " + config.rulePriority() + " may shadow it)");
             }
         }
         if (config.conntrackExemption()) {
-            CommandResult nft = runner.run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE);
+            CommandResult nft = run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE);
             if (!nft.ok()) {
                 problems.add("nftables table inet " + AgentNetworkConfig.NFT_TABLE + " is missing: conntrack would count every"
                         + " direct-return packet as a new flow" + fix);
@@ -417,7 +420,7 @@ public final class AgentNetworkSetup {
         List<String> forwarding = config.forwarding() && link != null ? forwardingProblems() : List.of();
         CommandResult ss;
         try {
-            ss = runner.run("ss", "-Hltn");
+            ss = run("ss", "-Hltn");
         } catch (SetupException e) {
             warnings.add("cannot look for a listener on " + h + ": " + e.getMessage());
             return new CheckResult(problems, warnings, forwarding);
@@ -444,7 +447,7 @@ public final class AgentNetworkSetup {
         String tun = config.tunName();
         String vip = config.vips().get(0);
         String fix = " (run `handoff agent setup`, or set link.offload: split)";
-        CommandResult fwd = runner.run("sysctl", "-n", "net.ipv4.conf." + tun + ".forwarding");
+        CommandResult fwd = run("sysctl", "-n", "net.ipv4.conf." + tun + ".forwarding");
         if (!fwd.ok() || !fwd.stdout().strip().equals("1")) {
             out.add("IPv4 forwarding is off on " + tun + " (net.ipv4.conf." + tun + ".forwarding=" + fwd.stdout().strip()
                     + "): the kernel drops what the agent writes back into it" + fix);
@@ -456,13 +459,13 @@ public final class AgentNetworkSetup {
             out.add("strict reverse-path filter on " + tun + " (net.ipv4.conf.all.rp_filter=" + rpAll + ", " + tun + "=" + rpTun
                     + "): VIP-sourced packets arriving on it are dropped, the VIP is not routed through it (expected: 0, or 2"
                     + " with a route covering the VIP; all.rp_filter is the host's, so the set-up leaves it; or set link.offload: split)");
-        } else if (rp == 2 && !runner.run("ip", "route", "get", vip).ok()) {
+        } else if (rp == 2 && !run("ip", "route", "get", vip).ok()) {
             out.add("loose reverse-path filter (net.ipv4.conf.all.rp_filter=" + rpAll + ") and no route covering the VIP " + vip
                     + ": VIP-sourced packets arriving on " + tun + " are dropped (expected: a default route, or rp_filter 0;"
                     + " or set link.offload: split)");
         }
         for (String v : config.vips()) {
-            CommandResult probe = runner.run("ip", "route", "get", PROBE_DESTINATION, "from", v, "iif", tun);
+            CommandResult probe = run("ip", "route", "get", PROBE_DESTINATION, "from", v, "iif", tun);
             String said = probe.stderr().strip();
             if (!probe.ok() && said.contains("No route to host")) {
                 out.add("`ip route get " + PROBE_DESTINATION + " from " + v + " iif " + tun + "`: " + said
@@ -475,7 +478,7 @@ public final class AgentNetworkSetup {
             // "Network is unreachable": no route to the probe address on this host; says nothing about the TUN.
         }
         if (config.conntrackExemption()) {
-            CommandResult nft = runner.run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE);
+            CommandResult nft = run("nft", "list", "table", "inet", AgentNetworkConfig.NFT_TABLE);
             if (nft.ok() && !nft.stdout().contains(FORWARD_GUARD)) {
                 out.add("nftables table inet " + AgentNetworkConfig.NFT_TABLE + " has no " + FORWARD_GUARD + " chain" + fix);
             }
@@ -485,7 +488,7 @@ public final class AgentNetworkSetup {
     }
 
     private int intSysctl(String key) throws SetupException {
-        CommandResult r = runner.run("sysctl", "-n", key);
+        CommandResult r = run("sysctl", "-n", key);
         try {
             return r.ok() ? Integer.parseInt(r.stdout().strip()) : 0;
         } catch (NumberFormatException e) {
@@ -503,7 +506,7 @@ public final class AgentNetworkSetup {
         List<String> out = new ArrayList<>();
         String tun = config.tunName();
         String accept = "iifname \"" + tun + "\" ip saddr { " + String.join(", ", config.vips()) + " } accept";
-        CommandResult chains = runner.run("nft", "-j", "list", "chains");
+        CommandResult chains = run("nft", "-j", "list", "chains");
         if (chains.ok()) {
             for (JsonNode item : parse(chains).path("nftables")) {
                 JsonNode c = item.path("chain");
@@ -514,7 +517,7 @@ public final class AgentNetworkSetup {
                 String family = c.path("family").asText();
                 String table = c.path("table").asText();
                 String name = c.path("name").asText();
-                CommandResult listing = runner.run("nft", "list", "chain", family, table, name);
+                CommandResult listing = run("nft", "list", "chain", family, table, name);
                 if (listing.ok() && listing.stdout().contains("\"" + tun + "\"")) {
                     continue; // the host's firewall knows the tun: trust its rules
                 }
@@ -524,7 +527,7 @@ public final class AgentNetworkSetup {
         }
         CommandResult legacy;
         try {
-            legacy = runner.run("iptables-legacy", "-S", "FORWARD");
+            legacy = run("iptables-legacy", "-S", "FORWARD");
         } catch (SetupException e) {
             return out; // no iptables-legacy here
         }
@@ -554,7 +557,7 @@ public final class AgentNetworkSetup {
 
     /** {@code ip -d -j link show dev TUN}'s entry, or null when there is no such device. */
     private JsonNode linkDetails(String name) throws SetupException {
-        CommandResult r = runner.run("ip", "-d", "-j", "link", "show", "dev", name);
+        CommandResult r = run("ip", "-d", "-j", "link", "show", "dev", name);
         if (!r.ok()) {
             return null;
         }
@@ -581,7 +584,7 @@ public final class AgentNetworkSetup {
     }
 
     private boolean hasHandoffAddress() throws SetupException {
-        CommandResult r = runner.run("ip", "-j", "addr", "show", "dev", "lo");
+        CommandResult r = run("ip", "-j", "addr", "show", "dev", "lo");
         if (!r.ok()) {
             throw SetupException.failed("list addresses on lo", r);
         }
@@ -596,7 +599,7 @@ public final class AgentNetworkSetup {
     }
 
     private JsonNode routesInTable() throws SetupException {
-        CommandResult r = runner.run("ip", "-j", "route", "show", "table", Integer.toString(config.table()));
+        CommandResult r = run("ip", "-j", "route", "show", "table", Integer.toString(config.table()));
         if (!r.ok()) {
             // An empty, never-used table: some iproute2 versions say so with an error.
             if (r.stderr().contains("table") && r.stderr().contains("does not exist")) {
@@ -626,7 +629,7 @@ public final class AgentNetworkSetup {
     }
 
     private boolean hasRule() throws SetupException {
-        CommandResult r = runner.run("ip", "-N", "-j", "rule", "show");
+        CommandResult r = run("ip", "-N", "-j", "rule", "show");
         if (!r.ok()) {
             throw SetupException.failed("list rules", r);
         }
@@ -661,8 +664,29 @@ public final class AgentNetworkSetup {
         }
     }
 
+    /**
+     * Runs one command through the runner; a command that cannot be started or does not finish
+     * in time is a {@link SetupException}, a non-zero exit is a result the caller judges.
+     */
+    private CommandResult run(List<String> command, String stdin) throws SetupException {
+        CommandResult r;
+        try {
+            r = runner.run(command, stdin);
+        } catch (CommandException e) {
+            throw new SetupException(e.getMessage(), e);
+        }
+        if (r.timedOut()) {
+            throw new SetupException(r.describe());
+        }
+        return r;
+    }
+
+    private CommandResult run(String... command) throws SetupException {
+        return run(List.of(command), null);
+    }
+
     private void must(String step, String... command) throws SetupException {
-        CommandResult r = runner.run(List.of(command), null);
+        CommandResult r = run(List.of(command), null);
         if (!r.ok()) {
             throw SetupException.failed(step, r);
         }

@@ -1,5 +1,7 @@
 package org.handoff.agent.setup;
 
+import org.handoff.host.CommandResult;
+
 /** A set-up or teardown step failed; the message names the command and what it printed. */
 public final class SetupException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -12,11 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
@@ -61,8 +61,8 @@ class LinkThroughputNetnsTest {
 
     @BeforeAll
     static void needRoot() {
-        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
-        assumeTrue(NetnsLab.findExecutable("nft").isPresent(), "nft not installed (scripts/install-deps.sh)");
+        Optional<String> unavailable = NetnsLab.unavailableReason("nft");
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
     }
 
     @Test
@@ -81,8 +81,7 @@ class LinkThroughputNetnsTest {
                     + " ip saddr " + VIP + " counter drop; }; }\n", "nft", "-f", "-").ok());
             AgentNetworkConfig config = AgentNetworkConfig.of(TUN, H, List.of(80), List.of(VIP))
                     .withStateFile(lab.workDir().resolve("setup.json"));
-            AgentNetworkSetup setup = new AgentNetworkSetup(config, new ProcessCommandRunner(NetnsLab.execPrefix(origin),
-                    Duration.ofSeconds(20)));
+            AgentNetworkSetup setup = new AgentNetworkSetup(config, lab.runner(origin));
             setup.setup();
             // Long enough to hold every answer while nobody reads (write-only runs).
             lab.ip(origin, "link", "set", TUN, "txqueuelen", Integer.toString(PACKETS + WARMUP + 1024));

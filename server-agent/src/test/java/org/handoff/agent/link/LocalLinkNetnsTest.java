@@ -12,14 +12,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.transform.PacketRewriter;
@@ -27,7 +27,6 @@ import org.handoff.protocol.transform.RewriteResult;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpSegment;
-import org.handoff.testkit.CommandResult;
 import org.handoff.testkit.NetnsLab;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.Nginx;
@@ -67,10 +66,8 @@ class LocalLinkNetnsTest {
 
     @BeforeAll
     static void needRoot() {
-        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
-        for (String tool : List.of("nginx", "tcpdump", "nft")) {
-            assumeTrue(NetnsLab.findExecutable(tool).isPresent(), tool + " not installed (scripts/install-deps.sh)");
-        }
+        Optional<String> unavailable = NetnsLab.unavailableReason("nginx", "tcpdump", "nft");
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
     }
 
     @Test
@@ -78,9 +75,7 @@ class LocalLinkNetnsTest {
         try (NetnsLab lab = NetnsLab.create()) {
             Netns client = lab.namespace("client");
             Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", origin, "eth0");
-            lab.address(client, "eth0", C + "/24");
-            lab.address(origin, "eth0", O + "/24");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
             lab.route(client, VIP + "/32", "via", D);
             // Strict reverse-path filtering everywhere in the origin, the tun included (it inherits default).
             lab.sysctl(origin, "net.ipv4.conf.all.rp_filter", "1");
@@ -98,8 +93,7 @@ class LocalLinkNetnsTest {
             // The agent's set-up, run inside the origin namespace.
             AgentNetworkConfig config = AgentNetworkConfig.of(TUN, H, List.of(80), List.of(VIP))
                     .withStateFile(lab.workDir().resolve("agent/setup.json"));
-            AgentNetworkSetup setup = new AgentNetworkSetup(config, new ProcessCommandRunner(NetnsLab.execPrefix(origin),
-                    Duration.ofSeconds(20)));
+            AgentNetworkSetup setup = new AgentNetworkSetup(config, lab.runner(origin));
             assertFalse(setup.check().ok(), "nothing is set up yet");
             setup.setup();
             List<String> again = setup.setup();

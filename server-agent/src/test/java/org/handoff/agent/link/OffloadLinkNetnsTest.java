@@ -12,16 +12,16 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.PcapFile;
@@ -34,7 +34,6 @@ import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.VirtioNetHeader;
-import org.handoff.testkit.CommandResult;
 import org.handoff.testkit.NetnsLab;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.PacketCapture;
@@ -90,10 +89,8 @@ class OffloadLinkNetnsTest {
 
     @BeforeAll
     static void needRoot() {
-        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
-        for (String tool : List.of("nginx", "tcpdump", "nft", "ethtool")) {
-            assumeTrue(NetnsLab.findExecutable(tool).isPresent(), tool + " not installed (scripts/install-deps.sh)");
-        }
+        Optional<String> unavailable = NetnsLab.unavailableReason("nginx", "tcpdump", "nft", "ethtool");
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
     }
 
     @Test
@@ -101,9 +98,7 @@ class OffloadLinkNetnsTest {
         try (NetnsLab lab = NetnsLab.create()) {
             Netns client = lab.namespace("client");
             Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", origin, "eth0");
-            lab.address(client, "eth0", C + "/24");
-            lab.address(origin, "eth0", O + "/24");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
             lab.route(client, VIP + "/32", "via", D);
             // A default route, so the check's probe (ip route get 192.0.2.1 from VIP iif TUN) has an answer.
             lab.route(origin, "default", "via", C);
@@ -115,8 +110,7 @@ class OffloadLinkNetnsTest {
             lab.ip(origin, "tuntap", "add", "dev", TUN, "mode", "tun");
             AgentNetworkConfig config = AgentNetworkConfig.of(TUN, H, List.of(80), List.of(VIP)).withForwarding(true)
                     .withStateFile(lab.workDir().resolve("agent/setup.json"));
-            AgentNetworkSetup setup = new AgentNetworkSetup(config, new ProcessCommandRunner(NetnsLab.execPrefix(origin),
-                    Duration.ofSeconds(20)));
+            AgentNetworkSetup setup = new AgentNetworkSetup(config, lab.runner(origin));
             List<String> actions = setup.setup();
             assertTrue(actions.contains("set net.ipv4.conf." + TUN + ".forwarding=1 (was 0)"), actions::toString);
             assertEquals("1", lab.sysctlValue(origin, "net.ipv4.conf." + TUN + ".forwarding"));

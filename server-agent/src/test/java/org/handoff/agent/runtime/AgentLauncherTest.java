@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.handoff.agent.setup.CommandResult;
-import org.handoff.agent.setup.CommandRunner;
+import org.handoff.host.CommandResult;
+import org.handoff.host.CommandRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -22,12 +22,14 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.handoff.agent.config.AgentConfig;
 import org.handoff.agent.config.AgentConfigLoader;
 import org.handoff.agent.link.RawTcpTap;
 import org.handoff.agent.setup.AgentNetworkSetup;
-import org.handoff.agent.setup.ProcessCommandRunner;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.Closed;
@@ -48,7 +50,6 @@ import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpSegment;
-import org.handoff.testkit.CommandResult;
 import org.handoff.testkit.LabProcess;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.NetnsLab;
@@ -91,10 +92,8 @@ class AgentNetnsTest {
 
     @BeforeAll
     static void needRoot() {
-        assumeTrue(NetnsLab.unavailableReason().isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason().orElse(""));
-        for (String tool : List.of("nginx", "nft", "curl")) {
-            assumeTrue(NetnsLab.findExecutable(tool).isPresent(), tool + " not installed (scripts/install-deps.sh)");
-        }
+        Optional<String> unavailable = NetnsLab.unavailableReason("nginx", "nft", "curl");
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElse(""));
         assumeTrue(Files.exists(Path.of("/usr/lib/nginx/modules/ngx_http_echo_module.so")),
                 "nginx echo module not installed (libnginx-mod-http-echo)");
     }
@@ -129,25 +128,16 @@ class AgentNetnsTest {
         try (NetnsLab lab = NetnsLab.create()) {
             Netns client = lab.namespace("client");
             Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", origin, "eth0");
-            lab.address(client, "eth0", C + "/24");
-            lab.address(origin, "eth0", O + "/24");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
             lab.route(client, VIP + "/32", "via", D);
             if (variant == Variant.SPLIT_TWO_WORKERS) {
                 lab.sysctl(origin, "net.ipv4.conf.all.rp_filter", "1");
             } else {
                 lab.offloadsOff(origin, "eth0");
             }
-            CommandResult fw = lab.execWithInput(client, String.join("\n",
-                    "table inet test_client {",
-                    "  chain out { type filter hook output priority filter; policy accept;",
-                    "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
-                    "  }",
-                    "}", ""), "nft", "-f", "-");
-            assertTrue(fw.ok(), fw::describe);
+            dropClientRstsToVip(lab, client);
 
-            Path dir = lab.createDir("agent");
-            Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+            Path dir = agentDirectory(lab);
             Path configFile = dir.resolve("agent.yaml");
             Files.writeString(configFile, String.join("\n",
                     "listen: " + O + ":7070",
@@ -161,7 +151,7 @@ class AgentNetnsTest {
                     "metrics: { listen: 127.0.0.1:9465 }", ""));
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            ProcessCommandRunner runner = new ProcessCommandRunner(NetnsLab.execPrefix(origin), Duration.ofSeconds(20));
+            ProcessRunner runner = lab.runner(origin);
             AgentLauncher launcher = new AgentLauncher(new PrintWriter(out, true), new PrintWriter(err, true), runner);
             assertEquals(AgentLauncher.EXIT_FAILED, launcher.check(configFile), "nothing set up yet");
             assertTrue(err.toString().contains("refusing to start"), err.toString());
@@ -268,19 +258,10 @@ class AgentNetnsTest {
         try (NetnsLab lab = NetnsLab.create()) {
             Netns client = lab.namespace("client");
             Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", origin, "eth0");
-            lab.address(client, "eth0", C + "/24");
-            lab.address(origin, "eth0", O + "/24");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
             lab.route(client, VIP + "/32", "via", D);
-            CommandResult fw = lab.execWithInput(client, String.join("\n",
-                    "table inet test_client {",
-                    "  chain out { type filter hook output priority filter; policy accept;",
-                    "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
-                    "  }",
-                    "}", ""), "nft", "-f", "-");
-            assertTrue(fw.ok(), fw::describe);
-            Path dir = lab.createDir("agent");
-            Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+            dropClientRstsToVip(lab, client);
+            Path dir = agentDirectory(lab);
             Path configFile = dir.resolve("agent.yaml");
             Files.writeString(configFile, String.join("\n",
                     "listen: " + O + ":7070", "key-file: keys.conf", "handoff-address: " + H,
@@ -289,7 +270,7 @@ class AgentNetnsTest {
                     "timeouts: { drain: 2s }", ""));
             StringWriter err = new StringWriter();
             AgentLauncher launcher = new AgentLauncher(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
-                    new ProcessCommandRunner(NetnsLab.execPrefix(origin), Duration.ofSeconds(20)));
+                    lab.runner(origin));
             assertEquals(AgentLauncher.EXIT_OK, launcher.setup(configFile), err::toString);
             lab.startNginx(origin, H + ":80", lab.createDir("www"));
 
@@ -341,49 +322,41 @@ class AgentNetnsTest {
         }
     }
 
-    // ---------------------------------------------------------------- nginx with an upload location
+    // ---------------------------------------------------------------- the lab's pieces
 
-    private static Path startNginx(NetnsLab lab, Netns ns, Path www) throws Exception {
+    /**
+     * The client's kernel has no socket for the connections the test's raw tap plays, and would
+     * reset them: its RSTs to the VIP are dropped.
+     */
+    private static void dropClientRstsToVip(NetnsLab lab, Netns client) {
+        CommandResult fw = lab.execWithInput(client, String.join("\n",
+                "table inet test_client {",
+                "  chain out { type filter hook output priority filter; policy accept;",
+                "    ip daddr " + VIP + " tcp flags & rst == rst counter drop",
+                "  }",
+                "}", ""), "nft", "-f", "-");
+        assertTrue(fw.ok(), fw::describe);
+    }
+
+    /** A directory for the agent's config, holding the test's key file (key id 7) as {@code keys.conf}. */
+    private static Path agentDirectory(NetnsLab lab) throws IOException {
+        Path dir = lab.createDir("agent");
+        Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+        return dir;
+    }
+
+    /** nginx on H:80 serving {@code www}, with an upload location that answers with the file it stored. */
+    private static Path startNginx(NetnsLab lab, Netns ns, Path www) {
         Path dir = lab.createDir("nginx");
-        String conf = String.join("\n",
-                "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;",
-                "daemon off;", "master_process on;", "worker_processes 1;", "user root;",
-                "pid " + dir.resolve("nginx.pid") + ";",
-                "error_log " + dir.resolve("error.log") + " info;",
-                "events { worker_connections 256; }",
-                "http {",
-                "    access_log " + dir.resolve("access.log") + ";",
-                "    client_body_temp_path " + dir.resolve("body") + ";",
-                "    proxy_temp_path " + dir.resolve("proxy") + ";",
-                "    fastcgi_temp_path " + dir.resolve("fastcgi") + ";",
-                "    uwsgi_temp_path " + dir.resolve("uwsgi") + ";",
-                "    scgi_temp_path " + dir.resolve("scgi") + ";",
-                "    default_type application/octet-stream;",
-                "    sendfile on;",
-                "    server {",
-                "        listen " + H + ":80;",
-                "        root " + www + ";",
-                "        location / { }",
-                "        location = /upload {",
-                "            client_body_in_file_only on;",
-                "            client_max_body_size 16m;",
-                "            echo_read_request_body;",
-                "            echo \"file=$request_body_file\";",
-                "        }",
-                "    }",
-                "}", "");
-        Path confFile = dir.resolve("nginx.conf");
-        Files.writeString(confFile, conf);
-        LabProcess p = lab.start(ns, "nginx", NetnsLab.findExecutable("nginx").orElseThrow().toString(), "-p", dir.toString(),
-                "-e", dir.resolve("error.log").toString(), "-c", confFile.toString());
-        for (int i = 0; i < 100; i++) {
-            if (lab.execUnchecked(ns, "ss", "-Hltn", "sport = :80").stdout().contains(H + ":80")) {
-                return dir;
-            }
-            assertTrue(p.isAlive(), () -> "nginx exited: " + p.logText());
-            Thread.sleep(50);
-        }
-        throw new AssertionError("nginx not listening: " + p.logText());
+        lab.startNginx(ns, NetnsLab.nginxConfig(H + ":80", www, dir)
+                .main("load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;")
+                .server("location = /upload {")
+                .server("    client_body_in_file_only on;")
+                .server("    client_max_body_size 16m;")
+                .server("    echo_read_request_body;")
+                .server("    echo \"file=$request_body_file\";")
+                .server("}"));
+        return dir;
     }
 
     // ---------------------------------------------------------------- the test's director and client

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.handoff.host.CommandException;
+import org.handoff.host.CommandResult;
+import org.handoff.host.CommandRunner;
 
 /**
  * A pretend host for the set-up's unit tests: understands exactly the commands
@@ -40,7 +43,7 @@ final class FakeHost implements CommandRunner {
     String failing;
 
     @Override
-    public CommandResult run(List<String> command, String stdin) throws SetupException {
+    public CommandResult run(List<String> command, String stdin) {
         String line = String.join(" ", command);
         commands.add(line);
         if (line.equals(failing)) {
@@ -96,7 +99,7 @@ final class FakeHost implements CommandRunner {
                 break;
             case "iptables-legacy":
                 if (iptablesLegacy == null) {
-                    throw new SetupException("cannot run `" + line + "`: No such file or directory");
+                    throw new CommandException("cannot run `" + line + "`: No such file or directory");
                 }
                 return r(c, 0, iptablesLegacy, "");
             case "ss":

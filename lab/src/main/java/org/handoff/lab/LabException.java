@@ -1,6 +1,6 @@
-package org.handoff.testkit;
+package org.handoff.lab;
 
-/** A lab step failed: a command exited non-zero, timed out, or a service did not come up. */
+/** A lab step failed: a service did not come up, a process exited, a file could not be written. */
 public final class LabException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

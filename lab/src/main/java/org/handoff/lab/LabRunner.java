@@ -1,0 +1,449 @@
+package org.handoff.lab;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import org.handoff.host.CommandException;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
+import org.handoff.host.RunningCommand;
+import org.handoff.lab.LabTopology.Director;
+import org.handoff.lab.LabTopology.Host;
+import org.handoff.lab.LabTopology.Origin;
+
+/**
+ * Builds, reports and removes a {@link LabTopology} on this machine: {@code handoff lab
+ * up|status|down} (docs/lab.md). Root only.
+ *
+ * <ul>
+ *   <li>{@link #up()} is safe to run twice: a lab that answers through the VIP is left as it
+ *       is, a partial one is taken down first. It returns once a request through the VIP
+ *       succeeds; when anything fails (or the command is interrupted) it takes down what it
+ *       built.</li>
+ *   <li>The lab's processes are daemons: nginx daemonizes itself, agents and directors run
+ *       under {@code setsid} with their pid in a pid file, and all outlive the command that
+ *       started them.</li>
+ *   <li>{@link #down()} stops those processes, runs each agent's teardown, deletes the
+ *       namespaces and removes exactly the files {@code up} recorded in the lab's manifest, from
+ *       any process and also after a failed {@code up}: files a user added under {@code www}
+ *       stay.</li>
+ * </ul>
+ * Messages go to {@code err} as {@code lab: ...}; {@link #status} writes to its argument.
+ */
+public final class LabRunner {
+    public static final String JAVA_OPTS_VARIABLE = "HANDOFF_JAVA_OPTS";
+    /** The lab's JVMs share the machine with nginx and the client: small heaps, the serial collector. */
+    public static final String DEFAULT_JAVA_OPTS = "-Xms32m -Xmx512m -XX:+UseSerialGC";
+    private static final List<String> TOOLS = List.of("ip", "nginx", "curl", "ethtool", "java");
+    private static final int VIP_POLLS = 120;
+    private static final long VIP_POLL_MILLIS = 500;
+    private static final long STOP_GRACE_MILLIS = 5_000;
+    /** A JVM start and every command of an agent's set-up or teardown. */
+    private static final Duration HANDOFF_COMMAND_LIMIT = Duration.ofMinutes(2);
+    /** How long an interrupted {@code up} gets to take the lab down before the JVM exits. */
+    private static final long TAKE_DOWN_MILLIS = 120_000;
+    private static final int LOG_TAIL_LINES = 20;
+    private static final String STATUS_ROW = "%-14s %s%n";
+
+    private final LabTopology lab;
+    private final PrintWriter err;
+    private final NamespaceNetwork network;
+    /** Runs bin/handoff (set-up, teardown, the daemons) with the lab's JVM options. */
+    private final ProcessRunner handoff;
+    private final Manifest manifest;
+
+    /**
+     * @param environment the variables the lab's processes see added ({@value #JAVA_OPTS_VARIABLE}
+     *                    defaults to {@value #DEFAULT_JAVA_OPTS} when absent or empty)
+     */
+    public LabRunner(LabTopology lab, PrintWriter err, Map<String, String> environment) {
+        this.lab = lab;
+        this.err = err;
+        ProcessRunner host = new ProcessRunner();
+        this.network = new NamespaceNetwork(host);
+        String javaOpts = environment.get(JAVA_OPTS_VARIABLE);
+        this.handoff = host.timeLimit(HANDOFF_COMMAND_LIMIT).environment(Map.of(JAVA_OPTS_VARIABLE,
+                javaOpts == null || javaOpts.isEmpty() ? DEFAULT_JAVA_OPTS : javaOpts));
+        this.manifest = new Manifest(lab.manifestFile());
+    }
+
+    // ---------------------------------------------------------------- up
+
+    /** Builds the lab; 0 once a request through the VIP succeeds, 1 (with the lab taken down) if not. */
+    public int up() {
+        if (!isRoot()) {
+            return fail("must run as root (it creates network namespaces)");
+        }
+        if (isUp()) {
+            say("already up (a request through " + lab.vipAddress() + " succeeds); nothing to do");
+            return 0;
+        }
+        if (anyNamespace() || manifest.exists()) {
+            say("a previous lab is partly there: taking it down first");
+            down();
+        }
+        for (String tool : TOOLS) {
+            if (ProcessRunner.findExecutable(tool).isEmpty()) {
+                return fail(tool + " not found: run scripts/install-deps.sh first");
+            }
+        }
+        TakeDownOnExit guard = new TakeDownOnExit(Thread.currentThread());
+        try {
+            build();
+            say("up: curl " + lab.vipUrl("/") + " from " + lab.client().namespace() + " works; logs and content in "
+                    + lab.directory());
+            say("try: ip netns exec " + lab.client().namespace() + " curl -si " + lab.vipUrl("/static/hello.txt"));
+            return 0;
+        } catch (RuntimeException e) {
+            // Whatever stopped it (a failed step, or an interrupt from Ctrl-C or SIGTERM), what was
+            // built comes down; down still runs its commands after an interrupt.
+            Thread.interrupted();
+            say(e.getMessage() != null ? e.getMessage() : e.toString());
+            say("up failed: taking the lab down");
+            down();
+            return 1;
+        } finally {
+            guard.release();
+        }
+    }
+
+    private void build() {
+        manifest.start();
+        for (Origin o : lab.origins()) {
+            manifest.makeDirectories(o.www());
+        }
+
+        say("namespaces and the bridge");
+        for (String ns : lab.namespaces()) {
+            network.create(ns);
+        }
+        network.bridge(lab.switchNamespace(), LabTopology.BRIDGE);
+        for (Host h : lab.hosts()) {
+            network.linkToBridge(h.namespace(), LabTopology.INTERFACE, h.cidr(), lab.switchNamespace(), LabTopology.BRIDGE,
+                    h.bridgePort());
+        }
+        for (Host h : lab.hosts()) {
+            if (!h.offloadsOff().isEmpty()) {
+                network.offloadsOff(h.namespace(), LabTopology.INTERFACE, h.offloadsOff());
+            }
+            for (List<String> route : h.routes()) {
+                network.route(h.namespace(), route.toArray(String[]::new));
+            }
+            h.sysctls().forEach((key, value) -> network.sysctl(h.namespace(), key, value));
+        }
+
+        say("content and nginx on the origins");
+        for (Origin o : lab.origins()) {
+            for (Map.Entry<String, String> file : o.content().entrySet()) {
+                Path path = o.www().resolve(file.getKey());
+                manifest.makeDirectories(path.getParent());
+                if (!Files.exists(path)) {
+                    manifest.writeFile(path, file.getValue());
+                }
+            }
+            manifest.makeDirectories(o.tempDirectory());
+            NginxConfig nginx = o.nginx();
+            manifest.writeFile(o.nginxConfig(), nginx.render());
+            manifest.record(o.nginxPidFile(), o.nginxErrorLog(), o.accessLog());
+            manifest.record(nginx.temporaryPaths().toArray(Path[]::new));
+            startNginx(o);
+        }
+
+        say("the shared hand-off key");
+        writeKey();
+
+        say("agents");
+        for (Origin o : lab.origins()) {
+            // The example's state file is a fixed path under /run, shared by every lab on the host:
+            // each lab keeps its own in its directory, so a second lab's set-up and teardown do not
+            // read or delete the first's record.
+            manifest.writeFile(o.agentConfig(), withStateFile(read(o.agentConfigSource()), o.agentSetupState()));
+            manifest.record(o.agentSetupState(), o.agentSetupLog(), o.agentLog(), o.agentPidFile());
+            CommandResult setup = handoff.inNamespace(o.host().namespace()).runLogged(List.of(lab.handoffCommand().toString(),
+                    "agent", "setup", "--config", o.agentConfig().toString()), o.agentSetupLog(), false);
+            if (!setup.ok()) {
+                err.print(readQuietly(o.agentSetupLog()));
+                throw new LabException("agent setup failed in " + o.host().namespace()
+                        + (setup.timedOut() ? " (still running after " + HANDOFF_COMMAND_LIMIT.toSeconds() + " s; killed)" : ""));
+            }
+            startAgent(o, false);
+        }
+
+        say(lab.directors().size() == 1 ? "the director" : "the directors");
+        for (Director d : lab.directors()) {
+            manifest.writeFile(d.config(), read(d.configSource()));
+            manifest.record(d.log(), d.pidFile(), d.runPidFile());
+            startDirector(d, false);
+        }
+
+        say("waiting for a request through the VIP to succeed");
+        String code = "";
+        for (int i = 0; i < VIP_POLLS; i++) {
+            code = vipRequest();
+            if (code.equals("200")) {
+                return;
+            }
+            for (Director d : lab.directors()) {
+                if (!PidFiles.alive(d.pidFile())) {
+                    err.print(tail(d.log()));
+                    throw new LabException(lab.directors().size() == 1 ? "the director exited"
+                            : "the director in " + d.host().namespace() + " exited");
+                }
+            }
+            for (Origin o : lab.origins()) {
+                if (!PidFiles.alive(o.agentPidFile())) {
+                    err.print(tail(o.agentLog()));
+                    throw new LabException("the agent in " + o.host().namespace() + " exited");
+                }
+            }
+            NamespaceNetwork.pause(VIP_POLL_MILLIS);
+        }
+        throw new LabException("no successful request through " + lab.vipAddress() + " after " + VIP_POLLS * VIP_POLL_MILLIS / 1000
+                + " s (last status '" + code + "'); see " + lab.directory() + "/*.log");
+    }
+
+    private void writeKey() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        Path key = lab.keyFile();
+        manifest.record(key);
+        try {
+            // Made readable by root alone before the secret goes in.
+            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(key, "# the lab's hand-off key (docs/handoff-protocol.md, key files)\n1 "
+                    + HexFormat.of().formatHex(secret) + " send\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the lab's key " + key, e);
+        }
+    }
+
+    /** The agent config with its {@code state-file:} line pointing at {@code stateFile}. */
+    static String withStateFile(String config, Path stateFile) {
+        return config.replaceAll("(?m)^( *state-file:).*$", "$1 " + Matcher.quoteReplacement(stateFile.toString()));
+    }
+
+    // ---------------------------------------------------------------- the lab's processes
+
+    /** Starts the origin's nginx the way {@code up} does (it daemonizes; its pid file is its own). */
+    public void startNginx(Origin o) {
+        network.in(o.host().namespace()).run("nginx", "-c", o.nginxConfig().toString()).requireOk();
+    }
+
+    /**
+     * Starts the origin's agent the way {@code up} does: {@code ip netns exec NS setsid
+     * bin/handoff agent --config ...}, output to its log (appended to, or emptied first), pid
+     * in its pid file. The pid is the agent's JVM: ip netns exec, setsid (this process's child
+     * is no group leader, so it does not fork) and bin/handoff all exec. Returns it.
+     */
+    public long startAgent(Origin o, boolean appendLog) {
+        return startDaemon(o.host(), o.agentLog(), o.agentPidFile(), appendLog,
+                "agent", "--config", o.agentConfig().toString());
+    }
+
+    /** Starts a director the way {@code up} does (see {@link #startAgent}). Returns its pid. */
+    public long startDirector(Director d, boolean appendLog) {
+        return startDaemon(d.host(), d.log(), d.pidFile(), appendLog,
+                "director", "--config", d.config().toString(), "--pid-file", d.runPidFile().toString());
+    }
+
+    private long startDaemon(Host host, Path log, Path pidFile, boolean appendLog, String... args) {
+        List<String> command = new ArrayList<>(List.of("setsid", lab.handoffCommand().toString()));
+        command.addAll(List.of(args));
+        RunningCommand daemon = handoff.inNamespace(host.namespace()).startLogged(command, log, appendLog);
+        PidFiles.write(pidFile, daemon.pid());
+        return daemon.pid();
+    }
+
+    // ---------------------------------------------------------------- down
+
+    /** Removes every namespace, process and file {@code up} made; 0 when all went, 1 when something stayed. */
+    public int down() {
+        if (!isRoot()) {
+            return fail("must run as root (it creates network namespaces)");
+        }
+        List<String> problems = new ArrayList<>();
+        for (Director d : lab.directors()) {
+            PidFiles.stop(d.pidFile(), STOP_GRACE_MILLIS);
+        }
+        for (Origin o : lab.origins()) {
+            PidFiles.stop(o.agentPidFile(), STOP_GRACE_MILLIS);
+            String ns = o.host().namespace();
+            if (Files.exists(o.agentConfig()) && network.exists(ns)) {
+                manifest.record(o.teardownLog());
+                CommandResult teardown = runQuietly(() -> handoff.inNamespace(ns).runLogged(List.of(
+                        lab.handoffCommand().toString(), "agent", "teardown", "--config", o.agentConfig().toString()),
+                        o.teardownLog(), false));
+                if (teardown == null || !teardown.ok()) {
+                    say("agent teardown in " + ns + " reported a problem (the namespace goes anyway)");
+                }
+            }
+            PidFiles.stop(o.nginxPidFile(), STOP_GRACE_MILLIS);
+        }
+        List<String> present = network.namespaces();
+        for (String ns : lab.namespaces()) {
+            if (present.contains(ns)) {
+                // Anything still running inside goes with the namespace.
+                CommandResult r = network.delete(ns);
+                if (!r.ok()) {
+                    problems.add(r.describe());
+                }
+            }
+        }
+        if (manifest.exists()) {
+            problems.addAll(manifest.removeAll(lab.directory()));
+        }
+        if (!problems.isEmpty()) {
+            return fail("down: some of the lab stays: " + String.join("; ", problems));
+        }
+        say("down: namespaces, processes and lab files removed");
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- status
+
+    /** What runs, and one request through the VIP. */
+    public int status(PrintWriter out) {
+        if (!isRoot()) {
+            return fail("must run as root (it creates network namespaces)");
+        }
+        List<String> present = network.namespaces();
+        for (String ns : lab.namespaces()) {
+            out.printf(STATUS_ROW, ns, present.contains(ns) ? "present" : "absent");
+        }
+        for (Director d : lab.directors()) {
+            out.printf(STATUS_ROW, d.name(), PidFiles.alive(d.pidFile())
+                    ? "running (pid " + PidFiles.read(d.pidFile()).getAsLong() + ", log " + d.log() + ")" : "stopped");
+        }
+        for (Origin o : lab.origins()) {
+            out.printf(STATUS_ROW, "agent " + o.name(), PidFiles.alive(o.agentPidFile()) ? "running (log " + o.agentLog() + ")"
+                    : "stopped");
+            out.printf(STATUS_ROW, "nginx " + o.name(), PidFiles.alive(o.nginxPidFile()) ? "running (root " + o.www() + ")"
+                    : "stopped");
+        }
+        if (present.contains(lab.client().namespace())) {
+            out.printf(STATUS_ROW, "GET via VIP", vipRequest());
+        }
+        out.printf(STATUS_ROW, "metrics", "ip netns exec " + lab.director().host().namespace() + " curl -s "
+                + lab.director().metrics() + "/metrics (director); " + lab.prefix() + "originN :"
+                + lab.origin(1).agentMetrics().substring(lab.origin(1).agentMetrics().lastIndexOf(':') + 1) + " (agents)");
+        out.flush();
+        return 0;
+    }
+
+    /** Whether the lab answers: its client namespace exists, every director runs, and a GET through the VIP is a 200. */
+    private boolean isUp() {
+        return network.exists(lab.client().namespace()) && lab.directors().stream().allMatch(d -> PidFiles.alive(d.pidFile()))
+                && vipRequest().equals("200");
+    }
+
+    /** The status code of one GET of /index.html through the VIP from the client (curl's "000" when none came). */
+    private String vipRequest() {
+        return network.execUnchecked(lab.client().namespace(), null, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                "--max-time", "3", lab.vipUrl("/index.html")).stdout().strip();
+    }
+
+    private boolean anyNamespace() {
+        List<String> present = network.namespaces();
+        return lab.namespaces().stream().anyMatch(present::contains);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** The effective user id is 0 (from /proc/self/status: real, effective, saved, filesystem). */
+    static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("Uid:")) {
+                    return line.substring(4).strip().split("\\s+")[1].equals("0");
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: not root for this purpose
+        }
+        return false;
+    }
+
+    private void say(String message) {
+        err.println("lab: " + message);
+        err.flush();
+    }
+
+    private int fail(String message) {
+        say(message);
+        return 1;
+    }
+
+    private static CommandResult runQuietly(java.util.function.Supplier<CommandResult> command) {
+        try {
+            return command.get();
+        } catch (CommandException e) {
+            return null;
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The last lines of a log, for the message of a process that exited. */
+    private static String tail(Path log) {
+        List<String> lines = readQuietly(log).lines().toList();
+        List<String> last = lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size());
+        return last.isEmpty() ? "" : String.join("\n", last) + "\n";
+    }
+
+    /**
+     * While {@code up} builds, a JVM shutdown (Ctrl-C, SIGTERM) interrupts it, so that it takes
+     * the lab down as after any failure, and waits (bounded) for that before the JVM exits.
+     */
+    private static final class TakeDownOnExit {
+        private final CountDownLatch finished = new CountDownLatch(1);
+        private final Thread hook;
+
+        TakeDownOnExit(Thread building) {
+            hook = new Thread(() -> {
+                building.interrupt();
+                try {
+                    finished.await(TAKE_DOWN_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "lab-up-interrupted");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        void release() {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is shutting down: the hook runs and returns at once.
+            }
+        }
+    }
+}

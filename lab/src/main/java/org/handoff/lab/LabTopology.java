@@ -1,0 +1,417 @@
+package org.handoff.lab;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The lab, described once as data: which network namespaces exist and in which role, how each
+ * joins the one bridge, the addresses, the VIP and the route that sends it to the director(s),
+ * and which processes run where with which config files and logs. {@code handoff lab}
+ * ({@link LabRunner}) builds exactly this; the e2e tests and the bench read names, addresses
+ * and paths from it instead of repeating them.
+ *
+ * <p>The standard lab ({@link #standard}) is one instance: a client, a director and two
+ * origins, each origin running nginx and an agent, all on one bridge in a switch namespace.
+ * {@link #builder} makes others: the address plan below follows the counts, so "two directors
+ * and four origins" is {@code builder(home).directors(2).origins(4).build()}, given the
+ * config files each process needs under {@code examples/lab/} ({@code director1.yaml},
+ * {@code agent-origin3.yaml}, ...).
+ *
+ * <pre>
+ * 198.18.0.1 .. .9       directors ("director", or "director1".. when there are several)
+ * 198.18.0.11 .. .99     origins ("origin1"..), hand-off address H = 198.18.10.11 ..
+ * 198.18.0.100 .. .199   clients ("client", or "client1"..)
+ * 198.18.1.1:80          the VIP: routed from every client to the director(s) (one next hop
+ *                        per director), assigned to no host
+ * </pre>
+ * Every host's {@code eth0} is on 198.18.0.0/24, joined to bridge {@code br0} in the switch
+ * namespace through port {@code p-NAME}. Namespaces are the prefix (default {@code ho-}) and
+ * the name; files live in the lab's directory (default {@code /tmp/handoff-lab}).
+ */
+public final class LabTopology {
+    public static final String PREFIX_VARIABLE = "HANDOFF_LAB_NS_PREFIX";
+    public static final String DIRECTORY_VARIABLE = "HANDOFF_LAB_DIR";
+    public static final String DEFAULT_PREFIX = "ho-";
+    public static final Path DEFAULT_DIRECTORY = Path.of("/tmp/handoff-lab");
+    /** Every host's interface on the lab network. */
+    public static final String INTERFACE = "eth0";
+    /** The bridge in the switch namespace. */
+    public static final String BRIDGE = "br0";
+    public static final int PREFIX_LENGTH = 24;
+
+    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,7}");
+    private static final String LAN = "198.18.0.";
+    private static final String HANDOFF_NET = "198.18.10.";
+    private static final int FIRST_ORIGIN = 10;
+    private static final int FIRST_CLIENT = 99;
+    private static final int MAX_DIRECTORS = 9;
+    private static final int MAX_ORIGINS = 89;
+    private static final int MAX_CLIENTS = 100;
+    private static final String VIP = "198.18.1.1";
+    private static final int VIP_PORT = 80;
+    /** What the example configs under examples/lab/ say. */
+    private static final String DIRECTOR_METRICS = "127.0.0.1:9464";
+    private static final String AGENT_METRICS = "127.0.0.1:9465";
+    private static final int AGENT_PORT = 7070;
+
+    public enum Role { CLIENT, DIRECTOR, ORIGIN }
+
+    /**
+     * One namespace on the lab network.
+     *
+     * @param name        what the lab calls it ({@code client}, {@code director}, {@code origin1})
+     * @param namespace   the kernel's name: the lab's prefix and {@code name}
+     * @param address     its address on {@link #INTERFACE}
+     * @param bridgePort  its veth peer on the bridge, in the switch namespace
+     * @param offloadsOff ethtool features turned off on its interface
+     * @param sysctls     set inside it
+     * @param routes      {@code ip route add} arguments, added inside it
+     */
+    public record Host(Role role, String name, String namespace, String address, String bridgePort, List<String> offloadsOff,
+                       Map<String, String> sysctls, List<List<String>> routes) {
+        public Host {
+            offloadsOff = List.copyOf(offloadsOff);
+            sysctls = Map.copyOf(sysctls);
+            routes = routes.stream().map(List::copyOf).toList();
+        }
+
+        /** {@code address/24}. */
+        public String cidr() {
+            return address + "/" + PREFIX_LENGTH;
+        }
+    }
+
+    /**
+     * A director: {@code handoff director --config CONFIG --pid-file RUN_PID_FILE}, started with
+     * setsid so it outlives the command that started it; its pid in {@code pidFile}.
+     *
+     * @param configSource the file {@code config} is copied from
+     * @param metrics      its metrics listener, inside its namespace
+     */
+    public record Director(Host host, Path configSource, Path config, Path log, Path pidFile, Path runPidFile, String metrics) {
+        public String name() {
+            return host.name();
+        }
+    }
+
+    /**
+     * An origin: nginx serving {@code www} (daemon, its own pid file) and an agent (set up with
+     * {@code handoff agent setup} first, torn down at the end).
+     *
+     * @param handoffAddress     H, the address connection B goes to (set up on lo by the agent)
+     * @param agentPort          the agent's UDP port on the origin's address
+     * @param agentMetrics       the agent's metrics listener, inside its namespace
+     * @param directory          the origin's files: www, logs, pid files, nginx's config
+     * @param agentConfigSource  the file {@code agentConfig} is made from (its state file moved into {@code directory})
+     * @param teardownLog        what {@code handoff agent teardown} printed at the end
+     */
+    public record Origin(Host host, String handoffAddress, int agentPort, String agentMetrics, Path directory,
+                         Path agentConfigSource, Path agentConfig, Path teardownLog) {
+        public String name() {
+            return host.name();
+        }
+
+        /** nginx's root: what the lab puts there, and files a user adds while it runs. */
+        public Path www() {
+            return directory.resolve("www");
+        }
+
+        public Path nginxConfig() {
+            return directory.resolve("nginx.conf");
+        }
+
+        public Path nginxPidFile() {
+            return directory.resolve("nginx.pid");
+        }
+
+        public Path accessLog() {
+            return directory.resolve("access.log");
+        }
+
+        public Path nginxErrorLog() {
+            return directory.resolve("nginx-error.log");
+        }
+
+        /** nginx's temporary paths live here. */
+        public Path tempDirectory() {
+            return directory.resolve("tmp");
+        }
+
+        public Path agentLog() {
+            return directory.resolve("agent.log");
+        }
+
+        public Path agentPidFile() {
+            return directory.resolve("agent.pid");
+        }
+
+        public Path agentSetupLog() {
+            return directory.resolve("agent-setup.log");
+        }
+
+        /** Where the agent's set-up records what it made (each lab its own: see {@link LabRunner}). */
+        public Path agentSetupState() {
+            return directory.resolve("agent-setup-state.json");
+        }
+
+        /** The files {@code up} puts under {@link #www()} when missing: path relative to www, content. */
+        public Map<String, String> content() {
+            Map<String, String> files = new LinkedHashMap<>();
+            files.put("index.html", "<h1>" + name() + "</h1>\n");
+            files.put("static/hello.txt", "hello from " + name() + "\n");
+            files.put("video/clip.txt", "a clip from " + name() + "\n");
+            return files;
+        }
+
+        /**
+         * The origin's nginx: daemon, every address on port 80, {@code X-Served-By: NAME} on
+         * every answer, PUT accepted under {@code /uploads/} (written to {@code www/uploads}).
+         */
+        public NginxConfig nginx() {
+            return NginxConfig.serving("80 reuseport", www())
+                    .pidFile(nginxPidFile()).errorLog(nginxErrorLog(), "warn").accessLog(accessLog())
+                    .tempDirectory(tempDirectory())
+                    .http("keepalive_requests 1000;")
+                    .http("client_max_body_size 200m;")
+                    .server("add_header X-Served-By " + name() + " always;")
+                    .server("# Uploads (PUT) land in www/uploads, so a test can check them byte for byte.")
+                    .server("location /uploads/ {")
+                    .server("    dav_methods PUT;")
+                    .server("    create_full_put_path on;")
+                    .server("}");
+        }
+    }
+
+    private final String prefix;
+    private final Path directory;
+    private final Path home;
+    private final String vipAddress;
+    private final int vipPort;
+    private final List<Host> clients;
+    private final List<Director> directors;
+    private final List<Origin> origins;
+
+    private LabTopology(Builder b) {
+        this.prefix = b.prefix;
+        this.directory = b.directory;
+        this.home = b.home;
+        // The VIP is what examples/lab/director.yaml serves and the agents' configs send from.
+        this.vipAddress = VIP;
+        this.vipPort = VIP_PORT;
+        Path examples = home.resolve("examples/lab");
+        List<Director> ds = new ArrayList<>();
+        for (int j = 1; j <= b.directors; j++) {
+            String name = b.directors == 1 ? "director" : "director" + j;
+            Host host = new Host(Role.DIRECTOR, name, prefix + name, LAN + j, "p-" + name,
+                    // It captures on eth0: no GRO/TSO, so frames are MTU-sized and the capture ring holds many.
+                    List.of("gro", "tso", "gso"),
+                    // The VIP is routed here and assigned nowhere; with ip_forward=0 the kernel drops
+                    // VIP packets silently while the capture sees them (docs/director-io.md).
+                    Map.of("net.ipv4.ip_forward", "0"), List.of());
+            ds.add(new Director(host, examples.resolve(name + ".yaml"), directory.resolve(name + ".yaml"),
+                    directory.resolve(name + ".log"), directory.resolve(name + ".pid"), directory.resolve(name + ".pid.run"),
+                    DIRECTOR_METRICS));
+        }
+        this.directors = List.copyOf(ds);
+        List<String> vipRoute = new ArrayList<>(List.of(vipAddress + "/32"));
+        if (ds.size() == 1) {
+            vipRoute.addAll(List.of("via", ds.get(0).host().address()));
+        } else {
+            ds.forEach(d -> vipRoute.addAll(List.of("nexthop", "via", d.host().address())));
+        }
+        List<Host> cs = new ArrayList<>();
+        for (int k = 1; k <= b.clients; k++) {
+            String name = b.clients == 1 ? "client" : "client" + k;
+            cs.add(new Host(Role.CLIENT, name, prefix + name, LAN + (FIRST_CLIENT + k), "p-" + name,
+                    // Wire-sized frames, as a real NIC puts on the wire: with TSO/GSO on, the veth hands
+                    // the bridge 64 KB super-frames that reach the director's capture whole, longer than
+                    // its ring's slots, and uploads stall (docs/lab.md, "Found by these tests").
+                    List.of("tso", "gso"), Map.of(), List.of(vipRoute)));
+        }
+        this.clients = List.copyOf(cs);
+        List<Origin> os = new ArrayList<>();
+        for (int i = 1; i <= b.origins; i++) {
+            String name = "origin" + i;
+            Host host = new Host(Role.ORIGIN, name, prefix + name, LAN + (FIRST_ORIGIN + i), "p-" + name, List.of(), Map.of(),
+                    List.of());
+            os.add(new Origin(host, HANDOFF_NET + (FIRST_ORIGIN + i), AGENT_PORT, AGENT_METRICS, directory.resolve(name),
+                    examples.resolve("agent-" + name + ".yaml"), directory.resolve("agent-" + name + ".yaml"),
+                    directory.resolve("teardown-" + name + ".log")));
+        }
+        this.origins = List.copyOf(os);
+    }
+
+    /** Today's lab: one client, one director, origin1 and origin2, VIP 198.18.1.1:80. */
+    public static LabTopology standard(Path home, String prefix, Path directory) {
+        return builder(home).prefix(prefix).directory(directory).build();
+    }
+
+    /**
+     * The standard lab named by {@value #PREFIX_VARIABLE} (default {@value #DEFAULT_PREFIX}) and
+     * placed by {@value #DIRECTORY_VARIABLE} (default /tmp/handoff-lab), so a second lab (a
+     * benchmark's, a developer's) can run beside the first.
+     *
+     * @throws IllegalArgumentException for a prefix that would not make good namespace names
+     */
+    public static LabTopology fromEnvironment(Path home, Map<String, String> environment) {
+        String prefix = environment.get(PREFIX_VARIABLE);
+        String dir = environment.get(DIRECTORY_VARIABLE);
+        return standard(home, prefix == null || prefix.isEmpty() ? DEFAULT_PREFIX : prefix,
+                dir == null || dir.isEmpty() ? DEFAULT_DIRECTORY : Path.of(dir));
+    }
+
+    /** A lab with the standard counts, to be changed; {@code home} holds bin/handoff and examples/lab. */
+    public static Builder builder(Path home) {
+        return new Builder(home);
+    }
+
+    /** What makes a lab other than the standard one. */
+    public static final class Builder {
+        private final Path home;
+        private String prefix = DEFAULT_PREFIX;
+        private Path directory = DEFAULT_DIRECTORY;
+        private int clients = 1;
+        private int directors = 1;
+        private int origins = 2;
+
+        private Builder(Path home) {
+            this.home = home.toAbsolutePath();
+        }
+
+        public Builder prefix(String p) {
+            prefix = p;
+            return this;
+        }
+
+        public Builder directory(Path dir) {
+            directory = dir.toAbsolutePath();
+            return this;
+        }
+
+        public Builder clients(int n) {
+            clients = n;
+            return this;
+        }
+
+        public Builder directors(int n) {
+            directors = n;
+            return this;
+        }
+
+        public Builder origins(int n) {
+            origins = n;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the setting that cannot be built and what it may be */
+        public LabTopology build() {
+            if (!PREFIX.matcher(prefix).matches()) {
+                throw new IllegalArgumentException(PREFIX_VARIABLE + "=" + prefix + ": want 1-8 of [a-z0-9-], a letter first");
+            }
+            check("clients", clients, MAX_CLIENTS);
+            check("directors", directors, MAX_DIRECTORS);
+            check("origins", origins, MAX_ORIGINS);
+            return new LabTopology(this);
+        }
+
+        private static void check(String what, int n, int max) {
+            if (n < 1 || n > max) {
+                throw new IllegalArgumentException(what + "=" + n + " (expected: 1.." + max + ", the lab's address plan)");
+            }
+        }
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Where bin/handoff and examples/lab are: the checkout or the unpacked release. */
+    public Path home() {
+        return home;
+    }
+
+    public Path handoffCommand() {
+        return home.resolve("bin/handoff");
+    }
+
+    public String vipAddress() {
+        return vipAddress;
+    }
+
+    public int vipPort() {
+        return vipPort;
+    }
+
+    /** {@code http://VIP[:port]PATH}. */
+    public String vipUrl(String path) {
+        return "http://" + vipAddress + (vipPort == 80 ? "" : ":" + vipPort) + path;
+    }
+
+    public List<Host> clients() {
+        return clients;
+    }
+
+    public Host client() {
+        return clients.get(0);
+    }
+
+    public List<Director> directors() {
+        return directors;
+    }
+
+    public Director director() {
+        return directors.get(0);
+    }
+
+    public List<Origin> origins() {
+        return origins;
+    }
+
+    /** Origin {@code n}, counting from 1 as its name does. */
+    public Origin origin(int n) {
+        return origins.get(n - 1);
+    }
+
+    /** The namespace that holds only the bridge. */
+    public String switchNamespace() {
+        return prefix + "switch";
+    }
+
+    /** Every host on the bridge: clients, directors, origins. */
+    public List<Host> hosts() {
+        List<Host> all = new ArrayList<>(clients);
+        directors.forEach(d -> all.add(d.host()));
+        origins.forEach(o -> all.add(o.host()));
+        return all;
+    }
+
+    /** Every namespace of the lab, in the order they are made: the hosts, then the switch. */
+    public List<String> namespaces() {
+        List<String> all = new ArrayList<>(hosts().stream().map(Host::namespace).toList());
+        all.add(switchNamespace());
+        return all;
+    }
+
+    /** The hand-off key every director and agent of the lab shares (their configs name it relative to themselves). */
+    public Path keyFile() {
+        return directory.resolve("lab-handoff.key");
+    }
+
+    /** Every file and directory {@code up} made, for {@code down}. */
+    public Path manifestFile() {
+        return directory.resolve(".lab-created");
+    }
+
+    @Override
+    public String toString() {
+        return "LabTopology[" + prefix + " in " + directory + ": " + namespaces() + ", VIP " + vipAddress + ":" + vipPort + "]";
+    }
+}

@@ -1,0 +1,136 @@
+package org.handoff.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.handoff.lab.LabTopology.Host;
+import org.handoff.lab.LabTopology.Origin;
+import org.handoff.lab.LabTopology.Role;
+import org.junit.jupiter.api.Test;
+
+/** The lab as described: today's standard lab exactly, other sizes by the address plan, bad settings refused. */
+class LabTopologyTest {
+    /** The checkout: bin/handoff and examples/lab are there. */
+    static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+    static final Path DIR = Path.of("/tmp/handoff-lab");
+
+    @Test
+    void theStandardLabIsTodaysLab() {
+        LabTopology lab = LabTopology.standard(HOME, "ho-", DIR);
+        assertEquals(List.of("ho-client", "ho-director", "ho-origin1", "ho-origin2", "ho-switch"), lab.namespaces());
+        assertEquals("198.18.1.1", lab.vipAddress());
+        assertEquals(80, lab.vipPort());
+        assertEquals("http://198.18.1.1/static/hello.txt", lab.vipUrl("/static/hello.txt"));
+
+        Host client = lab.client();
+        assertEquals(Role.CLIENT, client.role());
+        assertEquals("198.18.0.100/24", client.cidr());
+        assertEquals("p-client", client.bridgePort());
+        assertEquals(List.of(List.of("198.18.1.1/32", "via", "198.18.0.1")), client.routes());
+        assertEquals(List.of("tso", "gso"), client.offloadsOff());
+
+        Host director = lab.director().host();
+        assertEquals("ho-director", director.namespace());
+        assertEquals("198.18.0.1/24", director.cidr());
+        assertEquals(List.of("gro", "tso", "gso"), director.offloadsOff());
+        assertEquals(Map.of("net.ipv4.ip_forward", "0"), director.sysctls());
+        assertEquals(HOME.resolve("examples/lab/director.yaml"), lab.director().configSource());
+        assertEquals(DIR.resolve("director.yaml"), lab.director().config());
+        assertEquals(DIR.resolve("director.log"), lab.director().log());
+        assertEquals(DIR.resolve("director.pid"), lab.director().pidFile());
+        assertEquals(DIR.resolve("director.pid.run"), lab.director().runPidFile());
+        assertEquals("127.0.0.1:9464", lab.director().metrics());
+
+        assertEquals(2, lab.origins().size());
+        for (int n = 1; n <= 2; n++) {
+            Origin o = lab.origin(n);
+            assertEquals("origin" + n, o.name());
+            assertEquals("ho-origin" + n, o.host().namespace());
+            assertEquals("198.18.0.1" + n, o.host().address());
+            assertEquals("198.18.10.1" + n, o.handoffAddress());
+            assertEquals(7070, o.agentPort());
+            assertEquals("127.0.0.1:9465", o.agentMetrics());
+            assertEquals(DIR.resolve("origin" + n), o.directory());
+            assertEquals(DIR.resolve("origin" + n + "/www"), o.www());
+            assertEquals(DIR.resolve("origin" + n + "/nginx.pid"), o.nginxPidFile());
+            assertEquals(DIR.resolve("origin" + n + "/agent.pid"), o.agentPidFile());
+            assertEquals(DIR.resolve("origin" + n + "/agent-setup-state.json"), o.agentSetupState());
+            assertEquals(DIR.resolve("agent-origin" + n + ".yaml"), o.agentConfig());
+            assertEquals(DIR.resolve("teardown-origin" + n + ".log"), o.teardownLog());
+            assertEquals(HOME.resolve("examples/lab/agent-origin" + n + ".yaml"), o.agentConfigSource());
+            assertTrue(Files.isRegularFile(o.agentConfigSource()), o.agentConfigSource().toString());
+            assertEquals(Map.of("index.html", "<h1>origin" + n + "</h1>\n", "static/hello.txt", "hello from origin" + n + "\n",
+                    "video/clip.txt", "a clip from origin" + n + "\n"), o.content());
+        }
+        assertTrue(Files.isRegularFile(lab.director().configSource()));
+        assertEquals(DIR.resolve("lab-handoff.key"), lab.keyFile());
+        assertEquals(DIR.resolve(".lab-created"), lab.manifestFile());
+        assertEquals(HOME.resolve("bin/handoff"), lab.handoffCommand());
+        assertEquals("ho-switch", lab.switchNamespace());
+    }
+
+    @Test
+    void theEnvironmentNamesAndPlacesASecondLab() {
+        LabTopology defaults = LabTopology.fromEnvironment(HOME, Map.of());
+        assertEquals("ho-", defaults.prefix());
+        assertEquals(DIR, defaults.directory());
+        assertEquals(defaults.namespaces(), LabTopology.fromEnvironment(HOME,
+                Map.of("HANDOFF_LAB_NS_PREFIX", "", "HANDOFF_LAB_DIR", "")).namespaces(), "empty is unset");
+
+        LabTopology bench = LabTopology.fromEnvironment(HOME,
+                Map.of("HANDOFF_LAB_NS_PREFIX", "hb-", "HANDOFF_LAB_DIR", "/tmp/handoff-bench-lab"));
+        assertEquals(List.of("hb-client", "hb-director", "hb-origin1", "hb-origin2", "hb-switch"), bench.namespaces());
+        assertEquals(Path.of("/tmp/handoff-bench-lab/origin1/www"), bench.origin(1).www());
+        assertEquals("198.18.0.11", bench.origin(1).host().address(), "the same addresses: each lab is its own network");
+
+        for (String bad : List.of("1ho", "Ho-", "ho_", "prefix-x9", "-ho")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LabTopology.fromEnvironment(HOME, Map.of("HANDOFF_LAB_NS_PREFIX", bad)));
+            assertEquals("HANDOFF_LAB_NS_PREFIX=" + bad + ": want 1-8 of [a-z0-9-], a letter first", e.getMessage());
+        }
+        assertEquals("abcdefg-", LabTopology.fromEnvironment(HOME, Map.of("HANDOFF_LAB_NS_PREFIX", "abcdefg-")).prefix());
+    }
+
+    @Test
+    void moreDirectorsOriginsAndClientsAreAParameterChange() {
+        LabTopology lab = LabTopology.builder(HOME).prefix("hm-").directory(Path.of("/tmp/big-lab"))
+                .clients(2).directors(2).origins(4).build();
+        assertEquals(List.of("hm-client1", "hm-client2", "hm-director1", "hm-director2", "hm-origin1", "hm-origin2",
+                "hm-origin3", "hm-origin4", "hm-switch"), lab.namespaces());
+        assertEquals(List.of("198.18.0.100", "198.18.0.101", "198.18.0.1", "198.18.0.2", "198.18.0.11", "198.18.0.12",
+                "198.18.0.13", "198.18.0.14"), lab.hosts().stream().map(Host::address).toList());
+        assertEquals("198.18.10.14", lab.origin(4).handoffAddress());
+        // Every client sends the VIP to all directors, one next hop each.
+        for (Host c : lab.clients()) {
+            assertEquals(List.of(List.of("198.18.1.1/32", "nexthop", "via", "198.18.0.1", "nexthop", "via", "198.18.0.2")),
+                    c.routes());
+        }
+        assertEquals(Path.of("/tmp/big-lab/director2.yaml"), lab.directors().get(1).config());
+        assertEquals(HOME.resolve("examples/lab/director2.yaml"), lab.directors().get(1).configSource());
+        assertEquals(Path.of("/tmp/big-lab/director2.pid"), lab.directors().get(1).pidFile());
+        assertEquals(HOME.resolve("examples/lab/agent-origin3.yaml"), lab.origin(3).agentConfigSource());
+        Set<String> ports = new HashSet<>();
+        for (Host h : lab.hosts()) {
+            assertTrue(ports.add(h.bridgePort()), "bridge port " + h.bridgePort() + " twice");
+            assertTrue(h.bridgePort().length() <= NamespaceNetwork.MAX_INTERFACE_NAME, h.bridgePort());
+        }
+    }
+
+    @Test
+    void theAddressPlanBoundsTheCounts() {
+        assertEquals("directors=10 (expected: 1..9, the lab's address plan)", assertThrows(IllegalArgumentException.class,
+                () -> LabTopology.builder(HOME).directors(10).build()).getMessage());
+        assertEquals("origins=0 (expected: 1..89, the lab's address plan)", assertThrows(IllegalArgumentException.class,
+                () -> LabTopology.builder(HOME).origins(0).build()).getMessage());
+        assertEquals("clients=101 (expected: 1..100, the lab's address plan)", assertThrows(IllegalArgumentException.class,
+                () -> LabTopology.builder(HOME).clients(101).build()).getMessage());
+        assertEquals(89, LabTopology.builder(HOME).origins(89).build().origins().size());
+    }
+}
