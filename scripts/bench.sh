@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `handoff bench`: the hand-off against the peers a user would pick instead, side by side in the
 # lab (docs/benchmarks.md, "Against the peers"). Run as root. The same client workloads go to:
-#   direct   origin1's nginx on its ordinary address 198.18.0.11:80 (the physical limit here)
+#   direct   origin1's nginx on its ordinary address, 198.18.0.11:80 (the physical limit here)
 #   haproxy  HAProxy, mode http, in the director's namespace on 198.18.0.1:8081 -> origin1
 #   nginx    nginx as a reverse proxy, in the director's namespace on 198.18.0.1:8082 -> origin1
 #   handoff  the hand-off director and agents, VIP 198.18.1.1:80 (/static/ is routed to origin1)
+# The lab's names, addresses and files come from its one description (`handoff lab env`, the
+# LAB_* variables); the addresses above are the standard lab's.
 # Workloads, each bounded in count and time:
 #   rps-close      1 KB with wrk, Connection: close (a new connection per request), --duration s
 #   rps-keepalive  the same on kept-alive connections
@@ -28,8 +30,9 @@ set -euo pipefail
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 export HANDOFF_LAB_NS_PREFIX=${HANDOFF_LAB_NS_PREFIX:-hb-}
 export HANDOFF_LAB_DIR=${HANDOFF_LAB_DIR:-/tmp/handoff-bench-lab}
-P=$HANDOFF_LAB_NS_PREFIX
-lab=$HANDOFF_LAB_DIR
+# The lab as `handoff lab up` builds it for this prefix and directory (LabTopology).
+lab_env=$("$root/bin/handoff" lab env) || { echo "bench: handoff lab env failed" >&2; exit 1; }
+eval "$lab_env"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -78,21 +81,21 @@ out=$(cd -- "$out" && pwd)
 
 SYSTEMS=(direct haproxy nginx handoff)
 declare -A BASE=(
-    [direct]=http://198.18.0.11:80
-    [haproxy]=http://198.18.0.1:8081
-    [nginx]=http://198.18.0.1:8082
-    [handoff]=http://198.18.1.1:80
+    [direct]=http://$LAB_ORIGIN1_ADDRESS:80
+    [haproxy]=http://$LAB_DIRECTOR_ADDRESS:8081
+    [nginx]=http://$LAB_DIRECTOR_ADDRESS:8082
+    [handoff]=http://$LAB_VIP:$LAB_VIP_PORT
 )
 CONTENT_PATH=/static/bench   # /static/ is routed to origin1 by examples/lab/director.yaml
-content_dir="$lab/origin1/www/static/bench"
+content_dir="$LAB_ORIGIN1_WWW/static/bench"
 # The peers' configs, pid files, logs and nginx's temp files live in the lab's directory, which
 # nginx's worker (user nobody) can reach like the origins' www (an --out under a private
 # mktemp -d is not: the proxy's spill to its temp file failed and cut a 10 MB answer short).
 # They are copied to --out/peers at the end.
-peers="$lab/bench-peers"
+peers="$LAB_DIR/bench-peers"
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-client() { in_ns "${P}client" "$@"; }
+client() { in_ns "$LAB_CLIENT_NS" "$@"; }
 
 # --- clean-up on any exit -------------------------------------------------------------------------
 
@@ -101,10 +104,11 @@ lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity='' 
 # or surprising run after the lab is gone.
 save_lab_state() {
     mkdir -p "$out/lab"
-    in_ns "${P}director" curl -s --max-time 3 http://127.0.0.1:9464/metrics >"$out/lab/director-metrics.txt" 2>&1
-    in_ns "${P}origin1" curl -s --max-time 3 http://127.0.0.1:9465/metrics >"$out/lab/agent-origin1-metrics.txt" 2>&1
-    tail -n 2000 "$lab/director.log" >"$out/lab/director.log" 2>&1
-    tail -n 2000 "$lab/origin1/agent.log" >"$out/lab/agent-origin1.log" 2>&1
+    in_ns "$LAB_DIRECTOR_NS" curl -s --max-time 3 "http://$LAB_DIRECTOR_METRICS/metrics" >"$out/lab/director-metrics.txt" 2>&1
+    in_ns "$LAB_ORIGIN1_NS" curl -s --max-time 3 "http://$LAB_ORIGIN1_AGENT_METRICS/metrics" \
+        >"$out/lab/agent-origin1-metrics.txt" 2>&1
+    tail -n 2000 "$LAB_DIRECTOR_LOG" >"$out/lab/director.log" 2>&1
+    tail -n 2000 "$LAB_ORIGIN1_AGENT_LOG" >"$out/lab/agent-origin1.log" 2>&1
 }
 cleanup() {
     local rc=$?
@@ -131,7 +135,7 @@ cleanup() {
         for i in $(seq 1 30); do pgrep -f "nginx -c $peers/nginx.conf" >/dev/null || break; sleep 0.1; done
         rm -rf "$peers"
     fi
-    if [[ -n ${saved_sysctls[*]-} ]] && ip netns list | awk '{print $1}' | grep -qx "${P}client"; then
+    if [[ -n ${saved_sysctls[*]-} ]] && ip netns list | awk '{print $1}' | grep -qx "$LAB_CLIENT_NS"; then
         client sysctl -q -w "${saved_sysctls[@]}" >/dev/null 2>&1
     fi
     # A lab that stays up gets its director's CPU affinity back.
@@ -149,20 +153,20 @@ trap 'exit 143' TERM
 # --- the lab, the peers, the content --------------------------------------------------------------
 
 if ((use_lab)); then
-    [[ -f $lab/director.pid ]] || die "--use-lab: no lab in $lab (HANDOFF_LAB_DIR); bring it up with 'handoff lab up'"
+    [[ -f $LAB_DIRECTOR_PID_FILE ]] || die "--use-lab: no lab in $LAB_DIR (HANDOFF_LAB_DIR); bring it up with 'handoff lab up'"
 else
-    say "bringing the lab up (prefix $P, directory $lab)"
+    say "bringing the lab up (prefix $LAB_PREFIX, directory $LAB_DIR)"
     lab_started=1
     # No per-request log lines on any system: the proxies below log nothing, and at WARN the
     # director and the agents skip their per-request decision and flow lines.
     HANDOFF_LOG_LEVEL=${HANDOFF_LOG_LEVEL:-warn} "$root/bin/handoff" lab up
 fi
 lab_ready=1
-director_pid=$(cat "$lab/director.pid")
-agent_pid=$(cat "$lab/origin1/agent.pid")
-origin_master=$(cat "$lab/origin1/nginx.pid")
-[[ $(cat "/proc/$director_pid/comm" 2>/dev/null) == java ]] || die "pid $director_pid in $lab/director.pid is not the director's JVM"
-[[ $(cat "/proc/$agent_pid/comm" 2>/dev/null) == java ]] || die "pid $agent_pid in $lab/origin1/agent.pid is not the agent's JVM"
+director_pid=$(cat "$LAB_DIRECTOR_PID_FILE")
+agent_pid=$(cat "$LAB_ORIGIN1_AGENT_PID_FILE")
+origin_master=$(cat "$LAB_ORIGIN1_NGINX_PID_FILE")
+[[ $(cat "/proc/$director_pid/comm" 2>/dev/null) == java ]] || die "pid $director_pid in $LAB_DIRECTOR_PID_FILE is not the director's JVM"
+[[ $(cat "/proc/$agent_pid/comm" 2>/dev/null) == java ]] || die "pid $agent_pid in $LAB_ORIGIN1_AGENT_PID_FILE is not the agent's JVM"
 
 # Many short connections from one client: a wide port range, and TIME_WAIT ports reused (they
 # are the client's own connections; the namespace is the lab's). Put back on exit.
@@ -175,10 +179,10 @@ mkdir -p "$peers" "$out/tmp" "$out/logs"
 # The run time of BPF programs attached in the director's and origin1's namespaces, which no
 # process's /proc figures show: one sampler for the whole bench (docs/benchmarks.md), asked
 # around every run; it keeps the kernel's BPF statistics on until its input closes.
-coproc BPF_TIME { HANDOFF_LOG_LEVEL=warn exec "$root/bin/handoff" bench bpf-time --netns "${P}director" --netns "${P}origin1" \
+coproc BPF_TIME { HANDOFF_LOG_LEVEL=warn exec "$root/bin/handoff" bench bpf-time --netns "$LAB_DIRECTOR_NS" --netns "$LAB_ORIGIN1_NS" \
     2>>"$out/logs/bpf-time.log"; }
 bpf_time_pid=$BPF_TIME_PID
-say "HAProxy and the proxy nginx in ${P}director, both to origin1 198.18.0.11:80"
+say "HAProxy and the proxy nginx in $LAB_DIRECTOR_NS, both to origin1 $LAB_ORIGIN1_ADDRESS:80"
 # HAProxy: one thread, keep-alive on both sides; http-reuse always lets the first request of a
 # new client connection use an idle server connection (the default, safe, opens a new server
 # connection for every first request, i.e. for every request of a Connection: close client).
@@ -197,10 +201,10 @@ defaults
     timeout server 30s
     timeout http-keep-alive 10s
 frontend bench
-    bind 198.18.0.1:8081
+    bind $LAB_DIRECTOR_ADDRESS:8081
     default_backend origin1
 backend origin1
-    server origin1 198.18.0.11:80
+    server origin1 $LAB_ORIGIN1_ADDRESS:80
 EOF
 # nginx: one worker, HTTP/1.1 with an upstream keep-alive pool. Default buffering (large
 # responses spill to a temp file when the client reads slower than the origin sends).
@@ -219,11 +223,11 @@ http {
     uwsgi_temp_path $peers/nginx-tmp/uwsgi;
     scgi_temp_path $peers/nginx-tmp/scgi;
     upstream origin1 {
-        server 198.18.0.11:80;
+        server $LAB_ORIGIN1_ADDRESS:80;
         keepalive 64;
     }
     server {
-        listen 198.18.0.1:8082;
+        listen $LAB_DIRECTOR_ADDRESS:8082;
         location / {
             proxy_pass http://origin1;
             proxy_http_version 1.1;
@@ -232,12 +236,12 @@ http {
     }
 }
 EOF
-in_ns "${P}director" haproxy -c -q -f "$peers/haproxy.cfg" || die "haproxy rejected $peers/haproxy.cfg"
-in_ns "${P}director" nginx -t -q -c "$peers/nginx.conf" 2>/dev/null || die "nginx rejected $peers/nginx.conf"
+in_ns "$LAB_DIRECTOR_NS" haproxy -c -q -f "$peers/haproxy.cfg" || die "haproxy rejected $peers/haproxy.cfg"
+in_ns "$LAB_DIRECTOR_NS" nginx -t -q -c "$peers/nginx.conf" 2>/dev/null || die "nginx rejected $peers/nginx.conf"
 pin=()
 [[ $cpu == none ]] || pin=(taskset -c "$cpu")
-in_ns "${P}director" "${pin[@]}" haproxy -f "$peers/haproxy.cfg"
-in_ns "${P}director" "${pin[@]}" nginx -c "$peers/nginx.conf"
+in_ns "$LAB_DIRECTOR_NS" "${pin[@]}" haproxy -f "$peers/haproxy.cfg"
+in_ns "$LAB_DIRECTOR_NS" "${pin[@]}" nginx -c "$peers/nginx.conf"
 for i in $(seq 1 50); do [[ -s $peers/haproxy.pid && -s $peers/nginx.pid ]] && break; sleep 0.1; done
 [[ -s $peers/haproxy.pid && -s $peers/nginx.pid ]] || die "haproxy or the proxy nginx did not start (see $peers)"
 if [[ $cpu != none ]]; then

@@ -10,7 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code handoff lab up|down|status}: the network-namespace lab (docs/lab.md), described by {@link LabTopology}. */
+/**
+ * {@code handoff lab up|down|status|env}: the network-namespace lab (docs/lab.md), described by
+ * {@link LabTopology}; {@code env} prints that description as shell variables, so scripts that
+ * work in the lab (the bench) take its names and addresses from the one description.
+ */
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = {"Build, show or remove the lab: a director, agents and nginx origins in network namespaces on this machine.",
             "Namespaces ho-client, ho-director, ho-origin1 and ho-origin2 on one bridge; VIP 198.18.1.1:80. Root only. "
@@ -19,14 +23,15 @@ public final class LabCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ACTION", description = "What to do: up, down or status.")
+    @Parameters(index = "0", paramLabel = "ACTION",
+            description = "What to do: up, down, status, or env (print the lab's names, addresses and files as shell variables).")
     String action;
 
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (!List.of("up", "down", "status").contains(action)) {
-            err.println("handoff lab: '" + action + "' (expected: up, down or status)");
+        if (!List.of("up", "down", "status", "env").contains(action)) {
+            err.println("handoff lab: '" + action + "' (expected: up, down, status or env)");
             return 2;
         }
         LabTopology topology;
@@ -37,11 +42,22 @@ public final class LabCommand implements Callable<Integer> {
             err.println("lab: " + e.getMessage());
             return 2;
         }
+        if (action.equals("env")) {
+            PrintWriter out = spec.commandLine().getOut();
+            topology.shellVariables().forEach((name, value) -> out.println(name + "=" + shellQuoted(value)));
+            out.flush();
+            return 0;
+        }
         LabRunner lab = new LabRunner(topology, err, System.getenv());
         return switch (action) {
             case "up" -> lab.up();
             case "down" -> lab.down();
             default -> lab.status(spec.commandLine().getOut());
         };
+    }
+
+    /** {@code 'value'}, with each {@code '} written as {@code '\''}: safe for {@code eval}. */
+    static String shellQuoted(String value) {
+        return "'" + value.replace("'", "'\\''") + "'";
     }
 }

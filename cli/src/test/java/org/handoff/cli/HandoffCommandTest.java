@@ -81,10 +81,28 @@ class HandoffCommandTest {
     }
 
     @Test
-    void labTakesOnlyItsThreeActions() {
+    void labTakesOnlyItsActions() {
         Run r = run("lab", "sideways");
         assertEquals(2, r.exitCode());
-        assertEquals("handoff lab: 'sideways' (expected: up, down or status)", r.err().strip());
+        assertEquals("handoff lab: 'sideways' (expected: up, down, status or env)", r.err().strip());
+    }
+
+    /** {@code lab env} prints the lab's description for a script's {@code eval}; bash reads it back whole. */
+    @Test
+    void labEnvPrintsTheDescriptionAsShellVariables(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Run r = run("lab", "env");
+        assertEquals(0, r.exitCode(), r.err());
+        java.nio.file.Path env = dir.resolve("lab.env");
+        java.nio.file.Files.writeString(env, r.out());
+        org.handoff.host.CommandResult read = new org.handoff.host.ProcessRunner().run("bash", "-c",
+                "set -eu; eval \"$(cat " + env + ")\"; echo \"$LAB_VIP:$LAB_VIP_PORT $LAB_CLIENT_NS $LAB_DIRECTOR_NS"
+                        + " $LAB_DIRECTOR_ADDRESS $LAB_ORIGIN1_NS $LAB_ORIGIN1_ADDRESS $LAB_ORIGIN2_AGENT_PORT\"");
+        assertEquals(0, read.exitCode(), read.describe());
+        String prefix = System.getenv().getOrDefault("HANDOFF_LAB_NS_PREFIX", "ho-");
+        assertEquals("198.18.1.1:80 " + prefix + "client " + prefix + "director 198.18.0.1 " + prefix + "origin1 198.18.0.11"
+                + " 7070", read.stdout().strip());
+        assertEquals("'it'\\''s'", LabCommand.shellQuoted("it's"));
     }
 
     /** The options are checked once, here: the script gets every value resolved and checks none. */

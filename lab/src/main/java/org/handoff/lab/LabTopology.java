@@ -410,6 +410,47 @@ public final class LabTopology {
         return directory.resolve(".lab-created");
     }
 
+    /**
+     * The description as shell variables, for scripts that work in the lab (the bench): the
+     * VIP, and for each host ({@code CLIENT}, {@code DIRECTOR}, {@code ORIGIN1}, named as the
+     * lab names it) its namespace, address, and its processes' files and endpoints.
+     * {@code handoff lab env} prints them for {@code eval}.
+     */
+    public Map<String, String> shellVariables() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("LAB_PREFIX", prefix);
+        v.put("LAB_DIR", directory.toString());
+        v.put("LAB_NAMESPACES", String.join(" ", namespaces()));
+        v.put("LAB_VIP", vipAddress);
+        v.put("LAB_VIP_PORT", Integer.toString(vipPort));
+        for (Host h : hosts()) {
+            String key = variable(h);
+            v.put(key + "_NS", h.namespace());
+            v.put(key + "_ADDRESS", h.address());
+        }
+        for (Director d : directors) {
+            String key = variable(d.host());
+            v.put(key + "_CONFIG", d.config().toString());
+            v.put(key + "_LOG", d.log().toString());
+            v.put(key + "_PID_FILE", d.pidFile().toString());
+            v.put(key + "_METRICS", d.metrics());
+        }
+        for (Origin o : origins) {
+            String key = variable(o.host());
+            v.put(key + "_WWW", o.www().toString());
+            v.put(key + "_NGINX_PID_FILE", o.nginxPidFile().toString());
+            v.put(key + "_AGENT_PORT", Integer.toString(o.agentPort()));
+            v.put(key + "_AGENT_LOG", o.agentLog().toString());
+            v.put(key + "_AGENT_PID_FILE", o.agentPidFile().toString());
+            v.put(key + "_AGENT_METRICS", o.agentMetrics());
+        }
+        return v;
+    }
+
+    private static String variable(Host h) {
+        return "LAB_" + h.name().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    }
+
     @Override
     public String toString() {
         return "LabTopology[" + prefix + " in " + directory + ": " + namespaces() + ", VIP " + vipAddress + ":" + vipPort + "]";

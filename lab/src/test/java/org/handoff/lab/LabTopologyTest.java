@@ -123,6 +123,32 @@ class LabTopologyTest {
         }
     }
 
+    /** What {@code handoff lab env} prints, for scripts: every host by the name the lab gives it. */
+    @Test
+    void theDescriptionAsShellVariablesNamesEveryHost() {
+        Map<String, String> standard = LabTopology.standard(HOME, "hb-", DIR).shellVariables();
+        assertEquals("198.18.1.1", standard.get("LAB_VIP"));
+        assertEquals("80", standard.get("LAB_VIP_PORT"));
+        assertEquals("hb-client hb-director hb-origin1 hb-origin2 hb-switch", standard.get("LAB_NAMESPACES"));
+        assertEquals("hb-director", standard.get("LAB_DIRECTOR_NS"));
+        assertEquals("198.18.0.1", standard.get("LAB_DIRECTOR_ADDRESS"));
+        assertEquals(DIR.resolve("director.pid").toString(), standard.get("LAB_DIRECTOR_PID_FILE"));
+        assertEquals("127.0.0.1:9464", standard.get("LAB_DIRECTOR_METRICS"));
+        assertEquals("198.18.0.12", standard.get("LAB_ORIGIN2_ADDRESS"));
+        assertEquals(DIR.resolve("origin1/www").toString(), standard.get("LAB_ORIGIN1_WWW"));
+        assertEquals(DIR.resolve("origin1/agent.pid").toString(), standard.get("LAB_ORIGIN1_AGENT_PID_FILE"));
+        assertEquals("7070", standard.get("LAB_ORIGIN1_AGENT_PORT"));
+
+        Map<String, String> big = LabTopology.builder(HOME).prefix("hm-").directory(Path.of("/tmp/big-lab"))
+                .clients(2).directors(2).origins(4).build().shellVariables();
+        assertEquals("hm-director2", big.get("LAB_DIRECTOR2_NS"));
+        assertEquals("198.18.0.101", big.get("LAB_CLIENT2_ADDRESS"));
+        assertEquals("198.18.0.14", big.get("LAB_ORIGIN4_ADDRESS"));
+        for (String name : big.keySet()) {
+            assertTrue(name.matches("[A-Z][A-Z0-9_]*"), "a shell variable name: " + name);
+        }
+    }
+
     @Test
     void theAddressPlanBoundsTheCounts() {
         assertEquals("directors=10 (expected: 1..9, the lab's address plan)", assertThrows(IllegalArgumentException.class,
