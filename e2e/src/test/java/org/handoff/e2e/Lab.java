@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * One lab for one test class: {@code bin/handoff lab up} (the command users run) in a private
  * HANDOFF_LAB_DIR, its names, addresses and paths read from the same {@link LabTopology}
- * {@code handoff lab} builds, and its daemons restarted by the same {@link LabRunner}. Only
- * one lab with the standard prefix can exist on a machine (fixed namespace names): {@link #up}
- * waits up to 5 minutes for another one to go, then skips the class (an aborted assumption).
+ * {@code handoff lab} builds, and its daemons restarted by the same {@link LabRunner}. The
+ * lab has a prefix of its own, made from this JVM's pid ({@link #prefix}), so it never meets a
+ * developer's {@code ho-} lab, the bench's {@code hb-} or another checkout's tests: nothing
+ * waits for another lab, and nothing is skipped because one is up.
  */
 final class Lab {
     static final Duration SHORT = Duration.ofSeconds(20);
@@ -69,26 +70,24 @@ final class Lab {
         return HOST.environment(env).timeLimit(limit).run(command, null);
     }
 
-    /** Skips the calling class unless on Linux as root, and while another lab with the standard prefix stays up for 5 minutes. */
-    static void awaitNoOtherLab(String name) throws InterruptedException {
+    /**
+     * Skips the calling class off Linux or without root, where no lab can be built (the test
+     * command runs as root, and fails on any skipped test).
+     */
+    static void requireLinuxRoot() {
         Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "the lab needs Linux");
         CommandResult id = Lab.run(SHORT, "id", "-u");
         Assumptions.assumeTrue(id.stdout().trim().equals("0"), "the lab needs root");
-        String client = standard(LabTopology.DEFAULT_DIRECTORY).client().namespace();
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (namespaceExists(client)) {
-            if (System.nanoTime() > deadline) {
-                Assumptions.abort("another lab (namespace " + client + ") stayed up for 5 minutes: "
-                        + "someone else is using the lab; skipping " + name);
-            }
-            System.err.println("e2e: namespace " + client + " exists (another lab is up); waiting ...");
-            Thread.sleep(5_000);
-        }
     }
 
-    /** The standard lab in {@code dir}, as {@code handoff lab} builds it with HANDOFF_LAB_DIR=dir. */
+    /** A lab prefix of this JVM's own: {@code letter}, the pid's last five digits, a dash (at most 7 characters). */
+    static String prefix(char letter) {
+        return letter + Long.toString(ProcessHandle.current().pid() % 100_000) + "-";
+    }
+
+    /** The standard lab in {@code dir} under this JVM's e2e prefix, as {@code handoff lab} builds it with those variables. */
     static LabTopology standard(Path dir) {
-        return LabTopology.standard(repoRoot(), LabTopology.DEFAULT_PREFIX, dir);
+        return LabTopology.standard(repoRoot(), prefix('e'), dir);
     }
 
     /** A private lab directory for a test class. */
@@ -96,9 +95,9 @@ final class Lab {
         return Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
     }
 
-    /** Brings a lab up, or skips the calling class when another lab stays up for 5 minutes. */
+    /** Brings a lab of this JVM's own prefix up in a private directory. */
     static Lab up(String name) throws Exception {
-        awaitNoOtherLab(name);
+        requireLinuxRoot();
         Lab lab = new Lab(standard(privateDirectory(name)));
         lab.attempted = true;
         CommandResult r = handoff(lab.env, Duration.ofMinutes(5), "lab", "up");

@@ -26,12 +26,12 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code handoff lab up|status|down} itself (docs/lab.md): up twice, status, down from another
  * process keeping what a user added, a failed up and an interrupted up leaving nothing behind.
- * A lab of its own prefix ({@value #PREFIX}), as a bench or a developer would run beside the
- * standard one.
+ * A lab of its own prefix (a {@code t}, this JVM's pid, a dash), as a bench or a developer
+ * would run beside the standard one.
  */
 @Tag("netns")
 class LabCommandTest {
-    private static final String PREFIX = "ht-";
+    private static final String PREFIX = Lab.prefix('t');
     private static final Duration UP = Duration.ofMinutes(5);
 
     private LabTopology lab;
@@ -39,7 +39,7 @@ class LabCommandTest {
 
     @BeforeEach
     void privateLab() throws Exception {
-        Lab.awaitNoOtherLab("LabCommandTest");
+        Lab.requireLinuxRoot();
         Path dir = Lab.privateDirectory("command");
         lab = LabTopology.standard(Lab.repoRoot(), PREFIX, dir);
         env = Map.of(LabTopology.PREFIX_VARIABLE, PREFIX, LabTopology.DIRECTORY_VARIABLE, dir.toString());
@@ -71,7 +71,7 @@ class LabCommandTest {
     void upTwiceStatusAndDownKeepingWhatAUserAdded() throws Exception {
         CommandResult up = Lab.handoff(env, UP, "lab", "up");
         assertTrue(up.ok(), up::describe);
-        assertTrue(up.stderr().contains("lab: up: curl http://198.18.1.1/ from ht-client works; logs and content in "
+        assertTrue(up.stderr().contains("lab: up: curl http://198.18.1.1/ from " + PREFIX + "client works; logs and content in "
                 + lab.directory()), up.stderr());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lab.keyFile())));
 
@@ -92,7 +92,7 @@ class LabCommandTest {
         }
         expected.add(String.format("%-14s %s", "GET via VIP", "200"));
         expected.add(String.format("%-14s %s", "metrics",
-                "ip netns exec ht-director curl -s 127.0.0.1:9464/metrics (director); ht-originN :9465 (agents)"));
+                "ip netns exec " + PREFIX + "director curl -s 127.0.0.1:9464/metrics (director); " + PREFIX + "originN :9465 (agents)"));
         CommandResult status = Lab.handoff(env, Duration.ofMinutes(1), "lab", "status");
         assertTrue(status.ok(), status::describe);
         assertEquals(expected, status.stdout().lines().toList());
