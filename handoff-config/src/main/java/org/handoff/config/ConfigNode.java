@@ -2,18 +2,20 @@ package org.handoff.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.InetAddresses;
-import java.net.Inet4Address;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.FileSystemException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -104,6 +106,38 @@ public final class ConfigNode {
             for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
                 String key = it.next();
                 out.put(key, get(key));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A list of one or more values, each element read by {@code read} (which reports a bad one
+     * and returns null), a value listed twice refused where it repeats:
+     * {@code vips[5]=198.18.1.1:80 (expected: a VIP not already listed at vips[4])}.
+     *
+     * @param expected what a missing, empty or non-list value is told it should be
+     * @param what     what one element is, for the duplicate's message: "VIP"
+     */
+    public <T> List<T> uniqueList(String expected, String what, Function<ConfigNode, T> read) {
+        List<T> out = new ArrayList<>();
+        if (!isList() || json.isEmpty()) {
+            error(expected);
+            return out;
+        }
+        Map<T, Integer> seen = new HashMap<>();
+        List<ConfigNode> elements = elements();
+        for (int i = 0; i < elements.size(); i++) {
+            ConfigNode element = elements.get(i);
+            T value = read.apply(element);
+            if (value == null) {
+                continue;
+            }
+            Integer before = seen.putIfAbsent(value, i);
+            if (before != null) {
+                element.error("a " + what + " not already listed at " + path + "[" + before + "]");
+            } else {
+                out.add(value);
             }
         }
         return out;

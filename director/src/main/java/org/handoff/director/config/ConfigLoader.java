@@ -118,27 +118,8 @@ public final class ConfigLoader {
         // ---- sections ----
 
         private List<HostPort> vips(ConfigNode node) {
-            List<HostPort> vips = new ArrayList<>();
-            if (!node.isList() || node.json().isEmpty()) {
-                node.error("a list of one or more VIP address:port, e.g. [198.18.1.1:80]");
-                return vips;
-            }
-            Map<HostPort, Integer> seen = new HashMap<>();
-            List<ConfigNode> elements = node.elements();
-            for (int i = 0; i < elements.size(); i++) {
-                ConfigNode element = elements.get(i);
-                HostPort vip = ipv4(element.hostPort(null), element, "the director terminates IPv4 flows only");
-                if (vip == null) {
-                    continue;
-                }
-                Integer before = seen.putIfAbsent(vip, i);
-                if (before != null) {
-                    element.error("a VIP not already listed at vips[" + before + "]");
-                } else {
-                    vips.add(vip);
-                }
-            }
-            return vips;
+            return node.uniqueList("a list of one or more VIP address:port, e.g. [198.18.1.1:80]", "VIP",
+                    element -> ipv4(element.hostPort(null), element, "the director terminates IPv4 flows only"));
         }
 
         /** {@code address} when it is IPv4; otherwise (an IPv6 literal) an error saying why not. */

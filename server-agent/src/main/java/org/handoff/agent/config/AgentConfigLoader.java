@@ -4,7 +4,6 @@ import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -163,34 +162,19 @@ public final class AgentConfigLoader {
         }
 
         private List<Integer> vips(ConfigNode node) {
-            List<Integer> out = new ArrayList<>();
-            if (!node.isList() || node.json().isEmpty()) {
-                node.error("a list of one or more VIP addresses (a.b.c.d, or a.b.c.d:port as the director lists them)");
-                return out;
-            }
-            Map<Integer, Integer> seen = new HashMap<>();
-            List<ConfigNode> elements = node.elements();
-            for (int i = 0; i < elements.size(); i++) {
-                ConfigNode n = elements.get(i);
-                Integer address = null;
-                if (n.isText()) {
-                    Inet4Address a = ConfigNode.ipv4OrNull(n.text());
-                    HostPort withPort = a == null ? HostPort.parseOrNull(n.text()) : null;
-                    address = a != null ? Integer.valueOf(ipv4(a))
-                            : withPort != null && withPort.isIpv4() ? Integer.valueOf(ipv4(withPort)) : null;
-                }
-                if (address == null) {
-                    n.error("an IPv4 address a.b.c.d (or a.b.c.d:port; the port is not used)");
-                    continue;
-                }
-                Integer before = seen.putIfAbsent(address, i);
-                if (before != null) {
-                    n.error("a VIP not already listed at vips[" + before + "]");
-                } else {
-                    out.add(address);
-                }
-            }
-            return out;
+            return node.uniqueList("a list of one or more VIP addresses (a.b.c.d, or a.b.c.d:port as the director lists them)",
+                    "VIP", n -> {
+                        Inet4Address a = n.isText() ? ConfigNode.ipv4OrNull(n.text()) : null;
+                        HostPort withPort = n.isText() && a == null ? HostPort.parseOrNull(n.text()) : null;
+                        if (a != null) {
+                            return ipv4(a);
+                        }
+                        if (withPort != null && withPort.isIpv4()) {
+                            return ipv4(withPort);
+                        }
+                        n.error("an IPv4 address a.b.c.d (or a.b.c.d:port; the port is not used)");
+                        return null;
+                    });
         }
 
         private static int ipv4(Inet4Address a) {
