@@ -103,7 +103,6 @@ class DirectorHandbackTest extends WorkerTestBase {
     @Test
     void aLaterRequestForAnotherOriginTakesTheConnectionBackAndHandsItThere() throws Exception {
         handedOffToOrigin2(41001);
-        TcpFlow<?> f = worker.terminator().flow(CLIENT, c.port, 0);
         int requestStart = c.seq;
         String second = "GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n";
         nextRequestAfterTheResponse(second);
@@ -137,7 +136,8 @@ class DirectorHandbackTest extends WorkerTestBase {
         assertEquals(SeqNumber.add(requestStart, second.length()), h.clientNextSeq().bits());
         assertEquals(serverNext, h.directorNextSeq().bits());
         assertEquals(second, new String(h.request(), StandardCharsets.US_ASCII));
-        assertEquals(f.tsRecent(), h.options().tsRecent());
+        assertEquals(SeqNumber.sub(c.tsVal, 1), h.options().tsRecent(), "the client's latest TSval, from the held request");
+        assertEquals(SeqNumber.sub(c.tsVal, 1), ack.options.tsEcr, "echoed in the director's ACK");
         agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
         cycle();
         assertEquals(TcpFlow.State.FORWARDING, flowState());

@@ -538,9 +538,14 @@ public final class TcpTerminator<A> {
             flow.lastClientAck = Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET);
         }
         hold(flow, b, off, len, l4, nowNanos);
-        if (tcp.wrap(b, l4, l4Length).check() != null) {
+        if (tcp.wrap(b, l4, l4Length).check() != null || tcp.parseOptions(options) != null) {
             counters.malformed++;
             return;
+        }
+        // What a resumed connection echoes and tells the next agent: the client's latest.
+        flow.clientWindow = tcp.window();
+        if (flow.timestamps && options.hasTimestamps() && SeqNumber.gt(options.tsVal, flow.tsRecent)) {
+            flow.tsRecent = options.tsVal;
         }
         int payload = tcp.payloadLength();
         if (payload == 0) {
