@@ -253,15 +253,13 @@ class LabTrafficTest {
     @Order(8)
     @Timeout(400)
     void fivePercentLossOnTheClientLink() throws Exception {
-        nft(lab.client(), "table inet e2e_loss {\n"
-                + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
-                + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}");
+        Lab.nft(lab.client(), Lab.CLIENT_LOSS);
         try {
             for (int i = 0; i < 2; i++) {
                 download("10M", Duration.ofSeconds(150));
             }
         } finally {
-            Lab.ns(lab.client(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.deleteLossTable(lab.client());
         }
     }
 
@@ -270,7 +268,7 @@ class LabTrafficTest {
     @Timeout(400)
     void fivePercentLossOnTheHandoffPath() throws Exception {
         // Every datagram the director sends to an agent (HANDOFF, FORWARD, ABORT) may be lost.
-        nft(lab.director(), "table inet e2e_loss {\nchain out { type filter hook output priority 0; policy accept;\n"
+        Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\nchain out { type filter hook output priority 0; policy accept;\n"
                 + " udp dport " + lab.origin(1).agentPort() + " numgen random mod 100 < 5 drop\n }\n}");
         try {
             for (int i = 0; i < 3; i++) {
@@ -280,14 +278,8 @@ class LabTrafficTest {
                 download("1K", Duration.ofSeconds(30));
             }
         } finally {
-            Lab.ns(lab.director(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.deleteLossTable(lab.director());
         }
-    }
-
-    private static void nft(String ns, String ruleset) throws Exception {
-        Path f = out.resolve("rules.nft");
-        Files.writeString(f, ruleset + "\n");
-        Lab.ns(ns, Lab.SHORT, "nft", "-f", f.toString()).requireOk();
     }
 
     @Test
