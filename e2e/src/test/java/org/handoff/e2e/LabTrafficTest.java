@@ -149,8 +149,9 @@ class LabTrafficTest {
     @Test
     @Order(4)
     @Timeout(60)
-    void keepAliveRequestsStayOnTheFirstOrigin() throws Exception {
-        // Five paths under /static/ on one connection: one connect, all from origin1.
+    void keepAliveRequestsAreEachRoutedByTheirOwnPath() throws Exception {
+        // Five paths under /static/ on one connection: one connect, every one from origin1 (the
+        // only origin of /static/'s pool): requests that stay on their origin.
         List<String> args = new ArrayList<>(List.of("--max-time", "20", "-w", "%{num_connects} %{http_code} %header{x-served-by}\\n"));
         for (int i = 0; i < 5; i++) {
             args.add("-o");
@@ -165,12 +166,15 @@ class LabTrafficTest {
             assertEquals("origin1", l[2]);
         }
 
-        // Default-pool paths that hash to different origins, on one connection: the connection
-        // stays where its first request went.
+        // Default-pool paths that hash to different origins, on one connection: a path that
+        // hashes to one origin, then three that hash to the other. Each request is answered by
+        // the origin its own path hashes to, as a request of its own on a new connection shows.
+        Map<String, String> originOf = new LinkedHashMap<>();
         Map<String, List<String>> byOrigin = new LinkedHashMap<>();
         for (int i = 0; i < 20; i++) {
             String p = "/pool/p" + i + ".txt";
-            byOrigin.computeIfAbsent(lab.servedBy(p), k -> new ArrayList<>()).add(p);
+            originOf.put(p, lab.servedBy(p));
+            byOrigin.computeIfAbsent(originOf.get(p), k -> new ArrayList<>()).add(p);
         }
         for (String firstOrigin : List.of("origin1", "origin2")) {
             String other = firstOrigin.equals("origin1") ? "origin2" : "origin1";
@@ -186,9 +190,10 @@ class LabTrafficTest {
             List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().stdout());
             assertEquals(paths.size(), ls.size());
             assertEquals(1, ls.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened for " + paths);
-            for (String[] l : ls) {
-                assertEquals("200", l[1]);
-                assertEquals(firstOrigin, l[2], "keep-alive requests " + paths + " follow the first request's origin");
+            for (int i = 0; i < paths.size(); i++) {
+                assertEquals("200", ls.get(i)[1], paths.get(i));
+                assertEquals(originOf.get(paths.get(i)), ls.get(i)[2], "request " + (i + 1) + " of " + paths
+                        + " on one connection: the origin its own path hashes to");
             }
         }
     }
