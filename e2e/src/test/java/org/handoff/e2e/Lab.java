@@ -142,6 +142,22 @@ final class Lab {
         }
     }
 
+    /**
+     * Deletes a test class's scratch directory, then takes its lab down, also when the first
+     * fails; either may be null (its {@code @BeforeAll} failed before making it).
+     */
+    static void tearDown(Lab lab, Path scratch) throws Exception {
+        try {
+            if (scratch != null) {
+                deleteTree(scratch);
+            }
+        } finally {
+            if (lab != null) {
+                lab.down();
+            }
+        }
+    }
+
     /** Running and not a zombie (a killed lab process may wait unreaped under this machine's init). */
     static boolean alive(long pid) {
         return ProcessRunner.isRunning(pid);
@@ -169,6 +185,15 @@ final class Lab {
     Path track(Path p) {
         created.add(p);
         return p;
+    }
+
+    /** Makes {@code www/uploads} on every origin, where nginx's workers (user nobody) write PUTs. */
+    void makeUploadDirectories() throws IOException {
+        for (int n = 1; n <= topology.origins().size(); n++) {
+            Path uploads = track(www(n).resolve("uploads"));
+            Files.createDirectories(uploads);
+            uploads.toFile().setWritable(true, false);
+        }
     }
 
     /**

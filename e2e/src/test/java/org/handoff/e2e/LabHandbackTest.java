@@ -92,25 +92,12 @@ class LabHandbackTest {
             lab.put(2, image(i, "video").substring(1), png(width(i, "video"), 0x2020c0 + 0x110000 * i));
         }
         lab.put(1, PAGE.substring(1), page().getBytes(StandardCharsets.UTF_8));
-        // nginx's workers (user nobody) write the uploads.
-        for (int n = 1; n <= 2; n++) {
-            Path uploads = lab.track(lab.www(n).resolve("uploads"));
-            Files.createDirectories(uploads);
-            uploads.toFile().setWritable(true, false);
-        }
+        lab.makeUploadDirectories();
     }
 
     @AfterAll
     static void down() throws Exception {
-        try {
-            if (out != null) {
-                Lab.deleteTree(out);
-            }
-        } finally {
-            if (lab != null) {
-                lab.down();
-            }
-        }
+        Lab.tearDown(lab, out);
     }
 
     /** The origin the lab's rules route a path to: /static/ origin1, /video/ origin2 (each pool has one origin). */

@@ -71,25 +71,12 @@ class LabTrafficTest {
         for (int i = 0; i < 5; i++) {
             lab.content("static/ka/s" + i + ".txt", 1000 + i);
         }
-        // nginx's workers (user nobody) write the uploads.
-        for (int n = 1; n <= 2; n++) {
-            Path uploads = lab.track(lab.www(n).resolve("uploads"));
-            Files.createDirectories(uploads);
-            uploads.toFile().setWritable(true, false);
-        }
+        lab.makeUploadDirectories();
     }
 
     @AfterAll
     static void down() throws Exception {
-        try {
-            if (out != null) {
-                Lab.deleteTree(out);
-            }
-        } finally {
-            if (lab != null) {
-                lab.down();
-            }
-        }
+        Lab.tearDown(lab, out);
     }
 
     /** GET through the VIP into a file; asserts 200 and returns "origin" (X-Served-By) after checking SHA-256. */
