@@ -10,16 +10,19 @@
 # Workloads, each bounded in count and time:
 #   rps-close      1 KB with wrk, Connection: close (a new connection per request), --duration s
 #   rps-keepalive  the same on kept-alive connections
+#   rps-alternating  kept-alive connections asking for /static/ and /video/ in turn, one connection
+#                  per wrk thread: on the hand-off every request changes origin (origin1, origin2)
 #   ttfb           1 KB, N sequential requests each on a fresh connection (curl's timers)
 #   get            each --sizes object with curl, a batch of downloads per run
 # Around every run the CPU time of the director-side processes (director JVM / haproxy / proxy
-# nginx master+workers) and of the origin side (origin1's nginx, and its agent JVM for handoff)
-# is read from /proc, and the run time of the BPF programs attached in the director's and
-# origin1's namespaces from `handoff bench bpf-time`. Runs are interleaved across systems; every
-# response's status and length is checked. Results in --out: raw.tsv (one row per run),
-# ttfb.tsv (every sample), idle.tsv; then `handoff bench summarize` writes summary.md and the
-# plot data, and gnuplot draws director-cpu.png and throughput.png. Exits 1 when any run failed
-# its checks (the summary marks the row INVALID).
+# nginx master+workers) and of the origin side (origin1's nginx, and its agent JVM for handoff;
+# both origins' for rps-alternating) is read from /proc, and the run time of the BPF programs
+# attached in the director's and the origins' namespaces from `handoff bench bpf-time`. Runs
+# are interleaved across systems; every response's status and length is checked, and where
+# rps-alternating's requests went in the origins' access logs. Results in --out: raw.tsv (one
+# row per run), ttfb.tsv (every sample), idle.tsv; then `handoff bench summarize` writes
+# summary.md and the plot data, and gnuplot draws director-cpu.png and throughput.png. Exits 1
+# when any run failed its checks (the summary marks the row INVALID).
 #
 # Run by `handoff bench` (cli BenchCommand), which checks the options and passes every value,
 # defaults resolved; this script checks none of them again:
@@ -88,6 +91,12 @@ declare -A BASE=(
 )
 CONTENT_PATH=/static/bench   # /static/ is routed to origin1 by examples/lab/director.yaml
 content_dir="$LAB_ORIGIN1_WWW/static/bench"
+# rps-alternating asks for $CONTENT_PATH/1K.bin and $ALTERNATE_PATH/1K.bin in turn; /video/ is
+# routed to origin2. Copies of 1K.bin: /video/ on origin1 for the systems that send everything
+# there (direct, the proxies), and both paths on origin2, so a system that keeps a connection on
+# one origin still answers 200; the origins' access logs tell where each request went.
+ALTERNATE_PATH=/video/bench
+copies=("$LAB_ORIGIN1_WWW$ALTERNATE_PATH" "$LAB_ORIGIN2_WWW$CONTENT_PATH" "$LAB_ORIGIN2_WWW$ALTERNATE_PATH")
 # The peers' configs, pid files, logs and nginx's temp files live in the lab's directory, which
 # nginx's worker (user nobody) can reach like the origins' www (an --out under a private
 # mktemp -d is not: the proxy's spill to its temp file failed and cut a 10 MB answer short).
@@ -140,7 +149,7 @@ cleanup() {
     fi
     # A lab that stays up gets its director's CPU affinity back.
     [[ -n $director_affinity ]] && taskset -a -p "$director_affinity" "$director_pid" >/dev/null 2>&1
-    rm -rf "$content_dir" "$out/tmp"
+    rm -rf "$content_dir" "${copies[@]}" "$out/tmp"
     if ((lab_started)); then
         "$root/bin/handoff" lab down
     fi
@@ -164,9 +173,12 @@ fi
 lab_ready=1
 director_pid=$(cat "$LAB_DIRECTOR_PID_FILE")
 agent_pid=$(cat "$LAB_ORIGIN1_AGENT_PID_FILE")
+agent2_pid=$(cat "$LAB_ORIGIN2_AGENT_PID_FILE")
 origin_master=$(cat "$LAB_ORIGIN1_NGINX_PID_FILE")
+origin2_master=$(cat "$LAB_ORIGIN2_NGINX_PID_FILE")
 [[ $(cat "/proc/$director_pid/comm" 2>/dev/null) == java ]] || die "pid $director_pid in $LAB_DIRECTOR_PID_FILE is not the director's JVM"
 [[ $(cat "/proc/$agent_pid/comm" 2>/dev/null) == java ]] || die "pid $agent_pid in $LAB_ORIGIN1_AGENT_PID_FILE is not the agent's JVM"
+[[ $(cat "/proc/$agent2_pid/comm" 2>/dev/null) == java ]] || die "pid $agent2_pid in $LAB_ORIGIN2_AGENT_PID_FILE is not the agent's JVM"
 
 # Many short connections from one client: a wide port range, and TIME_WAIT ports reused (they
 # are the client's own connections; the namespace is the lab's). Put back on exit.
@@ -176,11 +188,11 @@ done
 client sysctl -q -w "net.ipv4.ip_local_port_range=10000 65000" net.ipv4.tcp_tw_reuse=1
 
 mkdir -p "$peers" "$out/tmp" "$out/logs"
-# The run time of BPF programs attached in the director's and origin1's namespaces, which no
+# The run time of BPF programs attached in the director's and the origins' namespaces, which no
 # process's /proc figures show: one sampler for the whole bench (docs/benchmarks.md), asked
 # around every run; it keeps the kernel's BPF statistics on until its input closes.
 coproc BPF_TIME { HANDOFF_LOG_LEVEL=warn exec "$root/bin/handoff" bench bpf-time --netns "$LAB_DIRECTOR_NS" --netns "$LAB_ORIGIN1_NS" \
-    2>>"$out/logs/bpf-time.log"; }
+    --netns "$LAB_ORIGIN2_NS" 2>>"$out/logs/bpf-time.log"; }
 bpf_time_pid=$BPF_TIME_PID
 say "HAProxy and the proxy nginx in $LAB_DIRECTOR_NS, both to origin1 $LAB_ORIGIN1_ADDRESS:80"
 # HAProxy: one thread, keep-alive on both sides; http-reuse always lets the first request of a
@@ -256,6 +268,10 @@ head -c 1024 /dev/urandom >"$content_dir/1K.bin"
 for i in "${!size_labels[@]}"; do
     [[ -f $content_dir/${size_labels[i]}.bin ]] || head -c "${size_bytes[i]}" /dev/urandom >"$content_dir/${size_labels[i]}.bin"
 done
+for d in "${copies[@]}"; do
+    mkdir -p "$d"
+    cp "$content_dir/1K.bin" "$d/1K.bin"
+done
 
 # Director-side and origin-side processes of each system (pids read once: none of them restarts).
 children() { pgrep -P "$1" | tr '\n' ' '; }
@@ -266,6 +282,7 @@ declare -A DIRECTOR_PIDS=(
     [handoff]="$director_pid"
 )
 ORIGIN_PIDS="$origin_master $(children "$origin_master")"
+ORIGIN2_PIDS="$origin2_master $(children "$origin2_master")"
 
 # --- CPU from /proc -----------------------------------------------------------------------------
 
@@ -294,25 +311,33 @@ cpu_delta() {
 }
 
 # shellcheck disable=SC2086 # the pid lists are space-separated on purpose
-snap_all() { # snap_all SYSTEM TAG
+snap_all() { # snap_all SYSTEM TAG [both]: the origin side is origin1's, or with "both" origin1's and origin2's
+    local origins=$ORIGIN_PIDS agents=$agent_pid
+    if [[ ${3-} == both ]]; then
+        origins+=" $ORIGIN2_PIDS" agents+=" $agent2_pid"
+    fi
     cpu_snapshot ${DIRECTOR_PIDS[$1]} >"$out/tmp/$2.dir"
-    cpu_snapshot $ORIGIN_PIDS >"$out/tmp/$2.org"
-    cpu_snapshot "$agent_pid" >"$out/tmp/$2.agt"
-    # The sampler answers "RUN_TIME_NS RUN_COUNT" per namespace: the director's, then origin1's.
+    cpu_snapshot $origins >"$out/tmp/$2.org"
+    cpu_snapshot $agents >"$out/tmp/$2.agt"
+    # The sampler answers "RUN_TIME_NS RUN_COUNT" per namespace: the director's, origin1's, origin2's.
     [[ -n ${BPF_TIME[1]-} ]] || die "the BPF run-time sampler has stopped (see $out/logs/bpf-time.log)"
     printf 'sample\n' >&"${BPF_TIME[1]}"
-    read -r -t 30 "bpf_$2_dir" _ "bpf_$2_org" _ <&"${BPF_TIME[0]}" \
+    read -r -t 30 "bpf_$2_dir" _ "bpf_$2_org" _ "bpf_$2_org2" _ <&"${BPF_TIME[0]}" \
         || die "the BPF run-time sampler stopped (see $out/logs/bpf-time.log)"
 }
 # Sets dir_ns dir_ticks org_ns agent_ns dir_bpf_ns org_bpf_ns for the run between snap_all
-# SYSTEM a and ... b. The BPF totals are cumulative over the programs attached at the time: one
-# detached in between takes its total with it, hence the floor at 0.
+# SYSTEM a [both] and ... b [both]; cpu_of_run [both] likewise. The BPF totals are cumulative
+# over the programs attached at the time: one detached in between takes its total with it, hence
+# the floor at 0.
 cpu_of_run() {
     read -r dir_ns dir_ticks < <(cpu_delta "$out/tmp/a.dir" "$out/tmp/b.dir")
     read -r org_ns _ < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
     read -r agent_ns _ < <(cpu_delta "$out/tmp/a.agt" "$out/tmp/b.agt")
     dir_bpf_ns=$((bpf_b_dir > bpf_a_dir ? bpf_b_dir - bpf_a_dir : 0))
     org_bpf_ns=$((bpf_b_org > bpf_a_org ? bpf_b_org - bpf_a_org : 0))
+    if [[ ${1-} == both ]]; then
+        org_bpf_ns=$((org_bpf_ns + (bpf_b_org2 > bpf_a_org2 ? bpf_b_org2 - bpf_a_org2 : 0)))
+    fi
 }
 
 # --- the workloads ------------------------------------------------------------------------------
@@ -348,19 +373,49 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(90), latency:percentile(99)))
 end
 EOF
+# The same report, and every request asks for the other path than the one before. wrk calls
+# request() per thread, not per connection, so this workload runs one connection per thread.
+alternate_script="$out/tmp/alternate.lua"
+{
+    cat <<EOF
+local paths = { "$CONTENT_PATH/1K.bin", "$ALTERNATE_PATH/1K.bin" }
+EOF
+    cat <<'EOF'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, paths[n % 2 + 1])
+end
+EOF
+    cat "$wrk_script"
+} >"$alternate_script"
 mkdir -p "$out/logs"
 
-# run_rps RUN SYSTEM close|keepalive: wrk for --duration seconds on --connections connections.
+# access_mark: the sizes of origin1's and origin2's access logs now.
+access_mark() {
+    echo "$(stat -c %s "$LAB_ORIGIN1_ACCESS_LOG") $(stat -c %s "$LAB_ORIGIN2_ACCESS_LOG")"
+}
+# access_count LOG FROM TEXT: lines written to LOG after byte FROM that contain TEXT.
+access_count() {
+    tail -c +$(($2 + 1)) "$1" | grep -cF -- "$3" || true
+}
+
+# run_rps RUN SYSTEM close|keepalive|alternating: wrk for --duration seconds on --connections
+# connections (alternating: one thread each, both origins' CPU, and the access logs checked).
 run_rps() {
     local run=$1 sys=$2 mode=$3 log="$out/logs/rps-$3-$2-run$1.txt" threads=$((connections < 2 ? 1 : 2))
-    local header=() line seconds=$duration
+    local header=() line seconds=$duration script=$wrk_script origins=one mark=''
     ((run > 0 || seconds <= 2)) || seconds=2   # the warm-up only needs each path exercised
     [[ $mode == close ]] && header=(-H "Connection: close")
-    snap_all "$sys" a
+    if [[ $mode == alternating ]]; then
+        threads=$connections script=$alternate_script origins=both
+        mark=$(access_mark)
+    fi
+    snap_all "$sys" a "$origins"
     client timeout $((seconds + 20)) wrk -t "$threads" -c "$connections" -d "${seconds}s" --timeout 2s \
-        "${header[@]}" -s "$wrk_script" "${BASE[$sys]}$CONTENT_PATH/1K.bin" >"$log" 2>&1 || true
-    snap_all "$sys" b
-    cpu_of_run
+        "${header[@]}" -s "$script" "${BASE[$sys]}$CONTENT_PATH/1K.bin" >"$log" 2>&1 || true
+    snap_all "$sys" b "$origins"
+    cpu_of_run "$origins"
     line=$(grep '^WRK ' "$log" || true)
     if [[ -z $line ]]; then
         say "wrk on $sys ($mode) printed no result: $(tail -3 "$log" | tr '\n' ' ')"
@@ -378,8 +433,34 @@ run_rps() {
         errors=$((errors + 1))
     fi
     ((errors == 0)) || say "wrk on $sys ($mode): errors connect ${w[connect]} read ${w[read]} write ${w[write]} status ${w[status]} timeout ${w[timeout]}"
+    [[ -z $mark ]] || errors=$((errors + $(alternation_errors "$sys" "${w[requests]}" $mark)))
     record "$run" "rps-$mode" 1024 "$sys" "${w[requests]}" $((w[requests] * 1024)) \
         "$(awk -v d="${w[duration_us]}" 'BEGIN { printf "%.6f", d / 1e6 }')" "$errors" "${w[p50]}" "${w[p90]}" "${w[p99]}" -
+}
+
+# alternation_errors SYSTEM REQUESTS FROM1 FROM2: after an alternating run, from the origins'
+# access logs: did every connection ask for both paths in turn (about half the requests for
+# /video/: wrk counts the answers it read, and each connection may have had one more in flight
+# at the end), and did the hand-off send each to its rule's origin (/static/ to origin1, /video/
+# to origin2; the others send everything to origin1). Prints the number of failed checks and
+# misrouted requests.
+alternation_errors() {
+    local sys=$1 requests=$2 from1=$3 from2=$4 static1 alt1 static2 alt2 errors=0
+    sleep 0.2   # nginx logs a request once it has answered it
+    static1=$(access_count "$LAB_ORIGIN1_ACCESS_LOG" "$from1" "GET $CONTENT_PATH/1K.bin ")
+    alt1=$(access_count "$LAB_ORIGIN1_ACCESS_LOG" "$from1" "GET $ALTERNATE_PATH/1K.bin ")
+    static2=$(access_count "$LAB_ORIGIN2_ACCESS_LOG" "$from2" "GET $CONTENT_PATH/1K.bin ")
+    alt2=$(access_count "$LAB_ORIGIN2_ACCESS_LOG" "$from2" "GET $ALTERNATE_PATH/1K.bin ")
+    local alt=$((alt1 + alt2)) slack=$((2 * connections + 2))
+    if ((2 * alt < requests - slack || 2 * alt > requests + slack)); then
+        say "alternating on $sys: $alt of $requests requests asked for $ALTERNATE_PATH (expected: about half)"
+        errors=$((errors + 1))
+    fi
+    if [[ $sys == handoff ]] && ((alt1 + static2 > 0)); then
+        say "alternating on handoff: misrouted: $alt1 $ALTERNATE_PATH requests answered by origin1, $static2 $CONTENT_PATH by origin2"
+        errors=$((errors + alt1 + static2))
+    fi
+    echo "$errors"
 }
 
 # run_ttfb RUN SYSTEM: N sequential 1 KB requests, each on a new connection (Connection: close),
@@ -440,14 +521,16 @@ run_get() {
 
 say "checking every system serves every object byte-exact (SHA-256)"
 for sys in "${SYSTEMS[@]}"; do
-    for label in 1K "${size_labels[@]}"; do
-        expected=$(sha256sum "$content_dir/$label.bin" | cut -d' ' -f1)
+    objects=("$ALTERNATE_PATH/1K.bin")
+    for label in 1K "${size_labels[@]}"; do objects+=("$CONTENT_PATH/$label.bin"); done
+    for object in "${objects[@]}"; do
+        expected=$(sha256sum "$content_dir/$(basename "$object")" | cut -d' ' -f1)
         code=$(client timeout 120 curl -sS --max-time 100 -o "$out/tmp/check.bin" -w '%{http_code}' \
-            "${BASE[$sys]}$CONTENT_PATH/$label.bin") || code="curl failed"
+            "${BASE[$sys]}$object") || code="curl failed"
         got=$(sha256sum "$out/tmp/check.bin" 2>/dev/null | cut -d' ' -f1)
         rm -f "$out/tmp/check.bin"
         [[ $code == 200 && $got == "$expected" ]] \
-            || die "$sys: $label.bin answered '$code' with SHA-256 ${got:-none} (expected: 200 and $expected)"
+            || die "$sys: $object answered '$code' with SHA-256 ${got:-none} (expected: 200 and $expected)"
     done
 done
 
@@ -469,12 +552,13 @@ order() {
     for i in 0 1 2 3; do printf '%s ' "${SYSTEMS[(r + i) % 4]}"; done
 }
 started=$SECONDS
-est=$(( (2 * 4 * duration + 4 * 2 + ${#size_labels[@]} * 4 * 3) * (runs + warmup) ))
+est=$(( (3 * 4 * duration + 4 * 2 + ${#size_labels[@]} * 4 * 3) * (runs + warmup) ))
 say "$runs run(s)$( ((warmup)) && echo " after a warm-up"), director side pinned to CPU $cpu, results in $out (about $((est / 60 + 1)) min)"
 for ((run = 1 - warmup; run <= runs; run++)); do
     say "run $run of $runs$( ((run == 0)) && echo " (warm-up, not recorded)")"
     for sys in $(order "$run"); do run_rps "$run" "$sys" close; done
     for sys in $(order "$run"); do run_rps "$run" "$sys" keepalive; done
+    for sys in $(order "$run"); do run_rps "$run" "$sys" alternating; done
     for sys in $(order "$run"); do run_ttfb "$run" "$sys"; done
     for i in "${!size_labels[@]}"; do
         for sys in $(order "$run"); do run_get "$run" "$sys" "${size_labels[i]}" "${size_bytes[i]}"; done

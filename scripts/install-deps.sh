@@ -27,6 +27,7 @@ required=(
     ethtool                  # turning off offloads on lab links
     procps                   # sysctl, pgrep
     netcat-openbsd           # raw requests (malformed, pipelined) in namespace tests
+    chromium                 # e2e: a real browser loads a page of images under both origins through the VIP (issue 12)
     haproxy                  # a peer in `handoff bench` (runs its own instance; the service never starts)
     wrk                      # `handoff bench`: requests/s and latency
     gnuplot-nox              # `handoff bench`: the plots (pngcairo, no X)

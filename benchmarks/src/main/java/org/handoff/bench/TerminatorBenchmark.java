@@ -72,6 +72,9 @@ public class TerminatorBenchmark {
                 blackhole.consume(length);
             }
 
+            @Override
+            public void onNextRequestData(TcpFlow<Void> flow, long nowNanos) {
+            }
 
             @Override
             public void onClosed(TcpFlow<Void> flow, CloseCause cause, long nowNanos) {

@@ -43,6 +43,13 @@ public final class DirectorMetrics {
                     .description("requests by outcome")
                     .register(registry);
         }
+        for (HandoffCounters.PinReason r : HandoffCounters.PinReason.values()) {
+            FunctionCounter.builder("handoff_director_connections_pinned", workers,
+                            ws -> sum(ws, w -> w.coordinator().counters().pinned(r)))
+                    .tag("reason", r.name().toLowerCase(Locale.ROOT))
+                    .description("connections whose later requests all stay with their origin, by why")
+                    .register(registry);
+        }
         for (String origin : origins) {
             for (HandoffCounters.OriginEvent e : HandoffCounters.OriginEvent.values()) {
                 FunctionCounter.builder("handoff_director_handoffs", workers,

@@ -1,21 +1,26 @@
 package org.handoff.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.handoff.host.CommandResult;
 import org.handoff.host.ProcessRunner;
@@ -35,6 +40,14 @@ import org.junit.jupiter.api.Assumptions;
 final class Lab {
     static final Duration SHORT = Duration.ofSeconds(20);
     private static final ProcessRunner HOST = new ProcessRunner();
+    /** The nftables table every loss ruleset of the tests is in, so one command deletes it ({@link #deleteLossTable}). */
+    static final String LOSS_TABLE = "e2e_loss";
+    /** Drops 5% of a namespace's packets both ways (the client link's loss). */
+    static final String CLIENT_LOSS = "table inet " + LOSS_TABLE + " {\n"
+            + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
+            + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}";
+    /** nginx's "combined" log format: ADDRESS - USER [TIME] "METHOD PATH PROTOCOL" STATUS BYTES "REFERER" "AGENT". */
+    private static final Pattern ACCESS_LINE = Pattern.compile("(\\S+) \\S+ \\S+ \\[[^\\]]*\\] \"(\\S+) (\\S+) [^\"]*\" (\\d{3}) ");
 
     final LabTopology topology;
     /** Starts nginx, an agent or the director the way {@code lab up} does (after a test stopped one). */
@@ -129,6 +142,22 @@ final class Lab {
         }
     }
 
+    /**
+     * Deletes a test class's scratch directory, then takes its lab down, also when the first
+     * fails; either may be null (its {@code @BeforeAll} failed before making it).
+     */
+    static void tearDown(Lab lab, Path scratch) throws Exception {
+        try {
+            if (scratch != null) {
+                deleteTree(scratch);
+            }
+        } finally {
+            if (lab != null) {
+                lab.down();
+            }
+        }
+    }
+
     /** Running and not a zombie (a killed lab process may wait unreaped under this machine's init). */
     static boolean alive(long pid) {
         return ProcessRunner.isRunning(pid);
@@ -158,20 +187,35 @@ final class Lab {
         return p;
     }
 
+    /** Makes {@code www/uploads} on every origin, where nginx's workers (user nobody) write PUTs. */
+    void makeUploadDirectories() throws IOException {
+        for (int n = 1; n <= topology.origins().size(); n++) {
+            Path uploads = track(www(n).resolve("uploads"));
+            Files.createDirectories(uploads);
+            uploads.toFile().setWritable(true, false);
+        }
+    }
+
     /**
      * Writes {@code size} bytes (seeded, so the same name gives the same content) to
      * origin1/www/REL and hard-links it to origin2/www/REL. Returns the SHA-256 in hex.
      */
     String content(String rel, long size) throws IOException {
-        Path a = www(1).resolve(rel);
+        String sha = contentOn(1, rel, size);
         Path b = www(2).resolve(rel);
-        for (Path p : List.of(a, b)) {
-            Path parent = p.getParent();
-            if (!Files.isDirectory(parent)) {
-                Files.createDirectories(parent);
-                track(parent);
-            }
-        }
+        makeParents(b);
+        Files.deleteIfExists(b);
+        Files.createLink(track(b), www(1).resolve(rel));
+        return sha;
+    }
+
+    /**
+     * Writes {@code size} seeded bytes to originN/www/REL only: the other origin answers 404 for
+     * it, so a request routed to the wrong origin shows. Returns the SHA-256 in hex.
+     */
+    String contentOn(int origin, String rel, long size) throws IOException {
+        Path a = www(origin).resolve(rel);
+        makeParents(a);
         Random random = new Random(rel.hashCode() * 31L + size);
         byte[] chunk = new byte[1 << 20];
         MessageDigest sha = sha256();
@@ -185,9 +229,28 @@ final class Lab {
                 left -= n;
             }
         }
-        Files.deleteIfExists(b);
-        Files.createLink(track(b), a);
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** Writes {@code data} to originN/www/REL only. Returns the SHA-256 in hex. */
+    String put(int origin, String rel, byte[] data) throws IOException {
+        Path a = www(origin).resolve(rel);
+        makeParents(a);
+        Files.write(track(a), data);
+        return sha256Hex(data);
+    }
+
+    /** Creates the directories missing above {@code file} and records the topmost one made, so {@link #down} removes it. */
+    private void makeParents(Path file) throws IOException {
+        Path parent = file.getParent();
+        Path top = null;
+        for (Path p = parent; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            top = p;
+        }
+        if (top != null) {
+            Files.createDirectories(parent);
+            track(top);
+        }
     }
 
     static String sha256(Path file) throws IOException {
@@ -200,6 +263,10 @@ final class Lab {
             }
         }
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    static String sha256Hex(byte[] data) {
+        return HexFormat.of().formatHex(sha256().digest(data));
     }
 
     static MessageDigest sha256() {
@@ -237,10 +304,96 @@ final class Lab {
     /** A metric's value from an agent's /metrics (0 when absent); {@code series} is the name with labels. */
     double agentMetric(int origin, String series) {
         LabTopology.Origin o = origin(origin);
-        CommandResult r = Lab.ns(o.host().namespace(), SHORT, "curl", "-sS", "--max-time", "5", "http://" + o.agentMetrics()
-                + "/metrics").requireOk();
+        return metric(o.host().namespace(), o.agentMetrics(), series);
+    }
+
+    /** A metric's value from the director's /metrics (0 when absent); {@code series} is the name with labels. */
+    double directorMetric(String series) {
+        return metric(director(), topology.director().metrics(), series);
+    }
+
+    private static double metric(String ns, String endpoint, String series) {
+        CommandResult r = Lab.ns(ns, SHORT, "curl", "-sS", "--max-time", "5", "http://" + endpoint + "/metrics").requireOk();
         return r.stdout().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
                 series.length() + 1).trim())).findFirst().orElse(0);
+    }
+
+    /** Where each origin's nginx access log ends now (index 0: origin1); {@link #accessSince} reads what comes after. */
+    long[] accessMark() throws IOException {
+        long[] mark = new long[topology.origins().size()];
+        for (int i = 0; i < mark.length; i++) {
+            Path log = origin(i + 1).accessLog();
+            mark[i] = Files.exists(log) ? Files.size(log) : 0;
+        }
+        return mark;
+    }
+
+    /**
+     * The requests originN's nginx logged after {@code mark}, each as "ADDRESS METHOD PATH
+     * STATUS" (ADDRESS: the client's, as nginx saw it), in the log's order. nginx writes a line
+     * once it has sent the response, so this first waits (at most 5 s) until no origin's log
+     * has grown for 300 ms.
+     */
+    List<String> accessSince(long[] mark, int origin) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long[] sizes = accessMark();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() < deadline && System.nanoTime() - quietSince < Duration.ofMillis(300).toNanos()) {
+            Thread.sleep(50);
+            long[] now = accessMark();
+            if (!Arrays.equals(now, sizes)) {
+                sizes = now;
+                quietSince = System.nanoTime();
+            }
+        }
+        byte[] log = Files.readAllBytes(origin(origin).accessLog());
+        int from = (int) mark[origin - 1];
+        List<String> entries = new ArrayList<>();
+        for (String line : new String(log, from, log.length - from, StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Matcher m = ACCESS_LINE.matcher(line);
+            assertTrue(m.lookingAt(), origin(origin).name() + "'s access log: a line not in nginx's combined format: " + line);
+            entries.add(m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4));
+        }
+        return entries;
+    }
+
+    /** Loads an nftables ruleset in a namespace ({@code nft -f -}). */
+    static void nft(String ns, String ruleset) {
+        HOST.inNamespace(ns).timeLimit(SHORT).run(List.of("nft", "-f", "-"), ruleset + "\n").requireOk();
+    }
+
+    /** Deletes {@link #LOSS_TABLE} in a namespace. */
+    static void deleteLossTable(String ns) {
+        ns(ns, SHORT, "nft", "delete", "table", "inet", LOSS_TABLE).requireOk();
+    }
+
+    /** Waits (bounded) until the process is gone. */
+    static void awaitGone(long pid, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (alive(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(alive(pid), "process " + pid + " still alive after " + limit);
+    }
+
+    /** Polls a GET through the VIP until it answers 200 (bounded); returns the tries it took. */
+    int awaitServing(String path, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        int tries = 0;
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            tries++;
+            CommandResult r = curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}", url(path));
+            last = r.stdout().trim();
+            if (last.equals("200")) {
+                return tries;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(path + " not served within " + limit + " (last status '" + last + "')");
     }
 
     /** A command on this host, killed with its children at {@code limit}. */

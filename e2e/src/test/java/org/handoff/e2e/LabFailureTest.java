@@ -54,33 +54,6 @@ class LabFailureTest {
         return Long.parseLong(Files.readString(pidFile).trim());
     }
 
-    /** Waits (bounded) until the process is gone. */
-    private static void awaitGone(long pid, Duration limit) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (Lab.alive(pid) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertFalse(Lab.alive(pid), "process " + pid + " still alive after " + limit);
-    }
-
-    /** Polls a GET through the VIP until it answers 200 (bounded); returns the tries it took. */
-    private static int awaitServing(String path, Duration limit) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        int tries = 0;
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            tries++;
-            CommandResult r = lab.curl(Duration.ofSeconds(10), "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code}",
-                    lab.url(path));
-            last = r.stdout().trim();
-            if (last.equals("200")) {
-                return tries;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError(path + " not served within " + limit + " (last status '" + last + "')");
-    }
-
     private static RunningCommand startBigDownload(int maxTimeSeconds) throws IOException {
         // 10 MB/s: the 100 MB transfer would take ~10 s, so the failure lands in the middle of it.
         return Lab.start(lab.client(), "curl", "-sS", "--limit-rate", "10M", "--max-time",
@@ -102,7 +75,7 @@ class LabFailureTest {
         Path pidFile = lab.origin(1).nginxPidFile();
         long nginx = pid(pidFile);
         Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
-        awaitGone(nginx, Duration.ofSeconds(10));
+        Lab.awaitGone(nginx, Duration.ofSeconds(10));
         try {
             // /static/ has origin1 alone: a clean 503 at once (the agent's SYN is refused).
             CommandResult r = lab.curl(Duration.ofSeconds(30), "--max-time", "20", "-o", "/dev/null", "-w",
@@ -124,7 +97,7 @@ class LabFailureTest {
         } finally {
             lab.processes.startNginx(lab.origin(1));
         }
-        awaitServing("/static/hello.txt", Duration.ofSeconds(20));
+        lab.awaitServing("/static/hello.txt", Duration.ofSeconds(20));
         assertEquals("origin1", lab.servedBy("/static/hello.txt"));
         assertEquals("origin1", lab.servedBy(onOrigin1.get(0)), "back on origin1 after nginx restarted");
     }
@@ -147,7 +120,7 @@ class LabFailureTest {
             assertTrue(r.elapsed().toMillis() < 2_000 + 10_000, "curl ended " + r.elapsed().toMillis() + " ms after start: " + r.describe());
         } finally {
             restartAgentIfDead(1);
-            awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+            lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
         }
     }
 
@@ -168,10 +141,10 @@ class LabFailureTest {
         try {
             Thread.sleep(2_000);
             Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
-            awaitGone(agent, Duration.ofSeconds(10));
+            Lab.awaitGone(agent, Duration.ofSeconds(10));
             // Restart at once, while the killed agent's TUN (persistent) and its flow are still there.
             long restarted = lab.processes.startAgent(lab.origin(1), true);
-            int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+            int tries = lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
             assertTrue(Lab.alive(restarted), "the restarted agent exited; see " + lab.origin(1).agentLog());
             System.err.println("e2e: restarted agent served /static/ after " + tries + " tries");
             assertEquals("origin1", lab.servedBy("/static/hello.txt"));
@@ -206,9 +179,9 @@ class LabFailureTest {
         try {
             Thread.sleep(3_000);
             Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
-            awaitGone(director, Duration.ofSeconds(15));
+            Lab.awaitGone(director, Duration.ofSeconds(15));
             lab.processes.startDirector(lab.topology.director(), true);
-            int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+            int tries = lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
             System.err.println("e2e: restarted director served after " + tries + " tries");
         } finally {
             r = download.await(Duration.ofSeconds(maxTime + 10));

@@ -71,25 +71,12 @@ class LabTrafficTest {
         for (int i = 0; i < 5; i++) {
             lab.content("static/ka/s" + i + ".txt", 1000 + i);
         }
-        // nginx's workers (user nobody) write the uploads.
-        for (int n = 1; n <= 2; n++) {
-            Path uploads = lab.track(lab.www(n).resolve("uploads"));
-            Files.createDirectories(uploads);
-            uploads.toFile().setWritable(true, false);
-        }
+        lab.makeUploadDirectories();
     }
 
     @AfterAll
     static void down() throws Exception {
-        try {
-            if (out != null) {
-                Lab.deleteTree(out);
-            }
-        } finally {
-            if (lab != null) {
-                lab.down();
-            }
-        }
+        Lab.tearDown(lab, out);
     }
 
     /** GET through the VIP into a file; asserts 200 and returns "origin" (X-Served-By) after checking SHA-256. */
@@ -149,8 +136,9 @@ class LabTrafficTest {
     @Test
     @Order(4)
     @Timeout(60)
-    void keepAliveRequestsStayOnTheFirstOrigin() throws Exception {
-        // Five paths under /static/ on one connection: one connect, all from origin1.
+    void keepAliveRequestsAreEachRoutedByTheirOwnPath() throws Exception {
+        // Five paths under /static/ on one connection: one connect, every one from origin1 (the
+        // only origin of /static/'s pool): requests that stay on their origin.
         List<String> args = new ArrayList<>(List.of("--max-time", "20", "-w", "%{num_connects} %{http_code} %header{x-served-by}\\n"));
         for (int i = 0; i < 5; i++) {
             args.add("-o");
@@ -165,12 +153,15 @@ class LabTrafficTest {
             assertEquals("origin1", l[2]);
         }
 
-        // Default-pool paths that hash to different origins, on one connection: the connection
-        // stays where its first request went.
+        // Default-pool paths that hash to different origins, on one connection: a path that
+        // hashes to one origin, then three that hash to the other. Each request is answered by
+        // the origin its own path hashes to, as a request of its own on a new connection shows.
+        Map<String, String> originOf = new LinkedHashMap<>();
         Map<String, List<String>> byOrigin = new LinkedHashMap<>();
         for (int i = 0; i < 20; i++) {
             String p = "/pool/p" + i + ".txt";
-            byOrigin.computeIfAbsent(lab.servedBy(p), k -> new ArrayList<>()).add(p);
+            originOf.put(p, lab.servedBy(p));
+            byOrigin.computeIfAbsent(originOf.get(p), k -> new ArrayList<>()).add(p);
         }
         for (String firstOrigin : List.of("origin1", "origin2")) {
             String other = firstOrigin.equals("origin1") ? "origin2" : "origin1";
@@ -186,9 +177,10 @@ class LabTrafficTest {
             List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().stdout());
             assertEquals(paths.size(), ls.size());
             assertEquals(1, ls.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened for " + paths);
-            for (String[] l : ls) {
-                assertEquals("200", l[1]);
-                assertEquals(firstOrigin, l[2], "keep-alive requests " + paths + " follow the first request's origin");
+            for (int i = 0; i < paths.size(); i++) {
+                assertEquals("200", ls.get(i)[1], paths.get(i));
+                assertEquals(originOf.get(paths.get(i)), ls.get(i)[2], "request " + (i + 1) + " of " + paths
+                        + " on one connection: the origin its own path hashes to");
             }
         }
     }
@@ -253,15 +245,13 @@ class LabTrafficTest {
     @Order(8)
     @Timeout(400)
     void fivePercentLossOnTheClientLink() throws Exception {
-        nft(lab.client(), "table inet e2e_loss {\n"
-                + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
-                + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}");
+        Lab.nft(lab.client(), Lab.CLIENT_LOSS);
         try {
             for (int i = 0; i < 2; i++) {
                 download("10M", Duration.ofSeconds(150));
             }
         } finally {
-            Lab.ns(lab.client(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.deleteLossTable(lab.client());
         }
     }
 
@@ -270,7 +260,7 @@ class LabTrafficTest {
     @Timeout(400)
     void fivePercentLossOnTheHandoffPath() throws Exception {
         // Every datagram the director sends to an agent (HANDOFF, FORWARD, ABORT) may be lost.
-        nft(lab.director(), "table inet e2e_loss {\nchain out { type filter hook output priority 0; policy accept;\n"
+        Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\nchain out { type filter hook output priority 0; policy accept;\n"
                 + " udp dport " + lab.origin(1).agentPort() + " numgen random mod 100 < 5 drop\n }\n}");
         try {
             for (int i = 0; i < 3; i++) {
@@ -280,14 +270,8 @@ class LabTrafficTest {
                 download("1K", Duration.ofSeconds(30));
             }
         } finally {
-            Lab.ns(lab.director(), Lab.SHORT, "nft", "delete", "table", "inet", "e2e_loss").requireOk();
+            Lab.deleteLossTable(lab.director());
         }
-    }
-
-    private static void nft(String ns, String ruleset) throws Exception {
-        Path f = out.resolve("rules.nft");
-        Files.writeString(f, ruleset + "\n");
-        Lab.ns(ns, Lab.SHORT, "nft", "-f", f.toString()).requireOk();
     }
 
     @Test

@@ -439,6 +439,7 @@ public final class LabTopology {
             String key = variable(o.host());
             v.put(key + "_WWW", o.www().toString());
             v.put(key + "_NGINX_PID_FILE", o.nginxPidFile().toString());
+            v.put(key + "_ACCESS_LOG", o.accessLog().toString());
             v.put(key + "_AGENT_PORT", Integer.toString(o.agentPort()));
             v.put(key + "_AGENT_LOG", o.agentLog().toString());
             v.put(key + "_AGENT_PID_FILE", o.agentPidFile().toString());

@@ -136,6 +136,7 @@ class LabTopologyTest {
         assertEquals("127.0.0.1:9464", standard.get("LAB_DIRECTOR_METRICS"));
         assertEquals("198.18.0.12", standard.get("LAB_ORIGIN2_ADDRESS"));
         assertEquals(DIR.resolve("origin1/www").toString(), standard.get("LAB_ORIGIN1_WWW"));
+        assertEquals(DIR.resolve("origin2/access.log").toString(), standard.get("LAB_ORIGIN2_ACCESS_LOG"));
         assertEquals(DIR.resolve("origin1/agent.pid").toString(), standard.get("LAB_ORIGIN1_AGENT_PID_FILE"));
         assertEquals("7070", standard.get("LAB_ORIGIN1_AGENT_PORT"));
 

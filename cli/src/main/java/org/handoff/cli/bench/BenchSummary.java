@@ -28,6 +28,8 @@ public final class BenchSummary {
     static final String DIRECT = "direct";
     static final String HAPROXY = "haproxy";
     static final String HANDOFF = "handoff";
+    /** Kept-alive connections asking for a /static/ and a /video/ path in turn: on the hand-off, every request changes origin. */
+    static final String ALTERNATING = "rps-alternating";
     /** The systems in the tables' order, with their row labels. */
     static final Map<String, String> SYSTEMS = systems();
     static final long SMALL = 1024;
@@ -138,7 +140,7 @@ public final class BenchSummary {
 
     // ---- summary.md ------------------------------------------------------------------------------
 
-    /** summary.md: the run parameters, four tables, the idle cost and the goals. */
+    /** summary.md: the run parameters, four tables (five with the alternating workload), the idle cost and the goals. */
     public String markdown() {
         StringBuilder o = new StringBuilder();
         o.append("Runs: ").append(setup.runs()).append(" per system, interleaved; wrk ").append(setup.duration())
@@ -147,6 +149,12 @@ public final class BenchSummary {
         o.append("Machine: ").append(setup.machine()).append(".\n\n");
         requestsTable(o, "rps-close", "1 KB, a new connection per request (wrk, `Connection: close`)");
         requestsTable(o, "rps-keepalive", "1 KB on kept-alive connections (wrk)");
+        // Results from before this workload existed have no rows of it: no empty table for them.
+        if (seenWorkloadSizes.contains(ALTERNATING + "/" + SMALL)) {
+            requestsTable(o, ALTERNATING, "1 KB on kept-alive connections, /static/ and /video/ in turn (wrk, a thread per connection)",
+                    "Each connection asks for the two paths in turn. The hand-off routes /video/ to origin2, so every request "
+                    + "changes origin; direct and the proxies send both to origin1.");
+        }
         firstByteTable(o);
         downloadsTable(o);
         o.append("Idle director-side CPU (ms per s, measured over 2 s before the runs): HAProxy ")
@@ -161,7 +169,15 @@ public final class BenchSummary {
     }
 
     private void requestsTable(StringBuilder o, String workload, String title) {
+        requestsTable(o, workload, title, "");
+    }
+
+    /** A requests/s table; {@code note}, when not empty, is a paragraph between the title and the table. */
+    private void requestsTable(StringBuilder o, String workload, String title, String note) {
         o.append("### ").append(title).append("\n\n");
+        if (!note.isEmpty()) {
+            o.append(note).append("\n\n");
+        }
         o.append("| system | requests/s | latency p50 (us) | p90 | p99 | director CPU (us/req) | origin CPU (us/req) "
                 + "| vs (a) | vs (b) |\n|---|---|---|---|---|---|---|---|---|\n");
         OptionalDouble baseA = median(workload, SMALL, DIRECT, Figure.REQUESTS_PER_SECOND);

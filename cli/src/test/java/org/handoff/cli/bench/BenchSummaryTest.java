@@ -1,6 +1,7 @@
 package org.handoff.cli.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,12 +26,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BenchSummaryTest {
     static final Path FIXTURES = Path.of("src/test/resources/bench");
     static final String MACHINE = "2 CPUs (AMD EPYC), kernel 6.18.44-fc-v1300, load average 1.97 0.91 0.38 at the end";
+    static final String ALTERNATING_MACHINE = "2 CPUs (AMD EPYC), kernel 6.18.44-fc-v1300, load average 3.62 3.04 2.47 at the end";
 
     static BenchSummary.Setup setup(String fixture) {
         return switch (fixture) {
             case "smoke" -> new BenchSummary.Setup(1, 1, 2, 5, "1", MACHINE);
             case "five-runs" -> new BenchSummary.Setup(5, 5, 16, 300, "1", MACHINE);
             case "goals" -> new BenchSummary.Setup(3, 5, 16, 300, "none", MACHINE);
+            case "alternating" -> new BenchSummary.Setup(3, 5, 16, 300, "1", ALTERNATING_MACHINE);
             default -> throw new IllegalArgumentException(fixture);
         };
     }
@@ -40,7 +43,7 @@ class BenchSummaryTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"smoke", "five-runs", "goals"})
+    @CsvSource({"smoke", "five-runs", "goals", "alternating"})
     void summaryAndPlotDataAreExactlyTheExpectedFiles(String fixture, @TempDir Path dir) throws IOException {
         Path expected = FIXTURES.resolve(fixture);
         Files.copy(expected.resolve("raw.tsv"), dir.resolve("raw.tsv"));
@@ -147,6 +150,59 @@ class BenchSummaryTest {
         assertEquals(new Goal("100 MB throughput, hand-off / direct", "-", ">= 0.9", "n/a (100 MB not in --sizes)"), goals.get(1));
         assertEquals(new Goal("1 KB requests/s, new connections, hand-off / HAProxy (same CPU)", "-", ">= 1.0", "n/a"), goals.get(2));
         assertEquals(new Goal("added time to first byte vs direct, median", "+190 us", "<= 200 us", "PASS"), goals.get(3));
+    }
+
+    /** The alternating workload's table, from figures small enough to check by hand. */
+    @Test
+    void theAlternatingWorkloadHasATableOfItsOwn() {
+        List<BenchRun> rows = new ArrayList<>();
+        // requests in 1 s: direct 3000, 3300, 2700; HAProxy 1000, 1200, 1100; the hand-off 600, 500, 700 with its run 3
+        // misrouted (invalid), so its median is of two runs: 550. Director CPU 50 us per request on both.
+        int[][] requests = {{3000, 3300, 2700}, {1000, 1200, 1100}, {600, 500, 700}};
+        String[] systems = {"direct", "haproxy", "handoff"};
+        for (int s = 0; s < systems.length; s++) {
+            for (int run = 1; run <= 3; run++) {
+                long n = requests[s][run - 1];
+                boolean valid = !(systems[s].equals("handoff") && run == 3);
+                rows.add(new BenchRun(run, BenchSummary.ALTERNATING, 1024, systems[s], n, n * 1024, 1.0, valid ? 0 : n / 2,
+                        100 * run, 200 * run, 300 * run, Double.NaN, systems[s].equals("direct") ? 0 : 50_000 * n, 20_000 * n,
+                        systems[s].equals("handoff") ? 30_000 * n : 0, valid, 0, 0));
+            }
+        }
+        BenchSummary s = new BenchSummary(rows, Map.of(), new BenchSummary.Setup(3, 1, 2, 5, "1", "test"));
+        assertEquals(OptionalDouble.of(550.0), s.median(BenchSummary.ALTERNATING, 1024, "handoff", Figure.REQUESTS_PER_SECOND));
+        assertEquals(1, s.badRuns(BenchSummary.ALTERNATING, 1024, "handoff"));
+        String md = s.markdown();
+        String table = "### 1 KB on kept-alive connections, /static/ and /video/ in turn (wrk, a thread per connection)\n\n"
+                + "Each connection asks for the two paths in turn. The hand-off routes /video/ to origin2, so every request "
+                + "changes origin; direct and the proxies send both to origin1.\n\n"
+                + "| system | requests/s | latency p50 (us) | p90 | p99 | director CPU (us/req) | origin CPU (us/req) | vs (a) | vs (b) |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n"
+                + "| (a) direct to origin1 | 3000 | 200 | 400 | 600 | - | 20.0 | 1.00 | 2.73 |\n"
+                + "| (b) HAProxy | 1100 | 200 | 400 | 600 | 50.0 | 20.0 | 0.37 | 1.00 |\n"
+                + "| (c) nginx proxy | - | - | - | - | - | - | - | - |\n"
+                // p50 of runs 1 and 2: (100 + 200) / 2; origin CPU 20 + 30 (both agents) us per request.
+                + "| (d) hand-off **INVALID** (1 bad run) | 550 | 150 | 300 | 450 | 50.0 | 50.0 | 0.18 | 0.50 |\n\n";
+        assertTrue(md.contains(table), md);
+        assertTrue(md.indexOf(table) > md.indexOf("### 1 KB on kept-alive connections (wrk)"), "after the keep-alive table: " + md);
+        assertTrue(md.indexOf(table) < md.indexOf("### Time to first byte"), "before the first-byte table: " + md);
+    }
+
+    /** A real run before the hand-back: the hand-off kept each connection on its first origin, so every run misrouted. */
+    @Test
+    void misroutedAlternatingRunsAreInvalid() throws IOException {
+        BenchSummary s = summary("alternating");
+        assertEquals(3, s.badRuns(BenchSummary.ALTERNATING, 1024, "handoff"));
+        assertTrue(s.median(BenchSummary.ALTERNATING, 1024, "handoff", Figure.REQUESTS_PER_SECOND).isEmpty());
+        // HAProxy's three runs: 84598 / 5.099343, 76440 / 5.098014, 92485 / 5.099322 requests/s; the median is run 1's.
+        assertEquals(84598 / 5.099343, s.median(BenchSummary.ALTERNATING, 1024, "haproxy", Figure.REQUESTS_PER_SECOND)
+                .getAsDouble(), 1e-6);
+        assertTrue(s.markdown().contains("| (d) hand-off **INVALID** (3 bad runs) | - | - | - | - | - | - | - | - |\n"), s.markdown());
+    }
+
+    @Test
+    void resultsWithoutTheAlternatingWorkloadHaveNoTableForIt() throws IOException {
+        assertFalse(summary("smoke").markdown().contains("in turn"));
     }
 
     private static BenchRun get(int run, long size, String system, long directorNanos, long bpfNanos) {

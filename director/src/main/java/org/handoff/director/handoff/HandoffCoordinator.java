@@ -12,6 +12,7 @@ import org.handoff.director.config.Server;
 import org.handoff.director.http.HeadParseResult;
 import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.http.ParsedRequest;
+import org.handoff.director.http.RequestFraming;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RouteDecision;
 import org.handoff.director.routing.RoutingTable;
@@ -23,12 +24,15 @@ import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.ForwardEncoder;
+import org.handoff.protocol.message.HandbackFlyweight;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HealthState;
 import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.NegotiatedOptions;
+import org.handoff.protocol.message.Recall;
+import org.handoff.protocol.message.RecallNackFlyweight;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.TcpSegmentSplitter;
 import org.handoff.protocol.util.TimerWheel;
@@ -45,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * retransmissions run out with no client ACK above the director's SND.NXT. Once such an ACK
  * has been seen the origin is answering the client, so the flow is never moved; a timeout then
  * counts as acceptance.
+ *
+ * <p>Every later request on the connection is routed too (hand-back, docs/architecture.md):
+ * from the request's framing the terminator is armed at where the next request begins; that
+ * request's packets are held while its head is read and routed. Routed to the connection's
+ * origin, they go on to it. Routed elsewhere, the agent is asked for the connection back
+ * (RECALL, retransmitted like HANDOFF); with its HANDBACK the director owns connection A again
+ * and hands the request off as any other. A request sent before the previous response arrived
+ * (pipelined), or one the agent says is early (RECALL_NACK RESPONSE_PENDING), stays with the
+ * connection's origin, and so do all later ones (the connection is pinned).
  */
 public final class HandoffCoordinator implements FlowListener<HandoffCoordinator.Attempt> {
     private static final Logger DECISIONS = LoggerFactory.getLogger("handoff.decisions");
@@ -64,6 +77,12 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         final String requestLine;
         final String host;
         final long startedNanos;
+        /** Where this request ends, for where the next one begins. */
+        final RequestFraming framing;
+        /** This request's place on its connection, from 1. */
+        final int requestIndex;
+        /** The origin the connection had before this request moved it, or null. */
+        final String from;
         int candidate;
         int attempt;
         Server server;
@@ -73,15 +92,34 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         long candidateStartedNanos;
         long nextDelayNanos;
         boolean accepted;
+        /** While the connection's next request is read (NEXT_HEAD) or being taken back (RECALLING). */
+        Phase phase = Phase.NONE;
+        long phaseStartedNanos;
+        /** The RECALL sent for the next request: kept and resent as is, like a HANDOFF. */
+        byte[] recall;
+        long recallId;
 
-        Attempt(TcpFlow<Attempt> flow, FlowIdentity identity, RouteDecision decision, String requestLine, String host, long now) {
+        Attempt(TcpFlow<Attempt> flow, FlowIdentity identity, RouteDecision decision, String requestLine, String host,
+                RequestFraming framing, int requestIndex, String from, long now) {
             this.flow = flow;
             this.identity = identity;
             this.decision = decision;
             this.requestLine = requestLine;
             this.host = host;
+            this.framing = framing;
+            this.requestIndex = requestIndex;
+            this.from = from;
             this.startedNanos = now;
         }
+    }
+
+    /** What an accepted attempt's timer is for, once its hand-off is done. */
+    enum Phase {
+        NONE,
+        /** The client's next request is arriving: its head must be complete within timeouts.request. */
+        NEXT_HEAD,
+        /** A RECALL is out for the next request: retransmitted until the agent answers or handoff.deadline passes. */
+        RECALLING
     }
 
     private final Supplier<RoutingTable> routing;
@@ -174,9 +212,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
 
     private void route(TcpFlow<Attempt> flow, ParsedRequest request, long nowNanos) {
         RouteDecision decision = routing.get().route(request);
-        String line = request.method() + " " + request.target() + " " + request.version().text();
+        String line = requestLine(request);
         FlowIdentity identity = FlowIdentity.ipv4(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort());
-        Attempt a = new Attempt(flow, identity, decision, line, request.host(), nowNanos);
+        Attempt previous = flow.attachment(); // the request before, when the connection came back from its agent
+        Attempt a = new Attempt(flow, identity, decision, line, request.host(), RequestFraming.of(request),
+                previous == null ? 1 : previous.requestIndex + 1, previous == null ? null : previous.server.name(), nowNanos);
         flow.attach(a);
         a.candidate = -1;
         terminator.startHandoff(flow, nowNanos);
@@ -211,8 +251,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 f.clientShift() >= 0 ? f.directorShift() : NegotiatedOptions.NO_WINDOW_SCALING,
                 f.sackPermitted(), f.timestamps(), f.timestamps() ? f.tsRecent() : 0, f.timestamps() ? f.tsVal(nowNanos) : 0);
         Handoff handoff = new Handoff(a.identity, a.server.service().address(), a.server.service().port(), a.attempt,
-                SeqNumber.of(f.clientIsn()), SeqNumber.of(f.directorIsn()), SeqNumber.of(f.receiveNext()),
-                SeqNumber.of(f.sendNext()), f.clientWindow(), options, request);
+                // Client ISN and Director ISN: the bytes before the request's first and before the
+                // director's next (the ISNs themselves on a connection's first hand-off; after a
+                // hand-back, what keeps both directions' numbers in step with connection A's).
+                SeqNumber.of(SeqNumber.sub(f.requestStart(), 1)), SeqNumber.of(SeqNumber.sub(f.sendNext(), 1)),
+                SeqNumber.of(f.receiveNext()), SeqNumber.of(f.sendNext()), f.clientWindow(), options, request);
         a.datagram = encoder.encode(handoff); // exactly sized: kept and resent as is
         a.messageId = encoder.lastMessageId();
         a.candidateStartedNanos = nowNanos;
@@ -223,7 +266,16 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     }
 
     private void expired(Attempt a, long nowNanos) {
-        if (a.accepted || a.flow.attachment() != a) {
+        if (a.flow.attachment() != a) {
+            return;
+        }
+        if (a.accepted) {
+            switch (a.phase) {
+                case NEXT_HEAD -> keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null,
+                        "no complete head within timeouts.request", nowNanos);
+                case RECALLING -> recallExpired(a, nowNanos);
+                default -> { }
+            }
             return;
         }
         long deadline = a.startedNanos + settings.get().deadline().toNanos();
@@ -280,6 +332,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 timers.cancel(a);
                 nextCandidate(a, nowNanos);
             }
+            case HANDBACK -> handedBack(m, nowNanos);
+            case RECALL_NACK -> recallRefused(m, nowNanos);
             case CLOSED -> {
                 TcpFlow<Attempt> f = flowFor(flow);
                 if (f == null) {
@@ -312,11 +366,230 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         counters.count(a.server.name(), HandoffCounters.OriginEvent.ACKED);
         counters.count(HandoffCounters.RequestOutcome.HANDED_OFF);
         load.handedOff(a.server);
-        decision(a, a.server.name(), how, nowNanos);
+        String outcome = a.from == null ? how : how + ", moved from " + a.from;
+        decision(a, a.server.name(), outcome, nowNanos);
         decisions.onDecision(new DecisionListener.Decision(a.flow.clientAddress(), a.flow.clientPort(), a.flow.vipAddress(),
                 a.flow.vipPort(), a.requestLine, a.host, a.decision.rule(), a.decision.pool(), a.server.name(), a.attempt,
-                HandoffCounters.RequestOutcome.HANDED_OFF, 0, how, nowNanos - a.startedNanos));
+                HandoffCounters.RequestOutcome.HANDED_OFF, 0, outcome, nowNanos - a.startedNanos));
+        // Armed first: held packets that already carry the next request are held again.
+        armAfter(a, a.flow.requestLength(), a.flow.sendNext());
         terminator.handoffAccepted(a.flow, nowNanos); // releases held packets through onForward
+    }
+
+    // ---- the next request on a handed-off connection ---------------------------------------
+
+    /**
+     * Arms the terminator at the end of {@code a}'s request, or pins the connection when that
+     * end is not followed (chunked body, Upgrade) or the client already sent more than the
+     * request ({@code received} bytes from the request's start): a pipelined request.
+     *
+     * @param ackAtEnd the ack field of the segment that carried the request's last byte so far
+     */
+    private void armAfter(Attempt a, int received, int ackAtEnd) {
+        TcpFlow<Attempt> flow = a.flow;
+        switch (a.framing.kind()) {
+            case CHUNKED -> pin(a, HandoffCounters.PinReason.CHUNKED_BODY);
+            case UPGRADE -> pin(a, HandoffCounters.PinReason.UPGRADE);
+            case CLOSE -> terminator.disarmNextRequest(flow); // the origin closes after it: no next request
+            default -> {
+                if (received > a.framing.requestLength()) {
+                    pin(a, HandoffCounters.PinReason.PIPELINED);
+                } else {
+                    terminator.armNextRequest(flow, SeqNumber.add(flow.requestStart(), (int) a.framing.requestLength()),
+                            ackAtEnd);
+                }
+            }
+        }
+    }
+
+    private void pin(Attempt a, HandoffCounters.PinReason reason) {
+        counters.count(reason);
+        terminator.disarmNextRequest(a.flow);
+        LOG.debug("{} pinned to {}: {}", a.identity, a.server == null ? "-" : a.server.name(), reason);
+    }
+
+    /** Bytes of the connection's next request arrived (NEXT_REQUEST): read its head, route it. */
+    @Override
+    public void onNextRequestData(TcpFlow<Attempt> flow, long nowNanos) {
+        Attempt a = flow.attachment();
+        if (a == null || !a.accepted || a.phase == Phase.RECALLING) {
+            return; // a RECALL is out: the head was routed already; more bytes wait with it
+        }
+        if (a.phase == Phase.NONE) {
+            a.phase = Phase.NEXT_HEAD;
+            a.phaseStartedNanos = nowNanos;
+            timers.schedule(a, nowNanos + terminator.requestTimeoutNanos());
+        }
+        HeadParseResult result = parser.parse(flow.requestBytes(), 0, flow.requestLength());
+        switch (result.status()) {
+            case NEED_MORE -> {
+                if (flow.requestLength() >= parser.maxHeadBytes()) {
+                    keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null,
+                            "head over " + parser.maxHeadBytes() + " bytes", nowNanos);
+                }
+            }
+            case TOO_LARGE, MALFORMED -> keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null,
+                    result.reason(), nowNanos);
+            case COMPLETE -> routeNextRequest(a, result.request(), nowNanos);
+            default -> throw new IllegalStateException(result.toString());
+        }
+    }
+
+    private void routeNextRequest(Attempt a, ParsedRequest request, long nowNanos) {
+        TcpFlow<Attempt> flow = a.flow;
+        RouteDecision decision = routing.get().route(request);
+        if (decision.candidates().get(0).equals(a.server)) {
+            keepNextRequest(a, null, request, "kept", nowNanos);
+        } else if (flow.nextRequestAck() == flow.ackAtRequestEnd()) {
+            // Sent before any of the previous response arrived: moving it could reorder responses.
+            keepNextRequest(a, HandoffCounters.PinReason.PIPELINED, request, "pipelined", nowNanos);
+        } else {
+            recall(a, nowNanos);
+        }
+    }
+
+    /**
+     * The next request goes to the connection's origin: as routed ({@code pin} null), or
+     * because the connection is pinned now. Its held packets are forwarded; a new attempt
+     * (already accepted) stands for it, armed at its end when it is followed.
+     *
+     * @param request the request, or null when its head could not be read (then nothing after it is followed)
+     */
+    private void keepNextRequest(Attempt a, HandoffCounters.PinReason pin, ParsedRequest request, String how, long nowNanos) {
+        TcpFlow<Attempt> flow = a.flow;
+        timers.cancel(a);
+        a.phase = Phase.NONE;
+        Attempt next = a;
+        if (request != null) {
+            RouteDecision decision = routing.get().route(request);
+            next = new Attempt(flow, a.identity, decision, requestLine(request), request.host(), RequestFraming.of(request),
+                    a.requestIndex + 1, null, nowNanos);
+            next.accepted = true;
+            next.server = a.server;
+            next.attempt = a.attempt;
+            next.messageId = a.messageId;
+            InetSocketAddress agent = a.agent;
+            track(a, null);
+            track(next, agent);
+            if (forwarding == a) {
+                forwarding = next; // the FORWARD being filled goes on for this flow
+            }
+            flow.attach(next);
+        }
+        HandoffCounters.RequestOutcome outcome = pin == null ? HandoffCounters.RequestOutcome.KEPT
+                : HandoffCounters.RequestOutcome.PINNED;
+        counters.count(outcome);
+        String text = pin == null ? how : "pinned (" + pin.name().toLowerCase(java.util.Locale.ROOT) + "): " + how;
+        if (request != null) {
+            decision(next, next.server.name(), text, nowNanos);
+            decisions.onDecision(new DecisionListener.Decision(flow.clientAddress(), flow.clientPort(), flow.vipAddress(),
+                    flow.vipPort(), next.requestLine, next.host, next.decision.rule(), next.decision.pool(), next.server.name(),
+                    next.attempt, outcome, 0, text, 0));
+        } else {
+            DECISIONS.info("client={}:{} req={} origin={} outcome=\"{}\"", ipv4(flow.clientAddress()), flow.clientPort(),
+                    a.requestIndex + 1, a.server.name(), text);
+        }
+        if (pin != null) {
+            pin(next, pin);
+        } else {
+            armAfter(next, flow.requestLength(), flow.nextRequestAck());
+        }
+        terminator.releaseNextRequest(flow, nowNanos);
+    }
+
+    /** Asks the connection's agent to give it back, so the next request can go to another origin. */
+    private void recall(Attempt a, long nowNanos) {
+        TcpFlow<Attempt> flow = a.flow;
+        timers.cancel(a);
+        a.phase = Phase.RECALLING;
+        a.phaseStartedNanos = nowNanos;
+        a.recall = encoder.encode(new Recall(a.identity, a.messageId, SeqNumber.of(flow.requestStart()),
+                SeqNumber.of(flow.lastClientAck())));
+        a.recallId = encoder.lastMessageId();
+        a.nextDelayNanos = settings.get().retransmitInitial().toNanos();
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.RECALLED);
+        send(a, a.recall);
+        timers.schedule(a, nowNanos + a.nextDelayNanos);
+    }
+
+    private void recallExpired(Attempt a, long nowNanos) {
+        long deadline = a.phaseStartedNanos + settings.get().deadline().toNanos();
+        if (nowNanos < deadline) {
+            send(a, a.recall); // same id and bytes: the agent answers it again, the same way
+            a.nextDelayNanos = Math.min(a.nextDelayNanos * 2, settings.get().retransmitMax().toNanos());
+            timers.schedule(a, Math.min(nowNanos + a.nextDelayNanos, deadline));
+            return;
+        }
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.TIMED_OUT);
+        abortAt(a, AbortReason.HANDOFF_TIMEOUT);
+        resetConnection(a, "the agent did not answer RECALL within handoff.deadline", nowNanos);
+    }
+
+    /** The connection cannot go on: its origin no longer has it, or its agent does not answer. */
+    private void resetConnection(Attempt a, String why, long nowNanos) {
+        a.phase = Phase.NONE;
+        counters.count(HandoffCounters.RequestOutcome.RESET);
+        DECISIONS.info("client={}:{} req={} origin={} outcome=\"reset: {}\"", ipv4(a.flow.clientAddress()),
+                a.flow.clientPort(), a.requestIndex + 1, a.server.name(), why);
+        terminator.resetClient(a.flow, nowNanos);
+    }
+
+    private Attempt recallingAttempt(FlowMessageFlyweight flow, long recallId) {
+        Attempt a = attemptFor(flow);
+        if (a == null || a.phase != Phase.RECALLING || a.recallId != recallId) {
+            counters.staleAcks++;
+            return null;
+        }
+        return a;
+    }
+
+    /** HANDBACK: the connection is the director's again; its next request goes out as a new hand-off. */
+    private void handedBack(MessageDecoder m, long nowNanos) {
+        HandbackFlyweight h = m.handback();
+        Attempt a = recallingAttempt(m.flow(), h.recallMessageId());
+        if (a == null) {
+            return;
+        }
+        timers.cancel(a);
+        a.phase = Phase.NONE;
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.HANDED_BACK);
+        load.closed(a.server);
+        if (forwarding == a) {
+            flush();
+        }
+        track(a, null);
+        // The request routes again as a new one (the same rules, so the same decision unless a
+        // reload came between), with this attempt as the one before it.
+        terminator.resume(a.flow, h.serverNextSeq(), h.timestamps(), h.lastTsVal(), nowNanos);
+    }
+
+    private void recallRefused(MessageDecoder m, long nowNanos) {
+        RecallNackFlyweight n = m.recallNack();
+        Attempt a = recallingAttempt(m.flow(), n.recallMessageId());
+        if (a == null) {
+            return;
+        }
+        counters.count(a.server.name(), HandoffCounters.OriginEvent.RECALL_REFUSED);
+        switch (n.reason()) {
+            case RESPONSE_PENDING -> keepNextRequestUnparsedAgain(a, HandoffCounters.PinReason.PIPELINED,
+                    "the previous response was not complete", nowNanos);
+            case CLOSING -> keepNextRequestUnparsedAgain(a, HandoffCounters.PinReason.CLOSING,
+                    "the connection was closing", nowNanos);
+            default -> {
+                timers.cancel(a);
+                resetConnection(a, "the agent refused the RECALL: " + n.reason(), nowNanos);
+            }
+        }
+    }
+
+    /** After a RECALL was refused: the held request, parsed once already, stays with the connection's origin. */
+    private void keepNextRequestUnparsedAgain(Attempt a, HandoffCounters.PinReason pin, String how, long nowNanos) {
+        HeadParseResult result = parser.parse(a.flow.requestBytes(), 0, a.flow.requestLength());
+        keepNextRequest(a, pin, result.status() == HeadParseResult.Status.COMPLETE ? result.request() : null, how, nowNanos);
+    }
+
+    private static String requestLine(ParsedRequest request) {
+        return request.method() + " " + request.target() + " " + request.version().text();
     }
 
     private void abortAt(Attempt a, AbortReason reason) {
@@ -340,11 +613,14 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 .getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /** One line per request, like an access log: who asked for what, where it went, how it ended. */
+    /**
+     * One line per request, like an access log: its connection (client:port) and place on it,
+     * what it asked for, where it went, how it ended.
+     */
     private void decision(Attempt a, String origin, String outcome, long nowNanos) {
-        DECISIONS.info("client={}:{} request=\"{}\" host={} rule={} pool={} origin={} attempt={} outcome=\"{}\" ms={}",
-                ipv4(a.flow.clientAddress()), a.flow.clientPort(), a.requestLine, a.host, a.decision.rule(), a.decision.pool(),
-                origin, a.attempt, outcome, (nowNanos - a.startedNanos) / 1_000_000L);
+        DECISIONS.info("client={}:{} req={} request=\"{}\" host={} rule={} pool={} origin={} attempt={} outcome=\"{}\" ms={}",
+                ipv4(a.flow.clientAddress()), a.flow.clientPort(), a.requestIndex, a.requestLine, a.host, a.decision.rule(),
+                a.decision.pool(), origin, a.attempt, outcome, (nowNanos - a.startedNanos) / 1_000_000L);
     }
 
     private static String ipv4(int a) {

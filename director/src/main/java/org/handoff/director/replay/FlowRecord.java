@@ -16,10 +16,21 @@ package org.handoff.director.replay;
  * @param decisionMillis from the complete head to the decision (virtual clock), -1 without one
  * @param closed how the flow ended on the director ("released", "answered", ..., "open-at-end")
  * @param clientPackets client packets of this flow that reached the terminator
+ * @param laterRequests the connection's requests after its first, each with its own decision
+ *     (kept on its origin, moved by a hand-back, pinned, reset); empty for one request
  */
 public record FlowRecord(String client, String vip, long startNanos, String requestLine, String host, String rule,
                          String pool, String origin, String outcome, String reason, int status, int attempts,
-                         long decisionMillis, String closed, long clientPackets) {
+                         long decisionMillis, String closed, long clientPackets, java.util.List<Request> laterRequests) {
+
+    /** A later request on the connection and where it went. */
+    public record Request(String requestLine, String host, String rule, String pool, String origin, String outcome,
+                          String reason, int status) {
+    }
+
+    public FlowRecord {
+        laterRequests = java.util.List.copyOf(laterRequests);
+    }
 
     /** The key that finds the same flow in a replay of the same capture under another config. */
     public String matchKey() {

@@ -100,6 +100,10 @@ public final class ReplayEngine implements PacketHandler {
         FlowTransform transform;
         DecisionListener.Decision decision;
         boolean accepted;
+        /** The origin the flow is with now (its first decision's, or the last that moved it). */
+        String origin;
+        /** Decisions of the connection's requests after the first. */
+        final List<FlowRecord.Request> later = new ArrayList<>();
         boolean closeReported;
         long packets;
 
@@ -316,7 +320,7 @@ public final class ReplayEngine implements PacketHandler {
         }
         if (rf != null && rf.accepted && !rf.closeReported && (flags & (TcpSegment.FIN | TcpSegment.RST)) != 0) {
             rf.closeReported = true;
-            agents.clientClosed(rf.decision.origin(), FlowIdentity.ipv4(rf.clientAddress, rf.clientPort, rf.vipAddress,
+            agents.clientClosed(rf.origin, FlowIdentity.ipv4(rf.clientAddress, rf.clientPort, rf.vipAddress,
                     rf.vipPort), (flags & TcpSegment.RST) != 0);
         }
         if (++sinceFlush >= FLUSH_EVERY) {
@@ -448,8 +452,20 @@ public final class ReplayEngine implements PacketHandler {
         if (d.origin() != null) {
             decisionsPerOrigin.computeIfAbsent(d.origin(), k -> new long[1])[0]++;
         }
-        if (rf != null) {
+        if (rf == null) {
+            return;
+        }
+        if (rf.decision == null) {
             rf.decision = d;
+        } else {
+            rf.later.add(new FlowRecord.Request(d.requestLine(), d.host(), d.rule(), d.pool(), d.origin(), label(d.outcome()),
+                    d.reason(), d.status()));
+        }
+        if (d.origin() != null) {
+            rf.origin = d.origin();
+        }
+        // A later request kept on (or pinned to) the origin leaves the flow with its agent.
+        if (d.outcome() != HandoffCounters.RequestOutcome.KEPT && d.outcome() != HandoffCounters.RequestOutcome.PINNED) {
             rf.accepted = d.outcome() == HandoffCounters.RequestOutcome.HANDED_OFF;
         }
     }
@@ -472,10 +488,11 @@ public final class ReplayEngine implements PacketHandler {
         String vip = Bytes.ipv4ToString(rf.vipAddress) + ":" + rf.vipPort;
         if (d == null) {
             flowSink.onFlow(new FlowRecord(client, vip, rf.startNanos, null, null, null, null, null, "no-request", how, 0, 0, -1,
-                    how, rf.packets));
+                    how, rf.packets, List.of()));
         } else {
             flowSink.onFlow(new FlowRecord(client, vip, rf.startNanos, d.requestLine(), d.host(), d.rule(), d.pool(), d.origin(),
-                    label(d.outcome()), d.reason(), d.status(), d.attempts(), d.elapsedNanos() / 1_000_000L, how, rf.packets));
+                    label(d.outcome()), d.reason(), d.status(), d.attempts(), d.elapsedNanos() / 1_000_000L, how, rf.packets,
+                    rf.later));
         }
     }
 

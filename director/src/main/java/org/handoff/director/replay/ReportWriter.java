@@ -79,6 +79,22 @@ public final class ReportWriter implements ReplayEngine.FlowSink, AutoCloseable 
         m.put("decision-ms", f.decisionMillis());
         m.put("closed", f.closed());
         m.put("client-packets", f.clientPackets());
+        if (!f.laterRequests().isEmpty()) {
+            java.util.List<Map<String, Object>> later = new java.util.ArrayList<>();
+            for (FlowRecord.Request r : f.laterRequests()) {
+                Map<String, Object> q = new LinkedHashMap<>();
+                q.put("request", r.requestLine());
+                q.put("host", r.host());
+                q.put("rule", r.rule());
+                q.put("pool", r.pool());
+                q.put("origin", r.origin());
+                q.put("outcome", r.outcome());
+                q.put("reason", r.reason());
+                q.put("status", r.status());
+                later.add(q);
+            }
+            m.put("later-requests", later);
+        }
         return m;
     }
 }

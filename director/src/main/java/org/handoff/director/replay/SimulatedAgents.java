@@ -14,6 +14,7 @@ import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.FlowMessageFlyweight;
+import org.handoff.protocol.message.Handback;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffNack;
 import org.handoff.protocol.message.MessageBody;
@@ -21,6 +22,7 @@ import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.seq.SeqNumber;
 
 /**
  * The agents of a replay: every datagram the director sends goes through here. Each origin
@@ -53,6 +55,7 @@ final class SimulatedAgents implements AgentChannel {
 
     long datagrams;
     long handoffs;
+    long recalls;
     long forwards;
     long aborts;
     long lostToAgent;
@@ -99,6 +102,10 @@ final class SimulatedAgents implements AgentChannel {
             aborts++;
             return true;
         }
+        if (type == MessageType.RECALL.code()) {
+            recall(origin, b, off, len);
+            return true;
+        }
         if (type != MessageType.HANDOFF.code()) {
             return true;
         }
@@ -124,6 +131,37 @@ final class SimulatedAgents implements AgentChannel {
             default -> throw new IllegalStateException(behaviour.toString());
         }
         return true;
+    }
+
+    /**
+     * A RECALL: the simulated agent hands the connection back as its behaviour says (accept,
+     * loss, delay) or stays silent. It has no origin connection to check, so it takes the
+     * recall's Client Ack as the origin's next byte: in a capture of a client that waited for
+     * each response, the next request's ack covers it. No timestamps are claimed, so the
+     * director's clock goes on as it was.
+     */
+    private void recall(String origin, byte[] b, int off, int len) {
+        recalls++;
+        AgentBehaviour behaviour = options.behaviour(origin);
+        if (lost(behaviour)) {
+            lostToAgent++;
+            return;
+        }
+        DecodeResult r = decoder.decode(b, off, len);
+        if (r != DecodeResult.ACCEPTED && r != DecodeResult.DUPLICATE) {
+            undecodable++;
+            return;
+        }
+        FlowMessageFlyweight f = decoder.flow();
+        FlowIdentity flow = FlowIdentity.ipv4(f.clientIpv4(), f.clientPort(), f.vipIpv4(), f.vipPort());
+        Handback back = new Handback(flow, decoder.header().messageId(), SeqNumber.of(decoder.recall().clientAck()), false, 0,
+                0, 0, 0, 0);
+        switch (behaviour.kind()) {
+            case ACCEPT, LOSS, REFUSE -> answer(behaviour, nowNanos, back);
+            case DELAY -> answer(behaviour, nowNanos + behaviour.delayNanos(), back);
+            case SILENT -> { }
+            default -> throw new IllegalStateException(behaviour.toString());
+        }
     }
 
     /** The client of a handed-off flow sent FIN or RST: its agent reports the flow CLOSED. */

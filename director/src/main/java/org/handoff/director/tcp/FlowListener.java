@@ -12,6 +12,15 @@ public interface FlowListener<A> {
     void onRequestData(TcpFlow<A> flow, long nowNanos);
 
     /**
+     * New in-order bytes of a handed-off flow's next request (NEXT_REQUEST), readable through
+     * {@link TcpFlow#requestBytes()} from the sequence number the listener armed
+     * ({@link TcpTerminator#armNextRequest}); the packets are held until the listener releases
+     * them ({@link TcpTerminator#releaseNextRequest}) or takes the connection back
+     * ({@link TcpTerminator#resume}).
+     */
+    void onNextRequestData(TcpFlow<A> flow, long nowNanos);
+
+    /**
      * A client packet for a FORWARDING flow (or one held during HANDING_OFF, released by
      * {@link TcpTerminator#handoffAccepted}); the bytes are valid only during the call.
      */
@@ -33,6 +42,11 @@ public interface FlowListener<A> {
             @Override
             public void onRequestData(TcpFlow<A> flow, long nowNanos) {
                 first.onRequestData(flow, nowNanos);
+            }
+
+            @Override
+            public void onNextRequestData(TcpFlow<A> flow, long nowNanos) {
+                first.onNextRequestData(flow, nowNanos);
             }
 
             @Override

@@ -27,6 +27,21 @@ final class ReceiveBuffer {
         this.data = EMPTY; // memory comes with the first data byte, counted against the worker's budget
     }
 
+    /**
+     * Starts the buffer again at {@code firstSeq}, empty, keeping its array (a handed-off
+     * connection's next request is assembled here while the director reads its head).
+     */
+    void restart(int firstSeq) {
+        base = firstSeq;
+        contiguous = 0;
+        rangeCount = 0;
+    }
+
+    /** The sequence number of the buffer's first byte: where the request it holds begins. */
+    int base() {
+        return base;
+    }
+
     /** Bytes received in order from the first data byte. */
     int contiguous() {
         return contiguous;

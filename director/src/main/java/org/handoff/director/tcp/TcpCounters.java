@@ -29,7 +29,7 @@ public final class TcpCounters {
     public long forwarded;
     /** New connections on a handed-off flow's client port (see {@code CloseCause.PORT_REUSED}). */
     public long portReuses;
-    /** Client packets held while their flow was HANDING_OFF. */
+    /** Client packets held while their flow was HANDING_OFF or reading its next request (NEXT_REQUEST). */
     public long held;
     /** Their bytes (whole IP packets). */
     public long heldBytes;
@@ -37,6 +37,10 @@ public final class TcpCounters {
     /** Data segments not stored because the worker's buffer budget (limits.max-buffered-bytes-total) was spent. */
     public long bufferLimitDrops;
     public long originProven;
+    /** Handed-off flows whose client began a next request: its packets held while it was read and routed. */
+    public long nextRequests;
+    /** Handed-off flows the director took back (HANDBACK) to hand their next request to another origin. */
+    public long resumed;
     public long sendFailures;
     public final long[] closed = new long[FlowListener.CloseCause.values().length];
 

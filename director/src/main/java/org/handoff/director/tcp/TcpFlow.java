@@ -23,6 +23,12 @@ public final class TcpFlow<A> extends TimerWheel.Node {
         HANDING_OFF,
         /** Handed off: every client packet is forwarded to the agent, none answered. */
         FORWARDING,
+        /**
+         * Handed off, and the client has begun its next request: its packets are held while the
+         * director reads the request's head and routes it, and, when the request goes to another
+         * origin, while the agent hands the connection back (docs/architecture.md, "Hand-back").
+         */
+        NEXT_REQUEST,
         /** The director answers the client itself (400, 431, 503, or a bare FIN) and closes. */
         ANSWERING,
         /** Our FIN is acknowledged; lingering briefly to acknowledge the client's FIN. */
@@ -82,6 +88,18 @@ public final class TcpFlow<A> extends TimerWheel.Node {
      * as far as the director knows, where a RST must sit to be accepted (RFC 5961 3.2).
      */
     int lastClientAck;
+
+    /**
+     * Where the next request begins on a FORWARDING flow: the end of the current one, when its
+     * framing told the listener (armed); the client's bytes from there on are held, not
+     * forwarded, until the next request is routed (state NEXT_REQUEST).
+     */
+    int nextRequestSeq;
+    boolean nextRequestArmed;
+    /** The ack field of the client segment that carried the current request's last byte. */
+    int ackAtRequestEnd;
+    /** The ack field of the first segment that carried the next request. */
+    int nextRequestAck;
 
     /** The listener's per-flow state, or null. */
     private A attachment;
@@ -186,9 +204,31 @@ public final class TcpFlow<A> extends TimerWheel.Node {
         return createdNanos;
     }
 
+    /** The sequence number of the request's first byte: after the SYN, or where a later request began. */
+    public int requestStart() {
+        return received.base();
+    }
+
+    /** The ack field of the client segment that carried the current request's last byte. */
+    public int ackAtRequestEnd() {
+        return ackAtRequestEnd;
+    }
+
+    /** The ack field of the first segment of the next request (NEXT_REQUEST). */
+    public int nextRequestAck() {
+        return nextRequestAck;
+    }
+
+    /** The client's ack field as last seen: its RCV.NXT as far as the director knows. */
+    public int lastClientAck() {
+        return lastClientAck;
+    }
+
     /**
-     * The request bytes received in order so far: {@code requestBytes()[0 .. requestLength())}.
-     * Valid until the hand-off is accepted; then the agent has them and the memory is given back.
+     * The request bytes received in order so far, from {@link #requestStart()}:
+     * {@code requestBytes()[0 .. requestLength())}. Valid until the hand-off is accepted (then
+     * the agent has them and the memory is given back), and again while a next request is read
+     * (NEXT_REQUEST, RECEIVING after a hand-back).
      */
     public byte[] requestBytes() {
         return received.array();

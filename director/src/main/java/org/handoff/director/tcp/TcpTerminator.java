@@ -206,8 +206,12 @@ public final class TcpTerminator<A> {
             if ((flags & TcpSegment.ACK) != 0) {
                 flow.lastClientAck = Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET);
             }
-            counters.forwarded++;
-            listener.onForward(flow, b, off, packetLength, nowNanos);
+            forwardOrHoldNext(flow, b, off, packetLength, l4, l4Length, nowNanos);
+            return;
+        }
+        if (flow != null && flow.state == TcpFlow.State.NEXT_REQUEST) {
+            flow.lastSeenNanos = nowNanos;
+            holdNextRequest(flow, b, off, packetLength, l4, l4Length, nowNanos);
             return;
         }
         if (flow != null && flow.state == TcpFlow.State.RESETTING) {
@@ -470,6 +474,194 @@ public final class TcpTerminator<A> {
 
     // ---- hand-off interplay --------------------------------------------------------------
 
+    // ---- the next request on a handed-off connection (hand-back) ---------------------------
+
+    /**
+     * A FORWARDING flow's client packet: forwarded to the agent, unless it carries bytes at or
+     * after the armed start of the next request; then the director holds it and every packet
+     * after it while the listener reads the next request (NEXT_REQUEST). A payload segment
+     * before that point is the current request's body: its ack field is remembered, so the
+     * listener can tell a request sent before the previous response arrived (pipelined).
+     */
+    private void forwardOrHoldNext(TcpFlow<A> flow, byte[] b, int off, int len, int l4, int l4Length, long nowNanos) {
+        if (flow.nextRequestArmed) {
+            int flags = b[l4 + TcpSegment.FLAGS_OFFSET];
+            int payload = l4Length - ((b[l4 + TcpSegment.DATA_OFFSET_OFFSET] >> 4) & 0xf) * 4;
+            if (payload > 0 && (flags & TcpSegment.RST) == 0) {
+                int seq = Bytes.i32(b, l4 + TcpSegment.SEQ_OFFSET);
+                int ack = (flags & TcpSegment.ACK) != 0 ? Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET) : flow.lastClientAck;
+                if (SeqNumber.gt(SeqNumber.add(seq, payload), flow.nextRequestSeq)) {
+                    startNextRequest(flow, seq, ack, nowNanos);
+                    holdNextRequest(flow, b, off, len, l4, l4Length, nowNanos);
+                    return;
+                }
+                flow.ackAtRequestEnd = ack;
+            }
+        }
+        counters.forwarded++;
+        listener.onForward(flow, b, off, len, nowNanos);
+    }
+
+    private void startNextRequest(TcpFlow<A> flow, int seq, int ack, long nowNanos) {
+        counters.nextRequests++;
+        flow.state = TcpFlow.State.NEXT_REQUEST;
+        flow.nextRequestArmed = false;
+        flow.nextRequestAck = ack;
+        if (SeqNumber.lt(seq, flow.nextRequestSeq)) {
+            // The segment ends the current request and begins the next: both were sent at once.
+            flow.ackAtRequestEnd = ack;
+        }
+        flow.received.restart(flow.nextRequestSeq);
+        timers.cancel(flow); // the listener keeps this state's deadline, as for HANDING_OFF
+    }
+
+    /**
+     * Holds a packet of a NEXT_REQUEST flow, and writes its payload into the flow's receive
+     * buffer from the next request's first byte, for the listener to parse. A client RST ends
+     * the flow here: what was held and the RST go to the agent, so it resets its side.
+     */
+    private void holdNextRequest(TcpFlow<A> flow, byte[] b, int off, int len, int l4, int l4Length, long nowNanos) {
+        if ((b[l4 + TcpSegment.FLAGS_OFFSET] & TcpSegment.RST) != 0) {
+            flow.state = TcpFlow.State.FORWARDING;
+            HeldPackets.Queue held = detachHeld(flow);
+            while (held != null && held.next()) {
+                counters.forwarded++;
+                listener.onForward(flow, held.buffer(), held.offset(), held.length(), nowNanos);
+            }
+            giveBack(held);
+            counters.forwarded++;
+            listener.onForward(flow, b, off, len, nowNanos);
+            free(flow, FlowListener.CloseCause.CLIENT_RESET, nowNanos);
+            return;
+        }
+        if ((b[l4 + TcpSegment.FLAGS_OFFSET] & TcpSegment.ACK) != 0) {
+            flow.lastClientAck = Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET);
+        }
+        hold(flow, b, off, len, l4, nowNanos);
+        if (tcp.wrap(b, l4, l4Length).check() != null || tcp.parseOptions(options) != null) {
+            counters.malformed++;
+            return;
+        }
+        // What a resumed connection echoes and tells the next agent: the client's latest.
+        flow.clientWindow = tcp.window();
+        if (flow.timestamps && options.hasTimestamps() && SeqNumber.gt(options.tsVal, flow.tsRecent)) {
+            flow.tsRecent = options.tsVal;
+        }
+        int payload = tcp.payloadLength();
+        if (payload == 0) {
+            return;
+        }
+        int allocated = flow.received.allocated();
+        if (bufferedBytes() >= settings.get().maxBufferedBytes() && flow.received.wouldGrow(tcp.seq(), payload)) {
+            counters.bufferLimitDrops++; // the client retransmits; the listener's deadline bounds the wait
+            return;
+        }
+        int grown = flow.received.accept(tcp.seq(), b, tcp.payloadOffset(), payload);
+        receivedBytes += flow.received.allocated() - allocated;
+        if (grown > 0) {
+            listener.onNextRequestData(flow, nowNanos);
+        }
+    }
+
+    /**
+     * Where the next request on a handed-off flow begins (the end of the current one, from its
+     * framing), with the ack field of the segment that carried the current request's last byte
+     * when the listener knows it. From then on the client's bytes from {@code seq} are held.
+     */
+    public void armNextRequest(TcpFlow<A> flow, int seq, int ackAtRequestEnd) {
+        flow.nextRequestSeq = seq;
+        flow.ackAtRequestEnd = ackAtRequestEnd;
+        flow.nextRequestArmed = true;
+    }
+
+    /** The director follows this flow's requests no further: everything is forwarded from now on. */
+    public void disarmNextRequest(TcpFlow<A> flow) {
+        flow.nextRequestArmed = false;
+    }
+
+    /**
+     * The next request stays with the flow's agent: its held packets are forwarded in order
+     * (through the same check, so a request after it, armed first by the listener, is held
+     * again) and the flow forwards from now on.
+     */
+    public void releaseNextRequest(TcpFlow<A> flow, long nowNanos) {
+        requireState(flow, TcpFlow.State.NEXT_REQUEST);
+        flow.state = TcpFlow.State.FORWARDING;
+        if (flow.received != null) {
+            receivedBytes -= flow.received.release();
+        }
+        timers.schedule(flow, nowNanos + settings.get().flowIdleTimeout().toNanos());
+        replayHeld(flow, detachHeld(flow), nowNanos);
+    }
+
+    /**
+     * The agent handed the connection back (HANDBACK): the director owns connection A again.
+     * Its SND.NXT is where the origin stopped ({@code serverNext}, A's numbering, all of it
+     * acknowledged by the client), its timestamp clock continues above {@code lastTsVal}, the
+     * last the client saw ({@code tsGiven}: the agent reported one). The next request's bytes, already in the receive buffer, are
+     * acknowledged now and handed to the listener as a new request (RECEIVING); the held
+     * packets are dropped, since their bytes are in the buffer.
+     */
+    public void resume(TcpFlow<A> flow, int serverNext, boolean tsGiven, int lastTsVal, long nowNanos) {
+        requireState(flow, TcpFlow.State.NEXT_REQUEST);
+        counters.resumed++;
+        giveBack(detachHeld(flow));
+        flow.sndNxt = serverNext;
+        flow.sndUna = serverNext;
+        flow.lastClientAck = serverNext;
+        flow.originProvenSending = false;
+        if (flow.timestamps && tsGiven && SeqNumber.lt(flow.tsVal(nowNanos), SeqNumber.add(lastTsVal, 1))) {
+            // PAWS at the client: our TSvals must not go below the origin's last.
+            flow.tsOffset += SeqNumber.diff(SeqNumber.add(lastTsVal, 1), flow.tsVal(nowNanos));
+        }
+        flow.state = TcpFlow.State.RECEIVING;
+        timers.schedule(flow, nowNanos + settings.get().requestTimeout().toNanos());
+        sendAck(flow, nowNanos);
+        if (flow.received.contiguous() > 0) {
+            listener.onRequestData(flow, nowNanos);
+        }
+    }
+
+    /** {@code timeouts.request}: how long a request head may take to arrive, also a next request's. */
+    public long requestTimeoutNanos() {
+        return settings.get().requestTimeout().toNanos();
+    }
+
+    private HeldPackets.Queue detachHeld(TcpFlow<A> flow) {
+        HeldPackets.Queue held = flow.held;
+        flow.held = null;
+        return held;
+    }
+
+    private void giveBack(HeldPackets.Queue held) {
+        if (held != null) {
+            heldPackets.giveBack(held);
+        }
+    }
+
+    /** Sends held packets on as the flow's state now says: forwarded, or held again for a next request. */
+    private void replayHeld(TcpFlow<A> flow, HeldPackets.Queue held, long nowNanos) {
+        while (held != null && held.next() && flow.state != null) { // ends early if the listener frees the flow
+            byte[] b = held.buffer();
+            int off = held.offset();
+            int len = held.length();
+            if (ip.wrap(b, off, len).check() != null || ip.payloadLength() < TcpSegment.MIN_HEADER_LENGTH) {
+                counters.forwarded++;
+                listener.onForward(flow, b, off, len, nowNanos); // forwarded as it came, as before
+                continue;
+            }
+            int l4 = ip.payloadOffset();
+            if (flow.state == TcpFlow.State.NEXT_REQUEST) {
+                holdNextRequest(flow, b, off, len, l4, ip.payloadLength(), nowNanos);
+            } else {
+                forwardOrHoldNext(flow, b, off, len, l4, ip.payloadLength(), nowNanos);
+            }
+        }
+        giveBack(held);
+    }
+
+    // ---- hand-off interplay --------------------------------------------------------------
+
     /** The hand-off layer has sent HANDOFF: hold the client's packets from now on. */
     public void startHandoff(TcpFlow<A> flow, long nowNanos) {
         requireState(flow, TcpFlow.State.RECEIVING);
@@ -482,13 +674,13 @@ public final class TcpTerminator<A> {
         requireState(flow, TcpFlow.State.HANDING_OFF);
         flow.state = TcpFlow.State.FORWARDING;
         flow.lastClientAck = flow.sndNxt;
-        HeldPackets.Queue held = flow.held;
-        while (held != null && held.next()) { // ends early if the listener frees the flow
-            counters.forwarded++;
-            listener.onForward(flow, held.buffer(), held.offset(), held.length(), nowNanos);
+        if (flow.received != null) {
+            receivedBytes -= flow.received.release();
         }
-        releaseBuffers(flow);
         timers.schedule(flow, nowNanos + settings.get().flowIdleTimeout().toNanos());
+        // Through the same check as new packets: a next request among them (armed by the
+        // listener before it accepted) is held again.
+        replayHeld(flow, detachHeld(flow), nowNanos);
     }
 
     /** Held client packets so far (they go to the next agent if the hand-off moves). */
@@ -522,7 +714,8 @@ public final class TcpTerminator<A> {
      * client may have received bytes it has not acknowledged yet), then free the flow.
      */
     public void resetClient(TcpFlow<A> flow, long nowNanos) {
-        if (flow.state != TcpFlow.State.FORWARDING && flow.state != TcpFlow.State.HANDING_OFF) {
+        if (flow.state != TcpFlow.State.FORWARDING && flow.state != TcpFlow.State.HANDING_OFF
+                && flow.state != TcpFlow.State.NEXT_REQUEST) {
             return;
         }
         releaseBuffers(flow);
@@ -661,7 +854,7 @@ public final class TcpTerminator<A> {
                     timers.schedule(flow, flow.lastSeenNanos + idle);
                 }
             }
-            case HANDING_OFF -> {
+            case HANDING_OFF, NEXT_REQUEST -> {
                 // The hand-off layer owns this flow's deadline; nothing is scheduled here.
             }
             case RESETTING -> free(flow, FlowListener.CloseCause.AGENT_LOST, nowNanos);

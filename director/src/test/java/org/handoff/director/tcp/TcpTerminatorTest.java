@@ -88,6 +88,11 @@ class TcpTerminatorTest {
             forwarded.add(Arrays.copyOfRange(packet, offset, offset + length));
         }
 
+        @Override
+        public void onNextRequestData(TcpFlow<Void> flow, long nowNanos) {
+            events.add("next request " + flow.requestLength());
+        }
+
 
         @Override
         public void onClosed(TcpFlow<Void> flow, CloseCause cause, long nowNanos) {

@@ -19,6 +19,7 @@ public enum BodyError {
     BAD_REQUEST_LENGTH("request length field", null),
     BAD_ACK_FLAGS("HANDOFF_ACK diagnostic flags", "bits 0..1 only"),
     DIAGNOSTIC_WITHOUT_FLAG("HANDOFF_ACK diagnostic value with its flag clear", "0"),
+    BAD_HANDBACK_FLAGS("HANDBACK flags", "bit 0 only"),
     BAD_REASON("reason code", "a known code"),
     BAD_PACKET_COUNT("FORWARD packet count", null),
     BAD_PACKET_LENGTH("FORWARD packet length", null),

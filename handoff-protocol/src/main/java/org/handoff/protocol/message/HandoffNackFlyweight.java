@@ -1,7 +1,5 @@
 package org.handoff.protocol.message;
 
-import org.handoff.protocol.wire.Bytes;
-
 /**
  * View over a HANDOFF_NACK (type 3): the agent refuses or failed the hand-off; the director keeps
  * the client and picks another origin or answers itself. Fixed length 112 bytes.
@@ -23,11 +21,8 @@ import org.handoff.protocol.wire.Bytes;
  * Reason: a NackReason code (1..6).
  * </pre>
  */
-public final class HandoffNackFlyweight extends FlowMessageFlyweight {
-    public static final int ACKED_MESSAGE_ID_OFFSET = FLOW_END_OFFSET;
-    public static final int REASON_OFFSET = 76;
-    public static final int RESERVED_OFFSET = 77;
-    public static final int BODY_END_OFFSET = 80;
+public final class HandoffNackFlyweight extends RefusalFlyweight {
+    public static final int ACKED_MESSAGE_ID_OFFSET = REFUSED_MESSAGE_ID_OFFSET;
 
     @Override
     public HandoffNackFlyweight wrap(byte[] buffer, int offset) {
@@ -36,16 +31,12 @@ public final class HandoffNackFlyweight extends FlowMessageFlyweight {
     }
 
     public long ackedMessageId() {
-        return Bytes.i64(buffer, offset + ACKED_MESSAGE_ID_OFFSET);
+        return refusedMessageId();
     }
 
     public HandoffNackFlyweight ackedMessageId(long id) {
-        Bytes.putI64(buffer, offset + ACKED_MESSAGE_ID_OFFSET, id);
+        refusedMessageId(id);
         return this;
-    }
-
-    public int reasonCode() {
-        return Bytes.u8(buffer, offset + REASON_OFFSET);
     }
 
     /** The reason, or null for an unknown code (never the case after the decoder's checks). */
@@ -55,15 +46,13 @@ public final class HandoffNackFlyweight extends FlowMessageFlyweight {
 
     /** Sets the reason and clears the reserved bytes after it. */
     public HandoffNackFlyweight reason(NackReason reason) {
-        Bytes.putI32(buffer, offset + REASON_OFFSET, reason.code() << 24);
+        reasonCode(reason.code());
         return this;
     }
 
     @Override
-    boolean checkBody(int length, DecodeFailure failure) {
-        return super.checkBody(length, failure)
-                && (reason() != null || failure.body(BodyError.BAD_REASON, reasonCode()))
-                && AddressFields.checkZero(buffer, offset, RESERVED_OFFSET, 3, failure);
+    boolean knownReason(int code) {
+        return NackReason.fromCode(code) != null;
     }
 
     @Override

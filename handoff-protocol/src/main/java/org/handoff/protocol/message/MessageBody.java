@@ -5,7 +5,8 @@ package org.handoff.protocol.message;
  * reject anything the decoder would reject, so every value encodes to a datagram that decodes
  * back to an equal value. Encoding is done by {@link MessageEncoder}, which adds the header and MAC.
  */
-public sealed interface MessageBody permits Handoff, HandoffAck, HandoffNack, Forward, Abort, Closed, Heartbeat {
+public sealed interface MessageBody permits Handoff, HandoffAck, HandoffNack, Forward, Abort, Closed, Heartbeat, Recall, Handback,
+        RecallNack {
     MessageType type();
 
     /** Length of the whole datagram this body makes: header, body and MAC. */

@@ -40,9 +40,13 @@ public final class MessageDecoder {
     private final AbortFlyweight abort = new AbortFlyweight();
     private final ClosedFlyweight closed = new ClosedFlyweight();
     private final HeartbeatFlyweight heartbeat = new HeartbeatFlyweight();
+    private final RecallFlyweight recall = new RecallFlyweight();
+    private final HandbackFlyweight handback = new HandbackFlyweight();
+    private final RecallNackFlyweight recallNack = new RecallNackFlyweight();
     private final ForwardPacketCursor packets = new ForwardPacketCursor();
     /** Indexed by type code. */
-    private final MessageHeaderFlyweight[] bodyViews = {null, handoff, handoffAck, handoffNack, forward, abort, closed, heartbeat};
+    private final MessageHeaderFlyweight[] bodyViews = {null, handoff, handoffAck, handoffNack, forward, abort, closed, heartbeat,
+        recall, handback, recallNack};
 
     private DecodeResult result;
     private MessageType type;
@@ -244,6 +248,21 @@ public final class MessageDecoder {
         return heartbeat;
     }
 
+    public RecallFlyweight recall() {
+        requireType(MessageType.RECALL);
+        return recall;
+    }
+
+    public HandbackFlyweight handback() {
+        requireType(MessageType.HANDBACK);
+        return handback;
+    }
+
+    public RecallNackFlyweight recallNack() {
+        requireType(MessageType.RECALL_NACK);
+        return recallNack;
+    }
+
     /** The last authentic datagram as a value (allocates). */
     public Message message() {
         requireType(null);
@@ -255,6 +274,9 @@ public final class MessageDecoder {
             case ABORT -> Abort.decode(abort);
             case CLOSED -> Closed.decode(closed);
             case HEARTBEAT -> Heartbeat.decode(heartbeat);
+            case RECALL -> Recall.decode(recall);
+            case HANDBACK -> Handback.decode(handback);
+            case RECALL_NACK -> RecallNack.decode(recallNack);
         };
         return new Message(header.messageId(), header.keyId(), header.timestampMillis(), body);
     }

@@ -22,9 +22,15 @@ public enum MessageType {
     CLOSED(6, ClosedFlyweight.BODY_END_OFFSET + MAC_LENGTH, ClosedFlyweight.BODY_END_OFFSET + MAC_LENGTH),
     /** Agent to director: liveness and load. */
     HEARTBEAT(7, HeartbeatFlyweight.AGENT_ID_OFFSET + MAC_LENGTH,
-            HeartbeatFlyweight.AGENT_ID_OFFSET + HeartbeatFlyweight.MAX_AGENT_ID_LENGTH + MAC_LENGTH);
+            HeartbeatFlyweight.AGENT_ID_OFFSET + HeartbeatFlyweight.MAX_AGENT_ID_LENGTH + MAC_LENGTH),
+    /** Director to agent: hand this connection back; the next request routes elsewhere. */
+    RECALL(8, RecallFlyweight.BODY_END_OFFSET + MAC_LENGTH, RecallFlyweight.BODY_END_OFFSET + MAC_LENGTH),
+    /** Agent to director: the connection is idle; here is its state, connection B is gone. */
+    HANDBACK(9, HandbackFlyweight.BODY_END_OFFSET + MAC_LENGTH, HandbackFlyweight.BODY_END_OFFSET + MAC_LENGTH),
+    /** Agent to director: the connection stays here (or is unknown), with the reason. */
+    RECALL_NACK(10, RecallNackFlyweight.BODY_END_OFFSET + MAC_LENGTH, RecallNackFlyweight.BODY_END_OFFSET + MAC_LENGTH);
 
-    private static final MessageType[] BY_CODE = new MessageType[8];
+    private static final MessageType[] BY_CODE = new MessageType[11];
 
     static {
         for (MessageType t : values()) {

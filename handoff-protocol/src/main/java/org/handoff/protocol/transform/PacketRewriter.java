@@ -41,6 +41,10 @@ public final class PacketRewriter {
     private final Ipv4Packet ip = new Ipv4Packet();
     private final TcpSegment tcp = new TcpSegment();
     private final TcpOptions options = new TcpOptions();
+    /** What the last server-to-client rewrite wrote: the client's view of the packet (A's numbering). */
+    private int writtenWindow;
+    private int writtenTsVal;
+    private boolean wroteTsVal;
 
     /** Server to client: the agent's egress towards the client, from the VIP. */
     public RewriteResult serverToClient(byte[] b, int off, int len, FlowTransform f, boolean checksumsValid) {
@@ -49,6 +53,7 @@ public final class PacketRewriter {
 
     /** Server to client, with the packet's TCP checksum in the given state. */
     public RewriteResult serverToClient(byte[] b, int off, int len, FlowTransform f, ChecksumState checksums) {
+        wroteTsVal = false;
         RewriteResult r = open(b, off, len);
         if (r != RewriteResult.OK) {
             return r;
@@ -69,13 +74,15 @@ public final class PacketRewriter {
         tcp.seq(newSeq);
         acc = add32(acc, oldSeq, newSeq);
 
+        writtenWindow = tcp.window();
         if (!tcp.syn()) {
             // A SYN's window is never scaled (RFC 7323 2.2); the agent swallows the SYN-ACK anyway.
-            int oldWindow = tcp.window();
+            int oldWindow = writtenWindow;
             int newWindow = FlowTransform.rescaleWindow(oldWindow, f.serverShift, f.directorShift);
             if (newWindow != oldWindow) {
                 tcp.window(newWindow);
                 acc = add16(acc, oldWindow, newWindow);
+                writtenWindow = newWindow;
             }
         }
 
@@ -85,10 +92,27 @@ public final class PacketRewriter {
             int newTsVal = SeqNumber.max(SeqNumber.add(oldTsVal, f.tsOffset), f.tsFloor);
             Bytes.putI32(b, at, newTsVal);
             acc = add32OddAware(acc, at - tcpOff, oldTsVal, newTsVal);
+            writtenTsVal = newTsVal;
+            wroteTsVal = true;
         }
 
         finish(checksums, oldSource, f.vipAddress, acc);
         return RewriteResult.OK;
+    }
+
+    /** The window field the last successful {@link #serverToClient} left in the packet: what the client reads. */
+    public int writtenWindow() {
+        return writtenWindow;
+    }
+
+    /** Whether the last successful {@link #serverToClient} rewrote a TSval (timestamps on both connections). */
+    public boolean wroteTsVal() {
+        return wroteTsVal;
+    }
+
+    /** The TSval the last {@link #serverToClient} wrote, on the director's clock; meaningful when {@link #wroteTsVal()}. */
+    public int writtenTsVal() {
+        return writtenTsVal;
     }
 
     /** Client to server: a client packet forwarded by the director, injected into the local stack. */

@@ -70,6 +70,16 @@ final class GoldenMessages {
     static final Closed CLOSED = new Closed(FLOW_V4, 1234, 5_000_000, 1500, CloseReason.FIN);
     static final Heartbeat HEARTBEAT = new Heartbeat("agent-1.lab", 12, 10_000, 250, HealthState.OK, 3_600_000);
 
+    /**
+     * The flow of HANDOFF_V4 after a 4096-byte response the client acknowledged, recalled for the
+     * client's second request (which starts right after the first request's 46 bytes).
+     */
+    static final Recall RECALL = new Recall(FLOW_V4, BOOT | 1, SeqNumber.of(0x11223344 + 1 + REQUEST.length),
+            SeqNumber.of(0x55667789 + 4096));
+    static final Handback HANDBACK = new Handback(FLOW_V4, BOOT | 9, SeqNumber.of(0x55667789 + 4096), true, 0x0a0b0d0e, 0x01f6,
+            REQUEST.length, 4096, 250);
+    static final RecallNack RECALL_NACK = new RecallNack(FLOW_V4, BOOT | 9, RecallNackReason.RESPONSE_PENDING);
+
     /** One golden vector: its file under vectors/messages, its value and its message id. */
     record Vector(String file, MessageBody body, long messageId) {
     }
@@ -82,7 +92,10 @@ final class GoldenMessages {
     static final Vector V_ABORT = new Vector("abort.hex", ABORT, BOOT | 6);
     static final Vector V_CLOSED = new Vector("closed.hex", CLOSED, BOOT | 7);
     static final Vector V_HEARTBEAT = new Vector("heartbeat.hex", HEARTBEAT, BOOT | 8);
+    static final Vector V_RECALL = new Vector("recall.hex", RECALL, BOOT | 9);
+    static final Vector V_HANDBACK = new Vector("handback.hex", HANDBACK, BOOT | 10);
+    static final Vector V_RECALL_NACK = new Vector("recall-nack.hex", RECALL_NACK, BOOT | 11);
 
     static final List<Vector> ALL = List.of(V_HANDOFF_V4, V_HANDOFF_V6, V_HANDOFF_ACK, V_HANDOFF_NACK, V_FORWARD, V_ABORT,
-            V_CLOSED, V_HEARTBEAT);
+            V_CLOSED, V_HEARTBEAT, V_RECALL, V_HANDBACK, V_RECALL_NACK);
 }

@@ -162,9 +162,9 @@ class MessageDecoderTest {
         assertEquals(DecodeResult.RESERVED_NONZERO, decoder.decode(Vectors.reseal(d), 0, d.length));
         assertEquals("header flags (reserved): 0x100 (expected: 0)", decoder.describe());
         d = golden.clone();
-        d[MessageHeaderFlyweight.TYPE_OFFSET] = 8;
+        d[MessageHeaderFlyweight.TYPE_OFFSET] = 11;
         assertEquals(DecodeResult.UNKNOWN_TYPE, decoder.decode(d, 0, d.length));
-        assertEquals("message type: 8 (expected: 1..7)", decoder.describe());
+        assertEquals("message type: 11 (expected: 1..10)", decoder.describe());
         d[MessageHeaderFlyweight.TYPE_OFFSET] = 0;
         assertEquals(DecodeResult.UNKNOWN_TYPE, decoder.decode(d, 0, d.length));
     }

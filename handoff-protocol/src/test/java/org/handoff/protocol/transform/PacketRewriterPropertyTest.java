@@ -118,12 +118,15 @@ class PacketRewriterPropertyTest {
             assertEquals(expectedSeq, tcp.seq(), ctx);
             assertEquals(s.ack, tcp.ack(), ctx);
             assertEquals(FlowTransform.rescaleWindow(s.window, f.ws, f.wd), tcp.window(), ctx);
+            assertEquals(tcp.window(), rewriter.writtenWindow(), ctx + ": what the client reads, for a hand-back");
+            assertEquals(f.timestamps, rewriter.wroteTsVal(), ctx);
             int sentTsVal = s.tsVal;
             if (f.timestamps) {
                 // The server clock runs forward from its SYN-ACK, so the floor never binds here.
                 sentTsVal = SeqNumber.add(s.tsVal, SeqNumber.diff(f.directorTs, f.serverTs));
                 assertEquals(sentTsVal, options.tsVal, ctx);
                 assertEquals(s.tsEcr, options.tsEcr, ctx);
+                assertEquals(sentTsVal, rewriter.writtenTsVal(), ctx);
             }
             assertUnchangedExcept(original, packet, ctx, Ipv4Packet.SOURCE_OFFSET, 4, Ipv4Packet.CHECKSUM_OFFSET, 2,
                     20 + TcpSegment.SOURCE_PORT_OFFSET, 2, 20 + TcpSegment.SEQ_OFFSET, 4, 20 + TcpSegment.WINDOW_OFFSET, 2,
@@ -203,6 +206,7 @@ class PacketRewriterPropertyTest {
         assertEquals(RewriteResult.OK, rewriter.serverToClient(p, 0, p.length, f, true));
         tcp.wrap(p, 20, p.length - 20).parseOptions(options);
         assertEquals(0xfffffff0, options.tsVal);
+        assertEquals(0xfffffff0, rewriter.writtenTsVal(), "the TSval the client saw is the floor, not the server's");
         assertChecksumsValid(p, "floor");
     }
 

@@ -4,6 +4,7 @@ import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.message.RecallNackReason;
 import org.handoff.protocol.transform.RewriteResult;
 import org.handoff.protocol.wire.WireError;
 
@@ -63,6 +64,33 @@ public final class AgentCounters {
         REQUEST_ACK
     }
 
+    /** What a RECALL got (docs/agent.md, "Hand-back"). */
+    public enum Recall {
+        /** Idle: HANDBACK sent, connection B reset, the flow forgotten. */
+        HANDED_BACK,
+        /** RECALL_NACK RESPONSE_PENDING: the previous response is not complete or not acknowledged. */
+        RESPONSE_PENDING,
+        /** RECALL_NACK UNKNOWN_FLOW: no such flow here. */
+        UNKNOWN_FLOW,
+        /** RECALL_NACK CLOSING: a FIN was seen either way. */
+        CLOSING,
+        /** RECALL_NACK BAD_STATE: the RECALL names another hand-off of the flow. */
+        BAD_STATE,
+        /** A retransmitted RECALL, answered again with the bytes of its first answer. */
+        DUPLICATE;
+
+        /** The result a RECALL_NACK counts as (the agent never sends INTERNAL). */
+        public static Recall of(RecallNackReason r) {
+            return switch (r) {
+                case RESPONSE_PENDING -> RESPONSE_PENDING;
+                case UNKNOWN_FLOW -> UNKNOWN_FLOW;
+                case CLOSING -> CLOSING;
+                case BAD_STATE -> BAD_STATE;
+                case INTERNAL -> throw new IllegalArgumentException("RECALL_NACK INTERNAL (expected: a reason the agent sends)");
+            };
+        }
+    }
+
     public long handoffsReceived;
     public long handoffsAccepted;
     public final long[] handoffsRefused = new long[NackReason.values().length];
@@ -101,6 +129,12 @@ public final class AgentCounters {
     public long internalErrors;
     /** Connection B's options differ from the client's (e.g. the stack refused window scaling). */
     public long optionMismatches;
+    /** RECALLs by what they got. */
+    public final long[] recalls = new long[Recall.values().length];
+    /** Retransmitted RECALLs whose answer was no longer remembered: not answered (see {@link #recallAnswersEvicted}). */
+    public long recallsDuplicateUnanswered;
+    /** RECALL answers forgotten before their time because the worker's memory of them was full. */
+    public long recallAnswersEvicted;
 
     public long refused(NackReason r) {
         return handoffsRefused[r.ordinal()];
@@ -124,5 +158,9 @@ public final class AgentCounters {
 
     public long aborted(AbortReason r) {
         return aborts[r.ordinal()];
+    }
+
+    public long recalled(Recall r) {
+        return recalls[r.ordinal()];
     }
 }

@@ -37,6 +37,10 @@ public final class AgentFlow extends TimerWheel.Node {
     final int directorPort;
     final long handoffId;
     final int attempt;
+    /**
+     * The client sequence number connection B starts from: the client's ISN on a connection's
+     * first hand-off, the byte before the next request after a hand-back (docs/handoff-protocol.md 3.1).
+     */
     final int clientIsn;
     /** The director's SND.NXT - 1: the server's first byte (si + 1) maps to the director's SND.NXT. */
     final int directorIsn;
@@ -67,7 +71,10 @@ public final class AgentFlow extends TimerWheel.Node {
     int stackMss;
     int synAckTsVal;
     FlowTransform transform;
-    /** Highest acknowledgment from the stack: its RCV.NXT as far as we know. */
+    /**
+     * Highest acknowledgment from the stack: its RCV.NXT as far as we know (the hand-back idle
+     * rule's {@code serverAcked}).
+     */
     int stackAck;
     long stackWindowBytes;
     int nextRequestSeq;
@@ -88,6 +95,20 @@ public final class AgentFlow extends TimerWheel.Node {
     boolean serverFin;
     int serverFinEnd;
     boolean serverFinAcked;
+
+    // The hand-back idle rule's counters (docs/agent.md, "Hand-back"), kept per packet.
+    /** Highest sequence number plus payload (plus SYN/FIN) of the stack's segments: B's numbering. */
+    int serverNext;
+    /** {@link #serverNext} when client payload was last given to the stack (the request included). */
+    int serverNextAtLastClientData;
+    /**
+     * The last TSval the client was sent, on the director's clock; the director's own TSval at
+     * hand-off until the stack sends one (the client saw that one from the director).
+     */
+    int lastTsValToClient;
+    /** The window field of the stack's last segment as the client got it (rescaled for wd). */
+    int windowToClient;
+
     long lastActivityNanos;
     long closedAtNanos;
     CloseReason closeReason;
@@ -122,6 +143,23 @@ public final class AgentFlow extends TimerWheel.Node {
         this.startedNanos = nowNanos;
         this.lastActivityNanos = nowNanos;
         this.clientEnd = requestEnd;
+        this.lastTsValToClient = directorTsVal;
+    }
+
+    /**
+     * The hand-back idle rule (docs/handoff-protocol.md 3.8), in B's numbering: the stack has
+     * every client byte before the new request, has sent something since the last client payload
+     * (a response), and the client has acknowledged all of it; no client packet waits here. FINs
+     * are the caller's to check first.
+     *
+     * @param requestStart the first client byte the director holds (A's and B's numbering)
+     * @param clientAck    the ack field of the client's latest segment, A's numbering
+     */
+    boolean idleFor(int requestStart, int clientAck) {
+        return state == State.ESTABLISHED && held == null
+                && SeqNumber.ge(stackAck, requestStart)
+                && serverNext != serverNextAtLastClientData
+                && SeqNumber.ge(SeqNumber.sub(clientAck, transform.seqOffset()), serverNext);
     }
 
     public State state() {
@@ -147,6 +185,21 @@ public final class AgentFlow extends TimerWheel.Node {
 
     public int serverPort() {
         return serverPort;
+    }
+
+    /** B's numbering: the stack's next sequence number (highest seq + payload + SYN/FIN seen). */
+    public int serverNext() {
+        return serverNext;
+    }
+
+    /** B's numbering: {@link #serverNext()} when client payload was last injected. */
+    public int serverNextAtLastClientData() {
+        return serverNextAtLastClientData;
+    }
+
+    /** B's numbering: the stack's highest acknowledgment. */
+    public int serverAcked() {
+        return stackAck;
     }
 
     /** Payload bytes from the client, request included (highest sequence seen, not a sum). */

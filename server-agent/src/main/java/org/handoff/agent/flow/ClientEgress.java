@@ -65,6 +65,21 @@ final class ClientEgress {
         return sent;
     }
 
+    /** The window field the client got in the last packet {@link #send} sent (A's numbering, for wd). */
+    int sentWindow() {
+        return rewriter.writtenWindow();
+    }
+
+    /** Whether the last packet {@link #send} sent carried a TSval (timestamps on both connections). */
+    boolean sentTsVal() {
+        return rewriter.wroteTsVal();
+    }
+
+    /** That TSval, on the director's clock; meaningful when {@link #sentTsVal()}. */
+    int sentTsValue() {
+        return rewriter.writtenTsVal();
+    }
+
     /** To an egress that takes offloads: the frame whole, behind its virtio-net header. */
     private boolean sendOffloaded(FlowTransform transform, byte[] b, int off, int total, int headers, int payload,
                                   VirtioNetHeader vnet, ChecksumState checksums) {

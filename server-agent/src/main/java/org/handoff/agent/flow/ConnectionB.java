@@ -132,6 +132,8 @@ final class ConnectionB {
         }
         f.transform = t.build();
         f.serverEnd = SeqNumber.add(f.serverIsn, 1);
+        f.serverNext = f.serverEnd;
+        f.serverNextAtLastClientData = f.serverEnd;
         f.stackAck = isnPlusOne;
         f.stackWindowBytes = tcp.window(); // a SYN's window is never scaled
         f.nextRequestSeq = isnPlusOne;
@@ -185,6 +187,8 @@ final class ConnectionB {
             txTcp.payload(f.request, at, n);
             injectBuilt(f);
             f.nextRequestSeq = SeqNumber.add(f.nextRequestSeq, n);
+            // Retransmitted request bytes count too: at worst a RECALL is answered RESPONSE_PENDING.
+            f.serverNextAtLastClientData = f.serverNext;
         }
     }
 

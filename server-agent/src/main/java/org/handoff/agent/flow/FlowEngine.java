@@ -13,12 +13,16 @@ import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.ForwardPacketCursor;
+import org.handoff.protocol.message.Handback;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffFlyweight;
 import org.handoff.protocol.message.HandoffNack;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.message.RecallFlyweight;
+import org.handoff.protocol.message.RecallNack;
+import org.handoff.protocol.message.RecallNackReason;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.ChecksumState;
 import org.handoff.protocol.transform.PacketRewriter;
@@ -50,9 +54,9 @@ import org.slf4j.LoggerFactory;
  * flows, moves them from state to state, runs their timers and answers the director. The parts it
  * delegates to can be read alone: {@link ConnectionB} sets up connection B and injects into the
  * stack; {@link ClientEgress} rewrites the stack's packets and sends them to the client, whole or
- * cut as the egress takes them; {@link RefusalMemory} keeps the NACKs for duplicate HANDOFFs;
- * client packets that arrive before connection B is ready wait in the flow's {@link HeldPackets}
- * queue.
+ * cut as the egress takes them; {@link AnswerMemory} keeps the NACKs for duplicate HANDOFFs and the
+ * answers to RECALLs (docs/agent.md, "Hand-back"); client packets that arrive before connection B
+ * is ready wait in the flow's {@link HeldPackets} queue.
  *
  * <p>Stack packets come plain, or (a TUN with offloads) each behind a virtio-net header that
  * may announce a TSO super-segment and a partial TCP checksum; the engine checks the header
@@ -69,7 +73,9 @@ public final class FlowEngine {
     /** Bytes of client packets one flow may hold (at most {@code limits.max-buffered-packets} of them). */
     private static final int MAX_HELD_BYTES = 1 << 20;
     private static final int NACK_MEMORY = 4096;
-    private static final long NACK_MEMORY_NANOS = 30_000_000_000L;
+    private static final int RECALL_ANSWER_MEMORY = 4096;
+    /** Longer than the default replay tolerance (2.5 s): a retransmission older than that is STALE anyway. */
+    private static final long ANSWER_MEMORY_NANOS = 30_000_000_000L;
 
     private final EngineSettings settings;
     private final MessageDecoder decoder;
@@ -87,7 +93,9 @@ public final class FlowEngine {
 
     private final ConnectionB connectionB;
     private final ClientEgress clientEgress;
-    private final RefusalMemory refusals = new RefusalMemory(NACK_MEMORY, NACK_MEMORY_NANOS);
+    private final AnswerMemory refusals = new AnswerMemory(NACK_MEMORY, ANSWER_MEMORY_NANOS);
+    /** HANDBACKs and RECALL_NACKs by RECALL id, kept also after a handed-back flow is gone. */
+    private final AnswerMemory recallAnswers = new AnswerMemory(RECALL_ANSWER_MEMORY, ANSWER_MEMORY_NANOS);
     private final HeldPackets heldPackets;
 
     private final Ipv4Packet ip = new Ipv4Packet();
@@ -158,7 +166,7 @@ public final class FlowEngine {
 
     /**
      * One datagram from a director. Decodes it (MAC, replay window, body rules), then acts on
-     * HANDOFF, FORWARD and ABORT; anything else is counted and dropped. Never throws for bad input.
+     * HANDOFF, FORWARD, ABORT and RECALL; anything else is counted and dropped. Never throws for bad input.
      */
     public void onDatagram(byte[] b, int off, int len, int senderAddress, int senderPort, long nowNanos) {
         DecodeResult r = decoder.decode(b, off, len);
@@ -166,6 +174,7 @@ public final class FlowEngine {
         if (r == DecodeResult.DUPLICATE) {
             switch (decoder.type()) {
                 case HANDOFF -> duplicateHandoff(senderAddress, senderPort);
+                case RECALL -> duplicateRecall(senderAddress, senderPort);
                 case FORWARD, ABORT -> { } // FORWARD is never retransmitted; an ABORT is idempotent
                 default -> counters.drops[AgentCounters.Drop.UNEXPECTED_MESSAGE.ordinal()]++;
             }
@@ -181,6 +190,7 @@ public final class FlowEngine {
             case HANDOFF -> handoff(senderAddress, senderPort, nowNanos);
             case FORWARD -> forward(nowNanos);
             case ABORT -> abort(nowNanos);
+            case RECALL -> recall(senderAddress, senderPort, nowNanos);
             // A director's liveness probe: its purpose is the ICMP port-unreachable a dead agent's
             // closed port would send back (docs/director.md, "A lost agent"); nothing to answer.
             case HEARTBEAT -> { }
@@ -203,11 +213,14 @@ public final class FlowEngine {
         AgentFlow existing = flows.get(key);
         if (existing != null && existing.vipAddress == h.vipIpv4() && existing.vipPort == h.vipPort()
                 && existing.clientIsn != h.clientIsn()) {
-            // A new connection from the same client port (a new ISN): the client reused the port,
-            // which it does only once its old connection is over (the director checked a newer
-            // timestamp before handing it off). The old flow may still linger here, or still be
-            // open in the stack: end it, with a RST into the stack when the stack may still hold
-            // it, and no CLOSED (the director matches CLOSED by endpoint and would end the new one).
+            // Another Client ISN for a held endpoint: a new connection from the same client port
+            // (the client reuses a port only once its old connection is over; the director checked
+            // a newer timestamp before handing it off), or the same connection handed back and off
+            // again (Client ISN = the byte before its next request), which finds nothing here unless
+            // a stale flow was left: a handed-back flow is forgotten. The old flow may still linger
+            // here, or still be open in the stack: end it, with a RST into the stack when the stack
+            // may still hold it, and no CLOSED (the director matches CLOSED by endpoint and would
+            // end the new one).
             counters.endpointsReused++;
             if (existing.state != AgentFlow.State.LINGER) {
                 connectionB.resetStack(existing);
@@ -317,6 +330,80 @@ public final class FlowEngine {
         release(f, CloseReason.ABORTED, now, false);
     }
 
+    // ---------------------------------------------------------------- hand-back (RECALL)
+
+    /**
+     * The director wants the flow back (docs/handoff-protocol.md 3.8): HANDBACK when it is idle,
+     * else RECALL_NACK with the reason. The answer is remembered by RECALL id for retransmissions.
+     */
+    private void recall(int senderAddress, int senderPort, long now) {
+        RecallFlyweight r = decoder.recall();
+        long id = r.messageId();
+        AgentFlow f = r.family() == AddressFamily.IPV4 ? flows.get(Sharding.key(r.clientIpv4(), r.clientPort())) : null;
+        if (f == null || f.vipAddress != r.vipIpv4() || f.vipPort != r.vipPort()) {
+            refuseRecall(r.flowIdentity(), id, RecallNackReason.UNKNOWN_FLOW, senderAddress, senderPort, now);
+        } else if (f.handoffId != r.handoffMessageId()) {
+            refuseRecall(f.identity, id, RecallNackReason.BAD_STATE, senderAddress, senderPort, now);
+        } else if (f.clientFin || f.serverFin || f.state == AgentFlow.State.LINGER) {
+            refuseRecall(f.identity, id, RecallNackReason.CLOSING, senderAddress, senderPort, now);
+        } else if (!f.idleFor(r.requestStart(), r.clientAck())) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("recall id=0x{} {}: response pending (acked={} next={} atLastClientData={} clientAck-d={} requestStart={})",
+                        Long.toHexString(id), f, f.stackAck & 0xffffffffL, f.serverNext & 0xffffffffL,
+                        f.serverNextAtLastClientData & 0xffffffffL,
+                        f.transform == null ? -1 : SeqNumber.sub(r.clientAck(), f.transform.seqOffset()) & 0xffffffffL,
+                        r.requestStart() & 0xffffffffL);
+            }
+            refuseRecall(f.identity, id, RecallNackReason.RESPONSE_PENDING, senderAddress, senderPort, now);
+        } else {
+            handBack(f, id, senderAddress, senderPort, now);
+        }
+    }
+
+    /**
+     * Returns an idle flow: HANDBACK with connection A's state, a RST into the stack at its
+     * RCV.NXT (the client sees nothing), the flow forgotten, no CLOSED (the HANDBACK has the counts).
+     */
+    private void handBack(AgentFlow f, long recallId, int address, int port, long now) {
+        Handback handback = new Handback(f.identity, recallId, SeqNumber.of(SeqNumber.add(f.serverNext, f.transform.seqOffset())),
+                f.timestamps, f.timestamps ? f.lastTsValToClient : 0, f.windowToClient, f.bytesClientToServer(),
+                f.bytesServerToClient(), Math.max(0, (now - f.startedNanos) / 1_000_000L));
+        byte[] answer = encoder.encode(handback);
+        connectionB.resetStack(f);
+        forget(f);
+        counters.recalls[AgentCounters.Recall.HANDED_BACK.ordinal()]++;
+        answerRecall(recallId, answer, address, port, now);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("handed back {}: {}", f, handback);
+        }
+    }
+
+    private void refuseRecall(FlowIdentity identity, long recallId, RecallNackReason reason, int address, int port, long now) {
+        counters.recalls[AgentCounters.Recall.of(reason).ordinal()]++;
+        answerRecall(recallId, encoder.encode(new RecallNack(identity, recallId, reason)), address, port, now);
+        LOG.debug("recall id=0x{} {}: {}", Long.toHexString(recallId), identity, reason);
+    }
+
+    private void answerRecall(long recallId, byte[] answer, int address, int port, long now) {
+        if (recallAnswers.remember(recallId, answer, now)) {
+            counters.recallAnswersEvicted++;
+        }
+        sendControl(address, port, answer);
+    }
+
+    /** A retransmitted RECALL: the first answer's bytes, whether or not the flow is still here. */
+    private void duplicateRecall(int senderAddress, int senderPort) {
+        counters.recalls[AgentCounters.Recall.DUPLICATE.ordinal()]++;
+        byte[] answer = recallAnswers.answer(decoder.recall().messageId());
+        if (answer == null) {
+            // Forgotten early (counted in recallAnswersEvicted): deciding again could contradict the
+            // first answer, so none; the director's deadline resets the client.
+            counters.recallsDuplicateUnanswered++;
+            return;
+        }
+        sendControl(senderAddress, senderPort, answer);
+    }
+
     // ---------------------------------------------------------------- client packets (FORWARD)
 
     private void clientPacket(AgentFlow f, byte[] b, int off, int len, long now) {
@@ -350,7 +437,12 @@ public final class FlowEngine {
         counters.bytesClientToServer += payload;
         f.lastActivityNanos = now;
         if (payload > 0) {
-            f.clientEnd = SeqNumber.max(f.clientEnd, SeqNumber.add(seq, payload));
+            int end = SeqNumber.add(seq, payload);
+            if (SeqNumber.gt(end, f.clientEnd)) {
+                f.clientEnd = end;
+                // New client bytes (not a retransmission): whatever the stack sends from here on answers them.
+                f.serverNextAtLastClientData = f.serverNext;
+            }
         }
         if ((flags & TcpSegment.FIN) != 0) {
             f.clientFin = true;
@@ -524,14 +616,23 @@ public final class FlowEngine {
         int seq = tcp.seq();
         int ack = tcp.ack();
         int payload = tcp.payloadLength();
-        clientEgress.send(f.transform, ip, tcp, vnetFrames ? vnet : null, stackChecksums);
+        if (clientEgress.send(f.transform, ip, tcp, vnetFrames ? vnet : null, stackChecksums)) {
+            // What the client now knows of the origin, for a HANDBACK.
+            f.windowToClient = clientEgress.sentWindow();
+            if (clientEgress.sentTsVal()) {
+                f.lastTsValToClient = SeqNumber.max(f.lastTsValToClient, clientEgress.sentTsValue());
+            }
+        }
+        int end = SeqNumber.add(seq, payload);
         if (payload > 0) {
-            f.serverEnd = SeqNumber.max(f.serverEnd, SeqNumber.add(seq, payload));
+            f.serverEnd = SeqNumber.max(f.serverEnd, end);
         }
         if ((flags & TcpSegment.FIN) != 0) {
             f.serverFin = true;
-            f.serverFinEnd = SeqNumber.add(seq, payload + 1);
+            f.serverFinEnd = SeqNumber.add(end, 1);
+            end = f.serverFinEnd;
         }
+        f.serverNext = SeqNumber.max(f.serverNext, end);
         if ((flags & TcpSegment.ACK) != 0) {
             if (SeqNumber.gt(ack, f.stackAck)) {
                 f.stackAck = ack;
@@ -566,6 +667,7 @@ public final class FlowEngine {
     public int onTick(long nowNanos) {
         int fired = timers.advance(nowNanos, onExpiry);
         refusals.expire(nowNanos);
+        recallAnswers.expire(nowNanos);
         return fired;
     }
 

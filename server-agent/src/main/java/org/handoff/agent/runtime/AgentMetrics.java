@@ -99,6 +99,11 @@ public final class AgentMetrics implements AutoCloseable {
                     .description("how the link runs: 1 for the mode in use (docs/agent-link.md, Offloads)")
                     .tag("mode", m.label()).register(registry);
         }
+        for (AgentCounters.Recall r : AgentCounters.Recall.values()) {
+            counter("handoff.agent.recalls", "RECALLs received, by what they got", workers, c -> c.recalls[r.ordinal()], "result", r);
+        }
+        counter("handoff.agent.recall.answers.evicted", "RECALL answers forgotten early because the memory of them was full",
+                workers, c -> c.recallAnswersEvicted);
         counter("handoff.agent.resets.into.stack", "RSTs injected into the local stack", workers, c -> c.resetsIntoStack);
         counter("handoff.agent.internal.errors", "records whose processing failed (bugs)", workers, c -> c.internalErrors);
         Gauge.builder("handoff.agent.uptime.seconds", runtime, r -> r.uptimeMillis() / 1000.0).register(registry);

@@ -15,6 +15,7 @@ import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.Message;
+import org.handoff.protocol.message.MessageBody;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageIdGenerator;
@@ -142,9 +143,9 @@ final class EngineHarness {
         }
     }
 
-    /** Encodes a HANDOFF as the director would (keep the bytes to retransmit them). */
-    byte[] encode(Handoff h) {
-        return director.encode(h);
+    /** Encodes a message (HANDOFF, RECALL, ...) as the director would (keep the bytes to retransmit them). */
+    byte[] encode(MessageBody body) {
+        return director.encode(body);
     }
 
     void deliver(byte[] datagram) {

@@ -1,11 +1,13 @@
 package org.handoff.agent.flow;
 
+import static org.handoff.agent.flow.GoldenFlow.assertValidChecksums;
+import static org.handoff.agent.flow.GoldenFlow.tcpBytes;
+import static org.handoff.agent.flow.GoldenFlow.toConnectionA;
+import static org.handoff.agent.flow.GoldenFlow.tsEcr;
+import static org.handoff.agent.flow.GoldenFlow.tsVal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,13 +26,9 @@ import org.handoff.protocol.message.Message;
 import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
-import org.handoff.protocol.testing.GoldenVectors;
-import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,46 +39,32 @@ import org.junit.jupiter.api.Test;
  * in the client's place, then the failure paths with packets built by the project's emitters.
  */
 class FlowEngineTest {
-    private static final int DI = 0x0bad_f00d;
-    private static final int DIRECTOR_TS = 1_000_000;
-    private static final int WD = 7;
+    private static final int DI = GoldenFlow.DI;
+    private static final int DIRECTOR_TS = GoldenFlow.DIRECTOR_TS;
+    private static final int WD = GoldenFlow.WD;
 
-    // The capture: SYN, SYN-ACK, ACK, request, ACK, response, ACK, FIN (client), FIN, ACK.
-    private final List<byte[]> golden = GoldenVectors.ipPackets(GoldenVectors.IPV4_HTTP_ALL_OPTIONS);
-    private final int client = Bytes.parseIpv4(GoldenVectors.CLIENT_IPV4);
-    private final int h = Bytes.parseIpv4(GoldenVectors.SERVER_IPV4);
+    private final GoldenFlow g = new GoldenFlow();
+    private final List<byte[]> golden = g.golden;
+    private final int client = g.client;
+    private final int h = g.h;
+    private final int clientPort = g.clientPort;
+    private final int ci = g.ci;
+    private final int tsRecent = g.tsRecent;
+    private final byte[] request = g.request;
+    private final FlowIdentity flow = g.flow;
     private EngineHarness t;
-    private int clientPort;
-    private int ci;
-    private int tsRecent;
-    private byte[] request;
-    private FlowIdentity flow;
 
     @BeforeEach
     void setUp() {
         t = new EngineHarness(h);
-        byte[] syn = golden.get(0);
-        clientPort = Bytes.u16(syn, 20);
-        ci = Bytes.i32(syn, 24);
-        tsRecent = tsVal(syn);
-        byte[] req = golden.get(3);
-        request = Arrays.copyOfRange(req, 20 + tcpHeaderLength(req), req.length);
-        flow = EngineHarness.flow(client, clientPort);
     }
 
     private Handoff goldenHandoff() {
-        NegotiatedOptions options = new NegotiatedOptions(1460, 10, WD, true, true, tsRecent, DIRECTOR_TS);
-        return EngineHarness.handoff(flow, ci, DI, 63, options, request);
+        return g.handoff();
     }
 
-    /** Hands off the golden flow and answers with the captured SYN-ACK and request ACK. */
     private byte[] establish() {
-        byte[] handoff = t.encode(goldenHandoff());
-        t.deliver(handoff);
-        t.stack(golden.get(1));
-        t.stack(golden.get(4));
-        assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(client, clientPort).state());
-        return handoff;
+        return g.establish(t);
     }
 
     @Test
@@ -255,7 +239,7 @@ class FlowEngineTest {
     void stackResetRefusesWithServerRefusedAndDuplicatesGetTheSameNack() {
         byte[] handoff = t.encode(goldenHandoff());
         t.deliver(handoff);
-        t.stack(stackSegment(TcpSegment.RST | TcpSegment.ACK, 0, SeqNumber.add(ci, 1), 0, null));
+        t.stack(g.stackSegment(TcpSegment.RST | TcpSegment.ACK, 0, SeqNumber.add(ci, 1), 0, null));
         HandoffNack nack = (HandoffNack) t.controlMessages().get(0).body();
         assertEquals(NackReason.SERVER_REFUSED, nack.reason());
         assertEquals(t.decode(handoff).messageId(), nack.handoffMessageId());
@@ -382,7 +366,7 @@ class FlowEngineTest {
     void resetFromTheStackReachesTheClientAndClosesTheFlow() {
         establish();
         int si = Bytes.i32(golden.get(1), 24);
-        t.stack(stackSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(si, 1), Bytes.i32(golden.get(4), 28), 0, null));
+        t.stack(g.stackSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(si, 1), Bytes.i32(golden.get(4), 28), 0, null));
         assertEquals(1, t.egress.size());
         byte[] out = t.egress.get(0);
         assertValidChecksums(out);
@@ -397,7 +381,7 @@ class FlowEngineTest {
     void resetFromTheClientIsInjectedAndClosesTheFlow() {
         establish();
         int si = Bytes.i32(golden.get(1), 24);
-        byte[] rst = clientSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(ci, 1 + request.length), SeqNumber.add(DI, 1));
+        byte[] rst = g.clientSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(ci, 1 + request.length), SeqNumber.add(DI, 1));
         t.forward(flow, rst);
         byte[] in = t.injected.get(t.injected.size() - 1);
         assertValidChecksums(in);
@@ -449,69 +433,5 @@ class FlowEngineTest {
         assertEquals(CloseReason.ABORTED, ((Closed) t.controlMessages().get(1).body()).reason());
         assertEquals(0, t.engine.flowCount());
         assertEquals(0, t.budget.inUse());
-    }
-
-    // ---- packets
-
-    /** A client packet of connection B turned into what the director captured on A. */
-    private static byte[] toConnectionA(byte[] onB, int d, int tOffset) {
-        byte[] p = onB.clone();
-        int tcpOff = 20;
-        Bytes.putI32(p, 16, EngineHarness.VIP);
-        Bytes.putU16(p, tcpOff + 2, EngineHarness.VIP_PORT);
-        Bytes.putI32(p, tcpOff + 8, SeqNumber.add(Bytes.i32(p, tcpOff + 8), d));
-        TcpSegment s = new TcpSegment().wrap(p, tcpOff, p.length - tcpOff);
-        TcpOptions o = new TcpOptions();
-        s.parseOptions(o);
-        if (o.hasTimestamps()) {
-            Bytes.putI32(p, o.timestampsOffset + 6, SeqNumber.add(o.tsEcr, tOffset));
-        }
-        new PacketEmitter().fillIpv4TcpChecksums(p, 0);
-        Bytes.putU16(p, tcpOff + TcpSegment.CHECKSUM_OFFSET, 0x1234); // partial, as under checksum offload
-        return p;
-    }
-
-    private byte[] stackSegment(int flags, int seq, int ack, int window, byte[] payload) {
-        PacketBuilder b = PacketBuilder.tcp().from(h, 80).to(client, clientPort).flags(flags).seq(seq).ack(ack).window(window);
-        return (payload == null ? b : b.payload(payload)).build();
-    }
-
-    private byte[] clientSegment(int flags, int seq, int ack) {
-        return PacketBuilder.tcp().from(client, clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT).flags(flags).seq(seq)
-                .ack(ack).build();
-    }
-
-    private static int tcpHeaderLength(byte[] p) {
-        return ((p[20 + TcpSegment.DATA_OFFSET_OFFSET] & 0xff) >> 4) * 4;
-    }
-
-    private static byte[] tcpBytes(byte[] p) {
-        return Arrays.copyOfRange(p, 20, p.length);
-    }
-
-    private static TcpOptions options(byte[] p) {
-        TcpOptions o = new TcpOptions();
-        assertNull(new TcpSegment().wrap(p, 20, p.length - 20).parseOptions(o));
-        return o;
-    }
-
-    private static int tsVal(byte[] p) {
-        TcpOptions o = options(p);
-        assertTrue(o.hasTimestamps());
-        return o.tsVal;
-    }
-
-    private static int tsEcr(byte[] p) {
-        return options(p).tsEcr;
-    }
-
-    private static void assertValidChecksums(byte[] p) {
-        Ipv4Packet ip = new Ipv4Packet().wrap(p, 0, p.length);
-        assertNull(ip.check());
-        assertTrue(ip.verifyHeaderChecksum(), "IPv4 header checksum");
-        assertTrue(new TcpSegment().wrap(p, ip.payloadOffset(), ip.payloadLength()).verifyChecksum(ip.pseudoHeaderSum()),
-                "TCP checksum");
-        assertNotNull(p);
-        assertFalse(ip.isFragment());
     }
 }

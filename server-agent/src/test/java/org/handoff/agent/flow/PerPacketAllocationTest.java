@@ -10,16 +10,18 @@ import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.GoldenVectors;
 import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.PacketEmitter;
+import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.VirtioNetHeader;
 import org.junit.jupiter.api.Test;
 
 /**
  * Both rewrite paths allocate nothing per packet (and with offloads, per super-segment): a stack packet of an established flow
- * (view, lookup, {@link ClientEgress}: rewrite, direct return) and a FORWARD datagram (decode with MAC and replay
- * check, cursor, rewrite, injection). Measured with the thread's allocation counter after a
+ * (view, lookup, {@link ClientEgress}: rewrite, direct return, the hand-back counters) and a FORWARD datagram (decode with MAC
+ * and replay check, cursor, rewrite, injection, the hand-back counters). Measured with the thread's allocation counter after a
  * warm-up, like the protocol module's ForwardHotPathAllocationTest.
  */
 class PerPacketAllocationTest {
@@ -46,17 +48,24 @@ class PerPacketAllocationTest {
 
         byte[] response = golden.get(5);
         byte[] work = new byte[response.length];
-        // FORWARD datagrams prepared up front: each is rewritten in place and has its own id.
+        // FORWARD datagrams prepared up front: each is rewritten in place and has its own id. Every
+        // other one carries a new client byte, so the hand-back's "client data since" mark moves too.
         byte[] ackOnA = golden.get(6).clone();
         Bytes.putI32(ackOnA, 16, EngineHarness.VIP);
-        Bytes.putI32(ackOnA, 28, SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(77, Bytes.i32(golden.get(1), 24))));
+        int ackA = SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(77, Bytes.i32(golden.get(1), 24)));
+        Bytes.putI32(ackOnA, 28, ackA);
         new PacketEmitter().fillIpv4TcpChecksums(ackOnA, 0);
         int rounds = 4 * PACKETS;
         byte[][] datagrams = new byte[rounds][];
         byte[] buf = new byte[65_536];
+        PacketBuilder data = PacketBuilder.tcp().from(client, clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
+                .flags(TcpSegment.ACK).ack(ackA).window(63).payload(new byte[1]);
+        int nextByte = SeqNumber.add(ci, 1 + request.length);
         for (int i = 0; i < rounds; i++) {
+            byte[] p = i % 2 == 0 ? ackOnA : data.seq(nextByte).build();
+            nextByte = i % 2 == 0 ? nextByte : SeqNumber.add(nextByte, 1);
             t.forward.begin(buf, 0, flow);
-            t.forward.append(ackOnA, 0, ackOnA.length);
+            t.forward.append(p, 0, p.length);
             datagrams[i] = Arrays.copyOf(buf, t.forward.seal());
         }
 
@@ -66,6 +75,12 @@ class PerPacketAllocationTest {
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertEquals(4L * PACKETS, t.counters.packetsServerToClient, "every stack packet went out");
         assertEquals(4L * PACKETS, t.counters.packetsClientToServer, "every client packet went in");
+        AgentFlow f = t.engine.flow(client, clientPort);
+        assertEquals(request.length + 2L * PACKETS, f.bytesClientToServer(), "the new client bytes were followed");
+        assertEquals(f.serverNext(), f.serverNextAtLastClientData(), "client data came last");
+        assertEquals(SeqNumber.add(Bytes.i32(response, 24), Bytes.u16(response, 2) - 52), f.serverNext(),
+                "the stack's next byte was followed");
+        assertEquals(FlowTransform.rescaleWindow(Bytes.u16(response, 34), 10, 7), f.windowToClient);
         // A few hundred bytes of slack for the measurement itself; per packet it must be zero.
         assertEquals(0, allocated / PACKETS, "bytes allocated per packet pair (" + allocated + " in all)");
     }

@@ -1,6 +1,8 @@
 package org.handoff.agent.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -35,6 +37,7 @@ import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.ForwardEncoder;
+import org.handoff.protocol.message.Handback;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffKeys;
@@ -44,6 +47,7 @@ import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.NegotiatedOptions;
+import org.handoff.protocol.message.Recall;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
@@ -76,7 +80,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Checks: a 1 MiB GET arrives byte-exact (SHA-256), a 300 KB POST body reaches nginx byte-exact
  * (the body file nginx keeps), every response packet comes from VIP:80 with valid checksums,
  * nginx logs the client's address, CLOSED arrives for both flows, metrics count them; teardown
- * removes the set-up. Downloads through curl and the real director come with the lab (issue 5).
+ * removes the set-up. Hand-back: a RECALL of an idle keep-alive connection gets a HANDBACK with
+ * connection A's state, nginx's connection B is gone and the client saw nothing, and the same
+ * endpoint handed off again in mid-stream gets its second response byte-exact. Downloads through curl and the real director come with the lab (issue 5).
  */
 @Tag("netns")
 class AgentNetnsTest {
@@ -126,126 +132,137 @@ class AgentNetnsTest {
     @EnumSource(Variant.class)
     void downloadAndUploadThroughTheAgent(Variant variant) throws Exception {
         try (NetnsLab lab = NetnsLab.create()) {
-            Netns client = lab.namespace("client");
-            Netns origin = lab.namespace("origin");
-            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
-            lab.route(client, VIP + "/32", "via", D);
-            if (variant == Variant.SPLIT_TWO_WORKERS) {
-                lab.sysctl(origin, "net.ipv4.conf.all.rp_filter", "1");
-            } else {
-                lab.offloadsOff(origin, "eth0");
-            }
-            dropClientRstsToVip(lab, client);
-
-            Path dir = agentDirectory(lab);
-            Path configFile = dir.resolve("agent.yaml");
-            Files.writeString(configFile, String.join("\n",
-                    "listen: " + O + ":7070",
-                    "key-file: keys.conf",
-                    "handoff-address: " + H,
-                    "services: ['" + O + ":80']",
-                    "vips: [" + VIP + "]",
-                    "link: { tun: ho-tun0, state-file: " + dir.resolve("setup.json") + " }",
-                    "timeouts: { connect: 500ms, close-linger: 200ms, drain: 1s }",
-                    "workers: " + variant.workers,
-                    "metrics: { listen: 127.0.0.1:9465 }", ""));
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
-            ProcessRunner runner = lab.runner(origin);
-            AgentLauncher launcher = new AgentLauncher(new PrintWriter(out, true), new PrintWriter(err, true), runner);
-            assertEquals(AgentLauncher.EXIT_FAILED, launcher.check(configFile), "nothing set up yet");
-            assertTrue(err.toString().contains("refusing to start"), err.toString());
-            assertEquals(AgentLauncher.EXIT_OK, launcher.setup(configFile), err::toString);
-
-            Path www = lab.createDir("www");
+            AgentInLab a = AgentInLab.start(lab, variant);
             byte[] big = new byte[1 << 20];
             new Random(42).nextBytes(big);
-            Files.write(www.resolve("big.bin"), big);
-            Path nginxDir = startNginx(lab, origin, www);
-            assertEquals(AgentLauncher.EXIT_OK, launcher.check(configFile), err::toString);
+            Files.write(a.www.resolve("big.bin"), big);
+            Peer peer = a.peer;
 
-            AgentConfig config = AgentConfigLoader.AGENT.load(configFile);
-            List<String> forwarding = new AgentNetworkSetup(config.network(), runner).check().forwardingProblems();
-            assertEquals(variant == Variant.FORWARD_ONE_WORKER, forwarding.isEmpty(), forwarding::toString);
-            AgentRuntime agent = lab.inNamespace(origin, () -> AgentRuntime.open(config, KEYS, true, forwarding));
-            assertEquals(variant.mode, agent.linkMode(), agent::linkModeReason);
-            RawTcpTap tap = null;
-            DatagramChannel director = null;
-            try {
-                agent.start();
-                tap = lab.inNamespace(client, () -> RawTcpTap.open(8 << 20));
-                director = lab.inNamespace(client, () -> {
-                    DatagramChannel ch = DatagramChannel.open();
-                    ch.bind(new InetSocketAddress(InetAddress.getByName(C), 0));
-                    ch.configureBlocking(false);
-                    return ch;
-                });
-                Peer peer = new Peer(director, tap, new InetSocketAddress(InetAddress.getByName(O), 7070));
+            // ---- download: GET 1 MiB
+            Conn get = new Conn(peer, 41_001, 0xfffff000, 0x7fff0000); // both ISNs wrap soon
+            long t0 = System.nanoTime();
+            HandoffAck ack = get.handoff(("GET /big.bin HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertNotNull(ack, "HANDOFF_ACK for the GET");
+            byte[] response = get.receiveAll(30_000);
+            long elapsed = System.nanoTime() - t0;
+            String head = new String(response, 0, Math.min(200, response.length), StandardCharsets.ISO_8859_1);
+            assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n"), head);
+            byte[] body = body(response);
+            assertEquals(sha256(big), sha256(body), "1 MiB downloaded byte-exact");
+            System.out.printf("agent netns: 1 MiB GET through the agent in %.1f ms (%.1f MB/s), %d response packets%n",
+                    elapsed / 1e6, big.length / (elapsed / 1e9) / 1e6, get.packetsIn);
+            get.closeFromClient();
+            Closed closedGet = peer.awaitClosed(get.identity, 3_000);
+            assertEquals(CloseReason.FIN, closedGet.reason());
+            assertEquals(response.length, closedGet.bytesServerToClient());
 
-                // ---- download: GET 1 MiB
-                Conn get = new Conn(peer, 41_001, 0xfffff000, 0x7fff0000); // both ISNs wrap soon
-                long t0 = System.nanoTime();
-                HandoffAck ack = get.handoff(("GET /big.bin HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                assertNotNull(ack, "HANDOFF_ACK for the GET");
-                byte[] response = get.receiveAll(30_000);
-                long elapsed = System.nanoTime() - t0;
-                String head = new String(response, 0, Math.min(200, response.length), StandardCharsets.ISO_8859_1);
-                assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n"), head);
-                byte[] body = body(response);
-                assertEquals(sha256(big), sha256(body), "1 MiB downloaded byte-exact");
-                System.out.printf("agent netns: 1 MiB GET through the agent in %.1f ms (%.1f MB/s), %d response packets%n",
-                        elapsed / 1e6, big.length / (elapsed / 1e9) / 1e6, get.packetsIn);
-                get.closeFromClient();
-                Closed closedGet = peer.awaitClosed(get.identity, 3_000);
-                assertEquals(CloseReason.FIN, closedGet.reason());
-                assertEquals(response.length, closedGet.bytesServerToClient());
+            // ---- upload: POST 300 KB after a head-only hand-off
+            byte[] upload = new byte[300_000];
+            new Random(43).nextBytes(upload);
+            Conn post = new Conn(peer, 41_002, 0x12345678, 0x0abcdef0);
+            ack = post.handoff(("POST /upload HTTP/1.1\r\nHost: lab\r\nContent-Length: " + upload.length
+                    + "\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertNotNull(ack, "HANDOFF_ACK for the POST");
+            post.sendAll(upload, 20_000);
+            byte[] answer = post.receiveAll(10_000);
+            String text = new String(answer, StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.1 200 OK\r\n"), text);
+            int at = text.indexOf("file=");
+            assertTrue(at > 0, text);
+            Path stored = Path.of(text.substring(at + 5).trim().split("\\s+")[0]);
+            assertTrue(stored.startsWith(a.nginxDir), stored + " under " + a.nginxDir);
+            assertEquals(sha256(upload), sha256(Files.readAllBytes(stored)), "the POST body reached nginx byte-exact");
+            post.closeFromClient();
+            Closed closedPost = peer.awaitClosed(post.identity, 3_000);
+            assertEquals(CloseReason.FIN, closedPost.reason());
+            assertTrue(closedPost.bytesClientToServer() >= upload.length, closedPost.toString());
 
-                // ---- upload: POST 300 KB after a head-only hand-off
-                byte[] upload = new byte[300_000];
-                new Random(43).nextBytes(upload);
-                Conn post = new Conn(peer, 41_002, 0x12345678, 0x0abcdef0);
-                ack = post.handoff(("POST /upload HTTP/1.1\r\nHost: lab\r\nContent-Length: " + upload.length
-                        + "\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                assertNotNull(ack, "HANDOFF_ACK for the POST");
-                post.sendAll(upload, 20_000);
-                byte[] answer = post.receiveAll(10_000);
-                String text = new String(answer, StandardCharsets.ISO_8859_1);
-                assertTrue(text.startsWith("HTTP/1.1 200 OK\r\n"), text);
-                int at = text.indexOf("file=");
-                assertTrue(at > 0, text);
-                Path stored = Path.of(text.substring(at + 5).trim().split("\\s+")[0]);
-                assertTrue(stored.startsWith(nginxDir), stored + " under " + nginxDir);
-                assertEquals(sha256(upload), sha256(Files.readAllBytes(stored)), "the POST body reached nginx byte-exact");
-                post.closeFromClient();
-                Closed closedPost = peer.awaitClosed(post.identity, 3_000);
-                assertEquals(CloseReason.FIN, closedPost.reason());
-                assertTrue(closedPost.bytesClientToServer() >= upload.length, closedPost.toString());
+            assertTrue(peer.badChecksums == 0, peer.badChecksums + " packets with a bad checksum");
+            assertEquals(2, a.accessLogLinesOfTheClient(), "nginx saw the client twice");
 
-                assertTrue(peer.badChecksums == 0, peer.badChecksums + " packets with a bad checksum");
-                String access = Files.readString(nginxDir.resolve("access.log"));
-                assertEquals(2, access.lines().filter(l -> l.startsWith(C + " ")).count(), "nginx saw the client twice:\n" + access);
+            String metrics = a.metrics();
+            assertTrue(metrics.contains("handoff_agent_handoffs_accepted_total 2.0"), metrics);
+            assertTrue(metrics.contains("handoff_agent_flows_closed_total{reason=\"fin\"} 2.0"), metrics);
+            assertTrue(metrics.contains("handoff_agent_flows_open 0.0"), metrics);
+            assertTrue(metrics.contains("handoff_agent_link_mode{mode=\"" + variant.mode.label() + "\"} 1.0"), metrics);
+            long gsoFrames = a.agent.counters().stream().mapToLong(c -> c.gsoFramesServerToClient).sum();
+            assertTrue(gsoFrames > 0, "the 1 MiB response came as super-segments");
+            a.tearDown();
+        }
+    }
 
-                CommandResult metrics = lab.curl(origin, "http://127.0.0.1:9465/metrics");
-                assertTrue(metrics.ok(), metrics::describe);
-                assertTrue(metrics.stdout().contains("handoff_agent_handoffs_accepted_total 2.0"), metrics.stdout());
-                assertTrue(metrics.stdout().contains("handoff_agent_flows_closed_total{reason=\"fin\"} 2.0"), metrics.stdout());
-                assertTrue(metrics.stdout().contains("handoff_agent_flows_open 0.0"), metrics.stdout());
-                assertTrue(metrics.stdout().contains("handoff_agent_link_mode{mode=\"" + variant.mode.label() + "\"} 1.0"),
-                        metrics.stdout());
-                long gsoFrames = agent.counters().stream().mapToLong(c -> c.gsoFramesServerToClient).sum();
-                assertTrue(gsoFrames > 0, "the 1 MiB response came as super-segments");
-            } finally {
-                agent.shutdown(Duration.ofMillis(200));
-                if (tap != null) {
-                    tap.close();
-                }
-                if (director != null) {
-                    director.close();
-                }
+    /**
+     * Hand-back with a real nginx (docs/agent.md, "Hand-back"): a keep-alive GET is handed off
+     * and answered; a RECALL gets a HANDBACK with connection A's state; nginx's side of
+     * connection B is gone and the client saw nothing more; the same client endpoint is handed
+     * off again in mid-stream (Client ISN = the next request's start - 1) and the second response
+     * arrives byte-exact at the director's SND.NXT.
+     */
+    @Test
+    void handBackThenTheSameConnectionHandedOffAgainInMidStream() throws Exception {
+        try (NetnsLab lab = NetnsLab.create()) {
+            AgentInLab a = AgentInLab.start(lab, Variant.SPLIT_TWO_WORKERS);
+            byte[] first = new byte[20_000];
+            new Random(44).nextBytes(first);
+            Files.write(a.www.resolve("first.bin"), first);
+            byte[] second = new byte[150_000];
+            new Random(45).nextBytes(second);
+            Files.write(a.www.resolve("second.bin"), second);
+            Conn conn = new Conn(a.peer, 41_101, 0xffffff00, 0x7ffffff0);
+            String endpoint = C + ":" + conn.port;
+
+            byte[] request1 = "GET /first.bin HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            HandoffAck ack = conn.handoff(request1);
+            assertNotNull(ack, "HANDOFF_ACK for the first request");
+            byte[] response1 = conn.receiveResponse(10_000);
+            assertEquals(sha256(first), sha256(body(response1)), "first response byte-exact");
+            assertTrue(a.originConnections().contains(endpoint), "nginx holds connection B: " + a.originConnections());
+            int packetsAfterResponse = conn.packetsIn;
+
+            Object answer = conn.recall(ack.handoffMessageId());
+            Handback back = assertInstanceOf(Handback.class, answer, () -> "HANDBACK, not " + answer);
+            assertEquals(conn.identity, back.flow());
+            assertEquals(conn.rcvNxt, back.serverNextSeq().bits(), "the origin's next byte is what the client expects next");
+            assertTrue(back.timestamps());
+            assertEquals(conn.tsEcr, back.lastTsVal(), "the last TSval the client got");
+            assertEquals(conn.lastWindow, back.serverWindow(), "the window the client got last");
+            assertEquals(request1.length, back.bytesClientToServer());
+            assertEquals(response1.length, back.bytesServerToClient());
+
+            // nginx's connection B is gone (a RST at its RCV.NXT is taken without an answer), and
+            // the client saw no packet of it: nothing after the response, for half a second.
+            String left = a.originConnections();
+            for (int i = 0; i < 20 && left.contains(endpoint); i++) {
+                Thread.sleep(50);
+                left = a.originConnections();
             }
-            assertEquals(AgentLauncher.EXIT_OK, launcher.teardown(configFile), err::toString);
-            assertTrue(!lab.execUnchecked(origin, "ip", "link", "show", "ho-tun0").ok(), "tun removed");
+            assertFalse(left.contains(endpoint), "connection B still in nginx's stack:\n" + left);
+            conn.drain(500);
+            assertEquals(packetsAfterResponse, conn.packetsIn, "packets the client got after the response");
+
+            // The same client endpoint handed off again from the next request on.
+            byte[] request2 = "GET /second.bin HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            int requestStart = conn.sndNxt;
+            HandoffAck ack2 = conn.handoffAgain(request2, back);
+            assertNotNull(ack2, "HANDOFF_ACK for the second request");
+            assertEquals(SeqNumber.sub(requestStart, 1), conn.clientIsn, "Client ISN = the next request's start - 1");
+            int expectedFirstByte = back.serverNextSeq().bits();
+            byte[] response2 = conn.receiveResponse(10_000);
+            assertEquals(expectedFirstByte, conn.firstDataSeq, "the second response starts at the director's SND.NXT");
+            assertTrue(SeqNumber.gt(conn.tsEcr, back.lastTsVal()), "TSvals go on above what the client saw before");
+            assertEquals(sha256(second), sha256(body(response2)), "second response byte-exact");
+            assertEquals(0, a.peer.badChecksums, a.peer.badChecksums + " packets with a bad checksum");
+            assertEquals(2, a.accessLogLinesOfTheClient(), "nginx answered both requests for the client");
+
+            Handback back2 = assertInstanceOf(Handback.class, conn.recall(ack2.handoffMessageId()));
+            assertEquals(request2.length, back2.bytesClientToServer(), "this hand-off's bytes, from the mid-stream Client ISN");
+            assertEquals(response2.length, back2.bytesServerToClient());
+            String metrics = a.metrics();
+            assertTrue(metrics.contains("handoff_agent_recalls_total{result=\"handed_back\"} 2.0"), metrics);
+            assertTrue(metrics.contains("handoff_agent_flows_open 0.0"), metrics);
+            assertTrue(metrics.contains("handoff_agent_flows_closed_total{reason=\"rst\"} 0.0"), metrics);
+            a.tearDown();
         }
     }
 
@@ -323,6 +340,119 @@ class AgentNetnsTest {
     }
 
     // ---------------------------------------------------------------- the lab's pieces
+
+    /**
+     * The lab the agent-runtime tests run in: client and origin namespaces on one veth, the
+     * origin set up by {@code handoff agent setup}'s code, nginx on H:80 serving {@link #www}
+     * (the echo module's upload location besides), the agent's threads running with their
+     * descriptors in the origin namespace, the test's director socket and client tap in the
+     * client namespace. The lab owns what it opens, so closing the lab stops the agent.
+     */
+    static final class AgentInLab {
+        final NetnsLab lab;
+        final Netns client;
+        final Netns origin;
+        final Path configFile;
+        final Path www;
+        final Path nginxDir;
+        final AgentLauncher launcher;
+        final StringWriter err;
+        final AgentRuntime agent;
+        final Peer peer;
+
+        private AgentInLab(NetnsLab lab, Netns client, Netns origin, Path configFile, Path www, Path nginxDir,
+                           AgentLauncher launcher, StringWriter err, AgentRuntime agent, Peer peer) {
+            this.lab = lab;
+            this.client = client;
+            this.origin = origin;
+            this.configFile = configFile;
+            this.www = www;
+            this.nginxDir = nginxDir;
+            this.launcher = launcher;
+            this.err = err;
+            this.agent = agent;
+            this.peer = peer;
+        }
+
+        /** Builds the lab for {@code variant}, checking on the way that {@code check} refuses before {@code setup}. */
+        static AgentInLab start(NetnsLab lab, Variant variant) throws Exception {
+            Netns client = lab.namespace("client");
+            Netns origin = lab.namespace("origin");
+            lab.veth(client, "eth0", C + "/24", origin, "eth0", O + "/24");
+            lab.route(client, VIP + "/32", "via", D);
+            if (variant == Variant.SPLIT_TWO_WORKERS) {
+                lab.sysctl(origin, "net.ipv4.conf.all.rp_filter", "1");
+            } else {
+                lab.offloadsOff(origin, "eth0");
+            }
+            dropClientRstsToVip(lab, client);
+
+            Path dir = agentDirectory(lab);
+            Path configFile = dir.resolve("agent.yaml");
+            Files.writeString(configFile, String.join("\n",
+                    "listen: " + O + ":7070",
+                    "key-file: keys.conf",
+                    "handoff-address: " + H,
+                    "services: ['" + O + ":80']",
+                    "vips: [" + VIP + "]",
+                    "link: { tun: ho-tun0, state-file: " + dir.resolve("setup.json") + " }",
+                    "timeouts: { connect: 500ms, close-linger: 200ms, drain: 1s }",
+                    "workers: " + variant.workers,
+                    "metrics: { listen: 127.0.0.1:9465 }", ""));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            ProcessRunner runner = lab.runner(origin);
+            AgentLauncher launcher = new AgentLauncher(new PrintWriter(out, true), new PrintWriter(err, true), runner);
+            assertEquals(AgentLauncher.EXIT_FAILED, launcher.check(configFile), "nothing set up yet");
+            assertTrue(err.toString().contains("refusing to start"), err.toString());
+            assertEquals(AgentLauncher.EXIT_OK, launcher.setup(configFile), err::toString);
+
+            Path www = lab.createDir("www");
+            Path nginxDir = startNginx(lab, origin, www);
+            assertEquals(AgentLauncher.EXIT_OK, launcher.check(configFile), err::toString);
+
+            AgentConfig config = AgentConfigLoader.AGENT.load(configFile);
+            List<String> forwarding = new AgentNetworkSetup(config.network(), runner).check().forwardingProblems();
+            assertEquals(variant == Variant.FORWARD_ONE_WORKER, forwarding.isEmpty(), forwarding::toString);
+            AgentRuntime agent = lab.inNamespace(origin, () -> AgentRuntime.open(config, KEYS, true, forwarding));
+            lab.own(() -> agent.shutdown(Duration.ofMillis(200)));
+            assertEquals(variant.mode, agent.linkMode(), agent::linkModeReason);
+            agent.start();
+            RawTcpTap tap = lab.own(lab.inNamespace(client, () -> RawTcpTap.open(8 << 20)));
+            DatagramChannel director = lab.own(lab.inNamespace(client, () -> {
+                DatagramChannel ch = DatagramChannel.open();
+                ch.bind(new InetSocketAddress(InetAddress.getByName(C), 0));
+                ch.configureBlocking(false);
+                return ch;
+            }));
+            Peer peer = new Peer(director, tap, new InetSocketAddress(InetAddress.getByName(O), 7070));
+            return new AgentInLab(lab, client, origin, configFile, www, nginxDir, launcher, err, agent, peer);
+        }
+
+        /** The agent's {@code /metrics} text; read it before {@link #tearDown} (which stops the endpoint). */
+        String metrics() {
+            CommandResult metrics = lab.curl(origin, "http://127.0.0.1:9465/metrics");
+            assertTrue(metrics.ok(), metrics::describe);
+            return metrics.stdout();
+        }
+
+        /** nginx's access-log lines from the client's address. */
+        long accessLogLinesOfTheClient() throws IOException {
+            return Files.readString(nginxDir.resolve("access.log")).lines().filter(l -> l.startsWith(C + " ")).count();
+        }
+
+        /** The TCP connections on H:80 in the origin's stack, as {@code ss} lists them (every state). */
+        String originConnections() {
+            return lab.exec(origin, "ss", "-Htna", "sport = :80").stdout();
+        }
+
+        /** Stops the agent, then {@code handoff agent teardown} must remove the set-up, the TUN included. */
+        void tearDown() {
+            agent.shutdown(Duration.ofMillis(200));
+            assertEquals(AgentLauncher.EXIT_OK, launcher.teardown(configFile), err::toString);
+            assertTrue(!lab.execUnchecked(origin, "ip", "link", "show", "ho-tun0").ok(), "tun removed");
+        }
+    }
 
     /**
      * The client's kernel has no socket for the connections the test's raw tap plays, and would
@@ -447,6 +577,12 @@ class AgentNetnsTest {
         int tsEcr = 900_000; // the director's clock: what the client echoes on A before the origin speaks
         boolean finReceived;
         int packetsIn;
+        /** The Client ISN of the last HANDOFF: {@link #ci}, or the byte before the request after a hand-back. */
+        int clientIsn;
+        /** The window field of the last packet from the VIP. */
+        int lastWindow;
+        /** The sequence number of the first data segment of the last {@link #receiveResponse}. */
+        int firstDataSeq;
 
         Conn(Peer peer, int port, int ci, int di) {
             this.peer = peer;
@@ -457,40 +593,70 @@ class AgentNetnsTest {
             this.packet = PacketBuilder.tcp().from(client, port).to(vip, VIP_PORT).window(CLIENT_WINDOW_RAW);
         }
 
+        /** The connection's first hand-off; null when the agent did not acknowledge it. */
         HandoffAck handoff(byte[] request) throws Exception {
-            Handoff h = new Handoff(identity, InetAddress.getByName(O), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
-                    SeqNumber.of(SeqNumber.add(ci, 1 + request.length)), SeqNumber.of(SeqNumber.add(di, 1)), CLIENT_WINDOW_RAW,
-                    new NegotiatedOptions(1460, WC, WD, true, true, tsVal, tsEcr), request);
-            byte[] datagram = peer.encoder.encode(h);
-            sndNxt = SeqNumber.add(ci, 1 + request.length);
-            sndUna = sndNxt;
-            rcvNxt = SeqNumber.add(di, 1);
-            for (int attempt = 0; attempt < 10; attempt++) {
-                peer.send(datagram, datagram.length); // the same bytes each time, as the director retransmits
-                Message m = peer.receive(200);
-                if (m != null) {
-                    assertEquals(identity, ((HandoffAck) m.body()).flow(), m.toString());
-                    return (HandoffAck) m.body();
-                }
-            }
-            return null;
+            return handoffFrom(ci, di, tsEcr, request);
         }
 
-        /** A HANDOFF the agent must refuse: returns its NACK. */
+        /**
+         * The next request handed off again after a hand-back (docs/handoff-protocol.md 3.1):
+         * Client ISN = the byte before the request, Director ISN = the director's SND.NXT - 1, its
+         * TSval clock above the last TSval the client saw.
+         */
+        HandoffAck handoffAgain(byte[] request, Handback back) throws Exception {
+            return handoffFrom(SeqNumber.sub(sndNxt, 1), SeqNumber.sub(back.serverNextSeq().bits(), 1),
+                    SeqNumber.add(back.lastTsVal(), 1), request);
+        }
+
+        private HandoffAck handoffFrom(int clientIsn, int directorIsn, int directorTsVal, byte[] request) throws Exception {
+            byte[] datagram = peer.encoder.encode(handoffMessage(clientIsn, directorIsn, directorTsVal, request));
+            this.clientIsn = clientIsn;
+            sndNxt = SeqNumber.add(clientIsn, 1 + request.length);
+            sndUna = sndNxt;
+            rcvNxt = SeqNumber.add(directorIsn, 1);
+            Object answer = answer(datagram, 10);
+            if (answer == null) {
+                return null;
+            }
+            assertEquals(identity, ((HandoffAck) answer).flow(), answer.toString());
+            return (HandoffAck) answer;
+        }
+
         /** The agent's answer to a HANDOFF: a HandoffAck or a HandoffNack body. */
         Object handoffAnswer(byte[] request) throws Exception {
-            Handoff h = new Handoff(identity, InetAddress.getByName(O), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
-                    SeqNumber.of(SeqNumber.add(ci, 1 + request.length)), SeqNumber.of(SeqNumber.add(di, 1)), CLIENT_WINDOW_RAW,
-                    new NegotiatedOptions(1460, WC, WD, true, true, tsVal, tsEcr), request);
-            byte[] datagram = peer.encoder.encode(h);
-            for (int attempt = 0; attempt < 10; attempt++) {
+            Object answer = answer(peer.encoder.encode(handoffMessage(ci, di, tsEcr, request)), 10);
+            if (answer == null) {
+                throw new AssertionError("no answer to the HANDOFF");
+            }
+            return answer;
+        }
+
+        /** RECALL for the next request (from SND.NXT, acknowledging RCV.NXT): the agent's answer body. */
+        Object recall(long handoffId) throws Exception {
+            Object answer = answer(peer.encoder.encode(new Recall(identity, handoffId, SeqNumber.of(sndNxt), SeqNumber.of(rcvNxt))),
+                    10);
+            if (answer == null) {
+                throw new AssertionError("no answer to the RECALL");
+            }
+            return answer;
+        }
+
+        private Handoff handoffMessage(int clientIsn, int directorIsn, int directorTsVal, byte[] request) throws Exception {
+            return new Handoff(identity, InetAddress.getByName(O), 80, 1, SeqNumber.of(clientIsn), SeqNumber.of(directorIsn),
+                    SeqNumber.of(SeqNumber.add(clientIsn, 1 + request.length)), SeqNumber.of(SeqNumber.add(directorIsn, 1)),
+                    CLIENT_WINDOW_RAW, new NegotiatedOptions(1460, WC, WD, true, true, tsVal, directorTsVal), request);
+        }
+
+        /** Sends a datagram up to {@code attempts} times, the same bytes each time as the director retransmits; the answer's body or null. */
+        private Object answer(byte[] datagram, int attempts) throws Exception {
+            for (int attempt = 0; attempt < attempts; attempt++) {
                 peer.send(datagram, datagram.length);
                 Message m = peer.receive(200);
                 if (m != null) {
                     return m.body();
                 }
             }
-            throw new AssertionError("no answer to the HANDOFF");
+            return null;
         }
 
         /** Waits for the first response segment with data and acknowledges it. */
@@ -509,13 +675,51 @@ class AgentNetnsTest {
 
         /** Reads the response until the server's FIN; returns the bytes in order. */
         byte[] receiveAll(long timeoutMillis) throws Exception {
+            byte[] data = receive(timeoutMillis, null);
+            assertTrue(finReceived, "no FIN within " + timeoutMillis + " ms after " + data.length + " bytes");
+            return data;
+        }
+
+        /**
+         * Reads one HTTP response with a Content-Length on a connection that stays open (no FIN),
+         * acknowledges all of it, and returns it; {@link #firstDataSeq} is where it started.
+         */
+        byte[] receiveResponse(long timeoutMillis) throws Exception {
+            byte[] data = receive(timeoutMillis, Conn::isWholeResponse);
+            assertTrue(isWholeResponse(data), "an incomplete response within " + timeoutMillis + " ms: " + data.length + " bytes");
+            sendAck();
+            return data;
+        }
+
+        private static boolean isWholeResponse(byte[] data) {
+            String text = new String(data, StandardCharsets.ISO_8859_1);
+            int end = text.indexOf("\r\n\r\n");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\r\ncontent-length: *(\\d+)").matcher(text);
+            return end > 0 && m.find() && m.start() < end && data.length >= end + 4 + Long.parseLong(m.group(1));
+        }
+
+        /** Reads and counts whatever reaches the client for {@code millis}, answering nothing. */
+        void drain(long millis) throws Exception {
+            long deadline = System.nanoTime() + millis * MS;
+            while (System.nanoTime() < deadline) {
+                int n = peer.tap.receive(peer.in, 20 * MS);
+                if (n > 0) {
+                    mine(n);
+                }
+            }
+        }
+
+        /** Reads in order from RCV.NXT, acknowledging, until the server's FIN or until {@code complete} says so. */
+        private byte[] receive(long timeoutMillis, java.util.function.Predicate<byte[]> complete) throws Exception {
             ByteArrayOutputStream data = new ByteArrayOutputStream();
             java.util.TreeMap<Long, byte[]> later = new java.util.TreeMap<>();
-            int base = SeqNumber.add(di, 1);
+            int base = rcvNxt;
+            boolean first = true;
+            boolean done = false;
             int unacked = 0;
             long deadline = System.nanoTime() + timeoutMillis * MS;
             long lastProgress = System.nanoTime();
-            for (int i = 0; i < 10_000_000 && !finReceived && System.nanoTime() < deadline; i++) {
+            for (int i = 0; i < 10_000_000 && !finReceived && !done && System.nanoTime() < deadline; i++) {
                 int n = peer.tap.receive(peer.in, unacked > 0 ? 0 : 20 * MS);
                 if (n == 0) {
                     if (unacked > 0 || System.nanoTime() - lastProgress > 200 * MS) {
@@ -534,6 +738,10 @@ class AgentNetnsTest {
                 int len = tcp.payloadLength();
                 if (len == 0 && !tcp.fin()) {
                     continue;
+                }
+                if (first) {
+                    firstDataSeq = seq;
+                    first = false;
                 }
                 long offset = SeqNumber.diff(seq, base) & 0xffffffffL;
                 long expected = SeqNumber.diff(rcvNxt, base) & 0xffffffffL;
@@ -567,13 +775,13 @@ class AgentNetnsTest {
                         }
                     }
                     lastProgress = System.nanoTime();
+                    done = complete != null && complete.test(data.toByteArray());
                 }
                 if (++unacked >= 2 || finReceived) {
                     sendAck();
                     unacked = 0;
                 }
             }
-            assertTrue(finReceived, "no FIN within " + timeoutMillis + " ms after " + data.size() + " bytes");
             return data.toByteArray();
         }
 
@@ -637,6 +845,7 @@ class AgentNetnsTest {
                 peer.badChecksums++;
             }
             packetsIn++;
+            lastWindow = tcp.window();
             tcp.parseOptions(options);
             if (options.hasTimestamps()) {
                 tsEcr = options.tsVal;

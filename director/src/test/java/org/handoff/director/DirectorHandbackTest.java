@@ -1,0 +1,283 @@
+package org.handoff.director;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.handoff.director.handoff.HandoffCounters;
+import org.handoff.director.tcp.FlowListener;
+import org.handoff.director.tcp.TcpFlow;
+import org.handoff.director.testing.ClientPackets;
+import org.handoff.director.testing.SentSegment;
+import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.Handback;
+import org.handoff.protocol.message.Handoff;
+import org.handoff.protocol.message.HandoffAck;
+import org.handoff.protocol.message.HandoffNack;
+import org.handoff.protocol.message.MessageType;
+import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.message.Recall;
+import org.handoff.protocol.message.RecallNack;
+import org.handoff.protocol.message.RecallNackReason;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.wire.TcpSegment;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every request on a keep-alive connection routed by the rules (docs/architecture.md,
+ * "Hand-back"), on one worker in memory with a scripted agent: a later request for the same
+ * origin goes on to it; one for another origin takes the connection back (RECALL, HANDBACK) and
+ * hands it off there; a pipelined one stays and pins the connection; and each failure ends in a
+ * defined answer to the client.
+ */
+class DirectorHandbackTest extends WorkerTestBase {
+    static final InetSocketAddress ORIGIN1 = new InetSocketAddress("198.18.0.11", 7070);
+    /** What the scripted origin "sends" per response: the client's ack moves by this much. */
+    static final int RESPONSE = 5_000;
+
+    ClientPackets c;
+    FlowIdentity flow;
+    long firstHandoff;
+
+    /** A connection whose first request went to origin2 (/video/) and was accepted there. */
+    void handedOffToOrigin2(int port) throws Exception {
+        c = connect(port);
+        flow = FlowIdentity.ipv4(CLIENT, port, VIP, 80);
+        request(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        Datagram handoff = toAgents.remove(0);
+        assertEquals(ORIGIN2, handoff.to());
+        firstHandoff = handoffMessageId(handoff);
+        agentAnswers(HandoffAck.of(flow, firstHandoff));
+        cycle();
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+    }
+
+    TcpFlow.State flowState() {
+        TcpFlow<?> f = worker.terminator().flow(CLIENT, c.port, 0);
+        return f == null ? null : f.state();
+    }
+
+    /** The client got the whole response (its ack moved past it), then sends {@code text} in one segment. */
+    void nextRequestAfterTheResponse(String text) throws Exception {
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        request(c, text);
+    }
+
+    Datagram only(MessageType type) {
+        assertEquals(1, toAgents.size(), "datagrams to agents: " + toAgents.size());
+        Datagram d = toAgents.remove(0);
+        assertEquals(DecodeResult.ACCEPTED, agentSide.decode(d.bytes(), 0, d.bytes().length), agentSide.describe());
+        assertEquals(type, agentSide.type());
+        return d;
+    }
+
+    long outcomes(HandoffCounters.RequestOutcome o) {
+        return worker.coordinator().counters().outcome(o);
+    }
+
+    @Test
+    void aLaterRequestForTheSameOriginGoesOnToItOnceItsHeadIsRead() throws Exception {
+        handedOffToOrigin2(41000);
+        String second = "GET /video/b.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n";
+        nextRequestAfterTheResponse(second);
+        Datagram d = only(MessageType.FORWARD);
+        assertEquals(ORIGIN2, d.to());
+        List<byte[]> packets = forwarded(d);
+        assertEquals(1, packets.size());
+        assertTrue(new String(packets.get(0), StandardCharsets.ISO_8859_1).endsWith(second), "the request, as the client sent it");
+        assertEquals(1, outcomes(HandoffCounters.RequestOutcome.KEPT));
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+
+        // And the next one again: each request is read and routed.
+        nextRequestAfterTheResponse("GET /video/c.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        assertEquals(2, outcomes(HandoffCounters.RequestOutcome.KEPT));
+        assertEquals(0, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.RECALLED));
+    }
+
+    @Test
+    void aLaterRequestForAnotherOriginTakesTheConnectionBackAndHandsItThere() throws Exception {
+        handedOffToOrigin2(41001);
+        int requestStart = c.seq;
+        String second = "GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n";
+        nextRequestAfterTheResponse(second);
+
+        // Held, and the agent asked for the connection back.
+        assertEquals(ORIGIN2, only(MessageType.RECALL).to());
+        Recall recall = (Recall) agentSide.message().body();
+        long recallId = agentSide.header().messageId();
+        assertEquals(firstHandoff, recall.handoffMessageId());
+        assertEquals(requestStart, recall.requestStart().bits());
+        assertEquals(c.ack, recall.clientAck().bits());
+        assertEquals(TcpFlow.State.NEXT_REQUEST, flowState());
+        toClient.clear();
+
+        // HANDBACK: the director owns connection A again at the origin's next byte.
+        int serverNext = c.ack;
+        int lastTsVal = c.tsEcr + 4_000; // the origin's clock ran ahead of the director's
+        agentAnswers(new Handback(flow, recallId, SeqNumber.of(serverNext), true, lastTsVal, 500, 40, RESPONSE, 3));
+        cycle();
+        SentSegment ack = new SentSegment(toClient.get(0), VIP, 80);
+        assertEquals(serverNext, ack.tcp.seq(), "the director sends from where the origin stopped");
+        assertEquals(SeqNumber.add(requestStart, second.length()), ack.tcp.ack(), "and acknowledges the request");
+        assertTrue(SeqNumber.gt(ack.options.tsVal, lastTsVal), "its TSval goes on above the origin's last");
+
+        // ... and hands the request to origin1, numbers in step with connection A.
+        Datagram d = only(MessageType.HANDOFF);
+        assertEquals(ORIGIN1, d.to());
+        Handoff h = (Handoff) agentSide.message().body();
+        assertEquals(SeqNumber.sub(requestStart, 1), h.clientIsn().bits());
+        assertEquals(SeqNumber.sub(serverNext, 1), h.directorIsn().bits());
+        assertEquals(SeqNumber.add(requestStart, second.length()), h.clientNextSeq().bits());
+        assertEquals(serverNext, h.directorNextSeq().bits());
+        assertEquals(second, new String(h.request(), StandardCharsets.US_ASCII));
+        assertEquals(SeqNumber.sub(c.tsVal, 1), h.options().tsRecent(), "the client's latest TSval, from the held request");
+        assertEquals(SeqNumber.sub(c.tsVal, 1), ack.options.tsEcr, "echoed in the director's ACK");
+        agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
+        cycle();
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+        assertEquals(1, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.HANDED_BACK));
+        assertEquals(1, worker.terminator().counters().resumed);
+
+        // The client's later packets go to origin1 now.
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        in(c.ack());
+        assertEquals(ORIGIN1, only(MessageType.FORWARD).to());
+    }
+
+    @Test
+    void aPipelinedRequestStaysWithTheOriginAndPinsTheConnection() throws Exception {
+        handedOffToOrigin2(41002);
+        // Sent before any of the response came back: the same ack as the first request.
+        request(c, "GET /static/p.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        assertEquals(ORIGIN2, only(MessageType.FORWARD).to(), "no RECALL: forwarded to the connection's origin");
+        assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.PIPELINED));
+        assertEquals(1, outcomes(HandoffCounters.RequestOutcome.PINNED));
+
+        // Pinned: a later request for origin1 is not even read, it goes on as it came.
+        nextRequestAfterTheResponse("GET /static/q.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+    }
+
+    @Test
+    void aRecallRefusedForAPendingResponseKeepsTheRequestWithItsOrigin() throws Exception {
+        handedOffToOrigin2(41003);
+        String second = "GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n";
+        nextRequestAfterTheResponse(second);
+        only(MessageType.RECALL);
+        agentAnswers(new RecallNack(flow, agentSide.header().messageId(), RecallNackReason.RESPONSE_PENDING));
+        cycle();
+        Datagram d = only(MessageType.FORWARD);
+        assertEquals(ORIGIN2, d.to());
+        assertTrue(new String(forwarded(d).get(0), StandardCharsets.ISO_8859_1).endsWith(second));
+        assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.PIPELINED));
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+    }
+
+    @Test
+    void aRecallNobodyAnswersEndsInAResetNotAHang() throws Exception {
+        handedOffToOrigin2(41004);
+        nextRequestAfterTheResponse("GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        byte[] recall = only(MessageType.RECALL).bytes();
+        toClient.clear();
+        clock.advance(60_000_000L); // past handoff.retransmit-initial (50ms)
+        cycle();
+        assertArrayEquals(recall, toAgents.remove(0).bytes(), "the RECALL again, the same bytes");
+        clock.advance(2_100_000_000L); // past handoff.deadline (2s)
+        cycle();
+        assertEquals(1, toAgents.stream().filter(d -> d.to().equals(ORIGIN2) && d.bytes()[3] == MessageType.ABORT.code()).count(),
+                "the agent is told to drop its side");
+        assertTrue(toClient.stream().map(b -> new SentSegment(b, VIP, 80)).anyMatch(s -> s.tcp.rst()), "the client is reset");
+        assertEquals(TcpFlow.State.RESETTING, flowState());
+        assertEquals(1, outcomes(HandoffCounters.RequestOutcome.RESET));
+    }
+
+    @Test
+    void aRecallForAFlowTheAgentNoLongerHasResetsTheClient() throws Exception {
+        handedOffToOrigin2(41005);
+        nextRequestAfterTheResponse("GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        only(MessageType.RECALL);
+        toClient.clear();
+        agentAnswers(new RecallNack(flow, agentSide.header().messageId(), RecallNackReason.UNKNOWN_FLOW));
+        cycle();
+        SentSegment rst = new SentSegment(toClient.get(0), VIP, 80);
+        assertTrue(rst.tcp.rst());
+        assertEquals(c.ack, rst.tcp.seq(), "at the client's own ack: exactly its RCV.NXT");
+        assertEquals(TcpFlow.State.RESETTING, flowState());
+    }
+
+    @Test
+    void whenTheNewOriginRefusesTheClientGetsA503OnItsConnection() throws Exception {
+        handedOffToOrigin2(41006);
+        nextRequestAfterTheResponse("GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        only(MessageType.RECALL);
+        int serverNext = c.ack;
+        agentAnswers(new Handback(flow, agentSide.header().messageId(), SeqNumber.of(serverNext), false, 0, 0, 0, 0, 0));
+        cycle();
+        only(MessageType.HANDOFF);
+        toClient.clear();
+        agentAnswers(new HandoffNack(flow, agentSide.header().messageId(), NackReason.SERVER_REFUSED));
+        cycle();
+        SentSegment answer = new SentSegment(toClient.get(0), VIP, 80);
+        assertTrue(answer.payload().startsWith("HTTP/1.1 503 Service Unavailable"), answer.payload());
+        assertEquals(serverNext, answer.tcp.seq(), "on the connection, right after the first response");
+        assertEquals(1, outcomes(HandoffCounters.RequestOutcome.NO_ORIGIN));
+    }
+
+    @Test
+    void aBodyWithContentLengthIsForwardedAndTheRequestAfterItIsRouted() throws Exception {
+        c = connect(41007);
+        flow = FlowIdentity.ipv4(CLIENT, c.port, VIP, 80);
+        request(c, "PUT /video/up.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 10\r\n\r\n0123");
+        agentAnswers(HandoffAck.of(flow, handoffMessageId(toAgents.remove(0))));
+        cycle();
+        request(c, "456789"); // the rest of the body: forwarded, not read as a request
+        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        nextRequestAfterTheResponse("GET /static/after.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        only(MessageType.RECALL);
+        assertEquals(SeqNumber.add(c.isn, 1 + "PUT /video/up.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 10\r\n\r\n".length() + 10),
+                ((Recall) agentSide.message().body()).requestStart().bits(), "the request after the body");
+    }
+
+    @Test
+    void aHeadSplitOverSegmentsIsReadWhole() throws Exception {
+        handedOffToOrigin2(41008);
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        request(c, "GET /static/split.txt HTTP/1.1\r\n");
+        assertEquals(0, toAgents.size(), "held while the head is incomplete");
+        request(c, "Host: lab\r\n\r\n");
+        only(MessageType.RECALL);
+    }
+
+    @Test
+    void aClientResetWhileItsNextRequestIsHeldGoesToTheAgentAndEndsTheFlow() throws Exception {
+        handedOffToOrigin2(41009);
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        request(c, "GET /static/x.txt HTTP/1.1\r\n");
+        byte[] rst = c.packet(TcpSegment.RST | TcpSegment.ACK, c.seq, null, 0, 0);
+        in(rst);
+        Datagram d = only(MessageType.FORWARD);
+        List<byte[]> packets = forwarded(d);
+        assertEquals(2, packets.size(), "the held head, then the RST");
+        assertArrayEquals(rst, packets.get(1));
+        assertNull(flowState(), "freed");
+        assertEquals(1, worker.terminator().counters().closed(FlowListener.CloseCause.CLIENT_RESET));
+    }
+
+    @Test
+    void aStaleHandbackChangesNothing() throws Exception {
+        handedOffToOrigin2(41010);
+        agentAnswers(new Handback(flow, 12345L, SeqNumber.of(c.ack), false, 0, 0, 0, 0, 0));
+        cycle();
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+        assertEquals(1, worker.coordinator().counters().staleAcks);
+        assertEquals(0, toAgents.size(), "nothing sent to any agent");
+        assertEquals(0, worker.terminator().counters().resumed);
+    }
+}

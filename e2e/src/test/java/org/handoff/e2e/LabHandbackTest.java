@@ -1,0 +1,614 @@
+package org.handoff.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.handoff.host.CommandResult;
+import org.handoff.host.ProcessRunner;
+import org.handoff.host.RunningCommand;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Hand-back (issue 12): every request on a kept-alive connection is routed by the rules, not
+ * only the connection's first (docs/lab.md, "End-to-end tests"). Files under {@code /static/hb/}
+ * are on origin1 only and under {@code /video/hb/} on origin2 only, so a request that reaches
+ * the wrong origin is answered 404 by it; each request's origin is read from X-Served-By and
+ * from both origins' access logs. One lab for the class; the last test kills an agent and
+ * starts it again.
+ */
+@Tag("netns")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabHandbackTest {
+    /** curl's line per request: connections it opened for it, status, body bytes, X-Served-By (last: may be empty). */
+    private static final String PER_REQUEST = "%{num_connects} %{http_code} %{size_download} %header{x-served-by}\\n";
+    private static final String A = "/static/hb/a.bin";
+    private static final String B = "/video/hb/b.bin";
+    private static final String C = "/static/hb/c.bin";
+    private static final String BIG = "/static/hb/big.bin";
+    /** On both origins: pipelined requests all go to the first request's origin. */
+    private static final List<String> PIPELINED = List.of("/static/hb/pipe-a.bin", "/video/hb/pipe-b.bin", "/static/hb/pipe-c.bin");
+    private static final String PAGE = "/static/hb/page.html";
+    private static final int IMAGES = 8;
+    private static final int LOSS_REQUESTS = 20;
+    private static final String PINNED_PIPELINED = "handoff_director_connections_pinned_total{reason=\"pipelined\"}";
+    /** The flags a root, offline, headless Chromium needs here (docs/lab.md); each run gets a new empty profile. */
+    private static final List<String> CHROMIUM = List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync");
+
+    private static Lab lab;
+    private static Path out;
+    /** SHA-256 of each file the tests serve, by URL path. */
+    private static final Map<String, String> SHA = new HashMap<>();
+    private static String client;
+
+    @BeforeAll
+    static void up() throws Exception {
+        lab = Lab.up("handback");
+        out = Files.createTempDirectory("e2e-handback");
+        client = lab.topology.client().address();
+        for (String p : List.of(A, B, C)) {
+            SHA.put(p, lab.contentOn(originOf(p), p.substring(1), 3000 + p.length()));
+        }
+        SHA.put(BIG, lab.contentOn(1, BIG.substring(1), 10L << 20));
+        for (String p : PIPELINED) {
+            SHA.put(p, lab.content(p.substring(1), 2000 + p.length()));
+        }
+        for (int i = 0; i < LOSS_REQUESTS; i++) {
+            String p = lossPath(i);
+            SHA.put(p, lab.contentOn(originOf(p), p.substring(1), 64 * 1024 + i));
+        }
+        for (int i = 0; i < IMAGES; i++) {
+            lab.put(1, image(i, "static").substring(1), png(width(i, "static"), 0xc02020 + 0x1100 * i));
+            lab.put(2, image(i, "video").substring(1), png(width(i, "video"), 0x2020c0 + 0x110000 * i));
+        }
+        lab.put(1, PAGE.substring(1), page().getBytes(StandardCharsets.UTF_8));
+        lab.makeUploadDirectories();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        Lab.tearDown(lab, out);
+    }
+
+    /** The origin the lab's rules route a path to: /static/ origin1, /video/ origin2 (each pool has one origin). */
+    private static int originOf(String path) {
+        if (path.startsWith("/static/")) {
+            return 1;
+        }
+        assertTrue(path.startsWith("/video/"), path);
+        return 2;
+    }
+
+    private static String lossPath(int i) {
+        return i % 2 == 0 ? "/static/hb/loss/s" + i + ".bin" : "/video/hb/loss/v" + i + ".bin";
+    }
+
+    /** One request's outcome as curl reports it. */
+    private record Answer(int connects, String status, long bytes, String origin) {
+        static Answer parse(String line) {
+            String[] f = line.split(" ", 4);
+            return new Answer(Integer.parseInt(f[0]), f[1], Long.parseLong(f[2]), f.length > 3 ? f[3].trim() : "");
+        }
+    }
+
+    /**
+     * One curl process whose steps are separated by {@code --next}, so they share curl's
+     * connection (curl reuses it; {@link #assertOneConnection} checks). Each step's arguments end
+     * with its URL; each step may take up to {@code limit}. One answer per step.
+     */
+    private static List<Answer> oneCurl(Duration limit, List<List<String>> steps) {
+        List<String> args = new ArrayList<>();
+        for (List<String> step : steps) {
+            if (!args.isEmpty()) {
+                args.add("--next");
+            }
+            args.addAll(List.of("-sS", "--max-time", Long.toString(limit.toSeconds()), "-w", PER_REQUEST));
+            args.addAll(step);
+        }
+        CommandResult r = lab.curl(limit.multipliedBy(steps.size()).plusSeconds(10), args.toArray(String[]::new));
+        assertTrue(r.ok(), r.describe());
+        List<Answer> answers = r.stdout().lines().filter(l -> !l.isBlank()).map(Answer::parse).toList();
+        assertEquals(steps.size(), answers.size(), r.describe());
+        return answers;
+    }
+
+    /** A GET of {@code path} through the VIP into {@link #file}. */
+    private static List<String> get(String path) {
+        return List.of("-o", file(path).toString(), lab.url(path));
+    }
+
+    private static Path file(String path) {
+        return out.resolve(path.substring(1).replace('/', '_'));
+    }
+
+    private static void assertOneConnection(List<Answer> answers, Object what) {
+        assertEquals(1, answers.stream().mapToInt(Answer::connects).sum(), "TCP connections curl opened for " + what);
+    }
+
+    /** 200 from the origin the path's rule routes to, with the file's exact bytes. */
+    private static void assertServed(Answer a, String path) throws IOException {
+        assertEquals("origin" + originOf(path) + " 200", a.origin() + " " + a.status(), path + ": its rule's origin answers");
+        Path f = file(path);
+        assertEquals(SHA.get(path), Lab.sha256(f), "SHA-256 of " + path);
+        Files.delete(f);
+    }
+
+    /** An access log entry as {@link Lab#accessSince} gives it: the client's address, method, path, status. */
+    private static String logged(String method, String path, String status) {
+        return client + " " + method + " " + path + " " + status;
+    }
+
+    private static void assertAccessLogs(long[] mark, List<String> origin1, List<String> origin2) throws Exception {
+        assertEquals(origin1, lab.accessSince(mark, 1), "requests origin1's nginx logged");
+        assertEquals(origin2, lab.accessSince(mark, 2), "requests origin2's nginx logged");
+    }
+
+    @Test
+    @Order(1)
+    @Timeout(60)
+    void eachRequestOnAKeptAliveConnectionGoesToItsRulesOrigin() throws Exception {
+        long[] mark = lab.accessMark();
+        List<String> paths = List.of(A, B, C);
+        List<Answer> answers = oneCurl(Duration.ofSeconds(20), paths.stream().map(LabHandbackTest::get).toList());
+        assertOneConnection(answers, paths);
+        for (int i = 0; i < paths.size(); i++) {
+            assertServed(answers.get(i), paths.get(i));
+        }
+        assertAccessLogs(mark, List.of(logged("GET", A, "200"), logged("GET", C, "200")), List.of(logged("GET", B, "200")));
+    }
+
+    @Test
+    @Order(2)
+    @Timeout(120)
+    void aLargeResponseThenARequestForTheOtherOrigin() throws Exception {
+        long[] mark = lab.accessMark();
+        List<Answer> answers = oneCurl(Duration.ofSeconds(50), List.of(get(BIG), get(B)));
+        assertOneConnection(answers, List.of(BIG, B));
+        assertEquals(10L << 20, answers.get(0).bytes(), BIG);
+        assertServed(answers.get(0), BIG);
+        assertServed(answers.get(1), B);
+        assertAccessLogs(mark, List.of(logged("GET", BIG, "200")), List.of(logged("GET", B, "200")));
+    }
+
+    @Test
+    @Order(3)
+    @Timeout(150)
+    void anUploadThenAGetFromTheOtherOrigin() throws Exception {
+        String upload = "/uploads/hb-upload.bin";
+        // /uploads/ is in the default pool, hashed by URL: a request of its own (404, with
+        // X-Served-By) says which origin the upload goes to; the GET after it goes to the other.
+        String uploadOrigin = lab.servedBy(upload);
+        int u = Integer.parseInt(uploadOrigin.substring("origin".length()));
+        String other = u == 1 ? B : A;
+        Path body = out.resolve("upload.bin");
+        byte[] data = new byte[5 << 20];
+        new Random(12).nextBytes(data);
+        Files.write(body, data);
+        long[] mark = lab.accessMark();
+        List<Answer> answers = oneCurl(Duration.ofSeconds(60), List.of(
+                List.of("-T", body.toString(), "-o", "/dev/null", lab.url(upload)), get(other)));
+        assertOneConnection(answers, List.of("PUT " + upload, other));
+        Answer put = answers.get(0);
+        assertTrue(put.status().equals("201") || put.status().equals("204"), "PUT " + upload + ": " + put);
+        assertEquals(uploadOrigin, put.origin(), "PUT " + upload + ": the origin its URL hashes to");
+        Path stored = lab.www(u).resolve("uploads/hb-upload.bin");
+        assertTrue(Files.isRegularFile(stored), "no upload at " + stored);
+        assertEquals(Lab.sha256(body), Lab.sha256(stored), "the upload stored on " + uploadOrigin);
+        assertServed(answers.get(1), other);
+        List<String> onUploadOrigin = List.of(logged("PUT", upload, put.status()));
+        List<String> onOther = List.of(logged("GET", other, "200"));
+        assertAccessLogs(mark, u == 1 ? onUploadOrigin : onOther, u == 1 ? onOther : onUploadOrigin);
+        Files.delete(body);
+    }
+
+    @Test
+    @Order(4)
+    @Timeout(60)
+    void headAndNotModifiedAnswersBetweenRequestsForDifferentOrigins() throws Exception {
+        // nginx's validators, each from a request of its own.
+        String etag = header(A, "etag");
+        String lastModified = header(B, "last-modified");
+        assertFalse(etag.isEmpty() || lastModified.isEmpty(), "ETag '" + etag + "', Last-Modified '" + lastModified + "'");
+        long[] mark = lab.accessMark();
+        List<Answer> answers = oneCurl(Duration.ofSeconds(20), List.of(
+                List.of("-I", "-o", "/dev/null", lab.url(A)),
+                get(B),
+                List.of("-H", "If-None-Match: " + etag, "-o", "/dev/null", lab.url(A)),
+                List.of("-H", "If-Modified-Since: " + lastModified, "-o", "/dev/null", lab.url(B)),
+                get(C)));
+        assertOneConnection(answers, "HEAD, GET, two conditional GETs, GET");
+        assertEquals("origin1 200 0", answers.get(0).origin() + " " + answers.get(0).status() + " " + answers.get(0).bytes(),
+                "HEAD " + A);
+        assertServed(answers.get(1), B);
+        assertEquals("origin1 304 0", answers.get(2).origin() + " " + answers.get(2).status() + " " + answers.get(2).bytes(),
+                "GET " + A + " If-None-Match");
+        assertEquals("origin2 304 0", answers.get(3).origin() + " " + answers.get(3).status() + " " + answers.get(3).bytes(),
+                "GET " + B + " If-Modified-Since");
+        assertServed(answers.get(4), C);
+        assertAccessLogs(mark, List.of(logged("HEAD", A, "200"), logged("GET", A, "304"), logged("GET", C, "200")),
+                List.of(logged("GET", B, "200"), logged("GET", B, "304")));
+    }
+
+    /** A response header of a HEAD of {@code path} on a connection of its own. */
+    private static String header(String path, String name) {
+        return lab.curl(Lab.SHORT, "--max-time", "10", "-I", "-o", "/dev/null", "-w", "%header{" + name + "}", lab.url(path))
+                .requireOk().stdout().trim();
+    }
+
+    /**
+     * Three requests in one write on a raw socket (bash's /dev/tcp). The design keeps a
+     * pipelining connection on its origin (the director sees the next request arrive before any
+     * of the response and pins the connection): the answers come in order, byte-exact, all from
+     * the first request's origin, and the director counts the connection pinned.
+     */
+    @Test
+    @Order(5)
+    @Timeout(60)
+    void pipelinedRequestsAreAnsweredInOrderByTheFirstRequestsOrigin() throws Exception {
+        double pinnedBefore = lab.directorMetric(PINNED_PIPELINED);
+        StringBuilder requests = new StringBuilder();
+        for (int i = 0; i < PIPELINED.size(); i++) {
+            requests.append("GET ").append(PIPELINED.get(i)).append(" HTTP/1.1\r\nHost: ").append(lab.topology.vipAddress())
+                    .append("\r\n").append(i == PIPELINED.size() - 1 ? "Connection: close\r\n" : "").append("\r\n");
+        }
+        Path requestFile = out.resolve("pipelined.req");
+        Path responseFile = out.resolve("pipelined.resp");
+        Files.writeString(requestFile, requests, StandardCharsets.US_ASCII);
+        long[] mark = lab.accessMark();
+        // cat writes the small file in one write(); the origin closes after the last answer (Connection: close).
+        CommandResult r = Lab.nsBash(lab.client(), Duration.ofSeconds(30), "exec 3<>/dev/tcp/" + lab.topology.vipAddress() + "/"
+                + lab.topology.vipPort() + " && cat " + requestFile + " >&3 && timeout 20 cat <&3 >" + responseFile);
+        assertTrue(r.ok(), r.describe());
+        List<HttpResponse> responses = HttpResponse.parseAll(Files.readAllBytes(responseFile));
+        assertEquals(PIPELINED.size(), responses.size(), "responses to " + PIPELINED.size() + " pipelined requests");
+        for (int i = 0; i < PIPELINED.size(); i++) {
+            HttpResponse resp = responses.get(i);
+            String path = PIPELINED.get(i);
+            assertEquals("200 origin1", resp.status() + " " + resp.headers().get("x-served-by"),
+                    "pipelined request " + (i + 1) + " " + path + ": the first request's origin answers, in order");
+            assertEquals(SHA.get(path), Lab.sha256Hex(resp.body()), "SHA-256 of pipelined answer " + (i + 1) + " " + path);
+        }
+        assertAccessLogs(mark, PIPELINED.stream().map(p -> logged("GET", p, "200")).toList(), List.of());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        double pinned = lab.directorMetric(PINNED_PIPELINED);
+        while (pinned < pinnedBefore + 1 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            pinned = lab.directorMetric(PINNED_PIPELINED);
+        }
+        assertEquals(pinnedBefore + 1, pinned, PINNED_PIPELINED + " on the director's /metrics");
+    }
+
+    /** An HTTP/1.1 response read off the wire: status, headers (names in lower case), body by Content-Length. */
+    private record HttpResponse(int status, Map<String, String> headers, byte[] body) {
+        static List<HttpResponse> parseAll(byte[] raw) {
+            List<HttpResponse> all = new ArrayList<>();
+            int at = 0;
+            while (at < raw.length) {
+                int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), at);
+                assertTrue(end >= 0, "a response head without its end at byte " + at + " of " + raw.length);
+                String[] lines = new String(raw, at, end - at, StandardCharsets.ISO_8859_1).split("\r\n");
+                Map<String, String> headers = new LinkedHashMap<>();
+                for (int i = 1; i < lines.length; i++) {
+                    int colon = lines[i].indexOf(':');
+                    headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                }
+                int length = Integer.parseInt(headers.getOrDefault("content-length", "-1"));
+                assertTrue(length >= 0, "no Content-Length in " + Arrays.toString(lines));
+                int bodyStart = end + 4;
+                assertTrue(bodyStart + length <= raw.length, "a body of " + length + " bytes cut at " + (raw.length - bodyStart));
+                all.add(new HttpResponse(Integer.parseInt(lines[0].split(" ")[1]), headers,
+                        Arrays.copyOfRange(raw, bodyStart, bodyStart + length)));
+                at = bodyStart + length;
+            }
+            return all;
+        }
+
+        private static int indexOf(byte[] haystack, byte[] needle, int from) {
+            for (int i = from; i + needle.length <= haystack.length; i++) {
+                if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * The issue's browser trial: a page with 8 images under /static/ (origin1 only) and 8 under
+     * /video/ (origin2 only) through the VIP. The browser opens a few connections and reuses
+     * them for the images, whichever origin served the connection's last answer; the page counts
+     * the images that loaded and writes their widths (each image its own) into the DOM that
+     * {@code --dump-dom} prints. A capture on the client's link tells which requests each
+     * connection carried, so the test knows reused connections did change origin.
+     */
+    @Test
+    @Order(6)
+    @Timeout(180)
+    void aBrowserLoadsEveryImageOfAPageUnderBothPrefixes() throws Exception {
+        assertTrue(ProcessRunner.findExecutable("chromium").isPresent(), "no chromium: run scripts/install-deps.sh");
+        Path profile = out.resolve("chromium-profile");
+        Path captureOut = out.resolve("capture.txt");
+        Path captureErr = out.resolve("capture.err");
+        long[] mark = lab.accessMark();
+        // Requests to the VIP, as tcpdump prints them ("... 198.18.0.100.PORT > 198.18.1.1.80: ... HTTP: GET PATH HTTP/1.1").
+        RunningCommand capture = Lab.start(lab.client(), "bash", "-c", "exec tcpdump -i eth0 -nn -l --immediate-mode 'tcp dst port "
+                + lab.topology.vipPort() + " and dst host " + lab.topology.vipAddress() + "' >" + captureOut + " 2>" + captureErr);
+        CommandResult browser;
+        try {
+            awaitFileContains(captureErr, "listening on", Duration.ofSeconds(10));
+            Files.createDirectories(profile);
+            List<String> command = new ArrayList<>(CHROMIUM);
+            command.addAll(List.of("--user-data-dir=" + profile, "--dump-dom", lab.url(PAGE)));
+            browser = Lab.ns(lab.client(), Duration.ofSeconds(90), command.toArray(String[]::new));
+        } finally {
+            Lab.run(Lab.SHORT, "kill", "-INT", Long.toString(capture.pid()));
+            capture.await(Duration.ofSeconds(10));
+            killProcessesNaming(profile);
+            Lab.deleteTree(profile);
+        }
+        assertTrue(browser.ok(), browser.describe());
+        Matcher result = Pattern.compile("<p id=\"result\">([^<]*)</p>").matcher(browser.stdout());
+        assertTrue(result.find(), "no result in the page Chromium dumped: " + browser.describe());
+        StringBuilder expected = new StringBuilder("loaded=" + 2 * IMAGES);
+        for (int i = 0; i < IMAGES; i++) {
+            expected.append(' ').append(image(i, "static")).append('=').append(width(i, "static"));
+            expected.append(' ').append(image(i, "video")).append('=').append(width(i, "video"));
+        }
+        String seen = result.group(1);
+        Map<Integer, Set<String>> connections = requestsByConnection(Files.readString(captureOut));
+        System.err.println("e2e: Chromium's connections (client port: requests): " + connections);
+        assertEquals(expected.toString(), seen, "images loaded (a width of 0 did not load); connections: " + connections);
+
+        List<String> origin1 = new ArrayList<>(List.of(logged("GET", PAGE, "200")));
+        List<String> origin2 = new ArrayList<>();
+        for (int i = 0; i < IMAGES; i++) {
+            origin1.add(logged("GET", image(i, "static"), "200"));
+            origin2.add(logged("GET", image(i, "video"), "200"));
+        }
+        // The browser's order of requests is its own: compare sorted.
+        assertEquals(origin1.stream().sorted().toList(), lab.accessSince(mark, 1).stream().sorted().toList(),
+                "requests origin1's nginx logged");
+        assertEquals(origin2.stream().sorted().toList(), lab.accessSince(mark, 2).stream().sorted().toList(),
+                "requests origin2's nginx logged");
+
+        Set<String> requested = new LinkedHashSet<>();
+        connections.values().forEach(requested::addAll);
+        assertEquals(1 + 2 * IMAGES, requested.size(), "distinct requests on the wire: " + connections);
+        assertTrue(connections.size() < requested.size(), "the browser reused no connection: " + connections);
+        assertTrue(connections.values().stream().anyMatch(paths -> paths.stream().anyMatch(p -> p.startsWith("/static/"))
+                && paths.stream().anyMatch(p -> p.startsWith("/video/"))),
+                "no connection carried requests for both origins, so none was moved: " + connections);
+    }
+
+    private static String image(int i, String prefix) {
+        return "/" + prefix + "/hb/img/" + prefix.charAt(0) + i + ".png";
+    }
+
+    private static int width(int i, String prefix) {
+        return (prefix.equals("static") ? 40 : 60) + i;
+    }
+
+    /** A PNG of its own: {@code width} x 30 pixels. */
+    private static byte[] png(int width, int rgb) throws IOException {
+        BufferedImage image = new BufferedImage(width, 30, BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < width; x++) {
+            for (int y = 0; y < 30; y++) {
+                image.setRGB(x, y, rgb ^ (x * y));
+            }
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(image, "png", bytes), "no PNG writer");
+        return bytes.toByteArray();
+    }
+
+    /** The page: the images alternately under each prefix, and a script that writes what loaded into the DOM. */
+    private static String page() {
+        StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><title>hand-back</title>\n"
+                // An empty icon of its own: no /favicon.ico request.
+                + "<link rel=\"icon\" href=\"data:,\"></head><body>\n");
+        for (int i = 0; i < IMAGES; i++) {
+            html.append("<img src=\"").append(image(i, "static")).append("\">\n");
+            html.append("<img src=\"").append(image(i, "video")).append("\">\n");
+        }
+        html.append("<p id=\"result\">pending</p>\n<script>\n"
+                + "window.addEventListener('load', function () {\n"
+                + "  var loaded = 0, widths = [];\n"
+                + "  for (var i = 0; i < document.images.length; i++) {\n"
+                + "    var img = document.images[i];\n"
+                + "    if (img.complete && img.naturalWidth > 0) loaded++;\n"
+                + "    widths.push(img.getAttribute('src') + '=' + img.naturalWidth);\n"
+                + "  }\n"
+                + "  document.getElementById('result').textContent = 'loaded=' + loaded + ' ' + widths.join(' ');\n"
+                + "});\n</script>\n</body></html>\n");
+        return html.toString();
+    }
+
+    private static final Pattern CAPTURED_REQUEST = Pattern.compile(
+            "IP [0-9.]+\\.(\\d+) > [0-9.]+\\.\\d+: .*HTTP: [A-Z]+ (\\S+) HTTP/1\\.1$");
+
+    /** The request paths each client port sent, in order, from tcpdump's lines (a retransmitted request once). */
+    private static Map<Integer, Set<String>> requestsByConnection(String tcpdump) {
+        Map<Integer, Set<String>> byPort = new TreeMap<>();
+        for (String line : tcpdump.split("\n")) {
+            Matcher m = CAPTURED_REQUEST.matcher(line);
+            if (m.find()) {
+                byPort.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new LinkedHashSet<>()).add(m.group(2));
+            }
+        }
+        return byPort;
+    }
+
+    private static void awaitFileContains(Path file, String text, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file) && Files.readString(file).contains(text)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("'" + text + "' not in " + file + " within " + limit);
+    }
+
+    /** Ends what is left of a Chromium run (its helpers may outlive it): the processes whose command line names its own profile. */
+    private static void killProcessesNaming(Path profile) {
+        String p = profile.toString();
+        ProcessHandle.allProcesses().filter(h -> h.info().commandLine().map(c -> c.contains(p)).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * Requests for origin1 and origin2 in turn on one connection, 64 KiB each, first with 5% of
+     * the client's packets dropped both ways, then with 5% of the datagrams between the director
+     * and the agents dropped both ways (HANDOFF, FORWARD and the hand-back's messages and their
+     * answers): every answer byte-exact from its rule's origin.
+     */
+    @Test
+    @Order(7)
+    @Timeout(500)
+    void fivePercentLossOnTheClientLinkAndOnTheHandoffPathDuringHandBacks() throws Exception {
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < LOSS_REQUESTS; i++) {
+            paths.add(lossPath(i));
+        }
+        Lab.nft(lab.client(), Lab.CLIENT_LOSS);
+        try {
+            alternatingSeries(paths, "5% loss on the client link");
+        } finally {
+            Lab.deleteLossTable(lab.client());
+        }
+        int agentPort = lab.origin(1).agentPort();
+        Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\n"
+                + "chain out { type filter hook output priority 0; policy accept;\n udp dport " + agentPort
+                + " numgen random mod 100 < 5 drop\n }\n"
+                + "chain in { type filter hook input priority 0; policy accept;\n udp sport " + agentPort
+                + " numgen random mod 100 < 5 drop\n }\n}");
+        try {
+            alternatingSeries(paths, "5% loss on the hand-off path");
+        } finally {
+            Lab.deleteLossTable(lab.director());
+        }
+    }
+
+    private static void alternatingSeries(List<String> paths, String condition) throws Exception {
+        long[] mark = lab.accessMark();
+        List<Answer> answers = oneCurl(Duration.ofSeconds(10), paths.stream().map(LabHandbackTest::get).toList());
+        assertOneConnection(answers, condition);
+        for (int i = 0; i < paths.size(); i++) {
+            assertServed(answers.get(i), paths.get(i));
+        }
+        assertAccessLogs(mark, paths.stream().filter(p -> originOf(p) == 1).map(p -> logged("GET", p, "200")).toList(),
+                paths.stream().filter(p -> originOf(p) == 2).map(p -> logged("GET", p, "200")).toList());
+    }
+
+    /**
+     * origin1's agent holds a kept-alive connection (its first request answered), is killed
+     * (SIGKILL), and the client at once sends a request for origin2 on that connection. The
+     * defined result is a reset, within seconds, never a hang: the director cannot take the
+     * connection back from a dead agent, and learns of the death from the ICMP port-unreachable
+     * its datagram to the agent (the RECALL, or the next probe) brings back; it then resets the
+     * client (docs/lab.md, "An agent dies"). If the probe came first, the idle connection was
+     * reset already and the client's write fails instead; either way the client sees "reset".
+     * A raw socket (bash's /dev/tcp), not curl: curl retries a request that fails on a reused
+     * connection on a new one, which would hide what happened to this connection.
+     */
+    @Test
+    @Order(8)
+    @Timeout(120)
+    void anAgentKilledWhileHoldingAnIdleConnectionGivesTheNextRequestAReset() throws Exception {
+        Path dir = Files.createDirectories(out.resolve("agent-kill"));
+        String vip = lab.topology.vipAddress() + "/" + lab.topology.vipPort();
+        String script = String.join("\n",
+                "set -u",
+                "trap '' PIPE",
+                "exec 3<>/dev/tcp/" + vip + " || exit 90",
+                "printf 'GET " + A + " HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n' >&3",
+                // The head line by line, then exactly Content-Length bytes: the connection stays open and idle.
+                "length=''",
+                "while IFS= read -r -t 10 line <&3; do",
+                "  line=${line%$'\\r'}",
+                "  [[ -z $line ]] && break",
+                "  echo \"first: $line\"",
+                "  [[ ${line,,} == content-length:* ]] && length=${line#*: }",
+                "done",
+                "[[ -n $length ]] || exit 92",
+                "head -c \"$length\" <&3 >" + dir.resolve("first.bin"),
+                ": >" + dir.resolve("ready"),
+                "for i in $(seq 1 300); do [[ -e " + dir.resolve("go") + " ]] && break; sleep 0.1; done",
+                "[[ -e " + dir.resolve("go") + " ]] || exit 93",
+                "start=$(date +%s%N)",
+                "printf 'GET " + B + " HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n' >&3 2>" + dir.resolve("write.err"),
+                "echo \"write_exit=$?\"",
+                "timeout 30 cat <&3 >" + dir.resolve("second.bin") + " 2>" + dir.resolve("read.err"),
+                "echo \"read_exit=$?\"",
+                "echo \"elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))\"");
+        Path pidFile = lab.origin(1).agentPidFile();
+        long agent = Long.parseLong(Files.readString(pidFile).trim());
+        RunningCommand connection = Lab.start(lab.client(), "bash", "-c", script);
+        CommandResult r;
+        try {
+            awaitFile(dir.resolve("ready"), Duration.ofSeconds(20), connection);
+            assertEquals(SHA.get(A), Lab.sha256(dir.resolve("first.bin")), "the first answer, " + A);
+            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
+            Lab.awaitGone(agent, Duration.ofSeconds(10));
+            Files.createFile(dir.resolve("go"));
+            r = connection.await(Duration.ofSeconds(60));
+        } finally {
+            connection.stop(1000);
+            if (!Lab.alive(Long.parseLong(Files.readString(pidFile).trim()))) {
+                lab.processes.startAgent(lab.origin(1), true);
+            }
+        }
+        lab.awaitServing(A, Duration.ofSeconds(40));
+        assertTrue(r.ok(), r.describe());
+        Map<String, String> outcome = new HashMap<>();
+        r.stdout().lines().filter(l -> l.contains("=") && !l.startsWith("first:"))
+                .forEach(l -> outcome.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+        String errors = Files.readString(dir.resolve("write.err")) + Files.readString(dir.resolve("read.err"));
+        System.err.println("e2e: after the agent's death: " + outcome + ", " + errors.strip());
+        assertNotEquals("124", outcome.get("read_exit"), "the client waited 30 s for an answer: a hang. " + r.describe());
+        assertTrue(Long.parseLong(outcome.get("elapsed_ms")) < 10_000, "the reset took " + outcome.get("elapsed_ms") + " ms");
+        assertTrue(errors.contains("Connection reset by peer"), "no reset seen by the client: " + outcome + " " + errors);
+        assertEquals(0, Files.size(dir.resolve("second.bin")), "bytes received after the agent's death");
+    }
+
+    private static void awaitFile(Path file, Duration limit, RunningCommand writer) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!Files.exists(file) && System.nanoTime() < deadline) {
+            if (!writer.isAlive()) {
+                throw new AssertionError("the client's script ended before " + file + ": " + writer.await(Lab.SHORT).describe());
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(file), file + " not written within " + limit);
+    }
+}

@@ -1,0 +1,364 @@
+package org.handoff.agent.flow;
+
+import static org.handoff.agent.flow.GoldenFlow.assertValidChecksums;
+import static org.handoff.agent.flow.GoldenFlow.toConnectionA;
+import static org.handoff.agent.flow.GoldenFlow.tsEcr;
+import static org.handoff.agent.flow.GoldenFlow.tsVal;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.handoff.protocol.message.Closed;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.Handback;
+import org.handoff.protocol.message.Handoff;
+import org.handoff.protocol.message.HandoffAck;
+import org.handoff.protocol.message.Message;
+import org.handoff.protocol.message.NegotiatedOptions;
+import org.handoff.protocol.message.Recall;
+import org.handoff.protocol.message.RecallNack;
+import org.handoff.protocol.message.RecallNackReason;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.testing.PacketBuilder;
+import org.handoff.protocol.transform.FlowTransform;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.TcpSegment;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hand-back on the agent (docs/agent.md, "Hand-back"), in memory with the golden flow: a RECALL
+ * for an idle connection gets a HANDBACK with connection A's state and ends connection B with a
+ * RST the client never sees; each reason to refuse; a retransmitted RECALL gets the same bytes
+ * after the flow is gone; and the same client endpoint handed off again in mid-stream (Client
+ * ISN = the byte before its next request) opens B from there and rewrites both ways, timestamps
+ * and a different window scale included.
+ */
+class FlowEngineHandbackTest {
+    private static final int RESPONSE_LENGTH = 1278;
+
+    private final GoldenFlow g = new GoldenFlow();
+    private final List<byte[]> golden = g.golden;
+    private EngineHarness t;
+    private long handoffId;
+    /** Connection A's numbering of the client's ACK of the whole response (golden packet 6). */
+    private int clientAckOfResponse;
+    /** The first byte of the client's next request: right after the first request. */
+    private int nextRequestStart;
+
+    @BeforeEach
+    void setUp() {
+        t = new EngineHarness(g.h);
+        nextRequestStart = SeqNumber.add(g.ci, 1 + g.request.length);
+        clientAckOfResponse = SeqNumber.add(Bytes.i32(golden.get(6), 28), g.d());
+    }
+
+    /** The golden flow established, its response sent to the client and acknowledged by it: idle. */
+    private void idleFlow() {
+        handoffId = t.decode(g.establish(t)).messageId();
+        t.stack(golden.get(5));
+        t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
+        assertEquals(1, t.egress.size());
+    }
+
+    private byte[] recall(long handoff, int requestStart, int clientAck) {
+        return t.encode(new Recall(g.flow, handoff, SeqNumber.of(requestStart), SeqNumber.of(clientAck)));
+    }
+
+    private Message lastControl() {
+        return t.decode(t.control.get(t.control.size() - 1));
+    }
+
+    private RecallNackReason refusal() {
+        return assertInstanceOf(RecallNack.class, lastControl().body()).reason();
+    }
+
+    @Test
+    void idleConnectionIsHandedBackWithConnectionAsStateAndBEndsSilently() {
+        idleFlow();
+        AgentFlow f = t.engine.flow(g.client, g.clientPort);
+        int si = g.si();
+        assertEquals(SeqNumber.add(si, 1 + RESPONSE_LENGTH), f.serverNext());
+        assertEquals(SeqNumber.add(si, 1), f.serverNextAtLastClientData(), "nothing from the client since the request");
+        assertEquals(nextRequestStart, f.serverAcked());
+        byte[] response = t.egress.get(0);
+        t.advance(Duration.ofMillis(250));
+        int injectedBefore = t.injected.size();
+
+        byte[] recall = recall(handoffId, nextRequestStart, clientAckOfResponse);
+        long recallId = t.decode(recall).messageId();
+        t.deliver(recall);
+
+        Handback back = assertInstanceOf(Handback.class, lastControl().body());
+        assertEquals(g.flow, back.flow());
+        assertEquals(recallId, back.recallMessageId());
+        assertEquals(SeqNumber.add(GoldenFlow.DI, 1 + RESPONSE_LENGTH), back.serverNextSeq().bits(),
+                "the origin's next byte in A's numbering: the director's SND.NXT");
+        assertTrue(back.timestamps());
+        assertEquals(tsVal(response), back.lastTsVal(), "the TSval the client last got");
+        assertEquals(SeqNumber.add(tsVal(golden.get(5)), g.tOffset()), back.lastTsVal());
+        assertEquals(Bytes.u16(response, 20 + TcpSegment.WINDOW_OFFSET), back.serverWindow(), "the window the client last got");
+        assertEquals(FlowTransform.rescaleWindow(Bytes.u16(golden.get(5), 20 + TcpSegment.WINDOW_OFFSET), 10, GoldenFlow.WD),
+                back.serverWindow());
+        assertEquals(g.request.length, back.bytesClientToServer());
+        assertEquals(RESPONSE_LENGTH, back.bytesServerToClient());
+        assertEquals(250, back.durationMillis());
+
+        // Connection B ends with a RST at the stack's RCV.NXT, so the stack takes it silently.
+        assertEquals(injectedBefore + 1, t.injected.size());
+        byte[] rst = t.injected.get(injectedBefore);
+        assertValidChecksums(rst);
+        assertEquals(TcpSegment.RST, rst[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(nextRequestStart, Bytes.i32(rst, 24), "seq = the stack's RCV.NXT");
+        assertEquals(g.client, Bytes.i32(rst, 12));
+        assertEquals(g.h, Bytes.i32(rst, 16));
+        assertEquals(g.clientPort, Bytes.u16(rst, 20));
+        assertEquals(80, Bytes.u16(rst, 22));
+
+        assertNull(t.engine.flow(g.client, g.clientPort), "the flow is forgotten");
+        assertEquals(0, t.budget.inUse());
+        assertEquals(1, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
+        assertEquals(1, t.egress.size(), "the client saw nothing of the hand-back");
+        // A late stack packet of connection B is reset into the stack, never sent to the client.
+        t.stack(golden.get(8));
+        assertEquals(1, t.egress.size());
+        assertEquals(TcpSegment.RST, t.injected.get(t.injected.size() - 1)[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        t.advance(Duration.ofSeconds(31)); // past the idle timeout: nothing of the flow was left behind
+        assertEquals(2, t.control.size(), "HANDOFF_ACK and HANDBACK: no CLOSED for a handed-back flow");
+        assertTrue(t.controlMessages().stream().noneMatch(m -> m.body() instanceof Closed));
+    }
+
+    @Test
+    void aRetransmittedRecallGetsTheSameBytesAfterTheFlowIsGone() {
+        idleFlow();
+        byte[] recall = recall(handoffId, nextRequestStart, clientAckOfResponse);
+        t.deliver(recall);
+        byte[] first = t.control.get(t.control.size() - 1);
+        assertNull(t.engine.flow(g.client, g.clientPort));
+        int injected = t.injected.size();
+        t.advance(Duration.ofMillis(100));
+        t.deliver(recall); // the HANDBACK was lost: the director sends the same RECALL again
+        t.deliver(recall);
+        assertEquals(4, t.control.size());
+        assertArrayEquals(first, t.control.get(2), "the remembered HANDBACK, byte for byte");
+        assertArrayEquals(first, t.control.get(3));
+        assertEquals(injected, t.injected.size(), "no second RST");
+        assertEquals(2, t.counters.recalled(AgentCounters.Recall.DUPLICATE));
+        assertEquals(1, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
+
+        // A refusal is remembered the same way.
+        byte[] unknown = t.encode(new Recall(EngineHarness.flow(g.client, g.clientPort + 1), 1, SeqNumber.of(1), SeqNumber.of(1)));
+        t.deliver(unknown);
+        t.deliver(unknown);
+        assertArrayEquals(t.control.get(4), t.control.get(5));
+        assertEquals(RecallNackReason.UNKNOWN_FLOW, refusal());
+        assertEquals(0, t.counters.recallsDuplicateUnanswered);
+    }
+
+    @Test
+    void aResponseTheClientHasNotAcknowledgedIsPending() {
+        handoffId = t.decode(g.establish(t)).messageId();
+        t.stack(golden.get(5));
+        t.deliver(recall(handoffId, nextRequestStart, SeqNumber.add(GoldenFlow.DI, 1)));
+        assertEquals(RecallNackReason.RESPONSE_PENDING, refusal());
+        // Partly acknowledged is still pending.
+        t.deliver(recall(handoffId, nextRequestStart, SeqNumber.sub(clientAckOfResponse, 1)));
+        assertEquals(RecallNackReason.RESPONSE_PENDING, refusal());
+        assertStillForwarding();
+    }
+
+    @Test
+    void noResponseSinceTheRequestIsPending() {
+        // The origin has the request and has sent nothing since: the client's ack covers "all of
+        // it" trivially, yet the response has not even started.
+        handoffId = t.decode(g.establish(t)).messageId();
+        t.deliver(recall(handoffId, nextRequestStart, SeqNumber.add(GoldenFlow.DI, 1)));
+        assertEquals(RecallNackReason.RESPONSE_PENDING, refusal());
+        assertStillForwarding();
+    }
+
+    @Test
+    void clientBytesTheOriginHasNotAcknowledgedArePending() {
+        // A pipelined request reached the origin (forwarded before the director held the next
+        // one) and the origin sent more of the first response without acknowledging it yet.
+        idleFlow();
+        byte[] pipelined = "GET /2 HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        int responseEnd = SeqNumber.add(GoldenFlow.DI, 1 + RESPONSE_LENGTH);
+        t.forward(g.flow, PacketBuilder.tcp().from(g.client, g.clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
+                .flags(TcpSegment.ACK | TcpSegment.PSH).seq(nextRequestStart).ack(responseEnd).window(63)
+                .payload(pipelined).build());
+        AgentFlow f = t.engine.flow(g.client, g.clientPort);
+        assertEquals(f.serverNext(), f.serverNextAtLastClientData(), "new client bytes");
+        int si = g.si();
+        byte[] more = g.stackSegment(TcpSegment.ACK, SeqNumber.add(si, 1 + RESPONSE_LENGTH), nextRequestStart, 64, new byte[100]);
+        t.stack(more);
+        int afterPipelined = SeqNumber.add(nextRequestStart, pipelined.length);
+        t.deliver(recall(handoffId, afterPipelined, SeqNumber.add(responseEnd, 100)));
+        assertEquals(RecallNackReason.RESPONSE_PENDING, refusal(), "the origin has not acknowledged the pipelined request");
+        // Once it does (and answers), the connection is idle again.
+        t.stack(g.stackSegment(TcpSegment.ACK, SeqNumber.add(si, 1 + RESPONSE_LENGTH + 100), afterPipelined, 64, new byte[50]));
+        t.deliver(recall(handoffId, afterPipelined, SeqNumber.add(responseEnd, 150)));
+        assertInstanceOf(Handback.class, lastControl().body());
+        assertEquals(1, t.counters.recalled(AgentCounters.Recall.RESPONSE_PENDING));
+        assertEquals(1, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
+    }
+
+    @Test
+    void aRetransmittedClientSegmentDoesNotHideACompleteResponse() {
+        idleFlow();
+        // The client sends its request's last segment again (its ACK was lost): old bytes.
+        t.forward(g.flow, toConnectionA(golden.get(3), g.d(), g.tOffset()));
+        AgentFlow f = t.engine.flow(g.client, g.clientPort);
+        assertFalse(f.serverNext() == f.serverNextAtLastClientData());
+        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
+        assertInstanceOf(Handback.class, lastControl().body());
+    }
+
+    @Test
+    void aFinEitherWayIsClosing() {
+        idleFlow();
+        t.stack(golden.get(8)); // the server's FIN
+        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
+        assertEquals(RecallNackReason.CLOSING, refusal());
+        assertNotNull(t.engine.flow(g.client, g.clientPort), "the flow goes on closing");
+
+        t = new EngineHarness(g.h);
+        idleFlow();
+        t.forward(g.flow, toConnectionA(golden.get(7), g.d(), g.tOffset())); // the client's FIN
+        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
+        assertEquals(RecallNackReason.CLOSING, refusal());
+        assertEquals(1, t.counters.recalled(AgentCounters.Recall.CLOSING));
+    }
+
+    @Test
+    void aRecallForAnotherHandoffOfTheFlowIsBadState() {
+        idleFlow();
+        t.deliver(recall(handoffId + 1, nextRequestStart, clientAckOfResponse));
+        assertEquals(RecallNackReason.BAD_STATE, refusal());
+        assertEquals(1, t.counters.recalled(AgentCounters.Recall.BAD_STATE));
+        assertStillForwarding();
+    }
+
+    @Test
+    void aRecallForNoFlowIsUnknownFlow() {
+        idleFlow();
+        FlowIdentity otherPort = EngineHarness.flow(g.client, g.clientPort + 1);
+        t.deliver(t.encode(new Recall(otherPort, handoffId, SeqNumber.of(nextRequestStart), SeqNumber.of(clientAckOfResponse))));
+        RecallNack nack = assertInstanceOf(RecallNack.class, lastControl().body());
+        assertEquals(RecallNackReason.UNKNOWN_FLOW, nack.reason());
+        assertEquals(otherPort, nack.flow());
+        FlowIdentity otherVip = FlowIdentity.ipv4(g.client, g.clientPort, EngineHarness.VIP, 8080);
+        t.deliver(t.encode(new Recall(otherVip, handoffId, SeqNumber.of(nextRequestStart), SeqNumber.of(clientAckOfResponse))));
+        assertEquals(RecallNackReason.UNKNOWN_FLOW, refusal());
+        assertEquals(2, t.counters.recalled(AgentCounters.Recall.UNKNOWN_FLOW));
+        assertStillForwarding();
+    }
+
+    /** A refused RECALL leaves the flow as it was: still established, client packets still go in. */
+    private void assertStillForwarding() {
+        AgentFlow f = t.engine.flow(g.client, g.clientPort);
+        assertNotNull(f);
+        assertEquals(AgentFlow.State.ESTABLISHED, f.state());
+        int injected = t.injected.size();
+        t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
+        assertEquals(injected + 1, t.injected.size());
+        assertEquals(0, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
+    }
+
+    @Test
+    void theSameEndpointHandedOffAgainInMidStreamOpensBFromTheNextRequest() {
+        idleFlow();
+        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
+        Handback back = assertInstanceOf(Handback.class, lastControl().body());
+        int sndNxt = back.serverNextSeq().bits();
+
+        // The director hands the next request off again, as docs/handoff-protocol.md 3.1 says.
+        byte[] request2 = "GET /second HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        int ci2 = SeqNumber.sub(nextRequestStart, 1);
+        int clientTsVal = SeqNumber.add(tsVal(golden.get(6)), 40);
+        int directorTsVal = SeqNumber.add(back.lastTsVal(), 30);
+        Handoff again = new Handoff(g.flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 80, 1, SeqNumber.of(ci2),
+                SeqNumber.of(SeqNumber.sub(sndNxt, 1)), SeqNumber.of(SeqNumber.add(nextRequestStart, request2.length)),
+                SeqNumber.of(sndNxt), 63, new NegotiatedOptions(1460, 10, GoldenFlow.WD, true, true, clientTsVal, directorTsVal),
+                request2);
+        byte[] handoff2 = t.encode(again);
+        int injected = t.injected.size();
+        t.deliver(handoff2);
+        assertEquals(0, t.counters.endpointsReused, "nothing was held for the endpoint");
+        byte[] syn = t.injected.get(injected);
+        assertValidChecksums(syn);
+        TcpSegment synTcp = new TcpSegment().wrap(syn, 20, syn.length - 20);
+        assertEquals(TcpSegment.SYN, synTcp.flags());
+        assertEquals(ci2, synTcp.seq(), "B starts at the byte before the next request, not at the client's SYN");
+        assertEquals(clientTsVal, tsVal(syn));
+
+        // A new stack connection: its own ISN, timestamp clock and a window scale unlike the first (9).
+        int si2 = 0x7000_0000;
+        int stackTs = 5_555;
+        t.stack(PacketBuilder.tcp().from(g.h, 80).to(g.client, g.clientPort).flags(TcpSegment.SYN | TcpSegment.ACK)
+                .seq(si2).ack(SeqNumber.add(ci2, 1)).window(65_535).mss(1460).windowShift(9).sackPermitted(true)
+                .timestamps(stackTs, clientTsVal).build());
+        byte[] handshakeAck = t.injected.get(injected + 1);
+        assertEquals(nextRequestStart, Bytes.i32(handshakeAck, 24));
+        assertEquals(SeqNumber.add(si2, 1), Bytes.i32(handshakeAck, 28));
+        byte[] sent = t.injected.get(injected + 2);
+        assertValidChecksums(sent);
+        assertEquals(nextRequestStart, Bytes.i32(sent, 24), "the request's first byte keeps its client sequence number");
+        assertArrayEquals(request2, Arrays.copyOfRange(sent, sent.length - request2.length, sent.length));
+        assertEquals(clientTsVal, tsVal(sent));
+        assertEquals(stackTs, tsEcr(sent));
+
+        int requestEnd2 = SeqNumber.add(nextRequestStart, request2.length);
+        t.stack(PacketBuilder.tcp().from(g.h, 80).to(g.client, g.clientPort).flags(TcpSegment.ACK).seq(SeqNumber.add(si2, 1))
+                .ack(requestEnd2).window(100).timestamps(stackTs + 1, clientTsVal).build());
+        HandoffAck ack = assertInstanceOf(HandoffAck.class, lastControl().body());
+        assertEquals(t.decode(handoff2).messageId(), ack.handoffMessageId());
+        assertEquals(si2, ack.serverIsn().getAsInt());
+
+        // The second response: seq lands on the director's SND.NXT, TSval continues above what the
+        // client saw, window rescaled from 9 to 7.
+        byte[] body2 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+        int egress = t.egress.size();
+        t.stack(PacketBuilder.tcp().from(g.h, 80).to(g.client, g.clientPort).flags(TcpSegment.ACK | TcpSegment.PSH)
+                .seq(SeqNumber.add(si2, 1)).ack(requestEnd2).window(100).timestamps(stackTs + 45, clientTsVal)
+                .payload(body2).build());
+        byte[] out = t.egress.get(egress);
+        assertValidChecksums(out);
+        assertEquals(EngineHarness.VIP, Bytes.i32(out, 12));
+        assertEquals(sndNxt, Bytes.i32(out, 24), "the origin's first byte is the director's SND.NXT");
+        assertEquals(requestEnd2, Bytes.i32(out, 28));
+        assertEquals(SeqNumber.add(directorTsVal, 45), tsVal(out), "t = director TSval - the new SYN-ACK's TSval");
+        assertTrue(SeqNumber.gt(tsVal(out), back.lastTsVal()), "never below what the client saw before the hand-back");
+        assertEquals(FlowTransform.rescaleWindow(100, 9, GoldenFlow.WD), Bytes.u16(out, 20 + TcpSegment.WINDOW_OFFSET));
+        assertArrayEquals(body2, Arrays.copyOfRange(out, out.length - body2.length, out.length));
+
+        // The client's ACK on A comes out on B with ack - d and TSecr - t of the new connection.
+        int sndNxt2 = SeqNumber.add(sndNxt, body2.length);
+        byte[] clientAck = PacketBuilder.tcp().from(g.client, g.clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
+                .flags(TcpSegment.ACK).seq(requestEnd2).ack(sndNxt2).window(63).timestamps(clientTsVal + 1, tsVal(out)).build();
+        t.forward(g.flow, clientAck);
+        byte[] in = t.injected.get(t.injected.size() - 1);
+        assertValidChecksums(in);
+        assertEquals(g.h, Bytes.i32(in, 16));
+        assertEquals(SeqNumber.add(si2, 1 + body2.length), Bytes.i32(in, 28), "ack - d");
+        assertEquals(stackTs + 45, tsEcr(in), "TSecr - t");
+
+        // And it can go back again: the counts are this hand-off's, from the mid-stream Client ISN.
+        t.deliver(recall(ack.handoffMessageId(), requestEnd2, sndNxt2));
+        Handback back2 = assertInstanceOf(Handback.class, lastControl().body());
+        assertEquals(sndNxt2, back2.serverNextSeq().bits());
+        assertEquals(request2.length, back2.bytesClientToServer());
+        assertEquals(body2.length, back2.bytesServerToClient());
+        assertEquals(SeqNumber.add(directorTsVal, 45), back2.lastTsVal());
+        assertEquals(FlowTransform.rescaleWindow(100, 9, GoldenFlow.WD), back2.serverWindow());
+        assertEquals(2, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
+    }
+}
