@@ -58,6 +58,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       request (HANDOFF sent); the agent's HANDOFF_ACK; the client's FIN (forwarded) and the
  *       agent's CLOSED. The fake agent's share (patching and sealing its two answers, ~2 HMACs)
  *       is inside the loop; {@code MessageCodecBenchmark.encodeHandoffAck} measures it.
+ *   <li>{@code laterRequestKept}: a later request on a handed-off keep-alive connection that
+ *       routes to the connection's origin (hand-back's common case): its segment held, its head
+ *       read and routed, the segment forwarded, in one duty cycle. Compare with
+ *       {@code forwardClientAck}, what the same segment cost before every request was routed.
  * </ul>
  *
  * <p>Run from the repository root (it reads examples/lab/director.yaml):
@@ -79,6 +83,8 @@ public class DirectorWorkerBenchmark {
     private static final byte[] REQUEST = "GET /static/logo.png HTTP/1.1\r\nHost: lab\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII);
     private static final int FORWARD_PORT = 65000;
+    /** The handed-off connection whose later requests {@code laterRequestKept} sends. */
+    private static final int KEPT_PORT = 65001;
     private static final int BATCH = 32;
     /** Simulated time per duty cycle while forwarding: a busy worker's cycle. */
     private static final long FORWARD_CYCLE_NANOS = 10_000L;
@@ -112,6 +118,8 @@ public class DirectorWorkerBenchmark {
     private int closedLength;
 
     private final byte[][] ackFrames = new byte[256][];
+    private int keptSeq;
+    private int keptAck;
     private int nextAck;
     private int port = 1024;
 
@@ -148,16 +156,23 @@ public class DirectorWorkerBenchmark {
             ackFrames[i] = Arrays.copyOf(packet, n);
         }
 
+        // A second one that goes on sending requests for the same origin, each after the response.
+        keptAck = handOff(KEPT_PORT, FORWARD_CYCLE_NANOS);
+        keptSeq = KEPT_PORT * 7919 + 1 + REQUEST.length;
+
         // Each loop must do what it claims; a silent failure would time nothing.
+        long kept = worker.coordinator().counters().outcome(RequestOutcome.KEPT);
         long handedOff = worker.coordinator().counters().outcome(RequestOutcome.HANDED_OFF);
         long forwarded = worker.coordinator().counters().forwardPackets;
         int flows = worker.terminator().flowCount();
         connectionHandedOff();
         forwardClientAck();
         forwardClientAckBatch32();
+        laterRequestKept();
         if (worker.coordinator().counters().outcome(RequestOutcome.HANDED_OFF) != handedOff + 1
-                || worker.coordinator().counters().forwardPackets != forwarded + 2 + BATCH
-                || worker.terminator().flowCount() != flows || flows != 1
+                || worker.coordinator().counters().outcome(RequestOutcome.KEPT) != kept + 1
+                || worker.coordinator().counters().forwardPackets != forwarded + 3 + BATCH
+                || worker.terminator().flowCount() != flows || flows != 2
                 || worker.controlDecodeFailures != 0 || worker.internalErrors != 0
                 || source.decoder().dropped() != 0 || agents.refused() != 0 || source.refused() != 0) {
             throw new IllegalStateException("the benchmark loops did not hand off, forward and close as they should: handed off "
@@ -204,6 +219,18 @@ public class DirectorWorkerBenchmark {
             byte[] f = ackFrames[nextAck++ & (ackFrames.length - 1)];
             source.offer(f, 0, f.length);
         }
+        return cycle(FORWARD_CYCLE_NANOS);
+    }
+
+    /** One later request for the connection's origin, sent after the previous response (its ack moved on). */
+    @Benchmark
+    @Warmup(iterations = 5, time = 2)
+    public int laterRequestKept() throws Exception {
+        keptAck += 2 * 1448; // the response the client got before it asks again
+        int n = client.from(CLIENT, KEPT_PORT).flags(TcpSegment.ACK | TcpSegment.PSH).seq(keptSeq).ack(keptAck).payload(REQUEST)
+                .frameInto(packet, 0, HOST_MAC, CLIENT_MAC);
+        keptSeq += REQUEST.length;
+        source.offer(packet, 0, n);
         return cycle(FORWARD_CYCLE_NANOS);
     }
 

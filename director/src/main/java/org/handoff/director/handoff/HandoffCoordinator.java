@@ -98,6 +98,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         /** The RECALL sent for the next request: kept and resent as is, like a HANDOFF. */
         byte[] recall;
         long recallId;
+        /** The next request a RECALL is out for, and where the rules send it. */
+        ParsedRequest nextRequest;
+        RouteDecision nextDecision;
 
         Attempt(TcpFlow<Attempt> flow, FlowIdentity identity, RouteDecision decision, String requestLine, String host,
                 RequestFraming framing, int requestIndex, String from, long now) {
@@ -271,7 +274,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         }
         if (a.accepted) {
             switch (a.phase) {
-                case NEXT_HEAD -> keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null,
+                case NEXT_HEAD -> keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null, null,
                         "no complete head within timeouts.request", nowNanos);
                 case RECALLING -> recallExpired(a, nowNanos);
                 default -> { }
@@ -424,11 +427,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         switch (result.status()) {
             case NEED_MORE -> {
                 if (flow.requestLength() >= parser.maxHeadBytes()) {
-                    keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null,
+                    keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null, null,
                             "head over " + parser.maxHeadBytes() + " bytes", nowNanos);
                 }
             }
-            case TOO_LARGE, MALFORMED -> keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null,
+            case TOO_LARGE, MALFORMED -> keepNextRequest(a, HandoffCounters.PinReason.UNPARSED_REQUEST, null, null,
                     result.reason(), nowNanos);
             case COMPLETE -> routeNextRequest(a, result.request(), nowNanos);
             default -> throw new IllegalStateException(result.toString());
@@ -439,11 +442,13 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         TcpFlow<Attempt> flow = a.flow;
         RouteDecision decision = routing.get().route(request);
         if (decision.candidates().get(0).equals(a.server)) {
-            keepNextRequest(a, null, request, "kept", nowNanos);
+            keepNextRequest(a, null, request, decision, "kept", nowNanos);
         } else if (flow.nextRequestAck() == flow.ackAtRequestEnd()) {
             // Sent before any of the previous response arrived: moving it could reorder responses.
-            keepNextRequest(a, HandoffCounters.PinReason.PIPELINED, request, "pipelined", nowNanos);
+            keepNextRequest(a, HandoffCounters.PinReason.PIPELINED, request, decision, "pipelined", nowNanos);
         } else {
+            a.nextRequest = request;
+            a.nextDecision = decision;
             recall(a, nowNanos);
         }
     }
@@ -454,14 +459,17 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
      * (already accepted) stands for it, armed at its end when it is followed.
      *
      * @param request the request, or null when its head could not be read (then nothing after it is followed)
+     * @param decision where the rules send it (null with no request)
      */
-    private void keepNextRequest(Attempt a, HandoffCounters.PinReason pin, ParsedRequest request, String how, long nowNanos) {
+    private void keepNextRequest(Attempt a, HandoffCounters.PinReason pin, ParsedRequest request, RouteDecision decision,
+                                 String how, long nowNanos) {
         TcpFlow<Attempt> flow = a.flow;
         timers.cancel(a);
         a.phase = Phase.NONE;
+        a.nextRequest = null;
+        a.nextDecision = null;
         Attempt next = a;
         if (request != null) {
-            RouteDecision decision = routing.get().route(request);
             next = new Attempt(flow, a.identity, decision, requestLine(request), request.host(), RequestFraming.of(request),
                     a.requestIndex + 1, null, nowNanos);
             next.accepted = true;
@@ -482,9 +490,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         String text = pin == null ? how : "pinned (" + pin.name().toLowerCase(java.util.Locale.ROOT) + "): " + how;
         if (request != null) {
             decision(next, next.server.name(), text, nowNanos);
-            decisions.onDecision(new DecisionListener.Decision(flow.clientAddress(), flow.clientPort(), flow.vipAddress(),
-                    flow.vipPort(), next.requestLine, next.host, next.decision.rule(), next.decision.pool(), next.server.name(),
-                    next.attempt, outcome, 0, text, 0));
+            if (decisions != DecisionListener.NONE) { // replay listens; a live worker allocates nothing for it
+                decisions.onDecision(new DecisionListener.Decision(flow.clientAddress(), flow.clientPort(), flow.vipAddress(),
+                        flow.vipPort(), next.requestLine, next.host, next.decision.rule(), next.decision.pool(), next.server.name(),
+                        next.attempt, outcome, 0, text, 0));
+            }
         } else {
             DECISIONS.info("client={}:{} req={} origin={} outcome=\"{}\"", ipv4(flow.clientAddress()), flow.clientPort(),
                     a.requestIndex + 1, a.server.name(), text);
@@ -528,6 +538,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     /** The connection cannot go on: its origin no longer has it, or its agent does not answer. */
     private void resetConnection(Attempt a, String why, long nowNanos) {
         a.phase = Phase.NONE;
+        a.nextRequest = null;
+        a.nextDecision = null;
         counters.count(HandoffCounters.RequestOutcome.RESET);
         DECISIONS.info("client={}:{} req={} origin={} outcome=\"reset: {}\"", ipv4(a.flow.clientAddress()),
                 a.flow.clientPort(), a.requestIndex + 1, a.server.name(), why);
@@ -552,6 +564,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         }
         timers.cancel(a);
         a.phase = Phase.NONE;
+        a.nextRequest = null;
+        a.nextDecision = null;
         counters.count(a.server.name(), HandoffCounters.OriginEvent.HANDED_BACK);
         load.closed(a.server);
         if (forwarding == a) {
@@ -571,21 +585,15 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         }
         counters.count(a.server.name(), HandoffCounters.OriginEvent.RECALL_REFUSED);
         switch (n.reason()) {
-            case RESPONSE_PENDING -> keepNextRequestUnparsedAgain(a, HandoffCounters.PinReason.PIPELINED,
+            case RESPONSE_PENDING -> keepNextRequest(a, HandoffCounters.PinReason.PIPELINED, a.nextRequest, a.nextDecision,
                     "the previous response was not complete", nowNanos);
-            case CLOSING -> keepNextRequestUnparsedAgain(a, HandoffCounters.PinReason.CLOSING,
+            case CLOSING -> keepNextRequest(a, HandoffCounters.PinReason.CLOSING, a.nextRequest, a.nextDecision,
                     "the connection was closing", nowNanos);
             default -> {
                 timers.cancel(a);
                 resetConnection(a, "the agent refused the RECALL: " + n.reason(), nowNanos);
             }
         }
-    }
-
-    /** After a RECALL was refused: the held request, parsed once already, stays with the connection's origin. */
-    private void keepNextRequestUnparsedAgain(Attempt a, HandoffCounters.PinReason pin, String how, long nowNanos) {
-        HeadParseResult result = parser.parse(a.flow.requestBytes(), 0, a.flow.requestLength());
-        keepNextRequest(a, pin, result.status() == HeadParseResult.Status.COMPLETE ? result.request() : null, how, nowNanos);
     }
 
     private static String requestLine(ParsedRequest request) {
@@ -618,6 +626,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
      * what it asked for, where it went, how it ended.
      */
     private void decision(Attempt a, String origin, String outcome, long nowNanos) {
+        if (!DECISIONS.isInfoEnabled()) {
+            return; // not even the argument array: a kept request writes one line per request
+        }
         DECISIONS.info("client={}:{} req={} request=\"{}\" host={} rule={} pool={} origin={} attempt={} outcome=\"{}\" ms={}",
                 ipv4(a.flow.clientAddress()), a.flow.clientPort(), a.requestIndex, a.requestLine, a.host, a.decision.rule(),
                 a.decision.pool(), origin, a.attempt, outcome, (nowNanos - a.startedNanos) / 1_000_000L);
@@ -767,6 +778,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             a.agent = null;
             counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
             if (a.accepted || a.flow.originProvenSending()) {
+                timers.cancel(a); // a head or a RECALL it waited for ends with the connection
+                a.phase = Phase.NONE;
                 terminator.resetClient(a.flow, nowNanos);
             } else {
                 timers.cancel(a);

@@ -11,6 +11,8 @@ import org.handoff.protocol.seq.SeqNumber;
  */
 final class ReceiveBuffer {
     static final int MAX_RANGES = 4;
+    /** The first array a buffer takes: a request head and a little more. */
+    static final int FIRST_ARRAY_BYTES = 2048;
     private static final byte[] EMPTY = new byte[0];
 
     private byte[] data;
@@ -35,6 +37,21 @@ final class ReceiveBuffer {
         base = firstSeq;
         contiguous = 0;
         rangeCount = 0;
+    }
+
+    /** {@link #restart(int)} into {@code array} (an empty buffer's array given back by another flow), or a new one when null. */
+    void restart(int firstSeq, byte[] array) {
+        restart(firstSeq);
+        if (array != null && data.length == 0) {
+            data = array;
+        }
+    }
+
+    /** Gives up the array (null when it holds none) and keeps no bytes, as {@link #release()} does. */
+    byte[] detach() {
+        byte[] d = data.length == 0 ? null : data;
+        data = EMPTY;
+        return d;
     }
 
     /** The sequence number of the buffer's first byte: where the request it holds begins. */
@@ -135,7 +152,7 @@ final class ReceiveBuffer {
 
     private void ensure(int end) {
         if (end > data.length) {
-            int n = Math.max(data.length, 2048);
+            int n = Math.max(data.length, FIRST_ARRAY_BYTES);
             while (n < end) {
                 n *= 2;
             }

@@ -49,6 +49,7 @@ public final class TcpTerminator<A> {
     private static final long TICK_NANOS = 10_000_000L;
     private static final long COOKIE_WINDOW_NANOS = 120_000_000_000L;
     private static final int SYN_ACK_RETRIES = 3;
+    private static final int MAX_SPARE_ARRAYS = 64;
 
     /**
      * Read at each use, so a reload applies to the next SYN, segment and timer (the config
@@ -68,8 +69,15 @@ public final class TcpTerminator<A> {
     private int halfOpen;
     /** Bytes held in this worker's receive buffers; {@link #bufferedBytes()} adds the held packets'. */
     private long receivedBytes;
-    /** Client packets held while a flow is HANDING_OFF. */
+    /** Client packets held while a flow is HANDING_OFF or reading its next request. */
     private final HeldPackets heldPackets;
+    /**
+     * Receive arrays of the first size given back after a next request was read, for the next
+     * flow's next request: on a keep-alive connection that is every request, and the array would
+     * otherwise be allocated and zeroed anew each time.
+     */
+    private final byte[][] spareArrays = new byte[MAX_SPARE_ARRAYS][];
+    private int spareCount;
     private long cookiesSentAtNanos = Long.MIN_VALUE / 2;
 
     private final Ipv4Packet ip = new Ipv4Packet();
@@ -511,7 +519,8 @@ public final class TcpTerminator<A> {
             // The segment ends the current request and begins the next: both were sent at once.
             flow.ackAtRequestEnd = ack;
         }
-        flow.received.restart(flow.nextRequestSeq);
+        flow.received.restart(flow.nextRequestSeq, spareCount > 0 ? takeSpare() : null);
+        receivedBytes += flow.received.allocated();
         timers.cancel(flow); // the listener keeps this state's deadline, as for HANDING_OFF
     }
 
@@ -587,8 +596,10 @@ public final class TcpTerminator<A> {
     public void releaseNextRequest(TcpFlow<A> flow, long nowNanos) {
         requireState(flow, TcpFlow.State.NEXT_REQUEST);
         flow.state = TcpFlow.State.FORWARDING;
-        if (flow.received != null) {
-            receivedBytes -= flow.received.release();
+        receivedBytes -= flow.received.allocated();
+        byte[] array = flow.received.detach();
+        if (array != null && array.length == ReceiveBuffer.FIRST_ARRAY_BYTES && spareCount < MAX_SPARE_ARRAYS) {
+            spareArrays[spareCount++] = array;
         }
         timers.schedule(flow, nowNanos + settings.get().flowIdleTimeout().toNanos());
         replayHeld(flow, detachHeld(flow), nowNanos);
@@ -625,6 +636,12 @@ public final class TcpTerminator<A> {
     /** {@code timeouts.request}: how long a request head may take to arrive, also a next request's. */
     public long requestTimeoutNanos() {
         return settings.get().requestTimeout().toNanos();
+    }
+
+    private byte[] takeSpare() {
+        byte[] a = spareArrays[--spareCount];
+        spareArrays[spareCount] = null;
+        return a;
     }
 
     private HeldPackets.Queue detachHeld(TcpFlow<A> flow) {
