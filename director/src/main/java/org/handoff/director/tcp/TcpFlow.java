@@ -52,6 +52,8 @@ public final class TcpFlow<A> extends TimerWheel.Node {
 
     /** Options agreed in the handshake. Shifts are -1 when window scaling is off. */
     int mss;
+    /** The MSS option of our SYN-ACK (tcp.mss when the SYN came), sent again with it. */
+    int offeredMss;
     /** The MSS the client offered (536 when it offered none): the agent's SYN repeats it. */
     int clientMss;
     int clientShift = -1;

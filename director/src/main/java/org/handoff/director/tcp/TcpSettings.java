@@ -35,7 +35,8 @@ public record TcpSettings(
     public TcpSettings {
         check("tcp.mss", mss, 536, 65495);
         check("tcp.window-shift", windowShift, 0, 14);
-        check("tcp.receive-capacity", receiveCapacity, 1024, 1 << 24);
+        // The config's least receive buffer: limits.max-request-head-bytes (256 at least) must fit in it.
+        check("tcp.receive-capacity", receiveCapacity, 256, 1 << 24);
         check("limits.max-flows", maxFlows, 1, 1 << 28);
         check("limits.max-half-open", maxHalfOpen, 0, 1 << 28);
         check("limits.max-buffered-bytes-per-flow", maxBufferedBytesPerFlow, 0, 1 << 28);

@@ -284,12 +284,13 @@ public final class TcpTerminator<A> {
 
     private void onSyn(int clientAddress, int clientPort, int vip, long nowNanos) {
         counters.syns++;
+        TcpSettings s = settings.get(); // one snapshot for the whole decision
         int vipAddress = vipAddresses[vip];
         int vipPort = vipPorts[vip];
         int clientIsn = tcp.seq();
         int clientShift = options.hasWindowScale() ? options.windowShift : -1;
         int clientMss = options.hasMss() ? options.mss : 536;
-        if (halfOpen >= settings.get().maxHalfOpen() || flows.size() >= settings.get().maxFlows()) {
+        if (halfOpen >= s.maxHalfOpen() || flows.size() >= s.maxFlows()) {
             // A flood (or a full table): answer statelessly; the final ACK carries the state back.
             int index = SynCookies.mssIndex(clientMss);
             int minute = (int) (nowNanos / 60_000_000_000L);
@@ -301,7 +302,7 @@ public final class TcpTerminator<A> {
                         options.hasSackPermitted());
             }
             emitSynAck(clientAddress, clientPort, vipAddress, vipPort, isn, SeqNumber.add(clientIsn, 1),
-                    SynCookies.mssOf(index), ts && clientShift >= 0 ? settings.get().windowShift() : -1,
+                    SynCookies.mssOf(index), s.receiveCapacity(), ts && clientShift >= 0 ? s.windowShift() : -1,
                     ts && options.hasSackPermitted(), ts, tsVal, options.tsVal);
             counters.cookiesSent++;
             cookiesSentAtNanos = nowNanos;
@@ -311,10 +312,11 @@ public final class TcpTerminator<A> {
         long key = key(clientAddress, clientPort, vip);
         TcpFlow<A> flow = new TcpFlow<>(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, isn, nowNanos);
         flow.state = TcpFlow.State.SYN_RECEIVED;
-        flow.mss = Math.min(clientMss, settings.get().mss());
+        flow.offeredMss = s.mss();
+        flow.mss = Math.min(clientMss, s.mss());
         flow.clientMss = clientMss;
         flow.clientShift = clientShift;
-        flow.directorShift = clientShift >= 0 ? settings.get().windowShift() : -1;
+        flow.directorShift = clientShift >= 0 ? s.windowShift() : -1;
         flow.sackPermitted = options.hasSackPermitted();
         flow.timestamps = options.hasTimestamps();
         flow.tsRecent = options.tsVal;
@@ -322,11 +324,11 @@ public final class TcpTerminator<A> {
         flow.clientWindow = tcp.window();
         flow.sndUna = isn;
         flow.sndNxt = SeqNumber.add(isn, 1);
-        flow.received = new ReceiveBuffer(SeqNumber.add(clientIsn, 1), settings.get().receiveCapacity());
+        flow.received = new ReceiveBuffer(SeqNumber.add(clientIsn, 1), s.receiveCapacity());
         flows.put(key, flow);
         halfOpen++;
         sendSynAck(flow, nowNanos);
-        timers.schedule(flow, nowNanos + settings.get().retransmitInitial().toNanos() * 5);
+        timers.schedule(flow, nowNanos + s.retransmitInitial().toNanos() * 5);
     }
 
     private boolean onCookieAck(int clientAddress, int clientPort, int vip, long nowNanos) {
@@ -341,22 +343,23 @@ public final class TcpTerminator<A> {
             return false;
         }
         counters.cookiesValid++;
+        TcpSettings s = settings.get();
         long key = key(clientAddress, clientPort, vip);
         TcpFlow<A> flow = new TcpFlow<>(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, nowNanos);
         flow.cookie = true;
         flow.clientMss = SynCookies.mssOf(index);
-        flow.mss = Math.min(flow.clientMss, settings.get().mss());
+        flow.mss = Math.min(flow.clientMss, s.mss());
         if (options.hasTimestamps()) {
             flow.timestamps = true;
             flow.tsRecent = options.tsVal;
             flow.clientShift = SynCookies.shiftFromTimestamp(options.tsEcr);
-            flow.directorShift = flow.clientShift >= 0 ? settings.get().windowShift() : -1;
+            flow.directorShift = flow.clientShift >= 0 ? s.windowShift() : -1;
             flow.sackPermitted = SynCookies.sackFromTimestamp(options.tsEcr);
         }
         flow.tsOffset = tsOffset(clientAddress, clientPort, vip);
         flow.sndUna = tcp.ack();
         flow.sndNxt = tcp.ack();
-        flow.received = new ReceiveBuffer(tcp.seq(), settings.get().receiveCapacity());
+        flow.received = new ReceiveBuffer(tcp.seq(), s.receiveCapacity());
         if (!flows.put(key, flow)) {
             counters.flowTableFull++;
             return true;
@@ -835,16 +838,17 @@ public final class TcpTerminator<A> {
     }
 
     private void expired(TcpFlow<A> flow, long nowNanos) {
+        TcpSettings s = settings.get();
         switch (flow.state) {
             case SYN_RECEIVED -> {
-                if (nowNanos - flow.createdNanos >= settings.get().handshakeTimeout().toNanos() || flow.retransmits >= SYN_ACK_RETRIES) {
+                if (nowNanos - flow.createdNanos >= s.handshakeTimeout().toNanos() || flow.retransmits >= SYN_ACK_RETRIES) {
                     free(flow, FlowListener.CloseCause.HANDSHAKE_TIMEOUT, nowNanos);
                 } else {
                     flow.retransmits++;
                     counters.synAckRetransmits++;
                     sendSynAck(flow, nowNanos);
-                    timers.schedule(flow, Math.min(nowNanos + (settings.get().retransmitInitial().toNanos() * 5 << flow.retransmits),
-                            flow.createdNanos + settings.get().handshakeTimeout().toNanos()));
+                    timers.schedule(flow, Math.min(nowNanos + (s.retransmitInitial().toNanos() * 5 << flow.retransmits),
+                            flow.createdNanos + s.handshakeTimeout().toNanos()));
                 }
             }
             case RECEIVING -> {
@@ -852,19 +856,19 @@ public final class TcpTerminator<A> {
                 free(flow, FlowListener.CloseCause.REQUEST_TIMEOUT, nowNanos);
             }
             case ANSWERING -> {
-                if (flow.retransmits >= settings.get().maxRetransmits()) {
+                if (flow.retransmits >= s.maxRetransmits()) {
                     sendReset(flow);
                     free(flow, FlowListener.CloseCause.RETRANSMITS_EXHAUSTED, nowNanos);
                 } else {
                     flow.retransmits++;
                     counters.answerRetransmits++;
                     sendAnswer(flow, nowNanos);
-                    timers.schedule(flow, nowNanos + (settings.get().retransmitInitial().toNanos() << flow.retransmits));
+                    timers.schedule(flow, nowNanos + (s.retransmitInitial().toNanos() << flow.retransmits));
                 }
             }
             case CLOSING -> free(flow, flow.closeCause, nowNanos);
             case FORWARDING -> {
-                long idle = settings.get().flowIdleTimeout().toNanos();
+                long idle = s.flowIdleTimeout().toNanos();
                 if (nowNanos - flow.lastSeenNanos >= idle) {
                     free(flow, FlowListener.CloseCause.IDLE, nowNanos);
                 } else {
@@ -916,21 +920,23 @@ public final class TcpTerminator<A> {
         return Math.min(room >>> shift, 0xffff);
     }
 
+    /** A flow's SYN-ACK, sent again as first sent: a reload since does not change what it offers. */
     private void sendSynAck(TcpFlow<A> flow, long nowNanos) {
         emitSynAck(flow.clientAddress, flow.clientPort, flow.vipAddress, flow.vipPort, flow.directorIsn,
-                SeqNumber.add(flow.clientIsn, 1), settings.get().mss(), flow.directorShift, flow.sackPermitted, flow.timestamps,
-                flow.tsVal(nowNanos), flow.tsRecent);
+                SeqNumber.add(flow.clientIsn, 1), flow.offeredMss, flow.received.capacity(), flow.directorShift,
+                flow.sackPermitted, flow.timestamps, flow.tsVal(nowNanos), flow.tsRecent);
     }
 
+    /** {@code receiveCapacity} gives the window field: a SYN's window is never scaled. */
     private void emitSynAck(int clientAddress, int clientPort, int vipAddress, int vipPort, int isn, int ack, int mss,
-                            int shift, boolean sack, boolean ts, int tsVal, int tsEcr) {
+                            int receiveCapacity, int shift, boolean sack, boolean ts, int tsVal, int tsEcr) {
         txTcp.clear();
         txTcp.sourcePort = vipPort;
         txTcp.destinationPort = clientPort;
         txTcp.seq = isn;
         txTcp.ack = ack;
         txTcp.flags = TcpSegment.SYN | TcpSegment.ACK;
-        txTcp.window = Math.min(settings.get().receiveCapacity(), 0xffff); // a SYN's window is never scaled
+        txTcp.window = Math.min(receiveCapacity, 0xffff);
         txTcp.mss = mss;
         txTcp.windowShift = shift;
         txTcp.sackPermitted = sack;
