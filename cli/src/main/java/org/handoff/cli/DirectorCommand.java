@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.handoff.config.ConfigException;
 import org.handoff.director.Director;
-import org.handoff.director.config.ConfigLoader;
+import org.handoff.director.routing.LoadCounter;
 import org.handoff.host.ProcessRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,7 +92,8 @@ public final class DirectorCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try {
-                ConfigLoader.DIRECTOR.loadForRun(config);
+                // As the director loads it: the file, its key file, and the workers' settings built from it.
+                Director.loadConfig(config, new LoadCounter());
                 spec.commandLine().getOut().println(config + ": valid");
                 return 0;
             } catch (ConfigException e) {

@@ -44,6 +44,8 @@ class ConfigRefusalsTest {
         cases.put("IPv6 VIP", lab.replace("  - 198.18.1.1:80", "  - '[2001:2::1]:80'"));
         cases.put("IPv6 agent", once(lab, "agent: \"198.18.0.12:7070\"", "agent: \"[2001:2::12]:7070\""));
         cases.put("head longer than the receive buffer", lab.replace("limits:\n", "limits:\n  max-request-head-bytes: 64KiB\n"));
+        // The loader's cross-check, not the workers' TcpSettings, refuses it: the same words both ways.
+        cases.put("a window smaller than the head", lab + "tcp:\n  initial-window: 512\n");
         cases.put("a schema error", lab.replace("workers: 1", "workers: 0"));
         cases.put("not YAML", "vips: [\n");
         for (Map.Entry<String, String> c : cases.entrySet()) {

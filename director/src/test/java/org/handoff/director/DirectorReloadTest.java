@@ -71,12 +71,15 @@ class DirectorReloadTest {
     @Test
     void aLongerDeadlineThanTheAnswersGuardCoversNeedsARestartAShorterOneApplies() throws Exception {
         ConfigHolder.Loaded<WorkerSettings> running = holder.current();
-        assertEquals(List.of("handoff.deadline=30s (expected: at most 2s while running: the agents' answers are remembered "
+        assertEquals(List.of("handoff.deadline=5s (expected: at most 2s while running: the agents' answers are remembered "
                 + "for 3s, sized at start; a longer deadline needs a restart)"), reloadWith(lab.replace("deadline: 2s",
-                "deadline: 30s")));
+                "deadline: 5s")));
         assertSame(running, holder.current());
         assertEquals(List.of(), reloadWith(lab.replace("deadline: 2s", "deadline: 1s")));
         assertEquals(1_000, holder.derived().handoff().deadline().toMillis());
+        // What the guard covers was sized at start: back to the start's own deadline is fine.
+        assertEquals(List.of(), reloadWith(lab));
+        assertEquals(2_000, holder.derived().handoff().deadline().toMillis());
     }
 
     @Test

@@ -218,7 +218,8 @@ public final class ConfigNode {
             Matcher m = SIZE.matcher(json.asText().trim());
             if (m.matches()) {
                 int shift = m.group(2) == null ? 0 : m.group(2).equals("KiB") ? 10 : m.group(2).equals("MiB") ? 20 : 30;
-                v = Long.parseLong(m.group(1)) << shift;
+                long n = Long.parseLong(m.group(1));
+                v = n > (Long.MAX_VALUE >> shift) ? -1 : n << shift; // too large for a long: refused below
             }
         }
         if (v < min || v > max) {

@@ -51,6 +51,9 @@ class ConfigNodeTest {
         assertEquals(512, root.get("c").size(0, 0, 1L << 40));
         assertEquals(List.of("a=64MB (expected: a size in bytes 1..1024 (an integer, or with KiB, MiB, GiB))"),
                 errors("a: 64MB\n", r -> r.get("a").size(1, 1, 1024)));
+        // 17179869185 GiB is 2^64 + 2^30 bytes: shifted in a long it would wrap to 1 GiB.
+        assertEquals(List.of("a=17179869185GiB (expected: a size in bytes 1..1099511627776 (an integer, or with KiB, MiB, GiB))"),
+                errors("a: 17179869185GiB\n", r -> r.get("a").size(1, 1, 1L << 40)));
     }
 
     @Test

@@ -34,6 +34,8 @@ public final class ConfigHolder<T> {
     private final Function<DirectorConfig, T> derive;
     private final BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable;
     private final AtomicReference<Loaded<T>> current = new AtomicReference<>();
+    /** The config the process started with: what was sized at start was sized for it. */
+    private DirectorConfig atStart;
 
     private ConfigHolder(Path path, Loader loader, Function<DirectorConfig, T> derive,
                          BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable) {
@@ -46,15 +48,16 @@ public final class ConfigHolder<T> {
     /**
      * Loads the file for the first time.
      *
-     * @param unappliable given the running config and a new one, an error for each change a
-     *     reload cannot apply ({@code key=new (expected: ...)}); none means the new one may
-     *     replace the running one
+     * @param unappliable given the config the process started with and a new one, an error for
+     *     each change a reload cannot apply ({@code key=new (expected: ...)}); none means the new
+     *     one may replace the running one
      * @throws ConfigException with every error; nothing is running yet, so there is nothing to keep
      */
     public static <T> ConfigHolder<T> load(Path path, Loader loader, Function<DirectorConfig, T> derive,
             BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable) throws ConfigException {
         ConfigHolder<T> holder = new ConfigHolder<>(path, loader, derive, unappliable);
-        holder.current.set(holder.build(loader.load(path)));
+        holder.atStart = loader.load(path);
+        holder.current.set(holder.build(holder.atStart));
         return holder;
     }
 
@@ -87,7 +90,7 @@ public final class ConfigHolder<T> {
     public List<String> reload() {
         try {
             DirectorConfig next = loader.load(path);
-            List<String> refused = unappliable.apply(current.get().config(), next);
+            List<String> refused = unappliable.apply(atStart, next);
             if (!refused.isEmpty()) {
                 return refused;
             }
@@ -103,8 +106,12 @@ public final class ConfigHolder<T> {
         try {
             derived = derive.apply(config);
         } catch (RuntimeException e) {
-            throw new ConfigException(path, List.of("(derived)=" + e.getClass().getSimpleName()
-                    + " (expected: a config the routing table accepts: " + e.getMessage() + ")"));
+            // The builders (routing table, TCP settings) word their refusals as key=value (expected: ...).
+            String message = e.getMessage();
+            throw new ConfigException(path, List.of(message != null && message.matches("(?s)\\S+=.* \\(expected: .*\\)")
+                    ? message
+                    : path.getFileName() + "=" + e.getClass().getSimpleName() + " (expected: a config the workers can be built from: "
+                            + message + ")"));
         }
         return new Loaded<>(config, derived, Instant.now());
     }

@@ -452,7 +452,9 @@ public final class ConfigLoader {
             return new Handoff(
                     s.get("retransmit-initial").duration(d.retransmitInitial(), Duration.ofMillis(1), Duration.ofSeconds(10)),
                     s.get("retransmit-max").duration(d.retransmitMax(), Duration.ofMillis(1), Duration.ofSeconds(60)),
-                    s.get("deadline").duration(d.deadline(), Duration.ofMillis(10), Duration.ofMinutes(5)),
+                    // At most what the agents' answers stay valid for (DirectorWorker's replay guard: 10 s,
+                    // the deadline plus one): a later answer would be refused as stale.
+                    s.get("deadline").duration(d.deadline(), Duration.ofMillis(10), Duration.ofSeconds(9)),
                     keyFile);
         }
 

@@ -47,9 +47,20 @@ class ConfigHolderTest {
             return c.defaultPool();
         });
         Files.writeString(file, ConfigLoaderTest.POOLS + "default-pool: static\n");
-        assertEquals(List.of("(derived)=IllegalArgumentException (expected: a config the routing table accepts: no)"),
+        assertEquals(List.of("director.yaml=IllegalArgumentException (expected: a config the workers can be built from: no)"),
                 holder.reload());
         assertEquals("all", holder.derived());
+        // A builder that words its refusal as key=value is quoted as it is.
+        Files.writeString(file, ConfigLoaderTest.POOLS + "default-pool: all\n");
+        ConfigHolder<String> worded = ConfigHolder.load(file, c -> {
+            if (c.defaultPool().equals("static")) {
+                throw new IllegalArgumentException("default-pool=static (expected: a pool with servers)");
+            }
+            return c.defaultPool();
+        });
+        Files.writeString(file, ConfigLoaderTest.POOLS + "default-pool: static\n");
+        assertEquals(List.of("default-pool=static (expected: a pool with servers)"), worded.reload());
+        assertEquals("all", worded.derived());
     }
 
     @Test

@@ -236,7 +236,7 @@ class ConfigLoaderTest {
                 "pools.all.servers[1].weight=0 (expected: an integer 1..10000)",
                 "timeouts.handshake=5 (expected: a duration 100ms..5m written like 50ms, 2s, 5m)",
                 "timeouts.request=10 s (expected: a duration 100ms..10m written like 50ms, 2s, 5m)",
-                "handoff.deadline=1d (expected: a duration 10ms..5m written like 50ms, 2s, 5m)",
+                "handoff.deadline=1d (expected: a duration 10ms..9s written like 50ms, 2s, 5m)",
                 "workers=0 (expected: an integer 1..1024)",
                 "capture.buffer-bytes=64MB (expected: a size in bytes 1048576..2147483647 (an integer, or with KiB, MiB, GiB))",
                 "tcp.window-shift=15 (expected: an integer 0..14)"),
