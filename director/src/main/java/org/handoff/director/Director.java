@@ -67,7 +67,7 @@ public final class Director implements AutoCloseable {
     }
 
     /** Loads everything and checks the host; starts nothing yet. */
-    public static Director create(Path configFile, boolean checkVipSetup) throws StartupException, IOException {
+    public static Director create(Path configFile, boolean checkVipSetup) throws StartupException {
         LoadCounter load = new LoadCounter();
         ConfigHolder<WorkerSettings> holder;
         try {
@@ -102,30 +102,46 @@ public final class Director implements AutoCloseable {
                 workers.add(DirectorWorker.create(i, c, holder::derived, load, () -> holder.derived().keys(), secret0,
                         secret1, source, sink, new AgentSockets(), clock));
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            workers.forEach(DirectorWorker::close);
+            throw new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
+                    + " or open the raw socket: " + e.getMessage());
+        } catch (RuntimeException e) {
             workers.forEach(DirectorWorker::close);
             throw e;
         }
+        DirectorMetrics registry = new DirectorMetrics(workers, () -> originNames(holder.config()));
+        MetricsServer metrics = null;
+        if (c.metricsListen() != null) {
+            try {
+                metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
+            } catch (IOException | RuntimeException e) { // BindException, or an unresolvable address
+                workers.forEach(DirectorWorker::close);
+                throw new StartupException("cannot listen on metrics.listen=" + c.metricsListen() + ": " + e.getMessage());
+            }
+        }
+        return new Director(holder, workers, metrics);
+    }
+
+    static Set<String> originNames(DirectorConfig c) {
         Set<String> origins = new LinkedHashSet<>();
         for (PoolConfig p : c.pools().values()) {
             for (PoolMember m : p.members()) {
                 origins.add(m.server().name());
             }
         }
-        DirectorMetrics registry = new DirectorMetrics(workers, origins);
-        MetricsServer metrics = c.metricsListen() == null ? null
-                : MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
-        return new Director(holder, workers, metrics);
+        return origins;
     }
 
     /**
-     * Each change from the running config to {@code next} that a reload cannot apply: a restart
-     * key ({@link ReloadScope}), or a hand-off deadline longer than the answers' replay guard,
-     * sized at start, covers.
+     * Each change from the config the director started with to {@code next} that a reload
+     * cannot apply: a restart key ({@link ReloadScope}; a running config always has the start's
+     * values of those), or a hand-off deadline longer than the answers' replay guard, sized at
+     * start, covers.
      */
-    static List<String> unappliable(DirectorConfig running, DirectorConfig next) {
-        List<String> errors = new ArrayList<>(ReloadScope.restartNeeded(running, next));
-        long covered = DirectorWorker.replayWindowMillis(running.handoff().deadline().toMillis());
+    static List<String> unappliable(DirectorConfig atStart, DirectorConfig next) {
+        List<String> errors = new ArrayList<>(ReloadScope.restartNeeded(atStart, next));
+        long covered = DirectorWorker.replayWindowMillis(atStart.handoff().deadline().toMillis());
         if (DirectorWorker.replayWindowMillis(next.handoff().deadline().toMillis()) > covered) {
             errors.add("handoff.deadline=" + ConfigLoader.format(next.handoff().deadline()) + " (expected: at most "
                     + ConfigLoader.format(Duration.ofMillis(covered - 1_000)) + " while running: the agents' answers are"

@@ -6,8 +6,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.handoff.director.handoff.HandoffCounters;
 import org.handoff.director.tcp.FlowListener;
@@ -23,7 +26,15 @@ import org.handoff.protocol.message.DecodeResult;
 public final class DirectorMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-    public DirectorMetrics(List<DirectorWorker> workers, Iterable<String> origins) {
+    private final List<DirectorWorker> workers;
+    private final Supplier<? extends Iterable<String>> origins;
+    private final Set<String> registeredOrigins = new HashSet<>();
+
+    /**
+     * @param origins the origin names of the running config, asked again at each scrape: an
+     *     origin a reload added gets its counters then (and one removed keeps its last values)
+     */
+    public DirectorMetrics(List<DirectorWorker> workers, Supplier<? extends Iterable<String>> origins) {
         for (Field f : TcpCounters.class.getFields()) {
             if (f.getType() == long.class && !Modifier.isStatic(f.getModifiers())) {
                 counter("handoff_director_tcp_" + snake(f.getName()), "TCP termination: " + f.getName(), workers,
@@ -50,16 +61,9 @@ public final class DirectorMetrics {
                     .description("connections whose later requests all stay with their origin, by why")
                     .register(registry);
         }
-        for (String origin : origins) {
-            for (HandoffCounters.OriginEvent e : HandoffCounters.OriginEvent.values()) {
-                FunctionCounter.builder("handoff_director_handoffs", workers,
-                                ws -> sum(ws, w -> w.coordinator().counters().origin(origin, e)))
-                        .tag("origin", origin)
-                        .tag("event", e.name().toLowerCase(Locale.ROOT))
-                        .description("hand-off events per origin")
-                        .register(registry);
-            }
-        }
+        this.workers = workers;
+        this.origins = origins;
+        registerOrigins();
         counter("handoff_director_forward_datagrams", "FORWARD datagrams sent", workers, w -> w.coordinator().counters().forwardDatagrams);
         counter("handoff_director_forward_packets", "client packets forwarded", workers, w -> w.coordinator().counters().forwardPackets);
         counter("handoff_director_forward_split", "client frames cut to fit a datagram", workers, w -> w.coordinator().counters().forwardSplit);
@@ -124,6 +128,22 @@ public final class DirectorMetrics {
                 .description("hand-offs waiting for the agent's answer").register(registry);
     }
 
+    private synchronized void registerOrigins() {
+        for (String origin : origins.get()) {
+            if (!registeredOrigins.add(origin)) {
+                continue;
+            }
+            for (HandoffCounters.OriginEvent e : HandoffCounters.OriginEvent.values()) {
+                FunctionCounter.builder("handoff_director_handoffs", workers,
+                                ws -> sum(ws, w -> w.coordinator().counters().origin(origin, e)))
+                        .tag("origin", origin)
+                        .tag("event", e.name().toLowerCase(Locale.ROOT))
+                        .description("hand-off events per origin")
+                        .register(registry);
+            }
+        }
+    }
+
     private void counter(String name, String help, List<DirectorWorker> workers, ToLongFunction<DirectorWorker> read) {
         FunctionCounter.builder(name, workers, ws -> sum(ws, read)).description(help).register(registry);
     }
@@ -149,6 +169,7 @@ public final class DirectorMetrics {
     }
 
     public String scrape() {
+        registerOrigins();
         return registry.scrape();
     }
 }
