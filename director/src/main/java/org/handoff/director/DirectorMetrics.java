@@ -121,7 +121,7 @@ public final class DirectorMetrics {
         Gauge.builder("handoff_director_flows", workers, ws -> sum(ws, w -> w.terminator().flowCount()))
                 .description("flows held by the director").register(registry);
         Gauge.builder("handoff_director_buffered_bytes", workers, ws -> sum(ws, w -> w.terminator().bufferedBytes()))
-                .description("request and held-packet bytes buffered (limit: limits.max-buffered-bytes-total)").register(registry);
+                .description("request, held-packet and spare receive-array bytes buffered (limit: limits.max-buffered-bytes-total)").register(registry);
         Gauge.builder("handoff_director_half_open", workers, ws -> sum(ws, w -> w.terminator().halfOpenCount()))
                 .description("half-open flows (waiting for the final ACK)").register(registry);
         Gauge.builder("handoff_director_handoffs_pending", workers, ws -> sum(ws, w -> w.coordinator().pendingHandoffs()))

@@ -13,6 +13,8 @@ import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.testing.ClientPackets;
 import org.handoff.director.testing.SentSegment;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handback;
@@ -76,6 +78,11 @@ class DirectorHandbackTest extends WorkerTestBase {
         return d;
     }
 
+    /** No flow holds bytes: what the worker buffers is only the receive arrays it keeps for reuse. */
+    void assertNothingBuffered() {
+        assertEquals(worker.terminator().spareBytes(), worker.terminator().bufferedBytes());
+    }
+
     long outcomes(HandoffCounters.RequestOutcome o) {
         return worker.coordinator().counters().outcome(o);
     }
@@ -98,6 +105,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
         assertEquals(2, outcomes(HandoffCounters.RequestOutcome.KEPT));
         assertEquals(0, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.RECALLED));
+        assertNothingBuffered();
     }
 
     @Test
@@ -141,6 +149,10 @@ class DirectorHandbackTest extends WorkerTestBase {
         agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
         cycle();
         assertEquals(TcpFlow.State.FORWARDING, flowState());
+        // The packets held while the request was read go to origin1 too (a FIN among them would matter).
+        Datagram held = only(MessageType.FORWARD);
+        assertEquals(ORIGIN1, held.to());
+        assertTrue(new String(forwarded(held).get(0), StandardCharsets.ISO_8859_1).endsWith(second));
         assertEquals(1, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.HANDED_BACK));
         assertEquals(1, worker.terminator().counters().resumed);
 
@@ -148,6 +160,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         c.ack = SeqNumber.add(c.ack, RESPONSE);
         in(c.ack());
         assertEquals(ORIGIN1, only(MessageType.FORWARD).to());
+        assertNothingBuffered();
     }
 
     @Test
@@ -193,9 +206,11 @@ class DirectorHandbackTest extends WorkerTestBase {
         cycle();
         assertEquals(1, toAgents.stream().filter(d -> d.to().equals(ORIGIN2) && d.bytes()[3] == MessageType.ABORT.code()).count(),
                 "the agent is told to drop its side");
-        assertTrue(toClient.stream().map(b -> new SentSegment(b, VIP, 80)).anyMatch(s -> s.tcp.rst()), "the client is reset");
+        SentSegment rst = toClient.stream().map(b -> new SentSegment(b, VIP, 80)).filter(s -> s.tcp.rst()).findFirst().orElseThrow();
+        assertEquals(c.ack, rst.tcp.seq(), "the client is reset at its own ack: exactly its RCV.NXT");
         assertEquals(TcpFlow.State.RESETTING, flowState());
         assertEquals(1, outcomes(HandoffCounters.RequestOutcome.RESET));
+        assertNothingBuffered();
     }
 
     @Test
@@ -279,5 +294,141 @@ class DirectorHandbackTest extends WorkerTestBase {
         assertEquals(1, worker.coordinator().counters().staleAcks);
         assertEquals(0, toAgents.size(), "nothing sent to any agent");
         assertEquals(0, worker.terminator().counters().resumed);
+    }
+
+    @Test
+    void aNextRequestWhoseFirstSegmentIsLostStillEndsByTheRequestTimeout() throws Exception {
+        handedOffToOrigin2(41011);
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        // Only the second segment arrives: nothing is in order, so nothing can be parsed.
+        byte[] tail = "Host: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] late = c.packet(TcpSegment.ACK | TcpSegment.PSH, SeqNumber.add(c.seq, 30), tail, 0, tail.length);
+        in(late);
+        assertEquals(TcpFlow.State.NEXT_REQUEST, flowState());
+        assertEquals(0, toAgents.size(), "held");
+        clock.advance(10_100_000_000L); // past timeouts.request (10s)
+        cycle();
+        toAgents.removeIf(d -> d.bytes()[3] == MessageType.HEARTBEAT.code()); // the agent probe, once a second
+        // Its origin gets what was held (the client's retransmission will complete it there).
+        Datagram d = only(MessageType.FORWARD);
+        assertEquals(ORIGIN2, d.to());
+        assertArrayEquals(late, forwarded(d).get(0));
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+        assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.UNPARSED_REQUEST));
+        assertNothingBuffered();
+    }
+
+    @Test
+    void aBodyOfAGibibyteOrMoreIsNotFollowedTheConnectionIsPinned() throws Exception {
+        c = connect(41012);
+        flow = FlowIdentity.ipv4(CLIENT, c.port, VIP, 80);
+        // 3 GiB: its end is more than 2^31 ahead, where sequence numbers no longer compare.
+        request(c, "PUT /video/huge.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 3221225472\r\n\r\n0123");
+        agentAnswers(HandoffAck.of(flow, handoffMessageId(toAgents.remove(0))));
+        cycle();
+        assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.LARGE_BODY));
+        request(c, "GET /static/looks-like-a-request HTTP/1.1\r\nHost: lab\r\n\r\n"); // body bytes: forwarded as they come
+        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        assertEquals(TcpFlow.State.FORWARDING, flowState());
+        assertEquals(0, worker.terminator().counters().nextRequests);
+    }
+
+    @Test
+    void aNewSynOnThePortWhileTheNextRequestIsHeldOpensANewConnection() throws Exception {
+        handedOffToOrigin2(41013);
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        request(c, "GET /static/x.txt HTTP/1.1\r\n");
+        assertEquals(TcpFlow.State.NEXT_REQUEST, flowState());
+        toClient.clear();
+        ClientPackets again = new ClientPackets(CLIENT, VIP, c.port, c.isn + 1_000_000);
+        again.tsVal = c.tsVal + 100; // later than anything the old connection sent (RFC 6191)
+        in(again.syn());
+        assertEquals(1, worker.terminator().counters().portReuses);
+        assertEquals(TcpFlow.State.SYN_RECEIVED, flowState());
+        SentSegment synAck = new SentSegment(toClient.get(0), VIP, 80);
+        assertTrue(synAck.tcp.syn() && synAck.tcp.ackFlag());
+        assertEquals(again.isn + 1, synAck.tcp.ack(), "answers the new SYN");
+        assertEquals(0, toAgents.size(), "not forwarded to the old connection's agent");
+        assertEquals(1, worker.terminator().counters().closed(FlowListener.CloseCause.PORT_REUSED));
+    }
+
+    @Test
+    void aFinHeldWithTheNextRequestGoesToItsNewOrigin() throws Exception {
+        handedOffToOrigin2(41014);
+        int requestStart = c.seq;
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        byte[] second = "GET /static/last.txt HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        // The client's last request and its FIN in one segment (it half-closes: shutdown(SHUT_WR)).
+        byte[] withFin = c.packet(TcpSegment.ACK | TcpSegment.PSH | TcpSegment.FIN, c.seq, second, 0, second.length);
+        in(withFin);
+        only(MessageType.RECALL);
+        agentAnswers(new Handback(flow, agentSide.header().messageId(), SeqNumber.of(c.ack), false, 0, 0, 0, 0, 0));
+        toClient.clear();
+        cycle();
+        assertEquals(SeqNumber.add(requestStart, second.length), new SentSegment(toClient.get(0), VIP, 80).tcp.ack(),
+                "the director acknowledges the request, not the FIN: the new origin's stack does that");
+        assertEquals(ORIGIN1, only(MessageType.HANDOFF).to());
+        agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
+        cycle();
+        Datagram d = only(MessageType.FORWARD);
+        assertEquals(ORIGIN1, d.to());
+        assertArrayEquals(withFin, forwarded(d).get(0), "the FIN reaches origin1 now, not after the client's retransmission");
+        assertNothingBuffered();
+    }
+
+    @Test
+    void anAgentFoundUnreachableWhileRecallingResetsTheClientAndSaysSo() throws Exception {
+        handedOffToOrigin2(41015);
+        nextRequestAfterTheResponse("GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        only(MessageType.RECALL);
+        toClient.clear();
+        worker.coordinator().agentUnreachable(ORIGIN2, clock.nanos());
+        SentSegment rst = new SentSegment(toClient.isEmpty() ? sink.last() : toClient.get(0), VIP, 80);
+        assertTrue(rst.tcp.rst());
+        assertEquals(c.ack, rst.tcp.seq());
+        assertEquals(TcpFlow.State.RESETTING, flowState());
+        assertEquals(1, outcomes(HandoffCounters.RequestOutcome.RESET), "the request has its outcome");
+        assertEquals(1, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.UNREACHABLE));
+        assertNothingBuffered();
+        // The RECALL's timer went with it: nothing is sent again later.
+        clock.advance(3_000_000_000L);
+        cycle();
+        assertEquals(0, toAgents.size());
+    }
+
+    @Test
+    void aHandbackWithAnotherRecallIdOrTwiceIsStale() throws Exception {
+        handedOffToOrigin2(41016);
+        nextRequestAfterTheResponse("GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        only(MessageType.RECALL);
+        long recallId = agentSide.header().messageId();
+        agentAnswers(new Handback(flow, recallId + 1, SeqNumber.of(c.ack), false, 0, 0, 0, 0, 0));
+        cycle();
+        assertEquals(TcpFlow.State.NEXT_REQUEST, flowState(), "not the RECALL that is out: ignored");
+        assertEquals(1, worker.coordinator().counters().staleAcks);
+        Handback right = new Handback(flow, recallId, SeqNumber.of(c.ack), false, 0, 0, 0, 0, 0);
+        agentAnswers(right);
+        cycle();
+        assertEquals(1, worker.terminator().counters().resumed);
+        only(MessageType.HANDOFF);
+        agentAnswers(right); // a duplicate, after the director resumed
+        cycle();
+        assertEquals(2, worker.coordinator().counters().staleAcks);
+        assertEquals(1, worker.terminator().counters().resumed);
+        assertEquals(TcpFlow.State.HANDING_OFF, flowState());
+    }
+
+    @Test
+    void theOriginClosingWhileARecallIsOutFreesEverything() throws Exception {
+        handedOffToOrigin2(41017);
+        nextRequestAfterTheResponse("GET /static/b.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
+        only(MessageType.RECALL);
+        agentAnswers(new Closed(flow, 0, 0, 0, CloseReason.FIN));
+        cycle();
+        assertNull(flowState(), "freed");
+        assertNothingBuffered();
+        clock.advance(3_000_000_000L);
+        cycle();
+        assertEquals(0, toAgents.size(), "no RECALL sent again for a freed flow");
     }
 }

@@ -395,7 +395,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             case UPGRADE -> pin(a, HandoffCounters.PinReason.UPGRADE);
             case CLOSE -> terminator.disarmNextRequest(flow); // the origin closes after it: no next request
             default -> {
-                if (received > a.framing.requestLength()) {
+                if (a.framing.requestLength() >= MAX_FOLLOWED_REQUEST_BYTES) {
+                    pin(a, HandoffCounters.PinReason.LARGE_BODY);
+                } else if (received > a.framing.requestLength()) {
                     pin(a, HandoffCounters.PinReason.PIPELINED);
                 } else {
                     terminator.armNextRequest(flow, SeqNumber.add(flow.requestStart(), (int) a.framing.requestLength()),
@@ -405,13 +407,25 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         }
     }
 
+    /**
+     * The longest request whose end is followed. Its end is compared with the client's sequence
+     * numbers, which order only within 2^31; 1 GiB leaves room for the client's window, and an
+     * upload that large pays nothing for staying where it is.
+     */
+    static final long MAX_FOLLOWED_REQUEST_BYTES = 1L << 30;
+
     private void pin(Attempt a, HandoffCounters.PinReason reason) {
         counters.count(reason);
         terminator.disarmNextRequest(a.flow);
         LOG.debug("{} pinned to {}: {}", a.identity, a.server == null ? "-" : a.server.name(), reason);
     }
 
-    /** Bytes of the connection's next request arrived (NEXT_REQUEST): read its head, route it. */
+    /**
+     * The connection's next request began, or more of it arrived (NEXT_REQUEST): its deadline
+     * starts with the first call, then its head is read and routed. The terminator keeps no
+     * timer in this state, so without that deadline a next request whose first segment was
+     * lost would hold the flow and its packets until the agent's idle CLOSED.
+     */
     @Override
     public void onNextRequestData(TcpFlow<Attempt> flow, long nowNanos) {
         Attempt a = flow.attachment();
@@ -422,6 +436,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             a.phase = Phase.NEXT_HEAD;
             a.phaseStartedNanos = nowNanos;
             timers.schedule(a, nowNanos + terminator.requestTimeoutNanos());
+        }
+        if (flow.requestLength() == 0) {
+            return;
         }
         HeadParseResult result = parser.parse(flow.requestBytes(), 0, flow.requestLength());
         switch (result.status()) {
@@ -441,7 +458,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private void routeNextRequest(Attempt a, ParsedRequest request, long nowNanos) {
         TcpFlow<Attempt> flow = a.flow;
         RouteDecision decision = routing.get().route(request);
-        if (decision.candidates().get(0).equals(a.server)) {
+        if (decision.keeps(a.server)) {
             keepNextRequest(a, null, request, decision, "kept", nowNanos);
         } else if (flow.nextRequestAck() == flow.ackAtRequestEnd()) {
             // Sent before any of the previous response arrived: moving it could reorder responses.
@@ -574,7 +591,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         track(a, null);
         // The request routes again as a new one (the same rules, so the same decision unless a
         // reload came between), with this attempt as the one before it.
-        terminator.resume(a.flow, h.serverNextSeq(), h.timestamps(), h.lastTsVal(), nowNanos);
+        terminator.resume(a.flow, h.serverNextSeq(), h.timestamps(), h.lastTsVal(), h.serverWindow(), nowNanos);
     }
 
     private void recallRefused(MessageDecoder m, long nowNanos) {
@@ -777,9 +794,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         for (Attempt a : new ArrayList<>(flows)) {
             a.agent = null;
             counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
-            if (a.accepted || a.flow.originProvenSending()) {
-                timers.cancel(a); // a head or a RECALL it waited for ends with the connection
-                a.phase = Phase.NONE;
+            if (a.accepted && a.phase != Phase.NONE) {
+                timers.cancel(a); // the next request it read or recalled for is answered by nobody: one line for it
+                resetConnection(a, "agent " + agent + " is unreachable", nowNanos);
+            } else if (a.accepted || a.flow.originProvenSending()) {
+                timers.cancel(a);
                 terminator.resetClient(a.flow, nowNanos);
             } else {
                 timers.cancel(a);

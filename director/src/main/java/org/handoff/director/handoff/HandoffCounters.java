@@ -35,6 +35,8 @@ public final class HandoffCounters {
         CHUNKED_BODY,
         /** CONNECT or an Upgrade: what follows is no longer HTTP requests. */
         UPGRADE,
+        /** A body of 1 GiB or more: its end is further than sequence numbers compare safely. */
+        LARGE_BODY,
         /** A next request head the director could not read (malformed, too large, too slow): its origin answers it. */
         UNPARSED_REQUEST,
         /** The connection was closing (a FIN either way) when its next request came. */

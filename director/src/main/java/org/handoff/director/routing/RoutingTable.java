@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.config.RuleConfig;
+import org.handoff.director.config.Selection;
 import org.handoff.director.http.ParsedRequest;
 
 /**
@@ -79,6 +80,7 @@ public final class RoutingTable {
 
     private RouteDecision decide(CompiledRule rule, ParsedRequest request) {
         Pool pool = rule == null ? defaultPool : rule.pool;
-        return new RouteDecision(rule == null ? RouteDecision.DEFAULT_RULE : rule.name, pool.name, pool.order(request));
+        return new RouteDecision(rule == null ? RouteDecision.DEFAULT_RULE : rule.name, pool.name, pool.order(request),
+                pool.config.selection() == Selection.CONSISTENT_HASH);
     }
 }

@@ -12,7 +12,9 @@ public interface FlowListener<A> {
     void onRequestData(TcpFlow<A> flow, long nowNanos);
 
     /**
-     * New in-order bytes of a handed-off flow's next request (NEXT_REQUEST), readable through
+     * A handed-off flow's next request began (NEXT_REQUEST; there may be no in-order byte yet:
+     * the listener starts the state's deadline, the terminator keeps none), and then each time
+     * new in-order bytes of it arrived, readable through
      * {@link TcpFlow#requestBytes()} from the sequence number the listener armed
      * ({@link TcpTerminator#armNextRequest}); the packets are held until the listener releases
      * them ({@link TcpTerminator#releaseNextRequest}) or takes the connection back

@@ -41,6 +41,11 @@ public final class TcpCounters {
     public long nextRequests;
     /** Handed-off flows the director took back (HANDBACK) to hand their next request to another origin. */
     public long resumed;
+    /**
+     * Of those, the ones whose origin had offered the client more window than the director's
+     * receive buffer: the window the client sees shrank (bytes past it are sent again).
+     */
+    public long resumedWindowShrunk;
     public long sendFailures;
     public final long[] closed = new long[FlowListener.CloseCause.values().length];
 

@@ -77,6 +77,8 @@ public final class TcpTerminator<A> {
      * otherwise be allocated and zeroed anew each time.
      */
     private final byte[][] spareArrays = new byte[MAX_SPARE_ARRAYS][];
+    /** Bytes of held queues being replayed right now (replays nest: a release inside a release). */
+    private long replayingBytes;
     private int spareCount;
     private long cookiesSentAtNanos = Long.MIN_VALUE / 2;
 
@@ -128,7 +130,20 @@ public final class TcpTerminator<A> {
 
     /** Bytes of this worker's receive buffers and held-packet buffers (limit: {@code limits.max-buffered-bytes-total}). */
     public long bufferedBytes() {
-        return receivedBytes + heldPackets.reservedBytes();
+        return receivedBytes + heldPackets.reservedBytes() + spareBytes();
+    }
+
+    /**
+     * What the budget ({@code limits.max-buffered-bytes-total}) counts: all of it, except a queue
+     * being replayed, whose packets are counted again as they are held again.
+     */
+    private long budgetUsed() {
+        return bufferedBytes() - replayingBytes;
+    }
+
+    /** Bytes of the receive arrays kept for next requests (counted in {@link #bufferedBytes()}). */
+    public long spareBytes() {
+        return (long) spareCount * ReceiveBuffer.FIRST_ARRAY_BYTES;
     }
 
     public int halfOpenCount() {
@@ -197,7 +212,7 @@ public final class TcpTerminator<A> {
         int clientPort = Bytes.u16(b, l4 + TcpSegment.SOURCE_PORT_OFFSET);
         TcpFlow<A> flow = flows.get(key(clientAddress, clientPort, vip));
         int packetLength = ip.totalLength();
-        if (flow != null && flow.state == TcpFlow.State.FORWARDING) {
+        if (flow != null && (flow.state == TcpFlow.State.FORWARDING || flow.state == TcpFlow.State.NEXT_REQUEST)) {
             int flags = b[l4 + TcpSegment.FLAGS_OFFSET];
             if ((flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN
                     && isNewIncarnation(flow, b, l4, l4Length)) {
@@ -211,15 +226,14 @@ public final class TcpTerminator<A> {
                 return;
             }
             flow.lastSeenNanos = nowNanos;
+            if (flow.state == TcpFlow.State.NEXT_REQUEST) {
+                holdNextRequest(flow, b, off, packetLength, l4, l4Length, nowNanos);
+                return;
+            }
             if ((flags & TcpSegment.ACK) != 0) {
                 flow.lastClientAck = Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET);
             }
             forwardOrHoldNext(flow, b, off, packetLength, l4, l4Length, nowNanos);
-            return;
-        }
-        if (flow != null && flow.state == TcpFlow.State.NEXT_REQUEST) {
-            flow.lastSeenNanos = nowNanos;
-            holdNextRequest(flow, b, off, packetLength, l4, l4Length, nowNanos);
             return;
         }
         if (flow != null && flow.state == TcpFlow.State.RESETTING) {
@@ -432,7 +446,7 @@ public final class TcpTerminator<A> {
             counters.duplicateSegments++;
         }
         int allocated = flow.received.allocated();
-        if (payload > 0 && bufferedBytes() >= settings.get().maxBufferedBytes()
+        if (payload > 0 && budgetUsed() >= settings.get().maxBufferedBytes()
                 && flow.received.wouldGrow(tcp.seq(), payload)) {
             // The worker's buffer budget is spent: keep no more; the client retransmits.
             counters.bufferLimitDrops++;
@@ -524,7 +538,8 @@ public final class TcpTerminator<A> {
         }
         flow.received.restart(flow.nextRequestSeq, spareCount > 0 ? takeSpare() : null);
         receivedBytes += flow.received.allocated();
-        timers.cancel(flow); // the listener keeps this state's deadline, as for HANDING_OFF
+        timers.cancel(flow); // the listener keeps this state's deadline, as for HANDING_OFF:
+        listener.onNextRequestData(flow, nowNanos); // told now, so it starts one even if no byte is in order yet
     }
 
     /**
@@ -554,6 +569,9 @@ public final class TcpTerminator<A> {
             counters.malformed++;
             return;
         }
+        if ((tcp.flags() & TcpSegment.SYN) != 0) {
+            return; // an old SYN (a new one freed the flow above): its window is unscaled, its TSval stale
+        }
         // What a resumed connection echoes and tells the next agent: the client's latest.
         flow.clientWindow = tcp.window();
         if (flow.timestamps && options.hasTimestamps() && SeqNumber.gt(options.tsVal, flow.tsRecent)) {
@@ -564,7 +582,7 @@ public final class TcpTerminator<A> {
             return;
         }
         int allocated = flow.received.allocated();
-        if (bufferedBytes() >= settings.get().maxBufferedBytes() && flow.received.wouldGrow(tcp.seq(), payload)) {
+        if (budgetUsed() >= settings.get().maxBufferedBytes() && flow.received.wouldGrow(tcp.seq(), payload)) {
             counters.bufferLimitDrops++; // the client retransmits; the listener's deadline bounds the wait
             return;
         }
@@ -612,14 +630,22 @@ public final class TcpTerminator<A> {
      * The agent handed the connection back (HANDBACK): the director owns connection A again.
      * Its SND.NXT is where the origin stopped ({@code serverNext}, A's numbering, all of it
      * acknowledged by the client), its timestamp clock continues above {@code lastTsVal}, the
-     * last the client saw ({@code tsGiven}: the agent reported one). The next request's bytes, already in the receive buffer, are
-     * acknowledged now and handed to the listener as a new request (RECEIVING); the held
-     * packets are dropped, since their bytes are in the buffer.
+     * last the client saw ({@code tsGiven}: the agent reported one). The next request's bytes,
+     * already in the receive buffer, are acknowledged now and handed to the listener as a new
+     * request (RECEIVING). The held packets go with it to its next origin when the listener
+     * starts that hand-off (the bytes they carry are in the HANDOFF; a FIN among them is not,
+     * and would otherwise wait for the client's retransmission); else they are dropped.
+     *
+     * @param serverWindow the window field of the origin's last segment to the client; the
+     *     director can offer only what its receive buffer holds, so a wider one shrinks (counted)
      */
-    public void resume(TcpFlow<A> flow, int serverNext, boolean tsGiven, int lastTsVal, long nowNanos) {
+    public void resume(TcpFlow<A> flow, int serverNext, boolean tsGiven, int lastTsVal, int serverWindow, long nowNanos) {
         requireState(flow, TcpFlow.State.NEXT_REQUEST);
         counters.resumed++;
-        giveBack(detachHeld(flow));
+        if (((long) serverWindow << Math.max(flow.directorShift, 0)) > flow.received.capacity()) {
+            counters.resumedWindowShrunk++;
+        }
+        HeldPackets.Queue held = detachHeld(flow);
         flow.sndNxt = serverNext;
         flow.sndUna = serverNext;
         flow.lastClientAck = serverNext;
@@ -633,6 +659,11 @@ public final class TcpTerminator<A> {
         sendAck(flow, nowNanos);
         if (flow.received.contiguous() > 0) {
             listener.onRequestData(flow, nowNanos);
+        }
+        if (held != null && flow.state == TcpFlow.State.HANDING_OFF && flow.held == null) {
+            flow.held = held; // released to the next origin with what arrives from now on
+        } else {
+            giveBack(held);
         }
     }
 
@@ -661,7 +692,21 @@ public final class TcpTerminator<A> {
 
     /** Sends held packets on as the flow's state now says: forwarded, or held again for a next request. */
     private void replayHeld(TcpFlow<A> flow, HeldPackets.Queue held, long nowNanos) {
-        while (held != null && held.next() && flow.state != null) { // ends early if the listener frees the flow
+        if (held == null) {
+            return;
+        }
+        long replaying = held.capacity();
+        replayingBytes += replaying;
+        try {
+            replayEach(flow, held, nowNanos);
+        } finally {
+            replayingBytes -= replaying;
+            giveBack(held);
+        }
+    }
+
+    private void replayEach(TcpFlow<A> flow, HeldPackets.Queue held, long nowNanos) {
+        while (held.next() && flow.state != null) { // ends early if the listener frees the flow
             byte[] b = held.buffer();
             int off = held.offset();
             int len = held.length();
@@ -677,7 +722,6 @@ public final class TcpTerminator<A> {
                 forwardOrHoldNext(flow, b, off, len, l4, ip.payloadLength(), nowNanos);
             }
         }
-        giveBack(held);
     }
 
     // ---- hand-off interplay --------------------------------------------------------------
@@ -775,7 +819,8 @@ public final class TcpTerminator<A> {
 
     private void hold(TcpFlow<A> flow, byte[] b, int off, int len, int l4, long nowNanos) {
         flow.lastSeenNanos = nowNanos;
-        if (len >= Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH
+        if (flow.state == TcpFlow.State.HANDING_OFF // later, sndNxt is stale: the origin has sent since
+                && len >= Ipv4Packet.MIN_HEADER_LENGTH + TcpSegment.MIN_HEADER_LENGTH
                 && (b[l4 + TcpSegment.FLAGS_OFFSET] & TcpSegment.ACK) != 0
                 && SeqNumber.gt(Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET), flow.sndNxt)
                 && !flow.originProvenSending) {
@@ -787,7 +832,7 @@ public final class TcpTerminator<A> {
         if (flow.held == null) {
             flow.held = heldPackets.take();
         }
-        if (flow.held.hold(b, off, len, bufferedBytes() < now.maxBufferedBytes()) != HeldPackets.Outcome.HELD) {
+        if (flow.held.hold(b, off, len, budgetUsed() < now.maxBufferedBytes()) != HeldPackets.Outcome.HELD) {
             counters.heldDropped++; // the client retransmits what mattered
             return;
         }

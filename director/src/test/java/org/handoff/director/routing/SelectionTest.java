@@ -3,6 +3,7 @@ package org.handoff.director.routing;
 import static org.handoff.director.routing.Requests.config;
 import static org.handoff.director.routing.Requests.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -211,6 +212,26 @@ class SelectionTest {
         assertEquals(100, load.openFlows(server(1)));
         assertEquals(100, load.openFlows(server(2)));
         assertEquals(200, load.openFlows(server(3)));
+    }
+
+    @Test
+    void aLaterRequestStaysWithAnyServerOfALoadSpreadingPoolButOnlyWithTheContentOwnerOfAHashedOne() {
+        LoadCounter load = new LoadCounter();
+        RoutingTable leastLoaded = table("least-loaded", new int[] {1, 2}, null, load, null);
+        load.handedOff(server(1)); // the connection itself counts as origin1's load ...
+        RouteDecision d = leastLoaded.route(get("h", "/"));
+        assertEquals(server(2), d.chosen()); // ... so origin2 sorts first,
+        assertTrue(d.keeps(server(1)), "yet the connection need not move: origin1 serves the pool as well");
+        assertFalse(d.keeps(server(7)), "a server outside the pool does not");
+
+        RoutingTable weighted = table("weighted", new int[] {1, 2}, null, LoadView.NONE, () -> 0.99);
+        assertTrue(weighted.route(get("h", "/")).keeps(server(1)));
+        assertTrue(weighted.route(get("h", "/")).keeps(server(2)));
+
+        RoutingTable hashed = table("consistent-hash", new int[] {1, 2}, null, LoadView.NONE, null);
+        RouteDecision h = hashed.route(get("h", "/objects/1.bin"));
+        assertTrue(h.keeps(h.chosen()));
+        assertFalse(h.keeps(h.candidates().get(1)), "the content lives on the first: a later request moves there");
     }
 
     // ---- weighted ----
