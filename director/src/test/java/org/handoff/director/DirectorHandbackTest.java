@@ -105,6 +105,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
         assertEquals(2, outcomes(HandoffCounters.RequestOutcome.KEPT));
         assertEquals(0, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.RECALLED));
+        assertEquals(0, worker.terminator().counters().originProven, "a proof only a hand-off in progress needs");
         assertNothingBuffered();
     }
 
@@ -155,6 +156,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         assertTrue(new String(forwarded(held).get(0), StandardCharsets.ISO_8859_1).endsWith(second));
         assertEquals(1, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.HANDED_BACK));
         assertEquals(1, worker.terminator().counters().resumed);
+        assertEquals(0, worker.terminator().counters().resumedWindowShrunk, "500 << 7 fits the director's buffer");
 
         // The client's later packets go to origin1 now.
         c.ack = SeqNumber.add(c.ack, RESPONSE);
@@ -362,9 +364,11 @@ class DirectorHandbackTest extends WorkerTestBase {
         byte[] withFin = c.packet(TcpSegment.ACK | TcpSegment.PSH | TcpSegment.FIN, c.seq, second, 0, second.length);
         in(withFin);
         only(MessageType.RECALL);
-        agentAnswers(new Handback(flow, agentSide.header().messageId(), SeqNumber.of(c.ack), false, 0, 0, 0, 0, 0));
+        // The origin offered 1000 << 7 = 128,000 bytes of window, more than the director's buffer.
+        agentAnswers(new Handback(flow, agentSide.header().messageId(), SeqNumber.of(c.ack), false, 0, 1000, 0, 0, 0));
         toClient.clear();
         cycle();
+        assertEquals(1, worker.terminator().counters().resumedWindowShrunk);
         assertEquals(SeqNumber.add(requestStart, second.length), new SentSegment(toClient.get(0), VIP, 80).tcp.ack(),
                 "the director acknowledges the request, not the FIN: the new origin's stack does that");
         assertEquals(ORIGIN1, only(MessageType.HANDOFF).to());
