@@ -160,7 +160,7 @@ class FlowEngineHandbackTest {
         t.deliver(unknown);
         assertArrayEquals(t.control.get(4), t.control.get(5));
         assertEquals(RecallNackReason.UNKNOWN_FLOW, refusal());
-        assertEquals(0, t.counters.recallsDuplicateUnanswered);
+        assertEquals(0, t.counters.recalled(AgentCounters.Recall.DUPLICATE_UNANSWERED));
     }
 
     @Test
