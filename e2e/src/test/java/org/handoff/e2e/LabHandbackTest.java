@@ -59,7 +59,20 @@ class LabHandbackTest {
     private static final List<String> PIPELINED = List.of("/static/hb/pipe-a.bin", "/video/hb/pipe-b.bin", "/static/hb/pipe-c.bin");
     private static final String PAGE = "/static/hb/page.html";
     private static final int IMAGES = 8;
+    /** Requests in the series with loss on the client link (TCP recovers each loss; nothing to count). */
     private static final int LOSS_REQUESTS = 20;
+    /**
+     * Requests in the series with loss on the hand-off path, so many that a retransmission is
+     * certain. The first is a plain hand-off (HANDOFF, HANDOFF_ACK); each later one changes origin
+     * (RECALL, HANDBACK, HANDOFF, HANDOFF_ACK). When the first transmission of a HANDOFF or a
+     * HANDOFF_ACK is dropped, the director sends the HANDOFF again ({@code event="retransmitted"});
+     * when a HANDBACK is dropped, it sends the RECALL again and the agent answers it from memory
+     * ({@code result="duplicate"}). (A lost RECALL is sent again too, but nothing counts that.)
+     * Each datagram is dropped with p = 0.05, independently (nftables {@code numgen random} per
+     * packet), so P(no retransmission counted) <= 0.95^(2 + 3 x 99) = 0.95^299
+     * = e^(299 ln 0.95) = 2.2e-7, below 1e-6. With 20 requests it would be 0.95^59 = 0.05.
+     */
+    private static final int HANDOFF_PATH_LOSS_REQUESTS = 100;
     private static final String PINNED_PIPELINED = "handoff_director_connections_pinned_total{reason=\"pipelined\"}";
     /** The flags a root, offline, headless Chromium needs here (docs/lab.md); each run gets a new empty profile. */
     private static final List<String> CHROMIUM = List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
@@ -84,7 +97,11 @@ class LabHandbackTest {
             SHA.put(p, lab.content(p.substring(1), 2000 + p.length()));
         }
         for (int i = 0; i < LOSS_REQUESTS; i++) {
-            String p = lossPath(i);
+            String p = lossPath("loss", i);
+            SHA.put(p, lab.contentOn(originOf(p), p.substring(1), 64 * 1024 + i));
+        }
+        for (int i = 0; i < HANDOFF_PATH_LOSS_REQUESTS; i++) {
+            String p = lossPath("path-loss", i);
             SHA.put(p, lab.contentOn(originOf(p), p.substring(1), 64 * 1024 + i));
         }
         for (int i = 0; i < IMAGES; i++) {
@@ -109,8 +126,9 @@ class LabHandbackTest {
         return 2;
     }
 
-    private static String lossPath(int i) {
-        return i % 2 == 0 ? "/static/hb/loss/s" + i + ".bin" : "/video/hb/loss/v" + i + ".bin";
+    /** The i-th path of a loss series: /static/ (origin1) and /video/ (origin2) in turn. */
+    private static String lossPath(String series, int i) {
+        return i % 2 == 0 ? "/static/hb/" + series + "/s" + i + ".bin" : "/video/hb/" + series + "/v" + i + ".bin";
     }
 
     /** One request's outcome as curl reports it. */
@@ -487,10 +505,14 @@ class LabHandbackTest {
     }
 
     /**
-     * Requests for origin1 and origin2 in turn on one connection, 64 KiB each, first with 5% of
-     * the client's packets dropped both ways, then with 5% of the datagrams between the director
-     * and the agents dropped both ways (HANDOFF, FORWARD and the hand-back's messages and their
-     * answers): every answer byte-exact from its rule's origin.
+     * Requests for origin1 and origin2 in turn on one connection, 64 KiB each, first
+     * {@value #LOSS_REQUESTS} with 5% of the client's packets dropped both ways, then
+     * {@value #HANDOFF_PATH_LOSS_REQUESTS} with 5% of the datagrams between the director and the
+     * agents dropped both ways (HANDOFF, FORWARD and the hand-back's messages and their answers):
+     * every answer byte-exact from its rule's origin. On the hand-off path the loss must have
+     * made the director or an agent send something again: the metrics show a HANDOFF
+     * retransmitted or a RECALL answered again from memory (see
+     * {@link #HANDOFF_PATH_LOSS_REQUESTS} for why that is certain).
      */
     @Test
     @Order(7)
@@ -498,7 +520,7 @@ class LabHandbackTest {
     void fivePercentLossOnTheClientLinkAndOnTheHandoffPathDuringHandBacks() throws Exception {
         List<String> paths = new ArrayList<>();
         for (int i = 0; i < LOSS_REQUESTS; i++) {
-            paths.add(lossPath(i));
+            paths.add(lossPath("loss", i));
         }
         Lab.nft(lab.client(), Lab.CLIENT_LOSS);
         try {
@@ -506,17 +528,63 @@ class LabHandbackTest {
         } finally {
             Lab.deleteLossTable(lab.client());
         }
-        int agentPort = lab.origin(1).agentPort();
+
+        paths.clear();
+        for (int i = 0; i < HANDOFF_PATH_LOSS_REQUESTS; i++) {
+            paths.add(lossPath("path-loss", i));
+        }
+        Map<String, Double> before = retransmissions();
+        int agentPort = lab.origin(1).agentPort(); // both agents listen on it, each on its origin's address
         Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\n"
                 + "chain out { type filter hook output priority 0; policy accept;\n udp dport " + agentPort
-                + " numgen random mod 100 < 5 drop\n }\n"
+                + " numgen random mod 100 < 5 counter drop\n }\n"
                 + "chain in { type filter hook input priority 0; policy accept;\n udp sport " + agentPort
-                + " numgen random mod 100 < 5 drop\n }\n}");
+                + " numgen random mod 100 < 5 counter drop\n }\n}");
+        long dropped;
         try {
             alternatingSeries(paths, "5% loss on the hand-off path");
         } finally {
+            dropped = droppedByLossTable(lab.director());
             Lab.deleteLossTable(lab.director());
         }
+        Map<String, Double> sent = new LinkedHashMap<>();
+        before.forEach((what, value) -> sent.put(what, retransmissions().get(what) - value));
+        System.err.println("e2e: hand-off path loss: " + dropped + " datagrams dropped; sent again: " + sent);
+        assertTrue(dropped > 0, "the loss rules dropped no datagram to or from the agents (port " + agentPort + ")");
+        assertTrue(sent.values().stream().mapToDouble(Double::doubleValue).sum() > 0,
+                "no HANDOFF or RECALL was sent again although " + dropped + " datagrams were dropped: " + sent);
+    }
+
+    /**
+     * The retransmissions the metrics count: HANDOFFs the director sent again, per origin
+     * ({@code handoff_director_handoffs_total{event="retransmitted"}}: a lost HANDOFF or
+     * HANDOFF_ACK), and RECALLs an agent got again and answered from memory
+     * ({@code handoff_agent_recalls_total{result="duplicate"}}: a lost HANDBACK or RECALL_NACK).
+     */
+    private static Map<String, Double> retransmissions() {
+        Map<String, Double> counts = new LinkedHashMap<>();
+        for (int n = 1; n <= 2; n++) {
+            counts.put("HANDOFF to origin" + n, lab.directorCounter(handoffEvent("retransmitted", n)));
+            counts.put("RECALL to origin" + n + " answered again", lab.agentCounter(n, "handoff_agent_recalls_total{result=\"duplicate\"}"));
+        }
+        return counts;
+    }
+
+    private static final Pattern NFT_COUNTER = Pattern.compile("counter packets (\\d+)");
+
+    /** The packets the loss table's {@code counter} rules dropped in a namespace. */
+    private static long droppedByLossTable(String ns) {
+        String rules = Lab.ns(ns, Lab.SHORT, "nft", "list", "table", "inet", Lab.LOSS_TABLE).requireOk().stdout();
+        long dropped = 0;
+        for (Matcher m = NFT_COUNTER.matcher(rules); m.find(); ) {
+            dropped += Long.parseLong(m.group(1));
+        }
+        return dropped;
+    }
+
+    /** The director's per-origin hand-off counter series of an event ({@code handoff_director_handoffs_total}). */
+    private static String handoffEvent(String event, int origin) {
+        return "handoff_director_handoffs_total{event=\"" + event + "\",origin=\"origin" + origin + "\"}";
     }
 
     private static void alternatingSeries(List<String> paths, String condition) throws Exception {
