@@ -304,18 +304,35 @@ final class Lab {
     /** A metric's value from an agent's /metrics (0 when absent); {@code series} is the name with labels. */
     double agentMetric(int origin, String series) {
         LabTopology.Origin o = origin(origin);
-        return metric(o.host().namespace(), o.agentMetrics(), series);
+        return metric(o.host().namespace(), o.agentMetrics(), series, false);
     }
 
     /** A metric's value from the director's /metrics (0 when absent); {@code series} is the name with labels. */
     double directorMetric(String series) {
-        return metric(director(), topology.director().metrics(), series);
+        return metric(director(), topology.director().metrics(), series, false);
     }
 
-    private static double metric(String ns, String endpoint, String series) {
+    /**
+     * As {@link #agentMetric}, for a series that must be there (counters are registered at
+     * start): a misspelt name or label fails instead of reading 0, which would make a
+     * "did not move" assertion pass for nothing.
+     */
+    double agentCounter(int origin, String series) {
+        LabTopology.Origin o = origin(origin);
+        return metric(o.host().namespace(), o.agentMetrics(), series, true);
+    }
+
+    /** As {@link #directorMetric}, for a series that must be there (see {@link #agentCounter}). */
+    double directorCounter(String series) {
+        return metric(director(), topology.director().metrics(), series, true);
+    }
+
+    private static double metric(String ns, String endpoint, String series, boolean required) {
         CommandResult r = Lab.ns(ns, SHORT, "curl", "-sS", "--max-time", "5", "http://" + endpoint + "/metrics").requireOk();
-        return r.stdout().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
-                series.length() + 1).trim())).findFirst().orElse(0);
+        var value = r.stdout().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+                series.length() + 1).trim())).findFirst();
+        assertTrue(value.isPresent() || !required, "no " + series + " on " + endpoint + "/metrics in " + ns);
+        return value.orElse(0);
     }
 
     /** Where each origin's nginx access log ends now (index 0: origin1); {@link #accessSince} reads what comes after. */

@@ -43,8 +43,8 @@ import org.junit.jupiter.api.Timeout;
  * only the connection's first (docs/lab.md, "End-to-end tests"). Files under {@code /static/hb/}
  * are on origin1 only and under {@code /video/hb/} on origin2 only, so a request that reaches
  * the wrong origin is answered 404 by it; each request's origin is read from X-Served-By and
- * from both origins' access logs. One lab for the class; the last test kills an agent and
- * starts it again.
+ * from both origins' access logs. One lab for the class; the last two tests freeze an agent
+ * (and thaw it) and kill one (and start it again).
  */
 @Tag("netns")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -59,7 +59,20 @@ class LabHandbackTest {
     private static final List<String> PIPELINED = List.of("/static/hb/pipe-a.bin", "/video/hb/pipe-b.bin", "/static/hb/pipe-c.bin");
     private static final String PAGE = "/static/hb/page.html";
     private static final int IMAGES = 8;
+    /** Requests in the series with loss on the client link (TCP recovers each loss; nothing to count). */
     private static final int LOSS_REQUESTS = 20;
+    /**
+     * Requests in the series with loss on the hand-off path, so many that a retransmission is
+     * certain. The first is a plain hand-off (HANDOFF, HANDOFF_ACK); each later one changes origin
+     * (RECALL, HANDBACK, HANDOFF, HANDOFF_ACK). When the first transmission of a HANDOFF or a
+     * HANDOFF_ACK is dropped, the director sends the HANDOFF again ({@code event="retransmitted"});
+     * when a HANDBACK is dropped, it sends the RECALL again and the agent answers it from memory
+     * ({@code result="duplicate"}). (A lost RECALL is sent again too, but nothing counts that.)
+     * Each datagram is dropped with p = 0.05, independently (nftables {@code numgen random} per
+     * packet), so P(no retransmission counted) <= 0.95^(2 + 3 x 99) = 0.95^299
+     * = e^(299 ln 0.95) = 2.2e-7, below 1e-6. With 20 requests it would be 0.95^59 = 0.05.
+     */
+    private static final int HANDOFF_PATH_LOSS_REQUESTS = 100;
     private static final String PINNED_PIPELINED = "handoff_director_connections_pinned_total{reason=\"pipelined\"}";
     /** The flags a root, offline, headless Chromium needs here (docs/lab.md); each run gets a new empty profile. */
     private static final List<String> CHROMIUM = List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
@@ -84,7 +97,11 @@ class LabHandbackTest {
             SHA.put(p, lab.content(p.substring(1), 2000 + p.length()));
         }
         for (int i = 0; i < LOSS_REQUESTS; i++) {
-            String p = lossPath(i);
+            String p = lossPath("loss", i);
+            SHA.put(p, lab.contentOn(originOf(p), p.substring(1), 64 * 1024 + i));
+        }
+        for (int i = 0; i < HANDOFF_PATH_LOSS_REQUESTS; i++) {
+            String p = lossPath("path-loss", i);
             SHA.put(p, lab.contentOn(originOf(p), p.substring(1), 64 * 1024 + i));
         }
         for (int i = 0; i < IMAGES; i++) {
@@ -109,8 +126,9 @@ class LabHandbackTest {
         return 2;
     }
 
-    private static String lossPath(int i) {
-        return i % 2 == 0 ? "/static/hb/loss/s" + i + ".bin" : "/video/hb/loss/v" + i + ".bin";
+    /** The i-th path of a loss series: /static/ (origin1) and /video/ (origin2) in turn. */
+    private static String lossPath(String series, int i) {
+        return i % 2 == 0 ? "/static/hb/" + series + "/s" + i + ".bin" : "/video/hb/" + series + "/v" + i + ".bin";
     }
 
     /** One request's outcome as curl reports it. */
@@ -487,10 +505,14 @@ class LabHandbackTest {
     }
 
     /**
-     * Requests for origin1 and origin2 in turn on one connection, 64 KiB each, first with 5% of
-     * the client's packets dropped both ways, then with 5% of the datagrams between the director
-     * and the agents dropped both ways (HANDOFF, FORWARD and the hand-back's messages and their
-     * answers): every answer byte-exact from its rule's origin.
+     * Requests for origin1 and origin2 in turn on one connection, 64 KiB each, first
+     * {@value #LOSS_REQUESTS} with 5% of the client's packets dropped both ways, then
+     * {@value #HANDOFF_PATH_LOSS_REQUESTS} with 5% of the datagrams between the director and the
+     * agents dropped both ways (HANDOFF, FORWARD and the hand-back's messages and their answers):
+     * every answer byte-exact from its rule's origin. On the hand-off path the loss must have
+     * made the director or an agent send something again: the metrics show a HANDOFF
+     * retransmitted or a RECALL answered again from memory (see
+     * {@link #HANDOFF_PATH_LOSS_REQUESTS} for why that is certain).
      */
     @Test
     @Order(7)
@@ -498,7 +520,7 @@ class LabHandbackTest {
     void fivePercentLossOnTheClientLinkAndOnTheHandoffPathDuringHandBacks() throws Exception {
         List<String> paths = new ArrayList<>();
         for (int i = 0; i < LOSS_REQUESTS; i++) {
-            paths.add(lossPath(i));
+            paths.add(lossPath("loss", i));
         }
         Lab.nft(lab.client(), Lab.CLIENT_LOSS);
         try {
@@ -506,17 +528,63 @@ class LabHandbackTest {
         } finally {
             Lab.deleteLossTable(lab.client());
         }
-        int agentPort = lab.origin(1).agentPort();
+
+        paths.clear();
+        for (int i = 0; i < HANDOFF_PATH_LOSS_REQUESTS; i++) {
+            paths.add(lossPath("path-loss", i));
+        }
+        Map<String, Double> before = retransmissions();
+        int agentPort = lab.origin(1).agentPort(); // both agents listen on it, each on its origin's address
         Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\n"
                 + "chain out { type filter hook output priority 0; policy accept;\n udp dport " + agentPort
-                + " numgen random mod 100 < 5 drop\n }\n"
+                + " numgen random mod 100 < 5 counter drop\n }\n"
                 + "chain in { type filter hook input priority 0; policy accept;\n udp sport " + agentPort
-                + " numgen random mod 100 < 5 drop\n }\n}");
+                + " numgen random mod 100 < 5 counter drop\n }\n}");
+        long dropped;
         try {
             alternatingSeries(paths, "5% loss on the hand-off path");
         } finally {
+            dropped = droppedByLossTable(lab.director());
             Lab.deleteLossTable(lab.director());
         }
+        Map<String, Double> sent = new LinkedHashMap<>();
+        before.forEach((what, value) -> sent.put(what, retransmissions().get(what) - value));
+        System.err.println("e2e: hand-off path loss: " + dropped + " datagrams dropped; sent again: " + sent);
+        assertTrue(dropped > 0, "the loss rules dropped no datagram to or from the agents (port " + agentPort + ")");
+        assertTrue(sent.values().stream().mapToDouble(Double::doubleValue).sum() > 0,
+                "no HANDOFF or RECALL was sent again although " + dropped + " datagrams were dropped: " + sent);
+    }
+
+    /**
+     * The retransmissions the metrics count: HANDOFFs the director sent again, per origin
+     * ({@code handoff_director_handoffs_total{event="retransmitted"}}: a lost HANDOFF or
+     * HANDOFF_ACK), and RECALLs an agent got again and answered from memory
+     * ({@code handoff_agent_recalls_total{result="duplicate"}}: a lost HANDBACK or RECALL_NACK).
+     */
+    private static Map<String, Double> retransmissions() {
+        Map<String, Double> counts = new LinkedHashMap<>();
+        for (int n = 1; n <= 2; n++) {
+            counts.put("HANDOFF to origin" + n, lab.directorCounter(handoffEvent("retransmitted", n)));
+            counts.put("RECALL to origin" + n + " answered again", lab.agentCounter(n, "handoff_agent_recalls_total{result=\"duplicate\"}"));
+        }
+        return counts;
+    }
+
+    private static final Pattern NFT_COUNTER = Pattern.compile("counter packets (\\d+)");
+
+    /** The packets the loss table's {@code counter} rules dropped in a namespace. */
+    private static long droppedByLossTable(String ns) {
+        String rules = Lab.ns(ns, Lab.SHORT, "nft", "list", "table", "inet", Lab.LOSS_TABLE).requireOk().stdout();
+        long dropped = 0;
+        for (Matcher m = NFT_COUNTER.matcher(rules); m.find(); ) {
+            dropped += Long.parseLong(m.group(1));
+        }
+        return dropped;
+    }
+
+    /** The director's per-origin hand-off counter series of an event ({@code handoff_director_handoffs_total}). */
+    private static String handoffEvent(String event, int origin) {
+        return "handoff_director_handoffs_total{event=\"" + event + "\",origin=\"origin" + origin + "\"}";
     }
 
     private static void alternatingSeries(List<String> paths, String condition) throws Exception {
@@ -531,21 +599,130 @@ class LabHandbackTest {
     }
 
     /**
-     * origin1's agent holds a kept-alive connection (its first request answered), is killed
-     * (SIGKILL), and the client at once sends a request for origin2 on that connection. The
-     * defined result is a reset, within seconds, never a hang: the director cannot take the
-     * connection back from a dead agent, and learns of the death from the ICMP port-unreachable
-     * its datagram to the agent (the RECALL, or the next probe) brings back; it then resets the
-     * client (docs/lab.md, "An agent dies"). If the probe came first, the idle connection was
-     * reset already and the client's write fails instead; either way the client sees "reset".
-     * A raw socket (bash's /dev/tcp), not curl: curl retries a request that fails on a reused
-     * connection on a new one, which would hide what happened to this connection.
+     * origin1's agent holds a kept-alive connection (its first request answered) and then stops
+     * answering with its port still bound: frozen with SIGSTOP, so no ICMP tells the director
+     * anything and the datagrams to the agent wait unread. The client asks for origin2 on that
+     * connection at once: the director sends RECALL, gets no answer however often it sends it
+     * again, and at {@code handoff.deadline} resets the client (and sends ABORT). The director's
+     * metrics show that path: RECALLED and TIMED_OUT for origin1 up by one each, UNREACHABLE not
+     * at all. The agent is thawed (SIGCONT) in any case and serves again.
      */
     @Test
     @Order(8)
     @Timeout(120)
-    void anAgentKilledWhileHoldingAnIdleConnectionGivesTheNextRequestAReset() throws Exception {
-        Path dir = Files.createDirectories(out.resolve("agent-kill"));
+    void anAgentThatStopsAnsweringLetsTheRecallTimeOutAndTheClientIsResetAtTheDeadline() throws Exception {
+        Duration deadline = labDeadline();
+        String agent = Files.readString(lab.origin(1).agentPidFile()).trim();
+        Map<String, Double> before = origin1Events();
+        NextRequest next;
+        try {
+            next = nextRequestAfter("agent-frozen", () -> Lab.run(Lab.SHORT, "kill", "-STOP", agent).requireOk());
+        } finally {
+            Lab.run(Lab.SHORT, "kill", "-CONT", agent);
+        }
+        Map<String, Double> events = since(before, origin1Events());
+        System.err.println("e2e: a frozen agent: director events for origin1 " + events + ", reset after "
+                + next.elapsedMillis() + " ms (handoff.deadline " + deadline.toMillis() + " ms)");
+        assertEquals(Map.of("recalled", 1.0, "timed_out", 1.0, "unreachable", 0.0), events,
+                "the director RECALLed the connection and gave up at the deadline; no ICMP came");
+        // From the client's write, which comes before the RECALL; the timer wheel may round a tick down.
+        assertTrue(next.elapsedMillis() >= deadline.toMillis() - 100, "reset after " + next.elapsedMillis()
+                + " ms: before handoff.deadline (" + deadline.toMillis() + " ms), so not by the RECALL's timeout");
+        // The slack is for a loaded 2-core lab (the client, the director and two agents share it).
+        assertTrue(next.elapsedMillis() < deadline.toMillis() + 1_500, "reset after " + next.elapsedMillis()
+                + " ms, more than handoff.deadline (" + deadline.toMillis() + " ms) and 1.5 s");
+        lab.awaitServing(A, Duration.ofSeconds(40));
+    }
+
+    /**
+     * origin1's agent holds a kept-alive connection (its first request answered), is killed
+     * (SIGKILL), and the client at once sends a request for origin2 on that connection. The
+     * defined result is a reset, within seconds, never a hang: the director cannot take the
+     * connection back from a dead agent, and learns of the death from the ICMP port-unreachable
+     * its datagram to the agent (the RECALL, or the once-a-second probe, whichever goes first)
+     * brings back; it then resets the client (docs/lab.md, "An agent dies"). The metrics show that
+     * path: UNREACHABLE for origin1 up, TIMED_OUT not (the RECALL did not wait for its deadline);
+     * RECALLED is up by one when the RECALL went before the probe, else the idle connection was
+     * reset already and the client's write fails instead. Either way the client sees "reset".
+     * The agent is restarted through {@code LabRunner}.
+     */
+    @Test
+    @Order(9)
+    @Timeout(120)
+    void aKilledAgentIsFoundByItsClosedPortAndTheClientIsReset() throws Exception {
+        Path pidFile = lab.origin(1).agentPidFile();
+        long agent = Long.parseLong(Files.readString(pidFile).trim());
+        Map<String, Double> before = origin1Events();
+        NextRequest next;
+        try {
+            next = nextRequestAfter("agent-kill", () -> {
+                Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
+                Lab.awaitGone(agent, Duration.ofSeconds(10));
+            });
+        } finally {
+            if (!Lab.alive(Long.parseLong(Files.readString(pidFile).trim()))) {
+                lab.processes.startAgent(lab.origin(1), true);
+            }
+        }
+        Map<String, Double> events = since(before, origin1Events());
+        System.err.println("e2e: a killed agent: director events for origin1 " + events + " ("
+                + (events.get("recalled") > 0 ? "the RECALL" : "a probe") + " found the closed port), reset after "
+                + next.elapsedMillis() + " ms");
+        assertTrue(events.get("unreachable") >= 1, "the director did not learn of the closed port: " + events);
+        assertEquals(0.0, events.get("timed_out"), "a RECALL waited for its deadline: " + events);
+        assertTrue(events.get("recalled") <= 1, "RECALLs: " + events);
+        assertTrue(next.elapsedMillis() < 10_000, "the reset took " + next.elapsedMillis() + " ms");
+        lab.awaitServing(A, Duration.ofSeconds(40));
+    }
+
+    /** The director's hand-off events that tell how a connection of origin1's agent ended. */
+    private static Map<String, Double> origin1Events() {
+        Map<String, Double> events = new TreeMap<>();
+        for (String event : List.of("recalled", "timed_out", "unreachable")) {
+            events.put(event, lab.directorCounter(handoffEvent(event, 1)));
+        }
+        return events;
+    }
+
+    private static Map<String, Double> since(Map<String, Double> before, Map<String, Double> now) {
+        Map<String, Double> delta = new TreeMap<>();
+        now.forEach((k, v) -> delta.put(k, v - before.get(k)));
+        return delta;
+    }
+
+    private static final Pattern DEADLINE = Pattern.compile("(?m)^\\s+deadline:\\s*(\\d+)(ms|s)\\b");
+
+    /** {@code handoff.deadline} in the lab director's config (examples/lab/director.yaml). */
+    private static Duration labDeadline() throws IOException {
+        Path config = lab.topology.director().config();
+        Matcher m = DEADLINE.matcher(Files.readString(config));
+        assertTrue(m.find(), "no handoff.deadline in " + config);
+        long value = Long.parseLong(m.group(1));
+        return m.group(2).equals("s") ? Duration.ofSeconds(value) : Duration.ofMillis(value);
+    }
+
+    /** Something done to origin1's agent between the first answer and the next request. */
+    private interface AgentAction {
+        void run() throws Exception;
+    }
+
+    /** What an idle connection's next request got: the client script's {@code key=value} lines. */
+    private record NextRequest(Map<String, String> outcome) {
+        long elapsedMillis() {
+            return Long.parseLong(outcome.get("elapsed_ms"));
+        }
+    }
+
+    /**
+     * A raw socket (bash's /dev/tcp) through the VIP, not curl: curl retries a request that fails
+     * on a reused connection on a new one, which would hide what happened to this connection. It
+     * sends GET {@link #A} (origin1) and reads the answer whole, byte-exact, so the connection is
+     * open and idle at origin1's agent; then {@code toTheAgent} runs; then the client sends GET
+     * {@link #B} (origin2) and reads until the connection ends (at most 30 s). The client must see
+     * a reset, never a hang, and no byte of an answer.
+     */
+    private static NextRequest nextRequestAfter(String name, AgentAction toTheAgent) throws Exception {
+        Path dir = Files.createDirectories(out.resolve(name));
         String vip = lab.topology.vipAddress() + "/" + lab.topology.vipPort();
         String script = String.join("\n",
                 "set -u",
@@ -571,34 +748,27 @@ class LabHandbackTest {
                 "timeout 30 cat <&3 >" + dir.resolve("second.bin") + " 2>" + dir.resolve("read.err"),
                 "echo \"read_exit=$?\"",
                 "echo \"elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))\"");
-        Path pidFile = lab.origin(1).agentPidFile();
-        long agent = Long.parseLong(Files.readString(pidFile).trim());
         RunningCommand connection = Lab.start(lab.client(), "bash", "-c", script);
         CommandResult r;
         try {
             awaitFile(dir.resolve("ready"), Duration.ofSeconds(20), connection);
             assertEquals(SHA.get(A), Lab.sha256(dir.resolve("first.bin")), "the first answer, " + A);
-            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(agent)).requireOk();
-            Lab.awaitGone(agent, Duration.ofSeconds(10));
+            toTheAgent.run();
             Files.createFile(dir.resolve("go"));
             r = connection.await(Duration.ofSeconds(60));
         } finally {
             connection.stop(1000);
-            if (!Lab.alive(Long.parseLong(Files.readString(pidFile).trim()))) {
-                lab.processes.startAgent(lab.origin(1), true);
-            }
         }
-        lab.awaitServing(A, Duration.ofSeconds(40));
         assertTrue(r.ok(), r.describe());
         Map<String, String> outcome = new HashMap<>();
         r.stdout().lines().filter(l -> l.contains("=") && !l.startsWith("first:"))
                 .forEach(l -> outcome.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
         String errors = Files.readString(dir.resolve("write.err")) + Files.readString(dir.resolve("read.err"));
-        System.err.println("e2e: after the agent's death: " + outcome + ", " + errors.strip());
+        System.err.println("e2e: " + name + ": " + outcome + ", " + errors.strip());
         assertNotEquals("124", outcome.get("read_exit"), "the client waited 30 s for an answer: a hang. " + r.describe());
-        assertTrue(Long.parseLong(outcome.get("elapsed_ms")) < 10_000, "the reset took " + outcome.get("elapsed_ms") + " ms");
         assertTrue(errors.contains("Connection reset by peer"), "no reset seen by the client: " + outcome + " " + errors);
-        assertEquals(0, Files.size(dir.resolve("second.bin")), "bytes received after the agent's death");
+        assertEquals(0, Files.size(dir.resolve("second.bin")), "bytes received after the agent stopped answering");
+        return new NextRequest(outcome);
     }
 
     private static void awaitFile(Path file, Duration limit, RunningCommand writer) throws Exception {

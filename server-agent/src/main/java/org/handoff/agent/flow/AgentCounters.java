@@ -77,7 +77,12 @@ public final class AgentCounters {
         /** RECALL_NACK BAD_STATE: the RECALL names another hand-off of the flow. */
         BAD_STATE,
         /** A retransmitted RECALL, answered again with the bytes of its first answer. */
-        DUPLICATE;
+        DUPLICATE,
+        /**
+         * A retransmitted RECALL whose answer was forgotten early ({@link #answersEvicted}): not
+         * answered, since deciding again could contradict the first answer.
+         */
+        DUPLICATE_UNANSWERED;
 
         /** The result a RECALL_NACK counts as (the agent never sends INTERNAL). */
         public static Recall of(RecallNackReason r) {
@@ -89,6 +94,14 @@ public final class AgentCounters {
                 case INTERNAL -> throw new IllegalArgumentException("RECALL_NACK INTERNAL (expected: a reason the agent sends)");
             };
         }
+    }
+
+    /** The message an answer kept for retransmissions answers (docs/agent.md, "Hand-back"). */
+    public enum Answered {
+        /** HANDOFF_NACKs, by HANDOFF id. */
+        HANDOFF,
+        /** HANDBACKs and RECALL_NACKs, by RECALL id. */
+        RECALL
     }
 
     public long handoffsReceived;
@@ -131,10 +144,11 @@ public final class AgentCounters {
     public long optionMismatches;
     /** RECALLs by what they got. */
     public final long[] recalls = new long[Recall.values().length];
-    /** Retransmitted RECALLs whose answer was no longer remembered: not answered (see {@link #recallAnswersEvicted}). */
-    public long recallsDuplicateUnanswered;
-    /** RECALL answers forgotten before their time because the worker's memory of them was full. */
-    public long recallAnswersEvicted;
+    /**
+     * Answers forgotten before their time because the worker's memory of them was full, by the
+     * message they answer: a retransmission of that message then gets no answer.
+     */
+    public final long[] answersEvicted = new long[Answered.values().length];
 
     public long refused(NackReason r) {
         return handoffsRefused[r.ordinal()];
@@ -162,5 +176,9 @@ public final class AgentCounters {
 
     public long recalled(Recall r) {
         return recalls[r.ordinal()];
+    }
+
+    public long evicted(Answered a) {
+        return answersEvicted[a.ordinal()];
     }
 }

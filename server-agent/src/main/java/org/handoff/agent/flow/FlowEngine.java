@@ -17,8 +17,10 @@ import org.handoff.protocol.message.Handback;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffFlyweight;
 import org.handoff.protocol.message.HandoffNack;
+import org.handoff.protocol.message.MessageBody;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.message.RecallFlyweight;
 import org.handoff.protocol.message.RecallNack;
@@ -72,10 +74,6 @@ public final class FlowEngine {
     private static final long TICK_NANOS = 5_000_000L;
     /** Bytes of client packets one flow may hold (at most {@code limits.max-buffered-packets} of them). */
     private static final int MAX_HELD_BYTES = 1 << 20;
-    private static final int NACK_MEMORY = 4096;
-    private static final int RECALL_ANSWER_MEMORY = 4096;
-    /** Longer than the default replay tolerance (2.5 s): a retransmission older than that is STALE anyway. */
-    private static final long ANSWER_MEMORY_NANOS = 30_000_000_000L;
 
     private final EngineSettings settings;
     private final MessageDecoder decoder;
@@ -93,9 +91,10 @@ public final class FlowEngine {
 
     private final ConnectionB connectionB;
     private final ClientEgress clientEgress;
-    private final AnswerMemory refusals = new AnswerMemory(NACK_MEMORY, ANSWER_MEMORY_NANOS);
+    /** HANDOFF_NACKs by HANDOFF id. */
+    private final AnswerMemory refusals;
     /** HANDBACKs and RECALL_NACKs by RECALL id, kept also after a handed-back flow is gone. */
-    private final AnswerMemory recallAnswers = new AnswerMemory(RECALL_ANSWER_MEMORY, ANSWER_MEMORY_NANOS);
+    private final AnswerMemory recallAnswers;
     private final HeldPackets heldPackets;
 
     private final Ipv4Packet ip = new Ipv4Packet();
@@ -138,6 +137,11 @@ public final class FlowEngine {
         this.connectionB = new ConnectionB(settings, stack, counters);
         this.clientEgress = new ClientEgress(egress, counters);
         this.heldPackets = new HeldPackets(settings.maxBufferedPackets(), MAX_HELD_BYTES);
+        this.refusals = new AnswerMemory(AnswerMemory.CAPACITY, AnswerMemory.KEEP_NANOS, MessageType.HANDOFF_NACK.maxLength(),
+                () -> counters.answersEvicted[AgentCounters.Answered.HANDOFF.ordinal()]++);
+        this.recallAnswers = new AnswerMemory(AnswerMemory.CAPACITY, AnswerMemory.KEEP_NANOS,
+                Math.max(MessageType.HANDBACK.maxLength(), MessageType.RECALL_NACK.maxLength()),
+                () -> counters.answersEvicted[AgentCounters.Answered.RECALL.ordinal()]++);
     }
 
     public AgentCounters counters() {
@@ -286,7 +290,7 @@ public final class FlowEngine {
         if (f != null && f.handoffId == id) {
             if (f.answer != null) {
                 counters.handoffsReanswered++;
-                sendControl(senderAddress, senderPort, f.answer);
+                sendControl(senderAddress, senderPort, f.answer, f.answer.length);
             } else {
                 counters.handoffsDuplicateUnanswered++; // still opening: the answer comes when it is known
             }
@@ -295,7 +299,7 @@ public final class FlowEngine {
         byte[] nack = refusals.answer(id);
         if (nack != null) {
             counters.handoffsReanswered++;
-            sendControl(senderAddress, senderPort, nack);
+            sendControl(senderAddress, senderPort, nack, refusals.length(nack));
             return;
         }
         counters.handoffsDuplicateUnanswered++;
@@ -368,11 +372,10 @@ public final class FlowEngine {
         Handback handback = new Handback(f.identity, recallId, SeqNumber.of(SeqNumber.add(f.serverNext, f.transform.seqOffset())),
                 f.timestamps, f.timestamps ? f.lastTsValToClient : 0, f.windowToClient, f.bytesClientToServer(),
                 f.bytesServerToClient(), Math.max(0, (now - f.startedNanos) / 1_000_000L));
-        byte[] answer = encoder.encode(handback);
         connectionB.resetStack(f);
         forget(f);
         counters.recalls[AgentCounters.Recall.HANDED_BACK.ordinal()]++;
-        answerRecall(recallId, answer, address, port, now);
+        answerRecall(recallId, handback, address, port, now);
         if (LOG.isDebugEnabled()) {
             LOG.debug("handed back {}: {}", f, handback);
         }
@@ -380,28 +383,26 @@ public final class FlowEngine {
 
     private void refuseRecall(FlowIdentity identity, long recallId, RecallNackReason reason, int address, int port, long now) {
         counters.recalls[AgentCounters.Recall.of(reason).ordinal()]++;
-        answerRecall(recallId, encoder.encode(new RecallNack(identity, recallId, reason)), address, port, now);
+        answerRecall(recallId, new RecallNack(identity, recallId, reason), address, port, now);
         LOG.debug("recall id=0x{} {}: {}", Long.toHexString(recallId), identity, reason);
     }
 
-    private void answerRecall(long recallId, byte[] answer, int address, int port, long now) {
-        if (recallAnswers.remember(recallId, answer, now)) {
-            counters.recallAnswersEvicted++;
-        }
-        sendControl(address, port, answer);
+    private void answerRecall(long recallId, MessageBody answer, int address, int port, long now) {
+        byte[] sent = recallAnswers.remember(recallId, answer, encoder, now);
+        sendControl(address, port, sent, recallAnswers.length(sent));
     }
 
     /** A retransmitted RECALL: the first answer's bytes, whether or not the flow is still here. */
     private void duplicateRecall(int senderAddress, int senderPort) {
-        counters.recalls[AgentCounters.Recall.DUPLICATE.ordinal()]++;
         byte[] answer = recallAnswers.answer(decoder.recall().messageId());
         if (answer == null) {
-            // Forgotten early (counted in recallAnswersEvicted): deciding again could contradict the
+            // Forgotten early (counted in answersEvicted): deciding again could contradict the
             // first answer, so none; the director's deadline resets the client.
-            counters.recallsDuplicateUnanswered++;
+            counters.recalls[AgentCounters.Recall.DUPLICATE_UNANSWERED.ordinal()]++;
             return;
         }
-        sendControl(senderAddress, senderPort, answer);
+        counters.recalls[AgentCounters.Recall.DUPLICATE.ordinal()]++;
+        sendControl(senderAddress, senderPort, answer, recallAnswers.length(answer));
     }
 
     // ---------------------------------------------------------------- client packets (FORWARD)
@@ -598,7 +599,7 @@ public final class FlowEngine {
                 f.scalingOnB ? OptionalInt.of(f.stackShift) : OptionalInt.empty());
         f.answer = encoder.encode(ack);
         counters.handoffsAccepted++;
-        sendControl(f.directorAddress, f.directorPort, f.answer);
+        sendControl(f.directorAddress, f.directorPort, f.answer, f.answer.length);
         if (LOG.isDebugEnabled()) {
             LOG.debug("accepted {} in {} us: {}", f, (now - f.startedNanos) / 1_000, f.transform);
         }
@@ -718,9 +719,8 @@ public final class FlowEngine {
 
     private void refuse(FlowIdentity identity, long id, NackReason reason, int address, int port, long now, String why) {
         counters.handoffsRefused[reason.ordinal()]++;
-        byte[] nack = encoder.encode(new HandoffNack(identity, id, reason));
-        refusals.remember(id, nack, now);
-        sendControl(address, port, nack);
+        byte[] nack = refusals.remember(id, new HandoffNack(identity, id, reason), encoder, now);
+        sendControl(address, port, nack, refusals.length(nack));
         LOG.debug("refused handoff id=0x{} {}: {} ({})", Long.toHexString(id), identity, reason, why);
     }
 
@@ -733,7 +733,7 @@ public final class FlowEngine {
             byte[] closed = encoder.encode(new Closed(f.identity, f.bytesClientToServer(), f.bytesServerToClient(),
                     Math.max(0, (end - f.startedNanos) / 1_000_000L), reason));
             counters.closedSent++;
-            sendControl(f.directorAddress, f.directorPort, closed);
+            sendControl(f.directorAddress, f.directorPort, closed, closed.length);
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("closed {} reason={} c2s={}B s2c={}B", f, reason, f.bytesClientToServer(), f.bytesServerToClient());
@@ -768,8 +768,8 @@ public final class FlowEngine {
 
     // ---------------------------------------------------------------- helpers
 
-    private void sendControl(int address, int port, byte[] datagram) {
-        if (!control.send(address, port, datagram, 0, datagram.length)) {
+    private void sendControl(int address, int port, byte[] datagram, int length) {
+        if (!control.send(address, port, datagram, 0, length)) {
             counters.drops[AgentCounters.Drop.CONTROL_SEND_FAILED.ordinal()]++;
         }
     }

@@ -102,8 +102,11 @@ public final class AgentMetrics implements AutoCloseable {
         for (AgentCounters.Recall r : AgentCounters.Recall.values()) {
             counter("handoff.agent.recalls", "RECALLs received, by what they got", workers, c -> c.recalls[r.ordinal()], "result", r);
         }
-        counter("handoff.agent.recall.answers.evicted", "RECALL answers forgotten early because the memory of them was full",
-                workers, c -> c.recallAnswersEvicted);
+        for (AgentCounters.Answered m : AgentCounters.Answered.values()) {
+            counter("handoff.agent.answers.evicted", "answers kept for retransmissions forgotten before their 10 s because a"
+                    + " worker's memory of them was full, by the message they answer", workers, c -> c.answersEvicted[m.ordinal()],
+                    "message", m);
+        }
         counter("handoff.agent.resets.into.stack", "RSTs injected into the local stack", workers, c -> c.resetsIntoStack);
         counter("handoff.agent.internal.errors", "records whose processing failed (bugs)", workers, c -> c.internalErrors);
         Gauge.builder("handoff.agent.uptime.seconds", runtime, r -> r.uptimeMillis() / 1000.0).register(registry);

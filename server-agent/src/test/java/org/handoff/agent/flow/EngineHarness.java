@@ -71,9 +71,14 @@ final class EngineHarness {
     }
 
     EngineHarness(int handoffAddress, int maxFlows, EngineSettings settings, Link link) {
+        this(handoffAddress, maxFlows, settings, link, new ReplayGuard(2_000, 500, 1 << 16));
+    }
+
+    /** @param guard the engine's replay guard (the agent's {@code replay.*}; the default harness has 2 s, 0.5 s, 2^16) */
+    EngineHarness(int handoffAddress, int maxFlows, EngineSettings settings, Link link, ReplayGuard guard) {
         this.handoffAddress = handoffAddress;
         this.budget = new FlowBudget(maxFlows);
-        MessageDecoder decoder = new MessageDecoder(() -> KEYS, new ReplayGuard(2_000, 500, 1 << 16), () -> clockMillis[0]);
+        MessageDecoder decoder = new MessageDecoder(() -> KEYS, guard, () -> clockMillis[0]);
         MessageEncoder encoder = new MessageEncoder(new MessageSealer(() -> KEYS, MessageIdGenerator.withBootId(0xa9e7), () -> clockMillis[0]));
         DirectReturn out = new DirectReturn() {
             @Override

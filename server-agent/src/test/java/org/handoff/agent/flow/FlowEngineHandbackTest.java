@@ -160,7 +160,7 @@ class FlowEngineHandbackTest {
         t.deliver(unknown);
         assertArrayEquals(t.control.get(4), t.control.get(5));
         assertEquals(RecallNackReason.UNKNOWN_FLOW, refusal());
-        assertEquals(0, t.counters.recallsDuplicateUnanswered);
+        assertEquals(0, t.counters.recalled(AgentCounters.Recall.DUPLICATE_UNANSWERED));
     }
 
     @Test
@@ -273,18 +273,29 @@ class FlowEngineHandbackTest {
         assertEquals(0, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
     }
 
+    /** The largest TSval (mod 2^32) of the packets the agent sent the client, from egress packet {@code from} on. */
+    private int largestTsValSent(int from) {
+        int largest = tsVal(t.egress.get(from));
+        for (int i = from + 1; i < t.egress.size(); i++) {
+            largest = SeqNumber.max(largest, tsVal(t.egress.get(i)));
+        }
+        return largest;
+    }
+
     @Test
     void theSameEndpointHandedOffAgainInMidStreamOpensBFromTheNextRequest() {
         idleFlow();
         t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
         Handback back = assertInstanceOf(Handback.class, lastControl().body());
         int sndNxt = back.serverNextSeq().bits();
+        int clientSaw = largestTsValSent(0);
+        assertEquals(clientSaw, back.lastTsVal(), "Last TSval: the largest the agent sent the client");
 
         // The director hands the next request off again, as docs/handoff-protocol.md 3.1 says.
         byte[] request2 = "GET /second HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         int ci2 = SeqNumber.sub(nextRequestStart, 1);
         int clientTsVal = SeqNumber.add(tsVal(golden.get(6)), 40);
-        int directorTsVal = SeqNumber.add(back.lastTsVal(), 30);
+        int directorTsVal = SeqNumber.add(back.lastTsVal(), 30); // the director's clock goes on above Last TSval
         Handoff again = new Handoff(g.flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 80, 1, SeqNumber.of(ci2),
                 SeqNumber.of(SeqNumber.sub(sndNxt, 1)), SeqNumber.of(SeqNumber.add(nextRequestStart, request2.length)),
                 SeqNumber.of(sndNxt), 63, new NegotiatedOptions(1460, 10, GoldenFlow.WD, true, true, clientTsVal, directorTsVal),
@@ -327,6 +338,7 @@ class FlowEngineHandbackTest {
         // client saw, window rescaled from 9 to 7.
         byte[] body2 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
         int egress = t.egress.size();
+        int body2End = SeqNumber.add(si2, 1 + body2.length);
         t.stack(PacketBuilder.tcp().from(g.h, 80).to(g.client, g.clientPort).flags(TcpSegment.ACK | TcpSegment.PSH)
                 .seq(SeqNumber.add(si2, 1)).ack(requestEnd2).window(100).timestamps(stackTs + 45, clientTsVal)
                 .payload(body2).build());
@@ -336,9 +348,20 @@ class FlowEngineHandbackTest {
         assertEquals(sndNxt, Bytes.i32(out, 24), "the origin's first byte is the director's SND.NXT");
         assertEquals(requestEnd2, Bytes.i32(out, 28));
         assertEquals(SeqNumber.add(directorTsVal, 45), tsVal(out), "t = director TSval - the new SYN-ACK's TSval");
-        assertTrue(SeqNumber.gt(tsVal(out), back.lastTsVal()), "never below what the client saw before the hand-back");
         assertEquals(FlowTransform.rescaleWindow(100, 9, GoldenFlow.WD), Bytes.u16(out, 20 + TcpSegment.WINDOW_OFFSET));
         assertArrayEquals(body2, Arrays.copyOfRange(out, out.length - body2.length, out.length));
+        // A window update stamped 100 ticks before the SYN-ACK (a stack clock behind it): + t alone
+        // would put it 70 below what the client saw before the hand-back, and the client would drop
+        // it (PAWS, RFC 7323). It leaves at the floor, the director's TSval in the HANDOFF.
+        t.stack(PacketBuilder.tcp().from(g.h, 80).to(g.client, g.clientPort).flags(TcpSegment.ACK).seq(body2End)
+                .ack(requestEnd2).window(120).timestamps(stackTs - 100, clientTsVal).build());
+        assertEquals(egress + 2, t.egress.size());
+        for (int i = egress; i < t.egress.size(); i++) {
+            assertTrue(SeqNumber.gt(tsVal(t.egress.get(i)), clientSaw),
+                    "packet " + (i - egress) + " after the second hand-off: TSval " + (tsVal(t.egress.get(i)) & 0xffffffffL)
+                            + " not above " + (clientSaw & 0xffffffffL) + ", the largest the client saw before the hand-back");
+        }
+        assertEquals(directorTsVal, tsVal(t.egress.get(egress + 1)));
 
         // The client's ACK on A comes out on B with ack - d and TSecr - t of the new connection.
         int sndNxt2 = SeqNumber.add(sndNxt, body2.length);
@@ -348,7 +371,7 @@ class FlowEngineHandbackTest {
         byte[] in = t.injected.get(t.injected.size() - 1);
         assertValidChecksums(in);
         assertEquals(g.h, Bytes.i32(in, 16));
-        assertEquals(SeqNumber.add(si2, 1 + body2.length), Bytes.i32(in, 28), "ack - d");
+        assertEquals(body2End, Bytes.i32(in, 28), "ack - d");
         assertEquals(stackTs + 45, tsEcr(in), "TSecr - t");
 
         // And it can go back again: the counts are this hand-off's, from the mid-stream Client ISN.
@@ -357,8 +380,10 @@ class FlowEngineHandbackTest {
         assertEquals(sndNxt2, back2.serverNextSeq().bits());
         assertEquals(request2.length, back2.bytesClientToServer());
         assertEquals(body2.length, back2.bytesServerToClient());
+        assertEquals(largestTsValSent(egress), back2.lastTsVal(),
+                "Last TSval: the largest the agent sent the client on this hand-off (not the last: the floor's)");
         assertEquals(SeqNumber.add(directorTsVal, 45), back2.lastTsVal());
-        assertEquals(FlowTransform.rescaleWindow(100, 9, GoldenFlow.WD), back2.serverWindow());
+        assertEquals(FlowTransform.rescaleWindow(120, 9, GoldenFlow.WD), back2.serverWindow(), "the window the client got last");
         assertEquals(2, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
     }
 }
