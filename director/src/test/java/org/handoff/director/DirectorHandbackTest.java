@@ -204,6 +204,8 @@ class DirectorHandbackTest extends WorkerTestBase {
         clock.advance(60_000_000L); // past handoff.retransmit-initial (50ms)
         cycle();
         assertArrayEquals(recall, toAgents.remove(0).bytes(), "the RECALL again, the same bytes");
+        assertEquals(1, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.RETRANSMITTED),
+                "counted like a HANDOFF sent again");
         clock.advance(2_100_000_000L); // past handoff.deadline (2s)
         cycle();
         assertEquals(1, toAgents.stream().filter(d -> d.to().equals(ORIGIN2) && d.bytes()[3] == MessageType.ABORT.code()).count(),

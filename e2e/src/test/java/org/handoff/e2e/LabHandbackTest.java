@@ -67,10 +67,10 @@ class LabHandbackTest {
      * (RECALL, HANDBACK, HANDOFF, HANDOFF_ACK). When the first transmission of a HANDOFF or a
      * HANDOFF_ACK is dropped, the director sends the HANDOFF again ({@code event="retransmitted"});
      * when a HANDBACK is dropped, it sends the RECALL again and the agent answers it from memory
-     * ({@code result="duplicate"}). (A lost RECALL is sent again too, but nothing counts that.)
-     * Each datagram is dropped with p = 0.05, independently (nftables {@code numgen random} per
-     * packet), so P(no retransmission counted) <= 0.95^(2 + 3 x 99) = 0.95^299
-     * = e^(299 ln 0.95) = 2.2e-7, below 1e-6. With 20 requests it would be 0.95^59 = 0.05.
+     * ({@code result="duplicate"}); a lost RECALL is sent again and counted as retransmitted as
+     * well. Each datagram is dropped with p = 0.05, independently (nftables {@code numgen random}
+     * per packet), so P(no retransmission counted) <= 0.95^(2 + 4 x 99) = 0.95^398
+     * = e^(398 ln 0.95) = 1.4e-9, below 1e-6. With 20 requests it would be 0.95^78 = 0.02.
      */
     private static final int HANDOFF_PATH_LOSS_REQUESTS = 100;
     private static final String PINNED_PIPELINED = "handoff_director_connections_pinned_total{reason=\"pipelined\"}";
@@ -556,9 +556,9 @@ class LabHandbackTest {
     }
 
     /**
-     * The retransmissions the metrics count: HANDOFFs the director sent again, per origin
-     * ({@code handoff_director_handoffs_total{event="retransmitted"}}: a lost HANDOFF or
-     * HANDOFF_ACK), and RECALLs an agent got again and answered from memory
+     * The retransmissions the metrics count: HANDOFFs and RECALLs the director sent again, per
+     * origin ({@code handoff_director_handoffs_total{event="retransmitted"}}: a lost HANDOFF,
+     * HANDOFF_ACK, RECALL or its answer), and RECALLs an agent got again and answered from memory
      * ({@code handoff_agent_recalls_total{result="duplicate"}}: a lost HANDBACK or RECALL_NACK).
      */
     private static Map<String, Double> retransmissions() {

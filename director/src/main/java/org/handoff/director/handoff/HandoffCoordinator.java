@@ -542,6 +542,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private void recallExpired(Attempt a, long nowNanos) {
         long deadline = a.phaseStartedNanos + settings.get().deadline().toNanos();
         if (nowNanos < deadline) {
+            counters.count(a.server.name(), HandoffCounters.OriginEvent.RETRANSMITTED);
             send(a, a.recall); // same id and bytes: the agent answers it again, the same way
             a.nextDelayNanos = Math.min(a.nextDelayNanos * 2, settings.get().retransmitMax().toNanos());
             timers.schedule(a, Math.min(nowNanos + a.nextDelayNanos, deadline));
