@@ -326,6 +326,34 @@ class LabHandbackTest {
         assertEquals(pinnedBefore + 1, pinned, PINNED_PIPELINED + " on the director's /metrics");
     }
 
+    /**
+     * A client that half-closes after its last request (netcat -N: shutdown(SHUT_WR) at the end
+     * of its input), for another origin than the first: its FIN may arrive while the director
+     * holds the request and recalls the connection; the director passes it to the new origin
+     * with the packets it held. Both answers come byte-exact from their rules' origins, and
+     * the connection ends cleanly (origin2's nginx saw the FIN and closed; no reset, no hang).
+     */
+    @Test
+    @Order(5)
+    @Timeout(60)
+    void aHalfCloseAfterTheLastRequestReachesItsNewOrigin() throws Exception {
+        String host = "Host: " + lab.topology.vipAddress() + "\\r\\n";
+        Path responseFile = out.resolve("half-close.resp");
+        long[] mark = lab.accessMark();
+        // The first answer is read whole before the second request is written (1 s): not pipelined.
+        CommandResult r = Lab.nsBash(lab.client(), Duration.ofSeconds(30), "{ printf 'GET " + A + " HTTP/1.1\\r\\n" + host
+                + "\\r\\n'; sleep 1; printf 'GET " + B + " HTTP/1.1\\r\\n" + host + "\\r\\n'; } | timeout 20 nc -N "
+                + lab.topology.vipAddress() + " " + lab.topology.vipPort() + " >" + responseFile);
+        assertTrue(r.ok(), "nc ends when origin2 closes after its answer (exit 124: a hang): " + r.describe());
+        List<HttpResponse> responses = HttpResponse.parseAll(Files.readAllBytes(responseFile));
+        assertEquals(2, responses.size(), "two answers");
+        assertEquals("200 origin1", responses.get(0).status() + " " + responses.get(0).headers().get("x-served-by"));
+        assertEquals(SHA.get(A), Lab.sha256Hex(responses.get(0).body()), "SHA-256 of " + A);
+        assertEquals("200 origin2", responses.get(1).status() + " " + responses.get(1).headers().get("x-served-by"));
+        assertEquals(SHA.get(B), Lab.sha256Hex(responses.get(1).body()), "SHA-256 of " + B);
+        assertAccessLogs(mark, List.of(logged("GET", A, "200")), List.of(logged("GET", B, "200")));
+    }
+
     /** An HTTP/1.1 response read off the wire: status, headers (names in lower case), body by Content-Length. */
     private record HttpResponse(int status, Map<String, String> headers, byte[] body) {
         static List<HttpResponse> parseAll(byte[] raw) {
