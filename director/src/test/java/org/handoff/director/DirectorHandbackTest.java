@@ -150,10 +150,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
         cycle();
         assertEquals(TcpFlow.State.FORWARDING, flowState());
-        // The packets held while the request was read go to origin1 too (a FIN among them would matter).
-        Datagram held = only(MessageType.FORWARD);
-        assertEquals(ORIGIN1, held.to());
-        assertTrue(new String(forwarded(held).get(0), StandardCharsets.ISO_8859_1).endsWith(second));
+        assertEquals(0, toAgents.size(), "the held request's bytes went in the HANDOFF: not sent to origin1 again");
         assertEquals(1, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.HANDED_BACK));
         assertEquals(1, worker.terminator().counters().resumed);
         assertEquals(0, worker.terminator().counters().resumedWindowShrunk, "500 << 7 fits the director's buffer");
@@ -352,8 +349,15 @@ class DirectorHandbackTest extends WorkerTestBase {
         SentSegment synAck = new SentSegment(toClient.get(0), VIP, 80);
         assertTrue(synAck.tcp.syn() && synAck.tcp.ackFlag());
         assertEquals(again.isn + 1, synAck.tcp.ack(), "answers the new SYN");
-        assertEquals(0, toAgents.size(), "not forwarded to the old connection's agent");
         assertEquals(1, worker.terminator().counters().closed(FlowListener.CloseCause.PORT_REUSED));
+        // The old agent is told to end its connection, so it sends no CLOSED for the endpoint ...
+        Datagram abort = only(MessageType.ABORT);
+        assertEquals(ORIGIN2, abort.to());
+        // ... and one already on its way finds a connection no agent has yet, and leaves it.
+        agentAnswers(new Closed(flow, 0, 0, 0, CloseReason.FIN));
+        cycle();
+        assertEquals(TcpFlow.State.SYN_RECEIVED, flowState());
+        assertEquals(1, worker.coordinator().counters().staleAcks);
     }
 
     @Test
@@ -379,6 +383,28 @@ class DirectorHandbackTest extends WorkerTestBase {
         Datagram d = only(MessageType.FORWARD);
         assertEquals(ORIGIN1, d.to());
         assertArrayEquals(withFin, forwarded(d).get(0), "the FIN reaches origin1 now, not after the client's retransmission");
+        assertNothingBuffered();
+    }
+
+    @Test
+    void ofThePacketsHeldDuringTheRecallOnlyWhatTheHandoffLacksGoesToTheNewOrigin() throws Exception {
+        handedOffToOrigin2(41018);
+        c.ack = SeqNumber.add(c.ack, RESPONSE);
+        request(c, "GET /static/two-parts.txt HTTP/1.1\r\n");
+        request(c, "Host: lab\r\n\r\n");
+        only(MessageType.RECALL);
+        long recallId = agentSide.header().messageId();
+        in(c.ack()); // a pure ACK: nothing the HANDOFF lacks
+        byte[] fin = c.packet(TcpSegment.ACK | TcpSegment.FIN, c.seq, null, 0, 0);
+        in(fin);
+        agentAnswers(new Handback(flow, recallId, SeqNumber.of(c.ack), false, 0, 0, 0, 0, 0));
+        cycle();
+        assertEquals(ORIGIN1, only(MessageType.HANDOFF).to());
+        agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
+        cycle();
+        List<byte[]> sent = forwarded(only(MessageType.FORWARD));
+        assertEquals(1, sent.size(), "the two request segments and the ACK repeat the HANDOFF: only the FIN goes");
+        assertArrayEquals(fin, sent.get(0));
         assertNothingBuffered();
     }
 

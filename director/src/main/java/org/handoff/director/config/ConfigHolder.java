@@ -35,10 +35,11 @@ public final class ConfigHolder<T> {
     private final BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable;
     private final AtomicReference<Loaded<T>> current = new AtomicReference<>();
     /** The config the process started with: what was sized at start was sized for it. */
-    private DirectorConfig atStart;
+    private final DirectorConfig atStart;
 
     private ConfigHolder(Path path, Loader loader, Function<DirectorConfig, T> derive,
-                         BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable) {
+                         BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable, DirectorConfig atStart) {
+        this.atStart = atStart;
         this.path = Objects.requireNonNull(path);
         this.loader = Objects.requireNonNull(loader);
         this.derive = Objects.requireNonNull(derive);
@@ -55,8 +56,7 @@ public final class ConfigHolder<T> {
      */
     public static <T> ConfigHolder<T> load(Path path, Loader loader, Function<DirectorConfig, T> derive,
             BiFunction<DirectorConfig, DirectorConfig, List<String>> unappliable) throws ConfigException {
-        ConfigHolder<T> holder = new ConfigHolder<>(path, loader, derive, unappliable);
-        holder.atStart = loader.load(path);
+        ConfigHolder<T> holder = new ConfigHolder<>(path, loader, derive, unappliable, loader.load(path));
         holder.current.set(holder.build(holder.atStart));
         return holder;
     }
@@ -85,9 +85,11 @@ public final class ConfigHolder<T> {
     /**
      * Loads the file again. On success the new config and derived value replace the old ones
      * and the result is empty; on failure the old ones stay and the result lists the errors:
-     * the file's own, or else each change that needs a restart.
+     * the file's own, or else each change that needs a restart. One at a time: each SIGHUP
+     * runs its handler on a thread of its own, and a slower reload of an older file must not
+     * replace a newer one.
      */
-    public List<String> reload() {
+    public synchronized List<String> reload() {
         try {
             DirectorConfig next = loader.load(path);
             List<String> refused = unappliable.apply(atStart, next);

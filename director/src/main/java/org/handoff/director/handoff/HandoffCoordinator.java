@@ -341,9 +341,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 TcpFlow<Attempt> f = flowFor(flow);
                 if (f == null) {
                     counters.unknownFlowMessages++;
-                    return;
+                } else if (!terminator.release(f, nowNanos)) {
+                    counters.staleAcks++; // a new connection on the port, not yet with any agent
                 }
-                terminator.release(f, nowNanos);
             }
             default -> counters.unknownFlowMessages++;
         }
@@ -725,6 +725,12 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             if (a.accepted) {
                 load.closed(a.server);
                 counters.count(a.server.name(), HandoffCounters.OriginEvent.CLOSED);
+                if (cause == CloseCause.PORT_REUSED && a.agent != null) {
+                    // The client opened a new connection on the port: the agent ends the old one
+                    // now, without the CLOSED it would later send for the endpoint (which would
+                    // find the new connection).
+                    abortAt(a, AbortReason.CLIENT_RESET);
+                }
             } else if (cause == CloseCause.CLIENT_RESET || cause == CloseCause.ABORTED) {
                 abortAt(a, AbortReason.CLIENT_RESET);
             }

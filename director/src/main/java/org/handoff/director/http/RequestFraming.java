@@ -34,7 +34,10 @@ public record RequestFraming(Kind kind, long requestLength) {
         if (!request.isKeepAlive()) {
             return new RequestFraming(Kind.CLOSE, -1);
         }
-        return new RequestFraming(Kind.LENGTH, request.headLength() + Math.max(0, request.contentLength()));
+        long body = Math.max(0, request.contentLength());
+        // Saturating: Content-Length: 9223372036854775807 must stay "too long to follow", not wrap negative.
+        return new RequestFraming(Kind.LENGTH, body > Long.MAX_VALUE - request.headLength() ? Long.MAX_VALUE
+                : request.headLength() + body);
     }
 
     /** For metrics and logs: {@code chunked_body}, {@code upgrade}, ... */

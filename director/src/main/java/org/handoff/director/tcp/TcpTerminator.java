@@ -141,6 +141,17 @@ public final class TcpTerminator<A> {
         return bufferedBytes() - replayingBytes;
     }
 
+    /**
+     * Whether the worker's buffers are at {@code limits.max-buffered-bytes-total}; the spare
+     * receive arrays give way first (they are only a saving), so they never starve a flow.
+     */
+    private boolean overBudget(long max) {
+        while (budgetUsed() >= max && spareCount > 0) {
+            spareArrays[--spareCount] = null;
+        }
+        return budgetUsed() >= max;
+    }
+
     /** Bytes of the receive arrays kept for next requests (counted in {@link #bufferedBytes()}). */
     public long spareBytes() {
         return (long) spareCount * ReceiveBuffer.FIRST_ARRAY_BYTES;
@@ -446,7 +457,7 @@ public final class TcpTerminator<A> {
             counters.duplicateSegments++;
         }
         int allocated = flow.received.allocated();
-        if (payload > 0 && budgetUsed() >= settings.get().maxBufferedBytes()
+        if (payload > 0 && overBudget(settings.get().maxBufferedBytes())
                 && flow.received.wouldGrow(tcp.seq(), payload)) {
             // The worker's buffer budget is spent: keep no more; the client retransmits.
             counters.bufferLimitDrops++;
@@ -517,7 +528,14 @@ public final class TcpTerminator<A> {
                 int ack = (flags & TcpSegment.ACK) != 0 ? Bytes.i32(b, l4 + TcpSegment.ACK_OFFSET) : flow.lastClientAck;
                 if (SeqNumber.gt(SeqNumber.add(seq, payload), flow.nextRequestSeq)) {
                     startNextRequest(flow, seq, ack, nowNanos);
-                    holdNextRequest(flow, b, off, len, l4, l4Length, nowNanos);
+                    // The listener, told with nothing to parse yet, leaves the flow so; should it
+                    // ever release it at once, the packet goes on as a released one would.
+                    if (flow.state == TcpFlow.State.NEXT_REQUEST) {
+                        holdNextRequest(flow, b, off, len, l4, l4Length, nowNanos);
+                    } else if (flow.state == TcpFlow.State.FORWARDING) {
+                        counters.forwarded++;
+                        listener.onForward(flow, b, off, len, nowNanos);
+                    }
                     return;
                 }
                 flow.ackAtRequestEnd = ack;
@@ -582,7 +600,7 @@ public final class TcpTerminator<A> {
             return;
         }
         int allocated = flow.received.allocated();
-        if (budgetUsed() >= settings.get().maxBufferedBytes() && flow.received.wouldGrow(tcp.seq(), payload)) {
+        if (overBudget(settings.get().maxBufferedBytes()) && flow.received.wouldGrow(tcp.seq(), payload)) {
             counters.bufferLimitDrops++; // the client retransmits; the listener's deadline bounds the wait
             return;
         }
@@ -632,9 +650,9 @@ public final class TcpTerminator<A> {
      * acknowledged by the client), its timestamp clock continues above {@code lastTsVal}, the
      * last the client saw ({@code tsGiven}: the agent reported one). The next request's bytes,
      * already in the receive buffer, are acknowledged now and handed to the listener as a new
-     * request (RECEIVING). The held packets go with it to its next origin when the listener
-     * starts that hand-off (the bytes they carry are in the HANDOFF; a FIN among them is not,
-     * and would otherwise wait for the client's retransmission); else they are dropped.
+     * request (RECEIVING). Held packets that carry more than the buffer took (a FIN, bytes past
+     * it) go to the next origin when the listener starts that hand-off, rather than wait for
+     * the client's retransmission; the rest are dropped, their bytes being in the buffer.
      *
      * @param serverWindow the window field of the origin's last segment to the client; the
      *     director can offer only what its receive buffer holds, so a wider one shrinks (counted)
@@ -661,9 +679,35 @@ public final class TcpTerminator<A> {
             listener.onRequestData(flow, nowNanos);
         }
         if (held != null && flow.state == TcpFlow.State.HANDING_OFF && flow.held == null) {
-            flow.held = held; // released to the next origin with what arrives from now on
-        } else {
-            giveBack(held);
+            holdUnbuffered(flow, held, nowNanos);
+        }
+        giveBack(held);
+    }
+
+    /**
+     * Holds again, for the next origin, the packets of {@code held} that carry something the
+     * HANDOFF does not: a FIN, or bytes past what the receive buffer took. The rest only repeat
+     * the request (the new origin's stack would answer them with duplicate ACKs) and would use
+     * up the new hand-off's share of {@code limits.max-buffered-bytes-per-flow}.
+     */
+    private void holdUnbuffered(TcpFlow<A> flow, HeldPackets.Queue held, long nowNanos) {
+        long replaying = held.capacity();
+        replayingBytes += replaying;
+        try {
+            while (held.next()) {
+                byte[] b = held.buffer();
+                int off = held.offset();
+                int len = held.length();
+                if (ip.wrap(b, off, len).check() != null || tcp.wrap(b, ip.payloadOffset(), ip.payloadLength()).check() != null) {
+                    continue;
+                }
+                boolean fin = (tcp.flags() & TcpSegment.FIN) != 0;
+                if (fin || SeqNumber.gt(SeqNumber.add(tcp.seq(), tcp.payloadLength()), flow.receiveNext())) {
+                    hold(flow, b, off, len, ip.payloadOffset(), nowNanos);
+                }
+            }
+        } finally {
+            replayingBytes -= replaying;
         }
     }
 
@@ -764,11 +808,20 @@ public final class TcpTerminator<A> {
         answer(flow, response, FlowListener.CloseCause.ANSWERED, nowNanos);
     }
 
-    /** The hand-off layer is done with a FORWARDING flow (the agent reported it closed). */
-    public void release(TcpFlow<A> flow, long nowNanos) {
-        if (flow.state != null && flows.get(flow.key) == flow) {
-            free(flow, FlowListener.CloseCause.RELEASED, nowNanos);
+    /**
+     * The hand-off layer is done with a flow (its agent reported it closed).
+     *
+     * @return false when the flow is not one an agent holds, and stays
+     */
+    public boolean release(TcpFlow<A> flow, long nowNanos) {
+        // Only a flow an agent has or may have: a CLOSED that finds one still handshaking or
+        // reading its first request speaks of an older connection on the same client port.
+        if (flows.get(flow.key) != flow || (flow.state != TcpFlow.State.HANDING_OFF && flow.state != TcpFlow.State.FORWARDING
+                && flow.state != TcpFlow.State.NEXT_REQUEST)) {
+            return false;
         }
+        free(flow, FlowListener.CloseCause.RELEASED, nowNanos);
+        return true;
     }
 
     /**
@@ -832,7 +885,7 @@ public final class TcpTerminator<A> {
         if (flow.held == null) {
             flow.held = heldPackets.take();
         }
-        if (flow.held.hold(b, off, len, budgetUsed() < now.maxBufferedBytes()) != HeldPackets.Outcome.HELD) {
+        if (flow.held.hold(b, off, len, !overBudget(now.maxBufferedBytes())) != HeldPackets.Outcome.HELD) {
             counters.heldDropped++; // the client retransmits what mattered
             return;
         }

@@ -18,10 +18,6 @@ import java.util.function.Supplier;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.util.HeldPackets;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.Ipv4Repr;
-import org.handoff.protocol.wire.PacketEmitter;
-import org.handoff.protocol.wire.TcpOptions;
-import org.handoff.protocol.wire.TcpRepr;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.director.testing.ClientPackets;
 import org.handoff.director.testing.SentSegment;
@@ -573,5 +569,42 @@ class TcpTerminatorTest {
         assertEquals(REQUEST.length, h.terminator.flow(CLIENT, 41001, 0).requestLength());
         h.terminator.abort(h.terminator.flow(CLIENT, 41001, 0), h.now);
         assertEquals(0, h.terminator.bufferedBytes());
+    }
+
+    @Test
+    void spareReceiveArraysGiveWayWhenTheBudgetIsSpent() {
+        AtomicReference<TcpSettings> settings = new AtomicReference<>(new TcpSettings(1460, 7, 4096, 1000, 100, 1 << 18,
+                1L << 20, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6,
+                Duration.ofSeconds(2)));
+        Harness h = new Harness(settings::get);
+        // Four handed-off flows read their next request at the same time, then each stays with
+        // its origin: their receive arrays are kept for next requests to come.
+        List<TcpFlow<Void>> reading = new ArrayList<>();
+        for (int port = 41200; port < 41204; port++) {
+            ClientPackets c = connect(h, port);
+            h.in(c.data(REQUEST, 0, REQUEST.length));
+            c.seq += REQUEST.length;
+            TcpFlow<Void> f = h.terminator.flow(CLIENT, port, 0);
+            h.terminator.startHandoff(f, h.now);
+            h.terminator.handoffAccepted(f, h.now);
+            h.terminator.armNextRequest(f, c.seq, c.ack);
+            h.in(c.data(REQUEST, 0, REQUEST.length));
+            assertEquals(TcpFlow.State.NEXT_REQUEST, f.state());
+            reading.add(f);
+        }
+        for (TcpFlow<Void> f : reading) {
+            h.terminator.releaseNextRequest(f, h.now);
+        }
+        assertEquals(4 * 2048, h.terminator.spareBytes());
+        assertEquals(h.terminator.spareBytes(), h.terminator.bufferedBytes(), "counted, and nothing else is buffered");
+
+        // A reload shrinks the budget to what the spares hold: a new flow's request is still taken.
+        settings.set(new TcpSettings(1460, 7, 4096, 1000, 100, 4096, 4 * 2048, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2)));
+        ClientPackets fresh = connect(h, 41210);
+        h.in(fresh.data(REQUEST, 0, REQUEST.length));
+        assertEquals(0, h.terminator.counters().bufferLimitDrops);
+        assertEquals(REQUEST.length, h.terminator.flow(CLIENT, 41210, 0).requestLength());
+        assertTrue(h.terminator.spareBytes() < 4 * 2048, "spares were let go to make room");
     }
 }

@@ -2,7 +2,7 @@ package org.handoff.protocol.message;
 
 /** Why a flow is abandoned (ABORT), sent by either side. Codes start at 1 so that a zeroed field is never a valid reason. */
 public enum AbortReason {
-    /** The client reset the connection before the hand-off completed. */
+    /** The client reset the connection before the hand-off completed, or opened a new one on its port. */
     CLIENT_RESET(1),
     /** The director gave up waiting for HANDOFF_ACK and answers the client itself. */
     HANDOFF_TIMEOUT(2),

@@ -77,7 +77,8 @@ final class AnswerMemory {
      */
     byte[] remember(long messageId, MessageBody answer, MessageEncoder encoder, long nowNanos) {
         if (count == ids.length) {
-            if (expiry[head] > nowNanos) {
+            // Early only if it still answers its id (not superseded by a newer answer to the same id).
+            if (expiry[head] > nowNanos && byId.get(ids[head]) == slots[head]) {
                 evictedEarly.run();
             }
             forgetOldest();

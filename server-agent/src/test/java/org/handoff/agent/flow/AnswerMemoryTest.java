@@ -87,5 +87,6 @@ class AnswerMemoryTest {
         m.remember(8, nack(8, RecallNackReason.BAD_STATE), encoder, 2); // reuses the first slot of 7
         assertEquals(nack(7, RecallNackReason.CLOSING), held(m, 7));
         assertEquals(nack(8, RecallNackReason.BAD_STATE), held(m, 8));
+        assertEquals(0, evictedEarly, "the slot given up answered nothing any more: 7 still has its answer");
     }
 }
