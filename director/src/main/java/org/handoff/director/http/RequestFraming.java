@@ -1,7 +1,5 @@
 package org.handoff.director.http;
 
-import java.util.Locale;
-
 /**
  * Where a request ends in the client's byte stream, as far as the director follows a handed-off
  * connection to route each of its requests (docs/architecture.md, "Hand-back"): a head alone,
@@ -38,10 +36,5 @@ public record RequestFraming(Kind kind, long requestLength) {
         // Saturating: Content-Length: 9223372036854775807 must stay "too long to follow", not wrap negative.
         return new RequestFraming(Kind.LENGTH, body > Long.MAX_VALUE - request.headLength() ? Long.MAX_VALUE
                 : request.headLength() + body);
-    }
-
-    /** For metrics and logs: {@code chunked_body}, {@code upgrade}, ... */
-    public String reason() {
-        return kind == Kind.CHUNKED ? "chunked_body" : kind.name().toLowerCase(Locale.ROOT);
     }
 }

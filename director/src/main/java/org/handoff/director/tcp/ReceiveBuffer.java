@@ -30,18 +30,14 @@ final class ReceiveBuffer {
     }
 
     /**
-     * Starts the buffer again at {@code firstSeq}, empty, keeping its array (a handed-off
-     * connection's next request is assembled here while the director reads its head).
+     * Starts the buffer again at {@code firstSeq}, empty (a handed-off connection's next request
+     * is assembled here while the director reads its head), into {@code array} when it has none:
+     * an empty buffer's array given back by another flow; null: a new one when bytes come.
      */
-    void restart(int firstSeq) {
+    void restart(int firstSeq, byte[] array) {
         base = firstSeq;
         contiguous = 0;
         rangeCount = 0;
-    }
-
-    /** {@link #restart(int)} into {@code array} (an empty buffer's array given back by another flow), or a new one when null. */
-    void restart(int firstSeq, byte[] array) {
-        restart(firstSeq);
         if (array != null && data.length == 0) {
             data = array;
         }

@@ -508,8 +508,6 @@ public final class TcpTerminator<A> {
         }
     }
 
-    // ---- hand-off interplay --------------------------------------------------------------
-
     // ---- the next request on a handed-off connection (hand-back) ---------------------------
 
     /**
