@@ -4,12 +4,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.handoff.config.HostPort;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.AgentChannel;
 import org.handoff.director.handoff.DecisionListener;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.http.HttpHeadParser;
+import org.handoff.director.io.VipEndpoint;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.TcpTerminator;
@@ -21,7 +21,6 @@ import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.ReplayGuard;
-import org.handoff.protocol.wire.Bytes;
 
 /**
  * One worker's director logic, wired in one place: connection A's {@link TcpTerminator}, the
@@ -41,8 +40,10 @@ public final class DirectorPipeline {
 
     private DirectorPipeline(Builder b, long nowNanos) {
         Supplier<WorkerSettings> settings = b.settings;
-        int[] vipAddresses = vipAddresses(b.config.vips());
-        int[] vipPorts = b.config.vips().stream().mapToInt(HostPort::port).toArray();
+        // The loader refuses IPv6 VIPs; VipEndpoint.of refuses them in a config built otherwise.
+        List<VipEndpoint> vips = b.config.vips().stream().map(VipEndpoint::of).toList();
+        int[] vipAddresses = vips.stream().mapToInt(VipEndpoint::address).toArray();
+        int[] vipPorts = vips.stream().mapToInt(VipEndpoint::port).toArray();
         FlowListener.EndObserver flowEnds = b.flowEnds;
         MessageSealer sealer = new MessageSealer(b.keys, b.messageIds, b.wallMillis);
         coordinator = new HandoffCoordinator(
@@ -55,17 +56,6 @@ public final class DirectorPipeline {
         coordinator.decisionListener(b.decisions);
         terminator = coordinator.terminator();
         answers = new MessageDecoder(b.keys, b.answerGuard, b.wallMillis);
-    }
-
-    private static int[] vipAddresses(List<HostPort> vips) {
-        int[] addresses = new int[vips.size()];
-        for (int i = 0; i < addresses.length; i++) {
-            if (!vips.get(i).isIpv4()) { // the loader refuses them; a config built otherwise must too
-                throw new IllegalArgumentException("vips: " + vips + " (expected: IPv4 VIPs only)");
-            }
-            addresses[i] = Bytes.i32(vips.get(i).address().getAddress(), 0);
-        }
-        return addresses;
     }
 
     /**
