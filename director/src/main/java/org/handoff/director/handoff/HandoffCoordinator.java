@@ -481,10 +481,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private void keepNextRequest(Attempt a, HandoffCounters.PinReason pin, ParsedRequest request, RouteDecision decision,
                                  String how, long nowNanos) {
         TcpFlow<Attempt> flow = a.flow;
-        timers.cancel(a);
-        a.phase = Phase.NONE;
-        a.nextRequest = null;
-        a.nextDecision = null;
+        endPhase(a);
         Attempt next = a;
         if (request != null) {
             next = new Attempt(flow, a.identity, decision, requestLine(request), request.host(), RequestFraming.of(request),
@@ -555,13 +552,19 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
 
     /** The connection cannot go on: its origin no longer has it, or its agent does not answer. */
     private void resetConnection(Attempt a, String why, long nowNanos) {
-        a.phase = Phase.NONE;
-        a.nextRequest = null;
-        a.nextDecision = null;
+        endPhase(a);
         counters.count(HandoffCounters.RequestOutcome.RESET);
         DECISIONS.info("client={}:{} req={} origin={} outcome=\"reset: {}\"", ipv4(a.flow.clientAddress()),
                 a.flow.clientPort(), a.requestIndex + 1, a.server.name(), why);
         terminator.resetClient(a.flow, nowNanos);
+    }
+
+    /** The next request's phase is over (kept, taken back or reset): its timer and what it kept go. */
+    private void endPhase(Attempt a) {
+        timers.cancel(a);
+        a.phase = Phase.NONE;
+        a.nextRequest = null;
+        a.nextDecision = null;
     }
 
     private Attempt recallingAttempt(FlowMessageFlyweight flow, long recallId) {
@@ -580,10 +583,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         if (a == null) {
             return;
         }
-        timers.cancel(a);
-        a.phase = Phase.NONE;
-        a.nextRequest = null;
-        a.nextDecision = null;
+        endPhase(a);
         counters.count(a.server.name(), HandoffCounters.OriginEvent.HANDED_BACK);
         load.closed(a.server);
         if (forwarding == a) {
@@ -607,10 +607,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                     "the previous response was not complete", nowNanos);
             case CLOSING -> keepNextRequest(a, HandoffCounters.PinReason.CLOSING, a.nextRequest, a.nextDecision,
                     "the connection was closing", nowNanos);
-            default -> {
-                timers.cancel(a);
-                resetConnection(a, "the agent refused the RECALL: " + n.reason(), nowNanos);
-            }
+            default -> resetConnection(a, "the agent refused the RECALL: " + n.reason(), nowNanos);
         }
     }
 
@@ -802,7 +799,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             a.agent = null;
             counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
             if (a.accepted && a.phase != Phase.NONE) {
-                timers.cancel(a); // the next request it read or recalled for is answered by nobody: one line for it
+                // The next request it read or recalled for is answered by nobody: one line for it.
                 resetConnection(a, "agent " + agent + " is unreachable", nowNanos);
             } else if (a.accepted || a.flow.originProvenSending()) {
                 timers.cancel(a);
