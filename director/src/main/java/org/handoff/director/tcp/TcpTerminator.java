@@ -677,35 +677,9 @@ public final class TcpTerminator<A> {
             listener.onRequestData(flow, nowNanos);
         }
         if (held != null && flow.state == TcpFlow.State.HANDING_OFF && flow.held == null) {
-            holdUnbuffered(flow, held, nowNanos);
-        }
-        giveBack(held);
-    }
-
-    /**
-     * Holds again, for the next origin, the packets of {@code held} that carry something the
-     * HANDOFF does not: a FIN, or bytes past what the receive buffer took. The rest only repeat
-     * the request (the new origin's stack would answer them with duplicate ACKs) and would use
-     * up the new hand-off's share of {@code limits.max-buffered-bytes-per-flow}.
-     */
-    private void holdUnbuffered(TcpFlow<A> flow, HeldPackets.Queue held, long nowNanos) {
-        long replaying = held.capacity();
-        replayingBytes += replaying;
-        try {
-            while (held.next()) {
-                byte[] b = held.buffer();
-                int off = held.offset();
-                int len = held.length();
-                if (ip.wrap(b, off, len).check() != null || tcp.wrap(b, ip.payloadOffset(), ip.payloadLength()).check() != null) {
-                    continue;
-                }
-                boolean fin = (tcp.flags() & TcpSegment.FIN) != 0;
-                if (fin || SeqNumber.gt(SeqNumber.add(tcp.seq(), tcp.payloadLength()), flow.receiveNext())) {
-                    hold(flow, b, off, len, ip.payloadOffset(), nowNanos);
-                }
-            }
-        } finally {
-            replayingBytes -= replaying;
+            replayHeld(flow, held, nowNanos);
+        } else {
+            giveBack(held);
         }
     }
 
@@ -732,7 +706,14 @@ public final class TcpTerminator<A> {
         }
     }
 
-    /** Sends held packets on as the flow's state now says: forwarded, or held again for a next request. */
+    /**
+     * Sends held packets on as the flow's state now says: forwarded, or held again for a next
+     * request; or, for the hand-off that follows a hand-back (HANDING_OFF), held again for the
+     * next origin if they carry what its HANDOFF lacks (a FIN, bytes past what the receive
+     * buffer took). The rest only repeat the request (the new origin's stack would answer them
+     * with duplicate ACKs) and would use up that hand-off's share of
+     * {@code limits.max-buffered-bytes-per-flow}.
+     */
     private void replayHeld(TcpFlow<A> flow, HeldPackets.Queue held, long nowNanos) {
         if (held == null) {
             return;
@@ -752,7 +733,14 @@ public final class TcpTerminator<A> {
             byte[] b = held.buffer();
             int off = held.offset();
             int len = held.length();
-            if (ip.wrap(b, off, len).check() != null || ip.payloadLength() < TcpSegment.MIN_HEADER_LENGTH) {
+            boolean readable = ip.wrap(b, off, len).check() == null && ip.payloadLength() >= TcpSegment.MIN_HEADER_LENGTH;
+            if (flow.state == TcpFlow.State.HANDING_OFF) {
+                if (readable && carriesMoreThanTheBuffer(flow, b, ip.payloadOffset(), ip.payloadLength())) {
+                    hold(flow, b, off, len, ip.payloadOffset(), nowNanos);
+                }
+                continue;
+            }
+            if (!readable) {
                 counters.forwarded++;
                 listener.onForward(flow, b, off, len, nowNanos); // forwarded as it came, as before
                 continue;
@@ -764,6 +752,12 @@ public final class TcpTerminator<A> {
                 forwardOrHoldNext(flow, b, off, len, l4, ip.payloadLength(), nowNanos);
             }
         }
+    }
+
+    /** Whether a held segment carries a FIN or bytes past what the flow's receive buffer took. */
+    private boolean carriesMoreThanTheBuffer(TcpFlow<A> flow, byte[] b, int l4, int l4Length) {
+        return tcp.wrap(b, l4, l4Length).check() == null && ((tcp.flags() & TcpSegment.FIN) != 0
+                || SeqNumber.gt(SeqNumber.add(tcp.seq(), tcp.payloadLength()), flow.receiveNext()));
     }
 
     // ---- hand-off interplay --------------------------------------------------------------
