@@ -48,9 +48,14 @@ class DirectorHandbackTest extends WorkerTestBase {
 
     /** A connection whose first request went to origin2 (/video/) and was accepted there. */
     void handedOffToOrigin2(int port) throws Exception {
+        handedOffToOrigin2(port, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+    }
+
+    /** The same with {@code first} as its first request (a /video/ one). */
+    void handedOffToOrigin2(int port, String first) throws Exception {
         c = connect(port);
         flow = FlowIdentity.ipv4(CLIENT, port, VIP, 80);
-        request(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        request(c, first);
         Datagram handoff = toAgents.remove(0);
         assertEquals(ORIGIN2, handoff.to());
         firstHandoff = handoffMessageId(handoff);
@@ -248,11 +253,7 @@ class DirectorHandbackTest extends WorkerTestBase {
 
     @Test
     void aBodyWithContentLengthIsForwardedAndTheRequestAfterItIsRouted() throws Exception {
-        c = connect(41007);
-        flow = FlowIdentity.ipv4(CLIENT, c.port, VIP, 80);
-        request(c, "PUT /video/up.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 10\r\n\r\n0123");
-        agentAnswers(HandoffAck.of(flow, handoffMessageId(toAgents.remove(0))));
-        cycle();
+        handedOffToOrigin2(41007, "PUT /video/up.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 10\r\n\r\n0123");
         request(c, "456789"); // the rest of the body: forwarded, not read as a request
         assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
         nextRequestAfterTheResponse("GET /static/after.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
@@ -321,12 +322,8 @@ class DirectorHandbackTest extends WorkerTestBase {
 
     @Test
     void aBodyOfAGibibyteOrMoreIsNotFollowedTheConnectionIsPinned() throws Exception {
-        c = connect(41012);
-        flow = FlowIdentity.ipv4(CLIENT, c.port, VIP, 80);
         // 3 GiB: its end is more than 2^31 ahead, where sequence numbers no longer compare.
-        request(c, "PUT /video/huge.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 3221225472\r\n\r\n0123");
-        agentAnswers(HandoffAck.of(flow, handoffMessageId(toAgents.remove(0))));
-        cycle();
+        handedOffToOrigin2(41012, "PUT /video/huge.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 3221225472\r\n\r\n0123");
         assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.LARGE_BODY));
         request(c, "GET /static/looks-like-a-request HTTP/1.1\r\nHost: lab\r\n\r\n"); // body bytes: forwarded as they come
         assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
