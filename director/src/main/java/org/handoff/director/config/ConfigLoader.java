@@ -141,16 +141,14 @@ public final class ConfigLoader {
             Map<String, String> whereDefined = new HashMap<>();
             for (Map.Entry<String, ConfigNode> e : node.entries().entrySet()) {
                 String name = e.getKey();
-                ConfigNode pool = e.getValue();
                 if (!NAME.matcher(name).matches()) {
-                    pool.error("a pool name: " + EXPECTED_NAME);
+                    e.getValue().error("a pool name: " + EXPECTED_NAME);
                     continue;
                 }
-                if (!pool.isMapping()) {
-                    pool.error("a mapping with keys " + String.join(", ", POOL_KEYS));
+                ConfigNode pool = e.getValue().mapping(POOL_KEYS);
+                if (pool.isMissing()) {
                     continue;
                 }
-                pool.onlyKeys(POOL_KEYS);
                 Selection selection = pool.get("selection").oneOf(Selection.CONSISTENT_HASH, SELECTIONS,
                         "consistent-hash, least-loaded or weighted");
                 List<PoolMember> members = new ArrayList<>();
@@ -172,13 +170,12 @@ public final class ConfigLoader {
             return pools;
         }
 
-        private PoolMember member(ConfigNode node, String poolName, Map<String, Integer> inPool, int index,
+        private PoolMember member(ConfigNode element, String poolName, Map<String, Integer> inPool, int index,
                 Map<String, Server> serversByName, Map<String, String> whereDefined) {
-            if (!node.isMapping()) {
-                node.error("a mapping with keys " + String.join(", ", SERVER_KEYS));
+            ConfigNode node = element.mapping(SERVER_KEYS);
+            if (node.isMissing()) {
                 return null;
             }
-            node.onlyKeys(SERVER_KEYS);
             int errorsBefore = tree.errorCount();
             String name = node.get("name").text(NAME, "a server name: " + EXPECTED_NAME);
             ConfigNode agentNode = node.get("agent");
@@ -226,12 +223,10 @@ public final class ConfigLoader {
             Map<String, Integer> names = new HashMap<>();
             List<ConfigNode> list = node.elements();
             for (int i = 0; i < list.size(); i++) {
-                ConfigNode rule = list.get(i);
-                if (!rule.isMapping()) {
-                    rule.error("a mapping with keys " + String.join(", ", RULE_KEYS));
+                ConfigNode rule = list.get(i).mapping(RULE_KEYS);
+                if (rule.isMissing()) {
                     continue;
                 }
-                rule.onlyKeys(RULE_KEYS);
                 int errorsBefore = tree.errorCount();
                 ConfigNode nameNode = rule.get("name");
                 String name = nameNode.text(NAME, "a rule name: " + EXPECTED_NAME);
@@ -247,17 +242,12 @@ public final class ConfigLoader {
                 PathMatcher pathMatcher = null;
                 Set<String> methods = new LinkedHashSet<>();
                 List<HeaderMatcher> headers = new ArrayList<>();
-                ConfigNode match = rule.get("match");
+                ConfigNode match = rule.get("match").mapping(MATCH_KEYS);
                 if (!match.isMissing()) {
-                    if (!match.isMapping()) {
-                        match.error("a mapping with keys " + String.join(", ", MATCH_KEYS));
-                    } else {
-                        match.onlyKeys(MATCH_KEYS);
-                        host = hostMatcher(match.get("host"));
-                        pathMatcher = pathMatcher(match.get("path"));
-                        methods(match.get("method"), methods);
-                        headers(match.get("headers"), headers);
-                    }
+                    host = hostMatcher(match.get("host"));
+                    pathMatcher = pathMatcher(match.get("path"));
+                    methods(match.get("method"), methods);
+                    headers(match.get("headers"), headers);
                 }
                 String pool = poolRef(rule.get("pool"), pools);
                 if (tree.errorCount() == errorsBefore) {
