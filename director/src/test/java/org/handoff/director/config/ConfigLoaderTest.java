@@ -289,6 +289,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void poolsServersRulesAndMatchMustBeMappings() {
+        String yaml = POOLS.replace("      - {name: origin1, agent: 198.18.0.11:7070, service: 198.18.0.11:80}\n  all:",
+                "      - {name: origin1, agent: 198.18.0.11:7070, service: 198.18.0.11:80}\n      - 7\n  all:")
+                + "  broken: 5\n"
+                + "rules:\n  - just a rule\n  - {name: r, match: 3, pool: static}\n"
+                + "default-pool: all\n";
+        assertEquals(List.of(
+                "pools.static.servers[1]=7 (expected: a mapping with keys name, agent, service, weight)",
+                "pools.broken=5 (expected: a mapping with keys selection, servers)",
+                "rules[0]=just a rule (expected: a mapping with keys name, match, pool)",
+                "rules[1].match=3 (expected: a mapping with keys host, path, method, headers)"), errors(yaml));
+    }
+
+    @Test
     void syntaxAndDuplicateKeys() {
         List<String> dup = errors(POOLS + "default-pool: all\ndefault-pool: static\n");
         assertEquals(1, dup.size());
