@@ -128,7 +128,7 @@ public class DirectorWorkerBenchmark {
         DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("examples/lab/director.yaml"));
         HandoffKeys keys = HandoffKeys.of(1, 1L, new byte[32]);
         LoadCounter load = new LoadCounter();
-        WorkerSettings settings = WorkerSettings.of(config, load);
+        WorkerSettings settings = WorkerSettings.of(config, load).withKeys(keys);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);
         agents = new MemoryAgentTransport((to, b, off, len) -> {
             sentHeader.wrap(b, off);
@@ -139,7 +139,7 @@ public class DirectorWorkerBenchmark {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> settings, load, () -> keys, 1L, 2L, source, sink, agents, clock);
+        worker = DirectorWorker.create(0, config, () -> settings, load, 1L, 2L, source, sink, agents, clock);
 
         agentSealer = new MessageSealer(() -> keys, MessageIdGenerator.withBootId(2), clock::epochMillis);
         MessageEncoder agentEncoder = new MessageEncoder(agentSealer);

@@ -84,7 +84,7 @@ public class HandoffLifecycleBenchmark {
         LoadCounter load = new LoadCounter();
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS, HandoffSettings.DEFAULTS,
                 keys);
-        pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(1, 2)
+        pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(1, 2)
                 .messageIds(MessageIdGenerator.withBootId(1)).wallClock(() -> 1_800_000_000_000L)
                 .agents((InetSocketAddress to, byte[] b, int off, int len) -> {
                     System.arraycopy(b, off, lastHandoff, 0, len);

@@ -99,8 +99,8 @@ public final class Director implements AutoCloseable {
                         .shard(i, c.workers())
                         .clock(clock));
                 RawSocketSink sink = RawSocketSink.open();
-                workers.add(DirectorWorker.create(i, c, holder::derived, load, () -> holder.derived().keys(), secret0,
-                        secret1, source, sink, new AgentSockets(), clock));
+                workers.add(DirectorWorker.create(i, c, holder::derived, load, secret0, secret1, source, sink,
+                        new AgentSockets(), clock));
             }
         } catch (IOException e) {
             workers.forEach(DirectorWorker::close);

@@ -45,7 +45,8 @@ public final class DirectorPipeline {
         int[] vipAddresses = vips.stream().mapToInt(VipEndpoint::address).toArray();
         int[] vipPorts = vips.stream().mapToInt(VipEndpoint::port).toArray();
         FlowListener.EndObserver flowEnds = b.flowEnds;
-        MessageSealer sealer = new MessageSealer(b.keys, b.messageIds, b.wallMillis);
+        Supplier<HandoffKeys> keys = () -> settings.get().keys(); // swapped with the rest on reload
+        MessageSealer sealer = new MessageSealer(keys, b.messageIds, b.wallMillis);
         coordinator = new HandoffCoordinator(
                 listener -> new TcpTerminator<>(() -> settings.get().tcp(), vipAddresses, vipPorts, b.secret0, b.secret1,
                         flowEnds == null ? listener : listener.thenTelling(flowEnds), b.output, nowNanos),
@@ -55,7 +56,7 @@ public final class DirectorPipeline {
                 nowNanos);
         coordinator.decisionListener(b.decisions);
         terminator = coordinator.terminator();
-        answers = new MessageDecoder(b.keys, b.answerGuard, b.wallMillis);
+        answers = new MessageDecoder(keys, b.answerGuard, b.wallMillis);
     }
 
     /**
@@ -63,7 +64,7 @@ public final class DirectorPipeline {
      *
      * @param config the config at start: the VIPs and the request-head limits, which a reload may
      *     not change ({@code ReloadScope})
-     * @param settings what a reload swaps: routing, connection A's settings and hand-off timing,
+     * @param settings what a reload swaps: routing, connection A's settings, hand-off timing and the key ring,
      *     read at each use
      * @param load flows per server, counted by the coordinator and read by the routing table
      */
@@ -108,7 +109,6 @@ public final class DirectorPipeline {
         private final DirectorConfig config;
         private final Supplier<WorkerSettings> settings;
         private final LoadCounter load;
-        private Supplier<HandoffKeys> keys;
         private boolean secretsGiven;
         private long secret0;
         private long secret1;
@@ -124,12 +124,6 @@ public final class DirectorPipeline {
             this.config = Objects.requireNonNull(config, "config");
             this.settings = Objects.requireNonNull(settings, "settings");
             this.load = Objects.requireNonNull(load, "load");
-        }
-
-        /** The hand-off key ring: seals HANDOFF and FORWARD, checks the answers' MACs. */
-        public Builder keys(Supplier<HandoffKeys> keys) {
-            this.keys = keys;
-            return this;
         }
 
         /** The 128-bit secret for ISNs and SYN cookies, the same for every worker (fixed for replay). */
@@ -184,7 +178,10 @@ public final class DirectorPipeline {
 
         /** The pipeline, its timers starting at {@code nowNanos}. */
         public DirectorPipeline build(long nowNanos) {
-            Objects.requireNonNull(keys, "keys");
+            if (settings.get().keys() == null) {
+                throw new IllegalStateException("settings.keys: none (expected: the hand-off key ring, which seals HANDOFF"
+                        + " and FORWARD and checks the answers' MACs)");
+            }
             Objects.requireNonNull(messageIds, "messageIds");
             Objects.requireNonNull(agents, "agents");
             Objects.requireNonNull(output, "output");

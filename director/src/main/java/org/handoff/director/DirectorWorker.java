@@ -13,7 +13,6 @@ import org.handoff.director.io.PacketSource;
 import org.handoff.director.io.RawSocketSink;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.tcp.TcpTerminator;
-import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.ReplayGuard;
@@ -97,9 +96,9 @@ public final class DirectorWorker implements Runnable {
      * @param secret0 first half of the secret for ISNs and SYN cookies, the same for every worker
      */
     public static DirectorWorker create(int index, DirectorConfig config, Supplier<WorkerSettings> settings,
-                                        LoadCounter load, Supplier<HandoffKeys> keys, long secret0, long secret1,
+                                        LoadCounter load, long secret0, long secret1,
                                         PacketSource source, PacketSink sink, AgentTransport agents, Clock clock) {
-        DirectorPipeline pipeline = DirectorPipeline.builder(config, settings, load).keys(keys).secrets(secret0, secret1)
+        DirectorPipeline pipeline = DirectorPipeline.builder(config, settings, load).secrets(secret0, secret1)
                 .messageIds(new MessageIdGenerator()).agents(agents).output(sink::send).wallClock(clock::epochMillis)
                 .answerGuard(replayGuard(config.handoff().deadline().toMillis())).build(clock.nanos());
         return new DirectorWorker(index, source, sink, agents, pipeline, clock);

@@ -25,6 +25,11 @@ public record WorkerSettings(RoutingTable routing, TcpSettings tcp, HandoffSetti
                 config.keys());
     }
 
+    /** The same settings with {@code keys} as the key ring (a config loaded without its key file: tests, benchmarks). */
+    public WorkerSettings withKeys(HandoffKeys keys) {
+        return new WorkerSettings(routing, tcp, handoff, keys);
+    }
+
     /** Connection A's settings for one of {@code workers} workers, which share the limits out between them. */
     public static TcpSettings tcp(DirectorConfig c, int workers) {
         int capacity = ConfigLoader.receiveBuffer(c.tcp());

@@ -190,7 +190,7 @@ class DirectorWorkerTest extends WorkerTestBase {
         Files.writeString(keyFile, "1 " + "00".repeat(32) + " send\n"); // the ring of `keys`
         LoadCounter load = new LoadCounter();
         ConfigHolder<WorkerSettings> holder = Director.loadConfig(file, load);
-        worker = DirectorWorker.create(0, holder.config(), holder::derived, load, () -> holder.derived().keys(), 3, 4,
+        worker = DirectorWorker.create(0, holder.config(), holder::derived, load, 3, 4,
                 source, sink, agents, clock);
 
         // Before: timeouts.request 10s, handoff.retransmit-initial 50ms, key 1.

@@ -67,7 +67,7 @@ abstract class WorkerTestBase {
     void setUp() throws Exception {
         DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
         LoadCounter load = new LoadCounter();
-        WorkerSettings settings = WorkerSettings.of(config, load);
+        WorkerSettings settings = WorkerSettings.of(config, load).withKeys(keys);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);
         agents = new MemoryAgentTransport((to, b, off, len) -> {
             datagramsToAgents++;
@@ -76,7 +76,7 @@ abstract class WorkerTestBase {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> settings, load, () -> keys, 3, 4, source, sink, agents, clock);
+        worker = DirectorWorker.create(0, config, () -> settings, load, 3, 4, source, sink, agents, clock);
         agentSide = new MessageDecoder(() -> keys, null, clock::epochMillis);
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(9), clock::epochMillis));
     }

@@ -205,7 +205,7 @@ public final class ReplayEngine implements PacketHandler {
         seeded.nextBytes(new byte[32]); // the key above
         long secret0 = seeded.nextLong();
         long secret1 = seeded.nextLong();
-        pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(secret0, secret1)
+        pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(secret0, secret1)
                 .messageIds(new MessageIdGenerator(new SplittableRandom(options.seed()))).agents(agents)
                 .output(this::directorPacket).wallClock(clock::epochMillis).decisions(this::onDecision)
                 .flowEnds(this::flowEnded).build(nowNanos);

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalInt;
 import org.handoff.director.DirectorPipeline;
 import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.ConfigLoader;
@@ -78,7 +77,7 @@ class HandoffCoordinatorTest {
         DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
                 HandoffSettings.DEFAULTS, keys);
-        DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).keys(() -> keys).secrets(3, 4)
+        DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(3, 4)
                 .messageIds(MessageIdGenerator.withBootId(7)).wallClock(() -> wallMillis)
                 .agents((to, b, off, len) -> toAgents.add(new Datagram(to, Arrays.copyOfRange(b, off, off + len))))
                 .output((b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len))).build(now);
