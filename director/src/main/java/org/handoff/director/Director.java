@@ -7,16 +7,12 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.handoff.config.ConfigException;
 import org.handoff.director.config.ConfigHolder;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
-import org.handoff.director.config.PoolConfig;
-import org.handoff.director.config.PoolMember;
 import org.handoff.director.config.ReloadScope;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
@@ -110,27 +106,17 @@ public final class Director implements AutoCloseable {
             workers.forEach(DirectorWorker::close);
             throw e;
         }
-        DirectorMetrics registry = new DirectorMetrics(workers, () -> originNames(holder.config()));
+        DirectorMetrics registry = new DirectorMetrics(workers, () -> holder.config().serverNames());
         MetricsServer metrics = null;
         if (c.metricsListen() != null) {
             try {
                 metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
-            } catch (IOException | RuntimeException e) { // BindException, or an unresolvable address
+            } catch (IOException | RuntimeException e) { // BindException: the port is in use
                 workers.forEach(DirectorWorker::close);
                 throw new StartupException("cannot listen on metrics.listen=" + c.metricsListen() + ": " + e.getMessage());
             }
         }
         return new Director(holder, workers, metrics);
-    }
-
-    static Set<String> originNames(DirectorConfig c) {
-        Set<String> origins = new LinkedHashSet<>();
-        for (PoolConfig p : c.pools().values()) {
-            for (PoolMember m : p.members()) {
-                origins.add(m.server().name());
-            }
-        }
-        return origins;
     }
 
     /**

@@ -1,8 +1,10 @@
 package org.handoff.director.config;
 
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.handoff.config.HostPort;
 import org.handoff.protocol.message.HandoffKeys;
 
@@ -28,5 +30,16 @@ public record DirectorConfig(Path source, List<HostPort> vips, Map<String, PoolC
 
     public PoolConfig pool(String name) {
         return pools.get(name);
+    }
+
+    /** The names of the servers of every pool, each once, in the order the pools list them. */
+    public Set<String> serverNames() {
+        Set<String> names = new LinkedHashSet<>();
+        for (PoolConfig p : pools.values()) {
+            for (PoolMember m : p.members()) {
+                names.add(m.server().name());
+            }
+        }
+        return names;
     }
 }

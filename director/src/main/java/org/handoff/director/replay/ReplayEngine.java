@@ -12,8 +12,6 @@ import java.util.TreeSet;
 import org.handoff.director.DirectorPipeline;
 import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.DirectorConfig;
-import org.handoff.director.config.PoolConfig;
-import org.handoff.director.config.PoolMember;
 import org.handoff.director.handoff.DecisionListener;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.handoff.HandoffCounters;
@@ -588,13 +586,7 @@ public final class ReplayEngine implements PacketHandler {
         }
         t.put("closed", closed);
         Map<String, Object> origins = new LinkedHashMap<>();
-        TreeSet<String> names = new TreeSet<>();
-        for (PoolConfig p : config.pools().values()) {
-            for (PoolMember m : p.members()) {
-                names.add(m.server().name());
-            }
-        }
-        for (String name : names) {
+        for (String name : new TreeSet<>(config.serverNames())) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("behaviour", options.behaviour(name).toString());
             o.put("handed-off", decisionsPerOrigin.getOrDefault(name, new long[1])[0]);
