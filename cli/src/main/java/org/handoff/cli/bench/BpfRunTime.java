@@ -8,9 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.handoff.agent.setup.SetupException;
 import org.handoff.host.CommandException;
-import org.handoff.host.CommandResult;
 import org.handoff.host.CommandRunner;
 
 /**
@@ -61,7 +59,8 @@ public final class BpfRunTime implements AutoCloseable {
     }
 
     /** The programs attached in network namespace {@code netns} (a name under /run/netns) and their totals. */
-    public Sample sample(String netns) throws SetupException {
+    /** @throws CommandException when bpftool fails or prints no JSON */
+    public Sample sample(String netns) {
         Set<Integer> ids = attachedPrograms(netns);
         long runTime = 0;
         long runCount = 0;
@@ -82,7 +81,7 @@ public final class BpfRunTime implements AutoCloseable {
      * {@code ip netns exec}: that remounts /sys, which bpftool does not need and a pinned object
      * under /sys/fs/bpf would vanish from.
      */
-    Set<Integer> attachedPrograms(String netns) throws SetupException {
+    Set<Integer> attachedPrograms(String netns) {
         Set<Integer> ids = new TreeSet<>();
         JsonNode net = json(run(List.of("nsenter", "--net=/run/netns/" + netns, "bpftool", "-j", "net", "show")));
         for (JsonNode device : net) {
@@ -96,24 +95,15 @@ public final class BpfRunTime implements AutoCloseable {
         return ids;
     }
 
-    private String run(List<String> command) throws SetupException {
-        CommandResult r;
-        try {
-            r = runner.run(command, null);
-        } catch (CommandException e) {
-            throw new SetupException(e.getMessage(), e);
-        }
-        if (!r.ok()) {
-            throw new SetupException(r.describe());
-        }
-        return r.stdout();
+    private String run(List<String> command) {
+        return runner.run(command, null).requireOk().stdout();
     }
 
-    private static JsonNode json(String text) throws SetupException {
+    private static JsonNode json(String text) {
         try {
             return JSON.readTree(text);
         } catch (IOException e) {
-            throw new SetupException("bpftool printed no JSON: " + e.getMessage(), e);
+            throw new CommandException("bpftool printed no JSON: " + e.getMessage(), e);
         }
     }
 

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.handoff.agent.setup.SetupException;
+import org.handoff.host.CommandException;
 import org.handoff.host.ProcessRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,7 +56,7 @@ public final class BpfTimeCommand implements Callable<Integer> {
                 out.flush();
             }
             return 0;
-        } catch (SetupException e) {
+        } catch (CommandException e) {
             err.println("handoff bench bpf-time: " + e.getMessage());
             return 1;
         }

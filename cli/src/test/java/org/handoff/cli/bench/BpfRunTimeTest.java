@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.handoff.agent.setup.SetupException;
+import org.handoff.host.CommandException;
 import org.handoff.host.CommandResult;
 import org.handoff.host.CommandRunner;
 import org.junit.jupiter.api.Test;
@@ -64,7 +64,7 @@ class BpfRunTimeTest {
         Path sysctl = Files.writeString(dir.resolve("bpf_stats_enabled"), "0\n");
         CommandRunner failing = (command, stdin) -> new CommandResult(command, 1, "", "Error: nsenter: cannot open /run/netns/x");
         try (BpfRunTime bpf = BpfRunTime.start(failing, sysctl)) {
-            SetupException e = assertThrows(SetupException.class, () -> bpf.sample("x"));
+            CommandException e = assertThrows(CommandException.class, () -> bpf.sample("x"));
             assertEquals("`nsenter --net=/run/netns/x bpftool -j net show` exited 1: Error: nsenter: cannot open /run/netns/x",
                     e.getMessage());
         }
