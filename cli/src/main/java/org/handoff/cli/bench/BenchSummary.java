@@ -279,8 +279,11 @@ public final class BenchSummary {
     }
 
     private OptionalDouble quotient(String workload, long size, String system, String base, Figure f) {
-        OptionalDouble x = median(workload, size, system, f);
-        OptionalDouble y = median(workload, size, base, f);
+        return divide(median(workload, size, system, f), median(workload, size, base, f));
+    }
+
+    /** x / y, or empty when either is missing or y is 0. */
+    private static OptionalDouble divide(OptionalDouble x, OptionalDouble y) {
         return x.isEmpty() || y.isEmpty() || y.getAsDouble() == 0 ? OptionalDouble.empty()
                 : OptionalDouble.of(x.getAsDouble() / y.getAsDouble());
     }
@@ -391,7 +394,7 @@ public final class BenchSummary {
     }
 
     private static String ratio(OptionalDouble x, OptionalDouble y) {
-        return x.isEmpty() || y.isEmpty() || y.getAsDouble() == 0 ? "-" : CNumbers.fixed(x.getAsDouble() / y.getAsDouble(), 2);
+        return fmt(divide(x, y), 2);
     }
 
     private static Map<String, String> systems() {
