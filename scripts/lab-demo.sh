@@ -8,23 +8,26 @@
 # Run as root. Every request is bounded (curl --max-time); the lab comes down on any exit.
 set -euo pipefail
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
-lab=${HANDOFF_LAB_DIR:-/tmp/handoff-lab}
-P=${HANDOFF_LAB_NS_PREFIX:-ho-}   # the lab's namespaces, as `handoff lab` names them
-VIP=198.18.1.1
+# The lab as `handoff lab up` builds it (LabTopology; HANDOFF_LAB_DIR and HANDOFF_LAB_NS_PREFIX
+# move it): namespaces, addresses and paths.
+lab_env=$("$root/bin/handoff" lab env) || { echo "demo: handoff lab env failed" >&2; exit 1; }
+eval "$lab_env"
+VIP=$LAB_VIP
+WWW1=$LAB_ORIGIN1_WWW WWW2=$LAB_ORIGIN2_WWW
 
 # The demo's downloads are files it adds to the lab, which `lab down` keeps (as it keeps any
 # file a user adds): the demo removes its own first.
 demo_files() {
-    local o s
-    for o in origin1 origin2; do
-        for s in 1K 1M 10M 100M; do rm -f "$lab/$o/www/files/$s.bin"; done
-        rmdir "$lab/$o/www/files" 2>/dev/null || true
+    local www s
+    for www in "$WWW1" "$WWW2"; do
+        for s in 1K 1M 10M 100M; do rm -f "$www/files/$s.bin"; done
+        rmdir "$www/files" 2>/dev/null || true
     done
 }
 trap 'echo; demo_files; "$root/bin/handoff" lab down' EXIT
 "$root/bin/handoff" lab up
 
-client() { ip netns exec "${P}client" "$@"; }
+client() { ip netns exec "$LAB_CLIENT_NS" "$@"; }
 bytes() { ip netns exec "$1" cat "/sys/class/net/eth0/statistics/$2_bytes"; }
 served_by() {
     client curl -sS --max-time 10 -D - -o /dev/null "http://$VIP$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-served-by" {print $2}'
@@ -43,18 +46,18 @@ done
 
 echo
 echo "== 2. downloads through the VIP (the same file on both origins; SHA-256 checked)"
-mkdir -p "$lab/origin1/www/files" "$lab/origin2/www/files"
+mkdir -p "$WWW1/files" "$WWW2/files"
 for size in 1K 1M 10M 100M; do
     n=$(numfmt --from=iec "$size")
-    head -c "$n" /dev/urandom >"$lab/origin1/www/files/$size.bin"
-    cp "$lab/origin1/www/files/$size.bin" "$lab/origin2/www/files/$size.bin"
+    head -c "$n" /dev/urandom >"$WWW1/files/$size.bin"
+    cp "$WWW1/files/$size.bin" "$WWW2/files/$size.bin"
 done
-director_tx0=$(bytes "${P}director" tx); director_rx0=$(bytes "${P}director" rx)
-origins_tx0=$(( $(bytes "${P}origin1" tx) + $(bytes "${P}origin2" tx) ))
+director_tx0=$(bytes "$LAB_DIRECTOR_NS" tx); director_rx0=$(bytes "$LAB_DIRECTOR_NS" rx)
+origins_tx0=$(( $(bytes "$LAB_ORIGIN1_NS" tx) + $(bytes "$LAB_ORIGIN2_NS" tx) ))
 total=0
 printf '%-8s %-8s %-12s %-14s %s\n' SIZE ORIGIN SHA-256 "MB/s" RESULT
 for size in 1K 1M 10M 100M; do
-    expected=$(sha256sum "$lab/origin1/www/files/$size.bin" | cut -c1-12)
+    expected=$(sha256sum "$WWW1/files/$size.bin" | cut -c1-12)
     out=$(mktemp)
     meta=$(client curl -sS --max-time 60 -D "$out.h" -o "$out" -w '%{speed_download}' "http://$VIP/files/$size.bin")
     got=$(sha256sum "$out" | cut -c1-12)
@@ -64,14 +67,14 @@ for size in 1K 1M 10M 100M; do
     printf '%-8s %-8s %-12s %-14s %s\n' "$size" "$origin" "$got" "$(awk -v s="$meta" 'BEGIN {printf "%.1f", s / 1e6}')" "$result"
     rm -f "$out" "$out.h"
 done
-director_tx=$(( $(bytes "${P}director" tx) - director_tx0 )); director_rx=$(( $(bytes "${P}director" rx) - director_rx0 ))
-origins_tx=$(( $(bytes "${P}origin1" tx) + $(bytes "${P}origin2" tx) - origins_tx0 ))
-direct=$(client curl -sS --max-time 60 -o /dev/null -w '%{speed_download}' "http://198.18.0.11/files/100M.bin")
+director_tx=$(( $(bytes "$LAB_DIRECTOR_NS" tx) - director_tx0 )); director_rx=$(( $(bytes "$LAB_DIRECTOR_NS" rx) - director_rx0 ))
+origins_tx=$(( $(bytes "$LAB_ORIGIN1_NS" tx) + $(bytes "$LAB_ORIGIN2_NS" tx) - origins_tx0 ))
+direct=$(client curl -sS --max-time 60 -o /dev/null -w '%{speed_download}' "http://$LAB_ORIGIN1_ADDRESS/files/100M.bin")
 
 echo
 echo "== 3. the origin saw the real client"
-tail -n 1 "$lab/origin1/access.log"
-tail -n 1 "$lab/origin2/access.log"
+tail -n 1 "$LAB_ORIGIN1_ACCESS_LOG"
+tail -n 1 "$LAB_ORIGIN2_ACCESS_LOG"
 
 echo
 echo "== 4. where the response bytes went (interface byte counters during the downloads)"
