@@ -3,6 +3,7 @@ package org.handoff.director;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
+import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.io.Clock;
@@ -40,10 +41,11 @@ public final class DirectorWorker implements Runnable {
     /**
      * How old an agent's answer may be and still count: the hand-off deadline (an agent re-sends
      * a remembered HANDOFF_ACK, with its first timestamp, while the director still retransmits)
-     * plus a second, kept within these bounds.
+     * plus a second, kept within these bounds (the longest deadline the config allows sets the
+     * upper one).
      */
     private static final long MIN_REPLAY_WINDOW_MILLIS = 3_000;
-    private static final long MAX_REPLAY_WINDOW_MILLIS = 10_000;
+    private static final long MAX_REPLAY_WINDOW_MILLIS = ConfigLoader.MAX_HANDOFF_DEADLINE.toMillis() + 1_000;
     /** Clock difference between agents and directors still accepted. */
     private static final long REPLAY_SKEW_MILLIS = 2_000;
     /**

@@ -47,6 +47,11 @@ public final class ConfigLoader {
     static final List<String> LIMITS_KEYS = List.of("max-flows", "max-half-open", "max-request-head-bytes",
             "max-request-headers", "max-buffered-bytes-per-flow", "max-buffered-bytes-total");
     static final List<String> TIMEOUTS_KEYS = List.of("handshake", "request", "flow-idle");
+    /**
+     * The longest handoff.deadline: the agents' answers are accepted for the deadline plus a
+     * second (DirectorWorker's replay guard, 10 s at most); a later answer would be refused as stale.
+     */
+    public static final Duration MAX_HANDOFF_DEADLINE = Duration.ofSeconds(9);
     static final List<String> HANDOFF_KEYS = List.of("retransmit-initial", "retransmit-max", "deadline", "key-file");
     static final List<String> METRICS_KEYS = List.of("listen");
     static final List<String> CAPTURE_KEYS = List.of("interface", "buffer-bytes");
@@ -442,9 +447,7 @@ public final class ConfigLoader {
             return new Handoff(
                     s.get("retransmit-initial").duration(d.retransmitInitial(), Duration.ofMillis(1), Duration.ofSeconds(10)),
                     s.get("retransmit-max").duration(d.retransmitMax(), Duration.ofMillis(1), Duration.ofSeconds(60)),
-                    // At most what the agents' answers stay valid for (DirectorWorker's replay guard: 10 s,
-                    // the deadline plus one): a later answer would be refused as stale.
-                    s.get("deadline").duration(d.deadline(), Duration.ofMillis(10), Duration.ofSeconds(9)),
+                    s.get("deadline").duration(d.deadline(), Duration.ofMillis(10), MAX_HANDOFF_DEADLINE),
                     keyFile);
         }
 
