@@ -114,10 +114,6 @@ final class AnswerMemory {
         return count;
     }
 
-    int capacity() {
-        return ids.length;
-    }
-
     private void forgetOldest() {
         // The id may have been remembered again since (a newer slot): that answer stays.
         if (byId.get(ids[head]) == slots[head]) {
