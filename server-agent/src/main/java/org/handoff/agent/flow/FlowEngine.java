@@ -463,10 +463,15 @@ public final class FlowEngine {
         counters.bytesBuffered += len;
     }
 
-    /** Injects the held client packets in the order they came, as long as the flow lives. */
+    /**
+     * Injects the held client packets in the order they came, as long as the flow lives: a packet
+     * that ends the flow (a RST) forgets it, which gives the queue back and so ends the release
+     * ({@link HeldPackets.Queue#next()} is false). No other flow can take that queue meanwhile:
+     * only a HANDOFF opens one, and none is read during a release.
+     */
     private void releaseHeld(AgentFlow f, long now) {
         HeldPackets.Queue held = f.held;
-        while (held != null && flows.get(f.key) == f && held.next()) {
+        while (held != null && held.next()) {
             clientPacket(f, held.buffer(), held.offset(), held.length(), now);
         }
         dropHeld(f);

@@ -319,6 +319,22 @@ class FlowEngineTest {
     }
 
     @Test
+    void aHeldClientResetEndsTheFlowAndTheReleaseOfThePacketsHeldAfterIt() {
+        t.deliver(t.encode(g.handoff()));
+        t.stack(golden.get(1));
+        t.forward(g.flow, g.clientSegment(TcpSegment.RST | TcpSegment.ACK, g.nextRequestStart(), SeqNumber.add(DI, 1)));
+        t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
+        assertEquals(2, t.counters.packetsBuffered);
+        t.stack(golden.get(4));
+        assertEquals(4, t.injected.size(), "SYN, ACK, request, then the held RST only");
+        assertEquals(TcpSegment.RST | TcpSegment.ACK, t.injected.get(3)[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(1, t.counters.packetsClientToServer);
+        assertNull(t.engine.flow(g.client, g.clientPort));
+        assertEquals(CloseReason.RST, ((Closed) t.controlMessages().get(1).body()).reason());
+        assertEquals(0, t.budget.inUse());
+    }
+
+    @Test
     void aResponseThatAcceptsTheRequestGoesOutRightWhilePacketsAreHeld() {
         // The stack answers with data that also acknowledges the whole request (no pure ACK
         // first), while a client packet waits: releasing it must not change which packet is sent.
