@@ -614,8 +614,9 @@ public final class FlowEngine {
         int ack = tcp.ack();
         int payload = tcp.payloadLength();
         if (clientEgress.send(f.transform, ip, tcp, vnetFrames ? vnet : null, stackChecksums)) {
-            // What the client now knows of the origin, for a HANDBACK.
-            f.windowToClient = clientEgress.sentWindow();
+            // What the client now knows of the origin, for a HANDBACK. The views still show the
+            // packet as sent: it was rewritten in place, and split pieces carry its headers.
+            f.windowToClient = tcp.window();
             if (clientEgress.sentTsVal()) {
                 f.lastTsValToClient = SeqNumber.max(f.lastTsValToClient, clientEgress.sentTsValue());
             }

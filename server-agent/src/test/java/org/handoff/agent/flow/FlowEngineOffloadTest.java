@@ -108,6 +108,9 @@ class FlowEngineOffloadTest {
         assertEquals(1, t.counters.gsoFramesServerToClient);
         assertEquals(11, t.counters.gsoSegmentsServerToClient);
         assertEquals(SeqNumber.add(seq, payload.length), t.engine.flow(g.client, g.clientPort).serverEnd, "the flow saw it all");
+        assertEquals(512, tcp.window(), "64 rescaled 10 -> 7");
+        assertEquals(tcp.window(), t.engine.flow(g.client, g.clientPort).windowToClient,
+                "the window the client got, for a hand-back");
     }
 
     @Test
@@ -134,6 +137,8 @@ class FlowEngineOffloadTest {
             assertTrue(p.length <= 1500);
             assertTrue(ip.verifyHeaderChecksum() && tcp.verifyChecksum(ip.pseudoHeaderSum()), "piece " + i + ": complete checksums");
             assertEquals(i == 10, tcp.fin(), "FIN on the last piece only");
+            assertEquals(tcp.window(), split.engine.flow(g.client, g.clientPort).windowToClient,
+                    "piece " + i + ": the window the client got");
             joined.write(p, tcp.payloadOffset(), tcp.payloadLength());
         }
         assertArrayEquals(payload, joined.toByteArray());
@@ -150,8 +155,10 @@ class FlowEngineOffloadTest {
         assertEquals(1, t.egress.size());
         byte[] out = t.egress.get(0);
         Ipv4Packet ip = new Ipv4Packet().wrap(out, 0, out.length);
-        assertTrue(new TcpSegment().wrap(out, 20, ip.payloadLength()).verifyChecksum(ip.pseudoHeaderSum()));
+        TcpSegment tcp = new TcpSegment().wrap(out, 20, ip.payloadLength());
+        assertTrue(tcp.verifyChecksum(ip.pseudoHeaderSum()));
         assertEquals(0, t.counters.gsoFramesServerToClient);
+        assertEquals(tcp.window(), t.engine.flow(g.client, g.clientPort).windowToClient, "the window the client got");
     }
 
     @Test
