@@ -646,7 +646,7 @@ public final class TcpTerminator<A> {
      * The agent handed the connection back (HANDBACK): the director owns connection A again.
      * Its SND.NXT is where the origin stopped ({@code serverNext}, A's numbering, all of it
      * acknowledged by the client), its timestamp clock continues above {@code lastTsVal}, the
-     * last the client saw ({@code tsGiven}: the agent reported one). The next request's bytes,
+     * largest the client saw ({@code tsGiven}: the agent reported one). The next request's bytes,
      * already in the receive buffer, are acknowledged now and handed to the listener as a new
      * request (RECEIVING). Held packets that carry more than the buffer took (a FIN, bytes past
      * it) go to the next origin when the listener starts that hand-off, rather than wait for

@@ -11,8 +11,9 @@ import org.handoff.protocol.seq.SeqNumber;
  * @param serverNextSeq       the next byte the origin would have sent, in the client's numbering
  *                            (A): the director's SND.NXT and SND.UNA from now on
  * @param timestamps          whether the flow carries timestamps
- * @param lastTsVal           the last TSval the client was sent (A's clock; 0 unless timestamps):
- *                            the director's clock continues above it
+ * @param lastTsVal           the largest TSval (mod 2^32) the client was sent, not necessarily the
+ *                            last one (A's clock; 0 unless timestamps): the director's clock
+ *                            continues above it
  * @param serverWindow        window field of the origin's last segment as the client got it
  *                            (already for the director's shift)
  * @param bytesClientToServer payload given to the origin on this hand-off, request included

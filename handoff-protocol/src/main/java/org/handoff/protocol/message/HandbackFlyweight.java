@@ -19,7 +19,7 @@ import org.handoff.protocol.wire.Bytes;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |         Server Next Sequence (A's numbering: SND.NXT)         | 76
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |   Last TSval the client was sent (A's clock; 0 unless T)      | 80
+ * |  Last TSval: largest the client got (A's clock; 0 unless T)   | 80
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |   Server Window (as sent)     |0 0 0 0 0 0 0|T| Reserved (0)  | 84
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -38,6 +38,7 @@ import org.handoff.protocol.wire.Bytes;
  * |                       MAC (32 bytes)                          | 112
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * Flags: T (bit 0, 0x01) timestamps on this flow; Last TSval is 0 when T is clear.
+ * Last TSval: the largest TSval (mod 2^32) the client was sent, not necessarily the last one.
  * Server Window: the window field of the origin's last segment as the client got it (already
  * rescaled for the director's shift wd).
  * </pre>

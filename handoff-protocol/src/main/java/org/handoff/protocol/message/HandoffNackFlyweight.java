@@ -22,8 +22,6 @@ package org.handoff.protocol.message;
  * </pre>
  */
 public final class HandoffNackFlyweight extends RefusalFlyweight {
-    public static final int ACKED_MESSAGE_ID_OFFSET = REFUSED_MESSAGE_ID_OFFSET;
-
     @Override
     public HandoffNackFlyweight wrap(byte[] buffer, int offset) {
         super.wrap(buffer, offset);

@@ -22,8 +22,6 @@ package org.handoff.protocol.message;
  * </pre>
  */
 public final class RecallNackFlyweight extends RefusalFlyweight {
-    public static final int RECALL_MESSAGE_ID_OFFSET = REFUSED_MESSAGE_ID_OFFSET;
-
     @Override
     public RecallNackFlyweight wrap(byte[] buffer, int offset) {
         super.wrap(buffer, offset);

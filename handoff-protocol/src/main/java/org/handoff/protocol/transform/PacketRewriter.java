@@ -41,8 +41,7 @@ public final class PacketRewriter {
     private final Ipv4Packet ip = new Ipv4Packet();
     private final TcpSegment tcp = new TcpSegment();
     private final TcpOptions options = new TcpOptions();
-    /** What the last server-to-client rewrite wrote: the client's view of the packet (A's numbering). */
-    private int writtenWindow;
+    /** The TSval the last server-to-client rewrite wrote (A's clock): read back without parsing options again. */
     private int writtenTsVal;
     private boolean wroteTsVal;
 
@@ -74,15 +73,13 @@ public final class PacketRewriter {
         tcp.seq(newSeq);
         acc = add32(acc, oldSeq, newSeq);
 
-        writtenWindow = tcp.window();
         if (!tcp.syn()) {
             // A SYN's window is never scaled (RFC 7323 2.2); the agent swallows the SYN-ACK anyway.
-            int oldWindow = writtenWindow;
+            int oldWindow = tcp.window();
             int newWindow = FlowTransform.rescaleWindow(oldWindow, f.serverShift, f.directorShift);
             if (newWindow != oldWindow) {
                 tcp.window(newWindow);
                 acc = add16(acc, oldWindow, newWindow);
-                writtenWindow = newWindow;
             }
         }
 
@@ -98,11 +95,6 @@ public final class PacketRewriter {
 
         finish(checksums, oldSource, f.vipAddress, acc);
         return RewriteResult.OK;
-    }
-
-    /** The window field the last successful {@link #serverToClient} left in the packet: what the client reads. */
-    public int writtenWindow() {
-        return writtenWindow;
     }
 
     /** Whether the last successful {@link #serverToClient} rewrote a TSval (timestamps on both connections). */

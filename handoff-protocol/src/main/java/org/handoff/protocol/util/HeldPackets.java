@@ -77,14 +77,6 @@ public final class HeldPackets {
         this.firstCapacity = Math.min(INITIAL_CAPACITY, maxBytesPerFlow);
     }
 
-    public int maxPacketsPerFlow() {
-        return maxPackets;
-    }
-
-    public int maxBytesPerFlow() {
-        return maxBytes;
-    }
-
     /** An empty queue for a flow: one kept from an earlier flow, or a new one. */
     public Queue take() {
         Queue q = null;

@@ -118,7 +118,6 @@ class PacketRewriterPropertyTest {
             assertEquals(expectedSeq, tcp.seq(), ctx);
             assertEquals(s.ack, tcp.ack(), ctx);
             assertEquals(FlowTransform.rescaleWindow(s.window, f.ws, f.wd), tcp.window(), ctx);
-            assertEquals(tcp.window(), rewriter.writtenWindow(), ctx + ": what the client reads, for a hand-back");
             assertEquals(f.timestamps, rewriter.wroteTsVal(), ctx);
             int sentTsVal = s.tsVal;
             if (f.timestamps) {

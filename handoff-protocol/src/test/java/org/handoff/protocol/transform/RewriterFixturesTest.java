@@ -146,15 +146,13 @@ class RewriterFixturesTest {
 
     @Test
     void theCommittedTableIsWhatTheGeneratorWrites() throws IOException {
-        try (InputStream in = getClass().getResourceAsStream(RewriterFixtures.RESOURCE)) {
-            String[] committed = new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n", -1);
-            String[] generated = RewriterFixtureGenerator.generate().split("\n", -1);
-            for (int i = 0; i < Math.min(committed.length, generated.length); i++) {
-                assertEquals(generated[i], committed[i], "fixtures.txt line " + (i + 1)
-                        + " differs from RewriterFixtureGenerator's output: regenerate (README) and re-run the checker");
-            }
-            assertEquals(generated.length, committed.length, "fixtures.txt lines");
+        String[] committed = committedTable().split("\n", -1);
+        String[] generated = RewriterFixtureGenerator.generate().split("\n", -1);
+        for (int i = 0; i < Math.min(committed.length, generated.length); i++) {
+            assertEquals(generated[i], committed[i], "fixtures.txt line " + (i + 1)
+                    + " differs from RewriterFixtureGenerator's output: regenerate (README) and re-run the checker");
         }
+        assertEquals(generated.length, committed.length, "fixtures.txt lines");
     }
 
     /** The comparison is not vacuous: one expected byte changed, anywhere, fails it. */
@@ -171,8 +169,8 @@ class RewriterFixturesTest {
     }
 
     @Test
-    void theReaderRefusesWhatACReaderWouldMisread() {
-        String one = RewriterFixtureGenerator.generate().split("\ncase ")[1];
+    void theReaderRefusesWhatACReaderWouldMisread() throws IOException {
+        String one = committedTable().split("\ncase ")[1];
         String table = "case " + one;
         assertEquals(1, RewriterFixtures.parse(table).size());
         assertEquals("line 1: 'case Bad_Name' (expected: case NAME, NAME of [a-z0-9-])",
@@ -192,6 +190,13 @@ class RewriterFixturesTest {
     }
 
     // ---- helpers
+
+    /** The committed {@code fixtures.txt}, as text. */
+    private static String committedTable() throws IOException {
+        try (InputStream in = RewriterFixturesTest.class.getResourceAsStream(RewriterFixtures.RESOURCE)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
 
     private static byte[] sentinelBuffer(byte[] packet) {
         byte[] buffer = new byte[OFFSET + packet.length + TAIL];

@@ -102,8 +102,11 @@ public final class AgentFlow extends TimerWheel.Node {
     /** {@link #serverNext} when client payload was last given to the stack (the request included). */
     int serverNextAtLastClientData;
     /**
-     * The last TSval the client was sent, on the director's clock; the director's own TSval at
-     * hand-off until the stack sends one (the client saw that one from the director).
+     * The largest TSval (mod 2^32) the client was sent, on the director's clock: the HANDBACK's
+     * Last TSval. The director's own TSval at hand-off until the stack sends one (the client saw
+     * that one from the director). The largest, not the last: a segment the stack stamped before
+     * its SYN-ACK leaves at the PAWS floor (the director's TSval), below TSvals the client may
+     * already have.
      */
     int lastTsValToClient;
     /** The window field of the stack's last segment as the client got it (rescaled for wd). */

@@ -19,11 +19,13 @@ import org.handoff.protocol.util.LongHashMap;
  * deadline and a second of delay, whatever the director's config.
  *
  * <p>Memory is fixed at construction: a ring of {@code capacity} slots, each a datagram buffer
- * of the longest answer, and an index by message id; an answer is encoded straight into its
- * slot, so remembering allocates nothing. When all slots are in use the oldest answer is
- * forgotten; if it was younger than {@link #KEEP_NANOS}, {@code evictedEarly} runs (a counter),
- * since a retransmission of its message would then find no answer. {@link #CAPACITY} answers at
- * most {@link #ANSWERS_PER_SECOND} a second for the whole {@link #KEEP_NANOS} (docs/agent.md,
+ * of the longest answer, and an index by message id sized never to grow; an answer is encoded
+ * straight into its slot, so no buffer or index entry is allocated per answer. The answer's value
+ * (the caller's) and the view its {@code encodeBody} writes with are small objects made once per
+ * answer, never per packet. When all slots are in use the oldest answer is forgotten; if it was
+ * younger than {@link #KEEP_NANOS}, {@code evictedEarly} runs (a counter), since a retransmission
+ * of its message would then find no answer. {@link #CAPACITY} answers at most
+ * {@link #ANSWERS_PER_SECOND} a second for the whole {@link #KEEP_NANOS} (docs/agent.md,
  * "Hand-back"). Not thread-safe: one per use per {@link FlowEngine}.
  */
 final class AnswerMemory {
@@ -112,10 +114,6 @@ final class AnswerMemory {
 
     int size() {
         return count;
-    }
-
-    int capacity() {
-        return ids.length;
     }
 
     private void forgetOldest() {

@@ -34,7 +34,9 @@ final class ClientEgress {
     }
 
     /**
-     * Rewrites the packet the views are wrapped around, in place, and sends it.
+     * Rewrites the packet the views are wrapped around, in place, and sends it. The views then
+     * show the packet as the client gets it (a super-segment cut into pieces is cut from copies,
+     * each piece with its headers).
      *
      * @param ip        the checked IPv4 view of the stack packet
      * @param tcp       the checked TCP view inside it
@@ -63,11 +65,6 @@ final class ClientEgress {
             counters.bytesServerToClient += payload;
         }
         return sent;
-    }
-
-    /** The window field the client got in the last packet {@link #send} sent (A's numbering, for wd). */
-    int sentWindow() {
-        return rewriter.writtenWindow();
     }
 
     /** Whether the last packet {@link #send} sent carried a TSval (timestamps on both connections). */

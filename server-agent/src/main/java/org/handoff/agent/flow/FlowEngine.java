@@ -296,13 +296,11 @@ public final class FlowEngine {
             }
             return;
         }
-        byte[] nack = refusals.answer(id);
-        if (nack != null) {
+        if (resendAnswer(refusals, id, senderAddress, senderPort)) {
             counters.handoffsReanswered++;
-            sendControl(senderAddress, senderPort, nack, refusals.length(nack));
-            return;
+        } else {
+            counters.handoffsDuplicateUnanswered++;
         }
-        counters.handoffsDuplicateUnanswered++;
     }
 
     private void forward(long now) {
@@ -375,7 +373,7 @@ public final class FlowEngine {
         connectionB.resetStack(f);
         forget(f);
         counters.recalls[AgentCounters.Recall.HANDED_BACK.ordinal()]++;
-        answerRecall(recallId, handback, address, port, now);
+        rememberAndSend(recallAnswers, recallId, handback, address, port, now);
         if (LOG.isDebugEnabled()) {
             LOG.debug("handed back {}: {}", f, handback);
         }
@@ -383,26 +381,19 @@ public final class FlowEngine {
 
     private void refuseRecall(FlowIdentity identity, long recallId, RecallNackReason reason, int address, int port, long now) {
         counters.recalls[AgentCounters.Recall.of(reason).ordinal()]++;
-        answerRecall(recallId, new RecallNack(identity, recallId, reason), address, port, now);
+        rememberAndSend(recallAnswers, recallId, new RecallNack(identity, recallId, reason), address, port, now);
         LOG.debug("recall id=0x{} {}: {}", Long.toHexString(recallId), identity, reason);
-    }
-
-    private void answerRecall(long recallId, MessageBody answer, int address, int port, long now) {
-        byte[] sent = recallAnswers.remember(recallId, answer, encoder, now);
-        sendControl(address, port, sent, recallAnswers.length(sent));
     }
 
     /** A retransmitted RECALL: the first answer's bytes, whether or not the flow is still here. */
     private void duplicateRecall(int senderAddress, int senderPort) {
-        byte[] answer = recallAnswers.answer(decoder.recall().messageId());
-        if (answer == null) {
+        if (resendAnswer(recallAnswers, decoder.recall().messageId(), senderAddress, senderPort)) {
+            counters.recalls[AgentCounters.Recall.DUPLICATE.ordinal()]++;
+        } else {
             // Forgotten early (counted in answersEvicted): deciding again could contradict the
             // first answer, so none; the director's deadline resets the client.
             counters.recalls[AgentCounters.Recall.DUPLICATE_UNANSWERED.ordinal()]++;
-            return;
         }
-        counters.recalls[AgentCounters.Recall.DUPLICATE.ordinal()]++;
-        sendControl(senderAddress, senderPort, answer, recallAnswers.length(answer));
     }
 
     // ---------------------------------------------------------------- client packets (FORWARD)
@@ -472,10 +463,15 @@ public final class FlowEngine {
         counters.bytesBuffered += len;
     }
 
-    /** Injects the held client packets in the order they came, as long as the flow lives. */
+    /**
+     * Injects the held client packets in the order they came, as long as the flow lives: a packet
+     * that ends the flow (a RST) forgets it, which gives the queue back and so ends the release
+     * ({@link HeldPackets.Queue#next()} is false). No other flow can take that queue meanwhile:
+     * only a HANDOFF opens one, and none is read during a release.
+     */
     private void releaseHeld(AgentFlow f, long now) {
         HeldPackets.Queue held = f.held;
-        while (held != null && flows.get(f.key) == f && held.next()) {
+        while (held != null && held.next()) {
             clientPacket(f, held.buffer(), held.offset(), held.length(), now);
         }
         dropHeld(f);
@@ -618,8 +614,9 @@ public final class FlowEngine {
         int ack = tcp.ack();
         int payload = tcp.payloadLength();
         if (clientEgress.send(f.transform, ip, tcp, vnetFrames ? vnet : null, stackChecksums)) {
-            // What the client now knows of the origin, for a HANDBACK.
-            f.windowToClient = clientEgress.sentWindow();
+            // What the client now knows of the origin, for a HANDBACK. The views still show the
+            // packet as sent: it was rewritten in place, and split pieces carry its headers.
+            f.windowToClient = tcp.window();
             if (clientEgress.sentTsVal()) {
                 f.lastTsValToClient = SeqNumber.max(f.lastTsValToClient, clientEgress.sentTsValue());
             }
@@ -719,8 +716,7 @@ public final class FlowEngine {
 
     private void refuse(FlowIdentity identity, long id, NackReason reason, int address, int port, long now, String why) {
         counters.handoffsRefused[reason.ordinal()]++;
-        byte[] nack = refusals.remember(id, new HandoffNack(identity, id, reason), encoder, now);
-        sendControl(address, port, nack, refusals.length(nack));
+        rememberAndSend(refusals, id, new HandoffNack(identity, id, reason), address, port, now);
         LOG.debug("refused handoff id=0x{} {}: {} ({})", Long.toHexString(id), identity, reason, why);
     }
 
@@ -767,6 +763,22 @@ public final class FlowEngine {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Keeps an answer in {@code memory} by the id it answers (for retransmissions) and sends it to the director. */
+    private void rememberAndSend(AnswerMemory memory, long id, MessageBody answer, int address, int port, long now) {
+        byte[] sent = memory.remember(id, answer, encoder, now);
+        sendControl(address, port, sent, memory.length(sent));
+    }
+
+    /** Sends again the answer {@code memory} keeps for message {@code id}; false when it keeps none. */
+    private boolean resendAnswer(AnswerMemory memory, long id, int address, int port) {
+        byte[] answer = memory.answer(id);
+        if (answer == null) {
+            return false;
+        }
+        sendControl(address, port, answer, memory.length(answer));
+        return true;
+    }
 
     private void sendControl(int address, int port, byte[] datagram, int length) {
         if (!control.send(address, port, datagram, 0, length)) {

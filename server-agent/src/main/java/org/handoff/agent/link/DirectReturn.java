@@ -8,7 +8,10 @@ package org.handoff.agent.link;
  * server's TCP stack recovers it like any loss. One sending thread at a time.
  */
 public interface DirectReturn extends AutoCloseable {
-    /** Sends one IPv4 packet to its destination address; false if it was dropped (counted). */
+    /**
+     * Sends one IPv4 packet to its destination address; false if it was dropped (counted). Leaves
+     * the bytes as they are: the engine reads what the client got from them afterwards.
+     */
     boolean send(byte[] buf, int off, int len);
 
     /**
@@ -22,7 +25,8 @@ public interface DirectReturn extends AutoCloseable {
     /**
      * Sends one frame: a 10-byte virtio-net header, then the IPv4 packet (source the VIP; the TCP
      * checksum complete, or partial when the header says NEEDS_CSUM); {@code len} counts both.
-     * Only when {@link #takesOffloads()}; false if it was dropped (counted).
+     * Only when {@link #takesOffloads()}; false if it was dropped (counted). Leaves the bytes as
+     * they are, like {@link #send}.
      */
     default boolean sendOffloaded(byte[] buf, int off, int len) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no offloaded frames");

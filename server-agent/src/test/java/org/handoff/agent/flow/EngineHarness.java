@@ -188,6 +188,16 @@ final class EngineHarness {
         }
     }
 
+    /** The last datagram sent to the director. */
+    byte[] lastControl() {
+        return control.get(control.size() - 1);
+    }
+
+    /** The last datagram sent to the director, decoded. */
+    Message lastControlMessage() {
+        return decode(lastControl());
+    }
+
     /** The control messages sent so far, decoded. */
     List<Message> controlMessages() {
         List<Message> out = new ArrayList<>();

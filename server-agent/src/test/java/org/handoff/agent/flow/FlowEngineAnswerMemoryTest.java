@@ -1,6 +1,5 @@
 package org.handoff.agent.flow;
 
-import static org.handoff.agent.flow.GoldenFlow.toConnectionA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,7 +13,6 @@ import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.message.Recall;
 import org.handoff.protocol.message.ReplayGuard;
 import org.handoff.protocol.seq.SeqNumber;
-import org.handoff.protocol.wire.Bytes;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,10 +38,6 @@ class FlowEngineAnswerMemoryTest {
             EngineHarness.settings(g.h, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofMillis(500)),
             EngineHarness.Link.PLAIN, new ReplayGuard(9_000, 500, 1 << 17));
 
-    private byte[] lastSent() {
-        return t.control.get(t.control.size() - 1);
-    }
-
     /** {@code n} other messages of one kind, each with its own id (and so its own answer), 8 a millisecond. */
     private void otherAnswers(int n, Supplier<byte[]> message) {
         for (int i = 1; i <= n; i++) {
@@ -61,15 +55,11 @@ class FlowEngineAnswerMemoryTest {
 
     @Test
     void aHandbackIsSentAgainNineSecondsLaterAtSixThousandFourHundredAnswersASecond() {
-        long handoffId = t.decode(g.establish(t)).messageId();
-        t.stack(g.golden.get(5));
-        t.forward(g.flow, toConnectionA(g.golden.get(6), g.d(), g.tOffset())); // the client acknowledged the response: idle
-        int clientAck = SeqNumber.add(Bytes.i32(g.golden.get(6), 28), g.d());
-        byte[] recall = t.encode(new Recall(g.flow, handoffId, SeqNumber.of(SeqNumber.add(g.ci, 1 + g.request.length)),
-                SeqNumber.of(clientAck)));
+        long handoffId = g.idle(t);
+        byte[] recall = g.recallOfIdle(t, handoffId);
         long sent = t.nowNanos;
         t.deliver(recall);
-        byte[] handback = lastSent();
+        byte[] handback = t.lastControl();
         assertInstanceOf(Handback.class, t.decode(handback).body());
 
         // Other connections' RECALLs, each answered (UNKNOWN_FLOW) and remembered.
@@ -80,7 +70,7 @@ class FlowEngineAnswerMemoryTest {
         untilTheLongestDeadline(sent);
 
         t.deliver(recall); // the HANDBACK was lost, and the RECALLs before this one too
-        assertArrayEquals(handback, lastSent(), "the HANDBACK again, " + (REQUIRED - 1) + " answers and 9 s later");
+        assertArrayEquals(handback, t.lastControl(), "the HANDBACK again, " + (REQUIRED - 1) + " answers and 9 s later");
         assertEquals(1, t.counters.recalled(AgentCounters.Recall.DUPLICATE));
         assertEquals(0, t.counters.evicted(AgentCounters.Answered.RECALL));
 
@@ -102,7 +92,7 @@ class FlowEngineAnswerMemoryTest {
         byte[] handoff = t.encode(g.handoff());
         long sent = t.nowNanos;
         t.deliver(handoff);
-        byte[] nack = lastSent();
+        byte[] nack = t.lastControl();
         assertEquals(NackReason.SHUTTING_DOWN, assertInstanceOf(HandoffNack.class, t.decode(nack).body()).reason());
 
         otherAnswers(REQUIRED - 1, () -> t.encode(g.handoff()));
@@ -110,7 +100,7 @@ class FlowEngineAnswerMemoryTest {
         untilTheLongestDeadline(sent);
 
         t.deliver(handoff); // the NACK was lost
-        assertArrayEquals(nack, lastSent(), "the HANDOFF_NACK again, " + (REQUIRED - 1) + " answers and 9 s later");
+        assertArrayEquals(nack, t.lastControl(), "the HANDOFF_NACK again, " + (REQUIRED - 1) + " answers and 9 s later");
         assertEquals(1, t.counters.handoffsReanswered);
         assertEquals(0, t.counters.evicted(AgentCounters.Answered.HANDOFF));
 

@@ -21,7 +21,6 @@ import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handback;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
-import org.handoff.protocol.message.Message;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.message.Recall;
 import org.handoff.protocol.message.RecallNack;
@@ -48,42 +47,20 @@ class FlowEngineHandbackTest {
     private final GoldenFlow g = new GoldenFlow();
     private final List<byte[]> golden = g.golden;
     private EngineHarness t;
-    private long handoffId;
-    /** Connection A's numbering of the client's ACK of the whole response (golden packet 6). */
-    private int clientAckOfResponse;
-    /** The first byte of the client's next request: right after the first request. */
-    private int nextRequestStart;
 
     @BeforeEach
     void setUp() {
         t = new EngineHarness(g.h);
-        nextRequestStart = SeqNumber.add(g.ci, 1 + g.request.length);
-        clientAckOfResponse = SeqNumber.add(Bytes.i32(golden.get(6), 28), g.d());
-    }
-
-    /** The golden flow established, its response sent to the client and acknowledged by it: idle. */
-    private void idleFlow() {
-        handoffId = t.decode(g.establish(t)).messageId();
-        t.stack(golden.get(5));
-        t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
-        assertEquals(1, t.egress.size());
-    }
-
-    private byte[] recall(long handoff, int requestStart, int clientAck) {
-        return t.encode(new Recall(g.flow, handoff, SeqNumber.of(requestStart), SeqNumber.of(clientAck)));
-    }
-
-    private Message lastControl() {
-        return t.decode(t.control.get(t.control.size() - 1));
     }
 
     private RecallNackReason refusal() {
-        return assertInstanceOf(RecallNack.class, lastControl().body()).reason();
+        return assertInstanceOf(RecallNack.class, t.lastControlMessage().body()).reason();
     }
 
     @Test
     void idleConnectionIsHandedBackWithConnectionAsStateAndBEndsSilently() {
-        idleFlow();
+        long handoffId = g.idle(t);
+        int nextRequestStart = g.nextRequestStart();
         AgentFlow f = t.engine.flow(g.client, g.clientPort);
         int si = g.si();
         assertEquals(SeqNumber.add(si, 1 + RESPONSE_LENGTH), f.serverNext());
@@ -93,11 +70,11 @@ class FlowEngineHandbackTest {
         t.advance(Duration.ofMillis(250));
         int injectedBefore = t.injected.size();
 
-        byte[] recall = recall(handoffId, nextRequestStart, clientAckOfResponse);
+        byte[] recall = g.recallOfIdle(t, handoffId);
         long recallId = t.decode(recall).messageId();
         t.deliver(recall);
 
-        Handback back = assertInstanceOf(Handback.class, lastControl().body());
+        Handback back = assertInstanceOf(Handback.class, t.lastControlMessage().body());
         assertEquals(g.flow, back.flow());
         assertEquals(recallId, back.recallMessageId());
         assertEquals(SeqNumber.add(GoldenFlow.DI, 1 + RESPONSE_LENGTH), back.serverNextSeq().bits(),
@@ -138,10 +115,10 @@ class FlowEngineHandbackTest {
 
     @Test
     void aRetransmittedRecallGetsTheSameBytesAfterTheFlowIsGone() {
-        idleFlow();
-        byte[] recall = recall(handoffId, nextRequestStart, clientAckOfResponse);
+        long handoffId = g.idle(t);
+        byte[] recall = g.recallOfIdle(t, handoffId);
         t.deliver(recall);
-        byte[] first = t.control.get(t.control.size() - 1);
+        byte[] first = t.lastControl();
         assertNull(t.engine.flow(g.client, g.clientPort));
         int injected = t.injected.size();
         t.advance(Duration.ofMillis(100));
@@ -165,12 +142,12 @@ class FlowEngineHandbackTest {
 
     @Test
     void aResponseTheClientHasNotAcknowledgedIsPending() {
-        handoffId = t.decode(g.establish(t)).messageId();
+        long handoffId = t.decode(g.establish(t)).messageId();
         t.stack(golden.get(5));
-        t.deliver(recall(handoffId, nextRequestStart, SeqNumber.add(GoldenFlow.DI, 1)));
+        t.deliver(g.recall(t, handoffId, g.nextRequestStart(), SeqNumber.add(GoldenFlow.DI, 1)));
         assertEquals(RecallNackReason.RESPONSE_PENDING, refusal());
         // Partly acknowledged is still pending.
-        t.deliver(recall(handoffId, nextRequestStart, SeqNumber.sub(clientAckOfResponse, 1)));
+        t.deliver(g.recall(t, handoffId, g.nextRequestStart(), SeqNumber.sub(g.clientAckOfResponse(), 1)));
         assertEquals(RecallNackReason.RESPONSE_PENDING, refusal());
         assertStillForwarding();
     }
@@ -179,8 +156,8 @@ class FlowEngineHandbackTest {
     void noResponseSinceTheRequestIsPending() {
         // The origin has the request and has sent nothing since: the client's ack covers "all of
         // it" trivially, yet the response has not even started.
-        handoffId = t.decode(g.establish(t)).messageId();
-        t.deliver(recall(handoffId, nextRequestStart, SeqNumber.add(GoldenFlow.DI, 1)));
+        long handoffId = t.decode(g.establish(t)).messageId();
+        t.deliver(g.recall(t, handoffId, g.nextRequestStart(), SeqNumber.add(GoldenFlow.DI, 1)));
         assertEquals(RecallNackReason.RESPONSE_PENDING, refusal());
         assertStillForwarding();
     }
@@ -189,7 +166,8 @@ class FlowEngineHandbackTest {
     void clientBytesTheOriginHasNotAcknowledgedArePending() {
         // A pipelined request reached the origin (forwarded before the director held the next
         // one) and the origin sent more of the first response without acknowledging it yet.
-        idleFlow();
+        long handoffId = g.idle(t);
+        int nextRequestStart = g.nextRequestStart();
         byte[] pipelined = "GET /2 HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         int responseEnd = SeqNumber.add(GoldenFlow.DI, 1 + RESPONSE_LENGTH);
         t.forward(g.flow, PacketBuilder.tcp().from(g.client, g.clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
@@ -201,47 +179,47 @@ class FlowEngineHandbackTest {
         byte[] more = g.stackSegment(TcpSegment.ACK, SeqNumber.add(si, 1 + RESPONSE_LENGTH), nextRequestStart, 64, new byte[100]);
         t.stack(more);
         int afterPipelined = SeqNumber.add(nextRequestStart, pipelined.length);
-        t.deliver(recall(handoffId, afterPipelined, SeqNumber.add(responseEnd, 100)));
+        t.deliver(g.recall(t, handoffId, afterPipelined, SeqNumber.add(responseEnd, 100)));
         assertEquals(RecallNackReason.RESPONSE_PENDING, refusal(), "the origin has not acknowledged the pipelined request");
         // Once it does (and answers), the connection is idle again.
         t.stack(g.stackSegment(TcpSegment.ACK, SeqNumber.add(si, 1 + RESPONSE_LENGTH + 100), afterPipelined, 64, new byte[50]));
-        t.deliver(recall(handoffId, afterPipelined, SeqNumber.add(responseEnd, 150)));
-        assertInstanceOf(Handback.class, lastControl().body());
+        t.deliver(g.recall(t, handoffId, afterPipelined, SeqNumber.add(responseEnd, 150)));
+        assertInstanceOf(Handback.class, t.lastControlMessage().body());
         assertEquals(1, t.counters.recalled(AgentCounters.Recall.RESPONSE_PENDING));
         assertEquals(1, t.counters.recalled(AgentCounters.Recall.HANDED_BACK));
     }
 
     @Test
     void aRetransmittedClientSegmentDoesNotHideACompleteResponse() {
-        idleFlow();
+        long handoffId = g.idle(t);
         // The client sends its request's last segment again (its ACK was lost): old bytes.
         t.forward(g.flow, toConnectionA(golden.get(3), g.d(), g.tOffset()));
         AgentFlow f = t.engine.flow(g.client, g.clientPort);
         assertFalse(f.serverNext() == f.serverNextAtLastClientData());
-        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
-        assertInstanceOf(Handback.class, lastControl().body());
+        t.deliver(g.recallOfIdle(t, handoffId));
+        assertInstanceOf(Handback.class, t.lastControlMessage().body());
     }
 
     @Test
     void aFinEitherWayIsClosing() {
-        idleFlow();
+        long handoffId = g.idle(t);
         t.stack(golden.get(8)); // the server's FIN
-        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
+        t.deliver(g.recallOfIdle(t, handoffId));
         assertEquals(RecallNackReason.CLOSING, refusal());
         assertNotNull(t.engine.flow(g.client, g.clientPort), "the flow goes on closing");
 
         t = new EngineHarness(g.h);
-        idleFlow();
+        handoffId = g.idle(t);
         t.forward(g.flow, toConnectionA(golden.get(7), g.d(), g.tOffset())); // the client's FIN
-        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
+        t.deliver(g.recallOfIdle(t, handoffId));
         assertEquals(RecallNackReason.CLOSING, refusal());
         assertEquals(1, t.counters.recalled(AgentCounters.Recall.CLOSING));
     }
 
     @Test
     void aRecallForAnotherHandoffOfTheFlowIsBadState() {
-        idleFlow();
-        t.deliver(recall(handoffId + 1, nextRequestStart, clientAckOfResponse));
+        long handoffId = g.idle(t);
+        t.deliver(g.recall(t, handoffId + 1, g.nextRequestStart(), g.clientAckOfResponse()));
         assertEquals(RecallNackReason.BAD_STATE, refusal());
         assertEquals(1, t.counters.recalled(AgentCounters.Recall.BAD_STATE));
         assertStillForwarding();
@@ -249,14 +227,16 @@ class FlowEngineHandbackTest {
 
     @Test
     void aRecallForNoFlowIsUnknownFlow() {
-        idleFlow();
+        long handoffId = g.idle(t);
         FlowIdentity otherPort = EngineHarness.flow(g.client, g.clientPort + 1);
-        t.deliver(t.encode(new Recall(otherPort, handoffId, SeqNumber.of(nextRequestStart), SeqNumber.of(clientAckOfResponse))));
-        RecallNack nack = assertInstanceOf(RecallNack.class, lastControl().body());
+        t.deliver(t.encode(new Recall(otherPort, handoffId, SeqNumber.of(g.nextRequestStart()),
+                SeqNumber.of(g.clientAckOfResponse()))));
+        RecallNack nack = assertInstanceOf(RecallNack.class, t.lastControlMessage().body());
         assertEquals(RecallNackReason.UNKNOWN_FLOW, nack.reason());
         assertEquals(otherPort, nack.flow());
         FlowIdentity otherVip = FlowIdentity.ipv4(g.client, g.clientPort, EngineHarness.VIP, 8080);
-        t.deliver(t.encode(new Recall(otherVip, handoffId, SeqNumber.of(nextRequestStart), SeqNumber.of(clientAckOfResponse))));
+        t.deliver(t.encode(new Recall(otherVip, handoffId, SeqNumber.of(g.nextRequestStart()),
+                SeqNumber.of(g.clientAckOfResponse()))));
         assertEquals(RecallNackReason.UNKNOWN_FLOW, refusal());
         assertEquals(2, t.counters.recalled(AgentCounters.Recall.UNKNOWN_FLOW));
         assertStillForwarding();
@@ -284,9 +264,10 @@ class FlowEngineHandbackTest {
 
     @Test
     void theSameEndpointHandedOffAgainInMidStreamOpensBFromTheNextRequest() {
-        idleFlow();
-        t.deliver(recall(handoffId, nextRequestStart, clientAckOfResponse));
-        Handback back = assertInstanceOf(Handback.class, lastControl().body());
+        long handoffId = g.idle(t);
+        int nextRequestStart = g.nextRequestStart();
+        t.deliver(g.recallOfIdle(t, handoffId));
+        Handback back = assertInstanceOf(Handback.class, t.lastControlMessage().body());
         int sndNxt = back.serverNextSeq().bits();
         int clientSaw = largestTsValSent(0);
         assertEquals(clientSaw, back.lastTsVal(), "Last TSval: the largest the agent sent the client");
@@ -330,7 +311,7 @@ class FlowEngineHandbackTest {
         int requestEnd2 = SeqNumber.add(nextRequestStart, request2.length);
         t.stack(PacketBuilder.tcp().from(g.h, 80).to(g.client, g.clientPort).flags(TcpSegment.ACK).seq(SeqNumber.add(si2, 1))
                 .ack(requestEnd2).window(100).timestamps(stackTs + 1, clientTsVal).build());
-        HandoffAck ack = assertInstanceOf(HandoffAck.class, lastControl().body());
+        HandoffAck ack = assertInstanceOf(HandoffAck.class, t.lastControlMessage().body());
         assertEquals(t.decode(handoff2).messageId(), ack.handoffMessageId());
         assertEquals(si2, ack.serverIsn().getAsInt());
 
@@ -375,8 +356,8 @@ class FlowEngineHandbackTest {
         assertEquals(stackTs + 45, tsEcr(in), "TSecr - t");
 
         // And it can go back again: the counts are this hand-off's, from the mid-stream Client ISN.
-        t.deliver(recall(ack.handoffMessageId(), requestEnd2, sndNxt2));
-        Handback back2 = assertInstanceOf(Handback.class, lastControl().body());
+        t.deliver(g.recall(t, ack.handoffMessageId(), requestEnd2, sndNxt2));
+        Handback back2 = assertInstanceOf(Handback.class, t.lastControlMessage().body());
         assertEquals(sndNxt2, back2.serverNextSeq().bits());
         assertEquals(request2.length, back2.bytesClientToServer());
         assertEquals(body2.length, back2.bytesServerToClient());

@@ -11,14 +11,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.handoff.protocol.checksum.InternetChecksum;
-import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
-import org.handoff.protocol.testing.GoldenVectors;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.transform.TcpSegmentSplitter;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
-import org.handoff.protocol.wire.TcpOptions;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.VirtioNetHeader;
 import org.handoff.protocol.wire.WireError;
@@ -39,26 +36,16 @@ import org.junit.jupiter.api.Test;
  * and impossible headers are counted by reason and dropped, never answered, never crashing.
  */
 class FlowEngineOffloadTest {
-    private static final int DI = 0x0bad_f00d;
     private static final int MSS = 1448;
 
-    private final List<byte[]> golden = GoldenVectors.ipPackets(GoldenVectors.IPV4_HTTP_ALL_OPTIONS);
-    private final int client = Bytes.parseIpv4(GoldenVectors.CLIENT_IPV4);
-    private final int h = Bytes.parseIpv4(GoldenVectors.SERVER_IPV4);
-    private final int clientPort = Bytes.u16(golden.get(0), 20);
+    private final GoldenFlow g = new GoldenFlow();
+    private final List<byte[]> golden = g.golden;
 
+    /** The golden flow established through a TUN with offloads: its stack packets as virtio-net frames. */
     private EngineHarness establish(EngineHarness.Link link) {
-        EngineHarness t = new EngineHarness(h, 100, EngineHarness.settings(h, Duration.ofMillis(300), Duration.ofSeconds(30),
+        EngineHarness t = new EngineHarness(g.h, 100, EngineHarness.settings(g.h, Duration.ofMillis(300), Duration.ofSeconds(30),
                 Duration.ofMillis(500)), link);
-        byte[] syn = golden.get(0);
-        byte[] req = golden.get(3);
-        byte[] request = Arrays.copyOfRange(req, 52, req.length);
-        NegotiatedOptions options = new NegotiatedOptions(1460, 10, 7, true, true, tsVal(syn), 1_000_000);
-        t.deliver(t.encode(EngineHarness.handoff(EngineHarness.flow(client, clientPort), Bytes.i32(syn, 24), DI, 63, options,
-                request)));
-        t.stack(PacketBuilder.vnetFrame(golden.get(1)));
-        t.stack(PacketBuilder.vnetFrame(golden.get(4)));
-        assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(client, clientPort).state());
+        g.establish(t, g.handoff(), PacketBuilder::vnetFrame);
         return t;
     }
 
@@ -90,7 +77,6 @@ class FlowEngineOffloadTest {
     @Test
     void aSuperSegmentGoesToTheForwardEgressWholeWithItsChecksumStillPartial() {
         EngineHarness t = establish(EngineHarness.Link.VNET_FORWARD);
-        int si = Bytes.i32(golden.get(1), 24);
         int seq = Bytes.i32(golden.get(5), 24);
         byte[] payload = randomPayload(10 * MSS + 300);
         t.stack(superSegment(seq, payload, TcpSegment.ACK | TcpSegment.PSH));
@@ -107,9 +93,9 @@ class FlowEngineOffloadTest {
         Ipv4Packet ip = new Ipv4Packet().wrap(out, VirtioNetHeader.LENGTH, out.length - VirtioNetHeader.LENGTH);
         TcpSegment tcp = new TcpSegment().wrap(out, ip.payloadOffset(), ip.payloadLength());
         assertEquals(EngineHarness.VIP, ip.source());
-        assertEquals(client, ip.destination());
+        assertEquals(g.client, ip.destination());
         assertEquals(EngineHarness.VIP_PORT, tcp.sourcePort());
-        assertEquals(SeqNumber.add(seq, SeqNumber.diff(DI, si)), tcp.seq(), "seq + d");
+        assertEquals(SeqNumber.add(seq, g.d()), tcp.seq(), "seq + d");
         assertTrue(ip.verifyHeaderChecksum());
         assertEquals(InternetChecksum.partial(ip.pseudoHeaderSum()), tcp.checksum(), "partial: the pseudo-header of the VIP");
         byte[] completed = out.clone();
@@ -121,7 +107,10 @@ class FlowEngineOffloadTest {
         assertEquals(payload.length, t.counters.bytesServerToClient);
         assertEquals(1, t.counters.gsoFramesServerToClient);
         assertEquals(11, t.counters.gsoSegmentsServerToClient);
-        assertEquals(SeqNumber.add(seq, payload.length), t.engine.flow(client, clientPort).serverEnd, "the flow saw it all");
+        assertEquals(SeqNumber.add(seq, payload.length), t.engine.flow(g.client, g.clientPort).serverEnd, "the flow saw it all");
+        assertEquals(512, tcp.window(), "64 rescaled 10 -> 7");
+        assertEquals(tcp.window(), t.engine.flow(g.client, g.clientPort).windowToClient,
+                "the window the client got, for a hand-back");
     }
 
     @Test
@@ -148,13 +137,15 @@ class FlowEngineOffloadTest {
             assertTrue(p.length <= 1500);
             assertTrue(ip.verifyHeaderChecksum() && tcp.verifyChecksum(ip.pseudoHeaderSum()), "piece " + i + ": complete checksums");
             assertEquals(i == 10, tcp.fin(), "FIN on the last piece only");
+            assertEquals(tcp.window(), split.engine.flow(g.client, g.clientPort).windowToClient,
+                    "piece " + i + ": the window the client got");
             joined.write(p, tcp.payloadOffset(), tcp.payloadLength());
         }
         assertArrayEquals(payload, joined.toByteArray());
         assertEquals(1, split.counters.packetsServerToClient);
         assertEquals(1, split.counters.gsoFramesServerToClient);
         assertEquals(11, split.counters.gsoSegmentsServerToClient);
-        assertTrue(split.engine.flow(client, clientPort).serverFin, "the FIN inside a super-segment counts");
+        assertTrue(split.engine.flow(g.client, g.clientPort).serverFin, "the FIN inside a super-segment counts");
     }
 
     @Test
@@ -164,8 +155,10 @@ class FlowEngineOffloadTest {
         assertEquals(1, t.egress.size());
         byte[] out = t.egress.get(0);
         Ipv4Packet ip = new Ipv4Packet().wrap(out, 0, out.length);
-        assertTrue(new TcpSegment().wrap(out, 20, ip.payloadLength()).verifyChecksum(ip.pseudoHeaderSum()));
+        TcpSegment tcp = new TcpSegment().wrap(out, 20, ip.payloadLength());
+        assertTrue(tcp.verifyChecksum(ip.pseudoHeaderSum()));
         assertEquals(0, t.counters.gsoFramesServerToClient);
+        assertEquals(tcp.window(), t.engine.flow(g.client, g.clientPort).windowToClient, "the window the client got");
     }
 
     @Test
@@ -240,11 +233,5 @@ class FlowEngineOffloadTest {
         byte[] f = frame.clone();
         edit.apply(new VirtioNetHeader().wrap(f, 0, f.length));
         return f;
-    }
-
-    private static int tsVal(byte[] p) {
-        TcpOptions o = new TcpOptions();
-        new TcpSegment().wrap(p, 20, p.length - 20).parseOptions(o);
-        return o.tsVal;
     }
 }

@@ -1,5 +1,8 @@
 package org.handoff.agent.flow;
 
+import static org.handoff.agent.flow.GoldenFlow.DI;
+import static org.handoff.agent.flow.GoldenFlow.DIRECTOR_TS;
+import static org.handoff.agent.flow.GoldenFlow.WD;
 import static org.handoff.agent.flow.GoldenFlow.assertValidChecksums;
 import static org.handoff.agent.flow.GoldenFlow.tcpBytes;
 import static org.handoff.agent.flow.GoldenFlow.toConnectionA;
@@ -18,7 +21,6 @@ import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.DecodeResult;
-import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffNack;
@@ -39,37 +41,18 @@ import org.junit.jupiter.api.Test;
  * in the client's place, then the failure paths with packets built by the project's emitters.
  */
 class FlowEngineTest {
-    private static final int DI = GoldenFlow.DI;
-    private static final int DIRECTOR_TS = GoldenFlow.DIRECTOR_TS;
-    private static final int WD = GoldenFlow.WD;
-
     private final GoldenFlow g = new GoldenFlow();
     private final List<byte[]> golden = g.golden;
-    private final int client = g.client;
-    private final int h = g.h;
-    private final int clientPort = g.clientPort;
-    private final int ci = g.ci;
-    private final int tsRecent = g.tsRecent;
-    private final byte[] request = g.request;
-    private final FlowIdentity flow = g.flow;
     private EngineHarness t;
 
     @BeforeEach
     void setUp() {
-        t = new EngineHarness(h);
-    }
-
-    private Handoff goldenHandoff() {
-        return g.handoff();
-    }
-
-    private byte[] establish() {
-        return g.establish(t);
+        t = new EngineHarness(g.h);
     }
 
     @Test
     void goldenHandshakeRequestResponseAndFinTeardown() {
-        byte[] handoffBytes = t.encode(goldenHandoff());
+        byte[] handoffBytes = t.encode(g.handoff());
         long handoffId = t.decode(handoffBytes).messageId();
         t.deliver(handoffBytes);
 
@@ -79,8 +62,8 @@ class FlowEngineTest {
         byte[] syn = t.injected.get(0);
         byte[] realSyn = golden.get(0);
         assertValidChecksums(syn);
-        assertEquals(client, Bytes.i32(syn, 12));
-        assertEquals(h, Bytes.i32(syn, 16));
+        assertEquals(g.client, Bytes.i32(syn, 12));
+        assertEquals(g.h, Bytes.i32(syn, 16));
         assertEquals(TcpSegment.SYN, syn[20 + TcpSegment.FLAGS_OFFSET] & 0xff, "SYN only: no ECE/CWR");
         assertEquals(63 << 10, Bytes.u16(syn, 20 + TcpSegment.WINDOW_OFFSET), "the client's window in bytes");
         byte[] synTcp = tcpBytes(syn);
@@ -108,23 +91,23 @@ class FlowEngineTest {
         Message ack = t.controlMessages().get(0);
         HandoffAck body = (HandoffAck) ack.body();
         assertEquals(handoffId, body.handoffMessageId());
-        assertEquals(flow, body.flow());
-        int si = Bytes.i32(golden.get(1), 24);
+        assertEquals(g.flow, body.flow());
+        int si = g.si();
         assertEquals(si, body.serverIsn().getAsInt());
         assertEquals(10, body.serverShift().getAsInt());
 
         // The response, rewritten per the transform table.
-        int d = SeqNumber.diff(DI, si);
-        int tOffset = SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1)));
+        int d = g.d();
+        int tOffset = g.tOffset();
         byte[] response = golden.get(5);
         t.stack(response);
         assertEquals(1, t.egress.size());
         byte[] out = t.egress.get(0);
         assertValidChecksums(out);
         assertEquals(EngineHarness.VIP, Bytes.i32(out, 12), "source: the VIP");
-        assertEquals(client, Bytes.i32(out, 16));
+        assertEquals(g.client, Bytes.i32(out, 16));
         assertEquals(EngineHarness.VIP_PORT, Bytes.u16(out, 20));
-        assertEquals(clientPort, Bytes.u16(out, 22));
+        assertEquals(g.clientPort, Bytes.u16(out, 22));
         assertEquals(SeqNumber.add(Bytes.i32(response, 24), d), Bytes.i32(out, 24), "seq + d");
         assertEquals(Bytes.i32(response, 28), Bytes.i32(out, 28), "ack unchanged");
         assertEquals(FlowTransform.rescaleWindow(64, 10, WD), Bytes.u16(out, 20 + TcpSegment.WINDOW_OFFSET), "window ws -> wd");
@@ -135,21 +118,21 @@ class FlowEngineTest {
         // The client's packets, as the director captured them on connection A (ack + d, TSecr
         // + t, to the VIP, with a partial checksum), come out exactly as the capture has them on B.
         for (int i : new int[] {6, 7}) {
-            t.forward(flow, toConnectionA(golden.get(i), d, tOffset));
+            t.forward(g.flow, toConnectionA(golden.get(i), d, tOffset));
             assertArrayEquals(golden.get(i), t.injected.get(t.injected.size() - 1), "client packet " + i);
         }
         t.stack(golden.get(8)); // the server's FIN
         assertEquals(2, t.egress.size());
-        t.forward(flow, toConnectionA(golden.get(9), d, tOffset)); // the client acknowledges it
+        t.forward(g.flow, toConnectionA(golden.get(9), d, tOffset)); // the client acknowledges it
         assertArrayEquals(golden.get(9), t.injected.get(t.injected.size() - 1));
-        assertEquals(AgentFlow.State.LINGER, t.engine.flow(client, clientPort).state(), "both FINs sent and acknowledged");
+        assertEquals(AgentFlow.State.LINGER, t.engine.flow(g.client, g.clientPort).state(), "both FINs sent and acknowledged");
         assertEquals(1, t.controlMessages().size(), "CLOSED only after the linger");
 
         t.advance(Duration.ofMillis(600));
-        assertNull(t.engine.flow(client, clientPort));
+        assertNull(t.engine.flow(g.client, g.clientPort));
         Closed closed = (Closed) t.controlMessages().get(1).body();
         assertEquals(CloseReason.FIN, closed.reason());
-        assertEquals(request.length, closed.bytesClientToServer());
+        assertEquals(g.request.length, closed.bytesClientToServer());
         assertEquals(1278, closed.bytesServerToClient());
         assertEquals(0, t.budget.inUse());
         assertEquals(2, t.counters.packetsServerToClient);
@@ -159,7 +142,7 @@ class FlowEngineTest {
 
     @Test
     void duplicateHandoffIsAnsweredAgainAndOpensNothing() {
-        byte[] handoff = t.encode(goldenHandoff());
+        byte[] handoff = t.encode(g.handoff());
         t.deliver(handoff);
         t.deliver(handoff); // retransmitted before the stack answered: nothing to say yet
         assertEquals(1, t.injected.size(), "one SYN");
@@ -179,8 +162,8 @@ class FlowEngineTest {
 
     @Test
     void aNewAttemptForAnEndpointAlreadyHeldIsRefused() {
-        establish();
-        Handoff h2 = goldenHandoff();
+        g.establish(t);
+        Handoff h2 = g.handoff();
         t.deliver(t.encode(h2)); // new id, same endpoint
         HandoffNack nack = (HandoffNack) t.controlMessages().get(1).body();
         assertEquals(NackReason.BAD_STATE, nack.reason());
@@ -189,11 +172,11 @@ class FlowEngineTest {
 
     @Test
     void aNewConnectionFromAHeldClientPortReplacesTheOldFlow() {
-        establish();
+        g.establish(t);
         int injectedBefore = t.injected.size();
         int controlBefore = t.control.size();
-        NegotiatedOptions options = new NegotiatedOptions(1460, 10, WD, true, true, tsRecent + 1000, DIRECTOR_TS + 1000);
-        Handoff next = EngineHarness.handoff(flow, ci + 5_000_000, DI + 7_000_000, 63, options, request); // a new ISN
+        NegotiatedOptions options = new NegotiatedOptions(1460, 10, WD, true, true, g.tsRecent + 1000, DIRECTOR_TS + 1000);
+        Handoff next = EngineHarness.handoff(g.flow, g.ci + 5_000_000, DI + 7_000_000, 63, options, g.request); // a new ISN
         t.deliver(t.encode(next));
 
         assertEquals(1, t.counters.endpointsReused);
@@ -207,23 +190,23 @@ class FlowEngineTest {
         byte[] syn = t.injected.get(injectedBefore + 1);
         TcpSegment open = new TcpSegment().wrap(syn, 20, syn.length - 20);
         assertEquals(TcpSegment.SYN, open.flags());
-        assertEquals(ci + 5_000_000, open.seq(), "connection B starts again at the client's new ISN");
+        assertEquals(g.ci + 5_000_000, open.seq(), "connection B starts again at the client's new ISN");
         assertEquals(controlBefore, t.control.size(), "no CLOSED for the old flow: the director would match it to the new one");
     }
 
     @Test
     void abortResetsTheStackSideAndFreesTheFlow() {
-        establish();
+        g.establish(t);
         int before = t.injected.size();
-        t.abort(flow, AbortReason.HANDOFF_TIMEOUT);
+        t.abort(g.flow, AbortReason.HANDOFF_TIMEOUT);
         assertEquals(before + 1, t.injected.size());
         byte[] rst = t.injected.get(before);
         assertValidChecksums(rst);
         assertEquals(TcpSegment.RST, rst[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
         assertEquals(Bytes.i32(golden.get(4), 28), Bytes.i32(rst, 24), "seq = the stack's last ACK (its RCV.NXT)");
-        assertEquals(clientPort, Bytes.u16(rst, 20));
+        assertEquals(g.clientPort, Bytes.u16(rst, 20));
         assertEquals(80, Bytes.u16(rst, 22));
-        assertNull(t.engine.flow(client, clientPort));
+        assertNull(t.engine.flow(g.client, g.clientPort));
         assertEquals(0, t.budget.inUse());
         assertEquals(1, t.counters.aborted(AbortReason.HANDOFF_TIMEOUT));
         assertEquals(1, t.control.size(), "no CLOSED for a flow the director aborted");
@@ -237,13 +220,13 @@ class FlowEngineTest {
 
     @Test
     void stackResetRefusesWithServerRefusedAndDuplicatesGetTheSameNack() {
-        byte[] handoff = t.encode(goldenHandoff());
+        byte[] handoff = t.encode(g.handoff());
         t.deliver(handoff);
-        t.stack(g.stackSegment(TcpSegment.RST | TcpSegment.ACK, 0, SeqNumber.add(ci, 1), 0, null));
+        t.stack(g.stackSegment(TcpSegment.RST | TcpSegment.ACK, 0, SeqNumber.add(g.ci, 1), 0, null));
         HandoffNack nack = (HandoffNack) t.controlMessages().get(0).body();
         assertEquals(NackReason.SERVER_REFUSED, nack.reason());
         assertEquals(t.decode(handoff).messageId(), nack.handoffMessageId());
-        assertNull(t.engine.flow(client, clientPort));
+        assertNull(t.engine.flow(g.client, g.clientPort));
         assertEquals(1, t.injected.size(), "no RST answers a RST");
         t.deliver(handoff);
         assertArrayEquals(t.control.get(0), t.control.get(1));
@@ -253,7 +236,7 @@ class FlowEngineTest {
 
     @Test
     void silenceRetransmitsTheSynThenRefusesWithServerTimeout() {
-        t.deliver(t.encode(goldenHandoff()));
+        t.deliver(t.encode(g.handoff()));
         t.advance(Duration.ofMillis(250));
         assertEquals(3, t.injected.size(), "the SYN and two retransmissions");
         assertArrayEquals(t.injected.get(0), t.injected.get(2));
@@ -263,20 +246,20 @@ class FlowEngineTest {
         assertEquals(NackReason.SERVER_TIMEOUT, nack.reason());
         byte[] rst = t.injected.get(3);
         assertEquals(TcpSegment.RST, rst[20 + TcpSegment.FLAGS_OFFSET] & 0xff, "a half-open connection B is reset");
-        assertNull(t.engine.flow(client, clientPort));
+        assertNull(t.engine.flow(g.client, g.clientPort));
         // A SYN-ACK after the timeout is reset, not answered.
         t.stack(golden.get(1));
         byte[] late = t.injected.get(4);
         assertEquals(TcpSegment.RST, late[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
-        assertEquals(SeqNumber.add(ci, 1), Bytes.i32(late, 24));
+        assertEquals(SeqNumber.add(g.ci, 1), Bytes.i32(late, 24));
         assertEquals(0, t.egress.size());
     }
 
     @Test
     void overTheFlowLimitIsRefused() {
-        t = new EngineHarness(h, 1, EngineHarness.settings(h, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ZERO));
-        establish();
-        t.deliver(t.encode(EngineHarness.handoff(EngineHarness.flow(client, clientPort + 1), 5, 6, 100,
+        t = new EngineHarness(g.h, 1, EngineHarness.settings(g.h, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ZERO));
+        g.establish(t);
+        t.deliver(t.encode(EngineHarness.handoff(EngineHarness.flow(g.client, g.clientPort + 1), 5, 6, 100,
                 new NegotiatedOptions(1460, NegotiatedOptions.NO_WINDOW_SCALING, NegotiatedOptions.NO_WINDOW_SCALING, false, false,
                         0, 0), "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
         HandoffNack nack = (HandoffNack) t.controlMessages().get(1).body();
@@ -287,13 +270,13 @@ class FlowEngineTest {
 
     @Test
     void unknownServiceAndDrainingAreRefused() {
-        Handoff other = new Handoff(flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 8080, 1, SeqNumber.of(ci),
-                SeqNumber.of(DI), SeqNumber.of(SeqNumber.add(ci, 1)), SeqNumber.of(DI + 1), 63,
-                new NegotiatedOptions(1460, 10, 7, true, true, tsRecent, DIRECTOR_TS), new byte[0]);
+        Handoff other = new Handoff(g.flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 8080, 1, SeqNumber.of(g.ci),
+                SeqNumber.of(DI), SeqNumber.of(SeqNumber.add(g.ci, 1)), SeqNumber.of(DI + 1), 63,
+                new NegotiatedOptions(1460, 10, 7, true, true, g.tsRecent, DIRECTOR_TS), new byte[0]);
         t.deliver(t.encode(other));
         assertEquals(NackReason.BAD_STATE, ((HandoffNack) t.controlMessages().get(0).body()).reason());
         t.engine.startDraining();
-        t.deliver(t.encode(goldenHandoff()));
+        t.deliver(t.encode(g.handoff()));
         assertEquals(NackReason.SHUTTING_DOWN, ((HandoffNack) t.controlMessages().get(1).body()).reason());
         assertEquals(0, t.injected.size());
         assertEquals(0, t.engine.flowCount());
@@ -301,13 +284,10 @@ class FlowEngineTest {
 
     @Test
     void clientPacketsBeforeConnectionBIsReadyAreHeldThenInjected() {
-        t.deliver(t.encode(goldenHandoff()));
+        t.deliver(t.encode(g.handoff()));
         t.stack(golden.get(1));
-        int si = Bytes.i32(golden.get(1), 24);
-        int d = SeqNumber.diff(DI, si);
-        int tOffset = SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1)));
         // The client's ACK of the response arrives before the request is acknowledged.
-        t.forward(flow, toConnectionA(golden.get(6), d, tOffset));
+        t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
         assertEquals(3, t.injected.size(), "held, not injected");
         assertEquals(1, t.counters.packetsBuffered);
         assertEquals(golden.get(6).length, t.counters.bytesBuffered);
@@ -318,15 +298,14 @@ class FlowEngineTest {
 
     @Test
     void heldClientPacketsAreBoundedAndReleasedInArrivalOrder() {
-        t.deliver(t.encode(goldenHandoff()));
+        t.deliver(t.encode(g.handoff()));
         t.stack(golden.get(1));
-        int si = Bytes.i32(golden.get(1), 24);
-        byte[] ack = toConnectionA(golden.get(6), SeqNumber.diff(DI, si), SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1))));
+        byte[] ack = toConnectionA(golden.get(6), g.d(), g.tOffset());
         int buffered = 8; // EngineHarness.settings: limits.max-buffered-packets
         for (int i = 0; i < buffered + 2; i++) {
             byte[] p = ack.clone();
             new Ipv4Packet().wrap(p, 0, p.length).identification(i).fillHeaderChecksum(); // which one it is; the rewrite keeps it
-            t.forward(flow, p);
+            t.forward(g.flow, p);
         }
         assertEquals(buffered, t.counters.packetsBuffered);
         assertEquals((long) buffered * ack.length, t.counters.bytesBuffered);
@@ -340,18 +319,32 @@ class FlowEngineTest {
     }
 
     @Test
+    void aHeldClientResetEndsTheFlowAndTheReleaseOfThePacketsHeldAfterIt() {
+        t.deliver(t.encode(g.handoff()));
+        t.stack(golden.get(1));
+        t.forward(g.flow, g.clientSegment(TcpSegment.RST | TcpSegment.ACK, g.nextRequestStart(), SeqNumber.add(DI, 1)));
+        t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
+        assertEquals(2, t.counters.packetsBuffered);
+        t.stack(golden.get(4));
+        assertEquals(4, t.injected.size(), "SYN, ACK, request, then the held RST only");
+        assertEquals(TcpSegment.RST | TcpSegment.ACK, t.injected.get(3)[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(1, t.counters.packetsClientToServer);
+        assertNull(t.engine.flow(g.client, g.clientPort));
+        assertEquals(CloseReason.RST, ((Closed) t.controlMessages().get(1).body()).reason());
+        assertEquals(0, t.budget.inUse());
+    }
+
+    @Test
     void aResponseThatAcceptsTheRequestGoesOutRightWhilePacketsAreHeld() {
         // The stack answers with data that also acknowledges the whole request (no pure ACK
         // first), while a client packet waits: releasing it must not change which packet is sent.
-        t.deliver(t.encode(goldenHandoff()));
+        t.deliver(t.encode(g.handoff()));
         t.stack(golden.get(1));
-        int si = Bytes.i32(golden.get(1), 24);
-        int d = SeqNumber.diff(DI, si);
-        int tOffset = SeqNumber.diff(DIRECTOR_TS, tsVal(golden.get(1)));
-        t.forward(flow, toConnectionA(golden.get(6), d, tOffset));
+        int d = g.d();
+        t.forward(g.flow, toConnectionA(golden.get(6), d, g.tOffset()));
         byte[] response = golden.get(5);
         t.stack(response);
-        assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(client, clientPort).state());
+        assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(g.client, g.clientPort).state());
         assertArrayEquals(golden.get(6), t.injected.get(t.injected.size() - 1), "the held packet, released");
         assertEquals(1, t.egress.size());
         byte[] out = t.egress.get(0);
@@ -364,9 +357,8 @@ class FlowEngineTest {
 
     @Test
     void resetFromTheStackReachesTheClientAndClosesTheFlow() {
-        establish();
-        int si = Bytes.i32(golden.get(1), 24);
-        t.stack(g.stackSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(si, 1), Bytes.i32(golden.get(4), 28), 0, null));
+        g.establish(t);
+        t.stack(g.stackSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(g.si(), 1), Bytes.i32(golden.get(4), 28), 0, null));
         assertEquals(1, t.egress.size());
         byte[] out = t.egress.get(0);
         assertValidChecksums(out);
@@ -374,27 +366,26 @@ class FlowEngineTest {
         assertEquals(SeqNumber.add(DI, 1), Bytes.i32(out, 24), "seq in the director's space");
         Closed closed = (Closed) t.controlMessages().get(1).body();
         assertEquals(CloseReason.RST, closed.reason());
-        assertNull(t.engine.flow(client, clientPort));
+        assertNull(t.engine.flow(g.client, g.clientPort));
     }
 
     @Test
     void resetFromTheClientIsInjectedAndClosesTheFlow() {
-        establish();
-        int si = Bytes.i32(golden.get(1), 24);
-        byte[] rst = g.clientSegment(TcpSegment.RST | TcpSegment.ACK, SeqNumber.add(ci, 1 + request.length), SeqNumber.add(DI, 1));
-        t.forward(flow, rst);
+        g.establish(t);
+        byte[] rst = g.clientSegment(TcpSegment.RST | TcpSegment.ACK, g.nextRequestStart(), SeqNumber.add(DI, 1));
+        t.forward(g.flow, rst);
         byte[] in = t.injected.get(t.injected.size() - 1);
         assertValidChecksums(in);
-        assertEquals(h, Bytes.i32(in, 16));
-        assertEquals(SeqNumber.add(si, 1), Bytes.i32(in, 28), "ack - d");
+        assertEquals(g.h, Bytes.i32(in, 16));
+        assertEquals(SeqNumber.add(g.si(), 1), Bytes.i32(in, 28), "ack - d");
         assertEquals(CloseReason.RST, ((Closed) t.controlMessages().get(1).body()).reason());
-        assertNull(t.engine.flow(client, clientPort));
+        assertNull(t.engine.flow(g.client, g.clientPort));
     }
 
     @Test
     void idleFlowsAreResetAndReported() {
-        t = new EngineHarness(h, 10, EngineHarness.settings(h, Duration.ofMillis(300), Duration.ofSeconds(1), Duration.ZERO));
-        establish();
+        t = new EngineHarness(g.h, 10, EngineHarness.settings(g.h, Duration.ofMillis(300), Duration.ofSeconds(1), Duration.ZERO));
+        g.establish(t);
         int before = t.injected.size();
         t.advance(Duration.ofMillis(1_100));
         assertEquals(before + 1, t.injected.size());
@@ -404,7 +395,7 @@ class FlowEngineTest {
 
     @Test
     void garbageAndForgedDatagramsAreCountedAndIgnored() {
-        byte[] handoff = t.encode(goldenHandoff());
+        byte[] handoff = t.encode(g.handoff());
         byte[] forged = handoff.clone();
         forged[forged.length - 40] ^= 1; // inside the request: the MAC no longer matches
         t.deliver(forged);
@@ -428,7 +419,7 @@ class FlowEngineTest {
 
     @Test
     void closeAllResetsEveryFlowAndReportsIt() {
-        establish();
+        g.establish(t);
         assertEquals(1, t.engine.closeAll(t.nowNanos));
         assertEquals(CloseReason.ABORTED, ((Closed) t.controlMessages().get(1).body()).reason());
         assertEquals(0, t.engine.flowCount());

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.NegotiatedOptions;
+import org.handoff.protocol.message.Recall;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.GoldenVectors;
 import org.handoff.protocol.testing.PacketBuilder;
@@ -22,8 +24,9 @@ import org.handoff.protocol.wire.TcpSegment;
 /**
  * The flow of {@code ipv4-http-all-options.pcap} (a real Linux client and nginx) as the engine
  * tests hand it off: the capture's packets, which are connection B with the engine in the
- * client's place, the HANDOFF a director would send for it, and the packet helpers the tests
- * share (connection A's view of a client packet, options, checksums).
+ * client's place, the HANDOFF a director would send for it, the flow established and idle, a
+ * RECALL for it, and the packet helpers the tests share (connection A's view of a client packet,
+ * options, checksums).
  */
 final class GoldenFlow {
     static final int DI = 0x0bad_f00d;
@@ -48,12 +51,53 @@ final class GoldenFlow {
 
     /** Hands off the golden flow and answers with the captured SYN-ACK and request ACK; returns the HANDOFF's bytes. */
     byte[] establish(EngineHarness t) {
-        byte[] handoff = t.encode(handoff());
-        t.deliver(handoff);
-        t.stack(golden.get(1));
-        t.stack(golden.get(4));
+        return establish(t, handoff(), UnaryOperator.identity());
+    }
+
+    /**
+     * Hands off the golden flow with {@code handoff} and answers with the captured SYN-ACK and
+     * request ACK, each as {@code asTheStackSendsIt} makes it (a virtio-net frame for a TUN with
+     * offloads); returns the HANDOFF's bytes.
+     */
+    byte[] establish(EngineHarness t, Handoff handoff, UnaryOperator<byte[]> asTheStackSendsIt) {
+        byte[] datagram = t.encode(handoff);
+        t.deliver(datagram);
+        t.stack(asTheStackSendsIt.apply(golden.get(1)));
+        t.stack(asTheStackSendsIt.apply(golden.get(4)));
         assertEquals(AgentFlow.State.ESTABLISHED, t.engine.flow(client, clientPort).state());
-        return handoff;
+        return datagram;
+    }
+
+    /** The golden flow established, its response sent to the client and acknowledged by it: idle. Returns the HANDOFF's id. */
+    long idle(EngineHarness t) {
+        long handoffId = t.decode(establish(t)).messageId();
+        t.stack(golden.get(5));
+        t.forward(flow, toConnectionA(golden.get(6), d(), tOffset()));
+        assertEquals(1, t.egress.size(), "the response, sent to the client");
+        return handoffId;
+    }
+
+    /** The first byte of the client's next request: right after the first request. */
+    int nextRequestStart() {
+        return SeqNumber.add(ci, 1 + request.length);
+    }
+
+    /** Connection A's numbering of the client's ACK of the whole response (golden packet 6). */
+    int clientAckOfResponse() {
+        return SeqNumber.add(Bytes.i32(golden.get(6), 28), d());
+    }
+
+    /** A RECALL of the golden flow, encoded by the harness's director (keep the bytes to retransmit them). */
+    byte[] recall(EngineHarness t, long handoffId, int requestStart, int clientAck) {
+        return t.encode(new Recall(flow, handoffId, SeqNumber.of(requestStart), SeqNumber.of(clientAck)));
+    }
+
+    /**
+     * The RECALL a director sends for the {@link #idle} flow when its next request comes: Request
+     * Start right after the first request, Client Ack all of the response.
+     */
+    byte[] recallOfIdle(EngineHarness t, long handoffId) {
+        return recall(t, handoffId, nextRequestStart(), clientAckOfResponse());
     }
 
     /** The server's ISN in the capture. */

@@ -6,9 +6,10 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
+import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
-import org.handoff.protocol.testing.GoldenVectors;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.wire.Bytes;
@@ -26,24 +27,23 @@ import org.junit.jupiter.api.Test;
  */
 class PerPacketAllocationTest {
     private static final int PACKETS = 10_000;
+    /** This test's Director ISN, with TS.Recent 1 and Director TSval 2 (not the golden HANDOFF's). */
+    private static final int DIRECTOR_ISN = 77;
+
+    private final GoldenFlow g = new GoldenFlow();
+    private final List<byte[]> golden = g.golden;
+
+    /** The golden flow's HANDOFF with this test's Director ISN and timestamps. */
+    private Handoff handoff() {
+        NegotiatedOptions options = new NegotiatedOptions(1460, 10, 7, true, true, 1, 2);
+        return EngineHarness.handoff(g.flow, g.ci, DIRECTOR_ISN, 63, options, g.request);
+    }
 
     @Test
     void stackAndForwardPathsAllocateNothing() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        List<byte[]> golden = GoldenVectors.ipPackets(GoldenVectors.IPV4_HTTP_ALL_OPTIONS);
-        int client = Bytes.parseIpv4(GoldenVectors.CLIENT_IPV4);
-        int h = Bytes.parseIpv4(GoldenVectors.SERVER_IPV4);
-        EngineHarness t = new EngineHarness(h);
-        byte[] syn = golden.get(0);
-        int clientPort = Bytes.u16(syn, 20);
-        int ci = Bytes.i32(syn, 24);
-        byte[] req = golden.get(3);
-        byte[] request = Arrays.copyOfRange(req, 52, req.length);
-        var flow = EngineHarness.flow(client, clientPort);
-        t.deliver(t.encode(EngineHarness.handoff(flow, ci, 77, 63, new NegotiatedOptions(1460, 10, 7, true, true,
-                1, 2), request)));
-        t.stack(golden.get(1));
-        t.stack(golden.get(4));
+        EngineHarness t = new EngineHarness(g.h);
+        g.establish(t, handoff(), UnaryOperator.identity());
         t.collect = false;
 
         byte[] response = golden.get(5);
@@ -52,19 +52,19 @@ class PerPacketAllocationTest {
         // other one carries a new client byte, so the hand-back's "client data since" mark moves too.
         byte[] ackOnA = golden.get(6).clone();
         Bytes.putI32(ackOnA, 16, EngineHarness.VIP);
-        int ackA = SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(77, Bytes.i32(golden.get(1), 24)));
+        int ackA = SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(DIRECTOR_ISN, g.si()));
         Bytes.putI32(ackOnA, 28, ackA);
         new PacketEmitter().fillIpv4TcpChecksums(ackOnA, 0);
         int rounds = 4 * PACKETS;
         byte[][] datagrams = new byte[rounds][];
         byte[] buf = new byte[65_536];
-        PacketBuilder data = PacketBuilder.tcp().from(client, clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
+        PacketBuilder data = PacketBuilder.tcp().from(g.client, g.clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
                 .flags(TcpSegment.ACK).ack(ackA).window(63).payload(new byte[1]);
-        int nextByte = SeqNumber.add(ci, 1 + request.length);
+        int nextByte = g.nextRequestStart();
         for (int i = 0; i < rounds; i++) {
             byte[] p = i % 2 == 0 ? ackOnA : data.seq(nextByte).build();
             nextByte = i % 2 == 0 ? nextByte : SeqNumber.add(nextByte, 1);
-            t.forward.begin(buf, 0, flow);
+            t.forward.begin(buf, 0, g.flow);
             t.forward.append(p, 0, p.length);
             datagrams[i] = Arrays.copyOf(buf, t.forward.seal());
         }
@@ -75,8 +75,8 @@ class PerPacketAllocationTest {
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertEquals(4L * PACKETS, t.counters.packetsServerToClient, "every stack packet went out");
         assertEquals(4L * PACKETS, t.counters.packetsClientToServer, "every client packet went in");
-        AgentFlow f = t.engine.flow(client, clientPort);
-        assertEquals(request.length + 2L * PACKETS, f.bytesClientToServer(), "the new client bytes were followed");
+        AgentFlow f = t.engine.flow(g.client, g.clientPort);
+        assertEquals(g.request.length + 2L * PACKETS, f.bytesClientToServer(), "the new client bytes were followed");
         assertEquals(f.serverNext(), f.serverNextAtLastClientData(), "client data came last");
         assertEquals(SeqNumber.add(Bytes.i32(response, 24), Bytes.u16(response, 2) - 52), f.serverNext(),
                 "the stack's next byte was followed");
@@ -92,20 +92,10 @@ class PerPacketAllocationTest {
     @Test
     void offloadedSuperSegmentsAllocateNothing() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        List<byte[]> golden = GoldenVectors.ipPackets(GoldenVectors.IPV4_HTTP_ALL_OPTIONS);
-        int client = Bytes.parseIpv4(GoldenVectors.CLIENT_IPV4);
-        int h = Bytes.parseIpv4(GoldenVectors.SERVER_IPV4);
         for (EngineHarness.Link link : List.of(EngineHarness.Link.VNET_FORWARD, EngineHarness.Link.VNET_SPLIT)) {
-            EngineHarness t = new EngineHarness(h, 100, EngineHarness.settings(h, Duration.ofMillis(300),
+            EngineHarness t = new EngineHarness(g.h, 100, EngineHarness.settings(g.h, Duration.ofMillis(300),
                     Duration.ofSeconds(30), Duration.ofMillis(500)), link);
-            byte[] syn = golden.get(0);
-            int clientPort = Bytes.u16(syn, 20);
-            byte[] req = golden.get(3);
-            var flow = EngineHarness.flow(client, clientPort);
-            t.deliver(t.encode(EngineHarness.handoff(flow, Bytes.i32(syn, 24), 77, 63, new NegotiatedOptions(1460, 10, 7, true, true,
-                    1, 2), Arrays.copyOfRange(req, 52, req.length))));
-            t.stack(PacketBuilder.vnetFrame(golden.get(1)));
-            t.stack(PacketBuilder.vnetFrame(golden.get(4)));
+            g.establish(t, handoff(), PacketBuilder::vnetFrame);
             t.collect = false;
 
             byte[] response = golden.get(5);
