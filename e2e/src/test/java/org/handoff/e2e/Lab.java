@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -327,12 +328,30 @@ final class Lab {
         return metric(director(), topology.director().metrics(), series, true);
     }
 
+    /**
+     * As {@link #directorCounter}, for several series read from one fetch of the director's
+     * /metrics, so they are of one moment; by series, in the order given.
+     */
+    Map<String, Double> directorCounters(List<String> series) {
+        return metrics(director(), topology.director().metrics(), series, true);
+    }
+
     private static double metric(String ns, String endpoint, String series, boolean required) {
-        CommandResult r = Lab.ns(ns, SHORT, "curl", "-sS", "--max-time", "5", "http://" + endpoint + "/metrics").requireOk();
-        var value = r.stdout().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
-                series.length() + 1).trim())).findFirst();
-        assertTrue(value.isPresent() || !required, "no " + series + " on " + endpoint + "/metrics in " + ns);
-        return value.orElse(0);
+        return metrics(ns, endpoint, List.of(series), required).get(series);
+    }
+
+    /** The series' values from one fetch of {@code endpoint}/metrics in {@code ns} (0 when absent and not {@code required}). */
+    private static Map<String, Double> metrics(String ns, String endpoint, List<String> series, boolean required) {
+        List<String> page = Lab.ns(ns, SHORT, "curl", "-sS", "--max-time", "5", "http://" + endpoint + "/metrics").requireOk()
+                .stdout().lines().toList();
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (String s : series) {
+            var value = page.stream().filter(l -> l.startsWith(s + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+                    s.length() + 1).trim())).findFirst();
+            assertTrue(value.isPresent() || !required, "no " + s + " on " + endpoint + "/metrics in " + ns);
+            values.put(s, value.orElse(0));
+        }
+        return values;
     }
 
     /** Where each origin's nginx access log ends now (index 0: origin1); {@link #accessSince} reads what comes after. */

@@ -575,8 +575,7 @@ class LabHandbackTest {
             dropped = droppedByLossTable(lab.director());
             Lab.deleteLossTable(lab.director());
         }
-        Map<String, Double> sent = new LinkedHashMap<>();
-        before.forEach((what, value) -> sent.put(what, retransmissions().get(what) - value));
+        Map<String, Double> sent = since(before, retransmissions());
         System.err.println("e2e: hand-off path loss: " + dropped + " datagrams dropped; sent again: " + sent);
         assertTrue(dropped > 0, "the loss rules dropped no datagram to or from the agents (port " + agentPort + ")");
         assertTrue(sent.values().stream().mapToDouble(Double::doubleValue).sum() > 0,
@@ -590,9 +589,10 @@ class LabHandbackTest {
      * ({@code handoff_agent_recalls_total{result="duplicate"}}: a lost HANDBACK or RECALL_NACK).
      */
     private static Map<String, Double> retransmissions() {
+        Map<String, Double> director = lab.directorCounters(List.of(handoffEvent("retransmitted", 1), handoffEvent("retransmitted", 2)));
         Map<String, Double> counts = new LinkedHashMap<>();
         for (int n = 1; n <= 2; n++) {
-            counts.put("HANDOFF to origin" + n, lab.directorCounter(handoffEvent("retransmitted", n)));
+            counts.put("HANDOFF to origin" + n, director.get(handoffEvent("retransmitted", n)));
             counts.put("RECALL to origin" + n + " answered again", lab.agentCounter(n, "handoff_agent_recalls_total{result=\"duplicate\"}"));
         }
         return counts;
@@ -705,15 +705,18 @@ class LabHandbackTest {
 
     /** The director's hand-off events that tell how a connection of origin1's agent ended. */
     private static Map<String, Double> origin1Events() {
+        List<String> names = List.of("recalled", "timed_out", "unreachable");
+        Map<String, Double> counts = lab.directorCounters(names.stream().map(event -> handoffEvent(event, 1)).toList());
         Map<String, Double> events = new TreeMap<>();
-        for (String event : List.of("recalled", "timed_out", "unreachable")) {
-            events.put(event, lab.directorCounter(handoffEvent(event, 1)));
+        for (String event : names) {
+            events.put(event, counts.get(handoffEvent(event, 1)));
         }
         return events;
     }
 
+    /** How far each count moved from {@code before} to {@code now}, in {@code now}'s order. */
     private static Map<String, Double> since(Map<String, Double> before, Map<String, Double> now) {
-        Map<String, Double> delta = new TreeMap<>();
+        Map<String, Double> delta = new LinkedHashMap<>();
         now.forEach((k, v) -> delta.put(k, v - before.get(k)));
         return delta;
     }
