@@ -28,6 +28,7 @@ import org.handoff.host.ProcessRunner;
 import org.handoff.host.RunningCommand;
 import org.handoff.lab.LabRunner;
 import org.handoff.lab.LabTopology;
+import org.handoff.lab.PidFiles;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -162,6 +163,18 @@ final class Lab {
     /** Running and not a zombie (a killed lab process may wait unreaped under this machine's init). */
     static boolean alive(long pid) {
         return ProcessRunner.isRunning(pid);
+    }
+
+    /** The pid a daemon's pid file holds; fails when the file is missing or holds none. */
+    static long pid(Path pidFile) {
+        return PidFiles.read(pidFile).orElseThrow(() -> new AssertionError("no pid in " + pidFile));
+    }
+
+    /** Starts originN's agent again through {@link LabRunner}, as {@code lab up} does, unless its pid file's process runs. */
+    void restartAgentIfDead(int n) {
+        if (!alive(pid(origin(n).agentPidFile()))) {
+            processes.startAgent(origin(n), true);
+        }
     }
 
     /** The client's namespace. */

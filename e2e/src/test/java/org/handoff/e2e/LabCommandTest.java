@@ -80,7 +80,7 @@ class LabCommandTest {
         assertTrue(again.stderr().contains("lab: already up (a request through 198.18.1.1 succeeds); nothing to do"),
                 again.stderr());
 
-        long director = pid(lab.director().pidFile());
+        long director = Lab.pid(lab.director().pidFile());
         List<String> expected = new ArrayList<>();
         for (String ns : lab.namespaces()) {
             expected.add(String.format("%-14s %s", ns, "present"));
@@ -101,7 +101,7 @@ class LabCommandTest {
         Path mine = lab.origin(1).www().resolve("mine/notes.txt");
         Files.createDirectories(mine.getParent());
         Files.writeString(mine, "mine\n");
-        List<Long> daemons = List.of(director, pid(lab.origin(1).agentPidFile()), pid(lab.origin(2).nginxPidFile()));
+        List<Long> daemons = List.of(director, Lab.pid(lab.origin(1).agentPidFile()), Lab.pid(lab.origin(2).nginxPidFile()));
 
         CommandResult down = Lab.handoff(env, Duration.ofMinutes(2), "lab", "down");
         assertTrue(down.ok(), down::describe);
@@ -167,10 +167,6 @@ class LabCommandTest {
         CommandResult r = Lab.handoff(Map.of(LabTopology.PREFIX_VARIABLE, "Bad_"), Duration.ofMinutes(1), "lab", "status");
         assertEquals(2, r.exitCode(), r::describe);
         assertEquals("lab: HANDOFF_LAB_NS_PREFIX=Bad_: want 1-8 of [a-z0-9-], a letter first\n", r.stderr());
-    }
-
-    private static long pid(Path pidFile) throws IOException {
-        return Long.parseLong(Files.readString(pidFile).strip());
     }
 
     private static List<Path> regularFiles(Path dir) throws IOException {

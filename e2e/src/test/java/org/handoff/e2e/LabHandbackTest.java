@@ -640,7 +640,7 @@ class LabHandbackTest {
     @Timeout(120)
     void anAgentThatStopsAnsweringLetsTheRecallTimeOutAndTheClientIsResetAtTheDeadline() throws Exception {
         Duration deadline = labDeadline();
-        String agent = Files.readString(lab.origin(1).agentPidFile()).trim();
+        String agent = Long.toString(Lab.pid(lab.origin(1).agentPidFile()));
         Map<String, Double> before = origin1Events();
         NextRequest next;
         try {
@@ -678,8 +678,7 @@ class LabHandbackTest {
     @Order(9)
     @Timeout(120)
     void aKilledAgentIsFoundByItsClosedPortAndTheClientIsReset() throws Exception {
-        Path pidFile = lab.origin(1).agentPidFile();
-        long agent = Long.parseLong(Files.readString(pidFile).trim());
+        long agent = Lab.pid(lab.origin(1).agentPidFile());
         Map<String, Double> before = origin1Events();
         NextRequest next;
         try {
@@ -688,9 +687,7 @@ class LabHandbackTest {
                 Lab.awaitGone(agent, Duration.ofSeconds(10));
             });
         } finally {
-            if (!Lab.alive(Long.parseLong(Files.readString(pidFile).trim()))) {
-                lab.processes.startAgent(lab.origin(1), true);
-            }
+            lab.restartAgentIfDead(1);
         }
         Map<String, Double> events = since(before, origin1Events());
         System.err.println("e2e: a killed agent: director events for origin1 " + events + " ("
