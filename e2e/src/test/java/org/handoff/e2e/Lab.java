@@ -1,5 +1,6 @@
 package org.handoff.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,7 @@ import org.handoff.host.ProcessRunner;
 import org.handoff.host.RunningCommand;
 import org.handoff.lab.LabRunner;
 import org.handoff.lab.LabTopology;
+import org.handoff.lab.NamespaceNetwork;
 import org.handoff.lab.PidFiles;
 import org.junit.jupiter.api.Assumptions;
 
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.Assumptions;
 final class Lab {
     static final Duration SHORT = Duration.ofSeconds(20);
     private static final ProcessRunner HOST = new ProcessRunner();
+    private static final NamespaceNetwork NETWORK = new NamespaceNetwork(HOST.timeLimit(SHORT));
     /** The nftables table every loss ruleset of the tests is in, so one command deletes it ({@link #deleteLossTable}). */
     static final String LOSS_TABLE = "e2e_loss";
     /** Drops 5% of a namespace's packets both ways (the client link's loss). */
@@ -73,9 +76,10 @@ final class Lab {
         return root;
     }
 
-    static boolean namespaceExists(String name) {
-        CommandResult r = Lab.run(SHORT, "ip", "netns", "list");
-        return r.stdout().lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
+    /** Those of {@code names} that exist, from one {@code ip netns list}. */
+    static List<String> presentNamespaces(List<String> names) {
+        List<String> present = NETWORK.namespaces();
+        return names.stream().filter(present::contains).toList();
     }
 
     /** {@code bin/handoff ARGS} with {@code env} added to this process's environment. */
@@ -139,9 +143,7 @@ final class Lab {
         }
         // The directory is ours alone; anything left (a file nginx wrote) goes with it.
         deleteTree(topology.directory());
-        for (String ns : topology.namespaces()) {
-            assertTrue(!namespaceExists(ns), "lab down left namespace " + ns);
-        }
+        assertEquals(List.of(), presentNamespaces(topology.namespaces()), "namespaces lab down left");
     }
 
     /**

@@ -43,7 +43,7 @@ class LabCommandTest {
         Path dir = Lab.privateDirectory("command");
         lab = LabTopology.standard(Lab.repoRoot(), PREFIX, dir);
         env = Map.of(LabTopology.PREFIX_VARIABLE, PREFIX, LabTopology.DIRECTORY_VARIABLE, dir.toString());
-        assertTrue(lab.namespaces().stream().noneMatch(Lab::namespaceExists), "a lab with prefix " + PREFIX + " is up");
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "a lab with prefix " + PREFIX + " is up");
     }
 
     @AfterEach
@@ -53,9 +53,7 @@ class LabCommandTest {
         }
         Lab.handoff(env, Duration.ofMinutes(2), "lab", "down");
         Lab.deleteTree(lab.directory());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), "namespace " + ns + " left behind");
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left behind");
         assertEquals(List.of(), labProcesses(), "processes of the lab left running");
     }
 
@@ -106,9 +104,7 @@ class LabCommandTest {
         CommandResult down = Lab.handoff(env, Duration.ofMinutes(2), "lab", "down");
         assertTrue(down.ok(), down::describe);
         assertTrue(down.stderr().contains("lab: down: namespaces, processes and lab files removed"), down.stderr());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), ns);
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left after down");
         for (long pid : daemons) {
             assertFalse(Lab.alive(pid), "pid " + pid + " still runs");
         }
@@ -133,9 +129,7 @@ class LabCommandTest {
         assertTrue(up.stderr().contains("lab: cannot write " + lab.director().config()), up.stderr());
         assertTrue(up.stderr().contains("lab: up failed: taking the lab down"), up.stderr());
         assertTrue(up.stderr().contains("lab: down: namespaces, processes and lab files removed"), up.stderr());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), ns);
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left after a failed up");
         assertEquals(List.of(), labProcesses());
         assertEquals(List.of(mine), regularFiles(lab.directory()));
     }
@@ -155,9 +149,7 @@ class LabCommandTest {
         CommandResult r = up.await(Duration.ofMinutes(3));
         assertFalse(r.timedOut(), r::describe);
         assertTrue(r.stderr().contains("lab: up failed: taking the lab down"), r.stderr());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), ns);
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left after an interrupted up");
         assertEquals(List.of(), labProcesses());
         assertFalse(Files.exists(lab.directory()), "the lab's directory is gone");
     }
