@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -428,6 +429,45 @@ final class Lab {
             Thread.sleep(50);
         }
         assertFalse(alive(pid), "process " + pid + " still alive after " + limit);
+    }
+
+    /**
+     * Waits (at most {@code limit}) until {@code file} exists and, unless {@code text} is empty,
+     * holds {@code text}, while {@code writer}, the process that writes it, runs: fails at once,
+     * with the writer's output, when it ends first.
+     */
+    static void awaitFile(Path file, String text, Duration limit, RunningCommand writer) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!holds(file, text)) {
+            // The file once more after the writer ended: it may have written it just before.
+            if (!writer.isAlive() && !holds(file, text)) {
+                throw new AssertionError("the process writing " + file + " ended before "
+                        + (text.isEmpty() ? "it was written" : "it held '" + text + "'") + ": " + writer.await(SHORT).describe());
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new AssertionError((text.isEmpty() ? file + " not written" : "'" + text + "' not in " + file)
+                        + " within " + limit);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean holds(Path file, String text) throws IOException {
+        return Files.exists(file) && (text.isEmpty() || Files.readString(file).contains(text));
+    }
+
+    /**
+     * Polls a metric (every 100 ms, at most {@code limit}) until it reaches {@code target}, then
+     * asserts it is exactly {@code target}: a count that went past it fails as well.
+     */
+    static void awaitMetric(DoubleSupplier metric, double target, Duration limit, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        double value = metric.getAsDouble();
+        while (value < target && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            value = metric.getAsDouble();
+        }
+        assertEquals(target, value, what + " (polled for at most " + limit + ")");
     }
 
     /** Polls a GET through the VIP until it answers 200 (bounded); returns the tries it took. */

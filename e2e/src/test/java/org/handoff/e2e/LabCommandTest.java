@@ -139,12 +139,8 @@ class LabCommandTest {
     void anInterruptedUpTakesDownWhatItBuilt() throws Exception {
         List<String> command = new ArrayList<>(List.of("bash", Lab.repoRoot().resolve("bin/handoff").toString(), "lab", "up"));
         RunningCommand up = new ProcessRunner().environment(env).start(command, null);
-        // SIGTERM once the agents are being started: namespaces, nginx and set-up are there.
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (!Files.exists(lab.origin(1).agentPidFile()) && up.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue(Files.exists(lab.origin(1).agentPidFile()), "up never started an agent");
+        // SIGTERM once up starts the agents (origin1's agent pid file is written): namespaces, nginx and set-up are there.
+        Lab.awaitFile(lab.origin(1).agentPidFile(), "", Duration.ofMinutes(3), up);
         ProcessHandle.of(up.pid()).ifPresent(ProcessHandle::destroy);
         CommandResult r = up.await(Duration.ofMinutes(3));
         assertFalse(r.timedOut(), r::describe);

@@ -317,13 +317,8 @@ class LabHandbackTest {
             assertEquals(SHA.get(path), Lab.sha256Hex(resp.body()), "SHA-256 of pipelined answer " + (i + 1) + " " + path);
         }
         assertAccessLogs(mark, PIPELINED.stream().map(p -> logged("GET", p, "200")).toList(), List.of());
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        double pinned = lab.directorMetric(PINNED_PIPELINED);
-        while (pinned < pinnedBefore + 1 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            pinned = lab.directorMetric(PINNED_PIPELINED);
-        }
-        assertEquals(pinnedBefore + 1, pinned, PINNED_PIPELINED + " on the director's /metrics");
+        Lab.awaitMetric(() -> lab.directorMetric(PINNED_PIPELINED), pinnedBefore + 1, Duration.ofSeconds(5),
+                PINNED_PIPELINED + " on the director's /metrics");
     }
 
     /**
@@ -411,7 +406,7 @@ class LabHandbackTest {
                 + lab.topology.vipPort() + " and dst host " + lab.topology.vipAddress() + "' >" + captureOut + " 2>" + captureErr);
         CommandResult browser;
         try {
-            awaitFileContains(captureErr, "listening on", Duration.ofSeconds(10));
+            Lab.awaitFile(captureErr, "listening on", Duration.ofSeconds(10), capture);
             Files.createDirectories(profile);
             List<String> command = new ArrayList<>(CHROMIUM);
             command.addAll(List.of("--user-data-dir=" + profile, "--dump-dom", lab.url(PAGE)));
@@ -512,17 +507,6 @@ class LabHandbackTest {
             }
         }
         return byPort;
-    }
-
-    private static void awaitFileContains(Path file, String text, Duration limit) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("'" + text + "' not in " + file + " within " + limit);
     }
 
     /** Ends what is left of a Chromium run (its helpers may outlive it): the processes whose command line names its own profile. */
@@ -779,7 +763,7 @@ class LabHandbackTest {
         RunningCommand connection = Lab.start(lab.client(), "bash", "-c", script);
         CommandResult r;
         try {
-            awaitFile(dir.resolve("ready"), Duration.ofSeconds(20), connection);
+            Lab.awaitFile(dir.resolve("ready"), "", Duration.ofSeconds(20), connection);
             assertEquals(SHA.get(A), Lab.sha256(dir.resolve("first.bin")), "the first answer, " + A);
             toTheAgent.run();
             Files.createFile(dir.resolve("go"));
@@ -797,16 +781,5 @@ class LabHandbackTest {
         assertTrue(errors.contains("Connection reset by peer"), "no reset seen by the client: " + outcome + " " + errors);
         assertEquals(0, Files.size(dir.resolve("second.bin")), "bytes received after the agent stopped answering");
         return new NextRequest(outcome);
-    }
-
-    private static void awaitFile(Path file, Duration limit, RunningCommand writer) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!Files.exists(file) && System.nanoTime() < deadline) {
-            if (!writer.isAlive()) {
-                throw new AssertionError("the client's script ended before " + file + ": " + writer.await(Lab.SHORT).describe());
-            }
-            Thread.sleep(50);
-        }
-        assertTrue(Files.exists(file), file + " not written within " + limit);
     }
 }

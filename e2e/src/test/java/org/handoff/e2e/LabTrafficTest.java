@@ -303,13 +303,8 @@ class LabTrafficTest {
         Lab.nsBash(lab.director(), Lab.SHORT, "cat " + datagram + " > /dev/udp/" + origin1.host().address() + "/"
                 + origin1.agentPort()).requireOk();
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        double now = badMac;
-        while (now < badMac + 1 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            now = lab.agentMetric(1, "handoff_agent_datagrams_total{result=\"bad_mac\"}");
-        }
-        assertEquals(badMac + 1, now, "bad_mac datagrams counted by origin1's agent");
+        Lab.awaitMetric(() -> lab.agentMetric(1, "handoff_agent_datagrams_total{result=\"bad_mac\"}"), badMac + 1,
+                Duration.ofSeconds(10), "bad_mac datagrams counted by origin1's agent");
         assertEquals(received, lab.agentMetric(1, "handoff_agent_handoffs_received_total"), "no HANDOFF received");
         assertEquals(accepted, lab.agentMetric(1, "handoff_agent_handoffs_accepted_total"), "no flow accepted");
         // No connection B: no socket on origin1 from the forged client port.
