@@ -26,6 +26,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.handoff.config.ConfigException;
+import org.handoff.director.config.ConfigLoader;
 import org.handoff.host.CommandResult;
 import org.handoff.host.ProcessRunner;
 import org.handoff.host.RunningCommand;
@@ -702,15 +704,9 @@ class LabHandbackTest {
         return delta;
     }
 
-    private static final Pattern DEADLINE = Pattern.compile("(?m)^\\s+deadline:\\s*(\\d+)(ms|s)\\b");
-
-    /** {@code handoff.deadline} in the lab director's config (examples/lab/director.yaml). */
-    private static Duration labDeadline() throws IOException {
-        Path config = lab.topology.director().config();
-        Matcher m = DEADLINE.matcher(Files.readString(config));
-        assertTrue(m.find(), "no handoff.deadline in " + config);
-        long value = Long.parseLong(m.group(1));
-        return m.group(2).equals("s") ? Duration.ofSeconds(value) : Duration.ofMillis(value);
+    /** {@code handoff.deadline} of the lab director's config (examples/lab/director.yaml), read as the director reads it. */
+    private static Duration labDeadline() throws ConfigException {
+        return ConfigLoader.DIRECTOR.load(lab.topology.director().config()).handoff().deadline();
     }
 
     /** Something done to origin1's agent between the first answer and the next request. */
