@@ -49,9 +49,7 @@ final class Lab {
     /** The nftables table every loss ruleset of the tests is in, so one command deletes it ({@link #deleteLossTable}). */
     static final String LOSS_TABLE = "e2e_loss";
     /** Drops 5% of a namespace's packets both ways (the client link's loss). */
-    static final String CLIENT_LOSS = "table inet " + LOSS_TABLE + " {\n"
-            + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
-            + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}";
+    static final String CLIENT_LOSS = lossTable("", "");
     /** nginx's "combined" log format: ADDRESS - USER [TIME] "METHOD PATH PROTOCOL" STATUS BYTES "REFERER" "AGENT". */
     private static final Pattern ACCESS_LINE = Pattern.compile("(\\S+) \\S+ \\S+ \\[[^\\]]*\\] \"(\\S+) (\\S+) [^\"]*\" (\\d{3}) ");
 
@@ -415,6 +413,29 @@ final class Lab {
     /** Loads an nftables ruleset in a namespace ({@code nft -f -}). */
     static void nft(String ns, String ruleset) {
         HOST.inNamespace(ns).timeLimit(SHORT).run(List.of("nft", "-f", "-"), ruleset + "\n").requireOk();
+    }
+
+    /**
+     * An nftables ruleset, table {@link #LOSS_TABLE}, that drops 5% of the packets a match
+     * selects, each independently ({@code numgen random}), and counts what it drops
+     * ({@code counter}). {@code outputMatch} selects among the packets the namespace sends,
+     * {@code inputMatch} among those it receives (e.g. {@code "udp dport 7070"}): "" selects
+     * every packet, null leaves that direction alone.
+     */
+    static String lossTable(String outputMatch, String inputMatch) {
+        StringBuilder rules = new StringBuilder("table inet " + LOSS_TABLE + " {\n");
+        if (outputMatch != null) {
+            rules.append(lossChain("out", "output", outputMatch));
+        }
+        if (inputMatch != null) {
+            rules.append(lossChain("in", "input", inputMatch));
+        }
+        return rules.append("}").toString();
+    }
+
+    private static String lossChain(String name, String hook, String match) {
+        return "chain " + name + " { type filter hook " + hook + " priority 0; policy accept;\n "
+                + (match.isEmpty() ? "" : match + " ") + "numgen random mod 100 < 5 counter drop\n }\n";
     }
 
     /** Deletes {@link #LOSS_TABLE} in a namespace. */

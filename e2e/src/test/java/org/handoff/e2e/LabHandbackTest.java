@@ -549,11 +549,7 @@ class LabHandbackTest {
         }
         Map<String, Double> before = retransmissions();
         int agentPort = lab.origin(1).agentPort(); // both agents listen on it, each on its origin's address
-        Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\n"
-                + "chain out { type filter hook output priority 0; policy accept;\n udp dport " + agentPort
-                + " numgen random mod 100 < 5 counter drop\n }\n"
-                + "chain in { type filter hook input priority 0; policy accept;\n udp sport " + agentPort
-                + " numgen random mod 100 < 5 counter drop\n }\n}");
+        Lab.nft(lab.director(), Lab.lossTable("udp dport " + agentPort, "udp sport " + agentPort));
         long dropped;
         try {
             alternatingSeries(paths, "5% loss on the hand-off path");

@@ -260,8 +260,7 @@ class LabTrafficTest {
     @Timeout(400)
     void fivePercentLossOnTheHandoffPath() throws Exception {
         // Every datagram the director sends to an agent (HANDOFF, FORWARD, ABORT) may be lost.
-        Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\nchain out { type filter hook output priority 0; policy accept;\n"
-                + " udp dport " + lab.origin(1).agentPort() + " numgen random mod 100 < 5 drop\n }\n}");
+        Lab.nft(lab.director(), Lab.lossTable("udp dport " + lab.origin(1).agentPort(), null));
         try {
             for (int i = 0; i < 3; i++) {
                 download("10M", Duration.ofSeconds(150));
