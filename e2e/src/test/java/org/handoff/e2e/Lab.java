@@ -94,8 +94,7 @@ final class Lab {
      */
     static void requireLinuxRoot() {
         Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "the lab needs Linux");
-        CommandResult id = Lab.run(SHORT, "id", "-u");
-        Assumptions.assumeTrue(id.stdout().trim().equals("0"), "the lab needs root");
+        Assumptions.assumeTrue(ProcessRunner.isRoot(), "the lab needs root");
     }
 
     /** A lab prefix of this JVM's own: {@code letter}, the pid's last five digits, a dash (at most 7 characters). */
