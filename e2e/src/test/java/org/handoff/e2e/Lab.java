@@ -50,6 +50,8 @@ final class Lab {
     static final String LOSS_TABLE = "e2e_loss";
     /** Drops 5% of a namespace's packets both ways (the client link's loss). */
     static final String CLIENT_LOSS = lossTable("", "");
+    /** curl's line per request: connections it opened for it, status, body bytes, X-Served-By (last: may be empty). */
+    private static final String PER_REQUEST = "%{num_connects} %{http_code} %{size_download} %header{x-served-by}\\n";
     /** nginx's "combined" log format: ADDRESS - USER [TIME] "METHOD PATH PROTOCOL" STATUS BYTES "REFERER" "AGENT". */
     private static final Pattern ACCESS_LINE = Pattern.compile("(\\S+) \\S+ \\S+ \\[[^\\]]*\\] \"(\\S+) (\\S+) [^\"]*\" (\\d{3}) ");
 
@@ -305,8 +307,57 @@ final class Lab {
 
     /** The X-Served-By header of a GET through the VIP ("" when none). */
     String servedBy(String path) {
-        CommandResult r = curl(SHORT, "--max-time", "10", "-o", "/dev/null", "-w", "%header{x-served-by}", url(path)).requireOk();
-        return r.stdout().trim();
+        return header(path, "x-served-by");
+    }
+
+    /**
+     * A response header of a request through the VIP on a connection of its own ("" when none):
+     * a GET, or what {@code curlArgs} make it ({@code -I}: a HEAD).
+     */
+    String header(String path, String name, String... curlArgs) {
+        List<String> args = new ArrayList<>(List.of("--max-time", "10"));
+        args.addAll(List.of(curlArgs));
+        args.addAll(List.of("-o", "/dev/null", "-w", "%header{" + name + "}", url(path)));
+        return curl(SHORT, args.toArray(String[]::new)).requireOk().stdout().trim();
+    }
+
+    /** One request's outcome as curl reports it ({@link #oneCurl}). */
+    record Answer(int connects, String status, long bytes, String origin) {
+        static Answer parse(String line) {
+            String[] f = line.split(" ", 4);
+            return new Answer(Integer.parseInt(f[0]), f[1], Long.parseLong(f[2]), f.length > 3 ? f[3].trim() : "");
+        }
+    }
+
+    /**
+     * One curl process whose steps are separated by {@code --next}, so they share curl's
+     * connection (curl reuses it; {@link #assertOneConnection} checks). Each step's arguments end
+     * with its URL; each step may take up to {@code perRequest}, all of them up to {@code whole}.
+     * One answer per step.
+     */
+    List<Answer> oneCurl(Duration perRequest, Duration whole, List<List<String>> steps) {
+        List<String> args = new ArrayList<>();
+        for (List<String> step : steps) {
+            if (!args.isEmpty()) {
+                args.add("--next");
+            }
+            args.addAll(List.of("-sS", "--max-time", Long.toString(perRequest.toSeconds()), "-w", PER_REQUEST));
+            args.addAll(step);
+        }
+        CommandResult r = curl(whole, args.toArray(String[]::new));
+        assertTrue(r.ok(), r.describe());
+        List<Answer> answers = r.stdout().lines().filter(l -> !l.isBlank()).map(Answer::parse).toList();
+        assertEquals(steps.size(), answers.size(), r.describe());
+        return answers;
+    }
+
+    /** As {@link #oneCurl(Duration, Duration, List)}, all the steps together limited to {@code perRequest} each and 10 s. */
+    List<Answer> oneCurl(Duration perRequest, List<List<String>> steps) {
+        return oneCurl(perRequest, perRequest.multipliedBy(steps.size()).plusSeconds(10), steps);
+    }
+
+    static void assertOneConnection(List<Answer> answers, Object what) {
+        assertEquals(1, answers.stream().mapToInt(Answer::connects).sum(), "TCP connections curl opened for " + what);
     }
 
     /** Byte counter of eth0 in a namespace ("tx" or "rx"). */

@@ -51,8 +51,6 @@ import org.junit.jupiter.api.Timeout;
 @Tag("netns")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabHandbackTest {
-    /** curl's line per request: connections it opened for it, status, body bytes, X-Served-By (last: may be empty). */
-    private static final String PER_REQUEST = "%{num_connects} %{http_code} %{size_download} %header{x-served-by}\\n";
     private static final String A = "/static/hb/a.bin";
     private static final String B = "/video/hb/b.bin";
     private static final String C = "/static/hb/c.bin";
@@ -133,36 +131,7 @@ class LabHandbackTest {
         return i % 2 == 0 ? "/static/hb/" + series + "/s" + i + ".bin" : "/video/hb/" + series + "/v" + i + ".bin";
     }
 
-    /** One request's outcome as curl reports it. */
-    private record Answer(int connects, String status, long bytes, String origin) {
-        static Answer parse(String line) {
-            String[] f = line.split(" ", 4);
-            return new Answer(Integer.parseInt(f[0]), f[1], Long.parseLong(f[2]), f.length > 3 ? f[3].trim() : "");
-        }
-    }
-
-    /**
-     * One curl process whose steps are separated by {@code --next}, so they share curl's
-     * connection (curl reuses it; {@link #assertOneConnection} checks). Each step's arguments end
-     * with its URL; each step may take up to {@code limit}. One answer per step.
-     */
-    private static List<Answer> oneCurl(Duration limit, List<List<String>> steps) {
-        List<String> args = new ArrayList<>();
-        for (List<String> step : steps) {
-            if (!args.isEmpty()) {
-                args.add("--next");
-            }
-            args.addAll(List.of("-sS", "--max-time", Long.toString(limit.toSeconds()), "-w", PER_REQUEST));
-            args.addAll(step);
-        }
-        CommandResult r = lab.curl(limit.multipliedBy(steps.size()).plusSeconds(10), args.toArray(String[]::new));
-        assertTrue(r.ok(), r.describe());
-        List<Answer> answers = r.stdout().lines().filter(l -> !l.isBlank()).map(Answer::parse).toList();
-        assertEquals(steps.size(), answers.size(), r.describe());
-        return answers;
-    }
-
-    /** A GET of {@code path} through the VIP into {@link #file}. */
+    /** A GET of {@code path} through the VIP into {@link #file}: a step for {@link Lab#oneCurl}. */
     private static List<String> get(String path) {
         return List.of("-o", file(path).toString(), lab.url(path));
     }
@@ -171,12 +140,8 @@ class LabHandbackTest {
         return out.resolve(path.substring(1).replace('/', '_'));
     }
 
-    private static void assertOneConnection(List<Answer> answers, Object what) {
-        assertEquals(1, answers.stream().mapToInt(Answer::connects).sum(), "TCP connections curl opened for " + what);
-    }
-
     /** 200 from the origin the path's rule routes to, with the file's exact bytes. */
-    private static void assertServed(Answer a, String path) throws IOException {
+    private static void assertServed(Lab.Answer a, String path) throws IOException {
         assertEquals("origin" + originOf(path) + " 200", a.origin() + " " + a.status(), path + ": its rule's origin answers");
         Path f = file(path);
         assertEquals(SHA.get(path), Lab.sha256(f), "SHA-256 of " + path);
@@ -199,8 +164,8 @@ class LabHandbackTest {
     void eachRequestOnAKeptAliveConnectionGoesToItsRulesOrigin() throws Exception {
         long[] mark = lab.accessMark();
         List<String> paths = List.of(A, B, C);
-        List<Answer> answers = oneCurl(Duration.ofSeconds(20), paths.stream().map(LabHandbackTest::get).toList());
-        assertOneConnection(answers, paths);
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(20), paths.stream().map(LabHandbackTest::get).toList());
+        Lab.assertOneConnection(answers, paths);
         for (int i = 0; i < paths.size(); i++) {
             assertServed(answers.get(i), paths.get(i));
         }
@@ -212,8 +177,8 @@ class LabHandbackTest {
     @Timeout(120)
     void aLargeResponseThenARequestForTheOtherOrigin() throws Exception {
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(50), List.of(get(BIG), get(B)));
-        assertOneConnection(answers, List.of(BIG, B));
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(50), List.of(get(BIG), get(B)));
+        Lab.assertOneConnection(answers, List.of(BIG, B));
         assertEquals(10L << 20, answers.get(0).bytes(), BIG);
         assertServed(answers.get(0), BIG);
         assertServed(answers.get(1), B);
@@ -235,10 +200,10 @@ class LabHandbackTest {
         new Random(12).nextBytes(data);
         Files.write(body, data);
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(60), List.of(
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(60), List.of(
                 List.of("-T", body.toString(), "-o", "/dev/null", lab.url(upload)), get(other)));
-        assertOneConnection(answers, List.of("PUT " + upload, other));
-        Answer put = answers.get(0);
+        Lab.assertOneConnection(answers, List.of("PUT " + upload, other));
+        Lab.Answer put = answers.get(0);
         assertTrue(put.status().equals("201") || put.status().equals("204"), "PUT " + upload + ": " + put);
         assertEquals(uploadOrigin, put.origin(), "PUT " + upload + ": the origin its URL hashes to");
         Path stored = lab.www(u).resolve("uploads/hb-upload.bin");
@@ -256,17 +221,17 @@ class LabHandbackTest {
     @Timeout(60)
     void headAndNotModifiedAnswersBetweenRequestsForDifferentOrigins() throws Exception {
         // nginx's validators, each from a request of its own.
-        String etag = header(A, "etag");
-        String lastModified = header(B, "last-modified");
+        String etag = lab.header(A, "etag", "-I");
+        String lastModified = lab.header(B, "last-modified", "-I");
         assertFalse(etag.isEmpty() || lastModified.isEmpty(), "ETag '" + etag + "', Last-Modified '" + lastModified + "'");
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(20), List.of(
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(20), List.of(
                 List.of("-I", "-o", "/dev/null", lab.url(A)),
                 get(B),
                 List.of("-H", "If-None-Match: " + etag, "-o", "/dev/null", lab.url(A)),
                 List.of("-H", "If-Modified-Since: " + lastModified, "-o", "/dev/null", lab.url(B)),
                 get(C)));
-        assertOneConnection(answers, "HEAD, GET, two conditional GETs, GET");
+        Lab.assertOneConnection(answers, "HEAD, GET, two conditional GETs, GET");
         assertEquals("origin1 200 0", answers.get(0).origin() + " " + answers.get(0).status() + " " + answers.get(0).bytes(),
                 "HEAD " + A);
         assertServed(answers.get(1), B);
@@ -277,12 +242,6 @@ class LabHandbackTest {
         assertServed(answers.get(4), C);
         assertAccessLogs(mark, List.of(logged("HEAD", A, "200"), logged("GET", A, "304"), logged("GET", C, "200")),
                 List.of(logged("GET", B, "200"), logged("GET", B, "304")));
-    }
-
-    /** A response header of a HEAD of {@code path} on a connection of its own. */
-    private static String header(String path, String name) {
-        return lab.curl(Lab.SHORT, "--max-time", "10", "-I", "-o", "/dev/null", "-w", "%header{" + name + "}", lab.url(path))
-                .requireOk().stdout().trim();
     }
 
     /**
@@ -599,8 +558,8 @@ class LabHandbackTest {
 
     private static void alternatingSeries(List<String> paths, String condition) throws Exception {
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(10), paths.stream().map(LabHandbackTest::get).toList());
-        assertOneConnection(answers, condition);
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(10), paths.stream().map(LabHandbackTest::get).toList());
+        Lab.assertOneConnection(answers, condition);
         for (int i = 0; i < paths.size(); i++) {
             assertServed(answers.get(i), paths.get(i));
         }
