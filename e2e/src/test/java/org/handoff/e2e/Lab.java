@@ -1,5 +1,6 @@
 package org.handoff.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,9 +17,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,6 +30,8 @@ import org.handoff.host.ProcessRunner;
 import org.handoff.host.RunningCommand;
 import org.handoff.lab.LabRunner;
 import org.handoff.lab.LabTopology;
+import org.handoff.lab.NamespaceNetwork;
+import org.handoff.lab.PidFiles;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -40,12 +45,13 @@ import org.junit.jupiter.api.Assumptions;
 final class Lab {
     static final Duration SHORT = Duration.ofSeconds(20);
     private static final ProcessRunner HOST = new ProcessRunner();
+    private static final NamespaceNetwork NETWORK = new NamespaceNetwork(HOST.timeLimit(SHORT));
     /** The nftables table every loss ruleset of the tests is in, so one command deletes it ({@link #deleteLossTable}). */
     static final String LOSS_TABLE = "e2e_loss";
     /** Drops 5% of a namespace's packets both ways (the client link's loss). */
-    static final String CLIENT_LOSS = "table inet " + LOSS_TABLE + " {\n"
-            + "chain in { type filter hook input priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n"
-            + "chain out { type filter hook output priority 0; policy accept;\n numgen random mod 100 < 5 drop\n }\n}";
+    static final String CLIENT_LOSS = lossTable("", "");
+    /** curl's line per request: connections it opened for it, status, body bytes, X-Served-By (last: may be empty). */
+    private static final String PER_REQUEST = "%{num_connects} %{http_code} %{size_download} %header{x-served-by}\\n";
     /** nginx's "combined" log format: ADDRESS - USER [TIME] "METHOD PATH PROTOCOL" STATUS BYTES "REFERER" "AGENT". */
     private static final Pattern ACCESS_LINE = Pattern.compile("(\\S+) \\S+ \\S+ \\[[^\\]]*\\] \"(\\S+) (\\S+) [^\"]*\" (\\d{3}) ");
 
@@ -71,9 +77,10 @@ final class Lab {
         return root;
     }
 
-    static boolean namespaceExists(String name) {
-        CommandResult r = Lab.run(SHORT, "ip", "netns", "list");
-        return r.stdout().lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
+    /** Those of {@code names} that exist, from one {@code ip netns list}. */
+    static List<String> presentNamespaces(List<String> names) {
+        List<String> present = NETWORK.namespaces();
+        return names.stream().filter(present::contains).toList();
     }
 
     /** {@code bin/handoff ARGS} with {@code env} added to this process's environment. */
@@ -89,8 +96,7 @@ final class Lab {
      */
     static void requireLinuxRoot() {
         Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "the lab needs Linux");
-        CommandResult id = Lab.run(SHORT, "id", "-u");
-        Assumptions.assumeTrue(id.stdout().trim().equals("0"), "the lab needs root");
+        Assumptions.assumeTrue(ProcessRunner.isRoot(), "the lab needs root");
     }
 
     /** A lab prefix of this JVM's own: {@code letter}, the pid's last five digits, a dash (at most 7 characters). */
@@ -137,9 +143,7 @@ final class Lab {
         }
         // The directory is ours alone; anything left (a file nginx wrote) goes with it.
         deleteTree(topology.directory());
-        for (String ns : topology.namespaces()) {
-            assertTrue(!namespaceExists(ns), "lab down left namespace " + ns);
-        }
+        assertEquals(List.of(), presentNamespaces(topology.namespaces()), "namespaces lab down left");
     }
 
     /**
@@ -161,6 +165,18 @@ final class Lab {
     /** Running and not a zombie (a killed lab process may wait unreaped under this machine's init). */
     static boolean alive(long pid) {
         return ProcessRunner.isRunning(pid);
+    }
+
+    /** The pid a daemon's pid file holds; fails when the file is missing or holds none. */
+    static long pid(Path pidFile) {
+        return PidFiles.read(pidFile).orElseThrow(() -> new AssertionError("no pid in " + pidFile));
+    }
+
+    /** Starts originN's agent again through {@link LabRunner}, as {@code lab up} does, unless its pid file's process runs. */
+    void restartAgentIfDead(int n) {
+        if (!alive(pid(origin(n).agentPidFile()))) {
+            processes.startAgent(origin(n), true);
+        }
     }
 
     /** The client's namespace. */
@@ -291,8 +307,57 @@ final class Lab {
 
     /** The X-Served-By header of a GET through the VIP ("" when none). */
     String servedBy(String path) {
-        CommandResult r = curl(SHORT, "--max-time", "10", "-o", "/dev/null", "-w", "%header{x-served-by}", url(path)).requireOk();
-        return r.stdout().trim();
+        return header(path, "x-served-by");
+    }
+
+    /**
+     * A response header of a request through the VIP on a connection of its own ("" when none):
+     * a GET, or what {@code curlArgs} make it ({@code -I}: a HEAD).
+     */
+    String header(String path, String name, String... curlArgs) {
+        List<String> args = new ArrayList<>(List.of("--max-time", "10"));
+        args.addAll(List.of(curlArgs));
+        args.addAll(List.of("-o", "/dev/null", "-w", "%header{" + name + "}", url(path)));
+        return curl(SHORT, args.toArray(String[]::new)).requireOk().stdout().trim();
+    }
+
+    /** One request's outcome as curl reports it ({@link #oneCurl}). */
+    record Answer(int connects, String status, long bytes, String origin) {
+        static Answer parse(String line) {
+            String[] f = line.split(" ", 4);
+            return new Answer(Integer.parseInt(f[0]), f[1], Long.parseLong(f[2]), f.length > 3 ? f[3].trim() : "");
+        }
+    }
+
+    /**
+     * One curl process whose steps are separated by {@code --next}, so they share curl's
+     * connection (curl reuses it; {@link #assertOneConnection} checks). Each step's arguments end
+     * with its URL; each step may take up to {@code perRequest}, all of them up to {@code whole}.
+     * One answer per step.
+     */
+    List<Answer> oneCurl(Duration perRequest, Duration whole, List<List<String>> steps) {
+        List<String> args = new ArrayList<>();
+        for (List<String> step : steps) {
+            if (!args.isEmpty()) {
+                args.add("--next");
+            }
+            args.addAll(List.of("-sS", "--max-time", Long.toString(perRequest.toSeconds()), "-w", PER_REQUEST));
+            args.addAll(step);
+        }
+        CommandResult r = curl(whole, args.toArray(String[]::new));
+        assertTrue(r.ok(), r.describe());
+        List<Answer> answers = r.stdout().lines().filter(l -> !l.isBlank()).map(Answer::parse).toList();
+        assertEquals(steps.size(), answers.size(), r.describe());
+        return answers;
+    }
+
+    /** As {@link #oneCurl(Duration, Duration, List)}, all the steps together limited to {@code perRequest} each and 10 s. */
+    List<Answer> oneCurl(Duration perRequest, List<List<String>> steps) {
+        return oneCurl(perRequest, perRequest.multipliedBy(steps.size()).plusSeconds(10), steps);
+    }
+
+    static void assertOneConnection(List<Answer> answers, Object what) {
+        assertEquals(1, answers.stream().mapToInt(Answer::connects).sum(), "TCP connections curl opened for " + what);
     }
 
     /** Byte counter of eth0 in a namespace ("tx" or "rx"). */
@@ -327,12 +392,30 @@ final class Lab {
         return metric(director(), topology.director().metrics(), series, true);
     }
 
+    /**
+     * As {@link #directorCounter}, for several series read from one fetch of the director's
+     * /metrics, so they are of one moment; by series, in the order given.
+     */
+    Map<String, Double> directorCounters(List<String> series) {
+        return metrics(director(), topology.director().metrics(), series, true);
+    }
+
     private static double metric(String ns, String endpoint, String series, boolean required) {
-        CommandResult r = Lab.ns(ns, SHORT, "curl", "-sS", "--max-time", "5", "http://" + endpoint + "/metrics").requireOk();
-        var value = r.stdout().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
-                series.length() + 1).trim())).findFirst();
-        assertTrue(value.isPresent() || !required, "no " + series + " on " + endpoint + "/metrics in " + ns);
-        return value.orElse(0);
+        return metrics(ns, endpoint, List.of(series), required).get(series);
+    }
+
+    /** The series' values from one fetch of {@code endpoint}/metrics in {@code ns} (0 when absent and not {@code required}). */
+    private static Map<String, Double> metrics(String ns, String endpoint, List<String> series, boolean required) {
+        List<String> page = Lab.ns(ns, SHORT, "curl", "-sS", "--max-time", "5", "http://" + endpoint + "/metrics").requireOk()
+                .stdout().lines().toList();
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (String s : series) {
+            var value = page.stream().filter(l -> l.startsWith(s + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+                    s.length() + 1).trim())).findFirst();
+            assertTrue(value.isPresent() || !required, "no " + s + " on " + endpoint + "/metrics in " + ns);
+            values.put(s, value.orElse(0));
+        }
+        return values;
     }
 
     /** Where each origin's nginx access log ends now (index 0: origin1); {@link #accessSince} reads what comes after. */
@@ -382,6 +465,29 @@ final class Lab {
         HOST.inNamespace(ns).timeLimit(SHORT).run(List.of("nft", "-f", "-"), ruleset + "\n").requireOk();
     }
 
+    /**
+     * An nftables ruleset, table {@link #LOSS_TABLE}, that drops 5% of the packets a match
+     * selects, each independently ({@code numgen random}), and counts what it drops
+     * ({@code counter}). {@code outputMatch} selects among the packets the namespace sends,
+     * {@code inputMatch} among those it receives (e.g. {@code "udp dport 7070"}): "" selects
+     * every packet, null leaves that direction alone.
+     */
+    static String lossTable(String outputMatch, String inputMatch) {
+        StringBuilder rules = new StringBuilder("table inet " + LOSS_TABLE + " {\n");
+        if (outputMatch != null) {
+            rules.append(lossChain("out", "output", outputMatch));
+        }
+        if (inputMatch != null) {
+            rules.append(lossChain("in", "input", inputMatch));
+        }
+        return rules.append("}").toString();
+    }
+
+    private static String lossChain(String name, String hook, String match) {
+        return "chain " + name + " { type filter hook " + hook + " priority 0; policy accept;\n "
+                + (match.isEmpty() ? "" : match + " ") + "numgen random mod 100 < 5 counter drop\n }\n";
+    }
+
     /** Deletes {@link #LOSS_TABLE} in a namespace. */
     static void deleteLossTable(String ns) {
         ns(ns, SHORT, "nft", "delete", "table", "inet", LOSS_TABLE).requireOk();
@@ -394,6 +500,45 @@ final class Lab {
             Thread.sleep(50);
         }
         assertFalse(alive(pid), "process " + pid + " still alive after " + limit);
+    }
+
+    /**
+     * Waits (at most {@code limit}) until {@code file} exists and, unless {@code text} is empty,
+     * holds {@code text}, while {@code writer}, the process that writes it, runs: fails at once,
+     * with the writer's output, when it ends first.
+     */
+    static void awaitFile(Path file, String text, Duration limit, RunningCommand writer) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!holds(file, text)) {
+            // The file once more after the writer ended: it may have written it just before.
+            if (!writer.isAlive() && !holds(file, text)) {
+                throw new AssertionError("the process writing " + file + " ended before "
+                        + (text.isEmpty() ? "it was written" : "it held '" + text + "'") + ": " + writer.await(SHORT).describe());
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new AssertionError((text.isEmpty() ? file + " not written" : "'" + text + "' not in " + file)
+                        + " within " + limit);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean holds(Path file, String text) throws IOException {
+        return Files.exists(file) && (text.isEmpty() || Files.readString(file).contains(text));
+    }
+
+    /**
+     * Polls a metric (every 100 ms, at most {@code limit}) until it reaches {@code target}, then
+     * asserts it is exactly {@code target}: a count that went past it fails as well.
+     */
+    static void awaitMetric(DoubleSupplier metric, double target, Duration limit, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        double value = metric.getAsDouble();
+        while (value < target && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            value = metric.getAsDouble();
+        }
+        assertEquals(target, value, what + " (polled for at most " + limit + ")");
     }
 
     /** Polls a GET through the VIP until it answers 200 (bounded); returns the tries it took. */

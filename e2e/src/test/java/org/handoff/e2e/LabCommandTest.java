@@ -43,7 +43,7 @@ class LabCommandTest {
         Path dir = Lab.privateDirectory("command");
         lab = LabTopology.standard(Lab.repoRoot(), PREFIX, dir);
         env = Map.of(LabTopology.PREFIX_VARIABLE, PREFIX, LabTopology.DIRECTORY_VARIABLE, dir.toString());
-        assertTrue(lab.namespaces().stream().noneMatch(Lab::namespaceExists), "a lab with prefix " + PREFIX + " is up");
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "a lab with prefix " + PREFIX + " is up");
     }
 
     @AfterEach
@@ -53,9 +53,7 @@ class LabCommandTest {
         }
         Lab.handoff(env, Duration.ofMinutes(2), "lab", "down");
         Lab.deleteTree(lab.directory());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), "namespace " + ns + " left behind");
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left behind");
         assertEquals(List.of(), labProcesses(), "processes of the lab left running");
     }
 
@@ -80,7 +78,7 @@ class LabCommandTest {
         assertTrue(again.stderr().contains("lab: already up (a request through 198.18.1.1 succeeds); nothing to do"),
                 again.stderr());
 
-        long director = pid(lab.director().pidFile());
+        long director = Lab.pid(lab.director().pidFile());
         List<String> expected = new ArrayList<>();
         for (String ns : lab.namespaces()) {
             expected.add(String.format("%-14s %s", ns, "present"));
@@ -101,14 +99,12 @@ class LabCommandTest {
         Path mine = lab.origin(1).www().resolve("mine/notes.txt");
         Files.createDirectories(mine.getParent());
         Files.writeString(mine, "mine\n");
-        List<Long> daemons = List.of(director, pid(lab.origin(1).agentPidFile()), pid(lab.origin(2).nginxPidFile()));
+        List<Long> daemons = List.of(director, Lab.pid(lab.origin(1).agentPidFile()), Lab.pid(lab.origin(2).nginxPidFile()));
 
         CommandResult down = Lab.handoff(env, Duration.ofMinutes(2), "lab", "down");
         assertTrue(down.ok(), down::describe);
         assertTrue(down.stderr().contains("lab: down: namespaces, processes and lab files removed"), down.stderr());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), ns);
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left after down");
         for (long pid : daemons) {
             assertFalse(Lab.alive(pid), "pid " + pid + " still runs");
         }
@@ -133,9 +129,7 @@ class LabCommandTest {
         assertTrue(up.stderr().contains("lab: cannot write " + lab.director().config()), up.stderr());
         assertTrue(up.stderr().contains("lab: up failed: taking the lab down"), up.stderr());
         assertTrue(up.stderr().contains("lab: down: namespaces, processes and lab files removed"), up.stderr());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), ns);
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left after a failed up");
         assertEquals(List.of(), labProcesses());
         assertEquals(List.of(mine), regularFiles(lab.directory()));
     }
@@ -145,19 +139,13 @@ class LabCommandTest {
     void anInterruptedUpTakesDownWhatItBuilt() throws Exception {
         List<String> command = new ArrayList<>(List.of("bash", Lab.repoRoot().resolve("bin/handoff").toString(), "lab", "up"));
         RunningCommand up = new ProcessRunner().environment(env).start(command, null);
-        // SIGTERM once the agents are being started: namespaces, nginx and set-up are there.
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (!Files.exists(lab.origin(1).agentPidFile()) && up.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue(Files.exists(lab.origin(1).agentPidFile()), "up never started an agent");
+        // SIGTERM once up starts the agents (origin1's agent pid file is written): namespaces, nginx and set-up are there.
+        Lab.awaitFile(lab.origin(1).agentPidFile(), "", Duration.ofMinutes(3), up);
         ProcessHandle.of(up.pid()).ifPresent(ProcessHandle::destroy);
         CommandResult r = up.await(Duration.ofMinutes(3));
         assertFalse(r.timedOut(), r::describe);
         assertTrue(r.stderr().contains("lab: up failed: taking the lab down"), r.stderr());
-        for (String ns : lab.namespaces()) {
-            assertFalse(Lab.namespaceExists(ns), ns);
-        }
+        assertEquals(List.of(), Lab.presentNamespaces(lab.namespaces()), "namespaces left after an interrupted up");
         assertEquals(List.of(), labProcesses());
         assertFalse(Files.exists(lab.directory()), "the lab's directory is gone");
     }
@@ -167,10 +155,6 @@ class LabCommandTest {
         CommandResult r = Lab.handoff(Map.of(LabTopology.PREFIX_VARIABLE, "Bad_"), Duration.ofMinutes(1), "lab", "status");
         assertEquals(2, r.exitCode(), r::describe);
         assertEquals("lab: HANDOFF_LAB_NS_PREFIX=Bad_: want 1-8 of [a-z0-9-], a letter first\n", r.stderr());
-    }
-
-    private static long pid(Path pidFile) throws IOException {
-        return Long.parseLong(Files.readString(pidFile).strip());
     }
 
     private static List<Path> regularFiles(Path dir) throws IOException {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,10 +48,6 @@ class LabFailureTest {
         }
     }
 
-    private static long pid(Path pidFile) throws IOException {
-        return Long.parseLong(Files.readString(pidFile).trim());
-    }
-
     private static RunningCommand startBigDownload(int maxTimeSeconds) throws IOException {
         // 10 MB/s: the 100 MB transfer would take ~10 s, so the failure lands in the middle of it.
         return Lab.start(lab.client(), "curl", "-sS", "--limit-rate", "10M", "--max-time",
@@ -72,8 +66,7 @@ class LabFailureTest {
             }
         }
         assertFalse(onOrigin1.isEmpty(), "no default-pool path hashes to origin1");
-        Path pidFile = lab.origin(1).nginxPidFile();
-        long nginx = pid(pidFile);
+        long nginx = Lab.pid(lab.origin(1).nginxPidFile());
         Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(nginx)).requireOk();
         Lab.awaitGone(nginx, Duration.ofSeconds(10));
         try {
@@ -114,19 +107,13 @@ class LabFailureTest {
         RunningCommand download = startBigDownload(60);
         try {
             Thread.sleep(2_000);
-            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(pid(lab.origin(1).agentPidFile()))).requireOk();
+            Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(Lab.pid(lab.origin(1).agentPidFile()))).requireOk();
             CommandResult r = download.await(Duration.ofSeconds(70));
             assertNotEquals(0, r.exitCode(), r.describe());
             assertTrue(r.elapsed().toMillis() < 2_000 + 10_000, "curl ended " + r.elapsed().toMillis() + " ms after start: " + r.describe());
         } finally {
-            restartAgentIfDead(1);
+            lab.restartAgentIfDead(1);
             lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
-        }
-    }
-
-    private static void restartAgentIfDead(int n) throws Exception {
-        if (!Lab.alive(pid(lab.origin(n).agentPidFile()))) {
-            lab.processes.startAgent(lab.origin(n), true);
         }
     }
 
@@ -134,8 +121,7 @@ class LabFailureTest {
     @Order(3)
     @Timeout(120)
     void killedAgentRestartsAndServesAgain() throws Exception {
-        Path pidFile = lab.origin(1).agentPidFile();
-        long agent = pid(pidFile);
+        long agent = Lab.pid(lab.origin(1).agentPidFile());
         RunningCommand download = startBigDownload(20);
         CommandResult r;
         try {
@@ -153,7 +139,7 @@ class LabFailureTest {
             assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
         } finally {
             r = download.await(Duration.ofSeconds(40));
-            restartAgentIfDead(1);
+            lab.restartAgentIfDead(1);
         }
         // The download the agent was carrying never completes: the director resets it.
         assertNotEquals(0, r.exitCode(), "the interrupted download completed? " + r.describe());
@@ -171,8 +157,7 @@ class LabFailureTest {
     @Order(4)
     @Timeout(120)
     void directorRestartStallsOpenFlowsAndServesNewOnes() throws Exception {
-        Path pidFile = lab.topology.director().pidFile();
-        long director = pid(pidFile);
+        long director = Lab.pid(lab.topology.director().pidFile());
         int maxTime = 25;
         RunningCommand download = startBigDownload(maxTime);
         CommandResult r;

@@ -26,6 +26,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.handoff.config.ConfigException;
+import org.handoff.director.config.ConfigLoader;
 import org.handoff.host.CommandResult;
 import org.handoff.host.ProcessRunner;
 import org.handoff.host.RunningCommand;
@@ -49,8 +51,6 @@ import org.junit.jupiter.api.Timeout;
 @Tag("netns")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabHandbackTest {
-    /** curl's line per request: connections it opened for it, status, body bytes, X-Served-By (last: may be empty). */
-    private static final String PER_REQUEST = "%{num_connects} %{http_code} %{size_download} %header{x-served-by}\\n";
     private static final String A = "/static/hb/a.bin";
     private static final String B = "/video/hb/b.bin";
     private static final String C = "/static/hb/c.bin";
@@ -131,36 +131,7 @@ class LabHandbackTest {
         return i % 2 == 0 ? "/static/hb/" + series + "/s" + i + ".bin" : "/video/hb/" + series + "/v" + i + ".bin";
     }
 
-    /** One request's outcome as curl reports it. */
-    private record Answer(int connects, String status, long bytes, String origin) {
-        static Answer parse(String line) {
-            String[] f = line.split(" ", 4);
-            return new Answer(Integer.parseInt(f[0]), f[1], Long.parseLong(f[2]), f.length > 3 ? f[3].trim() : "");
-        }
-    }
-
-    /**
-     * One curl process whose steps are separated by {@code --next}, so they share curl's
-     * connection (curl reuses it; {@link #assertOneConnection} checks). Each step's arguments end
-     * with its URL; each step may take up to {@code limit}. One answer per step.
-     */
-    private static List<Answer> oneCurl(Duration limit, List<List<String>> steps) {
-        List<String> args = new ArrayList<>();
-        for (List<String> step : steps) {
-            if (!args.isEmpty()) {
-                args.add("--next");
-            }
-            args.addAll(List.of("-sS", "--max-time", Long.toString(limit.toSeconds()), "-w", PER_REQUEST));
-            args.addAll(step);
-        }
-        CommandResult r = lab.curl(limit.multipliedBy(steps.size()).plusSeconds(10), args.toArray(String[]::new));
-        assertTrue(r.ok(), r.describe());
-        List<Answer> answers = r.stdout().lines().filter(l -> !l.isBlank()).map(Answer::parse).toList();
-        assertEquals(steps.size(), answers.size(), r.describe());
-        return answers;
-    }
-
-    /** A GET of {@code path} through the VIP into {@link #file}. */
+    /** A GET of {@code path} through the VIP into {@link #file}: a step for {@link Lab#oneCurl}. */
     private static List<String> get(String path) {
         return List.of("-o", file(path).toString(), lab.url(path));
     }
@@ -169,12 +140,8 @@ class LabHandbackTest {
         return out.resolve(path.substring(1).replace('/', '_'));
     }
 
-    private static void assertOneConnection(List<Answer> answers, Object what) {
-        assertEquals(1, answers.stream().mapToInt(Answer::connects).sum(), "TCP connections curl opened for " + what);
-    }
-
     /** 200 from the origin the path's rule routes to, with the file's exact bytes. */
-    private static void assertServed(Answer a, String path) throws IOException {
+    private static void assertServed(Lab.Answer a, String path) throws IOException {
         assertEquals("origin" + originOf(path) + " 200", a.origin() + " " + a.status(), path + ": its rule's origin answers");
         Path f = file(path);
         assertEquals(SHA.get(path), Lab.sha256(f), "SHA-256 of " + path);
@@ -197,8 +164,8 @@ class LabHandbackTest {
     void eachRequestOnAKeptAliveConnectionGoesToItsRulesOrigin() throws Exception {
         long[] mark = lab.accessMark();
         List<String> paths = List.of(A, B, C);
-        List<Answer> answers = oneCurl(Duration.ofSeconds(20), paths.stream().map(LabHandbackTest::get).toList());
-        assertOneConnection(answers, paths);
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(20), paths.stream().map(LabHandbackTest::get).toList());
+        Lab.assertOneConnection(answers, paths);
         for (int i = 0; i < paths.size(); i++) {
             assertServed(answers.get(i), paths.get(i));
         }
@@ -210,8 +177,8 @@ class LabHandbackTest {
     @Timeout(120)
     void aLargeResponseThenARequestForTheOtherOrigin() throws Exception {
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(50), List.of(get(BIG), get(B)));
-        assertOneConnection(answers, List.of(BIG, B));
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(50), List.of(get(BIG), get(B)));
+        Lab.assertOneConnection(answers, List.of(BIG, B));
         assertEquals(10L << 20, answers.get(0).bytes(), BIG);
         assertServed(answers.get(0), BIG);
         assertServed(answers.get(1), B);
@@ -233,10 +200,10 @@ class LabHandbackTest {
         new Random(12).nextBytes(data);
         Files.write(body, data);
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(60), List.of(
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(60), List.of(
                 List.of("-T", body.toString(), "-o", "/dev/null", lab.url(upload)), get(other)));
-        assertOneConnection(answers, List.of("PUT " + upload, other));
-        Answer put = answers.get(0);
+        Lab.assertOneConnection(answers, List.of("PUT " + upload, other));
+        Lab.Answer put = answers.get(0);
         assertTrue(put.status().equals("201") || put.status().equals("204"), "PUT " + upload + ": " + put);
         assertEquals(uploadOrigin, put.origin(), "PUT " + upload + ": the origin its URL hashes to");
         Path stored = lab.www(u).resolve("uploads/hb-upload.bin");
@@ -254,17 +221,17 @@ class LabHandbackTest {
     @Timeout(60)
     void headAndNotModifiedAnswersBetweenRequestsForDifferentOrigins() throws Exception {
         // nginx's validators, each from a request of its own.
-        String etag = header(A, "etag");
-        String lastModified = header(B, "last-modified");
+        String etag = lab.header(A, "etag", "-I");
+        String lastModified = lab.header(B, "last-modified", "-I");
         assertFalse(etag.isEmpty() || lastModified.isEmpty(), "ETag '" + etag + "', Last-Modified '" + lastModified + "'");
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(20), List.of(
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(20), List.of(
                 List.of("-I", "-o", "/dev/null", lab.url(A)),
                 get(B),
                 List.of("-H", "If-None-Match: " + etag, "-o", "/dev/null", lab.url(A)),
                 List.of("-H", "If-Modified-Since: " + lastModified, "-o", "/dev/null", lab.url(B)),
                 get(C)));
-        assertOneConnection(answers, "HEAD, GET, two conditional GETs, GET");
+        Lab.assertOneConnection(answers, "HEAD, GET, two conditional GETs, GET");
         assertEquals("origin1 200 0", answers.get(0).origin() + " " + answers.get(0).status() + " " + answers.get(0).bytes(),
                 "HEAD " + A);
         assertServed(answers.get(1), B);
@@ -275,12 +242,6 @@ class LabHandbackTest {
         assertServed(answers.get(4), C);
         assertAccessLogs(mark, List.of(logged("HEAD", A, "200"), logged("GET", A, "304"), logged("GET", C, "200")),
                 List.of(logged("GET", B, "200"), logged("GET", B, "304")));
-    }
-
-    /** A response header of a HEAD of {@code path} on a connection of its own. */
-    private static String header(String path, String name) {
-        return lab.curl(Lab.SHORT, "--max-time", "10", "-I", "-o", "/dev/null", "-w", "%header{" + name + "}", lab.url(path))
-                .requireOk().stdout().trim();
     }
 
     /**
@@ -317,13 +278,8 @@ class LabHandbackTest {
             assertEquals(SHA.get(path), Lab.sha256Hex(resp.body()), "SHA-256 of pipelined answer " + (i + 1) + " " + path);
         }
         assertAccessLogs(mark, PIPELINED.stream().map(p -> logged("GET", p, "200")).toList(), List.of());
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        double pinned = lab.directorMetric(PINNED_PIPELINED);
-        while (pinned < pinnedBefore + 1 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            pinned = lab.directorMetric(PINNED_PIPELINED);
-        }
-        assertEquals(pinnedBefore + 1, pinned, PINNED_PIPELINED + " on the director's /metrics");
+        Lab.awaitMetric(() -> lab.directorMetric(PINNED_PIPELINED), pinnedBefore + 1, Duration.ofSeconds(5),
+                PINNED_PIPELINED + " on the director's /metrics");
     }
 
     /**
@@ -411,7 +367,7 @@ class LabHandbackTest {
                 + lab.topology.vipPort() + " and dst host " + lab.topology.vipAddress() + "' >" + captureOut + " 2>" + captureErr);
         CommandResult browser;
         try {
-            awaitFileContains(captureErr, "listening on", Duration.ofSeconds(10));
+            Lab.awaitFile(captureErr, "listening on", Duration.ofSeconds(10), capture);
             Files.createDirectories(profile);
             List<String> command = new ArrayList<>(CHROMIUM);
             command.addAll(List.of("--user-data-dir=" + profile, "--dump-dom", lab.url(PAGE)));
@@ -514,17 +470,6 @@ class LabHandbackTest {
         return byPort;
     }
 
-    private static void awaitFileContains(Path file, String text, Duration limit) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("'" + text + "' not in " + file + " within " + limit);
-    }
-
     /** Ends what is left of a Chromium run (its helpers may outlive it): the processes whose command line names its own profile. */
     private static void killProcessesNaming(Path profile) {
         String p = profile.toString();
@@ -563,11 +508,7 @@ class LabHandbackTest {
         }
         Map<String, Double> before = retransmissions();
         int agentPort = lab.origin(1).agentPort(); // both agents listen on it, each on its origin's address
-        Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\n"
-                + "chain out { type filter hook output priority 0; policy accept;\n udp dport " + agentPort
-                + " numgen random mod 100 < 5 counter drop\n }\n"
-                + "chain in { type filter hook input priority 0; policy accept;\n udp sport " + agentPort
-                + " numgen random mod 100 < 5 counter drop\n }\n}");
+        Lab.nft(lab.director(), Lab.lossTable("udp dport " + agentPort, "udp sport " + agentPort));
         long dropped;
         try {
             alternatingSeries(paths, "5% loss on the hand-off path");
@@ -575,8 +516,7 @@ class LabHandbackTest {
             dropped = droppedByLossTable(lab.director());
             Lab.deleteLossTable(lab.director());
         }
-        Map<String, Double> sent = new LinkedHashMap<>();
-        before.forEach((what, value) -> sent.put(what, retransmissions().get(what) - value));
+        Map<String, Double> sent = since(before, retransmissions());
         System.err.println("e2e: hand-off path loss: " + dropped + " datagrams dropped; sent again: " + sent);
         assertTrue(dropped > 0, "the loss rules dropped no datagram to or from the agents (port " + agentPort + ")");
         assertTrue(sent.values().stream().mapToDouble(Double::doubleValue).sum() > 0,
@@ -590,9 +530,10 @@ class LabHandbackTest {
      * ({@code handoff_agent_recalls_total{result="duplicate"}}: a lost HANDBACK or RECALL_NACK).
      */
     private static Map<String, Double> retransmissions() {
+        Map<String, Double> director = lab.directorCounters(List.of(handoffEvent("retransmitted", 1), handoffEvent("retransmitted", 2)));
         Map<String, Double> counts = new LinkedHashMap<>();
         for (int n = 1; n <= 2; n++) {
-            counts.put("HANDOFF to origin" + n, lab.directorCounter(handoffEvent("retransmitted", n)));
+            counts.put("HANDOFF to origin" + n, director.get(handoffEvent("retransmitted", n)));
             counts.put("RECALL to origin" + n + " answered again", lab.agentCounter(n, "handoff_agent_recalls_total{result=\"duplicate\"}"));
         }
         return counts;
@@ -617,8 +558,8 @@ class LabHandbackTest {
 
     private static void alternatingSeries(List<String> paths, String condition) throws Exception {
         long[] mark = lab.accessMark();
-        List<Answer> answers = oneCurl(Duration.ofSeconds(10), paths.stream().map(LabHandbackTest::get).toList());
-        assertOneConnection(answers, condition);
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(10), paths.stream().map(LabHandbackTest::get).toList());
+        Lab.assertOneConnection(answers, condition);
         for (int i = 0; i < paths.size(); i++) {
             assertServed(answers.get(i), paths.get(i));
         }
@@ -640,7 +581,7 @@ class LabHandbackTest {
     @Timeout(120)
     void anAgentThatStopsAnsweringLetsTheRecallTimeOutAndTheClientIsResetAtTheDeadline() throws Exception {
         Duration deadline = labDeadline();
-        String agent = Files.readString(lab.origin(1).agentPidFile()).trim();
+        String agent = Long.toString(Lab.pid(lab.origin(1).agentPidFile()));
         Map<String, Double> before = origin1Events();
         NextRequest next;
         try {
@@ -678,8 +619,7 @@ class LabHandbackTest {
     @Order(9)
     @Timeout(120)
     void aKilledAgentIsFoundByItsClosedPortAndTheClientIsReset() throws Exception {
-        Path pidFile = lab.origin(1).agentPidFile();
-        long agent = Long.parseLong(Files.readString(pidFile).trim());
+        long agent = Lab.pid(lab.origin(1).agentPidFile());
         Map<String, Double> before = origin1Events();
         NextRequest next;
         try {
@@ -688,9 +628,7 @@ class LabHandbackTest {
                 Lab.awaitGone(agent, Duration.ofSeconds(10));
             });
         } finally {
-            if (!Lab.alive(Long.parseLong(Files.readString(pidFile).trim()))) {
-                lab.processes.startAgent(lab.origin(1), true);
-            }
+            lab.restartAgentIfDead(1);
         }
         Map<String, Double> events = since(before, origin1Events());
         System.err.println("e2e: a killed agent: director events for origin1 " + events + " ("
@@ -705,28 +643,25 @@ class LabHandbackTest {
 
     /** The director's hand-off events that tell how a connection of origin1's agent ended. */
     private static Map<String, Double> origin1Events() {
+        List<String> names = List.of("recalled", "timed_out", "unreachable");
+        Map<String, Double> counts = lab.directorCounters(names.stream().map(event -> handoffEvent(event, 1)).toList());
         Map<String, Double> events = new TreeMap<>();
-        for (String event : List.of("recalled", "timed_out", "unreachable")) {
-            events.put(event, lab.directorCounter(handoffEvent(event, 1)));
+        for (String event : names) {
+            events.put(event, counts.get(handoffEvent(event, 1)));
         }
         return events;
     }
 
+    /** How far each count moved from {@code before} to {@code now}, in {@code now}'s order. */
     private static Map<String, Double> since(Map<String, Double> before, Map<String, Double> now) {
-        Map<String, Double> delta = new TreeMap<>();
+        Map<String, Double> delta = new LinkedHashMap<>();
         now.forEach((k, v) -> delta.put(k, v - before.get(k)));
         return delta;
     }
 
-    private static final Pattern DEADLINE = Pattern.compile("(?m)^\\s+deadline:\\s*(\\d+)(ms|s)\\b");
-
-    /** {@code handoff.deadline} in the lab director's config (examples/lab/director.yaml). */
-    private static Duration labDeadline() throws IOException {
-        Path config = lab.topology.director().config();
-        Matcher m = DEADLINE.matcher(Files.readString(config));
-        assertTrue(m.find(), "no handoff.deadline in " + config);
-        long value = Long.parseLong(m.group(1));
-        return m.group(2).equals("s") ? Duration.ofSeconds(value) : Duration.ofMillis(value);
+    /** {@code handoff.deadline} of the lab director's config (examples/lab/director.yaml), read as the director reads it. */
+    private static Duration labDeadline() throws ConfigException {
+        return ConfigLoader.DIRECTOR.load(lab.topology.director().config()).handoff().deadline();
     }
 
     /** Something done to origin1's agent between the first answer and the next request. */
@@ -779,7 +714,7 @@ class LabHandbackTest {
         RunningCommand connection = Lab.start(lab.client(), "bash", "-c", script);
         CommandResult r;
         try {
-            awaitFile(dir.resolve("ready"), Duration.ofSeconds(20), connection);
+            Lab.awaitFile(dir.resolve("ready"), "", Duration.ofSeconds(20), connection);
             assertEquals(SHA.get(A), Lab.sha256(dir.resolve("first.bin")), "the first answer, " + A);
             toTheAgent.run();
             Files.createFile(dir.resolve("go"));
@@ -797,16 +732,5 @@ class LabHandbackTest {
         assertTrue(errors.contains("Connection reset by peer"), "no reset seen by the client: " + outcome + " " + errors);
         assertEquals(0, Files.size(dir.resolve("second.bin")), "bytes received after the agent stopped answering");
         return new NextRequest(outcome);
-    }
-
-    private static void awaitFile(Path file, Duration limit, RunningCommand writer) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!Files.exists(file) && System.nanoTime() < deadline) {
-            if (!writer.isAlive()) {
-                throw new AssertionError("the client's script ended before " + file + ": " + writer.await(Lab.SHORT).describe());
-            }
-            Thread.sleep(50);
-        }
-        assertTrue(Files.exists(file), file + " not written within " + limit);
     }
 }

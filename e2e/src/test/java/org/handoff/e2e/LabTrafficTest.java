@@ -139,18 +139,15 @@ class LabTrafficTest {
     void keepAliveRequestsAreEachRoutedByTheirOwnPath() throws Exception {
         // Five paths under /static/ on one connection: one connect, every one from origin1 (the
         // only origin of /static/'s pool): requests that stay on their origin.
-        List<String> args = new ArrayList<>(List.of("--max-time", "20", "-w", "%{num_connects} %{http_code} %header{x-served-by}\\n"));
+        List<String> staticPaths = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            args.add("-o");
-            args.add("/dev/null");
-            args.add(lab.url("/static/ka/s" + i + ".txt"));
+            staticPaths.add("/static/ka/s" + i + ".txt");
         }
-        List<String[]> lines = lines(lab.curl(Duration.ofSeconds(30), args.toArray(String[]::new)).requireOk().stdout());
-        assertEquals(5, lines.size());
-        assertEquals(1, lines.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened");
-        for (String[] l : lines) {
-            assertEquals("200", l[1]);
-            assertEquals("origin1", l[2]);
+        List<Lab.Answer> answers = lab.oneCurl(Duration.ofSeconds(20), Duration.ofSeconds(30), gets(staticPaths));
+        Lab.assertOneConnection(answers, staticPaths);
+        for (Lab.Answer a : answers) {
+            assertEquals("200", a.status());
+            assertEquals("origin1", a.origin());
         }
 
         // Default-pool paths that hash to different origins, on one connection: a path that
@@ -168,25 +165,19 @@ class LabTrafficTest {
             List<String> paths = new ArrayList<>();
             paths.add(byOrigin.get(firstOrigin).get(0));
             paths.addAll(byOrigin.get(other).subList(0, Math.min(3, byOrigin.get(other).size())));
-            List<String> a = new ArrayList<>(List.of("--max-time", "20", "-w", "%{num_connects} %{http_code} %header{x-served-by}\\n"));
-            for (String p : paths) {
-                a.add("-o");
-                a.add("/dev/null");
-                a.add(lab.url(p));
-            }
-            List<String[]> ls = lines(lab.curl(Duration.ofSeconds(30), a.toArray(String[]::new)).requireOk().stdout());
-            assertEquals(paths.size(), ls.size());
-            assertEquals(1, ls.stream().mapToInt(l -> Integer.parseInt(l[0])).sum(), "connections opened for " + paths);
+            List<Lab.Answer> pathAnswers = lab.oneCurl(Duration.ofSeconds(20), Duration.ofSeconds(30), gets(paths));
+            Lab.assertOneConnection(pathAnswers, paths);
             for (int i = 0; i < paths.size(); i++) {
-                assertEquals("200", ls.get(i)[1], paths.get(i));
-                assertEquals(originOf.get(paths.get(i)), ls.get(i)[2], "request " + (i + 1) + " of " + paths
+                assertEquals("200", pathAnswers.get(i).status(), paths.get(i));
+                assertEquals(originOf.get(paths.get(i)), pathAnswers.get(i).origin(), "request " + (i + 1) + " of " + paths
                         + " on one connection: the origin its own path hashes to");
             }
         }
     }
 
-    private static List<String[]> lines(String s) {
-        return s.lines().filter(l -> !l.isBlank()).map(l -> l.trim().split(" ")).toList();
+    /** A GET of each path through the VIP, the body discarded: the steps of a {@link Lab#oneCurl}. */
+    private static List<List<String>> gets(List<String> paths) {
+        return paths.stream().map(p -> List.of("-o", "/dev/null", lab.url(p))).toList();
     }
 
     @Test
@@ -260,8 +251,7 @@ class LabTrafficTest {
     @Timeout(400)
     void fivePercentLossOnTheHandoffPath() throws Exception {
         // Every datagram the director sends to an agent (HANDOFF, FORWARD, ABORT) may be lost.
-        Lab.nft(lab.director(), "table inet " + Lab.LOSS_TABLE + " {\nchain out { type filter hook output priority 0; policy accept;\n"
-                + " udp dport " + lab.origin(1).agentPort() + " numgen random mod 100 < 5 drop\n }\n}");
+        Lab.nft(lab.director(), Lab.lossTable("udp dport " + lab.origin(1).agentPort(), null));
         try {
             for (int i = 0; i < 3; i++) {
                 download("10M", Duration.ofSeconds(150));
@@ -303,13 +293,8 @@ class LabTrafficTest {
         Lab.nsBash(lab.director(), Lab.SHORT, "cat " + datagram + " > /dev/udp/" + origin1.host().address() + "/"
                 + origin1.agentPort()).requireOk();
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        double now = badMac;
-        while (now < badMac + 1 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            now = lab.agentMetric(1, "handoff_agent_datagrams_total{result=\"bad_mac\"}");
-        }
-        assertEquals(badMac + 1, now, "bad_mac datagrams counted by origin1's agent");
+        Lab.awaitMetric(() -> lab.agentMetric(1, "handoff_agent_datagrams_total{result=\"bad_mac\"}"), badMac + 1,
+                Duration.ofSeconds(10), "bad_mac datagrams counted by origin1's agent");
         assertEquals(received, lab.agentMetric(1, "handoff_agent_handoffs_received_total"), "no HANDOFF received");
         assertEquals(accepted, lab.agentMetric(1, "handoff_agent_handoffs_accepted_total"), "no flow accepted");
         // No connection B: no socket on origin1 from the forged client port.

@@ -209,6 +209,24 @@ public final class ProcessRunner implements CommandRunner {
         }
     }
 
+    /**
+     * Whether this process's effective user id is 0, read from {@code /proc/self/status} (real,
+     * effective, saved, filesystem): what namespaces, nftables and raw sockets need. False off
+     * Linux.
+     */
+    public static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("Uid:")) {
+                    return line.substring(4).strip().split("\\s+")[1].equals("0");
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: not root for this purpose
+        }
+        return false;
+    }
+
     @Override
     public String toString() {
         return "ProcessRunner[" + (prefix.isEmpty() ? "" : String.join(" ", prefix) + ", ")

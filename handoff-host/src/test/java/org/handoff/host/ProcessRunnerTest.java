@@ -177,6 +177,13 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void isRootAgreesWithIdU() {
+        assumeTrue(Files.exists(Path.of("/proc/self/status")), "no /proc: not Linux");
+        String euid = runner.run("id", "-u").requireOk().stdout().strip();
+        assertEquals(euid.equals("0"), ProcessRunner.isRoot(), "id -u says " + euid);
+    }
+
+    @Test
     void findExecutableLooksOnThePathAndInRootsDirectories() {
         assertTrue(ProcessRunner.findExecutable("sh").isPresent());
         assertTrue(ProcessRunner.findExecutable("handoff-no-such-command").isEmpty());

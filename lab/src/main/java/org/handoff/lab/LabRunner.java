@@ -84,7 +84,7 @@ public final class LabRunner {
 
     /** Builds the lab; 0 once a request through the VIP succeeds, 1 (with the lab taken down) if not. */
     public int up() {
-        if (!isRoot()) {
+        if (!ProcessRunner.isRoot()) {
             return fail("must run as root (it creates network namespaces)");
         }
         if (isUp()) {
@@ -271,7 +271,7 @@ public final class LabRunner {
 
     /** Removes every namespace, process and file {@code up} made; 0 when all went, 1 when something stayed. */
     public int down() {
-        if (!isRoot()) {
+        if (!ProcessRunner.isRoot()) {
             return fail("must run as root (it creates network namespaces)");
         }
         List<String> problems = new ArrayList<>();
@@ -316,7 +316,7 @@ public final class LabRunner {
 
     /** What runs, and one request through the VIP. */
     public int status(PrintWriter out) {
-        if (!isRoot()) {
+        if (!ProcessRunner.isRoot()) {
             return fail("must run as root (it creates network namespaces)");
         }
         List<String> present = network.namespaces();
@@ -361,20 +361,6 @@ public final class LabRunner {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    /** The effective user id is 0 (from /proc/self/status: real, effective, saved, filesystem). */
-    static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
-                if (line.startsWith("Uid:")) {
-                    return line.substring(4).strip().split("\\s+")[1].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            // not Linux: not root for this purpose
-        }
-        return false;
-    }
 
     private void say(String message) {
         err.println("lab: " + message);

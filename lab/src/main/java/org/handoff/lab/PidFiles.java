@@ -7,15 +7,18 @@ import java.nio.file.Path;
 import java.util.OptionalLong;
 import org.handoff.host.ProcessRunner;
 
-/** The lab's daemons are known by their pid files: whether one runs, and stopping it. */
-final class PidFiles {
+/**
+ * The lab's daemons are known by their pid files: whether one runs, and stopping it. Public for
+ * {@link #read} alone, which the e2e tests use to find a daemon to stop.
+ */
+public final class PidFiles {
     private static final long POLL_MILLIS = 100;
 
     private PidFiles() {
     }
 
     /** The pid a file holds, if it exists and holds one (a process may remove its own as it exits). */
-    static OptionalLong read(Path pidFile) {
+    public static OptionalLong read(Path pidFile) {
         try {
             String text = Files.readString(pidFile, StandardCharsets.US_ASCII).strip();
             return text.matches("\\d{1,10}") ? OptionalLong.of(Long.parseLong(text)) : OptionalLong.empty();

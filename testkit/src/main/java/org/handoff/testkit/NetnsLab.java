@@ -120,7 +120,7 @@ public final class NetnsLab implements AutoCloseable {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             return Optional.of("not Linux (os.name=" + System.getProperty("os.name") + ")");
         }
-        if (!"root".equals(System.getProperty("user.name"))) {
+        if (!ProcessRunner.isRoot()) {
             return Optional.of("not root (user.name=" + System.getProperty("user.name") + "); namespace tests need root");
         }
         if (findExecutable("ip").isEmpty()) {
