@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * director_xdp (xdp), on the director's capture interface: a client packet of a handed-off
+ * flow goes to the owning agent as a TUNNEL datagram (handoff_tunnel.h) without waking the
+ * Java director. Only what needs no routing decision: pure ACKs (no payload; ACK set; no SYN,
+ * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL.
+ *
+ *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP ...
+ *   out: Ethernet (next hop) | IPv4 (DF, TTL 64, id 0) | UDP (checksum 0) | TUNNEL (16) | the IPv4 packet unchanged
+ *
+ * Everything else, and every packet the program cannot send (no route or neighbour to the
+ * agent, too big for the MTU, no headroom), is XDP_PASS untouched: the capture sees it as
+ * before and Java forwards it by FORWARD, so nothing is lost. Each frame bumps exactly one
+ * director_counters index.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "handoff_tunnel.h"
+#include "director_maps.h"
+
+#define AF_INET                 2
+#define OUTER_TTL               64
+#define IP_DF                   0x4000
+#define IP_MF_AND_OFFSET        0x3fff
+/* the UDP source port is a hash of the inner flow, in the dynamic range (RFC 6335) */
+#define TUNNEL_SOURCE_PORT_BASE 0xC000
+#define IPV4_MAX_TOTAL_LENGTH   0xffff
+
+/* what encapsulation puts in front of the client's IPv4 packet, Ethernet included */
+#define OUTER_HEADERS_LEN       (sizeof(struct ethhdr) + TUNNEL_OVERHEAD)
+
+_Static_assert(sizeof(struct director_flow_key) == 12, "director_flow_key: 12 bytes, mirrored in Java");
+_Static_assert(sizeof(struct director_flow) == 40, "director_flow: 40 bytes, mirrored in Java");
+_Static_assert(sizeof(struct handoff_tunnel_hdr) == TUNNEL_HEADER_LEN, "handoff_tunnel_hdr");
+_Static_assert(TUNNEL_OVERHEAD == 44, "TUNNEL_OVERHEAD");
+
+static __always_inline void count(__u32 index)
+{
+	__u64 *counter = bpf_map_lookup_elem(&director_counters, &index);
+
+	if (counter)
+		*counter += 1;
+}
+
+static __always_inline int pass(__u32 index)
+{
+	count(index);
+	return XDP_PASS;
+}
+
+/*
+ * The outer UDP source port: the inner 4-tuple folded to 16 bits, for RSS and ECMP spreading
+ * on the way to the agent. The fields are read as the big-endian numbers they are on the wire.
+ * Provisional: docs/handoff-protocol.md section 3.11 will define the hash; match it then.
+ */
+static __always_inline __u16 tunnel_source_port(const struct director_flow_key *key)
+{
+	__u32 h = bpf_ntohl(key->client_addr) ^ bpf_ntohl(key->vip_addr)
+		^ ((__u32)bpf_ntohs(key->client_port) << 16 | bpf_ntohs(key->vip_port));
+
+	return (__u16)((h >> 16) ^ (h & 0xffff)) | TUNNEL_SOURCE_PORT_BASE;
+}
+
+/* RFC 1071 over a 20-byte IPv4 header whose checksum field is 0 */
+static __always_inline __u16 ipv4_header_checksum(const struct iphdr *ip)
+{
+	const __u16 *word = (const __u16 *)ip;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*ip) / 2); i++)
+		sum += word[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+static __always_inline int fib_failure_counter(int result)
+{
+	switch (result) {
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return DIRECTOR_PASSED_FIB_NO_NEIGH;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return DIRECTOR_PASSED_TOO_BIG;
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+	case BPF_FIB_LKUP_RET_NOT_FWDED: /* what a lookup with no matching route returns */
+		return DIRECTOR_PASSED_FIB_NO_ROUTE;
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return DIRECTOR_PASSED_FIB_FORWARDING_OFF;
+	default:
+		return DIRECTOR_PASSED_FIB_OTHER;
+	}
+}
+
+SEC("xdp")
+int director_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + sizeof(*eth);
+	struct tcphdr *tcp = (void *)(ip + 1);
+	struct director_flow_key key;
+	struct bpf_fib_lookup fib = {};
+	struct director_flow *flow;
+	__u32 ip_len, tcp_header_len, frame_len;
+	__u16 sport;
+	int rc;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return pass(DIRECTOR_PASSED_NOT_IPV4_TCP);
+	if ((void *)(ip + 1) > data_end)
+		return pass(DIRECTOR_PASSED_MALFORMED);
+	if (ip->version != 4 || ip->protocol != IPPROTO_TCP)
+		return pass(DIRECTOR_PASSED_NOT_IPV4_TCP);
+	if (ip->ihl < 5)
+		return pass(DIRECTOR_PASSED_MALFORMED);
+	if (ip->ihl != 5)
+		return pass(DIRECTOR_PASSED_IP_OPTIONS);
+	if (ip->frag_off & bpf_htons(IP_MF_AND_OFFSET))
+		return pass(DIRECTOR_PASSED_FRAGMENT);
+	if ((void *)(tcp + 1) > data_end)
+		return pass(DIRECTOR_PASSED_MALFORMED);
+	ip_len = bpf_ntohs(ip->tot_len);
+	tcp_header_len = tcp->doff * 4;
+	frame_len = data_end - data;
+	/* the frame may be longer (Ethernet padding), never shorter */
+	if (frame_len - sizeof(*eth) < ip_len || tcp_header_len < sizeof(*tcp) || ip_len < sizeof(*ip) + tcp_header_len)
+		return pass(DIRECTOR_PASSED_MALFORMED);
+
+	key.client_addr = ip->saddr;
+	key.vip_addr = ip->daddr;
+	key.client_port = tcp->source;
+	key.vip_port = tcp->dest;
+	flow = bpf_map_lookup_elem(&director_flows, &key);
+	if (!flow)
+		return pass(DIRECTOR_PASSED_NO_FLOW);
+	if (!(flow->flags & DIRECTOR_FLOW_TUNNEL_ALL)) {
+		if (tcp->syn || tcp->fin || tcp->rst || !tcp->ack)
+			return pass(DIRECTOR_PASSED_CONTROL);
+		if (ip_len != sizeof(*ip) + tcp_header_len)
+			return pass(DIRECTOR_PASSED_PAYLOAD);
+	}
+	if (ip_len + TUNNEL_OVERHEAD > IPV4_MAX_TOTAL_LENGTH)
+		return pass(DIRECTOR_PASSED_TOO_BIG);
+
+	/* The next hop before anything changes, so every failure passes the original frame. The
+	 * lookup also checks the encapsulated length against the egress MTU (FRAG_NEEDED). */
+	fib.family = AF_INET;
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.sport = 0;
+	fib.dport = flow->agent_port;
+	fib.tot_len = ip_len + TUNNEL_OVERHEAD;
+	fib.ipv4_src = flow->source_addr;
+	fib.ipv4_dst = flow->agent_addr;
+	fib.ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return pass(fib_failure_counter(rc));
+
+	/* drop Ethernet padding, so the frame ends where the IPv4 packet does */
+	if (frame_len > sizeof(*eth) + ip_len && bpf_xdp_adjust_tail(ctx, (int)(sizeof(*eth) + ip_len) - (int)frame_len))
+		return pass(DIRECTOR_PASSED_NO_HEADROOM);
+	if (bpf_xdp_adjust_head(ctx, -(int)TUNNEL_OVERHEAD))
+		return pass(DIRECTOR_PASSED_NO_HEADROOM);
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + OUTER_HEADERS_LEN > data_end)
+		return XDP_ABORTED; /* cannot happen: 44 bytes were added in front of at least 54 */
+	eth = data;
+	struct iphdr *outer = data + sizeof(*eth);
+	struct udphdr *udp = (void *)(outer + 1);
+	struct handoff_tunnel_hdr *tunnel = (void *)(udp + 1);
+
+	/* the old Ethernet header is overwritten from here on: everything below comes from key,
+	 * flow and fib, never from the frame's first 58 bytes */
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IP);
+
+	outer->version = 4;
+	outer->ihl = 5;
+	outer->tos = 0;
+	outer->tot_len = bpf_htons(ip_len + TUNNEL_OVERHEAD);
+	outer->id = 0;
+	outer->frag_off = bpf_htons(IP_DF);
+	outer->ttl = OUTER_TTL;
+	outer->protocol = IPPROTO_UDP;
+	outer->check = 0;
+	outer->saddr = flow->source_addr;
+	outer->daddr = flow->agent_addr;
+	outer->check = ipv4_header_checksum(outer);
+
+	sport = tunnel_source_port(&key);
+	udp->source = bpf_htons(sport);
+	udp->dest = flow->agent_port;
+	udp->len = bpf_htons(ip_len + TUNNEL_OVERHEAD - sizeof(*outer));
+	udp->check = 0;
+
+	tunnel->magic = bpf_htons(HANDOFF_MAGIC);
+	tunnel->version = HANDOFF_VERSION;
+	tunnel->type = HANDOFF_TYPE_TUNNEL;
+	tunnel->total_length = bpf_htons(ip_len + TUNNEL_HEADER_LEN);
+	tunnel->flags = 0;
+	tunnel->token = flow->token;
+
+	__sync_fetch_and_add(&flow->packets, 1);
+	__sync_fetch_and_add(&flow->bytes, ip_len);
+	count(DIRECTOR_TUNNELLED);
+	if (fib.ifindex == ctx->ingress_ifindex)
+		return XDP_TX;
+	return bpf_redirect(fib.ifindex, 0);
+}
+
+char LICENSE[] SEC("license") = "GPL";
