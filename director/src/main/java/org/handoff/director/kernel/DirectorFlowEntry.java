@@ -1,0 +1,173 @@
+package org.handoff.director.kernel;
+
+import java.nio.ByteBuffer;
+import org.handoff.protocol.wire.Bytes;
+
+/**
+ * The value of {@code director_flows} ({@code struct director_flow} in
+ * bpf/src/main/c/director_maps.h), field for field: where the XDP program sends a handed-off
+ * flow's packets, and what it counted.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                   Agent Address (network)                     |  0
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |            Source Address (network): the outer source         |  4
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |     Agent Port (network)      |         Flags (host)          |  8
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                         Reserved (0)                          | 12
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                Flow Token (8 bytes, as in TUNNEL)             | 16
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |              Packets tunnelled (u64, host order)              | 24
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |           Inner bytes tunnelled (u64, host order)             | 32
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * The token is written big-endian, so the TUNNEL header the program copies it into carries
+ * the same bytes as a HANDOFF with that token. A map update replaces the whole value: {@link #clear()}
+ * before filling a new entry, and carry the counters over when rewriting one. A view over a
+ * {@link ByteBuffer} like {@link DirectorFlowKey}: nothing is allocated per use.
+ */
+public final class DirectorFlowEntry {
+    public static final int AGENT_ADDRESS_OFFSET = 0;
+    public static final int SOURCE_ADDRESS_OFFSET = 4;
+    public static final int AGENT_PORT_OFFSET = 8;
+    public static final int FLAGS_OFFSET = 10;
+    public static final int RESERVED_OFFSET = 12;
+    public static final int TOKEN_OFFSET = 16;
+    public static final int PACKETS_OFFSET = 24;
+    public static final int BYTES_OFFSET = 32;
+    /** sizeof(struct director_flow): the map's value size. */
+    public static final int LENGTH = 40;
+
+    /** DIRECTOR_FLOW_TUNNEL_ALL: every packet of the flow is tunnelled, not only its pure ACKs (flows pinned to one origin). */
+    public static final int FLAG_TUNNEL_ALL = 1;
+
+    private ByteBuffer buffer;
+    private int offset;
+
+    /** An entry over its own {@value #LENGTH}-byte direct buffer, to be reused. */
+    public static DirectorFlowEntry allocate() {
+        return new DirectorFlowEntry().wrap(ByteBuffer.allocateDirect(LENGTH), 0);
+    }
+
+    /** Views {@code buffer} from {@code offset}; the buffer's own byte order is never used or changed. */
+    public DirectorFlowEntry wrap(ByteBuffer buffer, int offset) {
+        MapFields.requireRoom(buffer, offset, LENGTH, "director_flow");
+        this.buffer = buffer;
+        this.offset = offset;
+        return this;
+    }
+
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    /** Zeroes every field: reserved bytes, flags and counters start at 0. */
+    public DirectorFlowEntry clear() {
+        for (int i = 0; i < LENGTH; i += 8) {
+            buffer.putLong(offset + i, 0L);
+        }
+        return this;
+    }
+
+    public int agentAddress() {
+        return MapFields.getInt(buffer, offset + AGENT_ADDRESS_OFFSET);
+    }
+
+    public DirectorFlowEntry agentAddress(int address) {
+        MapFields.putInt(buffer, offset + AGENT_ADDRESS_OFFSET, address);
+        return this;
+    }
+
+    /** The outer IPv4 source: the address the worker's socket to this agent sends from. */
+    public int sourceAddress() {
+        return MapFields.getInt(buffer, offset + SOURCE_ADDRESS_OFFSET);
+    }
+
+    public DirectorFlowEntry sourceAddress(int address) {
+        MapFields.putInt(buffer, offset + SOURCE_ADDRESS_OFFSET, address);
+        return this;
+    }
+
+    /** The outer UDP destination: the agent's control port. */
+    public int agentPort() {
+        return MapFields.getPort(buffer, offset + AGENT_PORT_OFFSET);
+    }
+
+    public DirectorFlowEntry agentPort(int port) {
+        MapFields.putPort(buffer, offset + AGENT_PORT_OFFSET, "agent port", port);
+        return this;
+    }
+
+    public int flags() {
+        return MapFields.getHostShort(buffer, offset + FLAGS_OFFSET);
+    }
+
+    public DirectorFlowEntry flags(int flags) {
+        if ((flags & ~FLAG_TUNNEL_ALL) != 0) {
+            throw new IllegalArgumentException("flags=0x" + Integer.toHexString(flags) + " (expected: FLAG_TUNNEL_ALL or 0)");
+        }
+        MapFields.putHostShort(buffer, offset + FLAGS_OFFSET, flags);
+        return this;
+    }
+
+    public boolean tunnelAll() {
+        return (flags() & FLAG_TUNNEL_ALL) != 0;
+    }
+
+    public DirectorFlowEntry tunnelAll(boolean all) {
+        return flags(all ? flags() | FLAG_TUNNEL_ALL : flags() & ~FLAG_TUNNEL_ALL);
+    }
+
+    public int reserved() {
+        return MapFields.getHostInt(buffer, offset + RESERVED_OFFSET);
+    }
+
+    /** The flow token, as a HANDOFF carries it (big-endian). */
+    public long token() {
+        return MapFields.getLong(buffer, offset + TOKEN_OFFSET);
+    }
+
+    public DirectorFlowEntry token(long token) {
+        MapFields.putLong(buffer, offset + TOKEN_OFFSET, token);
+        return this;
+    }
+
+    /** Packets the program tunnelled since the entry was written. */
+    public long packets() {
+        return MapFields.getHostLong(buffer, offset + PACKETS_OFFSET);
+    }
+
+    public DirectorFlowEntry packets(long packets) {
+        MapFields.putHostLong(buffer, offset + PACKETS_OFFSET, packets);
+        return this;
+    }
+
+    /** Inner IPv4 bytes the program tunnelled since the entry was written. */
+    public long bytes() {
+        return MapFields.getHostLong(buffer, offset + BYTES_OFFSET);
+    }
+
+    public DirectorFlowEntry bytes(long bytes) {
+        MapFields.putHostLong(buffer, offset + BYTES_OFFSET, bytes);
+        return this;
+    }
+
+    /** Leaves the token out: it is what authenticates the flow's TUNNEL datagrams. */
+    @Override
+    public String toString() {
+        return "director_flow{agent=" + Bytes.ipv4ToString(agentAddress()) + ":" + agentPort()
+                + ", source=" + Bytes.ipv4ToString(sourceAddress()) + ", flags=" + flags()
+                + ", packets=" + packets() + ", bytes=" + bytes() + "}";
+    }
+}

@@ -1,0 +1,186 @@
+package org.handoff.director.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.handoff.protocol.wire.Bytes;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java mirrors against the C header they mirror: offsets, sizes, counter order, and the
+ * bytes each field puts in the map (network order where the C field is __be*, host order where
+ * it is __u*). The C side asserts its own offsets (_Static_assert in director_xdp.bpf.c), so
+ * the header's offset comments read here are checked at both ends.
+ */
+class DirectorMapsLayoutTest {
+    static final Path HEADER = Path.of("..", "bpf", "src", "main", "c", "director_maps.h");
+
+    @Test
+    void entryOffsetsAreTheHeadersOffsets() throws IOException {
+        Map<String, Integer> c = structOffsets(Files.readString(HEADER), "director_flow");
+        Map<String, Integer> java = new LinkedHashMap<>();
+        java.put("agent_addr", DirectorFlowEntry.AGENT_ADDRESS_OFFSET);
+        java.put("source_addr", DirectorFlowEntry.SOURCE_ADDRESS_OFFSET);
+        java.put("agent_port", DirectorFlowEntry.AGENT_PORT_OFFSET);
+        java.put("flags", DirectorFlowEntry.FLAGS_OFFSET);
+        java.put("reserved", DirectorFlowEntry.RESERVED_OFFSET);
+        java.put("token", DirectorFlowEntry.TOKEN_OFFSET);
+        java.put("packets", DirectorFlowEntry.PACKETS_OFFSET);
+        java.put("bytes", DirectorFlowEntry.BYTES_OFFSET);
+        assertEquals(java, c);
+        assertEquals(40, DirectorFlowEntry.LENGTH);
+    }
+
+    @Test
+    void keyFieldsAreTheHeadersFieldsInOrder() throws IOException {
+        String struct = structBody(Files.readString(HEADER), "director_flow_key");
+        assertEquals(List.of("__be32 client_addr", "__be32 vip_addr", "__be16 client_port", "__be16 vip_port"),
+                fieldDeclarations(struct));
+        assertEquals(List.of(0, 4, 8, 10, 12), List.of(DirectorFlowKey.CLIENT_ADDRESS_OFFSET, DirectorFlowKey.VIP_ADDRESS_OFFSET,
+                DirectorFlowKey.CLIENT_PORT_OFFSET, DirectorFlowKey.VIP_PORT_OFFSET, DirectorFlowKey.LENGTH));
+    }
+
+    @Test
+    void countersAreTheHeadersEnumInOrder() throws IOException {
+        String header = Files.readString(HEADER);
+        Matcher body = Pattern.compile("enum director_counter \\{(.*?)\\};", Pattern.DOTALL).matcher(header);
+        assertTrue(body.find(), "enum director_counter in " + HEADER);
+        List<String> names = new ArrayList<>();
+        Matcher m = Pattern.compile("^\\s*(DIRECTOR_[A-Z0-9_]+)", Pattern.MULTILINE).matcher(body.group(1));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        assertEquals("DIRECTOR_COUNTER_COUNT", names.remove(names.size() - 1));
+        assertEquals(names, java.util.Arrays.stream(DirectorCounter.values()).map(DirectorCounter::cName).toList());
+        assertEquals(names.size(), DirectorCounter.count());
+        for (DirectorCounter counter : DirectorCounter.values()) {
+            assertEquals(counter, DirectorCounter.ofIndex(counter.index()));
+            assertEquals(counter, DirectorCounter.byMetricName(counter.metricName()).orElseThrow());
+            assertEquals(counter.cName(), "DIRECTOR_" + counter.metricName().toUpperCase(java.util.Locale.ROOT));
+        }
+        assertFalse(DirectorCounter.byMetricName("dropped").isPresent());
+        assertThrows(IllegalArgumentException.class, () -> DirectorCounter.ofIndex(DirectorCounter.count()));
+    }
+
+    @Test
+    void limitsAreTheHeadersConstants() throws IOException {
+        String header = Files.readString(HEADER);
+        assertEquals(DirectorXdp.FLOW_MAX_ENTRIES, define(header, "DIRECTOR_FLOW_MAX_ENTRIES"));
+        Matcher flag = Pattern.compile("#define DIRECTOR_FLOW_TUNNEL_ALL\\s+\\(1 << (\\d+)\\)").matcher(header);
+        assertTrue(flag.find(), "DIRECTOR_FLOW_TUNNEL_ALL in " + HEADER);
+        assertEquals(DirectorFlowEntry.FLAG_TUNNEL_ALL, 1 << Integer.parseInt(flag.group(1)));
+    }
+
+    @Test
+    void keyBytesAreInNetworkOrderWhateverTheBuffersOrder() {
+        for (ByteOrder order : List.of(ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN)) {
+            ByteBuffer buffer = ByteBuffer.allocate(3 + DirectorFlowKey.LENGTH).order(order);
+            DirectorFlowKey key = new DirectorFlowKey().wrap(buffer, 3)
+                    .set(Bytes.parseIpv4("198.18.2.7"), 40000, Bytes.parseIpv4("198.18.1.1"), 80);
+            assertEquals("c6120207" + "c6120101" + "9c40" + "0050", Bytes.hex(buffer.array(), 3, DirectorFlowKey.LENGTH));
+            assertEquals(Bytes.parseIpv4("198.18.2.7"), key.clientAddress());
+            assertEquals(40000, key.clientPort());
+            assertEquals(Bytes.parseIpv4("198.18.1.1"), key.vipAddress());
+            assertEquals(80, key.vipPort());
+            assertEquals("198.18.2.7:40000 -> 198.18.1.1:80", key.toString());
+            assertEquals(order, buffer.order());
+            assertEquals(0, buffer.position());
+        }
+    }
+
+    @Test
+    void entryBytesAreNetworkOrderForAddressesAndPortHostOrderForFlagsAndCounters() {
+        boolean little = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        for (ByteOrder order : List.of(ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN)) {
+            ByteBuffer buffer = ByteBuffer.allocate(DirectorFlowEntry.LENGTH).order(order);
+            for (int i = 0; i < buffer.capacity(); i++) {
+                buffer.put(i, (byte) 0xee);
+            }
+            DirectorFlowEntry entry = new DirectorFlowEntry().wrap(buffer, 0).clear()
+                    .agentAddress(Bytes.parseIpv4("198.18.3.2")).sourceAddress(Bytes.parseIpv4("198.18.3.1"))
+                    .agentPort(9000).tunnelAll(true).token(0x0102030405060708L).packets(0x1122).bytes(0x33445566L);
+            String expected = "c6120302" + "c6120301" + "2328" + (little ? "0100" : "0001") + "00000000"
+                    + "0102030405060708"
+                    + (little ? "2211000000000000" : "0000000000001122")
+                    + (little ? "6655443300000000" : "0000000033445566");
+            assertEquals(expected, Bytes.hex(buffer.array(), 0, DirectorFlowEntry.LENGTH));
+            assertEquals(Bytes.parseIpv4("198.18.3.2"), entry.agentAddress());
+            assertEquals(Bytes.parseIpv4("198.18.3.1"), entry.sourceAddress());
+            assertEquals(9000, entry.agentPort());
+            assertTrue(entry.tunnelAll());
+            assertEquals(0x0102030405060708L, entry.token());
+            assertEquals(0x1122, entry.packets());
+            assertEquals(0x33445566L, entry.bytes());
+            assertEquals(0, entry.reserved());
+            assertFalse(entry.tunnelAll(false).tunnelAll());
+            assertFalse(entry.toString().contains("0102030405060708"), "the token stays out of logs");
+        }
+    }
+
+    @Test
+    void fieldsOutsideTheirRangeAreRefused() {
+        DirectorFlowEntry entry = DirectorFlowEntry.allocate();
+        assertTrue(entry.buffer().isDirect());
+        assertThrows(IllegalArgumentException.class, () -> entry.agentPort(65536));
+        assertThrows(IllegalArgumentException.class, () -> entry.flags(2));
+        assertThrows(IllegalArgumentException.class, () -> DirectorFlowKey.allocate().clientPort(-1));
+        assertThrows(IllegalArgumentException.class, () -> new DirectorFlowKey().wrap(ByteBuffer.allocate(20), 9));
+        assertThrows(IllegalArgumentException.class, () -> new DirectorFlowEntry().wrap(ByteBuffer.allocate(40), 1));
+    }
+
+    @Test
+    void tunnelSourcePortFoldsTheFlowIntoTheDynamicRange() {
+        // 0xc6120207 ^ 0xc6120101 ^ 0x9c400050 = 0x9c400356; 0x9c40 ^ 0x0356 = 0x9f16; | 0xc000
+        assertEquals(0xdf16, DirectorXdp.tunnelSourcePort(Bytes.parseIpv4("198.18.2.7"), 40000, Bytes.parseIpv4("198.18.1.1"), 80));
+        assertEquals(0xc000, DirectorXdp.tunnelSourcePort(0, 0, 0, 0));
+        java.util.Random random = new java.util.Random(13);
+        for (int i = 0; i < 1000; i++) {
+            int port = DirectorXdp.tunnelSourcePort(random.nextInt(), random.nextInt(65536), random.nextInt(), random.nextInt(65536));
+            assertTrue(port >= 0xc000 && port <= 0xffff, "port " + port);
+        }
+    }
+
+    /** Field name to the offset its comment states ({@code /*  8: ...}), in declaration order. */
+    static Map<String, Integer> structOffsets(String header, String struct) {
+        Map<String, Integer> offsets = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("^\\s*__\\w+ (\\w+);\\s*/\\*\\s*(\\d+):", Pattern.MULTILINE).matcher(structBody(header, struct));
+        while (m.find()) {
+            offsets.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        return offsets;
+    }
+
+    static String structBody(String header, String struct) {
+        Matcher m = Pattern.compile("struct " + struct + " \\{(.*?)\\};", Pattern.DOTALL).matcher(header);
+        assertTrue(m.find(), "struct " + struct + " in " + HEADER);
+        return m.group(1);
+    }
+
+    static List<String> fieldDeclarations(String structBody) {
+        List<String> fields = new ArrayList<>();
+        Matcher m = Pattern.compile("^\\s*(__\\w+ \\w+);", Pattern.MULTILINE).matcher(structBody);
+        while (m.find()) {
+            fields.add(m.group(1));
+        }
+        return fields;
+    }
+
+    static int define(String header, String name) {
+        Matcher m = Pattern.compile("#define " + name + "\\s+(\\d+)").matcher(header);
+        assertTrue(m.find(), name + " in " + HEADER);
+        return Integer.parseInt(m.group(1));
+    }
+}
