@@ -36,8 +36,19 @@
 /* what encapsulation puts in front of the client's IPv4 packet, Ethernet included */
 #define OUTER_HEADERS_LEN       (sizeof(struct ethhdr) + TUNNEL_OVERHEAD)
 
-_Static_assert(sizeof(struct director_flow_key) == 12, "director_flow_key: 12 bytes, mirrored in Java");
-_Static_assert(sizeof(struct director_flow) == 40, "director_flow: 40 bytes, mirrored in Java");
+/* the layouts Java mirrors (DirectorFlowKey, DirectorFlowEntry) and director_maps.h's comments state */
+_Static_assert(sizeof(struct director_flow_key) == 12, "director_flow_key size");
+_Static_assert(__builtin_offsetof(struct director_flow_key, vip_addr) == 4, "vip_addr");
+_Static_assert(__builtin_offsetof(struct director_flow_key, client_port) == 8, "client_port");
+_Static_assert(__builtin_offsetof(struct director_flow_key, vip_port) == 10, "vip_port");
+_Static_assert(sizeof(struct director_flow) == 40, "director_flow size");
+_Static_assert(__builtin_offsetof(struct director_flow, source_addr) == 4, "source_addr");
+_Static_assert(__builtin_offsetof(struct director_flow, agent_port) == 8, "agent_port");
+_Static_assert(__builtin_offsetof(struct director_flow, flags) == 10, "flags");
+_Static_assert(__builtin_offsetof(struct director_flow, reserved) == 12, "reserved");
+_Static_assert(__builtin_offsetof(struct director_flow, token) == 16, "token");
+_Static_assert(__builtin_offsetof(struct director_flow, packets) == 24, "packets");
+_Static_assert(__builtin_offsetof(struct director_flow, bytes) == 32, "bytes");
 _Static_assert(sizeof(struct handoff_tunnel_hdr) == TUNNEL_HEADER_LEN, "handoff_tunnel_hdr");
 _Static_assert(TUNNEL_OVERHEAD == 44, "TUNNEL_OVERHEAD");
 

@@ -5,8 +5,8 @@ package org.handoff.director.kernel;
  * loader finds them in the object the bpf module ships.
  */
 public final class DirectorXdp {
-    /** Classpath resource of the compiled object (module bpf). */
-    public static final String OBJECT_RESOURCE = "/org/handoff/bpf/director_xdp.bpf.o";
+    /** The compiled object's file name in the bpf module's jar (org/handoff/bpf/). */
+    public static final String OBJECT = "director_xdp.bpf.o";
     /** The XDP program, attached to the capture interface. */
     public static final String PROGRAM = "director_xdp";
     /** LRU hash: {@link DirectorFlowKey} to {@link DirectorFlowEntry}. */
