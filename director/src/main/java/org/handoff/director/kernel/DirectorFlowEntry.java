@@ -33,7 +33,7 @@ import org.handoff.protocol.wire.Bytes;
  * before filling a new entry, and carry the counters over when rewriting one. A view over a
  * {@link ByteBuffer} like {@link DirectorFlowKey}: nothing is allocated per use.
  */
-public final class DirectorFlowEntry {
+public final class DirectorFlowEntry extends MapRecord {
     public static final int AGENT_ADDRESS_OFFSET = 0;
     public static final int SOURCE_ADDRESS_OFFSET = 4;
     public static final int AGENT_PORT_OFFSET = 8;
@@ -48,9 +48,6 @@ public final class DirectorFlowEntry {
     /** DIRECTOR_FLOW_TUNNEL_ALL: every packet of the flow is tunnelled, not only its pure ACKs (flows pinned to one origin). */
     public static final int FLAG_TUNNEL_ALL = 1;
 
-    private ByteBuffer buffer;
-    private int offset;
-
     /** An entry over its own {@value #LENGTH}-byte direct buffer, to be reused. */
     public static DirectorFlowEntry allocate() {
         return new DirectorFlowEntry().wrap(ByteBuffer.allocateDirect(LENGTH), 0);
@@ -58,18 +55,8 @@ public final class DirectorFlowEntry {
 
     /** Views {@code buffer} from {@code offset}; the buffer's own byte order is never used or changed. */
     public DirectorFlowEntry wrap(ByteBuffer buffer, int offset) {
-        MapFields.requireRoom(buffer, offset, LENGTH, "director_flow");
-        this.buffer = buffer;
-        this.offset = offset;
+        point(buffer, offset, LENGTH, "director_flow");
         return this;
-    }
-
-    public ByteBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
     }
 
     /** Zeroes every field: reserved bytes, flags and counters start at 0. */

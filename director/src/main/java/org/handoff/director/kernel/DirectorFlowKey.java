@@ -24,16 +24,13 @@ import org.handoff.protocol.wire.Bytes;
  * {@link #allocate()}), so one instance serves every lookup without allocating. Addresses are
  * IPv4 as {@code int}s, the way {@code TcpFlow} holds them.
  */
-public final class DirectorFlowKey {
+public final class DirectorFlowKey extends MapRecord {
     public static final int CLIENT_ADDRESS_OFFSET = 0;
     public static final int VIP_ADDRESS_OFFSET = 4;
     public static final int CLIENT_PORT_OFFSET = 8;
     public static final int VIP_PORT_OFFSET = 10;
     /** sizeof(struct director_flow_key): the map's key size. */
     public static final int LENGTH = 12;
-
-    private ByteBuffer buffer;
-    private int offset;
 
     /** A key over its own {@value #LENGTH}-byte direct buffer, to be reused for every lookup. */
     public static DirectorFlowKey allocate() {
@@ -42,18 +39,8 @@ public final class DirectorFlowKey {
 
     /** Views {@code buffer} from {@code offset}; the buffer's own byte order is never used or changed. */
     public DirectorFlowKey wrap(ByteBuffer buffer, int offset) {
-        MapFields.requireRoom(buffer, offset, LENGTH, "director_flow_key");
-        this.buffer = buffer;
-        this.offset = offset;
+        point(buffer, offset, LENGTH, "director_flow_key");
         return this;
-    }
-
-    public ByteBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
     }
 
     /** Sets every field: the flow of a client packet from {@code clientAddress:clientPort} to {@code vipAddress:vipPort}. */
