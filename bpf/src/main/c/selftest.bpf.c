@@ -6,6 +6,8 @@
  *
  *   selftest_tc       tc:  swaps the Ethernet source and destination, counts, returns TC_ACT_OK
  *   selftest_xdp      xdp: counts, returns the verdict stored in selftest_verdict[0]
+ *   selftest_tc_pass  tc:  returns TC_ACT_OK (another program, for the refuse-to-replace tests)
+ *   selftest_xdp_pass xdp: returns XDP_PASS (the same, for XDP)
  *   selftest_rejected xdp: reads packet data without a bounds check (autoload off: "?xdp")
  */
 #include <linux/bpf.h>
@@ -72,6 +74,18 @@ int selftest_xdp(struct xdp_md *ctx)
 
 	count(SELFTEST_COUNTER_XDP);
 	return verdict ? *verdict : XDP_PASS;
+}
+
+SEC("tc")
+int selftest_tc_pass(struct __sk_buff *skb)
+{
+	return TC_ACT_OK;
+}
+
+SEC("xdp")
+int selftest_xdp_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
 }
 
 SEC("?xdp")

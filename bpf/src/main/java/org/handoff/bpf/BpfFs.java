@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +24,12 @@ import java.util.stream.Stream;
  * disappears with it. {@link #close()} unmounts only a bpffs this object mounted.
  */
 public final class BpfFs implements AutoCloseable {
+    /**
+     * What the kernel puts in every new bpffs (CONFIG_BPF_PRELOAD: iterators listing maps and
+     * programs); {@link #removePins()} leaves them.
+     */
+    public static final Set<String> KERNEL_ENTRIES = Set.of("maps.debug", "progs.debug");
+
     private final Path dir;
     private final boolean mountedHere;
     private boolean closed;
@@ -69,11 +76,15 @@ public final class BpfFs implements AutoCloseable {
         return mountedHere;
     }
 
-    /** Removes every pin and directory under the bpffs (unpinned maps go once no program or fd holds them). */
+    /**
+     * Removes every pin and directory under the bpffs but the {@link #KERNEL_ENTRIES} (an
+     * unpinned map goes once no program or file descriptor holds it).
+     */
     public void removePins() {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                if (!p.equals(dir)) {
+                boolean kernels = p.getParent() != null && p.getParent().equals(dir) && KERNEL_ENTRIES.contains(p.getFileName().toString());
+                if (!p.equals(dir) && !kernels) {
                     Files.delete(p);
                 }
             }

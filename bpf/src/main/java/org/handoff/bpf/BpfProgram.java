@@ -32,7 +32,7 @@ public final class BpfProgram {
         return name;
     }
 
-    /** The ELF section, e.g. {@code tc} or {@code xdp} ({@code ?xdp}: autoload off by default). */
+    /** The ELF section, e.g. {@code tc} or {@code xdp} (without the {@code ?} that turns autoload off). */
     public String section() {
         return section;
     }

@@ -7,6 +7,7 @@ import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
 import com.sun.jna.Structure.FieldOrder;
+import java.util.List;
 
 /**
  * libbpf.so.1 (libbpf 1.x), JNA <em>direct-mapped</em> ({@code Native.register}): the calls
@@ -178,7 +179,7 @@ final class Libbpf {
     // ---------------------------------------------------------------- option structs
 
     /** Base of the {@code *_opts} structs: {@code sz} set to the struct's own size. */
-    abstract static class Opts extends Structure {
+    public abstract static class Opts extends Structure {
         public long sz;
 
         /** Writes the fields (with {@code sz}) to native memory and returns its address. */
@@ -187,12 +188,22 @@ final class Libbpf {
             super.write();
             return getPointer();
         }
+
+        /** A field's offset as JNA lays the struct out (compared with the C compiler's in the tests). */
+        int offsetOf(String field) {
+            return fieldOffset(field);
+        }
+
+        /** The fields in C order. */
+        List<String> fields() {
+            return getFieldOrder();
+        }
     }
 
     /** {@code struct bpf_object_open_opts} (80 bytes). */
     @FieldOrder({"sz", "object_name", "relaxed_maps", "pin_root_path", "unused_attach_prog_fd", "kconfig", "btf_custom_path",
         "kernel_log_buf", "kernel_log_size", "kernel_log_level"})
-    static final class ObjectOpenOpts extends Opts {
+    public static final class ObjectOpenOpts extends Opts {
         public String object_name;
         public byte relaxed_maps;
         public String pin_root_path;
@@ -207,7 +218,7 @@ final class Libbpf {
 
     /** {@code struct bpf_tc_hook} (24 bytes). */
     @FieldOrder({"sz", "ifindex", "attach_point", "parent"})
-    static final class TcHook extends Opts {
+    public static final class TcHook extends Opts {
         public int ifindex;
         public int attach_point;
         public int parent;
@@ -215,7 +226,7 @@ final class Libbpf {
 
     /** {@code struct bpf_tc_opts} (32 bytes). */
     @FieldOrder({"sz", "prog_fd", "flags", "prog_id", "handle", "priority"})
-    static final class TcOpts extends Opts {
+    public static final class TcOpts extends Opts {
         public int prog_fd;
         public int flags;
         public int prog_id;
@@ -225,14 +236,14 @@ final class Libbpf {
 
     /** {@code struct bpf_xdp_attach_opts} (16 bytes). */
     @FieldOrder({"sz", "old_prog_fd"})
-    static final class XdpAttachOpts extends Opts {
+    public static final class XdpAttachOpts extends Opts {
         public int old_prog_fd;
     }
 
     /** {@code struct bpf_test_run_opts} (80 bytes). */
     @FieldOrder({"sz", "data_in", "data_out", "data_size_in", "data_size_out", "ctx_in", "ctx_out", "ctx_size_in",
         "ctx_size_out", "retval", "repeat", "duration", "flags", "cpu", "batch_size"})
-    static final class TestRunOpts extends Opts {
+    public static final class TestRunOpts extends Opts {
         public Pointer data_in;
         public Pointer data_out;
         public int data_size_in;

@@ -5,6 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,7 @@ final class LibbpfLog {
     static final int TAIL_LINES = 40;
     private static final Logger LOG = LoggerFactory.getLogger("org.handoff.bpf.libbpf");
     private static final ThreadLocal<ArrayDeque<String>> TAIL = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final ThreadLocal<Boolean> EXPECTING_FAILURE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private LibbpfLog() {
     }
@@ -29,6 +31,21 @@ final class LibbpfLog {
     /** Forgets this thread's earlier lines: call before a libbpf call whose messages may explain a failure. */
     static void clear() {
         TAIL.get().clear();
+    }
+
+    /**
+     * Runs a libbpf call whose failure is an expected answer (a query for a filter that is not
+     * there, a hook that exists already): its messages go to debug instead of warn, and into
+     * the tail as usual, after clearing it.
+     */
+    static int expectingFailure(IntSupplier call) {
+        clear();
+        EXPECTING_FAILURE.set(Boolean.TRUE);
+        try {
+            return call.getAsInt();
+        } finally {
+            EXPECTING_FAILURE.set(Boolean.FALSE);
+        }
     }
 
     /** This thread's last warn and info lines, oldest first. */
@@ -47,14 +64,19 @@ final class LibbpfLog {
                 return 0;
             }
             ArrayDeque<String> tail = TAIL.get();
+            boolean quiet = EXPECTING_FAILURE.get();
             for (String line : text.split("\n")) {
                 if (line.isBlank()) {
                     continue;
                 }
-                switch (level) {
-                    case Libbpf.LIBBPF_WARN -> LOG.warn("{}", line);
-                    case Libbpf.LIBBPF_INFO -> LOG.info("{}", line);
-                    default -> LOG.debug("{}", line);
+                if (quiet) {
+                    LOG.debug("{}", line);
+                } else {
+                    switch (level) {
+                        case Libbpf.LIBBPF_WARN -> LOG.warn("{}", line);
+                        case Libbpf.LIBBPF_INFO -> LOG.info("{}", line);
+                        default -> LOG.debug("{}", line);
+                    }
                 }
                 if (level != Libbpf.LIBBPF_DEBUG) {
                     if (tail.size() == TAIL_LINES) {

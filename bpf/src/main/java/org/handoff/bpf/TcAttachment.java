@@ -1,5 +1,6 @@
 package org.handoff.bpf;
 
+import com.sun.jna.Pointer;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class TcAttachment implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcAttachment.class);
     private static final int ENOENT = 2;
+    private static final int EINVAL = 22;
     private static final int EEXIST = 17;
     /** Hooks (namespace + ifindex) this process's attachments use, and whether it created them. */
     private static final Map<String, HookUse> HOOKS = new HashMap<>();
@@ -76,8 +78,8 @@ public final class TcAttachment implements AutoCloseable {
         String hookKey = netns + "/" + ifindex;
         synchronized (HOOKS) {
             Libbpf.TcHook hook = hook(ifindex, direction);
-            LibbpfLog.clear();
-            int rc = Libbpf.bpf_tc_hook_create(hook.written());
+            Pointer hookPointer = hook.written();
+            int rc = LibbpfLog.expectingFailure(() -> Libbpf.bpf_tc_hook_create(hookPointer));
             if (rc != 0 && rc != -EEXIST) {
                 throw BpfException.of("bpf_tc_hook_create", "clsact on ifindex " + ifindex, rc);
             }
@@ -117,13 +119,19 @@ public final class TcAttachment implements AutoCloseable {
         }
     }
 
-    /** The id of the program at handle/priority of this hook, or 0 when there is none. */
+    /**
+     * The id of the program at handle/priority of this hook, or 0 when there is none. The kernel
+     * answers EINVAL ("Cannot find specified filter chain") while the hook has no filter at all,
+     * ENOENT when it has others: both mean none (our own arguments were checked).
+     */
     private static int query(Libbpf.TcHook hook, int handle, int priority, String where) {
         Libbpf.TcOpts opts = new Libbpf.TcOpts();
         opts.handle = handle;
         opts.priority = priority;
-        int rc = Libbpf.bpf_tc_query(hook.written(), opts.written());
-        if (rc == -ENOENT) {
+        Pointer hookPointer = hook.written();
+        Pointer optsPointer = opts.written();
+        int rc = LibbpfLog.expectingFailure(() -> Libbpf.bpf_tc_query(hookPointer, optsPointer));
+        if (rc == -ENOENT || rc == -EINVAL) {
             return 0;
         }
         if (rc != 0) {

@@ -1,6 +1,7 @@
 package org.handoff.bpf;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -164,8 +165,9 @@ public final class XdpAttachment implements AutoCloseable {
         try {
             Libbpf.XdpAttachOpts opts = new Libbpf.XdpAttachOpts();
             opts.old_prog_fd = fd;
-            LibbpfLog.clear();
-            int rc = Libbpf.bpf_xdp_detach(ifindex, mode.flags, opts.written());
+            Pointer optsPointer = opts.written();
+            // Its own warning below says it better than the kernel's "does not match expected".
+            int rc = LibbpfLog.expectingFailure(() -> Libbpf.bpf_xdp_detach(ifindex, mode.flags, optsPointer));
             if (rc == -EEXIST) {
                 LOG.warn("XDP on {}: another program replaced {} (id {}) meanwhile; left attached", where, programName, programId);
             } else if (rc != 0) {
