@@ -133,10 +133,7 @@ public final class BpfMap {
         putKey(keyIn);
         check("value", valueIn, valueBytes);
         valueView.put(0, valueIn, valueIn.position(), valueBytes);
-        int rc = Libbpf.bpf_map_update_elem(checkedFd(), key, value, mode.flags);
-        if (rc != 0) {
-            throw BpfException.of("bpf_map_update_elem", name + ", " + mode, rc, List.of());
-        }
+        updateFromScratch(mode);
     }
 
     /**
@@ -186,10 +183,7 @@ public final class BpfMap {
         putKey(keyIn);
         check("value", valueIn, valueBytes);
         value.write(0, valueIn, 0, valueBytes);
-        int rc = Libbpf.bpf_map_update_elem(checkedFd(), key, value, mode.flags);
-        if (rc != 0) {
-            throw BpfException.of("bpf_map_update_elem", name + ", " + mode, rc, List.of());
-        }
+        updateFromScratch(mode);
     }
 
     /** As {@link #lookup(ByteBuffer, ByteBuffer)}. */
@@ -271,36 +265,34 @@ public final class BpfMap {
     // ---------------------------------------------------------------- scratch
 
     private boolean lookupIntoScratch() {
-        int rc = Libbpf.bpf_map_lookup_elem(checkedFd(), key, value);
-        if (rc == -ENOENT) {
-            return false;
-        }
-        if (rc != 0) {
-            throw BpfException.of("bpf_map_lookup_elem", name, rc, List.of());
-        }
-        return true;
+        return found(Libbpf.bpf_map_lookup_elem(checkedFd(), key, value), "bpf_map_lookup_elem");
     }
 
     private boolean deleteScratchKey() {
-        int rc = Libbpf.bpf_map_delete_elem(checkedFd(), key);
+        return found(Libbpf.bpf_map_delete_elem(checkedFd(), key), "bpf_map_delete_elem");
+    }
+
+    private boolean nextKeyIntoScratch(Pointer previous) {
+        return found(Libbpf.bpf_map_get_next_key(checkedFd(), previous, nextKey), "bpf_map_get_next_key");
+    }
+
+    /** A call's return: true on success, false for ENOENT (no such entry, or no next key), else thrown. */
+    private boolean found(int rc, String call) {
         if (rc == -ENOENT) {
             return false;
         }
         if (rc != 0) {
-            throw BpfException.of("bpf_map_delete_elem", name, rc, List.of());
+            throw BpfException.of(call, name, rc, List.of());
         }
         return true;
     }
 
-    private boolean nextKeyIntoScratch(Pointer previous) {
-        int rc = Libbpf.bpf_map_get_next_key(checkedFd(), previous, nextKey);
-        if (rc == -ENOENT) {
-            return false;
-        }
+    /** Writes the scratch key and value into the map. */
+    private void updateFromScratch(UpdateMode mode) {
+        int rc = Libbpf.bpf_map_update_elem(checkedFd(), key, value, mode.flags);
         if (rc != 0) {
-            throw BpfException.of("bpf_map_get_next_key", name, rc, List.of());
+            throw BpfException.of("bpf_map_update_elem", name + ", " + mode, rc, List.of());
         }
-        return true;
     }
 
     private void putKey(ByteBuffer keyIn) {

@@ -16,8 +16,6 @@ final class LibC {
     /** sizeof(struct statfs) on x86_64 and aarch64; f_type is its first field (a long). */
     static final int STATFS_SIZE = 120;
 
-    static final int EINVAL = 22;
-
     static {
         Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
     }

@@ -102,8 +102,6 @@ final class Libbpf {
 
     static native void bpf_object__close(Pointer obj);
 
-    static native Pointer bpf_object__find_program_by_name(Pointer obj, String name);
-
     static native Pointer bpf_object__find_map_by_name(Pointer obj, String name);
 
     static native Pointer bpf_object__next_program(Pointer obj, Pointer prev);
@@ -117,8 +115,6 @@ final class Libbpf {
     static native String bpf_program__section_name(Pointer prog);
 
     static native int bpf_program__fd(Pointer prog);
-
-    static native int bpf_program__type(Pointer prog);
 
     static native boolean bpf_program__autoload(Pointer prog);
 
