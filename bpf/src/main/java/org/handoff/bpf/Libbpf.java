@@ -78,9 +78,9 @@ final class Libbpf {
     private Libbpf() {
     }
 
-    /** Loads the library (once) and routes its messages into SLF4J; throws UnsatisfiedLinkError when absent. */
-    static void init() {
-        // the static initializer did the work
+    /** Loads the library (once, in the static initializer) and routes its messages into SLF4J. */
+    static void load() {
+        // the static initializer did the work, or threw
     }
 
     /** {@code typedef int (*libbpf_print_fn_t)(enum libbpf_print_level, const char *, va_list)}. */

@@ -275,6 +275,11 @@ class BpfObjectTest {
     }
 
     @Test
+    void libbpfIsAvailableHere() {
+        assertEquals(java.util.Optional.empty(), BpfSupport.unavailableReason());
+    }
+
+    @Test
     void interfaceIndexesByName() {
         assertEquals(1, Interfaces.indexOf("lo"));
         BpfException e = assertThrows(BpfException.class, () -> Interfaces.indexOf("ho-absent0"));
