@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.AgentChannel;
 import org.handoff.director.handoff.DecisionListener;
+import org.handoff.director.handoff.FlowTokens;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.VipEndpoint;
@@ -52,8 +53,8 @@ public final class DirectorPipeline {
                         flowEnds == null ? listener : listener.thenTelling(flowEnds), b.output, nowNanos),
                 () -> settings.get().routing(),
                 new HttpHeadParser(b.config.limits().maxRequestHeadBytes(), b.config.limits().maxRequestHeaders()),
-                new MessageEncoder(sealer), new ForwardEncoder(sealer), b.agents, () -> settings.get().handoff(), b.load,
-                nowNanos);
+                new MessageEncoder(sealer), new ForwardEncoder(sealer), b.flowTokens, b.agents, () -> settings.get().handoff(),
+                b.load, nowNanos);
         coordinator.decisionListener(b.decisions);
         terminator = coordinator.terminator();
         answers = new MessageDecoder(keys, b.answerGuard, b.wallMillis);
@@ -113,6 +114,7 @@ public final class DirectorPipeline {
         private long secret0;
         private long secret1;
         private MessageIdGenerator messageIds;
+        private FlowTokens flowTokens;
         private AgentChannel agents;
         private TcpTerminator.SegmentOutput output;
         private LongSupplier wallMillis;
@@ -137,6 +139,12 @@ public final class DirectorPipeline {
         /** Where the sealed messages' ids come from (seeded for replay). */
         public Builder messageIds(MessageIdGenerator messageIds) {
             this.messageIds = messageIds;
+            return this;
+        }
+
+        /** Where each HANDOFF attempt's flow token comes from: one generator per worker (seeded for replay). */
+        public Builder flowTokens(FlowTokens flowTokens) {
+            this.flowTokens = flowTokens;
             return this;
         }
 
@@ -183,6 +191,7 @@ public final class DirectorPipeline {
                         + " and FORWARD and checks the answers' MACs)");
             }
             Objects.requireNonNull(messageIds, "messageIds");
+            Objects.requireNonNull(flowTokens, "flowTokens");
             Objects.requireNonNull(agents, "agents");
             Objects.requireNonNull(output, "output");
             Objects.requireNonNull(wallMillis, "wallClock");

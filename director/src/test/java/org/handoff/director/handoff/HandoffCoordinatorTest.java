@@ -78,7 +78,7 @@ class HandoffCoordinatorTest {
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
                 HandoffSettings.DEFAULTS, keys);
         DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(3, 4)
-                .messageIds(MessageIdGenerator.withBootId(7)).wallClock(() -> wallMillis)
+                .messageIds(MessageIdGenerator.withBootId(7)).flowTokens(FlowTokens.seeded(5, 6)).wallClock(() -> wallMillis)
                 .agents((to, b, off, len) -> toAgents.add(new Datagram(to, Arrays.copyOfRange(b, off, off + len))))
                 .output((b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len))).build(now);
         coordinator = pipeline.coordinator();

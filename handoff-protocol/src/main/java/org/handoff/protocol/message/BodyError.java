@@ -17,6 +17,7 @@ public enum BodyError {
     BAD_WINDOW_SHIFT("window-scale shift", "0..14, or 0 when window scaling is off"),
     TIMESTAMPS_WITHOUT_OPTION("timestamp value with timestamps off", "0"),
     BAD_REQUEST_LENGTH("request length field", null),
+    BAD_TOKEN("flow token", "not 0"),
     BAD_ACK_FLAGS("HANDOFF_ACK diagnostic flags", "bits 0..1 only"),
     DIAGNOSTIC_WITHOUT_FLAG("HANDOFF_ACK diagnostic value with its flag clear", "0"),
     BAD_HANDBACK_FLAGS("HANDBACK flags", "bit 0 only"),

@@ -70,7 +70,7 @@ class MessageDecoderTest {
         new MessageHeaderFlyweight().wrap(d, 0).totalLength(100);
         MessageDecoder decoder = Vectors.decoder();
         assertEquals(DecodeResult.TRUNCATED, decoder.decode(d, 0, 100));
-        assertEquals("datagram length: 100 bytes (expected: 156+)", decoder.describe());
+        assertEquals("datagram length: 100 bytes (expected: 164+)", decoder.describe());
     }
 
     @Test
@@ -92,7 +92,7 @@ class MessageDecoderTest {
         byte[] d = golden.clone();
         new MessageHeaderFlyweight().wrap(d, 0).totalLength(0xffff);
         decoder.decode(d, 0, d.length);
-        assertEquals("datagram length: 202 bytes (expected: 65535)", decoder.describe());
+        assertEquals("datagram length: 210 bytes (expected: 65535)", decoder.describe());
     }
 
     @Test

@@ -266,7 +266,7 @@ public final class FlowEngine {
         System.arraycopy(h.buffer(), h.requestBufferOffset(), request, 0, request.length);
         boolean scaling = h.windowScaling();
         AgentFlow f = new AgentFlow(key, identity, client, clientPort, h.vipIpv4(), h.vipPort(), originPort, senderAddress,
-                senderPort, id, h.attempt(), h.clientIsn(), SeqNumber.sub(h.directorNextSeq(), 1), request, h.clientWindow(),
+                senderPort, id, h.attempt(), h.flowToken(), h.clientIsn(), SeqNumber.sub(h.directorNextSeq(), 1), request, h.clientWindow(),
                 h.clientMss(), scaling ? h.clientShift() : -1, scaling ? h.directorShift() : 0, h.sackPermitted(), h.timestamps(),
                 h.tsRecent(), h.directorTsVal(), now);
         if (!flows.put(key, f)) {

@@ -36,6 +36,8 @@ final class EngineHarness {
     static final int DIRECTOR_PORT = 40_000;
     static final int VIP = Bytes.parseIpv4("198.18.1.1");
     static final int VIP_PORT = 80;
+    /** The flow token of every HANDOFF the harness builds: the one TUNNEL packets must carry. */
+    static final long FLOW_TOKEN = 0x70ce_2bad_c0de_0001L;
 
     final long[] clockMillis = {1_800_000_000_000L};
     long nowNanos = 1_000_000_000L;
@@ -137,7 +139,7 @@ final class EngineHarness {
     static Handoff handoff(FlowIdentity flow, int ci, int di, int clientWindow, NegotiatedOptions options, byte[] request) {
         return new Handoff(flow, address(Bytes.parseIpv4("198.18.0.11")), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
                 SeqNumber.of(SeqNumber.add(ci, 1 + request.length)), SeqNumber.of(SeqNumber.add(di, 1)), clientWindow, options,
-                request);
+                FLOW_TOKEN, request);
     }
 
     static InetAddress address(int a) {

@@ -280,7 +280,7 @@ class FlowEngineHandbackTest {
         Handoff again = new Handoff(g.flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 80, 1, SeqNumber.of(ci2),
                 SeqNumber.of(SeqNumber.sub(sndNxt, 1)), SeqNumber.of(SeqNumber.add(nextRequestStart, request2.length)),
                 SeqNumber.of(sndNxt), 63, new NegotiatedOptions(1460, 10, GoldenFlow.WD, true, true, clientTsVal, directorTsVal),
-                request2);
+                EngineHarness.FLOW_TOKEN + 1, request2); // a new HANDOFF draws a new token
         byte[] handoff2 = t.encode(again);
         int injected = t.injected.size();
         t.deliver(handoff2);
