@@ -27,7 +27,12 @@ public enum BodyError {
     FORWARD_TRAILING_BYTES("FORWARD bytes after the last whole entry", "0"),
     BAD_HEALTH("health state", "1..3"),
     BAD_AGENT_ID_LENGTH("agent id length", null),
-    BAD_AGENT_ID_CHAR("agent id byte", "A-Z a-z 0-9 . _ : @ -");
+    BAD_AGENT_ID_CHAR("agent id byte", "A-Z a-z 0-9 . _ : @ -"),
+    BAD_INNER_VERSION("TUNNEL inner packet IP version", "4"),
+    BAD_INNER_HEADER_LENGTH("TUNNEL inner packet IPv4 header length, bytes", null),
+    BAD_INNER_LENGTH("TUNNEL inner packet IPv4 total length", null),
+    BAD_INNER_PROTOCOL("TUNNEL inner packet protocol", "6 (TCP)"),
+    INNER_FRAGMENT("TUNNEL inner packet flags and fragment offset", "not a fragment (MF clear, offset 0)");
 
     private final String what;
     private final String expected;
