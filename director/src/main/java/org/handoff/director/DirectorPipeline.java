@@ -89,11 +89,13 @@ public final class DirectorPipeline {
     /**
      * One datagram from an agent: decoded, and if it is a valid answer (a duplicate included:
      * the guard said so, the coordinator ignores what it already knows) handed to the
-     * coordinator. Returns false when the decoder refused it ({@link #decoder()} says why).
+     * coordinator. Returns false when the decoder refused it ({@link #decoder()} says why), or
+     * when it is a TUNNEL: those go from director to agent only, and are not sealed, so one
+     * arriving here is anybody's and answers nothing.
      */
     public boolean onAgentDatagram(byte[] datagram, int offset, int length, long nowNanos) {
         DecodeResult r = answers.decode(datagram, offset, length);
-        if (r != DecodeResult.ACCEPTED && r != DecodeResult.DUPLICATE) {
+        if (r != DecodeResult.ACCEPTED && r != DecodeResult.DUPLICATE || !answers.type().isSealed()) {
             return false;
         }
         coordinator.onAgentMessage(answers, nowNanos);
