@@ -22,6 +22,7 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.message.ReplayGuard;
+import org.handoff.protocol.message.TunnelFrameWriter;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 
@@ -169,6 +170,24 @@ final class EngineHarness {
         }
         int n = forward.seal();
         engine.onDatagram(buf, 0, n, DIRECTOR, DIRECTOR_PORT, nowNanos);
+    }
+
+    /**
+     * Sends each packet as the director's kernel program would: one TUNNEL with {@code token}, the
+     * UDP payload of {@link TunnelFrameWriter}'s frame, from that frame's source port.
+     */
+    void tunnel(long token, byte[]... packets) {
+        for (byte[] p : packets) {
+            byte[] d = tunnelPayload(token, p);
+            engine.onDatagram(d, 0, d.length, DIRECTOR, TunnelFrameWriter.sourcePort(p, 0), nowNanos);
+        }
+    }
+
+    /** A TUNNEL carrying {@code packet} with {@code token}: bytes 28.. of the frame the director's XDP program sends. */
+    static byte[] tunnelPayload(long token, byte[] packet) {
+        byte[] frame = new byte[TunnelFrameWriter.OVERHEAD + packet.length];
+        new TunnelFrameWriter().write(frame, 0, DIRECTOR, Bytes.parseIpv4("198.18.0.11"), 7070, token, packet, 0, packet.length);
+        return Arrays.copyOfRange(frame, TunnelFrameWriter.TUNNEL_OFFSET, frame.length);
     }
 
     void abort(FlowIdentity flow, AbortReason reason) {
