@@ -315,6 +315,15 @@ class FlowEngineHandbackTest {
         assertEquals(t.decode(handoff2).messageId(), ack.handoffMessageId());
         assertEquals(si2, ack.serverIsn().getAsInt());
 
+        // The first hand-off's token died with its flow: a TUNNEL still carrying it is refused.
+        int beforeTunnel = t.injected.size();
+        byte[] clientAck2 = PacketBuilder.tcp().from(g.client, g.clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
+                .flags(TcpSegment.ACK).seq(requestEnd2).ack(sndNxt).window(63).build();
+        t.tunnel(EngineHarness.FLOW_TOKEN, clientAck2);
+        assertEquals(1, t.counters.tunnelDropped(AgentCounters.TunnelDrop.TOKEN));
+        assertEquals(beforeTunnel, t.injected.size());
+        assertEquals(EngineHarness.FLOW_TOKEN + 1, t.engine.flow(g.client, g.clientPort).flowToken());
+
         // The second response: seq lands on the director's SND.NXT, TSval continues above what the
         // client saw, window rescaled from 9 to 7.
         byte[] body2 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
