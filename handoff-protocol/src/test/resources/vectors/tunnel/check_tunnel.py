@@ -23,29 +23,15 @@ from scapy.all import IP, TCP, UDP, Raw, raw
 from scapy.layers.inet import in4_pseudoheader
 from scapy.utils import checksum
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rewriter"))
+from check_fixtures import parse as parse_table  # noqa: E402 (found through the path above)
+
 KEYS = ["about", "source", "derived", "director", "agent", "token", "source-port", "inner", "frame"]
 
 
 def parse(path):
-    cases, case = [], None
-    for n, line in enumerate(open(path, encoding="ascii"), 1):
-        line = line.rstrip("\n")
-        if not line or line.startswith("#"):
-            continue
-        key, _, value = line.partition(" ")
-        if case is None:
-            assert key == "case", f"line {n}: {line!r}"
-            case = {"name": value}
-        elif key == "end":
-            missing = [k for k in KEYS if k not in case]
-            assert not missing, f"{case['name']}: missing {missing}"
-            cases.append(case)
-            case = None
-        else:
-            assert key in KEYS and key not in case, f"line {n}: {key!r}"
-            case[key] = value
-    assert case is None, "no end line"
-    return cases
+    """The rewriter table's format, read by the rewriter checker's own parser."""
+    return parse_table(path, KEYS)
 
 
 def source_port(inner):

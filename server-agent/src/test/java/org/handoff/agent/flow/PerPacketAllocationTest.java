@@ -51,11 +51,8 @@ class PerPacketAllocationTest {
         byte[] work = new byte[response.length];
         // FORWARD datagrams prepared up front: each is rewritten in place and has its own id. Every
         // other one carries a new client byte, so the hand-back's "client data since" mark moves too.
-        byte[] ackOnA = golden.get(6).clone();
-        Bytes.putI32(ackOnA, 16, EngineHarness.VIP);
-        int ackA = SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(DIRECTOR_ISN, g.si()));
-        Bytes.putI32(ackOnA, 28, ackA);
-        new PacketEmitter().fillIpv4TcpChecksums(ackOnA, 0);
+        byte[] ackOnA = clientAckOnConnectionA();
+        int ackA = Bytes.i32(ackOnA, 28);
         int rounds = 4 * PACKETS;
         byte[][] datagrams = new byte[rounds][];
         byte[] buf = new byte[65_536];
@@ -134,11 +131,7 @@ class PerPacketAllocationTest {
         EngineHarness t = new EngineHarness(g.h);
         g.establish(t, handoff(), UnaryOperator.identity());
         t.collect = false;
-        byte[] ackOnA = golden.get(6).clone();
-        Bytes.putI32(ackOnA, 16, EngineHarness.VIP);
-        Bytes.putI32(ackOnA, 28, SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(DIRECTOR_ISN, g.si())));
-        new PacketEmitter().fillIpv4TcpChecksums(ackOnA, 0);
-        byte[] tunnel = EngineHarness.tunnelPayload(EngineHarness.FLOW_TOKEN, ackOnA);
+        byte[] tunnel = EngineHarness.tunnelPayload(EngineHarness.FLOW_TOKEN, clientAckOnConnectionA());
         byte[] work = new byte[tunnel.length];
         for (int i = 0; i < 3 * PACKETS; i++) { // warm-up
             System.arraycopy(tunnel, 0, work, 0, tunnel.length);
@@ -153,6 +146,15 @@ class PerPacketAllocationTest {
         assertEquals(4L * PACKETS, t.counters.tunnelPackets, "every TUNNEL matched its flow's token");
         assertEquals(4L * PACKETS, t.counters.packetsClientToServer, "every client packet went in");
         assertEquals(0, allocated / PACKETS, "bytes allocated per TUNNEL (" + allocated + " in all)");
+    }
+
+    /** The client's ACK of the response (golden packet 6) as the director captured it on A: to the VIP, ack in A's numbering. */
+    private byte[] clientAckOnConnectionA() {
+        byte[] ackOnA = golden.get(6).clone();
+        Bytes.putI32(ackOnA, 16, EngineHarness.VIP);
+        Bytes.putI32(ackOnA, 28, SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(DIRECTOR_ISN, g.si())));
+        new PacketEmitter().fillIpv4TcpChecksums(ackOnA, 0);
+        return ackOnA;
     }
 
     private static void run(EngineHarness t, byte[] response, byte[] work, byte[][] datagrams, int from, int count) {
