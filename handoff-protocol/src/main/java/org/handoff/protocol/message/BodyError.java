@@ -1,7 +1,8 @@
 package org.handoff.protocol.message;
 
 /**
- * Which body rule an authentic datagram broke ({@link DecodeResult#BAD_BODY}). Each constant names
+ * Which body rule an authentic datagram, or a TUNNEL (which has no MAC), broke
+ * ({@link DecodeResult#BAD_BODY}). Each constant names
  * the measured quantity and, where it is fixed, the expected one, so an error message needs no
  * allocation until someone formats it.
  */
