@@ -8,6 +8,7 @@ import org.handoff.director.DirectorPipeline;
 import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
+import org.handoff.director.handoff.FlowTokens;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.handoff.HandoffSettings;
 import org.handoff.director.routing.LoadCounter;
@@ -85,7 +86,7 @@ public class HandoffLifecycleBenchmark {
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS, HandoffSettings.DEFAULTS,
                 keys);
         pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(1, 2)
-                .messageIds(MessageIdGenerator.withBootId(1)).wallClock(() -> 1_800_000_000_000L)
+                .messageIds(MessageIdGenerator.withBootId(1)).flowTokens(FlowTokens.seeded(3, 4)).wallClock(() -> 1_800_000_000_000L)
                 .agents((InetSocketAddress to, byte[] b, int off, int len) -> {
                     System.arraycopy(b, off, lastHandoff, 0, len);
                     lastHandoffLength = len;

@@ -120,7 +120,7 @@ public class MessageCodecBenchmark {
             request[requestBytes - 1] = '\n';
             handoff = new Handoff(FLOW, InetAddress.getByName("198.18.0.11"), 80, 1, SeqNumber.of(0x12345678),
                     SeqNumber.of(0x9abcdef0), SeqNumber.of(0x12345679 + requestBytes), SeqNumber.of(0x9abcdef1), 502,
-                    new NegotiatedOptions(1460, 7, 7, true, true, 12345, 67890), request);
+                    new NegotiatedOptions(1460, 7, 7, true, true, 12345, 67890), 0x0123_4567_89ab_cdefL, request);
             encoder = new MessageEncoder(sealer(1));
             decoder = decoder();
             sealedLength = encoder.encode(handoff, datagram, 0);

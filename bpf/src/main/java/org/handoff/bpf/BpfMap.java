@@ -50,7 +50,7 @@ public final class BpfMap {
         this.keySize = Libbpf.bpf_map__key_size(map);
         this.valueSize = Libbpf.bpf_map__value_size(map);
         this.maxEntries = Libbpf.bpf_map__max_entries(map);
-        this.pinned = Libbpf.bpf_map__is_pinned(map);
+        this.pinned = Libbpf.bpf_map__is_pinned(map) != 0;
         this.perCpu = type == Libbpf.BPF_MAP_TYPE_PERCPU_HASH || type == Libbpf.BPF_MAP_TYPE_PERCPU_ARRAY
                 || type == Libbpf.BPF_MAP_TYPE_LRU_PERCPU_HASH;
         this.cpus = perCpu ? possibleCpus() : 1;

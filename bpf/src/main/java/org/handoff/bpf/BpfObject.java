@@ -116,7 +116,7 @@ public final class BpfObject implements AutoCloseable {
     public BpfObject pinMapsUnder(Path dir) {
         checkNotLoaded("pinMapsUnder");
         for (Pointer m = Libbpf.bpf_object__next_map(obj, null); m != null; m = Libbpf.bpf_object__next_map(obj, m)) {
-            if (Libbpf.bpf_map__is_internal(m)) {
+            if (Libbpf.bpf_map__is_internal(m) != 0) {
                 continue;
             }
             pin(m, dir.resolve(Libbpf.bpf_map__name(m)));

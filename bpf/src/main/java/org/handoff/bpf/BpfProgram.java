@@ -40,13 +40,13 @@ public final class BpfProgram {
     /** Whether {@link BpfObject#load()} loads this program. */
     public boolean autoload() {
         owner.checkOpen();
-        return Libbpf.bpf_program__autoload(prog);
+        return Libbpf.bpf_program__autoload(prog) != 0;
     }
 
     /** Before {@link BpfObject#load()}: whether to load this program. */
     public BpfProgram autoload(boolean load) {
         owner.checkOpen();
-        int rc = Libbpf.bpf_program__set_autoload(prog, load);
+        int rc = Libbpf.bpf_program__set_autoload(prog, (byte) (load ? 1 : 0));
         if (rc != 0) {
             throw BpfException.of("bpf_program__set_autoload", owner.name() + ": " + name, rc);
         }

@@ -25,6 +25,8 @@ import java.util.List;
  *       {@code sizeof} (libbpf checks it to stay compatible across versions): the JNA
  *       {@link Structure}s below set it from their own size, and a test compares each size and
  *       key offsets with the C compiler's.</li>
+ *   <li>C {@code bool} is a Java {@code byte} (JNA's {@code boolean} is a 4-byte int, and a
+ *       returned {@code bool} leaves the upper bytes of the register undefined).</li>
  *   <li>Structs are passed as {@link Pointer}s, written before and read after the call
  *       explicitly; map keys and values as pointers into native memory the caller owns.</li>
  * </ul>
@@ -76,9 +78,9 @@ final class Libbpf {
     private Libbpf() {
     }
 
-    /** Loads the library (once) and routes its messages into SLF4J; throws UnsatisfiedLinkError when absent. */
-    static void init() {
-        // the static initializer did the work
+    /** Loads the library (once, in the static initializer) and routes its messages into SLF4J. */
+    static void load() {
+        // the static initializer did the work, or threw
     }
 
     /** {@code typedef int (*libbpf_print_fn_t)(enum libbpf_print_level, const char *, va_list)}. */
@@ -116,9 +118,9 @@ final class Libbpf {
 
     static native int bpf_program__fd(Pointer prog);
 
-    static native boolean bpf_program__autoload(Pointer prog);
+    static native byte bpf_program__autoload(Pointer prog);
 
-    static native int bpf_program__set_autoload(Pointer prog, boolean autoload);
+    static native int bpf_program__set_autoload(Pointer prog, byte autoload);
 
     static native int bpf_prog_test_run_opts(int progFd, Pointer opts);
 
@@ -140,11 +142,11 @@ final class Libbpf {
 
     static native int bpf_map__max_entries(Pointer map);
 
-    static native boolean bpf_map__is_internal(Pointer map);
+    static native byte bpf_map__is_internal(Pointer map);
 
     static native int bpf_map__set_pin_path(Pointer map, String path);
 
-    static native boolean bpf_map__is_pinned(Pointer map);
+    static native byte bpf_map__is_pinned(Pointer map);
 
     static native int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
 

@@ -32,6 +32,7 @@ class BpfObjectTest {
     static final int COUNTER_TC = 0;
     static final int COUNTER_XDP = 1;
     static final int HASH_ENTRIES = 64;
+    static final int CALLS = 5_000;
 
     BpfObject obj;
 
@@ -159,6 +160,34 @@ class BpfObjectTest {
     }
 
     @Test
+    void mapCallsAllocateNothingOnceWarm() {
+        BpfMap hash = obj.map("selftest_hash");
+        ByteBuffer key = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+        ByteBuffer value = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+        byte[] keyBytes = u64(5);
+        byte[] valueBytes = new byte[8];
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(), "the JVM counts allocation");
+        long tid = Thread.currentThread().getId();
+        long allocated = 0;
+        for (int round = 0; round < 2; round++) { // the first round warms up (class loading, JIT)
+            long before = threads.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < CALLS; i++) {
+                key.putLong(0, i & 31);
+                value.putLong(0, i);
+                hash.update(key, value);
+                hash.lookup(key, value);
+                hash.update(keyBytes, valueBytes);
+                hash.lookup(keyBytes, valueBytes);
+                hash.delete(key);
+            }
+            allocated = threads.getThreadAllocatedBytes(tid) - before;
+        }
+        assertTrue(allocated < CALLS, allocated + " bytes allocated by " + 5 * CALLS + " map calls (expected: none; "
+                + CALLS + " bytes of slack for the measurement itself)");
+    }
+
+    @Test
     void tcTestRunReturnsTheVerdictAndThePacketAsTheProgramLeftIt() {
         byte[] frame = frame();
         TestRunResult r = obj.program("selftest_tc").testRun(frame, 1);
@@ -243,6 +272,11 @@ class BpfObjectTest {
             fromFile.load();
             assertEquals(XDP_PASS, fromFile.program("selftest_xdp_pass").testRun(frame(), 1).returnValue());
         }
+    }
+
+    @Test
+    void libbpfIsAvailableHere() {
+        assertEquals(java.util.Optional.empty(), BpfSupport.unavailableReason());
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.AgentChannel;
 import org.handoff.director.handoff.DecisionListener;
+import org.handoff.director.handoff.FlowTokens;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.VipEndpoint;
@@ -52,8 +53,8 @@ public final class DirectorPipeline {
                         flowEnds == null ? listener : listener.thenTelling(flowEnds), b.output, nowNanos),
                 () -> settings.get().routing(),
                 new HttpHeadParser(b.config.limits().maxRequestHeadBytes(), b.config.limits().maxRequestHeaders()),
-                new MessageEncoder(sealer), new ForwardEncoder(sealer), b.agents, () -> settings.get().handoff(), b.load,
-                nowNanos);
+                new MessageEncoder(sealer), new ForwardEncoder(sealer), b.flowTokens, b.agents, () -> settings.get().handoff(),
+                b.load, nowNanos);
         coordinator.decisionListener(b.decisions);
         terminator = coordinator.terminator();
         answers = new MessageDecoder(keys, b.answerGuard, b.wallMillis);
@@ -88,11 +89,13 @@ public final class DirectorPipeline {
     /**
      * One datagram from an agent: decoded, and if it is a valid answer (a duplicate included:
      * the guard said so, the coordinator ignores what it already knows) handed to the
-     * coordinator. Returns false when the decoder refused it ({@link #decoder()} says why).
+     * coordinator. Returns false when the decoder refused it ({@link #decoder()} says why), or
+     * when it is a TUNNEL: those go from director to agent only, and are not sealed, so one
+     * arriving here is anybody's and answers nothing.
      */
     public boolean onAgentDatagram(byte[] datagram, int offset, int length, long nowNanos) {
         DecodeResult r = answers.decode(datagram, offset, length);
-        if (r != DecodeResult.ACCEPTED && r != DecodeResult.DUPLICATE) {
+        if (r != DecodeResult.ACCEPTED && r != DecodeResult.DUPLICATE || !answers.type().isSealed()) {
             return false;
         }
         coordinator.onAgentMessage(answers, nowNanos);
@@ -113,6 +116,7 @@ public final class DirectorPipeline {
         private long secret0;
         private long secret1;
         private MessageIdGenerator messageIds;
+        private FlowTokens flowTokens;
         private AgentChannel agents;
         private TcpTerminator.SegmentOutput output;
         private LongSupplier wallMillis;
@@ -137,6 +141,12 @@ public final class DirectorPipeline {
         /** Where the sealed messages' ids come from (seeded for replay). */
         public Builder messageIds(MessageIdGenerator messageIds) {
             this.messageIds = messageIds;
+            return this;
+        }
+
+        /** Where each HANDOFF attempt's flow token comes from: one generator per worker (seeded for replay). */
+        public Builder flowTokens(FlowTokens flowTokens) {
+            this.flowTokens = flowTokens;
             return this;
         }
 
@@ -183,6 +193,7 @@ public final class DirectorPipeline {
                         + " and FORWARD and checks the answers' MACs)");
             }
             Objects.requireNonNull(messageIds, "messageIds");
+            Objects.requireNonNull(flowTokens, "flowTokens");
             Objects.requireNonNull(agents, "agents");
             Objects.requireNonNull(output, "output");
             Objects.requireNonNull(wallMillis, "wallClock");

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
+import org.handoff.director.handoff.FlowTokens;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
@@ -101,7 +102,7 @@ public final class DirectorWorker implements Runnable {
                                         LoadCounter load, long secret0, long secret1,
                                         PacketSource source, PacketSink sink, AgentTransport agents, Clock clock) {
         DirectorPipeline pipeline = DirectorPipeline.builder(config, settings, load).secrets(secret0, secret1)
-                .messageIds(new MessageIdGenerator()).agents(agents).output(sink::send).wallClock(clock::epochMillis)
+                .messageIds(new MessageIdGenerator()).flowTokens(FlowTokens.random()).agents(agents).output(sink::send).wallClock(clock::epochMillis)
                 .answerGuard(replayGuard(config.handoff().deadline().toMillis())).build(clock.nanos());
         return new DirectorWorker(index, source, sink, agents, pipeline, clock);
     }

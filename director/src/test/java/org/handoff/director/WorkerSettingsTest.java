@@ -19,7 +19,7 @@ class WorkerSettingsTest {
         DirectorConfig c = ConfigLoader.DIRECTOR.parse(MINIMAL, null);
         assertEquals(TcpSettings.DEFAULTS, WorkerSettings.tcp(c, 1));
         assertEquals(HandoffSettings.DEFAULTS, WorkerSettings.handoff(c));
-        assertEquals(65_351, WorkerSettings.tcp(c, 1).receiveCapacity(), "the window cut to one HANDOFF's request bytes");
+        assertEquals(65_343, WorkerSettings.tcp(c, 1).receiveCapacity(), "the window cut to one HANDOFF's request bytes");
     }
 
     @Test

@@ -286,7 +286,7 @@ class LabTrafficTest {
                 InetAddress.getByName(lab.topology.vipAddress()), lab.topology.vipPort()),
                 InetAddress.getByName(origin1.host().address()), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
                 SeqNumber.of(ci + 1 + request.length), SeqNumber.of(di + 1), 502,
-                new NegotiatedOptions(1460, 7, 7, true, true, 12345, 67890), request);
+                new NegotiatedOptions(1460, 7, 7, true, true, 12345, 67890), 0x0123_4567_89ab_cdefL, request);
         Path datagram = out.resolve("forged.bin");
         Files.write(datagram, encoder.encode(h));
         // One write of the whole file: one datagram from the director's namespace to origin1's agent.

@@ -173,7 +173,7 @@ public final class ProtocolChecks {
         Handoff h = new Handoff(FlowIdentity.ipv4(0xc6120002, 40000, 0xc6120101, 80),
                 new java.net.InetSocketAddress("198.19.0.5", 80).getAddress(), 80, 1,
                 SeqNumber.of(1), SeqNumber.of(1000), SeqNumber.of(30), SeqNumber.of(1001), 502,
-                new NegotiatedOptions(1460, 7, 7, true, true, 5, 6), "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                new NegotiatedOptions(1460, 7, 7, true, true, 5, 6), 0x5e1f_c4ec_0000_0001L, "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         byte[] d = encoder.encode(h);
         MessageDecoder decoder = new MessageDecoder(() -> keys, new ReplayGuard(10_000, 1_000, 1024), () -> now);
         if (decoder.decode(d, 0, d.length) != DecodeResult.ACCEPTED || !h.equals(decoder.message().body())) {

@@ -89,6 +89,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         InetSocketAddress agent;
         byte[] datagram;
         long messageId;
+        /** The current HANDOFF attempt's flow token (0 before the first): what TUNNEL packets of this flow carry. */
+        long flowToken;
         long candidateStartedNanos;
         long nextDelayNanos;
         boolean accepted;
@@ -114,6 +116,15 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             this.from = from;
             this.startedNanos = now;
         }
+
+        /**
+         * The flow token of the HANDOFF attempt in flight or accepted, never 0 once one was sent:
+         * what the director's kernel flow entry stores so its TUNNEL packets carry it. Each new
+         * attempt (another origin, a hand-off after a hand-back) draws a new one.
+         */
+        public long flowToken() {
+            return flowToken;
+        }
     }
 
     /** What an accepted attempt's timer is for, once its hand-off is done. */
@@ -129,6 +140,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private final HttpHeadParser parser;
     private final MessageEncoder encoder;
     private final ForwardEncoder forward;
+    private final FlowTokens flowTokens;
     private final AgentChannel channel;
     /** Read once per attempt step, so a reload applies to the next send and deadline check. */
     private final Supplier<HandoffSettings> settings;
@@ -154,15 +166,17 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     /**
      * @param terminators builds connection A's terminator, which this coordinator owns and listens to
      * @param routing the routing table, read at each request (a reload swaps it)
+     * @param flowTokens draws each HANDOFF attempt's flow token
      * @param settings hand-off timing, read at each use (a reload swaps it)
      */
     public HandoffCoordinator(TcpTerminator.Factory<Attempt> terminators, Supplier<RoutingTable> routing,
-                              HttpHeadParser parser, MessageEncoder encoder, ForwardEncoder forward, AgentChannel channel,
-                              Supplier<HandoffSettings> settings, LoadCounter load, long nowNanos) {
+                              HttpHeadParser parser, MessageEncoder encoder, ForwardEncoder forward, FlowTokens flowTokens,
+                              AgentChannel channel, Supplier<HandoffSettings> settings, LoadCounter load, long nowNanos) {
         this.routing = routing;
         this.parser = parser;
         this.encoder = encoder;
         this.forward = forward;
+        this.flowTokens = flowTokens;
         this.channel = channel;
         this.settings = settings;
         this.load = load;
@@ -253,12 +267,15 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 f.clientShift() >= 0 ? f.clientShift() : NegotiatedOptions.NO_WINDOW_SCALING,
                 f.clientShift() >= 0 ? f.directorShift() : NegotiatedOptions.NO_WINDOW_SCALING,
                 f.sackPermitted(), f.timestamps(), f.timestamps() ? f.tsRecent() : 0, f.timestamps() ? f.tsVal(nowNanos) : 0);
+        // A new token per attempt: an agent that was tried before and dropped the flow cannot
+        // be fed TUNNEL packets with the old one, and an old flow entry's token dies with it.
+        a.flowToken = flowTokens.next();
         Handoff handoff = new Handoff(a.identity, a.server.service().address(), a.server.service().port(), a.attempt,
                 // Client ISN and Director ISN: the bytes before the request's first and before the
                 // director's next (the ISNs themselves on a connection's first hand-off; after a
                 // hand-back, what keeps both directions' numbers in step with connection A's).
                 SeqNumber.of(SeqNumber.sub(f.requestStart(), 1)), SeqNumber.of(SeqNumber.sub(f.sendNext(), 1)),
-                SeqNumber.of(f.receiveNext()), SeqNumber.of(f.sendNext()), f.clientWindow(), options, request);
+                SeqNumber.of(f.receiveNext()), SeqNumber.of(f.sendNext()), f.clientWindow(), options, a.flowToken, request);
         a.datagram = encoder.encode(handoff); // exactly sized: kept and resent as is
         a.messageId = encoder.lastMessageId();
         a.candidateStartedNanos = nowNanos;

@@ -13,6 +13,7 @@ import org.handoff.director.DirectorPipeline;
 import org.handoff.director.WorkerSettings;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.DecisionListener;
+import org.handoff.director.handoff.FlowTokens;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.handoff.HandoffCounters;
 import org.handoff.director.io.CaptureClock;
@@ -204,7 +205,8 @@ public final class ReplayEngine implements PacketHandler {
         long secret0 = seeded.nextLong();
         long secret1 = seeded.nextLong();
         pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(secret0, secret1)
-                .messageIds(new MessageIdGenerator(new SplittableRandom(options.seed()))).agents(agents)
+                .messageIds(new MessageIdGenerator(new SplittableRandom(options.seed())))
+                .flowTokens(FlowTokens.seeded(seeded.nextLong(), seeded.nextLong())).agents(agents)
                 .output(this::directorPacket).wallClock(clock::epochMillis).decisions(this::onDecision)
                 .flowEnds(this::flowEnded).build(nowNanos);
         terminator = pipeline.terminator();

@@ -68,7 +68,7 @@ class CapturedClientReplayTest {
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS, HandoffSettings.DEFAULTS,
                 keys);
         DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(5, 6)
-                .messageIds(MessageIdGenerator.withBootId(3)).wallClock(() -> wall[0])
+                .messageIds(MessageIdGenerator.withBootId(3)).flowTokens(FlowTokens.seeded(7, 8)).wallClock(() -> wall[0])
                 .agents((InetSocketAddress to, byte[] b, int off, int len) -> toAgent.add(Arrays.copyOfRange(b, off, off + len)))
                 .output((b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len))).build(0);
         TcpTerminator<?> terminator = pipeline.terminator();

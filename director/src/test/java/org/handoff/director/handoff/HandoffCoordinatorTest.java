@@ -2,6 +2,8 @@ package org.handoff.director.handoff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +40,7 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NackReason;
+import org.handoff.protocol.message.TunnelFrameWriter;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
@@ -65,6 +68,7 @@ class HandoffCoordinatorTest {
     long now = 5_000_000 * MS;
     long wallMillis = 1_800_000_000_000L;
     TcpTerminator<?> terminator;
+    DirectorPipeline pipeline;
     HandoffCoordinator coordinator;
     /** The agent's view: decodes what the director sent. */
     MessageDecoder agentSide;
@@ -77,8 +81,8 @@ class HandoffCoordinatorTest {
         DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
                 HandoffSettings.DEFAULTS, keys);
-        DirectorPipeline pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(3, 4)
-                .messageIds(MessageIdGenerator.withBootId(7)).wallClock(() -> wallMillis)
+        pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(3, 4)
+                .messageIds(MessageIdGenerator.withBootId(7)).flowTokens(FlowTokens.seeded(5, 6)).wallClock(() -> wallMillis)
                 .agents((to, b, off, len) -> toAgents.add(new Datagram(to, Arrays.copyOfRange(b, off, off + len))))
                 .output((b, off, len) -> toClient.add(Arrays.copyOfRange(b, off, off + len))).build(now);
         coordinator = pipeline.coordinator();
@@ -212,6 +216,36 @@ class HandoffCoordinatorTest {
         assertTrue(messageId(second) != messageId(first), "a new attempt has a new id");
         agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40003, VIP, 80), messageId(second)));
         assertEquals(TcpFlow.State.FORWARDING, terminator.flow(CLIENT, 40003, 0).state());
+    }
+
+    @Test
+    void everyAttemptDrawsItsOwnTokenAndTheFlowKeepsIt() {
+        ClientPackets c = connect(40013);
+        request(c, "GET /some/other/object HTTP/1.1\r\nHost: lab\r\n\r\n"); // default pool: both origins
+        Datagram first = toAgents.remove(0);
+        long firstToken = decodeHandoff(first).flowToken();
+        HandoffCoordinator.Attempt a = pipeline.terminator().flow(CLIENT, 40013, 0).attachment();
+        assertNotEquals(0, firstToken);
+        assertEquals(firstToken, a.flowToken(), "the flow keeps the token its kernel entry needs");
+        advance(60 * MS);
+        assertArrayEquals(first.bytes(), toAgents.remove(0).bytes(), "a retransmission repeats the token with every byte");
+        agentAnswers(new HandoffNack(FlowIdentity.ipv4(CLIENT, 40013, VIP, 80), messageId(first), NackReason.SERVER_REFUSED));
+        Handoff second = decodeHandoff(toAgents.remove(0));
+        assertEquals(2, second.attempt());
+        assertNotEquals(firstToken, second.flowToken(), "a new attempt draws a new token");
+        assertEquals(second.flowToken(), a.flowToken());
+    }
+
+    @Test
+    void aTunnelArrivingFromAnAgentIsDroppedNotDispatched() {
+        ClientPackets c = connect(40014);
+        byte[] inner = c.ack();
+        byte[] frame = new byte[TunnelFrameWriter.OVERHEAD + inner.length];
+        int n = new TunnelFrameWriter().write(frame, 0, Bytes.parseIpv4("198.18.0.11"), Bytes.parseIpv4("198.18.0.1"), 7070,
+                0x1234, inner, 0, inner.length);
+        assertFalse(pipeline.onAgentDatagram(frame, TunnelFrameWriter.TUNNEL_OFFSET, n - TunnelFrameWriter.TUNNEL_OFFSET, now),
+                "TUNNEL goes director to agent only, and is not sealed");
+        assertEquals(MessageType.TUNNEL, directorSide.type());
     }
 
     @Test

@@ -9,7 +9,10 @@ package org.handoff.protocol.message;
  * "Receiver steps").
  */
 public enum DecodeResult {
-    /** Authentic, fresh and well formed: process it. */
+    /**
+     * Authentic, fresh and well formed: process it. For a TUNNEL (not sealed): well formed; the
+     * flow's owner authenticates it by its flow token.
+     */
     ACCEPTED("accepted"),
     /**
      * Authentic and well formed, but its message id was already accepted inside the replay window:
@@ -50,7 +53,10 @@ public enum DecodeResult {
         return what;
     }
 
-    /** True when the datagram passed every check up to the MAC and the body check (ACCEPTED or DUPLICATE). */
+    /**
+     * True when the datagram passed every check up to the MAC and the body check (ACCEPTED or
+     * DUPLICATE); for a TUNNEL, which has no MAC, every check it has.
+     */
     public boolean isAuthentic() {
         return this == ACCEPTED || this == DUPLICATE;
     }

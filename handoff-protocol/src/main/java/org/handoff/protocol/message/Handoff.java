@@ -19,11 +19,13 @@ import org.handoff.protocol.seq.SeqNumber;
  * @param directorNextSeq next sequence number the director would send (director SND.NXT)
  * @param clientWindow    the raw window field of the client's last segment
  * @param options         the TCP options agreed on the client connection
+ * @param flowToken       the flow's TUNNEL token, drawn by the director for this attempt; never 0
+ *                        (kept out of {@link #toString()}: it authenticates the flow's packets)
  * @param request         every byte the client has sent so far (copied in and out)
  */
 public record Handoff(FlowIdentity flow, InetAddress originAddress, int originPort, int attempt,
                       SeqNumber clientIsn, SeqNumber directorIsn, SeqNumber clientNextSeq, SeqNumber directorNextSeq,
-                      int clientWindow, NegotiatedOptions options, byte[] request) implements MessageBody {
+                      int clientWindow, NegotiatedOptions options, long flowToken, byte[] request) implements MessageBody {
 
     public Handoff {
         if (flow == null || clientIsn == null || directorIsn == null || clientNextSeq == null || directorNextSeq == null
@@ -37,6 +39,9 @@ public record Handoff(FlowIdentity flow, InetAddress originAddress, int originPo
         }
         if (clientWindow < 0 || clientWindow > 0xffff) {
             throw new IllegalArgumentException("client window " + clientWindow + " (expected: 0..65535, the raw field)");
+        }
+        if (flowToken == 0) {
+            throw new IllegalArgumentException("flow token 0 (expected: not 0; 0 marks no token)");
         }
         if (request.length > HandoffFlyweight.MAX_REQUEST_LENGTH) {
             throw new IllegalArgumentException("request " + request.length + " bytes (expected: 0.."
@@ -82,6 +87,7 @@ public record Handoff(FlowIdentity flow, InetAddress originAddress, int originPo
                 .options(options.optionBits())
                 .tsRecent(options.tsRecent())
                 .directorTsVal(options.directorTsVal())
+                .flowToken(flowToken)
                 .request(request, 0, request.length);
     }
 
@@ -96,7 +102,7 @@ public record Handoff(FlowIdentity flow, InetAddress originAddress, int originPo
         return new Handoff(f.flowIdentity(), f.originAddress(), f.originPort(), f.attempt(),
                 SeqNumber.of(f.clientIsn()), SeqNumber.of(f.directorIsn()),
                 SeqNumber.of(f.clientNextSeq()), SeqNumber.of(f.directorNextSeq()),
-                f.clientWindow(), options, Arrays.copyOfRange(f.buffer(), start, start + f.requestLength()));
+                f.clientWindow(), options, f.flowToken(), Arrays.copyOfRange(f.buffer(), start, start + f.requestLength()));
     }
 
     @Override
@@ -104,13 +110,14 @@ public record Handoff(FlowIdentity flow, InetAddress originAddress, int originPo
         return o instanceof Handoff h && flow.equals(h.flow) && originAddress.equals(h.originAddress) && originPort == h.originPort
                 && attempt == h.attempt && clientIsn.equals(h.clientIsn) && directorIsn.equals(h.directorIsn)
                 && clientNextSeq.equals(h.clientNextSeq) && directorNextSeq.equals(h.directorNextSeq)
-                && clientWindow == h.clientWindow && options.equals(h.options) && Arrays.equals(request, h.request);
+                && clientWindow == h.clientWindow && options.equals(h.options) && flowToken == h.flowToken
+                && Arrays.equals(request, h.request);
     }
 
     @Override
     public int hashCode() {
         return 31 * java.util.Objects.hash(flow, originAddress, originPort, attempt, clientIsn, directorIsn, clientNextSeq,
-                directorNextSeq, clientWindow, options) + Arrays.hashCode(request);
+                directorNextSeq, clientWindow, options, flowToken) + Arrays.hashCode(request);
     }
 
     @Override

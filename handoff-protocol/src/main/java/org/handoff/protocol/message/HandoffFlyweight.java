@@ -36,15 +36,23 @@ import org.handoff.protocol.wire.Bytes;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |          Director TSval at hand-off (0 if T clear)            | 116
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |        Request Length         |         Reserved (0)          | 120
+ * |                                                               | 120
+ * +                  Flow Token (64 bits, not 0)                  +
+ * |                                                               |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |          Request bytes (Request Length bytes) ...             | 124
+ * |        Request Length         |         Reserved (0)          | 128
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |          Request bytes (Request Length bytes) ...             | 132
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                       MAC (32 bytes)                          |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * Options: S (bit 0, 0x01) SACK permitted; T (bit 1, 0x02) timestamps;
  *          W (bit 2, 0x04) window scaling, both shifts 0..14 (both 0 when W is clear).
  * </pre>
+ *
+ * <p>The flow token authenticates the flow's TUNNEL packets ({@link TunnelFlyweight}), which
+ * carry no MAC: the director draws it per HANDOFF attempt, and this sealed message is the only
+ * place it travels besides those packets (docs/handoff-protocol.md, section 3.11).
  */
 public final class HandoffFlyweight extends FlowMessageFlyweight {
     public static final int ORIGIN_ADDRESS_OFFSET = FLOW_END_OFFSET;
@@ -62,9 +70,10 @@ public final class HandoffFlyweight extends FlowMessageFlyweight {
     public static final int RESERVED_OFFSET = 111;
     public static final int TS_RECENT_OFFSET = 112;
     public static final int DIRECTOR_TSVAL_OFFSET = 116;
-    public static final int REQUEST_LENGTH_OFFSET = 120;
-    public static final int REQUEST_RESERVED_OFFSET = 122;
-    public static final int REQUEST_OFFSET = 124;
+    public static final int FLOW_TOKEN_OFFSET = 120;
+    public static final int REQUEST_LENGTH_OFFSET = 128;
+    public static final int REQUEST_RESERVED_OFFSET = 130;
+    public static final int REQUEST_OFFSET = 132;
 
     public static final int OPTION_SACK_PERMITTED = 0x01;
     public static final int OPTION_TIMESTAMPS = 0x02;
@@ -154,6 +163,11 @@ public final class HandoffFlyweight extends FlowMessageFlyweight {
         return Bytes.i32(buffer, offset + DIRECTOR_TSVAL_OFFSET);
     }
 
+    /** The flow's TUNNEL token: 64 opaque bits, compared as they are, never 0 in an accepted HANDOFF. */
+    public long flowToken() {
+        return Bytes.i64(buffer, offset + FLOW_TOKEN_OFFSET);
+    }
+
     public int requestLength() {
         return Bytes.u16(buffer, offset + REQUEST_LENGTH_OFFSET);
     }
@@ -237,6 +251,11 @@ public final class HandoffFlyweight extends FlowMessageFlyweight {
         return this;
     }
 
+    public HandoffFlyweight flowToken(long token) {
+        Bytes.putI64(buffer, offset + FLOW_TOKEN_OFFSET, token);
+        return this;
+    }
+
     /** Copies the request bytes after the fixed body and sets the length field (reserved bytes zeroed). */
     public HandoffFlyweight request(byte[] src, int srcOffset, int length) {
         Bytes.putU16(buffer, offset + REQUEST_LENGTH_OFFSET, length);
@@ -262,7 +281,8 @@ public final class HandoffFlyweight extends FlowMessageFlyweight {
                 && AddressFields.checkZero(buffer, offset, REQUEST_RESERVED_OFFSET, 2, failure)
                 && checkShift(clientShift(), options, failure)
                 && checkShift(directorShift(), options, failure)
-                && ((options & OPTION_TIMESTAMPS) != 0 || checkNoTimestamps(failure));
+                && ((options & OPTION_TIMESTAMPS) != 0 || checkNoTimestamps(failure))
+                && (flowToken() != 0 || failure.body(BodyError.BAD_TOKEN, 0));
         return ok && (requestLength() == requestRoom
                 || failure.body(BodyError.BAD_REQUEST_LENGTH, requestLength(), requestRoom, requestRoom));
     }

@@ -8,6 +8,7 @@ import static org.handoff.protocol.message.HandoffProtocol.VERSION;
 
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.handoff.protocol.wire.Bytes;
 
 /**
  * The single entry point for received datagrams. {@link #decode} checks one datagram in the
@@ -22,6 +23,12 @@ import java.util.function.Supplier;
  * window, (9) body rules, (10) message id not seen before. The duplicate check comes after the
  * body check so that a DUPLICATE is always a well-formed message the receiver can answer again,
  * and so that a malformed message never occupies the replay tables.
+ *
+ * <p>A TUNNEL (type 11) is not sealed: after step 5 it gets only its own body rules, and ACCEPTED
+ * then means well formed, not authentic. Its flow token is its authentication, which only the
+ * flow's owner can compare ({@link #tunnel()}). It has no message id, so it is never a DUPLICATE
+ * (a replayed TUNNEL is a TCP segment the receiving stack has seen), and no value:
+ * {@link #message()} and {@link #decodeOrThrow} refuse it.
  *
  * <p>Not thread-safe: one decoder per receiving thread.
  */
@@ -43,6 +50,7 @@ public final class MessageDecoder {
     private final RecallFlyweight recall = new RecallFlyweight();
     private final HandbackFlyweight handback = new HandbackFlyweight();
     private final RecallNackFlyweight recallNack = new RecallNackFlyweight();
+    private final TunnelFlyweight tunnel = new TunnelFlyweight();
     private final ForwardPacketCursor packets = new ForwardPacketCursor();
     /** Indexed by type code. */
     private final MessageHeaderFlyweight[] bodyViews = {null, handoff, handoffAck, handoffNack, forward, abort, closed, heartbeat,
@@ -78,8 +86,12 @@ public final class MessageDecoder {
             return failure.range(DecodeResult.BAD_LENGTH, length, 0, buffer == null ? 0 : Math.max(0, buffer.length - Math.max(offset, 0)),
                     "bytes");
         }
-        if (length < MIN_DATAGRAM_LENGTH) {
-            return failure.range(DecodeResult.TRUNCATED, length, MIN_DATAGRAM_LENGTH, DecodeFailure.NO_MAX, "bytes");
+        // A sealed datagram holds at least a header and a MAC; a TUNNEL its header and the smallest inner packet.
+        int minLength = length > MessageHeaderFlyweight.TYPE_OFFSET
+                && Bytes.u8(buffer, offset + MessageHeaderFlyweight.TYPE_OFFSET) == MessageType.TUNNEL.code()
+                ? MessageType.TUNNEL.minLength() : MIN_DATAGRAM_LENGTH;
+        if (length < minLength) {
+            return failure.range(DecodeResult.TRUNCATED, length, minLength, DecodeFailure.NO_MAX, "bytes");
         }
         if (length > MAX_DATAGRAM_LENGTH) {
             return failure.range(DecodeResult.BAD_LENGTH, length, MIN_DATAGRAM_LENGTH, MAX_DATAGRAM_LENGTH, "bytes");
@@ -112,6 +124,14 @@ public final class MessageDecoder {
         }
         if (length > t.maxLength()) {
             return failure.range(DecodeResult.BAD_LENGTH, length, t.minLength(), t.maxLength(), "bytes");
+        }
+        // Not sealed: no key, MAC, timestamp or id to check. Its body rules, and it is well formed.
+        if (!t.isSealed()) {
+            if (!tunnel.wrap(buffer, offset).checkBody(length, failure)) {
+                return DecodeResult.BAD_BODY;
+            }
+            type = t;
+            return DecodeResult.ACCEPTED;
         }
         // 6. Key.
         macs.refresh();
@@ -170,7 +190,8 @@ public final class MessageDecoder {
 
     /**
      * Decodes into a value, throwing on anything but ACCEPTED (DUPLICATE included: check
-     * {@link HandoffProtocolException#result()} to answer a retransmission).
+     * {@link HandoffProtocolException#result()} to answer a retransmission). A TUNNEL, which has
+     * no value, gives IllegalStateException: receivers of TUNNEL use {@link #decode}.
      */
     public Message decodeOrThrow(byte[] buffer, int offset, int length) throws HandoffProtocolException {
         DecodeResult r = decode(buffer, offset, length);
@@ -194,7 +215,10 @@ public final class MessageDecoder {
         return type;
     }
 
-    /** The header view; meaningful for any datagram that got past step 1. */
+    /**
+     * The header view; meaningful for any datagram that got past step 1. For a TUNNEL only its
+     * first 8 bytes (magic .. flags) are header fields: bytes 8..15 are the flow token, not an id.
+     */
     public MessageHeaderFlyweight header() {
         return header;
     }
@@ -263,9 +287,18 @@ public final class MessageDecoder {
         return recallNack;
     }
 
-    /** The last authentic datagram as a value (allocates). */
+    /** The last TUNNEL: well formed; its token is for the flow's owner to compare. */
+    public TunnelFlyweight tunnel() {
+        requireType(MessageType.TUNNEL);
+        return tunnel;
+    }
+
+    /** The last authentic datagram as a value (allocates); not for a TUNNEL, which has no value: read {@link #tunnel()}. */
     public Message message() {
         requireType(null);
+        if (!type.isSealed()) {
+            throw new IllegalStateException("message() on a " + type + " (expected: a sealed message; read tunnel())");
+        }
         MessageBody body = switch (type) {
             case HANDOFF -> Handoff.decode(handoff);
             case HANDOFF_ACK -> HandoffAck.decode(handoffAck);
@@ -277,6 +310,7 @@ public final class MessageDecoder {
             case RECALL -> Recall.decode(recall);
             case HANDBACK -> Handback.decode(handback);
             case RECALL_NACK -> RecallNack.decode(recallNack);
+            case TUNNEL -> throw new IllegalStateException("unreachable: TUNNEL is not sealed");
         };
         return new Message(header.messageId(), header.keyId(), header.timestampMillis(), body);
     }
@@ -306,7 +340,9 @@ public final class MessageDecoder {
     /** "datagram length: 12 bytes (expected: 60+)" for the last rejection (allocates: for logs). */
     public String describe() {
         if (result != null && result.isAuthentic()) {
-            return result.what() + ": " + type + " id=0x" + Long.toHexString(header.messageId());
+            // A TUNNEL's bytes 8..15 are its token, which stays out of logs.
+            return result.what() + ": " + type + (type.isSealed() ? " id=0x" + Long.toHexString(header.messageId())
+                    : " inner=" + tunnel.innerLength() + "B");
         }
         return failure.describe();
     }

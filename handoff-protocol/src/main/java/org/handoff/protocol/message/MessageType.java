@@ -6,6 +6,7 @@ import static org.handoff.protocol.message.HandoffProtocol.MAX_DATAGRAM_LENGTH;
 /**
  * The message types, with the datagram lengths each allows. Fixed-size types have one legal
  * length; the others have a fixed part and a variable tail that their body check measures.
+ * Every type but TUNNEL is sealed (key id, timestamp, MAC); TUNNEL is authenticated by its flow token.
  */
 public enum MessageType {
     /** Director to agent: take over this connection. */
@@ -28,9 +29,14 @@ public enum MessageType {
     /** Agent to director: the connection is idle; here is its state, connection B is gone. */
     HANDBACK(9, HandbackFlyweight.BODY_END_OFFSET + MAC_LENGTH, HandbackFlyweight.BODY_END_OFFSET + MAC_LENGTH),
     /** Agent to director: the connection stays here (or is unknown), with the reason. */
-    RECALL_NACK(10, RecallNackFlyweight.BODY_END_OFFSET + MAC_LENGTH, RecallNackFlyweight.BODY_END_OFFSET + MAC_LENGTH);
+    RECALL_NACK(10, RecallNackFlyweight.BODY_END_OFFSET + MAC_LENGTH, RecallNackFlyweight.BODY_END_OFFSET + MAC_LENGTH),
+    /**
+     * Director (its kernel program) to agent: one client packet of a handed-off flow, not sealed;
+     * its flow token is the authentication ({@link TunnelFlyweight}).
+     */
+    TUNNEL(11, TunnelFlyweight.HEADER_LENGTH + TunnelFlyweight.MIN_INNER_LENGTH, MAX_DATAGRAM_LENGTH);
 
-    private static final MessageType[] BY_CODE = new MessageType[11];
+    private static final MessageType[] BY_CODE = new MessageType[12];
 
     static {
         for (MessageType t : values()) {
@@ -66,9 +72,14 @@ public enum MessageType {
         return minLength == maxLength;
     }
 
-    /** Whether the body starts with a flow identity (every type but HEARTBEAT). */
+    /** Whether the body starts with a flow identity (every type but HEARTBEAT and TUNNEL). */
     public boolean hasFlowIdentity() {
-        return this != HEARTBEAT;
+        return this != HEARTBEAT && this != TUNNEL;
+    }
+
+    /** Whether the datagram carries key id, timestamp and MAC (every type but TUNNEL). */
+    public boolean isSealed() {
+        return this != TUNNEL;
     }
 
     /** The type with this wire code, or null. */

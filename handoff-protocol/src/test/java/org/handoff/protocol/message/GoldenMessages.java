@@ -45,14 +45,14 @@ final class GoldenMessages {
     static final Handoff HANDOFF_V4 = new Handoff(FLOW_V4, ip("198.18.2.10"), 8080, 1,
             SeqNumber.of(0x11223344), SeqNumber.of(0x55667788),
             SeqNumber.of(0x11223344 + 1 + REQUEST.length), SeqNumber.of(0x55667789),
-            502, new NegotiatedOptions(1460, 7, 7, true, true, 0x01020304, 0x0a0b0c0d), REQUEST);
+            502, new NegotiatedOptions(1460, 7, 7, true, true, 0x01020304, 0x0a0b0c0d), 0x5eed_70ce_0123_4567L, REQUEST);
 
-    /** IPv6, no window scaling, no timestamps, no SACK, second attempt, ISNs with the top bit set. */
+    /** IPv6, no window scaling, no timestamps, no SACK, second attempt, ISNs and flow token with the top bit set. */
     static final Handoff HANDOFF_V6 = new Handoff(FLOW_V6, ip("2001:db8::2:10"), 8443, 2,
             SeqNumber.of(0xfffffff0), SeqNumber.of(0x80000000),
             SeqNumber.of(0xfffffff1 + 5), SeqNumber.of(0x80000001),
             65535, new NegotiatedOptions(1220, NegotiatedOptions.NO_WINDOW_SCALING, NegotiatedOptions.NO_WINDOW_SCALING, false, false, 0, 0),
-            "hello".getBytes(StandardCharsets.US_ASCII));
+            0xfedc_ba98_7654_3210L, "hello".getBytes(StandardCharsets.US_ASCII));
 
     static final HandoffAck HANDOFF_ACK = new HandoffAck(FLOW_V6, BOOT | 1, OptionalInt.of(0xdeadbeef), OptionalInt.of(10));
     static final HandoffNack HANDOFF_NACK = new HandoffNack(FLOW_V4, BOOT | 1, NackReason.SERVER_TIMEOUT);

@@ -193,11 +193,36 @@ class HandoffMessageTest {
         assertThrows(IllegalArgumentException.class, () -> new NegotiatedOptions(0, 7, 7, true, true, 1, 1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Handoff(HANDOFF_V4.flow(),
                 GoldenMessages.ip("2001:db8::1"), 80, 1, HANDOFF_V4.clientIsn(), HANDOFF_V4.directorIsn(), HANDOFF_V4.clientNextSeq(),
-                HANDOFF_V4.directorNextSeq(), 0, HANDOFF_V4.options(), new byte[0]));
+                HANDOFF_V4.directorNextSeq(), 0, HANDOFF_V4.options(), HANDOFF_V4.flowToken(), new byte[0]));
         assertEquals("origin address 2001:db8:0:0:0:0:0:1 (expected: family IPV4)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Handoff(HANDOFF_V4.flow(), HANDOFF_V4.originAddress(), 80, 0,
                 HANDOFF_V4.clientIsn(), HANDOFF_V4.directorIsn(), HANDOFF_V4.clientNextSeq(), HANDOFF_V4.directorNextSeq(), 0,
-                HANDOFF_V4.options(), new byte[0]));
+                HANDOFF_V4.options(), HANDOFF_V4.flowToken(), new byte[0]));
+        e = assertThrows(IllegalArgumentException.class, () -> new Handoff(HANDOFF_V4.flow(), HANDOFF_V4.originAddress(), 80, 1,
+                HANDOFF_V4.clientIsn(), HANDOFF_V4.directorIsn(), HANDOFF_V4.clientNextSeq(), HANDOFF_V4.directorNextSeq(), 0,
+                HANDOFF_V4.options(), 0, new byte[0]));
+        assertEquals("flow token 0 (expected: not 0; 0 marks no token)", e.getMessage());
+    }
+
+    @Test
+    void zeroFlowTokenIsRejected() {
+        byte[] d = Vectors.load(V_HANDOFF_V4.file());
+        Bytes.putI64(d, HandoffFlyweight.FLOW_TOKEN_OFFSET, 0);
+        MessageDecoder decoder = assertBadBody(Vectors.reseal(d), BodyError.BAD_TOKEN);
+        assertEquals("body: flow token: 0 (expected: not 0)", decoder.describe());
+        // Any other value is a token, the top bit included: it is 64 opaque bits, not a number.
+        Bytes.putI64(d, HandoffFlyweight.FLOW_TOKEN_OFFSET, Long.MIN_VALUE);
+        MessageDecoder accepting = Vectors.decoder();
+        assertEquals(DecodeResult.ACCEPTED, accepting.decode(Vectors.reseal(d), 0, d.length), accepting::describe);
+        assertEquals(Long.MIN_VALUE, accepting.handoff().flowToken());
+    }
+
+    @Test
+    void flowTokenIsKeptOutOfTheLogText() {
+        String token = Long.toHexString(HANDOFF_V4.flowToken());
+        assertFalse(HANDOFF_V4.toString().contains(token), HANDOFF_V4::toString);
+        MessageDecoder decoder = Vectors.assertDecodes(V_HANDOFF_V4);
+        assertFalse(decoder.handoff().toString().contains(token), decoder.handoff()::toString);
     }
 
     @Test
@@ -213,6 +238,6 @@ class HandoffMessageTest {
     private static Handoff withRequest(byte[] request) {
         Handoff h = HANDOFF_V4;
         return new Handoff(h.flow(), h.originAddress(), h.originPort(), h.attempt(), h.clientIsn(), h.directorIsn(),
-                h.clientNextSeq(), h.directorNextSeq(), h.clientWindow(), h.options(), request);
+                h.clientNextSeq(), h.directorNextSeq(), h.clientWindow(), h.options(), h.flowToken(), request);
     }
 }

@@ -11,7 +11,8 @@ import org.handoff.protocol.wire.Bytes;
  *
  * <p>Properties: decode never throws, describe() never throws, and anything authentic re-encodes
  * to exactly the bytes it was decoded from (the decoder is strict enough that each message has
- * one encoding).
+ * one encoding). A TUNNEL, which has no value, re-encodes from its token and inner packet, and its
+ * views read inside the datagram.
  */
 class MessageDecoderFuzzTest {
     private static final HandoffKeys KEYS = GoldenMessages.keys();
@@ -21,6 +22,7 @@ class MessageDecoderFuzzTest {
     private final MessageEncoder encoder = new MessageEncoder(sealer);
     private final MessageHeaderFlyweight header = new MessageHeaderFlyweight();
     private final ForwardPacketCursor cursor = new ForwardPacketCursor();
+    private final TunnelFlyweight tunnel = new TunnelFlyweight();
 
     /** Raw bytes as an attacker on the wire would send them: almost all die at the MAC. */
     @FuzzTest(maxDuration = "3m")
@@ -52,6 +54,10 @@ class MessageDecoderFuzzTest {
             }
             return;
         }
+        if (decoder.type() == MessageType.TUNNEL) {
+            checkTunnel(data);
+            return;
+        }
         Message message = decoder.message();
         byte[] again = encoder.encode(message);
         if (!Arrays.equals(again, data)) {
@@ -69,6 +75,19 @@ class MessageDecoderFuzzTest {
         }
         if (message.type().hasFlowIdentity() && !decoder.flow().isFlow(decoder.flow().flowIdentity())) {
             throw new AssertionError("flow identity does not match itself: " + decoder.flow());
+        }
+    }
+
+    private void checkTunnel(byte[] data) {
+        TunnelFlyweight t = decoder.tunnel();
+        byte[] again = data.clone();
+        tunnel.wrap(again, 0).writeHeader(t.innerLength(), t.flowToken());
+        if (!Arrays.equals(again, data)) {
+            throw new AssertionError("TUNNEL header re-written differs: " + Bytes.hex(data, 0, TunnelFlyweight.HEADER_LENGTH));
+        }
+        int portsEnd = t.innerOffset() + t.innerHeaderLength() + 4;
+        if (t.innerLength() != data.length - TunnelFlyweight.HEADER_LENGTH || portsEnd > data.length || t.flowToken() == 0) {
+            throw new AssertionError("accepted TUNNEL reads outside itself: " + t);
         }
     }
 }

@@ -1,11 +1,10 @@
 package org.handoff.protocol.testing;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import static org.handoff.protocol.testing.FixtureTable.fields;
+import static org.handoff.protocol.testing.FixtureTable.line;
+import static org.handoff.protocol.testing.FixtureTable.unsigned;
+
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -132,14 +131,7 @@ public final class RewriterFixtures {
 
     /** The committed table, from the classpath. */
     public static List<Case> load() {
-        try (InputStream in = RewriterFixtures.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no rewriter fixture table '" + RESOURCE + "' on the classpath");
-            }
-            return parse(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-            throw new UncheckedIOException(RESOURCE + ": " + e.getMessage(), e);
-        }
+        return parse(FixtureTable.read(RESOURCE));
     }
 
     /**
@@ -150,47 +142,13 @@ public final class RewriterFixtures {
      */
     public static List<Case> parse(String text) {
         List<Case> cases = new ArrayList<>();
-        String name = null;
-        int start = 0;
-        Map<String, String> values = new LinkedHashMap<>();
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            int n = i + 1;
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            int space = line.indexOf(' ');
-            String key = space < 0 ? line : line.substring(0, space);
-            String value = space < 0 ? "" : line.substring(space + 1);
-            if (name == null) {
-                if (!key.equals("case") || !value.matches("[a-z0-9-]+")) {
-                    throw new IllegalArgumentException("line " + n + ": '" + line + "' (expected: case NAME, NAME of [a-z0-9-])");
-                }
-                name = value;
-                start = n;
-                values.clear();
-            } else if (key.equals("end")) {
-                cases.add(toCase(name, start, values));
-                name = null;
-            } else if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("line " + n + ": key '" + key + "' (expected: one of " + KEYS + " or end)");
-            } else if (values.put(key, value) != null) {
-                throw new IllegalArgumentException("line " + n + ": key '" + key + "' twice in case " + name);
-            }
-        }
-        if (name != null) {
-            throw new IllegalArgumentException("case " + name + " (line " + start + "): no 'end' line");
+        for (FixtureTable.Row row : FixtureTable.parse(text, KEYS)) {
+            cases.add(toCase(row.name(), row.values()));
         }
         return cases;
     }
 
-    private static Case toCase(String name, int line, Map<String, String> v) {
-        for (String key : KEYS) {
-            if (!v.containsKey(key)) {
-                throw new IllegalArgumentException("case " + name + " (line " + line + "): no '" + key + "' line");
-            }
-        }
+    private static Case toCase(String name, Map<String, String> v) {
         String where = "case " + name + ": ";
         String[] source = fields(where + "source", v.get("source"), 2);
         String[] ts = v.get("timestamps").split(" ");
@@ -208,22 +166,6 @@ public final class RewriterFixtures {
                 (int) unsigned(where + "window-shifts", shifts[0]), (int) unsigned(where + "window-shifts", shifts[1]),
                 result(where, v.get("result")), reverse(where, v.get("reverse")),
                 Bytes.fromHex(v.get("input")), Bytes.fromHex(v.get("output")));
-    }
-
-    private static String[] fields(String what, String value, int count) {
-        String[] f = value.split(" ");
-        if (f.length != count) {
-            throw new IllegalArgumentException(what + " '" + value + "' (expected: " + count + " fields)");
-        }
-        return f;
-    }
-
-    private static long unsigned(String what, String s) {
-        try {
-            return Integer.parseUnsignedInt(s) & 0xffffffffL;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + " '" + s + "' (expected: unsigned decimal, 0..4294967295)");
-        }
     }
 
     private static Endpoint endpoint(String what, String value) {
@@ -288,9 +230,7 @@ public final class RewriterFixtures {
      */
     public static String format(String header, List<Case> cases, List<List<String>> comments) {
         StringBuilder out = new StringBuilder();
-        for (String line : header.split("\n")) {
-            out.append("# ").append(line).append('\n');
-        }
+        FixtureTable.header(out, header);
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
             out.append('\n');
@@ -317,12 +257,5 @@ public final class RewriterFixtures {
             out.append("end\n");
         }
         return out.toString();
-    }
-
-    private static void line(StringBuilder out, String key, String value) {
-        if (value.indexOf('\n') >= 0) {
-            throw new IllegalArgumentException(key + " holds a line break: '" + value + "'");
-        }
-        out.append(key).append(' ').append(value).append('\n');
     }
 }

@@ -96,6 +96,19 @@ public final class AgentCounters {
         }
     }
 
+    /**
+     * Why a well-formed TUNNEL was dropped in user space (docs/handoff-protocol.md 3.11, receiver
+     * steps 3 and 4); the kernel ingress program counts the same reasons in its own counters.
+     */
+    public enum TunnelDrop {
+        /** No flow for the inner packet's client address and port. */
+        NO_FLOW,
+        /** A flow for the client endpoint, but under another VIP address or port. */
+        WRONG_FLOW,
+        /** The token is not the flow's: a forgery, or a packet of an earlier hand-off of the endpoint. */
+        TOKEN
+    }
+
     /** The message an answer kept for retransmissions answers (docs/agent.md, "Hand-back"). */
     public enum Answered {
         /** HANDOFF_NACKs, by HANDOFF id. */
@@ -129,6 +142,10 @@ public final class AgentCounters {
     public long bytesServerToClient;
     public long packetsClientToServer;
     public long bytesClientToServer;
+    /** TUNNEL packets whose token matched their flow, handed on as client packets (user space only). */
+    public long tunnelPackets;
+    /** TUNNEL packets dropped in user space, by reason. */
+    public final long[] tunnelDrops = new long[TunnelDrop.values().length];
     /** SYNs injected, retransmissions included. */
     public long synsSent;
     /** RSTs the agent injected into the local stack (abort, idle, unknown flow, refused hand-off). */
@@ -180,5 +197,9 @@ public final class AgentCounters {
 
     public long evicted(Answered a) {
         return answersEvicted[a.ordinal()];
+    }
+
+    public long tunnelDropped(TunnelDrop d) {
+        return tunnelDrops[d.ordinal()];
     }
 }

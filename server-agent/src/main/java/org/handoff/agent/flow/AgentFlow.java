@@ -38,6 +38,11 @@ public final class AgentFlow extends TimerWheel.Node {
     final long handoffId;
     final int attempt;
     /**
+     * The flow token of the HANDOFF accepted (never 0): a TUNNEL packet for this flow must carry
+     * it, in user space here and in the kernel's ingress map alike (docs/handoff-protocol.md 3.11).
+     */
+    final long flowToken;
+    /**
      * The client sequence number connection B starts from: the client's ISN on a connection's
      * first hand-off, the byte before the next request after a hand-back (docs/handoff-protocol.md 3.1).
      */
@@ -117,9 +122,9 @@ public final class AgentFlow extends TimerWheel.Node {
     CloseReason closeReason;
 
     AgentFlow(long key, FlowIdentity identity, int clientAddress, int clientPort, int vipAddress, int vipPort, int serverPort,
-              int directorAddress, int directorPort, long handoffId, int attempt, int clientIsn, int directorIsn, byte[] request,
-              int clientWindow, int clientMss, int clientShift, int directorShift, boolean sackPermitted, boolean timestamps,
-              int tsRecent, int directorTsVal, long nowNanos) {
+              int directorAddress, int directorPort, long handoffId, int attempt, long flowToken, int clientIsn, int directorIsn,
+              byte[] request, int clientWindow, int clientMss, int clientShift, int directorShift, boolean sackPermitted,
+              boolean timestamps, int tsRecent, int directorTsVal, long nowNanos) {
         this.key = key;
         this.identity = identity;
         this.clientAddress = clientAddress;
@@ -131,6 +136,7 @@ public final class AgentFlow extends TimerWheel.Node {
         this.directorPort = directorPort;
         this.handoffId = handoffId;
         this.attempt = attempt;
+        this.flowToken = flowToken;
         this.clientIsn = clientIsn;
         this.directorIsn = directorIsn;
         this.request = request;
@@ -175,6 +181,11 @@ public final class AgentFlow extends TimerWheel.Node {
 
     public long handoffId() {
         return handoffId;
+    }
+
+    /** The token the flow's TUNNEL packets carry; from the accepted HANDOFF. Kept out of {@link #toString()}. */
+    public long flowToken() {
+        return flowToken;
     }
 
     /** The transform, once the stack's SYN-ACK has been seen; else null. */

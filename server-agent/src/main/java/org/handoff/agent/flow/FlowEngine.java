@@ -25,6 +25,7 @@ import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.message.RecallFlyweight;
 import org.handoff.protocol.message.RecallNack;
 import org.handoff.protocol.message.RecallNackReason;
+import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.ChecksumState;
 import org.handoff.protocol.transform.PacketRewriter;
@@ -64,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * may announce a TSO super-segment and a partial TCP checksum; the engine checks the header
  * against the packet before the packet goes on (docs/agent-link.md, "Offloads").
  *
- * <p>Per-packet paths (a stack packet of an established flow, a FORWARD packet) allocate
+ * <p>Per-packet paths (a stack packet of an established flow, a FORWARD packet, a TUNNEL) allocate
  * nothing: views, rewriters and emitters are the engine's and its parts' own, flows live in a
  * {@link LongHashMap} keyed by client address and port. Not thread-safe: one engine per worker,
  * flows sharded by {@link Sharding}.
@@ -170,7 +171,7 @@ public final class FlowEngine {
 
     /**
      * One datagram from a director. Decodes it (MAC, replay window, body rules), then acts on
-     * HANDOFF, FORWARD, ABORT and RECALL; anything else is counted and dropped. Never throws for bad input.
+     * HANDOFF, FORWARD, ABORT, RECALL and TUNNEL; anything else is counted and dropped. Never throws for bad input.
      */
     public void onDatagram(byte[] b, int off, int len, int senderAddress, int senderPort, long nowNanos) {
         DecodeResult r = decoder.decode(b, off, len);
@@ -195,6 +196,7 @@ public final class FlowEngine {
             case FORWARD -> forward(nowNanos);
             case ABORT -> abort(nowNanos);
             case RECALL -> recall(senderAddress, senderPort, nowNanos);
+            case TUNNEL -> tunnel(nowNanos);
             // A director's liveness probe: its purpose is the ICMP port-unreachable a dead agent's
             // closed port would send back (docs/director.md, "A lost agent"); nothing to answer.
             case HEARTBEAT -> { }
@@ -266,7 +268,7 @@ public final class FlowEngine {
         System.arraycopy(h.buffer(), h.requestBufferOffset(), request, 0, request.length);
         boolean scaling = h.windowScaling();
         AgentFlow f = new AgentFlow(key, identity, client, clientPort, h.vipIpv4(), h.vipPort(), originPort, senderAddress,
-                senderPort, id, h.attempt(), h.clientIsn(), SeqNumber.sub(h.directorNextSeq(), 1), request, h.clientWindow(),
+                senderPort, id, h.attempt(), h.flowToken(), h.clientIsn(), SeqNumber.sub(h.directorNextSeq(), 1), request, h.clientWindow(),
                 h.clientMss(), scaling ? h.clientShift() : -1, scaling ? h.directorShift() : 0, h.sackPermitted(), h.timestamps(),
                 h.tsRecent(), h.directorTsVal(), now);
         if (!flows.put(key, f)) {
@@ -317,6 +319,27 @@ public final class FlowEngine {
         while (cursor.next() && flows.get(f.key) == f) {
             clientPacket(f, cursor.buffer(), cursor.packetOffset(), cursor.packetLength(), now);
         }
+    }
+
+    /**
+     * A client packet the director's kernel program sent (docs/handoff-protocol.md 3.11) and the
+     * agent's kernel ingress program did not take (not loaded, or the flow not in its map). Not
+     * sealed: the flow's token from its HANDOFF is the authentication. With the right token it
+     * is one client packet of the flow, exactly as one FORWARD entry; else dropped and counted.
+     */
+    private void tunnel(long now) {
+        TunnelFlyweight t = decoder.tunnel();
+        AgentFlow f = flows.get(Sharding.key(t.innerClientIpv4(), t.innerClientPort()));
+        if (f == null || f.vipAddress != t.innerVipIpv4() || f.vipPort != t.innerVipPort()) {
+            counters.tunnelDrops[(f == null ? AgentCounters.TunnelDrop.NO_FLOW : AgentCounters.TunnelDrop.WRONG_FLOW).ordinal()]++;
+            return;
+        }
+        if (t.flowToken() != f.flowToken) {
+            counters.tunnelDrops[AgentCounters.TunnelDrop.TOKEN.ordinal()]++;
+            return;
+        }
+        counters.tunnelPackets++;
+        clientPacket(f, t.buffer(), t.innerOffset(), t.innerLength(), now);
     }
 
     private void abort(long now) {

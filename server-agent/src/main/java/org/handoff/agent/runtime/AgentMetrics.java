@@ -63,6 +63,12 @@ public final class AgentMetrics implements AutoCloseable {
                 "direction", "server_to_client");
         counter("handoff.agent.bytes.rewritten", "TCP payload bytes rewritten and sent on", workers, c -> c.bytesClientToServer,
                 "direction", "client_to_server");
+        counter("handoff.agent.tunnel.packets", "TUNNEL packets whose token matched their flow, taken in user space", workers,
+                c -> c.tunnelPackets);
+        for (AgentCounters.TunnelDrop d : AgentCounters.TunnelDrop.values()) {
+            counter("handoff.agent.tunnel.dropped", "TUNNEL packets dropped in user space, by reason", workers,
+                    c -> c.tunnelDrops[d.ordinal()], "reason", d);
+        }
         counter("handoff.agent.buffered.packets", "client packets held until connection B was ready", workers,
                 c -> c.packetsBuffered);
         counter("handoff.agent.buffered.bytes", "bytes of the client packets held until connection B was ready", workers,

@@ -30,9 +30,12 @@ import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.message.HandoffProtocol;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.MessageHeaderFlyweight;
+import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.ReplayGuard;
+import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpSegment;
@@ -305,7 +308,7 @@ public final class AgentRuntime implements AutoCloseable {
                 lastPort = s.getPort();
             }
             int n = bb.position();
-            Worker w = workers[workerOfDatagram(b, n)];
+            Worker w = workers[workerOfDatagram(b, n, workers.length)];
             if (w.datagrams.offer(b, 0, n, lastAddress, lastPort)) {
                 w.wake();
             } else {
@@ -314,14 +317,32 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
-    /** The worker of a datagram's flow (its client endpoint); worker 0 for anything without one. */
-    private int workerOfDatagram(byte[] b, int n) {
-        if (workers.length == 1 || n < FlowMessageFlyweight.FLOW_END_OFFSET
-                || b[FlowMessageFlyweight.FAMILY_OFFSET] != AddressFamily.IPV4.code()) {
+    /**
+     * The worker of a datagram's flow (its client endpoint); worker 0 for anything without one.
+     * A sealed message names the endpoint in its flow identity; a TUNNEL carries it as its inner
+     * packet's source address and TCP port. Read unchecked: the worker decodes the datagram whole.
+     */
+    static int workerOfDatagram(byte[] b, int n, int workers) {
+        if (workers == 1 || n < MessageHeaderFlyweight.TYPE_OFFSET + 1) {
+            return 0;
+        }
+        if (b[MessageHeaderFlyweight.TYPE_OFFSET] == MessageType.TUNNEL.code()) {
+            int inner = TunnelFlyweight.INNER_OFFSET;
+            if (n < inner + Ipv4Packet.MIN_HEADER_LENGTH) {
+                return 0;
+            }
+            int tcp = inner + (b[inner] & 0xf) * 4;
+            if (tcp + TcpSegment.PORTS_LENGTH > n) {
+                return 0;
+            }
+            return Sharding.worker(Bytes.i32(b, inner + Ipv4Packet.SOURCE_OFFSET), Bytes.u16(b, tcp + TcpSegment.SOURCE_PORT_OFFSET),
+                    workers);
+        }
+        if (n < FlowMessageFlyweight.FLOW_END_OFFSET || b[FlowMessageFlyweight.FAMILY_OFFSET] != AddressFamily.IPV4.code()) {
             return 0;
         }
         return Sharding.worker(Bytes.i32(b, FlowMessageFlyweight.CLIENT_ADDRESS_OFFSET),
-                Bytes.u16(b, FlowMessageFlyweight.CLIENT_PORT_OFFSET), workers.length);
+                Bytes.u16(b, FlowMessageFlyweight.CLIENT_PORT_OFFSET), workers);
     }
 
     private void readLink() {

@@ -22,6 +22,7 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.message.ReplayGuard;
+import org.handoff.protocol.message.TunnelFrameWriter;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 
@@ -36,6 +37,8 @@ final class EngineHarness {
     static final int DIRECTOR_PORT = 40_000;
     static final int VIP = Bytes.parseIpv4("198.18.1.1");
     static final int VIP_PORT = 80;
+    /** The flow token of every HANDOFF the harness builds: the one TUNNEL packets must carry. */
+    static final long FLOW_TOKEN = 0x70ce_2bad_c0de_0001L;
 
     final long[] clockMillis = {1_800_000_000_000L};
     long nowNanos = 1_000_000_000L;
@@ -137,7 +140,7 @@ final class EngineHarness {
     static Handoff handoff(FlowIdentity flow, int ci, int di, int clientWindow, NegotiatedOptions options, byte[] request) {
         return new Handoff(flow, address(Bytes.parseIpv4("198.18.0.11")), 80, 1, SeqNumber.of(ci), SeqNumber.of(di),
                 SeqNumber.of(SeqNumber.add(ci, 1 + request.length)), SeqNumber.of(SeqNumber.add(di, 1)), clientWindow, options,
-                request);
+                FLOW_TOKEN, request);
     }
 
     static InetAddress address(int a) {
@@ -167,6 +170,24 @@ final class EngineHarness {
         }
         int n = forward.seal();
         engine.onDatagram(buf, 0, n, DIRECTOR, DIRECTOR_PORT, nowNanos);
+    }
+
+    /**
+     * Sends each packet as the director's kernel program would: one TUNNEL with {@code token}, the
+     * UDP payload of {@link TunnelFrameWriter}'s frame, from that frame's source port.
+     */
+    void tunnel(long token, byte[]... packets) {
+        for (byte[] p : packets) {
+            byte[] d = tunnelPayload(token, p);
+            engine.onDatagram(d, 0, d.length, DIRECTOR, TunnelFrameWriter.sourcePort(p, 0), nowNanos);
+        }
+    }
+
+    /** A TUNNEL carrying {@code packet} with {@code token}: bytes 28.. of the frame the director's XDP program sends. */
+    static byte[] tunnelPayload(long token, byte[] packet) {
+        byte[] frame = new byte[TunnelFrameWriter.OVERHEAD + packet.length];
+        new TunnelFrameWriter().write(frame, 0, DIRECTOR, Bytes.parseIpv4("198.18.0.11"), 7070, token, packet, 0, packet.length);
+        return Arrays.copyOfRange(frame, TunnelFrameWriter.TUNNEL_OFFSET, frame.length);
     }
 
     void abort(FlowIdentity flow, AbortReason reason) {

@@ -280,7 +280,7 @@ class FlowEngineHandbackTest {
         Handoff again = new Handoff(g.flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 80, 1, SeqNumber.of(ci2),
                 SeqNumber.of(SeqNumber.sub(sndNxt, 1)), SeqNumber.of(SeqNumber.add(nextRequestStart, request2.length)),
                 SeqNumber.of(sndNxt), 63, new NegotiatedOptions(1460, 10, GoldenFlow.WD, true, true, clientTsVal, directorTsVal),
-                request2);
+                EngineHarness.FLOW_TOKEN + 1, request2); // a new HANDOFF draws a new token
         byte[] handoff2 = t.encode(again);
         int injected = t.injected.size();
         t.deliver(handoff2);
@@ -314,6 +314,15 @@ class FlowEngineHandbackTest {
         HandoffAck ack = assertInstanceOf(HandoffAck.class, t.lastControlMessage().body());
         assertEquals(t.decode(handoff2).messageId(), ack.handoffMessageId());
         assertEquals(si2, ack.serverIsn().getAsInt());
+
+        // The first hand-off's token died with its flow: a TUNNEL still carrying it is refused.
+        int beforeTunnel = t.injected.size();
+        byte[] clientAck2 = PacketBuilder.tcp().from(g.client, g.clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
+                .flags(TcpSegment.ACK).seq(requestEnd2).ack(sndNxt).window(63).build();
+        t.tunnel(EngineHarness.FLOW_TOKEN, clientAck2);
+        assertEquals(1, t.counters.tunnelDropped(AgentCounters.TunnelDrop.TOKEN));
+        assertEquals(beforeTunnel, t.injected.size());
+        assertEquals(EngineHarness.FLOW_TOKEN + 1, t.engine.flow(g.client, g.clientPort).flowToken());
 
         // The second response: seq lands on the director's SND.NXT, TSval continues above what the
         // client saw, window rescaled from 9 to 7.

@@ -272,7 +272,7 @@ class FlowEngineTest {
     void unknownServiceAndDrainingAreRefused() {
         Handoff other = new Handoff(g.flow, EngineHarness.address(Bytes.parseIpv4("198.18.0.11")), 8080, 1, SeqNumber.of(g.ci),
                 SeqNumber.of(DI), SeqNumber.of(SeqNumber.add(g.ci, 1)), SeqNumber.of(DI + 1), 63,
-                new NegotiatedOptions(1460, 10, 7, true, true, g.tsRecent, DIRECTOR_TS), new byte[0]);
+                new NegotiatedOptions(1460, 10, 7, true, true, g.tsRecent, DIRECTOR_TS), EngineHarness.FLOW_TOKEN, new byte[0]);
         t.deliver(t.encode(other));
         assertEquals(NackReason.BAD_STATE, ((HandoffNack) t.controlMessages().get(0).body()).reason());
         t.engine.startDraining();

@@ -20,10 +20,11 @@ import org.handoff.protocol.wire.VirtioNetHeader;
 import org.junit.jupiter.api.Test;
 
 /**
- * Both rewrite paths allocate nothing per packet (and with offloads, per super-segment): a stack packet of an established flow
- * (view, lookup, {@link ClientEgress}: rewrite, direct return, the hand-back counters) and a FORWARD datagram (decode with MAC
- * and replay check, cursor, rewrite, injection, the hand-back counters). Measured with the thread's allocation counter after a
- * warm-up, like the protocol module's ForwardHotPathAllocationTest.
+ * The rewrite paths allocate nothing per packet (and with offloads, per super-segment): a stack packet of an established flow
+ * (view, lookup, {@link ClientEgress}: rewrite, direct return, the hand-back counters), a FORWARD datagram (decode with MAC
+ * and replay check, cursor, rewrite, injection, the hand-back counters) and a TUNNEL (the user-space fallback: decode, token,
+ * rewrite, injection). Measured with the thread's allocation counter after a warm-up, like the protocol module's
+ * ForwardHotPathAllocationTest.
  */
 class PerPacketAllocationTest {
     private static final int PACKETS = 10_000;
@@ -50,11 +51,8 @@ class PerPacketAllocationTest {
         byte[] work = new byte[response.length];
         // FORWARD datagrams prepared up front: each is rewritten in place and has its own id. Every
         // other one carries a new client byte, so the hand-back's "client data since" mark moves too.
-        byte[] ackOnA = golden.get(6).clone();
-        Bytes.putI32(ackOnA, 16, EngineHarness.VIP);
-        int ackA = SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(DIRECTOR_ISN, g.si()));
-        Bytes.putI32(ackOnA, 28, ackA);
-        new PacketEmitter().fillIpv4TcpChecksums(ackOnA, 0);
+        byte[] ackOnA = clientAckOnConnectionA();
+        int ackA = Bytes.i32(ackOnA, 28);
         int rounds = 4 * PACKETS;
         byte[][] datagrams = new byte[rounds][];
         byte[] buf = new byte[65_536];
@@ -120,6 +118,43 @@ class PerPacketAllocationTest {
             assertEquals(32L * PACKETS, t.counters.gsoSegmentsServerToClient, link.toString());
             assertEquals(0, allocated / PACKETS, link + ": bytes allocated per super-segment (" + allocated + " in all)");
         }
+    }
+
+    /**
+     * The user-space TUNNEL path (the fallback when the kernel ingress program is not loaded):
+     * decode without MAC, flow lookup, token check, rewrite, injection. Each TUNNEL is copied into
+     * a work buffer first, since the rewrite changes the inner packet in place.
+     */
+    @Test
+    void tunnelPathAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        EngineHarness t = new EngineHarness(g.h);
+        g.establish(t, handoff(), UnaryOperator.identity());
+        t.collect = false;
+        byte[] tunnel = EngineHarness.tunnelPayload(EngineHarness.FLOW_TOKEN, clientAckOnConnectionA());
+        byte[] work = new byte[tunnel.length];
+        for (int i = 0; i < 3 * PACKETS; i++) { // warm-up
+            System.arraycopy(tunnel, 0, work, 0, tunnel.length);
+            t.engine.onDatagram(work, 0, work.length, EngineHarness.DIRECTOR, 50_000, t.nowNanos);
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < PACKETS; i++) {
+            System.arraycopy(tunnel, 0, work, 0, tunnel.length);
+            t.engine.onDatagram(work, 0, work.length, EngineHarness.DIRECTOR, 50_000, t.nowNanos);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(4L * PACKETS, t.counters.tunnelPackets, "every TUNNEL matched its flow's token");
+        assertEquals(4L * PACKETS, t.counters.packetsClientToServer, "every client packet went in");
+        assertEquals(0, allocated / PACKETS, "bytes allocated per TUNNEL (" + allocated + " in all)");
+    }
+
+    /** The client's ACK of the response (golden packet 6) as the director captured it on A: to the VIP, ack in A's numbering. */
+    private byte[] clientAckOnConnectionA() {
+        byte[] ackOnA = golden.get(6).clone();
+        Bytes.putI32(ackOnA, 16, EngineHarness.VIP);
+        Bytes.putI32(ackOnA, 28, SeqNumber.add(Bytes.i32(ackOnA, 28), SeqNumber.diff(DIRECTOR_ISN, g.si())));
+        new PacketEmitter().fillIpv4TcpChecksums(ackOnA, 0);
+        return ackOnA;
     }
 
     private static void run(EngineHarness t, byte[] response, byte[] work, byte[][] datagrams, int from, int count) {

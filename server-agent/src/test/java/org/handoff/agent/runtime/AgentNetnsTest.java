@@ -557,6 +557,7 @@ class AgentNetnsTest {
         static final int WC = 7;
         static final int WD = 7;
         static final int CLIENT_WINDOW_RAW = 16_384; // x 2^7 = 2 MiB
+        static final long FLOW_TOKEN = 0x70ce_2bad_c0de_0002L;
         final Peer peer;
         final int client = Bytes.parseIpv4(C);
         final int vip = Bytes.parseIpv4(VIP);
@@ -644,7 +645,7 @@ class AgentNetnsTest {
         private Handoff handoffMessage(int clientIsn, int directorIsn, int directorTsVal, byte[] request) throws Exception {
             return new Handoff(identity, InetAddress.getByName(O), 80, 1, SeqNumber.of(clientIsn), SeqNumber.of(directorIsn),
                     SeqNumber.of(SeqNumber.add(clientIsn, 1 + request.length)), SeqNumber.of(SeqNumber.add(directorIsn, 1)),
-                    CLIENT_WINDOW_RAW, new NegotiatedOptions(1460, WC, WD, true, true, tsVal, directorTsVal), request);
+                    CLIENT_WINDOW_RAW, new NegotiatedOptions(1460, WC, WD, true, true, tsVal, directorTsVal), FLOW_TOKEN, request);
         }
 
         /** Sends a datagram up to {@code attempts} times, the same bytes each time as the director retransmits; the answer's body or null. */
