@@ -68,8 +68,8 @@ static __always_inline int pass(__u32 index)
 
 /*
  * The outer UDP source port: the inner 4-tuple folded to 16 bits, for RSS and ECMP spreading
- * on the way to the agent. The fields are read as the big-endian numbers they are on the wire.
- * Provisional: docs/handoff-protocol.md section 3.11 will define the hash; match it then.
+ * on the way to the agent, the fields read as the big-endian numbers they are on the wire.
+ * docs/handoff-protocol.md section 3.11 defines it; TunnelFrameWriter.sourcePort is the Java.
  */
 static __always_inline __u16 tunnel_source_port(const struct director_flow_key *key)
 {

@@ -141,18 +141,6 @@ class DirectorMapsLayoutTest {
         assertThrows(IllegalArgumentException.class, () -> new DirectorFlowEntry().wrap(ByteBuffer.allocate(40), 1));
     }
 
-    @Test
-    void tunnelSourcePortFoldsTheFlowIntoTheDynamicRange() {
-        // 0xc6120207 ^ 0xc6120101 ^ 0x9c400050 = 0x9c400356; 0x9c40 ^ 0x0356 = 0x9f16; | 0xc000
-        assertEquals(0xdf16, DirectorXdp.tunnelSourcePort(Bytes.parseIpv4("198.18.2.7"), 40000, Bytes.parseIpv4("198.18.1.1"), 80));
-        assertEquals(0xc000, DirectorXdp.tunnelSourcePort(0, 0, 0, 0));
-        java.util.Random random = new java.util.Random(13);
-        for (int i = 0; i < 1000; i++) {
-            int port = DirectorXdp.tunnelSourcePort(random.nextInt(), random.nextInt(65536), random.nextInt(), random.nextInt(65536));
-            assertTrue(port >= 0xc000 && port <= 0xffff, "port " + port);
-        }
-    }
-
     /** Field name to the offset its comment states ({@code /*  8: ...}), in declaration order. */
     static Map<String, Integer> structOffsets(String header, String struct) {
         Map<String, Integer> offsets = new LinkedHashMap<>();
