@@ -17,7 +17,7 @@ public final class DirectorXdp {
     public static final String COUNTERS_MAP = "director_counters";
     /** DIRECTOR_FLOW_MAX_ENTRIES: beyond it the least recently used flow goes back to Java's FORWARD path. */
     public static final int FLOW_MAX_ENTRIES = 262_144;
+
     private DirectorXdp() {
     }
-
 }
