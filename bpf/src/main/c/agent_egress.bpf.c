@@ -5,7 +5,9 @@
  * PacketRewriter.serverToClient rewrites it (source H:server port -> VIP:port, seq + d, window
  * rescaled ws -> wd, TSval + t floored) and sent on from here: it never reaches user space. A
  * GSO super-packet is one skb here, before segmentation: rewritten once, its segments carry it.
- * Anything else returns TC_ACT_OK untouched and reaches the TUN's reader, the agent, as before.
+ * Anything else returns TC_ACT_OK untouched and reaches the TUN's reader, the agent, as before:
+ * packets of other flows, and a mapped flow's SYN, FIN and RST when its entry asks for that
+ * (AGENT_FLOW_CONTROL_TO_AGENT).
  *
  * Sections: "tc" agent_egress for the TUN (an L3 device: skb data starts at the IPv4 header),
  * "tc" agent_egress_eth for an Ethernet device, where the IPv4 header follows 14 bytes of link
@@ -149,6 +151,11 @@ static __always_inline int egress(struct __sk_buff *skb, __u32 l3)
 		count(AGENT_EGRESS_NO_FLOW);
 		return TC_ACT_OK;
 	}
+	__u8 flags = ((__u8 *)&p.tcp)[TCP_FLAGS_OFFSET];
+	if ((v->flags & AGENT_FLOW_CONTROL_TO_AGENT) && (flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST))) {
+		count(AGENT_EGRESS_CONTROL_PASSED);
+		return TC_ACT_OK;
+	}
 	if (walk_options(skb, &p) < 0) {
 		count(AGENT_EGRESS_MALFORMED);
 		return TC_ACT_OK;
@@ -166,7 +173,6 @@ static __always_inline int egress(struct __sk_buff *skb, __u32 l3)
 	}
 
 	/* PacketRewriter.serverToClient, field by field. */
-	__u8 flags = ((__u8 *)&p.tcp)[TCP_FLAGS_OFFSET];
 	ip_store_address(skb, &p, IPV4_SOURCE_OFFSET, p.ip.saddr, v->vip_addr);
 	tcp_store16(skb, &p, TCP_SOURCE_PORT_OFFSET, p.tcp.source, v->vip_port);
 	__u32 seq = bpf_ntohl(p.tcp.seq);

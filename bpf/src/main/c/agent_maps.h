@@ -34,6 +34,12 @@
 
 /* agent_egress_value.flags and agent_ingress_value.flags */
 #define AGENT_FLOW_TIMESTAMPS    0x01  /* timestamps on both connections: TSval + t, TSecr - t */
+/*
+ * agent_egress_value.flags: the flow's SYN, FIN and RST segments go to the agent untouched (to
+ * the TUN reader), so the process that owns the flow's state sees it change
+ * (docs/kernel-datapath.md). Without it the program rewrites them like any other segment.
+ */
+#define AGENT_FLOW_CONTROL_TO_AGENT 0x02
 
 /*
  * Egress key: connection B's packet as it leaves the local stack into ho-tun0 (12 bytes).
@@ -58,7 +64,7 @@ struct agent_egress_key {
  *
  *   0  vip_addr        A's server address: the new source address
  *   4  vip_port        A's server port: the new source port
- *   6  flags           AGENT_FLOW_TIMESTAMPS
+ *   6  flags           AGENT_FLOW_TIMESTAMPS, AGENT_FLOW_CONTROL_TO_AGENT
  *   7  server_shift    ws, the stack's window shift on B
  *   8  director_shift  wd, the director's window shift on A
  *   9  reserved[3]     0
@@ -165,6 +171,7 @@ struct agent_config {
 enum agent_counter {
 	AGENT_EGRESS_REWRITTEN = 0,     /* rewritten and sent out, no user space */
 	AGENT_EGRESS_NO_FLOW,           /* IPv4/TCP but not in the egress map: to the TUN reader */
+	AGENT_EGRESS_CONTROL_PASSED,    /* SYN, FIN or RST of a flow with AGENT_FLOW_CONTROL_TO_AGENT: to the TUN reader */
 	AGENT_EGRESS_NOT_IPV4,          /* passed to the TUN reader */
 	AGENT_EGRESS_NOT_TCP,           /* passed to the TUN reader */
 	AGENT_EGRESS_FRAGMENT,          /* passed to the TUN reader */

@@ -35,6 +35,7 @@
 
 #define TCP_FLAG_FIN             0x01
 #define TCP_FLAG_SYN             0x02
+#define TCP_FLAG_RST             0x04
 #define TCP_FLAG_ACK             0x10
 
 /* Offsets inside the headers, as the Java views name them. */
