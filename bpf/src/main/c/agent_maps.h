@@ -190,6 +190,49 @@ enum agent_counter {
 };
 
 /*
+ * The layouts the Java mirror copies (org.handoff.agent.kernel): the compiler holds the structs to
+ * these lines, and AgentMapsHeaderTest holds the Java offsets and lengths to them.
+ */
+#define AGENT_LAYOUT(type, field, offset) \
+	_Static_assert(__builtin_offsetof(struct type, field) == (offset), #type "." #field)
+#define AGENT_SIZE(type, size) _Static_assert(sizeof(struct type) == (size), #type)
+AGENT_LAYOUT(agent_egress_key, server_addr, 0);
+AGENT_LAYOUT(agent_egress_key, client_addr, 4);
+AGENT_LAYOUT(agent_egress_key, server_port, 8);
+AGENT_LAYOUT(agent_egress_key, client_port, 10);
+AGENT_SIZE(agent_egress_key, 12);
+AGENT_LAYOUT(agent_egress_value, vip_addr, 0);
+AGENT_LAYOUT(agent_egress_value, vip_port, 4);
+AGENT_LAYOUT(agent_egress_value, flags, 6);
+AGENT_LAYOUT(agent_egress_value, server_shift, 7);
+AGENT_LAYOUT(agent_egress_value, director_shift, 8);
+AGENT_LAYOUT(agent_egress_value, reserved, 9);
+AGENT_LAYOUT(agent_egress_value, seq_offset, 12);
+AGENT_LAYOUT(agent_egress_value, ts_offset, 16);
+AGENT_LAYOUT(agent_egress_value, ts_floor, 20);
+AGENT_LAYOUT(agent_egress_value, sent, 24);
+AGENT_LAYOUT(agent_egress_value, acked, 32);
+AGENT_SIZE(agent_egress_value, 40);
+AGENT_LAYOUT(agent_ingress_key, client_addr, 0);
+AGENT_LAYOUT(agent_ingress_key, vip_addr, 4);
+AGENT_LAYOUT(agent_ingress_key, client_port, 8);
+AGENT_LAYOUT(agent_ingress_key, vip_port, 10);
+AGENT_SIZE(agent_ingress_key, 12);
+AGENT_LAYOUT(agent_ingress_value, token, 0);
+AGENT_LAYOUT(agent_ingress_value, server_addr, 8);
+AGENT_LAYOUT(agent_ingress_value, server_port, 12);
+AGENT_LAYOUT(agent_ingress_value, flags, 14);
+AGENT_LAYOUT(agent_ingress_value, reserved, 15);
+AGENT_LAYOUT(agent_ingress_value, seq_offset, 16);
+AGENT_LAYOUT(agent_ingress_value, ts_offset, 20);
+AGENT_SIZE(agent_ingress_value, 24);
+AGENT_LAYOUT(agent_config, tunnel_port, 0);
+AGENT_LAYOUT(agent_config, egress_mode, 2);
+AGENT_LAYOUT(agent_config, reserved, 3);
+AGENT_LAYOUT(agent_config, tun_ifindex, 4);
+AGENT_SIZE(agent_config, 8);
+
+/*
  * The maps both programs use. Each object file carries its own flow map (an LRU hash
  * preallocates all its entries, so neither object declares the other's); the agent's loader
  * pins these two under its own bpffs and gives both objects the same ones (the counter indices
