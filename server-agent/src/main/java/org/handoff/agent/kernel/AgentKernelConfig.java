@@ -40,6 +40,11 @@ public final class AgentKernelConfig {
         return this;
     }
 
+    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
     /** Fills the whole entry. */
     public AgentKernelConfig entry(int tunnelPort, EgressMode egressMode, int tunIfindex) {
         MapBytes.putWireU16(buffer, TUNNEL_PORT_OFFSET, tunnelPort);

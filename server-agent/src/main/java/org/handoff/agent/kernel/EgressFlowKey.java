@@ -36,6 +36,11 @@ public final class EgressFlowKey {
         return this;
     }
 
+    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
     /** The key of a flow's connection B: H:server port to the client. */
     public EgressFlowKey flow(FlowTransform f) {
         return serverAddress(f.serverAddress()).clientAddress(f.clientAddress())

@@ -71,6 +71,11 @@ public final class EgressFlowValue {
         return this;
     }
 
+    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
     /**
      * Fills the whole value for a new entry: the transform, the flags, and the state words from
      * what the agent itself has sent so far.

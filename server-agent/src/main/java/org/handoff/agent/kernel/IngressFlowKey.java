@@ -36,6 +36,11 @@ public final class IngressFlowKey {
         return this;
     }
 
+    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
     /** The key of a flow's connection A: the client to the VIP. */
     public IngressFlowKey flow(FlowTransform f) {
         return clientAddress(f.clientAddress()).vipAddress(f.vipAddress()).clientPort(f.clientPort()).vipPort(f.vipPort());

@@ -50,6 +50,11 @@ public final class IngressFlowValue {
         return this;
     }
 
+    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
     /** Fills the whole value for a flow: its token from the HANDOFF and its transform. */
     public IngressFlowValue entry(FlowTransform f, long token) {
         MapBytes.putWireI64(buffer, TOKEN_OFFSET, token);
