@@ -101,10 +101,11 @@ class AgentEgressNetnsTest {
             ByteBuffer key = ByteBuffer.allocateDirect(EgressFlowKey.LENGTH);
             ByteBuffer value = ByteBuffer.allocateDirect(EgressFlowValue.LENGTH);
             EgressFlowValue state = new EgressFlowValue().wrap(value);
-            egress.map("agent_egress_flows").update(new EgressFlowKey().wrap(key).flow(f).buffer(), state.entry(f, false, 0, 0, 0, 0).buffer());
+            egress.map("agent_egress_flows").update(new EgressFlowKey().wrap(key).flow(f).buffer(),
+                    state.entry(f, false, 0, 0, 0, 0).buffer());
 
-            TcAttachment attached = lab.inNamespace(origin, () -> TcAttachment.attach(Interfaces.indexOf(TUN), TcAttachment.Direction.EGRESS,
-                    egress.program("agent_egress"), 1, 1));
+            TcAttachment attached = lab.inNamespace(origin, () -> TcAttachment.attach(Interfaces.indexOf(TUN),
+                    TcAttachment.Direction.EGRESS, egress.program("agent_egress"), 1, 1));
             try {
                 Path got = lab.workDir().resolve("got.bin");
                 CommandResult curl = lab.curl(client, "--local-port", Integer.toString(CLIENT_PORT), "-o", got.toString(),

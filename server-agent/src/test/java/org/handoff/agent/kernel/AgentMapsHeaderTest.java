@@ -116,7 +116,8 @@ class AgentMapsHeaderTest {
     @Test
     void egressModesAreTheHeadersEnumInOrder() throws IOException {
         String text = header();
-        String body = text.substring(text.indexOf("enum agent_egress_mode {"), text.indexOf("};", text.indexOf("enum agent_egress_mode {")));
+        int start = text.indexOf("enum agent_egress_mode {");
+        String body = text.substring(start, text.indexOf("};", start));
         List<String> c = new ArrayList<>();
         Matcher m = Pattern.compile("(?m)^\\s*AGENT_EGRESS_(\\w+) = (\\d+),").matcher(body);
         while (m.find()) {

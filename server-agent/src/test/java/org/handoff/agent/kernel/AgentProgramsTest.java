@@ -154,7 +154,8 @@ class AgentProgramsTest {
     void theTableRunsBothProgramsAndEveryChecksumState() {
         assertTrue(CASES.stream().anyMatch(c -> c.direction() == Direction.SERVER_TO_CLIENT && c.checksum() == ChecksumState.VALID));
         assertTrue(CASES.stream().anyMatch(c -> c.direction() == Direction.CLIENT_TO_SERVER && c.checksum() == ChecksumState.VALID));
-        assertTrue(CASES.stream().filter(c -> c.checksum() == ChecksumState.VALID).count() >= 18, "valid cases, held to the table byte for byte");
+        assertTrue(CASES.stream().filter(c -> c.checksum() == ChecksumState.VALID).count() >= 18,
+                "valid cases, held to the table byte for byte");
     }
 
     // ---- egress: state and verdicts
