@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The director's XDP maps: which client flows are handed off and where their packets go
  * (director_flows), and what the program did with each frame (director_counters). Mirrored

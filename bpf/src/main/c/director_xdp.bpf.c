@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * director_xdp (xdp), on the director's capture interface: a client packet of a handed-off
  * flow goes to the owning agent as a TUNNEL datagram (handoff_tunnel.h) without waking the
@@ -233,4 +233,4 @@ int director_xdp(struct xdp_md *ctx)
 	return bpf_redirect(fib.ifindex, 0);
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
