@@ -120,7 +120,9 @@ struct agent_ingress_key {
 };
 
 /*
- * Ingress value (24 bytes): the flow's token and PacketRewriter.clientToServer's constants.
+ * Ingress value (32 bytes): the flow's token and PacketRewriter.clientToServer's constants, then
+ * one state word the program keeps so the agent sees the client's side of a flow it no longer
+ * reads (idle timer, close tracking).
  *
  *   0  token         the flow token from the HANDOFF, the 8 bytes as the TUNNEL header carries
  *                    them: compared as bytes, never converted
@@ -130,6 +132,11 @@ struct agent_ingress_key {
  *  15  reserved      0
  *  16  seq_offset    d: ack - d, every SACK edge - d
  *  20  ts_offset     t: TSecr - t
+ *  24  delivered     high 32 bits: client_ack, B's numbering (after ack - d), the highest ack
+ *                    field of a delivered segment with ACK set, by sequence order; low 32 bits:
+ *                    segments delivered (mod 2^32). The agent writes it with the entry (its own
+ *                    view of the client's ack, 0 packets); the program moves it by
+ *                    compare-and-swap, as the egress state words.
  */
 struct agent_ingress_value {
 	__u64 token;
@@ -139,6 +146,7 @@ struct agent_ingress_value {
 	__u8 reserved;
 	__u32 seq_offset;
 	__u32 ts_offset;
+	__u64 delivered;
 };
 
 /* agent_config.egress_mode: how a rewritten server packet leaves (bpf/README.md). */
@@ -186,6 +194,7 @@ enum agent_counter {
 	AGENT_INGRESS_INNER_NOT_TCP,    /* dropped: the inner packet is IPv4 but not TCP, or a fragment */
 	AGENT_INGRESS_GRO_PASSED,       /* a coalesced (GRO) datagram to our port: passed up untouched */
 	AGENT_INGRESS_DECAP_FAILED,     /* bpf_skb_adjust_room refused: dropped */
+	AGENT_INGRESS_STATE_CONTENDED,  /* the delivered word lost AGENT_STATE_CAS_TRIES races: not moved */
 	AGENT_COUNTER_COUNT
 };
 
@@ -225,7 +234,8 @@ AGENT_LAYOUT(agent_ingress_value, flags, 14);
 AGENT_LAYOUT(agent_ingress_value, reserved, 15);
 AGENT_LAYOUT(agent_ingress_value, seq_offset, 16);
 AGENT_LAYOUT(agent_ingress_value, ts_offset, 20);
-AGENT_SIZE(agent_ingress_value, 24);
+AGENT_LAYOUT(agent_ingress_value, delivered, 24);
+AGENT_SIZE(agent_ingress_value, 32);
 AGENT_LAYOUT(agent_config, tunnel_port, 0);
 AGENT_LAYOUT(agent_config, egress_mode, 2);
 AGENT_LAYOUT(agent_config, reserved, 3);

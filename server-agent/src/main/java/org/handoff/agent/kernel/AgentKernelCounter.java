@@ -36,7 +36,9 @@ public enum AgentKernelCounter {
     /** Datagrams coalesced by GRO: passed up untouched. */
     INGRESS_GRO_PASSED,
     /** The decapsulation helper refused: dropped. */
-    INGRESS_DECAP_FAILED;
+    INGRESS_DECAP_FAILED,
+    /** The delivered word lost its compare-and-swap races and was not moved. */
+    INGRESS_STATE_CONTENDED;
 
     /** Its index in the counter array. */
     public int index() {

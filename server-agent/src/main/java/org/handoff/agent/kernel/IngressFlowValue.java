@@ -7,8 +7,8 @@ import org.handoff.protocol.wire.Bytes;
 /**
  * View of {@code struct agent_ingress_value} (bpf/src/main/c/agent_maps.h): the flow's token and
  * what the ingress program needs to rewrite a TUNNEL's inner packet onto connection B as
- * {@code PacketRewriter.clientToServer} does. 24 bytes; the token, address and port in network
- * order, the offsets in the host's order.
+ * {@code PacketRewriter.clientToServer} does, then the state word the program keeps of what it
+ * delivered. 32 bytes; the token, address and port in network order, the rest in the host's order.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -26,6 +26,10 @@ import org.handoff.protocol.wire.Bytes;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |          t: timestamp offset (host order, TSecr - t)          | 20
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  delivered: u64, host order; high 32 bits highest client ack   | 24
+ * +  (B's numbering), low 32 bits segments delivered (mod 2^32)   +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * T (0x01): timestamps on both connections.
  * </pre>
  */
@@ -37,7 +41,8 @@ public final class IngressFlowValue {
     public static final int RESERVED_OFFSET = 15;
     public static final int SEQ_OFFSET_OFFSET = 16;
     public static final int TS_OFFSET_OFFSET = 20;
-    public static final int LENGTH = 24;
+    public static final int DELIVERED_OFFSET = 24;
+    public static final int LENGTH = 32;
 
     /** {@code AGENT_FLOW_TIMESTAMPS} */
     public static final int FLAG_TIMESTAMPS = 0x01;
@@ -55,8 +60,17 @@ public final class IngressFlowValue {
         return buffer;
     }
 
-    /** Fills the whole value for a flow: its token from the HANDOFF and its transform. */
+    /** Fills the whole value for a flow: its token from the HANDOFF and its transform; nothing delivered yet. */
     public IngressFlowValue entry(FlowTransform f, long token) {
+        return entry(f, token, 0);
+    }
+
+    /**
+     * Fills the whole value for a new entry, the state word from the agent's own view.
+     *
+     * @param clientAck B's numbering: the highest ack of a client segment the agent gave the stack
+     */
+    public IngressFlowValue entry(FlowTransform f, long token, int clientAck) {
         MapBytes.putWireI64(buffer, TOKEN_OFFSET, token);
         MapBytes.putWireI32(buffer, SERVER_ADDRESS_OFFSET, f.serverAddress());
         MapBytes.putWireU16(buffer, SERVER_PORT_OFFSET, f.serverPort());
@@ -64,6 +78,7 @@ public final class IngressFlowValue {
         MapBytes.putU8(buffer, RESERVED_OFFSET, 0);
         MapBytes.putHostI32(buffer, SEQ_OFFSET_OFFSET, f.seqOffset());
         MapBytes.putHostI32(buffer, TS_OFFSET_OFFSET, f.tsOffset());
+        MapBytes.putHostI64(buffer, DELIVERED_OFFSET, (long) clientAck << 32);
         return this;
     }
 
@@ -92,11 +107,22 @@ public final class IngressFlowValue {
         return MapBytes.hostI32(buffer, TS_OFFSET_OFFSET);
     }
 
+    /** B's numbering: the highest ack of a segment the program delivered (or the start value). */
+    public int clientAck() {
+        return (int) (MapBytes.hostI64(buffer, DELIVERED_OFFSET) >>> 32);
+    }
+
+    /** Segments the program delivered since the entry was written, mod 2^32. */
+    public int packetsDelivered() {
+        return (int) MapBytes.hostI64(buffer, DELIVERED_OFFSET);
+    }
+
     /** Never prints the token: it is the flow's only authentication. */
     @Override
     public String toString() {
         return "agent_ingress_value[server=" + Bytes.ipv4ToString(serverAddress()) + ":" + serverPort() + " flags=0x"
                 + Integer.toHexString(flags()) + " d=" + Integer.toUnsignedString(seqOffset())
-                + " t=" + Integer.toUnsignedString(tsOffset()) + "]";
+                + " t=" + Integer.toUnsignedString(tsOffset()) + " ack=" + Integer.toUnsignedString(clientAck())
+                + " delivered=" + Integer.toUnsignedString(packetsDelivered()) + "]";
     }
 }

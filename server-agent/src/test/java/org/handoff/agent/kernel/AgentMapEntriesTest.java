@@ -97,11 +97,15 @@ class AgentMapEntriesTest {
         ByteBuffer b = sentinel(IngressFlowValue.LENGTH);
         IngressFlowValue v = new IngressFlowValue().wrap(b).entry(FLOW, 0x0123456789abcdefL);
         assertArrayEquals(Bytes.fromHex("0123456789abcdef" + "c612c802" + "0050" + "01" + "00"
-                + "7d6efd5b" + "43aebc29"), b.array());
+                + "7d6efd5b" + "43aebc29" + "0000000000000000"), b.array());
         assertEquals(0x0123456789abcdefL, v.token());
         assertEquals(FLOW.serverAddress(), v.serverAddress());
         assertEquals(80, v.serverPort());
-        assertEquals("agent_ingress_value[server=198.18.200.2:80 flags=0x1 d=1543335549 t=700231235]", v.toString());
+        assertEquals("agent_ingress_value[server=198.18.200.2:80 flags=0x1 d=1543335549 t=700231235 ack=0 delivered=0]",
+                v.toString());
+        v.entry(FLOW, 0x0123456789abcdefL, 0x01020304);
+        assertEquals(0x01020304, v.clientAck());
+        assertEquals(0, v.packetsDelivered());
     }
 
     @Test
@@ -130,7 +134,7 @@ class AgentMapEntriesTest {
                 assertThrows(IllegalArgumentException.class, () -> new EgressFlowValue().wrap(ByteBuffer.allocate(39))).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new EgressFlowKey().wrap(ByteBuffer.allocate(11)));
         assertThrows(IllegalArgumentException.class, () -> new IngressFlowKey().wrap(ByteBuffer.allocate(11)));
-        assertThrows(IllegalArgumentException.class, () -> new IngressFlowValue().wrap(ByteBuffer.allocate(23)));
+        assertThrows(IllegalArgumentException.class, () -> new IngressFlowValue().wrap(ByteBuffer.allocate(31)));
         assertThrows(IllegalArgumentException.class, () -> new AgentKernelConfig().wrap(ByteBuffer.allocate(7)));
     }
 }

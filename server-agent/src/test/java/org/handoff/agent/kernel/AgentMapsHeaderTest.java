@@ -82,7 +82,8 @@ class AgentMapsHeaderTest {
         assertEquals(Map.of("token", IngressFlowValue.TOKEN_OFFSET, "server_addr", IngressFlowValue.SERVER_ADDRESS_OFFSET,
                 "server_port", IngressFlowValue.SERVER_PORT_OFFSET, "flags", IngressFlowValue.FLAGS_OFFSET,
                 "reserved", IngressFlowValue.RESERVED_OFFSET, "seq_offset", IngressFlowValue.SEQ_OFFSET_OFFSET,
-                "ts_offset", IngressFlowValue.TS_OFFSET_OFFSET), c.get("agent_ingress_value"));
+                "ts_offset", IngressFlowValue.TS_OFFSET_OFFSET, "delivered", IngressFlowValue.DELIVERED_OFFSET),
+                c.get("agent_ingress_value"));
         assertEquals(IngressFlowValue.LENGTH, size(text, "agent_ingress_value"));
 
         assertEquals(Map.of("tunnel_port", AgentKernelConfig.TUNNEL_PORT_OFFSET, "egress_mode", AgentKernelConfig.EGRESS_MODE_OFFSET,

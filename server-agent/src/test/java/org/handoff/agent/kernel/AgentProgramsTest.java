@@ -186,6 +186,30 @@ class AgentProgramsTest {
     }
 
     @Test
+    void ingressDeliveredWordCountsSegmentsAndKeepsTheHighestAckOnB() {
+        Case request = find("c2s-request-all-options");
+        FlowTransform f = request.transform();
+        BpfMap flows = ingress.map("agent_ingress_flows");
+        IngressFlowValue view = new IngressFlowValue().wrap(ingressValue);
+        flows.update(new IngressFlowKey().wrap(ingressKey).flow(f).buffer(), view.entry(f, TOKEN, 7).buffer());
+        ingress.program("agent_ingress").testRun(tunnel(TOKEN, request.input()), 1);
+        assertTrue(flows.lookup(ingressKey, ingressValue));
+        Ipv4Packet ip = new Ipv4Packet().wrap(request.input(), 0, request.input().length);
+        TcpSegment tcp = new TcpSegment().wrap(request.input(), ip.payloadOffset(), ip.payloadLength());
+        int ackOnB = tcp.ack() - f.seqOffset();
+        assertEquals(ackOnB, view.clientAck(), "ack - d, B's numbering");
+        assertEquals(1, view.packetsDelivered());
+
+        // An older ack (a reordered segment) counts as a packet but does not move the ack back.
+        byte[] older = request.input().clone();
+        Bytes.putI32(older, 20 + 8, tcp.ack() - 100_000);
+        ingress.program("agent_ingress").testRun(tunnel(TOKEN, older), 1);
+        assertTrue(flows.lookup(ingressKey, ingressValue));
+        assertEquals(ackOnB, view.clientAck());
+        assertEquals(2, view.packetsDelivered());
+    }
+
+    @Test
     void aFlowNotInTheMapGoesToTheTunReaderUntouchedAndCounted() {
         Case response = find("s2c-response-all-options");
         byte[] frame = PacketBuilder.ethernet(CLIENT_MAC, AGENT_MAC, response.input());
