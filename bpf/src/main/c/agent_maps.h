@@ -149,6 +149,62 @@ struct agent_ingress_value {
 	__u64 delivered;
 };
 
+/*
+ * A flow's control-plane record (64 bytes), keyed like the ingress map (struct agent_ingress_key):
+ * what the agent's Java side knows of a flow beyond the two rewrite entries, written once with
+ * them (BPF_NOEXIST) and deleted with them. No program reads it: it is pinned beside the flow maps
+ * so that a restarted agent rebuilds its flows from the three (docs/kernel-datapath.md, Restarts).
+ *
+ *   0  handoff_id      the accepted HANDOFF's message id
+ *   8  started_ms      wall-clock milliseconds when the HANDOFF came (CLOSED's duration)
+ *  16  director_addr   where the HANDOFF came from: CLOSED and HANDBACK go there (network order)
+ *  20  director_port   (network order)
+ *  22  client_window   the client's window from the HANDOFF (unscaled)
+ *  24  client_isn      B's first sequence number minus 1 (A's and B's numbering)
+ *  28  director_isn    the director's SND.NXT - 1
+ *  32  server_isn      B's server ISN, from the SYN-ACK
+ *  36  request_len     bytes of the request delivered with the hand-off
+ *  40  director_tsval  the director's TSval at hand-off
+ *  44  syn_ack_tsval   the stack's TSval in its SYN-ACK
+ *  48  ts_recent       the client's last TSval at hand-off
+ *  52  client_mss
+ *  54  stack_mss
+ *  56  attempt         the HANDOFF's attempt number
+ *  57  client_shift    the client's window shift, 0xff without window scaling on A
+ *  58  stack_shift     ws
+ *  59  director_shift  wd
+ *  60  flags           AGENT_RECORD_* below
+ *  61  reserved[3]     0
+ */
+struct agent_flow_record {
+	__u64 handoff_id;
+	__u64 started_ms;
+	__be32 director_addr;
+	__be16 director_port;
+	__u16 client_window;
+	__u32 client_isn;
+	__u32 director_isn;
+	__u32 server_isn;
+	__u32 request_len;
+	__u32 director_tsval;
+	__u32 syn_ack_tsval;
+	__u32 ts_recent;
+	__u16 client_mss;
+	__u16 stack_mss;
+	__u8 attempt;
+	__u8 client_shift;
+	__u8 stack_shift;
+	__u8 director_shift;
+	__u8 flags;
+	__u8 reserved[3];
+};
+
+/* agent_flow_record.flags */
+#define AGENT_RECORD_SACK_PERMITTED  0x01
+#define AGENT_RECORD_TIMESTAMPS      0x02  /* on connection A */
+#define AGENT_RECORD_TIMESTAMPS_ON_B 0x04
+#define AGENT_RECORD_SCALING_ON_B    0x08
+
 /* agent_config.egress_mode: how a rewritten server packet leaves (bpf/README.md). */
 enum agent_egress_mode {
 	/* bpf_fib_lookup as if forwarded from the TUN, then out of the route's device */
@@ -236,6 +292,27 @@ AGENT_LAYOUT(agent_ingress_value, seq_offset, 16);
 AGENT_LAYOUT(agent_ingress_value, ts_offset, 20);
 AGENT_LAYOUT(agent_ingress_value, delivered, 24);
 AGENT_SIZE(agent_ingress_value, 32);
+AGENT_LAYOUT(agent_flow_record, handoff_id, 0);
+AGENT_LAYOUT(agent_flow_record, started_ms, 8);
+AGENT_LAYOUT(agent_flow_record, director_addr, 16);
+AGENT_LAYOUT(agent_flow_record, director_port, 20);
+AGENT_LAYOUT(agent_flow_record, client_window, 22);
+AGENT_LAYOUT(agent_flow_record, client_isn, 24);
+AGENT_LAYOUT(agent_flow_record, director_isn, 28);
+AGENT_LAYOUT(agent_flow_record, server_isn, 32);
+AGENT_LAYOUT(agent_flow_record, request_len, 36);
+AGENT_LAYOUT(agent_flow_record, director_tsval, 40);
+AGENT_LAYOUT(agent_flow_record, syn_ack_tsval, 44);
+AGENT_LAYOUT(agent_flow_record, ts_recent, 48);
+AGENT_LAYOUT(agent_flow_record, client_mss, 52);
+AGENT_LAYOUT(agent_flow_record, stack_mss, 54);
+AGENT_LAYOUT(agent_flow_record, attempt, 56);
+AGENT_LAYOUT(agent_flow_record, client_shift, 57);
+AGENT_LAYOUT(agent_flow_record, stack_shift, 58);
+AGENT_LAYOUT(agent_flow_record, director_shift, 59);
+AGENT_LAYOUT(agent_flow_record, flags, 60);
+AGENT_LAYOUT(agent_flow_record, reserved, 61);
+AGENT_SIZE(agent_flow_record, 64);
 AGENT_LAYOUT(agent_config, tunnel_port, 0);
 AGENT_LAYOUT(agent_config, egress_mode, 2);
 AGENT_LAYOUT(agent_config, reserved, 3);
@@ -262,6 +339,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } agent_counters SEC(".maps");
+
+/*
+ * The flows' control-plane records (struct agent_flow_record): read by no program, pinned with the
+ * others so a restarted agent finds them. A plain hash, not LRU: a record must never go while its
+ * flow lives; full, the agent keeps the flow in user space. Allocated per entry.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AGENT_INGRESS_MAX_FLOWS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct agent_ingress_key);
+	__type(value, struct agent_flow_record);
+} agent_flow_records SEC(".maps");
 #endif
 
 #endif

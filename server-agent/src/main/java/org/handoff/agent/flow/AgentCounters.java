@@ -167,6 +167,18 @@ public final class AgentCounters {
      */
     public final long[] answersEvicted = new long[Answered.values().length];
 
+    // The kernel data path (docs/kernel-datapath.md), per flow event.
+    /** Flows whose kernel entries were written when they became ready. */
+    public long kernelFlowsAdded;
+    /** Ready flows whose entries a map refused (full): they stay in user space. */
+    public long kernelFlowsRefused;
+    /** Flows whose kernel entries were deleted when they were forgotten. */
+    public long kernelFlowsRemoved;
+    /** Flows taken over from a previous run's maps at start. */
+    public long kernelFlowsAdopted;
+    /** Looks at a kernel flow's state that found no egress entry (the LRU evicted it: the flow goes on in user space). */
+    public long kernelEntriesMissing;
+
     public long refused(NackReason r) {
         return handoffsRefused[r.ordinal()];
     }

@@ -119,6 +119,16 @@ public final class AgentFlow extends TimerWheel.Node {
 
     long lastActivityNanos;
     long closedAtNanos;
+
+    // The kernel data path (docs/kernel-datapath.md): set while the flow has entries in the maps.
+    /** Its entries were written: the server's packets (but SYN, FIN, RST) no longer reach the agent. */
+    boolean inKernel;
+    /** The state words at the last look, to tell whether the kernel moved packets since (idle timer). */
+    int kernelSeenNext;
+    int kernelSeenAck;
+    int kernelSeenWindow;
+    int kernelSeenTsVal;
+    int kernelSeenDelivered;
     CloseReason closeReason;
 
     AgentFlow(long key, FlowIdentity identity, int clientAddress, int clientPort, int vipAddress, int vipPort, int serverPort,
@@ -173,6 +183,21 @@ public final class AgentFlow extends TimerWheel.Node {
 
     public State state() {
         return state;
+    }
+
+    /** Whether the flow's entries are in the kernel's maps (its server packets bypass the agent). */
+    public boolean inKernel() {
+        return inKernel;
+    }
+
+    /** The largest TSval the client was sent, on the director's clock (a HANDBACK's Last TSval). */
+    public int lastTsValToClient() {
+        return lastTsValToClient;
+    }
+
+    /** The window field of the last segment the client got. */
+    public int windowToClient() {
+        return windowToClient;
     }
 
     public FlowIdentity identity() {

@@ -3,6 +3,9 @@ package org.handoff.agent.flow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import org.handoff.agent.kernel.KernelFlowEntry;
+import org.handoff.agent.kernel.KernelFlowState;
+import org.handoff.agent.kernel.KernelFlows;
 import org.handoff.agent.link.DirectReturn;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.message.AbortReason;
@@ -28,6 +31,7 @@ import org.handoff.protocol.message.RecallNackReason;
 import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.ChecksumState;
+import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.transform.PacketRewriter;
 import org.handoff.protocol.transform.RewriteResult;
 import org.handoff.protocol.util.HeldPackets;
@@ -75,6 +79,12 @@ public final class FlowEngine {
     private static final long TICK_NANOS = 5_000_000L;
     /** Bytes of client packets one flow may hold (at most {@code limits.max-buffered-packets} of them). */
     private static final int MAX_HELD_BYTES = 1 << 20;
+    /**
+     * How often a closing flow on the kernel path reads its state words: the last ACKs of a close
+     * (the stack's of the client's FIN, the client's of the stack's) move in the kernel only.
+     */
+    static final long KERNEL_CLOSE_POLL_NANOS = 100_000_000L;
+    private static final byte[] NO_REQUEST = new byte[0];
 
     private final EngineSettings settings;
     private final MessageDecoder decoder;
@@ -110,6 +120,11 @@ public final class FlowEngine {
     /** The state of the TCP checksum of the stack packet in hand. */
     private ChecksumState stackChecksums = ChecksumState.VALID;
 
+    /** The kernel data path's maps, or {@link KernelFlows#NONE} (datapath user). */
+    private final KernelFlows kernelFlows;
+    private final KernelFlowEntry kernelEntry = new KernelFlowEntry();
+    private final KernelFlowState kernelState = new KernelFlowState();
+
     public FlowEngine(EngineSettings settings, MessageDecoder decoder, MessageEncoder encoder, StackOutput stack,
                       DirectReturn egress, ControlOutput control, FlowBudget budget, AgentCounters counters, long nowNanos) {
         this(settings, decoder, encoder, stack, egress, control, budget, counters, nowNanos, false);
@@ -122,6 +137,17 @@ public final class FlowEngine {
     public FlowEngine(EngineSettings settings, MessageDecoder decoder, MessageEncoder encoder, StackOutput stack,
                       DirectReturn egress, ControlOutput control, FlowBudget budget, AgentCounters counters, long nowNanos,
                       boolean vnetFrames) {
+        this(settings, decoder, encoder, stack, egress, control, budget, counters, nowNanos, vnetFrames, KernelFlows.NONE);
+    }
+
+    /**
+     * @param kernelFlows the kernel data path's maps: a ready flow's entries go there and its server
+     *                    packets then bypass the engine ({@link KernelFlows#NONE}: the user path)
+     */
+    public FlowEngine(EngineSettings settings, MessageDecoder decoder, MessageEncoder encoder, StackOutput stack,
+                      DirectReturn egress, ControlOutput control, FlowBudget budget, AgentCounters counters, long nowNanos,
+                      boolean vnetFrames, KernelFlows kernelFlows) {
+        this.kernelFlows = kernelFlows;
         this.vnetFrames = vnetFrames;
         this.settings = settings;
         this.decoder = decoder;
@@ -365,6 +391,9 @@ public final class FlowEngine {
         RecallFlyweight r = decoder.recall();
         long id = r.messageId();
         AgentFlow f = r.family() == AddressFamily.IPV4 ? flows.get(Sharding.key(r.clientIpv4(), r.clientPort())) : null;
+        if (f != null && f.inKernel) {
+            refreshFromKernel(f); // the idle rule and the HANDBACK read what the kernel sent
+        }
         if (f == null || f.vipAddress != r.vipIpv4() || f.vipPort != r.vipPort()) {
             refuseRecall(r.flowIdentity(), id, RecallNackReason.UNKNOWN_FLOW, senderAddress, senderPort, now);
         } else if (f.handoffId != r.handoffMessageId()) {
@@ -454,6 +483,9 @@ public final class FlowEngine {
         if (payload > 0) {
             int end = SeqNumber.add(seq, payload);
             if (SeqNumber.gt(end, f.clientEnd)) {
+                if (f.inKernel) {
+                    refreshFromKernel(f); // the response so far went through the kernel: a new request starts after it
+                }
                 f.clientEnd = end;
                 // New client bytes (not a retransmission): whatever the stack sends from here on answers them.
                 f.serverNextAtLastClientData = f.serverNext;
@@ -470,7 +502,11 @@ public final class FlowEngine {
             release(f, CloseReason.RST, now, true);
             return;
         }
+        if (f.inKernel && (flags & TcpSegment.FIN) != 0) {
+            refreshFromKernel(f);
+        }
         checkClosed(f, now);
+        pollWhileClosing(f, now);
     }
 
     /** Keeps a copy of a client packet until connection B is ready; bounded per flow. */
@@ -546,6 +582,9 @@ public final class FlowEngine {
             return;
         }
         f.lastActivityNanos = now;
+        if (f.inKernel && (tcp.flags() & (TcpSegment.FIN | TcpSegment.RST)) != 0) {
+            refreshFromKernel(f); // the program passed it up: what it sent before counts first
+        }
         switch (f.state) {
             case SYN_SENT -> synSentSegment(f, now);
             case DELIVERING -> deliveringSegment(f, now);
@@ -614,6 +653,8 @@ public final class FlowEngine {
     private void ready(AgentFlow f, long now) {
         f.state = AgentFlow.State.ESTABLISHED;
         f.deliveryRetransmits = 0;
+        // Before the HANDOFF_ACK: the director starts tunnelling the flow's ACKs once it has it.
+        addToKernel(f);
         HandoffAck ack = new HandoffAck(f.identity, f.handoffId, OptionalInt.of(f.serverIsn),
                 f.scalingOnB ? OptionalInt.of(f.stackShift) : OptionalInt.empty());
         f.answer = encoder.encode(ack);
@@ -667,6 +708,7 @@ public final class FlowEngine {
             return;
         }
         checkClosed(f, now);
+        pollWhileClosing(f, now);
     }
 
     private void checkClosed(AgentFlow f, long now) {
@@ -680,6 +722,194 @@ public final class FlowEngine {
                 timers.schedule(f, now + lingerNanos);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- the kernel data path
+
+    /**
+     * Writes a ready flow's entries (docs/kernel-datapath.md, "Map entries"): its SYN, FIN and RST
+     * still come to the engine (CONTROL_TO_AGENT), everything else the kernel rewrites from here on,
+     * starting from the engine's own view of the state words. Refused (a full map): the flow stays
+     * in user space, as on the user path.
+     */
+    private void addToKernel(AgentFlow f) {
+        if (kernelFlows == KernelFlows.NONE) {
+            return;
+        }
+        KernelFlowEntry e = kernelEntry;
+        e.transform = f.transform;
+        e.token = f.flowToken;
+        e.serverNext = f.serverNext;
+        e.lastTsVal = f.lastTsValToClient;
+        e.serverAck = f.stackAck;
+        e.window = f.windowToClient;
+        e.clientAck = SeqNumber.add(f.serverIsn, 1);
+        e.handoffId = f.handoffId;
+        e.startedNanos = f.startedNanos;
+        e.directorAddress = f.directorAddress;
+        e.directorPort = f.directorPort;
+        e.clientWindow = f.clientWindow;
+        e.clientIsn = f.clientIsn;
+        e.directorIsn = f.directorIsn;
+        e.serverIsn = f.serverIsn;
+        e.requestLength = f.request.length;
+        e.directorTsVal = f.directorTsVal;
+        e.synAckTsVal = f.synAckTsVal;
+        e.tsRecent = f.tsRecent;
+        e.clientMss = f.clientMss;
+        e.stackMss = f.stackMss;
+        e.attempt = f.attempt;
+        e.clientShift = f.clientShift;
+        e.stackShift = f.stackShift;
+        e.directorShift = f.directorShift;
+        e.sackPermitted = f.sackPermitted;
+        e.timestamps = f.timestamps;
+        e.timestampsOnB = f.timestampsOnB;
+        e.scalingOnB = f.scalingOnB;
+        if (kernelFlows.add(e)) {
+            f.inKernel = true;
+            f.kernelSeenNext = e.serverNext;
+            f.kernelSeenAck = e.serverAck;
+            f.kernelSeenWindow = e.window;
+            f.kernelSeenTsVal = e.lastTsVal;
+            f.kernelSeenDelivered = 0;
+            counters.kernelFlowsAdded++;
+        } else {
+            counters.kernelFlowsRefused++;
+            LOG.debug("{}: kernel entries refused (a map full?): the flow stays in user space", f);
+        }
+    }
+
+    /**
+     * Brings the flow's server-side state up to what the kernel sent and delivered (bpf/README.md,
+     * "State words"): every maximum taken with the engine's own, the last window when the kernel
+     * sent since the last look, the FINs' ACKs that only the kernel saw. Returns whether the kernel
+     * moved anything since the last look. An entry the LRU evicted reads as nothing: the flow's
+     * packets reach the engine again, which goes on with its own counters.
+     */
+    private boolean refreshFromKernel(AgentFlow f) {
+        KernelFlowState k = kernelState;
+        if (!kernelFlows.readState(f.transform, k)) {
+            counters.kernelEntriesMissing++;
+            return false;
+        }
+        boolean sent = k.serverNext != f.kernelSeenNext || k.lastTsVal != f.kernelSeenTsVal;
+        boolean acked = k.serverAck != f.kernelSeenAck || k.window != f.kernelSeenWindow;
+        boolean delivered = k.ingress && k.packetsDelivered != f.kernelSeenDelivered;
+        f.serverNext = SeqNumber.max(f.serverNext, k.serverNext);
+        f.serverEnd = SeqNumber.max(f.serverEnd, k.serverNext); // control segments pass up: no SYN or FIN in it
+        if (SeqNumber.gt(k.serverAck, f.stackAck)) {
+            f.stackAck = k.serverAck;
+        }
+        if (sent || acked) {
+            f.windowToClient = k.window;
+        }
+        if (f.timestamps) {
+            f.lastTsValToClient = SeqNumber.max(f.lastTsValToClient, k.lastTsVal);
+        }
+        if (f.clientFin && SeqNumber.ge(f.stackAck, f.clientFinEnd)) {
+            f.clientFinAcked = true;
+        }
+        if (k.ingress && f.serverFin && SeqNumber.ge(k.clientAck, f.serverFinEnd)) {
+            f.serverFinAcked = true;
+        }
+        f.kernelSeenNext = k.serverNext;
+        f.kernelSeenTsVal = k.lastTsVal;
+        f.kernelSeenAck = k.serverAck;
+        f.kernelSeenWindow = k.window;
+        if (k.ingress) {
+            f.kernelSeenDelivered = k.packetsDelivered;
+        }
+        return sent || acked || delivered;
+    }
+
+    /** A FIN seen either way on a kernel-path flow: the last ACKs of its close move in the kernel only. */
+    private static boolean closing(AgentFlow f) {
+        return f.inKernel && (f.clientFin || f.serverFin);
+    }
+
+    private void pollWhileClosing(AgentFlow f, long now) {
+        if (f.state == AgentFlow.State.ESTABLISHED && closing(f) && flows.get(f.key) == f
+                && f.deadlineNanos() > now + KERNEL_CLOSE_POLL_NANOS) {
+            timers.schedule(f, now + KERNEL_CLOSE_POLL_NANOS);
+        }
+    }
+
+    /**
+     * Takes over a flow a previous run of the agent left in the kernel (docs/kernel-datapath.md,
+     * "Restarts"): rebuilt from its record and its two entries, established, with the kernel's
+     * state words as its counters. False when it cannot be held (the endpoint is taken, the flow
+     * budget is spent); the caller then removes its entries.
+     */
+    public boolean adopt(KernelFlowEntry e, long now) {
+        FlowTransform t = e.transform;
+        long key = Sharding.key(t.clientAddress(), t.clientPort());
+        if (flows.get(key) != null || !budget.tryAcquire()) {
+            return false;
+        }
+        FlowIdentity identity = FlowIdentity.ipv4(t.clientAddress(), t.clientPort(), t.vipAddress(), t.vipPort());
+        AgentFlow f = new AgentFlow(key, identity, t.clientAddress(), t.clientPort(), t.vipAddress(), t.vipPort(), t.serverPort(),
+                e.directorAddress, e.directorPort, e.handoffId, e.attempt, e.token, e.clientIsn, e.directorIsn, NO_REQUEST,
+                e.clientWindow, e.clientMss, e.clientShift, e.directorShift, e.sackPermitted, e.timestamps, e.tsRecent,
+                e.directorTsVal, e.startedNanos);
+        if (!flows.put(key, f)) {
+            budget.release();
+            return false;
+        }
+        f.lastActivityNanos = now;
+        f.serverIsn = e.serverIsn;
+        f.stackShift = e.stackShift;
+        f.scalingOnB = e.scalingOnB;
+        f.timestampsOnB = e.timestampsOnB;
+        f.stackMss = e.stackMss;
+        f.synAckTsVal = e.synAckTsVal;
+        f.transform = t;
+        f.clientEnd = SeqNumber.add(e.clientIsn, 1 + e.requestLength);
+        f.serverEnd = SeqNumber.max(SeqNumber.add(e.serverIsn, 1), e.serverNext);
+        f.serverNext = e.serverNext;
+        f.serverNextAtLastClientData = SeqNumber.add(e.serverIsn, 1);
+        f.stackAck = e.serverAck;
+        f.windowToClient = e.window;
+        f.lastTsValToClient = e.lastTsVal;
+        f.nextRequestSeq = f.requestEnd;
+        f.state = AgentFlow.State.ESTABLISHED;
+        f.inKernel = true;
+        f.kernelSeenNext = e.serverNext;
+        f.kernelSeenTsVal = e.lastTsVal;
+        f.kernelSeenAck = e.serverAck;
+        f.kernelSeenWindow = e.window;
+        f.kernelSeenDelivered = e.state.packetsDelivered;
+        // A retransmitted HANDOFF of the flow (the director did not get the first answer) gets one.
+        f.answer = encoder.encode(new HandoffAck(f.identity, f.handoffId, OptionalInt.of(f.serverIsn),
+                f.scalingOnB ? OptionalInt.of(f.stackShift) : OptionalInt.empty()));
+        counters.kernelFlowsAdopted++;
+        timers.schedule(f, now + idleNanos);
+        return true;
+    }
+
+    /**
+     * Stops holding every flow without ending it (a stop that keeps flows for the next run): flows
+     * in the kernel keep their entries and are left to it, with no RST and no CLOSED; flows still
+     * being set up, or kept in user space, are ended as {@link #closeAll} ends them. Returns how many
+     * were left to the kernel.
+     */
+    public int leaveToKernel(long now) {
+        List<AgentFlow> all = new ArrayList<>(flows.size());
+        flows.forEachValue(all::add);
+        int left = 0;
+        for (AgentFlow f : all) {
+            if (f.inKernel && f.state == AgentFlow.State.ESTABLISHED) {
+                f.inKernel = false; // forget() leaves its entries
+                forget(f);
+                left++;
+            } else if (f.answer == null) {
+                refuse(f, NackReason.SHUTTING_DOWN, now, true, "agent stopping");
+            } else {
+                connectionB.resetStack(f);
+                release(f, CloseReason.ABORTED, now, true);
+            }
+        }
+        return left;
     }
 
     // ---------------------------------------------------------------- timers
@@ -712,13 +942,23 @@ public final class FlowEngine {
                 }
             }
             case ESTABLISHED -> {
+                if (f.inKernel) {
+                    // Its packets pass the agent by: the state words tell whether the flow moved.
+                    if (refreshFromKernel(f)) {
+                        f.lastActivityNanos = now;
+                    }
+                    checkClosed(f, now);
+                    if (f.state != AgentFlow.State.ESTABLISHED || flows.get(f.key) != f) {
+                        return;
+                    }
+                }
                 long idleAt = f.lastActivityNanos + idleNanos;
                 if (now >= idleAt) {
                     LOG.debug("{} idle for {} ms: reset", f, (now - f.lastActivityNanos) / 1_000_000);
                     connectionB.resetStack(f);
                     release(f, CloseReason.IDLE_TIMEOUT, now, true);
                 } else {
-                    timers.schedule(f, idleAt);
+                    timers.schedule(f, closing(f) ? Math.min(idleAt, now + KERNEL_CLOSE_POLL_NANOS) : idleAt);
                 }
             }
             case LINGER -> release(f, f.closeReason, now, true);
@@ -761,6 +1001,11 @@ public final class FlowEngine {
 
     /** Takes a flow out of the table, its timer, the flow budget and the held packets. */
     private void forget(AgentFlow f) {
+        if (f.inKernel) {
+            kernelFlows.remove(f.transform);
+            f.inKernel = false;
+            counters.kernelFlowsRemoved++;
+        }
         flows.remove(f.key);
         timers.cancel(f);
         budget.release();

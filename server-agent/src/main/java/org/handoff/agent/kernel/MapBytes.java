@@ -15,6 +15,7 @@ final class MapBytes {
     private static final VarHandle WIRE_SHORT = MethodHandles.byteBufferViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle WIRE_INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle WIRE_LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle HOST_SHORT = MethodHandles.byteBufferViewVarHandle(short[].class, ByteOrder.nativeOrder());
     private static final VarHandle HOST_INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
     private static final VarHandle HOST_LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
@@ -35,6 +36,14 @@ final class MapBytes {
 
     static void putWireU16(ByteBuffer b, int at, int v) {
         WIRE_SHORT.set(b, at, (short) v);
+    }
+
+    static int hostU16(ByteBuffer b, int at) {
+        return (short) HOST_SHORT.get(b, at) & 0xffff;
+    }
+
+    static void putHostU16(ByteBuffer b, int at, int v) {
+        HOST_SHORT.set(b, at, (short) v);
     }
 
     static int wireI32(ByteBuffer b, int at) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.handoff.agent.config.Service;
+import org.handoff.agent.kernel.KernelFlows;
 import org.handoff.agent.link.DirectReturn;
 import org.handoff.protocol.message.Abort;
 import org.handoff.protocol.message.AbortReason;
@@ -79,6 +80,11 @@ final class EngineHarness {
 
     /** @param guard the engine's replay guard (the agent's {@code replay.*}; the default harness has 2 s, 0.5 s, 2^16) */
     EngineHarness(int handoffAddress, int maxFlows, EngineSettings settings, Link link, ReplayGuard guard) {
+        this(handoffAddress, maxFlows, settings, link, guard, KernelFlows.NONE);
+    }
+
+    /** @param kernelFlows the kernel data path's maps the engine writes (in memory in tests) */
+    EngineHarness(int handoffAddress, int maxFlows, EngineSettings settings, Link link, ReplayGuard guard, KernelFlows kernelFlows) {
         this.handoffAddress = handoffAddress;
         this.budget = new FlowBudget(maxFlows);
         MessageDecoder decoder = new MessageDecoder(() -> KEYS, guard, () -> clockMillis[0]);
@@ -120,7 +126,7 @@ final class EngineHarness {
         }, out, (address, port, b, off, len) -> {
             control.add(Arrays.copyOfRange(b, off, off + len));
             return true;
-        }, budget, counters, nowNanos, link != Link.PLAIN);
+        }, budget, counters, nowNanos, link != Link.PLAIN, kernelFlows);
     }
 
     static EngineSettings settings(int handoffAddress, Duration connect, Duration idle, Duration linger) {

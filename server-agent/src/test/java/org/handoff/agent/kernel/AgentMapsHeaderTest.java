@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +91,30 @@ class AgentMapsHeaderTest {
                 "reserved", AgentKernelConfig.RESERVED_OFFSET, "tun_ifindex", AgentKernelConfig.TUN_IFINDEX_OFFSET),
                 c.get("agent_config"));
         assertEquals(AgentKernelConfig.LENGTH, size(text, "agent_config"));
-        assertEquals(5, c.size(), "structs with AGENT_LAYOUT lines: " + c.keySet());
+        Map<String, Integer> record = new HashMap<>();
+        record.put("handoff_id", FlowRecord.HANDOFF_ID_OFFSET);
+        record.put("started_ms", FlowRecord.STARTED_MS_OFFSET);
+        record.put("director_addr", FlowRecord.DIRECTOR_ADDRESS_OFFSET);
+        record.put("director_port", FlowRecord.DIRECTOR_PORT_OFFSET);
+        record.put("client_window", FlowRecord.CLIENT_WINDOW_OFFSET);
+        record.put("client_isn", FlowRecord.CLIENT_ISN_OFFSET);
+        record.put("director_isn", FlowRecord.DIRECTOR_ISN_OFFSET);
+        record.put("server_isn", FlowRecord.SERVER_ISN_OFFSET);
+        record.put("request_len", FlowRecord.REQUEST_LENGTH_OFFSET);
+        record.put("director_tsval", FlowRecord.DIRECTOR_TSVAL_OFFSET);
+        record.put("syn_ack_tsval", FlowRecord.SYN_ACK_TSVAL_OFFSET);
+        record.put("ts_recent", FlowRecord.TS_RECENT_OFFSET);
+        record.put("client_mss", FlowRecord.CLIENT_MSS_OFFSET);
+        record.put("stack_mss", FlowRecord.STACK_MSS_OFFSET);
+        record.put("attempt", FlowRecord.ATTEMPT_OFFSET);
+        record.put("client_shift", FlowRecord.CLIENT_SHIFT_OFFSET);
+        record.put("stack_shift", FlowRecord.STACK_SHIFT_OFFSET);
+        record.put("director_shift", FlowRecord.DIRECTOR_SHIFT_OFFSET);
+        record.put("flags", FlowRecord.FLAGS_OFFSET);
+        record.put("reserved", FlowRecord.RESERVED_OFFSET);
+        assertEquals(record, c.get("agent_flow_record"));
+        assertEquals(FlowRecord.LENGTH, size(text, "agent_flow_record"));
+        assertEquals(6, c.size(), "structs with AGENT_LAYOUT lines: " + c.keySet());
     }
 
     @Test
@@ -100,6 +124,10 @@ class AgentMapsHeaderTest {
         assertEquals(define(text, "AGENT_FLOW_TIMESTAMPS"), IngressFlowValue.FLAG_TIMESTAMPS);
         assertEquals(define(text, "AGENT_FLOW_CONTROL_TO_AGENT"), EgressFlowValue.FLAG_CONTROL_TO_AGENT);
         assertEquals(define(text, "AGENT_ACKED_FLAGS_SHIFT"), EgressFlowValue.ACKED_FLAGS_SHIFT);
+        assertEquals(define(text, "AGENT_RECORD_SACK_PERMITTED"), FlowRecord.FLAG_SACK_PERMITTED);
+        assertEquals(define(text, "AGENT_RECORD_TIMESTAMPS"), FlowRecord.FLAG_TIMESTAMPS);
+        assertEquals(define(text, "AGENT_RECORD_TIMESTAMPS_ON_B"), FlowRecord.FLAG_TIMESTAMPS_ON_B);
+        assertEquals(define(text, "AGENT_RECORD_SCALING_ON_B"), FlowRecord.FLAG_SCALING_ON_B);
     }
 
     @Test
