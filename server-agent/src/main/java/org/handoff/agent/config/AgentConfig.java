@@ -30,6 +30,8 @@ import org.handoff.protocol.wire.Bytes;
  * @param replayCapacity   message ids remembered per time slice and worker
  * @param workers          worker threads
  * @param metricsListen    the Prometheus endpoint's address
+ * @param datapath         kernel path, user path, or the kernel path when it can run ({@link Datapath})
+ * @param kernel           the kernel path's settings
  * @param keys             the key ring read from {@code keyFile}; null when loaded for set-up or
  *                         teardown, which need no key ({@code AgentConfigLoader.AGENT.loadForRun})
  */
@@ -52,6 +54,8 @@ public record AgentConfig(
         int replayCapacity,
         int workers,
         HostPort metricsListen,
+        Datapath datapath,
+        KernelSettings kernel,
         HandoffKeys keys) {
 
     /**

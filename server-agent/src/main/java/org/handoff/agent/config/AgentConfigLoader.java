@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.handoff.agent.kernel.AgentKernelConfig.EgressMode;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.config.ConfigException;
 import org.handoff.config.ConfigNode;
@@ -30,13 +31,26 @@ import org.handoff.protocol.wire.Bytes;
  */
 public final class AgentConfigLoader {
     static final List<String> TOP_KEYS = List.of("listen", "key-file", "handoff-address", "services", "vips", "link",
-            "limits", "timeouts", "replay", "workers", "metrics");
+            "limits", "timeouts", "replay", "workers", "metrics", "datapath", "kernel");
     static final List<String> LINK_KEYS = List.of("tun", "table", "rule-priority", "mtu", "conntrack-exemption", "offload",
             "state-file");
     static final List<String> LIMITS_KEYS = List.of("max-flows", "max-buffered-packets");
     static final List<String> TIMEOUTS_KEYS = List.of("connect", "flow-idle", "close-linger", "drain");
     static final List<String> REPLAY_KEYS = List.of("window", "skew", "capacity");
     static final List<String> METRICS_KEYS = List.of("listen");
+    static final List<String> KERNEL_KEYS = List.of("bpffs", "uplink", "egress", "on-stop");
+    private static final Map<String, Datapath> DATAPATHS = Map.of(
+            Datapath.AUTO.yaml(), Datapath.AUTO,
+            Datapath.KERNEL.yaml(), Datapath.KERNEL,
+            Datapath.USER.yaml(), Datapath.USER);
+    private static final Map<String, EgressMode> EGRESS_MODES = Map.of(
+            KernelSettings.yaml(EgressMode.FIB), EgressMode.FIB,
+            KernelSettings.yaml(EgressMode.TUN_INGRESS), EgressMode.TUN_INGRESS);
+    private static final Map<String, KernelSettings.OnStop> ON_STOP = Map.of(
+            KernelSettings.OnStop.KEEP.yaml(), KernelSettings.OnStop.KEEP,
+            KernelSettings.OnStop.DRAIN.yaml(), KernelSettings.OnStop.DRAIN);
+    /** {@code ip netns exec} remounts /sys: pins there are not the ones the agent's namespace sees. */
+    private static final Path SYS = Path.of("/sys");
 
     /** How errors name a config given as text, and how they say durations are written. */
     static final ConfigTree.Wording WORDING = new ConfigTree.Wording("agent config", "500ms, 2s, 5m");
@@ -120,6 +134,18 @@ public final class AgentConfigLoader {
             HostPort metricsListen = metricsNode.isMissing() ? HostPort.parse("127.0.0.1:9465")
                     : metricsNode.ipv4HostPort(EXPECTED_HOST_PORT);
 
+            Datapath datapath = root.get("datapath").oneOf(Datapath.AUTO, DATAPATHS, "auto, kernel or user");
+            ConfigNode kernel = root.section("kernel", KERNEL_KEYS);
+            ConfigNode bpffsNode = kernel.get("bpffs");
+            Path bpffs = bpffsNode.isMissing() ? KernelSettings.DEFAULT_BPFFS : bpffsNode.path("a directory path");
+            if (bpffs != null && bpffs.toAbsolutePath().normalize().startsWith(SYS)) {
+                bpffsNode.error("a directory outside /sys (ip netns exec remounts /sys, so pins there are not the agent's)");
+            }
+            ConfigNode uplinkNode = kernel.get("uplink");
+            String uplink = uplinkNode.isMissing() ? null : uplinkNode.text(IFNAME, "an interface name of 1..15 of [A-Za-z0-9_.-]");
+            EgressMode egress = kernel.get("egress").oneOf(EgressMode.FIB, EGRESS_MODES, "fib or tun-ingress");
+            KernelSettings.OnStop onStop = kernel.get("on-stop").oneOf(KernelSettings.OnStop.KEEP, ON_STOP, "keep or drain");
+
             if (handoffAddress != 0 && vips.contains(handoffAddress)) {
                 handoffNode.error("an address apart from every VIP (it is also in vips)");
             }
@@ -127,7 +153,8 @@ public final class AgentConfigLoader {
             tree.throwIfErrors();
             return new AgentConfig(tree.source(), listen, keyFile, handoffAddress, services, vips,
                     new AgentConfig.Link(tun, table, rulePriority, mtu, notrack, offload, stateFile), maxFlows, maxBuffered,
-                    connect, idle, linger, drain, window, skew, capacity, workers, metricsListen, keys);
+                    connect, idle, linger, drain, window, skew, capacity, workers, metricsListen, datapath,
+                    new KernelSettings(bpffs, uplink, egress, onStop), keys);
         }
 
         // ---- sections ----

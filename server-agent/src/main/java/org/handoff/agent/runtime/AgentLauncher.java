@@ -4,9 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.handoff.agent.config.AgentConfig;
 import org.handoff.agent.config.AgentConfigLoader;
+import org.handoff.agent.config.Datapath;
+import org.handoff.agent.config.KernelSettings;
+import org.handoff.agent.kernel.AgentDatapath;
 import org.handoff.agent.setup.AgentNetworkSetup;
 import org.handoff.agent.setup.SetupException;
 import org.handoff.config.ConfigException;
@@ -14,6 +19,7 @@ import org.handoff.host.CommandRunner;
 import org.handoff.host.ProcessRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * What {@code handoff agent} does: load and check the config (its key file included), refuse to
@@ -82,15 +88,27 @@ public final class AgentLauncher {
             return EXIT_FAILED;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean drainForGood = new AtomicBoolean();
         Thread hook = new Thread(() -> {
-            LOG.info("stop requested: refusing new hand-offs, draining for up to {} ms", config.drain().toMillis());
-            runtime.shutdown(config.drain());
+            boolean keep = runtime.keepsFlowsOnStop() && !drainForGood.get();
+            if (keep) {
+                LOG.info("stop requested: established flows stay in the kernel for the next run (SIGINT drains them instead)");
+            } else {
+                LOG.info("stop requested: refusing new hand-offs, draining for up to {} ms", config.drain().toMillis());
+            }
+            runtime.shutdown(config.drain(), keep);
             stopped.countDown();
         }, "ho-agent-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // SIGINT (Ctrl-C, kill -INT): stop for good, draining flows even when a SIGTERM would keep them.
+        Signal.handle(new Signal("INT"), s -> {
+            drainForGood.set(true);
+            new Thread(() -> System.exit(130), "ho-agent-sigint").start();
+        });
         runtime.start();
         out.println("agent: running; listening on udp " + config.listen() + ", metrics "
-                + (runtime.metrics().address() == null ? "off" : "http://" + hostPort(runtime) + "/metrics"));
+                + (runtime.metrics().address() == null ? "off" : "http://" + hostPort(runtime) + "/metrics") + ", datapath "
+                + runtime.datapathMode() + " (" + runtime.datapathReason() + ")");
         out.flush();
         try {
             stopped.await();
@@ -153,6 +171,13 @@ public final class AgentLauncher {
             for (String p : result.forwardingProblems()) {
                 out.println("agent check: super-segments will be cut in the agent (slower), not forwarded by the kernel: " + p);
             }
+            Optional<String> kernelProblem = config.datapath() == Datapath.USER ? Optional.empty() : AgentDatapath.probe(config);
+            if (config.datapath() == Datapath.KERNEL && kernelProblem.isPresent()) {
+                err.println("agent: refusing to start: " + datapathVerdict(config, kernelProblem));
+                err.flush();
+                return EXIT_FAILED;
+            }
+            out.println("agent check: " + datapathVerdict(config, kernelProblem));
             out.println("agent check: ready (tun " + config.link().tun() + ", link.offload " + config.link().offload().yaml()
                     + (config.network().forwarding() ? result.forwardingProblems().isEmpty() ? ", forwarding path ready"
                     : ", forwarding path not ready" : "") + ")");
@@ -172,8 +197,38 @@ public final class AgentLauncher {
             return EXIT_FAILED;
         }
         out.println(configFile + ": valid");
+        out.println(configFile + ": " + datapathPlan(config));
         out.flush();
         return EXIT_OK;
+    }
+
+    /** What {@code datapath} asks for, from the config alone (check-config does not look at the host). */
+    static String datapathPlan(AgentConfig config) {
+        return switch (config.datapath()) {
+            case USER -> "datapath user: every packet through the agent (datapath: user)";
+            case KERNEL -> "datapath kernel: established flows in the kernel, or the agent refuses to start (datapath: kernel); "
+                    + kernelSummary(config);
+            case AUTO -> "datapath auto: established flows in the kernel when the programs load and attach on the host, else"
+                    + " the user path with the reason logged (`agent check` tries); " + kernelSummary(config);
+        };
+    }
+
+    private static String kernelSummary(AgentConfig config) {
+        KernelSettings k = config.kernel();
+        return "maps in " + k.bpffs() + ", uplink " + (k.uplink() != null ? k.uplink() : "the interface of " + config.listen().address()
+                .getHostAddress()) + ", egress " + KernelSettings.yaml(k.egress()) + ", on stop " + k.onStop().yaml();
+    }
+
+    /** Which data path the agent would run on this host, and why ({@code problem}: what stops the kernel path). */
+    static String datapathVerdict(AgentConfig config, Optional<String> problem) {
+        if (config.datapath() == Datapath.USER) {
+            return "datapath user (datapath: user)";
+        }
+        if (problem.isEmpty()) {
+            return "datapath kernel (datapath: " + config.datapath().yaml() + "; the programs load here); " + kernelSummary(config);
+        }
+        return config.datapath() == Datapath.KERNEL ? "datapath kernel cannot run: " + problem.get()
+                : "datapath user (datapath: auto, but " + problem.get() + ")";
     }
 
     /**

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToLongFunction;
 import org.handoff.agent.flow.AgentCounters;
+import org.handoff.agent.kernel.AgentDatapath;
+import org.handoff.agent.kernel.AgentKernelCounter;
 import org.handoff.protocol.message.AbortReason;
 import org.handoff.protocol.message.CloseReason;
 import org.handoff.protocol.message.DecodeResult;
@@ -112,6 +114,35 @@ public final class AgentMetrics implements AutoCloseable {
             counter("handoff.agent.answers.evicted", "answers kept for retransmissions forgotten before their 10 s because a"
                     + " worker's memory of them was full, by the message they answer", workers, c -> c.answersEvicted[m.ordinal()],
                     "message", m);
+        }
+        for (String m : List.of("kernel", "user")) {
+            Gauge.builder("handoff.agent.datapath", runtime, r -> r.datapathMode().equals(m) ? 1 : 0)
+                    .description("where established flows move: 1 for the data path in use (docs/kernel-datapath.md)")
+                    .tag("mode", m).register(registry);
+        }
+        Gauge.builder("handoff.agent.kernel.flows", workers, ws -> {
+            long n = 0;
+            for (AgentCounters c : ws) {
+                n += c.kernelFlowsAdded + c.kernelFlowsAdopted - c.kernelFlowsRemoved;
+            }
+            return n;
+        }).description("flows whose entries are in the kernel's maps now").register(registry);
+        counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelFlowsAdded, "event", "added");
+        counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelFlowsRefused, "event",
+                "refused");
+        counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelFlowsRemoved, "event",
+                "removed");
+        counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelFlowsAdopted, "event",
+                "adopted");
+        counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelEntriesMissing, "event",
+                "entry_missing");
+        AgentDatapath datapath = runtime.datapath();
+        if (datapath != null) {
+            for (AgentKernelCounter k : AgentKernelCounter.values()) {
+                FunctionCounter.builder("handoff.agent.kernel.packets", datapath, d -> d.counter(k))
+                        .description("packets the kernel path's programs handled, by outcome (bpf/README.md, Counters)")
+                        .tag("outcome", k.name().toLowerCase(Locale.ROOT)).register(registry);
+            }
         }
         counter("handoff.agent.resets.into.stack", "RSTs injected into the local stack", workers, c -> c.resetsIntoStack);
         counter("handoff.agent.internal.errors", "records whose processing failed (bugs)", workers, c -> c.internalErrors);

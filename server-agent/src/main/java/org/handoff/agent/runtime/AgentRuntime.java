@@ -13,12 +13,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.handoff.agent.config.AgentConfig;
+import org.handoff.agent.config.KernelSettings;
 import org.handoff.agent.config.LinkOffload;
 import org.handoff.agent.flow.AgentCounters;
 import org.handoff.agent.flow.EngineSettings;
 import org.handoff.agent.flow.FlowBudget;
 import org.handoff.agent.flow.FlowEngine;
 import org.handoff.agent.flow.Sharding;
+import org.handoff.agent.kernel.AgentDatapath;
+import org.handoff.agent.kernel.KernelFlows;
 import org.handoff.agent.link.DirectReturn;
 import org.handoff.agent.link.LocalLink;
 import org.handoff.agent.link.RawSocketEgress;
@@ -78,6 +81,11 @@ public final class AgentRuntime implements AutoCloseable {
     private final Worker[] workers;
     private final FlowBudget budget;
     private final AgentMetrics metrics;
+    /** The kernel data path, or null on the user path. */
+    private final AgentDatapath datapath;
+    private final String datapathReason;
+    /** Flows a previous run left in the kernel that this one took over at start. */
+    private final int adoptedFlows;
     private final List<Thread> threads = new ArrayList<>();
     private final long startedMillis = System.currentTimeMillis();
     private volatile boolean running = true;
@@ -87,8 +95,10 @@ public final class AgentRuntime implements AutoCloseable {
     private boolean stopped;
 
     private AgentRuntime(AgentConfig config, HandoffKeys keys, LocalLink link, Object linkWriteLock, LinkMode mode,
-                         String modeReason, List<DirectReturn> egress, DatagramChannel channel, boolean metricsEndpoint)
-            throws IOException {
+                         String modeReason, List<DirectReturn> egress, DatagramChannel channel, boolean metricsEndpoint,
+                         AgentDatapath.Choice datapath) throws IOException {
+        this.datapath = datapath.datapath();
+        this.datapathReason = datapath.reason();
         this.config = config;
         this.link = link;
         this.linkWriteLock = linkWriteLock;
@@ -100,6 +110,7 @@ public final class AgentRuntime implements AutoCloseable {
         EngineSettings settings = EngineSettings.from(config);
         this.workers = new Worker[config.workers()];
         long now = System.nanoTime();
+        long wall = System.currentTimeMillis();
         for (int i = 0; i < workers.length; i++) {
             ReplayGuard guard = new ReplayGuard(config.replayWindow().toMillis(), config.replaySkew().toMillis(),
                     config.replayCapacity());
@@ -108,12 +119,39 @@ public final class AgentRuntime implements AutoCloseable {
                     System::currentTimeMillis));
             AgentCounters counters = new AgentCounters();
             DirectReturn out = egress.get(i);
+            KernelFlows kernelFlows = this.datapath == null ? KernelFlows.NONE : this.datapath.flowsForWorker(now, wall);
             FlowEngine engine = new FlowEngine(settings, decoder, encoder, this::inject, out, this::sendControl, budget, counters,
-                    now, link.frameHeaderLength() > 0);
+                    now, link.frameHeaderLength() > 0, kernelFlows);
             // A single worker reads the link itself; with more, a reader thread shards by client.
             workers[i] = new Worker(i, engine, counters, RING_BYTES, workers.length == 1 ? link : null);
         }
+        this.adoptedFlows = this.datapath == null ? 0 : adoptFlows(now, wall);
         this.metrics = new AgentMetrics(this, metricsEndpoint ? config.metricsListen().toSocketAddress() : null);
+    }
+
+    /**
+     * Takes over the flows a previous run left in the kernel (docs/kernel-datapath.md, "Restarts"),
+     * each into the worker of its client endpoint, before any worker runs. A record whose entries
+     * are gone, or that no worker can hold, has what is left of it removed: its connection B is
+     * reset by the stack's next packet (docs/agent.md, rule 8).
+     */
+    private int adoptFlows(long now, long wall) {
+        KernelFlows maps = datapath.flowsForWorker(now, wall);
+        int[] counts = new int[2];
+        maps.forEachRecorded(e -> {
+            Worker w = workers[Sharding.worker(e.transform.clientAddress(), e.transform.clientPort(), workers.length)];
+            if (e.complete && w.engine.adopt(e, now)) {
+                counts[0]++;
+            } else {
+                maps.remove(e.transform);
+                counts[1]++;
+            }
+        });
+        if (counts[0] + counts[1] > 0) {
+            LOG.info("kernel path: took over {} flow{} left by the previous run ({} record{} without {} entries removed)", counts[0],
+                    counts[0] == 1 ? "" : "s", counts[1], counts[1] == 1 ? "" : "s", counts[1] == 1 ? "its" : "their");
+        }
+        return counts[0];
     }
 
     /**
@@ -178,6 +216,7 @@ public final class AgentRuntime implements AutoCloseable {
         Object writeLock = new Object();
         List<DirectReturn> egress = new ArrayList<>();
         DatagramChannel channel = null;
+        AgentDatapath.Choice datapath = null;
         try {
             for (int i = 0; i < config.workers(); i++) {
                 egress.add(mode == LinkMode.FORWARD ? new TunForwardEgress(new LockedFrameWriter(link, writeLock))
@@ -186,8 +225,17 @@ public final class AgentRuntime implements AutoCloseable {
             channel = DatagramChannel.open();
             channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
             channel.bind(config.listen().toSocketAddress());
-            return new AgentRuntime(config, keys, link, writeLock, mode, reason, egress, channel, metricsEndpoint);
+            datapath = AgentDatapath.choose(config, ((InetSocketAddress) channel.getLocalAddress()).getPort());
+            return new AgentRuntime(config, keys, link, writeLock, mode, reason, egress, channel, metricsEndpoint, datapath);
+        } catch (AgentDatapath.DatapathException e) {
+            channel.close();
+            egress.forEach(DirectReturn::close);
+            link.close();
+            throw new IOException("datapath kernel: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
+            if (datapath != null && datapath.kernel()) {
+                datapath.datapath().close(false);
+            }
             if (channel != null) {
                 channel.close();
             }
@@ -229,6 +277,7 @@ public final class AgentRuntime implements AutoCloseable {
                 Bytes.ipv4ToString(config.handoffAddress()), workers.length, workers.length == 1 ? "" : "s",
                 metrics.address() == null ? "off" : "http://" + metrics.address() + "/metrics");
         LOG.info("link mode {}: {} ({})", mode.label(), mode.description(), modeReason);
+        LOG.info("datapath {}: {}{}", datapathMode(), datapathReason, adoptedFlows > 0 ? "; " + adoptedFlows + " flows taken over" : "");
     }
 
     private static Thread thread(String name, Runnable r) {
@@ -249,6 +298,31 @@ public final class AgentRuntime implements AutoCloseable {
     /** Why that mode: the config, a refusal by the kernel, or the forwarding problems found. */
     public String linkModeReason() {
         return modeReason;
+    }
+
+    /** {@code kernel} or {@code user}: where established flows move (chosen in {@link #open}). */
+    public String datapathMode() {
+        return datapath != null ? "kernel" : "user";
+    }
+
+    /** Why that data path: the config, or what stopped the kernel path under {@code datapath: auto}. */
+    public String datapathReason() {
+        return datapathReason;
+    }
+
+    /** The kernel path, or null on the user path. */
+    public AgentDatapath datapath() {
+        return datapath;
+    }
+
+    /** Flows taken over from the previous run at start. */
+    public int adoptedFlows() {
+        return adoptedFlows;
+    }
+
+    /** Whether a stop leaves established flows to the kernel for the next run ({@code kernel.on-stop: keep}). */
+    public boolean keepsFlowsOnStop() {
+        return datapath != null && config.kernel().onStop() == KernelSettings.OnStop.KEEP;
     }
 
     /** The UDP address actually bound (the configured port may be 0 in tests). */
@@ -425,14 +499,25 @@ public final class AgentRuntime implements AutoCloseable {
      * is closed. Idempotent; bounded in time.
      */
     public synchronized void shutdown(Duration drain) {
+        shutdown(drain, keepsFlowsOnStop());
+    }
+
+    /**
+     * Stops. {@code keepFlows} (kernel path only): established flows are left to the kernel with
+     * their entries and records for the next run, no drain, no RST, no CLOSED (docs/kernel-datapath.md,
+     * "Restarts"); flows still being set up are refused or reset as always. Else as
+     * {@link #shutdown(Duration)} on the user path, and the kernel path's programs and pins go too.
+     */
+    public synchronized void shutdown(Duration drain, boolean keepFlows) {
         if (stopped) {
             return;
         }
         stopped = true;
+        boolean keep = keepFlows && datapath != null;
         for (Worker w : workers) {
             w.requestDrain();
         }
-        long deadline = System.nanoTime() + drain.toNanos();
+        long deadline = System.nanoTime() + (keep ? 0 : drain.toNanos());
         while (budget.inUse() > 0 && System.nanoTime() < deadline) {
             sleep(20);
         }
@@ -440,7 +525,7 @@ public final class AgentRuntime implements AutoCloseable {
             LOG.info("drain ended with {} flows open", budget.inUse());
         }
         for (Worker w : workers) {
-            w.stop();
+            w.stop(keep);
         }
         joinWorkers();
         running = false;
@@ -459,7 +544,10 @@ public final class AgentRuntime implements AutoCloseable {
         }
         egress.forEach(DirectReturn::close);
         metrics.close();
-        LOG.info("agent stopped");
+        if (datapath != null) {
+            datapath.close(keep);
+        }
+        LOG.info(keep ? "agent stopped; established flows left to the kernel for the next run" : "agent stopped");
     }
 
     private void joinWorkers() {

@@ -37,6 +37,8 @@ final class Worker implements Runnable {
     private volatile boolean parked;
     private volatile boolean running = true;
     private volatile boolean drainRequested;
+    /** At stop, leave established kernel-path flows to the kernel instead of ending them. */
+    private volatile boolean keepKernelFlows;
     private volatile Thread thread;
     private long now;
     /** The link this worker reads itself, or null when a reader thread fills {@link #stackPackets}. */
@@ -85,6 +87,13 @@ final class Worker implements Runnable {
                 }
                 parked = false;
             }
+        }
+        if (keepKernelFlows) {
+            int left = engine.leaveToKernel(System.nanoTime());
+            if (left > 0) {
+                LOG.info("worker {} stopped: {} established flows left to the kernel for the next run", index, left);
+            }
+            return;
         }
         // Whatever is still queued is dropped with the flows: every flow is reset and reported.
         int open = engine.closeAll(System.nanoTime());
@@ -165,6 +174,12 @@ final class Worker implements Runnable {
     }
 
     void stop() {
+        stop(false);
+    }
+
+    /** @param keepKernelFlows leave established kernel-path flows to the kernel (a restart), instead of ending them */
+    void stop(boolean keepKernelFlows) {
+        this.keepKernelFlows = keepKernelFlows;
         running = false;
         if (stackLink != null) {
             stackLink.wakeReader();

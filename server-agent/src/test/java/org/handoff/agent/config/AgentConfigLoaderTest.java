@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.handoff.agent.kernel.AgentKernelConfig.EgressMode;
 import org.handoff.agent.setup.AgentNetworkConfig;
 import org.handoff.config.ConfigException;
 import org.handoff.protocol.wire.Bytes;
@@ -42,6 +43,9 @@ class AgentConfigLoaderTest {
         assertEquals(1, c.workers());
         assertEquals("127.0.0.1", c.metricsListen().address().getHostAddress());
         assertEquals(9465, c.metricsListen().port());
+        assertEquals(Datapath.AUTO, c.datapath());
+        assertEquals(new KernelSettings(Path.of("/run/handoff/agent/bpf"), null, EgressMode.FIB, KernelSettings.OnStop.KEEP),
+                c.kernel());
         AgentNetworkConfig n = c.network();
         assertEquals("198.18.10.11", n.handoffAddress());
         assertEquals(List.of(80), n.serverPorts());
@@ -65,7 +69,7 @@ class AgentConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfigLoader.AGENT.parse(text, null));
         List<String> errors = e.errors();
         List<String> expected = List.of(
-                "extra=1 (expected: a known key: listen, key-file, handoff-address, services, vips, link, limits, timeouts, replay, workers, metrics)",
+                "extra=1 (expected: a known key: listen, key-file, handoff-address, services, vips, link, limits, timeouts, replay, workers, metrics, datapath, kernel)",
                 "listen=198.18.0.11:70000 (expected: IPv4 a.b.c.d:port with port 1..65535)",
                 "key-file=<missing> (expected: the path of the shared key file (docs/handoff-protocol.md section 4))",
                 "services[2]=80 (expected: a service not already listed)",
@@ -87,6 +91,28 @@ class AgentConfigLoaderTest {
                 "handoff-address=198.18.1.1 (expected: an address apart from every VIP (it is also in vips))");
         assertEquals(expected, errors);
         assertTrue(e.getMessage().startsWith("agent config: 20 errors\n  extra=1"), e.getMessage());
+    }
+
+    @Test
+    void datapathAndKernelSectionAreReadAndEveryErrorNamesItsKey() throws Exception {
+        AgentConfig c = AgentConfigLoader.AGENT.parse(MINIMAL + "datapath: kernel\n"
+                + "kernel: { bpffs: bpf, uplink: eth0, egress: tun-ingress, on-stop: drain }\n", Path.of("/srv/agent/agent.yaml"));
+        assertEquals(Datapath.KERNEL, c.datapath());
+        assertEquals(new KernelSettings(Path.of("/srv/agent/bpf"), "eth0", EgressMode.TUN_INGRESS, KernelSettings.OnStop.DRAIN),
+                c.kernel(), "bpffs relative to the config's folder");
+        assertEquals(Datapath.USER, AgentConfigLoader.AGENT.parse(MINIMAL + "datapath: user\n", null).datapath());
+
+        String text = MINIMAL + "datapath: fast\n"
+                + "kernel: { bpffs: /sys/fs/bpf/handoff, uplink: an-interface-name-too-long, egress: xdp, on-stop: never, colour: 1 }\n";
+        ConfigException e = assertThrows(ConfigException.class, () -> AgentConfigLoader.AGENT.parse(text, null));
+        assertEquals(List.of(
+                "datapath=fast (expected: auto, kernel or user)",
+                "kernel.colour=1 (expected: a known key: bpffs, uplink, egress, on-stop)",
+                "kernel.bpffs=/sys/fs/bpf/handoff (expected: a directory outside /sys (ip netns exec remounts /sys, so pins there are"
+                        + " not the agent's))",
+                "kernel.uplink=an-interface-name-too-long (expected: an interface name of 1..15 of [A-Za-z0-9_.-])",
+                "kernel.egress=xdp (expected: fib or tun-ingress)",
+                "kernel.on-stop=never (expected: keep or drain)"), e.errors());
     }
 
     @Test

@@ -284,7 +284,9 @@ class AgentNetnsTest {
                     "listen: " + O + ":7070", "key-file: keys.conf", "handoff-address: " + H,
                     "services: [80]", "vips: [" + VIP + "]",
                     "link: { tun: ho-tun0, state-file: " + dir.resolve("setup.json") + " }",
-                    "timeouts: { drain: 2s }", ""));
+                    "timeouts: { drain: 2s }",
+                    "datapath: user", // the user path's drain; AgentKernelNetnsTest runs the kernel path's stop
+                    ""));
             StringWriter err = new StringWriter();
             AgentLauncher launcher = new AgentLauncher(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
                     lab.runner(origin));
@@ -398,7 +400,9 @@ class AgentNetnsTest {
                     "link: { tun: ho-tun0, state-file: " + dir.resolve("setup.json") + " }",
                     "timeouts: { connect: 500ms, close-linger: 200ms, drain: 1s }",
                     "workers: " + variant.workers,
-                    "metrics: { listen: 127.0.0.1:9465 }", ""));
+                    "metrics: { listen: 127.0.0.1:9465 }",
+                    "datapath: user", // the user path's link modes; AgentKernelNetnsTest runs the kernel path
+                    ""));
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             ProcessRunner runner = lab.runner(origin);
