@@ -692,6 +692,10 @@ public final class FlowEngine {
         if ((flags & TcpSegment.FIN) != 0) {
             f.serverFin = true;
             f.serverFinEnd = SeqNumber.add(end, 1);
+            // No byte after the FIN: a kernel count taken from a later ACK (seq = the FIN's end) ends here.
+            if (SeqNumber.gt(f.serverEnd, end)) {
+                f.serverEnd = end;
+            }
             end = f.serverFinEnd;
         }
         f.serverNext = SeqNumber.max(f.serverNext, end);
@@ -797,7 +801,9 @@ public final class FlowEngine {
         boolean acked = k.serverAck != f.kernelSeenAck || k.window != f.kernelSeenWindow;
         boolean delivered = k.ingress && k.packetsDelivered != f.kernelSeenDelivered;
         f.serverNext = SeqNumber.max(f.serverNext, k.serverNext);
-        f.serverEnd = SeqNumber.max(f.serverEnd, k.serverNext); // control segments pass up: no SYN or FIN in it
+        // Payload ends only: a segment after the stack's FIN (an ACK) carries the FIN's end, one past the last byte.
+        int kernelEnd = f.serverFin && SeqNumber.ge(k.serverNext, f.serverFinEnd) ? SeqNumber.sub(f.serverFinEnd, 1) : k.serverNext;
+        f.serverEnd = SeqNumber.max(f.serverEnd, kernelEnd);
         if (SeqNumber.gt(k.serverAck, f.stackAck)) {
             f.stackAck = k.serverAck;
         }

@@ -28,6 +28,9 @@ import java.util.Optional;
 import java.util.Random;
 import org.handoff.agent.config.AgentConfig;
 import org.handoff.agent.config.AgentConfigLoader;
+import org.handoff.agent.kernel.AgentDatapath;
+import org.handoff.agent.kernel.AgentKernelCounter;
+import org.handoff.bpf.BpfFs;
 import org.handoff.agent.link.RawTcpTap;
 import org.handoff.agent.setup.AgentNetworkSetup;
 import org.handoff.host.CommandResult;
@@ -117,7 +120,13 @@ class AgentNetnsTest {
          * off, so the kernel cuts and checksums in software and the client's raw socket sees
          * wire-sized segments.
          */
-        FORWARD_ONE_WORKER(LinkMode.FORWARD, 1);
+        FORWARD_ONE_WORKER(LinkMode.FORWARD, 1),
+        /**
+         * The kernel data path (docs/kernel-datapath.md) on the same set-up as FORWARD_ONE_WORKER:
+         * {@code datapath: kernel}, its bpffs in the test's directory; the response leaves through
+         * agent_egress, only the flow's SYN-ACK and FIN-class segments reach the agent's TUN reader.
+         */
+        KERNEL_ONE_WORKER(LinkMode.FORWARD, 1);
 
         final LinkMode mode;
         final int workers;
@@ -125,6 +134,10 @@ class AgentNetnsTest {
         Variant(LinkMode mode, int workers) {
             this.mode = mode;
             this.workers = workers;
+        }
+
+        boolean kernel() {
+            return this == KERNEL_ONE_WORKER;
         }
     }
 
@@ -186,9 +199,34 @@ class AgentNetnsTest {
             assertTrue(metrics.contains("handoff_agent_flows_closed_total{reason=\"fin\"} 2.0"), metrics);
             assertTrue(metrics.contains("handoff_agent_flows_open 0.0"), metrics);
             assertTrue(metrics.contains("handoff_agent_link_mode{mode=\"" + variant.mode.label() + "\"} 1.0"), metrics);
-            long gsoFrames = a.agent.counters().stream().mapToLong(c -> c.gsoFramesServerToClient).sum();
-            assertTrue(gsoFrames > 0, "the 1 MiB response came as super-segments");
-            a.tearDown();
+            long javaPackets = a.agent.counters().stream().mapToLong(c -> c.packetsServerToClient).sum();
+            if (variant.kernel()) {
+                AgentDatapath kernel = a.agent.datapath();
+                assertNotNull(kernel, a.agent::datapathReason);
+                long rewritten = kernel.counter(AgentKernelCounter.EGRESS_REWRITTEN);
+                long control = kernel.counter(AgentKernelCounter.EGRESS_CONTROL_PASSED);
+                System.out.printf("agent netns (kernel path): %d segments rewritten by agent_egress, %d control segments passed"
+                        + " up, %d server packets through the agent%n", rewritten, control, javaPackets);
+                assertTrue(rewritten > 200, rewritten + " rewritten by the program: the 1 MiB response and the POST's ACKs");
+                assertTrue(control >= 2, control + " control segments passed up: each response's FIN");
+                assertTrue(javaPackets <= 4, javaPackets + " server packets through the agent: only the FINs (and what the"
+                        + " stack sent before acknowledging the request)");
+                assertTrue(metrics.contains("handoff_agent_datapath{mode=\"kernel\"} 1.0"), metrics);
+                assertTrue(metrics.contains("handoff_agent_kernel_flows 0.0"), metrics);
+                assertTrue(metrics.contains("handoff_agent_kernel_flow_events_total{event=\"added\"} 2.0"), metrics);
+                assertTrue(metrics.contains("handoff_agent_kernel_flow_events_total{event=\"removed\"} 2.0"), metrics);
+                java.util.regex.Matcher exported = java.util.regex.Pattern
+                        .compile("handoff_agent_kernel_packets_total\\{outcome=\"egress_rewritten\"} (\\d+)\\.0").matcher(metrics);
+                assertTrue(exported.find() && Long.parseLong(exported.group(1)) > 200, metrics);
+                Path bpffs = kernel.bpffs();
+                a.tearDown();
+                assertFalse(BpfFs.isBpfFs(bpffs), "the test's bpffs unmounted at the stop (kernel.on-stop: drain)");
+            } else {
+                assertTrue(metrics.contains("handoff_agent_datapath{mode=\"user\"} 1.0"), metrics);
+                long gsoFrames = a.agent.counters().stream().mapToLong(c -> c.gsoFramesServerToClient).sum();
+                assertTrue(gsoFrames > 0, "the 1 MiB response came as super-segments");
+                a.tearDown();
+            }
         }
     }
 
@@ -401,7 +439,8 @@ class AgentNetnsTest {
                     "timeouts: { connect: 500ms, close-linger: 200ms, drain: 1s }",
                     "workers: " + variant.workers,
                     "metrics: { listen: 127.0.0.1:9465 }",
-                    "datapath: user", // the user path's link modes; AgentKernelNetnsTest runs the kernel path
+                    variant.kernel() ? "datapath: kernel" : "datapath: user",
+                    variant.kernel() ? "kernel: { bpffs: " + dir.resolve("bpf") + ", on-stop: drain }" : "",
                     ""));
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
@@ -413,14 +452,20 @@ class AgentNetnsTest {
 
             Path www = lab.createDir("www");
             Path nginxDir = startNginx(lab, origin, www);
-            assertEquals(AgentLauncher.EXIT_OK, launcher.check(configFile), err::toString);
+            // In the origin's namespace: the kernel path's check finds the uplink and the TUN there.
+            assertEquals(AgentLauncher.EXIT_OK, (int) lab.inNamespace(origin, () -> launcher.check(configFile)), err::toString);
+            if (variant.kernel()) {
+                assertTrue(out.toString().contains("agent check: datapath kernel (datapath: kernel; the programs load here); maps in "
+                        + dir.resolve("bpf") + ", uplink the interface of " + O), out.toString());
+            }
 
             AgentConfig config = AgentConfigLoader.AGENT.load(configFile);
             List<String> forwarding = new AgentNetworkSetup(config.network(), runner).check().forwardingProblems();
-            assertEquals(variant == Variant.FORWARD_ONE_WORKER, forwarding.isEmpty(), forwarding::toString);
+            assertEquals(variant.mode == LinkMode.FORWARD, forwarding.isEmpty(), forwarding::toString);
             AgentRuntime agent = lab.inNamespace(origin, () -> AgentRuntime.open(config, KEYS, true, forwarding));
-            lab.own(() -> agent.shutdown(Duration.ofMillis(200)));
+            lab.own(() -> agent.shutdown(Duration.ofMillis(200), false));
             assertEquals(variant.mode, agent.linkMode(), agent::linkModeReason);
+            assertEquals(variant.kernel() ? "kernel" : "user", agent.datapathMode(), agent::datapathReason);
             agent.start();
             RawTcpTap tap = lab.own(lab.inNamespace(client, () -> RawTcpTap.open(8 << 20)));
             DatagramChannel director = lab.own(lab.inNamespace(client, () -> {
@@ -451,8 +496,11 @@ class AgentNetnsTest {
         }
 
         /** Stops the agent, then {@code handoff agent teardown} must remove the set-up, the TUN included. */
-        void tearDown() {
-            agent.shutdown(Duration.ofMillis(200));
+        void tearDown() throws Exception {
+            lab.inNamespace(origin, () -> {
+                agent.shutdown(Duration.ofMillis(200), false); // detaches from the namespace it attached in
+                return null;
+            });
             assertEquals(AgentLauncher.EXIT_OK, launcher.teardown(configFile), err::toString);
             assertTrue(!lab.execUnchecked(origin, "ip", "link", "show", "ho-tun0").ok(), "tun removed");
         }
