@@ -57,6 +57,22 @@ struct tunnel_start {
 	__u8 type;
 };
 
+/*
+ * A datagram for the agent's socket. While a stopped agent's successor starts (hold_until_ns, the
+ * agent's restart grace), it is dropped instead: the closed port would answer with ICMP port
+ * unreachable, on which the director resets the agent's clients (docs/kernel-datapath.md,
+ * Restarts). A packet the client retransmits reaches the next run. After the grace the port
+ * answers again, so an agent that never comes back still has its clients reset.
+ */
+static __always_inline int to_agent(struct agent_config *cfg)
+{
+	if (cfg->hold_until_ns && bpf_ktime_get_ns() < cfg->hold_until_ns) {
+		count(AGENT_INGRESS_HELD_RESTARTING);
+		return TC_ACT_SHOT;
+	}
+	return TC_ACT_OK;
+}
+
 /* Drops a TUNNEL that no receiver could accept, counted by reason. */
 static __always_inline int drop(__u32 reason)
 {
@@ -90,14 +106,14 @@ int agent_ingress(struct __sk_buff *skb)
 	__u32 udp_len = bpf_ntohs(udp.len);
 	struct tunnel_start start;
 	if (udp_len < UDP_HEADER_LEN + sizeof(start) || bpf_skb_load_bytes(skb, payload_off, &start, sizeof(start)) < 0)
-		return TC_ACT_OK;
+		return to_agent(cfg);
 	if (start.magic != bpf_htons(HANDOFF_MAGIC) || start.version != HANDOFF_VERSION
 	    || start.type != HANDOFF_TYPE_TUNNEL)
-		return TC_ACT_OK;  /* another message of the agent's protocol */
+		return to_agent(cfg);  /* another message of the agent's protocol */
 	if (skb->gso_size) {
 		/* Datagrams coalesced by GRO: one skb, many TUNNELs; the agent's socket reads them apart. */
 		count(AGENT_INGRESS_GRO_PASSED);
-		return TC_ACT_OK;
+		return to_agent(cfg);
 	}
 
 	/* A TUNNEL: every length agrees, flags are 0, the inner packet is a whole IPv4/TCP packet. */
@@ -135,7 +151,7 @@ int agent_ingress(struct __sk_buff *skb)
 	struct agent_ingress_value *v = bpf_map_lookup_elem(&agent_ingress_flows, &key);
 	if (!v) {
 		count(AGENT_INGRESS_NO_FLOW);
-		return TC_ACT_OK;
+		return to_agent(cfg);
 	}
 	if (tun.token != v->token)
 		return drop(AGENT_INGRESS_BAD_TOKEN);

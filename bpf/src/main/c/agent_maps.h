@@ -215,7 +215,7 @@ enum agent_egress_mode {
 
 /*
  * Configuration, one entry (index 0) of an array map, written by the agent before it attaches
- * the programs (8 bytes).
+ * the programs, and again when it stops leaving its flows to the kernel (16 bytes).
  *
  *   0  tunnel_port    the agent's UDP control port, network order; 0: ingress passes everything
  *   2  egress_mode    enum agent_egress_mode
@@ -223,12 +223,16 @@ enum agent_egress_mode {
  *   4  tun_ifindex    ho-tun0's ifindex: decapsulated packets enter the stack through its
  *                     ingress (as the agent's write(2) did: rp_filter and the input guard expect
  *                     B's client packets there); 0: they go up the uplink's own path
+ *   8  hold_until_ns  CLOCK_MONOTONIC (bpf_ktime_get_ns): until then, datagrams to tunnel_port
+ *                     that would go up to the agent are dropped (the agent is restarting; its
+ *                     closed port must not answer with ICMP); 0: never
  */
 struct agent_config {
 	__be16 tunnel_port;
 	__u8 egress_mode;
 	__u8 reserved;
 	__u32 tun_ifindex;
+	__u64 hold_until_ns;
 };
 
 /* Per-CPU counters, one array index each; the agent sums the CPUs (bpf/README.md). */
@@ -251,6 +255,7 @@ enum agent_counter {
 	AGENT_INGRESS_GRO_PASSED,       /* a coalesced (GRO) datagram to our port: passed up untouched */
 	AGENT_INGRESS_DECAP_FAILED,     /* bpf_skb_adjust_room refused: dropped */
 	AGENT_INGRESS_STATE_CONTENDED,  /* the delivered word lost AGENT_STATE_CAS_TRIES races: not moved */
+	AGENT_INGRESS_HELD_RESTARTING,  /* a datagram for the agent while it restarts (hold_until_ns): dropped */
 	AGENT_COUNTER_COUNT
 };
 
@@ -317,7 +322,8 @@ AGENT_LAYOUT(agent_config, tunnel_port, 0);
 AGENT_LAYOUT(agent_config, egress_mode, 2);
 AGENT_LAYOUT(agent_config, reserved, 3);
 AGENT_LAYOUT(agent_config, tun_ifindex, 4);
-AGENT_SIZE(agent_config, 8);
+AGENT_LAYOUT(agent_config, hold_until_ns, 8);
+AGENT_SIZE(agent_config, 16);
 
 /*
  * The maps both programs use. Each object file carries its own flow map (an LRU hash

@@ -38,7 +38,7 @@ public final class AgentConfigLoader {
     static final List<String> TIMEOUTS_KEYS = List.of("connect", "flow-idle", "close-linger", "drain");
     static final List<String> REPLAY_KEYS = List.of("window", "skew", "capacity");
     static final List<String> METRICS_KEYS = List.of("listen");
-    static final List<String> KERNEL_KEYS = List.of("bpffs", "uplink", "egress", "on-stop");
+    static final List<String> KERNEL_KEYS = List.of("bpffs", "uplink", "egress", "on-stop", "restart-grace");
     private static final Map<String, Datapath> DATAPATHS = Map.of(
             Datapath.AUTO.yaml(), Datapath.AUTO,
             Datapath.KERNEL.yaml(), Datapath.KERNEL,
@@ -145,6 +145,7 @@ public final class AgentConfigLoader {
             String uplink = uplinkNode.isMissing() ? null : uplinkNode.text(IFNAME, "an interface name of 1..15 of [A-Za-z0-9_.-]");
             EgressMode egress = kernel.get("egress").oneOf(EgressMode.FIB, EGRESS_MODES, "fib or tun-ingress");
             KernelSettings.OnStop onStop = kernel.get("on-stop").oneOf(KernelSettings.OnStop.KEEP, ON_STOP, "keep or drain");
+            Duration restartGrace = kernel.get("restart-grace").duration(Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(5));
 
             if (handoffAddress != 0 && vips.contains(handoffAddress)) {
                 handoffNode.error("an address apart from every VIP (it is also in vips)");
@@ -154,7 +155,7 @@ public final class AgentConfigLoader {
             return new AgentConfig(tree.source(), listen, keyFile, handoffAddress, services, vips,
                     new AgentConfig.Link(tun, table, rulePriority, mtu, notrack, offload, stateFile), maxFlows, maxBuffered,
                     connect, idle, linger, drain, window, skew, capacity, workers, metricsListen, datapath,
-                    new KernelSettings(bpffs, uplink, egress, onStop), keys);
+                    new KernelSettings(bpffs, uplink, egress, onStop, restartGrace), keys);
         }
 
         // ---- sections ----

@@ -1,6 +1,7 @@
 package org.handoff.agent.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import org.handoff.agent.kernel.AgentKernelConfig.EgressMode;
 
@@ -13,8 +14,10 @@ import org.handoff.agent.kernel.AgentKernelConfig.EgressMode;
  * @param uplink the interface TUNNELs arrive on; null: the one that holds the {@code listen} address
  * @param egress how the egress program sends a rewritten packet
  * @param onStop what SIGTERM does to established flows on the kernel path
+ * @param restartGrace after a stop that keeps flows: how long datagrams for the agent are dropped
+ *                     instead of meeting its closed port (whose ICMP makes the director reset its clients)
  */
-public record KernelSettings(Path bpffs, String uplink, EgressMode egress, OnStop onStop) {
+public record KernelSettings(Path bpffs, String uplink, EgressMode egress, OnStop onStop, Duration restartGrace) {
     /** Beside the agent's other run-time state (its set-up record is under /run/handoff-agent). */
     public static final Path DEFAULT_BPFFS = Path.of("/run/handoff/agent/bpf");
 

@@ -50,6 +50,8 @@ public final class AgentDatapath implements AutoCloseable {
     private final TcAttachment ingressAttachment;
     private final String uplink;
     private final KernelSettings settings;
+    private final int tunnelPort;
+    private final int tunIndex;
     private boolean closed;
 
     /** Why the kernel path cannot run, as one line naming the cause. */
@@ -77,7 +79,9 @@ public final class AgentDatapath implements AutoCloseable {
     }
 
     private AgentDatapath(BpfFs bpffs, BpfObject egressObject, BpfObject ingressObject, TcAttachment egressAttachment,
-                          TcAttachment ingressAttachment, String uplink, KernelSettings settings) {
+                          TcAttachment ingressAttachment, String uplink, KernelSettings settings, int tunnelPort, int tunIndex) {
+        this.tunnelPort = tunnelPort;
+        this.tunIndex = tunIndex;
         this.bpffs = bpffs;
         this.egressObject = egressObject;
         this.ingressObject = ingressObject;
@@ -161,7 +165,7 @@ public final class AgentDatapath implements AutoCloseable {
             out = TcAttachment.attach(tunIndex, TcAttachment.Direction.EGRESS, egress.program("agent_egress"), TC_HANDLE, TC_PRIORITY);
             TcAttachment in = TcAttachment.attach(uplinkIndex, TcAttachment.Direction.INGRESS, ingress.program("agent_ingress"),
                     TC_HANDLE, TC_PRIORITY);
-            return new AgentDatapath(fs, egress, ingress, out, in, uplink, k);
+            return new AgentDatapath(fs, egress, ingress, out, in, uplink, k, tunnelPort, tunIndex);
         } catch (BpfException | IllegalStateException | java.io.UncheckedIOException e) {
             closeQuietly(out, e);
             closeQuietly(ingress, e);
@@ -218,6 +222,19 @@ public final class AgentDatapath implements AutoCloseable {
         return new MapKernelFlows(new BpfFlowMap(egressObject.map("agent_egress_flows")),
                 new BpfFlowMap(ingressObject.map("agent_ingress_flows")), new BpfFlowMap(egressObject.map("agent_flow_records")),
                 engineNanos, wallMillis);
+    }
+
+    /**
+     * Before a stop that keeps flows: for {@code kernel.restart-grace} the ingress program drops the
+     * datagrams that would meet the agent's closed port, so the director hears no ICMP port
+     * unreachable and keeps the flows while the next run starts (which writes the config afresh).
+     */
+    public void holdForRestart() {
+        long until = System.nanoTime() + settings.restartGrace().toNanos(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+        ByteBuffer zero = ByteBuffer.allocateDirect(Integer.BYTES).order(ByteOrder.nativeOrder());
+        ByteBuffer entry = ByteBuffer.allocateDirect(AgentKernelConfig.LENGTH);
+        egressObject.map("agent_config").update(zero,
+                new AgentKernelConfig().wrap(entry).entry(tunnelPort, settings.egress(), tunIndex, until).buffer());
     }
 
     /** A counter of the programs, summed over the CPUs. */

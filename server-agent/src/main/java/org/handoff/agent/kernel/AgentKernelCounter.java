@@ -38,7 +38,9 @@ public enum AgentKernelCounter {
     /** The decapsulation helper refused: dropped. */
     INGRESS_DECAP_FAILED,
     /** The delivered word lost its compare-and-swap races and was not moved. */
-    INGRESS_STATE_CONTENDED;
+    INGRESS_STATE_CONTENDED,
+    /** A datagram for the agent while it restarts: dropped, so its closed port sends no ICMP. */
+    INGRESS_HELD_RESTARTING;
 
     /** Its index in the counter array. */
     public int index() {

@@ -514,6 +514,14 @@ public final class AgentRuntime implements AutoCloseable {
         }
         stopped = true;
         boolean keep = keepFlows && datapath != null;
+        if (keep) {
+            // Before the port closes: no ICMP for the director while the next run starts.
+            try {
+                datapath.holdForRestart();
+            } catch (RuntimeException e) {
+                LOG.warn("kernel path: the restart hold was not written ({}): the director may reset the flows", e.toString());
+            }
+        }
         for (Worker w : workers) {
             w.requestDrain();
         }

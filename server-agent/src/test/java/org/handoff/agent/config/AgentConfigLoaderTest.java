@@ -44,8 +44,8 @@ class AgentConfigLoaderTest {
         assertEquals("127.0.0.1", c.metricsListen().address().getHostAddress());
         assertEquals(9465, c.metricsListen().port());
         assertEquals(Datapath.AUTO, c.datapath());
-        assertEquals(new KernelSettings(Path.of("/run/handoff/agent/bpf"), null, EgressMode.FIB, KernelSettings.OnStop.KEEP),
-                c.kernel());
+        assertEquals(new KernelSettings(Path.of("/run/handoff/agent/bpf"), null, EgressMode.FIB, KernelSettings.OnStop.KEEP,
+                Duration.ofSeconds(10)), c.kernel());
         AgentNetworkConfig n = c.network();
         assertEquals("198.18.10.11", n.handoffAddress());
         assertEquals(List.of(80), n.serverPorts());
@@ -96,23 +96,25 @@ class AgentConfigLoaderTest {
     @Test
     void datapathAndKernelSectionAreReadAndEveryErrorNamesItsKey() throws Exception {
         AgentConfig c = AgentConfigLoader.AGENT.parse(MINIMAL + "datapath: kernel\n"
-                + "kernel: { bpffs: bpf, uplink: eth0, egress: tun-ingress, on-stop: drain }\n", Path.of("/srv/agent/agent.yaml"));
+                + "kernel: { bpffs: bpf, uplink: eth0, egress: tun-ingress, on-stop: drain, restart-grace: 30s }\n",
+                Path.of("/srv/agent/agent.yaml"));
         assertEquals(Datapath.KERNEL, c.datapath());
-        assertEquals(new KernelSettings(Path.of("/srv/agent/bpf"), "eth0", EgressMode.TUN_INGRESS, KernelSettings.OnStop.DRAIN),
-                c.kernel(), "bpffs relative to the config's folder");
+        assertEquals(new KernelSettings(Path.of("/srv/agent/bpf"), "eth0", EgressMode.TUN_INGRESS, KernelSettings.OnStop.DRAIN,
+                Duration.ofSeconds(30)), c.kernel(), "bpffs relative to the config's folder");
         assertEquals(Datapath.USER, AgentConfigLoader.AGENT.parse(MINIMAL + "datapath: user\n", null).datapath());
 
         String text = MINIMAL + "datapath: fast\n"
-                + "kernel: { bpffs: /sys/fs/bpf/handoff, uplink: an-interface-name-too-long, egress: xdp, on-stop: never, colour: 1 }\n";
+                + "kernel: { bpffs: /sys/fs/bpf/handoff, uplink: an-interface-name-too-long, egress: xdp, on-stop: never, restart-grace: 1h, colour: 1 }\n";
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfigLoader.AGENT.parse(text, null));
         assertEquals(List.of(
                 "datapath=fast (expected: auto, kernel or user)",
-                "kernel.colour=1 (expected: a known key: bpffs, uplink, egress, on-stop)",
+                "kernel.colour=1 (expected: a known key: bpffs, uplink, egress, on-stop, restart-grace)",
                 "kernel.bpffs=/sys/fs/bpf/handoff (expected: a directory outside /sys (ip netns exec remounts /sys, so pins there are"
                         + " not the agent's))",
                 "kernel.uplink=an-interface-name-too-long (expected: an interface name of 1..15 of [A-Za-z0-9_.-])",
                 "kernel.egress=xdp (expected: fib or tun-ingress)",
-                "kernel.on-stop=never (expected: keep or drain)"), e.errors());
+                "kernel.on-stop=never (expected: keep or drain)",
+                "kernel.restart-grace=1h (expected: a duration 0s..5m written like 500ms, 2s, 5m)"), e.errors());
     }
 
     @Test

@@ -124,8 +124,11 @@ class AgentMapEntriesTest {
     void configEntry() {
         ByteBuffer b = sentinel(AgentKernelConfig.LENGTH);
         AgentKernelConfig c = new AgentKernelConfig().wrap(b).entry(9000, AgentKernelConfig.EgressMode.TUN_INGRESS, 7);
-        assertArrayEquals(Bytes.fromHex("2328" + "01" + "00" + "07000000"), b.array());
+        assertArrayEquals(Bytes.fromHex("2328" + "01" + "00" + "07000000" + "0000000000000000"), b.array());
         assertEquals("agent_config[port=9000 egress=TUN_INGRESS tun=7]", c.toString());
+        c.entry(9000, AgentKernelConfig.EgressMode.FIB, 7, 0x0102030405060708L);
+        assertArrayEquals(Bytes.fromHex("2328" + "00" + "00" + "07000000" + "0807060504030201"), b.array());
+        assertEquals("agent_config[port=9000 egress=FIB tun=7 hold_until=72623859790382856]", c.toString());
     }
 
     @Test
@@ -135,6 +138,6 @@ class AgentMapEntriesTest {
         assertThrows(IllegalArgumentException.class, () -> new EgressFlowKey().wrap(ByteBuffer.allocate(11)));
         assertThrows(IllegalArgumentException.class, () -> new IngressFlowKey().wrap(ByteBuffer.allocate(11)));
         assertThrows(IllegalArgumentException.class, () -> new IngressFlowValue().wrap(ByteBuffer.allocate(31)));
-        assertThrows(IllegalArgumentException.class, () -> new AgentKernelConfig().wrap(ByteBuffer.allocate(7)));
+        assertThrows(IllegalArgumentException.class, () -> new AgentKernelConfig().wrap(ByteBuffer.allocate(15)));
     }
 }

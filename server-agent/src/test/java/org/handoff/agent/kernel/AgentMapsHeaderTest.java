@@ -88,7 +88,8 @@ class AgentMapsHeaderTest {
         assertEquals(IngressFlowValue.LENGTH, size(text, "agent_ingress_value"));
 
         assertEquals(Map.of("tunnel_port", AgentKernelConfig.TUNNEL_PORT_OFFSET, "egress_mode", AgentKernelConfig.EGRESS_MODE_OFFSET,
-                "reserved", AgentKernelConfig.RESERVED_OFFSET, "tun_ifindex", AgentKernelConfig.TUN_IFINDEX_OFFSET),
+                "reserved", AgentKernelConfig.RESERVED_OFFSET, "tun_ifindex", AgentKernelConfig.TUN_IFINDEX_OFFSET,
+                "hold_until_ns", AgentKernelConfig.HOLD_UNTIL_OFFSET),
                 c.get("agent_config"));
         assertEquals(AgentKernelConfig.LENGTH, size(text, "agent_config"));
         Map<String, Integer> record = new HashMap<>();

@@ -297,6 +297,39 @@ class AgentProgramsTest {
         }
     }
 
+    /**
+     * While a stopped agent's successor starts (agent_config's hold), whatever would go up to its
+     * closed port is dropped and counted, so no ICMP port unreachable makes the director reset its
+     * clients; TUNNELs of flows in the map are still delivered; other traffic is untouched; once the
+     * hold has passed the datagrams go up again.
+     */
+    @Test
+    void duringARestartHoldDatagramsForTheAgentAreDroppedAndTheFlowsGoOn() {
+        Case c = find("c2s-request-all-options");
+        addIngressFlow(c.transform(), TOKEN);
+        ByteBuffer key = ByteBuffer.allocateDirect(4);
+        ByteBuffer value = ByteBuffer.allocateDirect(AgentKernelConfig.LENGTH);
+        ingress.map("agent_config").update(key, new AgentKernelConfig().wrap(value)
+                .entry(TUNNEL_PORT, EgressMode.TUN_INGRESS, 0, System.nanoTime() + 60_000_000_000L).buffer());
+        byte[] forward = tunnel(TOKEN, c.input());
+        forward[EthernetFrame.HEADER_LENGTH + 20 + 8 + 3] = 2; // a FORWARD: sealed, for the agent's socket
+        byte[] noFlow = tunnel(TOKEN, find("c2s-request-no-timestamps").input());
+        byte[] otherPort = PacketBuilder.udp().from(DIRECTOR, 40000).to(AGENT, TUNNEL_PORT + 1)
+                .payload(tunnelPayload(TOKEN, c.input())).frame(AGENT_MAC, CLIENT_MAC);
+        for (byte[] frame : List.of(forward, noFlow)) {
+            assertEquals(TC_ACT_SHOT, ingress.program("agent_ingress").testRun(frame, 1).returnValue());
+        }
+        assertEquals(2, counter(ingress, AgentKernelCounter.INGRESS_HELD_RESTARTING));
+        assertEquals(TC_ACT_OK, ingress.program("agent_ingress").testRun(otherPort, 1).returnValue(), "not the agent's port");
+        assertEquals(TC_ACT_OK, ingress.program("agent_ingress").testRun(tunnel(TOKEN, c.input()), 1).returnValue());
+        assertEquals(1, counter(ingress, AgentKernelCounter.INGRESS_DELIVERED), "a flow in the map goes on in the kernel");
+
+        ingress.map("agent_config").update(key, new AgentKernelConfig().wrap(value)
+                .entry(TUNNEL_PORT, EgressMode.TUN_INGRESS, 0, System.nanoTime() - 1).buffer());
+        assertEquals(TC_ACT_OK, ingress.program("agent_ingress").testRun(forward, 1).returnValue(), "the hold has passed");
+        assertEquals(2, counter(ingress, AgentKernelCounter.INGRESS_HELD_RESTARTING));
+    }
+
     /** Every kind of broken TUNNEL is counted by reason and dropped; none crashes or reaches the stack rewritten. */
     @Test
     void malformedTunnelsAreDroppedAndCountedByReason() {
