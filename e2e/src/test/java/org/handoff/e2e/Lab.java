@@ -65,7 +65,8 @@ final class Lab {
     private Lab(LabTopology topology) {
         this.topology = topology;
         this.env = Map.of(LabTopology.PREFIX_VARIABLE, topology.prefix(),
-                LabTopology.DIRECTORY_VARIABLE, topology.directory().toString());
+                LabTopology.DIRECTORY_VARIABLE, topology.directory().toString(),
+                LabTopology.AGENT_DATAPATH_VARIABLE, topology.agentDatapath());
         this.processes = new LabRunner(topology, new PrintWriter(System.err, true), Map.of());
     }
 
@@ -104,20 +105,21 @@ final class Lab {
         return letter + Long.toString(ProcessHandle.current().pid() % 100_000) + "-";
     }
 
-    /** The standard lab in {@code dir} under this JVM's e2e prefix, as {@code handoff lab} builds it with those variables. */
-    static LabTopology standard(Path dir) {
-        return LabTopology.standard(repoRoot(), prefix('e'), dir);
-    }
-
     /** A private lab directory for a test class. */
     static Path privateDirectory(String name) {
         return Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
     }
 
-    /** Brings a lab of this JVM's own prefix up in a private directory. */
+    /** Brings a lab of this JVM's own prefix up in a private directory, its agents on the kernel path (the lab's default). */
     static Lab up(String name) throws Exception {
+        return up(name, LabTopology.DEFAULT_AGENT_DATAPATH);
+    }
+
+    /** As {@link #up(String)}, the agents' {@code datapath} {@code kernel}, {@code user} or {@code auto}. */
+    static Lab up(String name, String agentDatapath) throws Exception {
         requireLinuxRoot();
-        Lab lab = new Lab(standard(privateDirectory(name)));
+        Lab lab = new Lab(LabTopology.builder(repoRoot()).prefix(prefix('e')).directory(privateDirectory(name))
+                .agentDatapath(agentDatapath).build());
         lab.attempted = true;
         CommandResult r = handoff(lab.env, Duration.ofMinutes(5), "lab", "up");
         if (!r.ok()) {

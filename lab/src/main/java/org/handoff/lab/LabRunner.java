@@ -170,7 +170,14 @@ public final class LabRunner {
             // The example's state file is a fixed path under /run, shared by every lab on the host:
             // each lab keeps its own in its directory, so a second lab's set-up and teardown do not
             // read or delete the first's record.
-            manifest.writeFile(o.agentConfig(), withStateFile(read(o.agentConfigSource()), o.agentSetupState()));
+            // A bpffs of the agent's own in the host's mount namespace: the agent runs under ip netns
+            // exec (its own mount namespace, /sys remounted), and its pinned maps must outlive it.
+            manifest.makeDirectories(o.agentBpffs());
+            if (!isMountPoint(o.agentBpffs())) {
+                network.runner().run(List.of("mount", "-t", "bpf", "bpf", o.agentBpffs().toString()), null).requireOk();
+            }
+            manifest.writeFile(o.agentConfig(), withKernel(withStateFile(read(o.agentConfigSource()), o.agentSetupState()),
+                    lab.agentDatapath(), o.agentBpffs()));
             manifest.record(o.agentSetupState(), o.agentSetupLog(), o.agentLog(), o.agentPidFile());
             CommandResult setup = handoff.inNamespace(o.host().namespace()).runLogged(List.of(lab.handoffCommand().toString(),
                     "agent", "setup", "--config", o.agentConfig().toString()), o.agentSetupLog(), false);
@@ -228,6 +235,12 @@ public final class LabRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the lab's key " + key, e);
         }
+    }
+
+    /** The agent config with its {@code datapath:} and {@code bpffs:} lines set to the lab's. */
+    static String withKernel(String config, String datapath, Path bpffs) {
+        return config.replaceAll("(?m)^datapath:.*$", "datapath: " + datapath)
+                .replaceAll("(?m)^( *bpffs:).*$", "$1 " + Matcher.quoteReplacement(bpffs.toString()));
     }
 
     /** The agent config with its {@code state-file:} line pointing at {@code stateFile}. */
@@ -299,6 +312,15 @@ public final class LabRunner {
                 CommandResult r = network.delete(ns);
                 if (!r.ok()) {
                     problems.add(r.describe());
+                }
+            }
+        }
+        // The agents' bpffs mounts, after the namespaces (and the programs attached there) are gone.
+        for (Origin o : lab.origins()) {
+            if (isMountPoint(o.agentBpffs())) {
+                CommandResult r = runQuietly(() -> network.runner().run(List.of("umount", o.agentBpffs().toString()), null));
+                if (r == null || !r.ok()) {
+                    problems.add("umount " + o.agentBpffs() + (r == null ? "" : ": " + r.describe()));
                 }
             }
         }
@@ -377,6 +399,18 @@ public final class LabRunner {
             return command.get();
         } catch (CommandException e) {
             return null;
+        }
+    }
+
+    /** Whether {@code dir} is a mount point in this process's mount namespace (the host's: the lab runs there). */
+    static boolean isMountPoint(Path dir) {
+        String path = dir.toAbsolutePath().normalize().toString();
+        try {
+            // mountinfo's fifth field is the mount point (spaces escaped as \040).
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" "))
+                    .anyMatch(f -> f.length > 4 && f[4].replace("\\040", " ").equals(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/self/mountinfo", e);
         }
     }
 

@@ -35,6 +35,10 @@ import java.util.regex.Pattern;
 public final class LabTopology {
     public static final String PREFIX_VARIABLE = "HANDOFF_LAB_NS_PREFIX";
     public static final String DIRECTORY_VARIABLE = "HANDOFF_LAB_DIR";
+    /** The agents' {@code datapath} ({@code kernel}, the default, {@code user} or {@code auto}). */
+    public static final String AGENT_DATAPATH_VARIABLE = "HANDOFF_LAB_AGENT_DATAPATH";
+    public static final String DEFAULT_AGENT_DATAPATH = "kernel";
+    private static final java.util.Set<String> AGENT_DATAPATHS = java.util.Set.of("kernel", "user", "auto");
     public static final String DEFAULT_PREFIX = "ho-";
     public static final Path DEFAULT_DIRECTORY = Path.of("/tmp/handoff-lab");
     /** Every host's interface on the lab network. */
@@ -153,6 +157,14 @@ public final class LabTopology {
             return directory.resolve("agent-setup.log");
         }
 
+        /**
+         * The agent's bpffs: mounted by {@code up} in the host's mount namespace, where it outlives the
+         * agent (ip netns exec copies it into the agent's view), unmounted by {@code down}.
+         */
+        public Path agentBpffs() {
+            return directory.resolve("agent-bpf");
+        }
+
         /** Where the agent's set-up records what it made (each lab its own: see {@link LabRunner}). */
         public Path agentSetupState() {
             return directory.resolve("agent-setup-state.json");
@@ -189,6 +201,7 @@ public final class LabTopology {
     private final String prefix;
     private final Path directory;
     private final Path home;
+    private final String agentDatapath;
     private final String vipAddress;
     private final int vipPort;
     private final List<Host> clients;
@@ -198,6 +211,7 @@ public final class LabTopology {
     private LabTopology(Builder b) {
         this.prefix = b.prefix;
         this.directory = b.directory;
+        this.agentDatapath = b.agentDatapath;
         this.home = b.home;
         // The VIP is what examples/lab/director.yaml serves and the agents' configs send from.
         this.vipAddress = VIP;
@@ -260,8 +274,10 @@ public final class LabTopology {
     public static LabTopology fromEnvironment(Path home, Map<String, String> environment) {
         String prefix = environment.get(PREFIX_VARIABLE);
         String dir = environment.get(DIRECTORY_VARIABLE);
-        return standard(home, prefix == null || prefix.isEmpty() ? DEFAULT_PREFIX : prefix,
-                dir == null || dir.isEmpty() ? DEFAULT_DIRECTORY : Path.of(dir));
+        String datapath = environment.get(AGENT_DATAPATH_VARIABLE);
+        return builder(home).prefix(prefix == null || prefix.isEmpty() ? DEFAULT_PREFIX : prefix)
+                .directory(dir == null || dir.isEmpty() ? DEFAULT_DIRECTORY : Path.of(dir))
+                .agentDatapath(datapath == null || datapath.isEmpty() ? DEFAULT_AGENT_DATAPATH : datapath).build();
     }
 
     /** A lab with the standard counts, to be changed; {@code home} holds bin/handoff and examples/lab. */
@@ -277,6 +293,7 @@ public final class LabTopology {
         private int clients = 1;
         private int directors = 1;
         private int origins = 2;
+        private String agentDatapath = DEFAULT_AGENT_DATAPATH;
 
         private Builder(Path home) {
             this.home = home.toAbsolutePath();
@@ -307,10 +324,19 @@ public final class LabTopology {
             return this;
         }
 
+        /** The agents' {@code datapath}: kernel (the default), user or auto. */
+        public Builder agentDatapath(String d) {
+            agentDatapath = d;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the setting that cannot be built and what it may be */
         public LabTopology build() {
             if (!PREFIX.matcher(prefix).matches()) {
                 throw new IllegalArgumentException(PREFIX_VARIABLE + "=" + prefix + ": want 1-8 of [a-z0-9-], a letter first");
+            }
+            if (!AGENT_DATAPATHS.contains(agentDatapath)) {
+                throw new IllegalArgumentException(AGENT_DATAPATH_VARIABLE + "=" + agentDatapath + ": want kernel, user or auto");
             }
             check("clients", clients, MAX_CLIENTS);
             check("directors", directors, MAX_DIRECTORS);
@@ -331,6 +357,11 @@ public final class LabTopology {
 
     public Path directory() {
         return directory;
+    }
+
+    /** The agents' {@code datapath} ({@value #AGENT_DATAPATH_VARIABLE}). */
+    public String agentDatapath() {
+        return agentDatapath;
     }
 
     /** Where bin/handoff and examples/lab are: the checkout or the unpacked release. */
