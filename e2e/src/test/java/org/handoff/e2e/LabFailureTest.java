@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +33,12 @@ class LabFailureTest {
     private static final String BIG = "/static/e2e/big.bin";
     private static final long BIG_SIZE = 100L << 20;
     private static Lab lab;
+    private static String bigSha;
 
     @BeforeAll
     static void up() throws Exception {
         lab = Lab.up("failure");
-        lab.content(BIG.substring(1), BIG_SIZE);
+        bigSha = lab.content(BIG.substring(1), BIG_SIZE);
         for (int i = 0; i < 20; i++) {
             lab.content("pool/p" + i + ".txt", 100 + i);
         }
@@ -183,5 +186,44 @@ class LabFailureTest {
         CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
                 "%{http_code} %{size_download}", lab.url(BIG));
         assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
+    }
+
+    /**
+     * An agent restart in the middle of a 100 MB download (docs/kernel-datapath.md, "Restarts"):
+     * SIGTERM leaves the flow to the kernel (its entries and record pinned in the lab's bpffs; for
+     * the restart grace the ingress program drops the director's datagrams instead of letting the
+     * closed port answer with ICMP), the next run takes the flow over, and the download completes
+     * byte-exact.
+     */
+    @Test
+    @Order(5)
+    @Timeout(180)
+    void anAgentRestartInTheMiddleOfADownloadKeepsItByteExact() throws Exception {
+        long agent = Lab.pid(lab.origin(1).agentPidFile());
+        Path file = Files.createTempFile("e2e-restart", ".bin");
+        try {
+            RunningCommand download = Lab.start(lab.client(), "curl", "-sS", "--limit-rate", "10M", "--max-time", "120", "-o",
+                    file.toString(), "-w", "%{http_code} %{size_download}", lab.url(BIG));
+            CommandResult r;
+            try {
+                Thread.sleep(2_500);
+                Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(agent)).requireOk();
+                Lab.awaitGone(agent, Duration.ofSeconds(15));
+                long restarted = lab.processes.startAgent(lab.origin(1), true);
+                lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+                assertTrue(Lab.alive(restarted), "the restarted agent exited; see " + lab.origin(1).agentLog());
+            } finally {
+                r = download.await(Duration.ofSeconds(130));
+                lab.restartAgentIfDead(1);
+            }
+            assertEquals(0, r.exitCode(), r.describe());
+            assertEquals("200 " + BIG_SIZE, r.stdout().trim(), r.describe());
+            assertEquals(bigSha, Lab.sha256(file), "100 MB byte-exact across the agent restart");
+            String log = Files.readString(lab.origin(1).agentLog());
+            assertTrue(log.contains("left to the kernel for the next run"), log);
+            assertTrue(java.util.regex.Pattern.compile("took over [1-9]\\d* flows? left by the previous run").matcher(log).find(), log);
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 }

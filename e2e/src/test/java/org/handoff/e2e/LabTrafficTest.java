@@ -24,6 +24,7 @@ import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.lab.LabTopology;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Traffic through a healthy lab: routing, byte-exact downloads and an upload, keep-alive,
  * concurrency, client TCP options, packet loss, a forged hand-off, direct return
- * (docs/lab.md, "End-to-end tests"). One lab for the whole class.
+ * (docs/lab.md, "End-to-end tests"). One lab for the whole class, its agents on the kernel path
+ * (the lab's default); {@link LabTrafficUserPathTest} runs the same tests on the user path.
  */
 @Tag("netns")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -59,7 +61,12 @@ class LabTrafficTest {
 
     @BeforeAll
     static void up() throws Exception {
-        lab = Lab.up("traffic");
+        upWith("traffic", LabTopology.DEFAULT_AGENT_DATAPATH);
+    }
+
+    /** Brings the class's lab up with its agents' {@code datapath} ({@link LabTrafficUserPathTest} runs the user path). */
+    static void upWith(String name, String agentDatapath) throws Exception {
+        lab = Lab.up(name, agentDatapath);
         out = Files.createTempDirectory("e2e-downloads");
         for (Map.Entry<String, Long> e : SIZES.entrySet()) {
             SHA.put(e.getKey(), lab.content("files/" + e.getKey() + ".bin", e.getValue()));
