@@ -226,4 +226,34 @@ class LabFailureTest {
             Files.deleteIfExists(file);
         }
     }
+
+    /**
+     * An agent stopped with SIGTERM that does not come back: its flow stays in the kernel and the
+     * restart hold keeps the director from resetting it for kernel.restart-grace (10 s); after that
+     * the closed port answers with ICMP and the client is reset, never left hanging.
+     */
+    @Test
+    @Order(6)
+    @Timeout(120)
+    void anAgentStoppedForGoodStillHasItsClientsReset() throws Exception {
+        long agent = Lab.pid(lab.origin(1).agentPidFile());
+        RunningCommand download = startBigDownload(60);
+        CommandResult r;
+        long stoppedAt;
+        try {
+            Thread.sleep(2_000);
+            Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(agent)).requireOk();
+            stoppedAt = System.nanoTime();
+            Lab.awaitGone(agent, Duration.ofSeconds(15));
+            r = download.await(Duration.ofSeconds(70));
+        } finally {
+            lab.restartAgentIfDead(1);
+            lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+        }
+        long afterStop = (System.nanoTime() - stoppedAt) / 1_000_000;
+        assertNotEquals(0, r.exitCode(), r.describe());
+        assertTrue(!r.stdout().trim().endsWith(" " + BIG_SIZE), r.describe());
+        assertTrue(afterStop < 10_000 + 15_000, "curl ended " + afterStop + " ms after the stop (grace 10 s): " + r.describe());
+        System.err.println("e2e: the client of an agent stopped for good ended " + afterStop + " ms after the stop");
+    }
 }

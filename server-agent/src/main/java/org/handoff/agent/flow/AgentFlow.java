@@ -181,6 +181,15 @@ public final class AgentFlow extends TimerWheel.Node {
                 && SeqNumber.ge(SeqNumber.sub(clientAck, transform.seqOffset()), serverNext);
     }
 
+    /** Notes the kernel's state words as last looked at (the idle timer compares the next look with them). */
+    void kernelSeen(int next, int tsVal, int ack, int window, int delivered) {
+        kernelSeenNext = next;
+        kernelSeenTsVal = tsVal;
+        kernelSeenAck = ack;
+        kernelSeenWindow = window;
+        kernelSeenDelivered = delivered;
+    }
+
     public State state() {
         return state;
     }

@@ -772,11 +772,7 @@ public final class FlowEngine {
         e.scalingOnB = f.scalingOnB;
         if (kernelFlows.add(e)) {
             f.inKernel = true;
-            f.kernelSeenNext = e.serverNext;
-            f.kernelSeenAck = e.serverAck;
-            f.kernelSeenWindow = e.window;
-            f.kernelSeenTsVal = e.lastTsVal;
-            f.kernelSeenDelivered = 0;
+            f.kernelSeen(e.serverNext, e.lastTsVal, e.serverAck, e.window, 0);
             counters.kernelFlowsAdded++;
         } else {
             counters.kernelFlowsRefused++;
@@ -819,13 +815,7 @@ public final class FlowEngine {
         if (k.ingress && f.serverFin && SeqNumber.ge(k.clientAck, f.serverFinEnd)) {
             f.serverFinAcked = true;
         }
-        f.kernelSeenNext = k.serverNext;
-        f.kernelSeenTsVal = k.lastTsVal;
-        f.kernelSeenAck = k.serverAck;
-        f.kernelSeenWindow = k.window;
-        if (k.ingress) {
-            f.kernelSeenDelivered = k.packetsDelivered;
-        }
+        f.kernelSeen(k.serverNext, k.lastTsVal, k.serverAck, k.window, k.ingress ? k.packetsDelivered : f.kernelSeenDelivered);
         return sent || acked || delivered;
     }
 
@@ -880,11 +870,7 @@ public final class FlowEngine {
         f.nextRequestSeq = f.requestEnd;
         f.state = AgentFlow.State.ESTABLISHED;
         f.inKernel = true;
-        f.kernelSeenNext = e.serverNext;
-        f.kernelSeenTsVal = e.lastTsVal;
-        f.kernelSeenAck = e.serverAck;
-        f.kernelSeenWindow = e.window;
-        f.kernelSeenDelivered = e.state.packetsDelivered;
+        f.kernelSeen(e.serverNext, e.lastTsVal, e.serverAck, e.window, e.state.packetsDelivered);
         // A retransmitted HANDOFF of the flow (the director did not get the first answer) gets one.
         f.answer = encoder.encode(new HandoffAck(f.identity, f.handoffId, OptionalInt.of(f.serverIsn),
                 f.scalingOnB ? OptionalInt.of(f.stackShift) : OptionalInt.empty()));
