@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code handoff agent --config FILE}: runs a server agent until SIGTERM (then refuses new
- * hand-offs, drains briefly and stops); {@code setup}, {@code teardown} and {@code check}
+ * {@code handoff agent --config FILE}: runs a server agent until SIGTERM (on the kernel path it
+ * then leaves established flows to the kernel for the next run; on the user path, or on SIGINT,
+ * it refuses new hand-offs, drains briefly and stops: docs/kernel-datapath.md, "Restarts"); {@code setup}, {@code teardown} and {@code check}
  * manage the host set-up it needs (docs/agent.md, "Operations"); {@code check-config}
  * validates the config and its key file as the agent does before it starts.
  */
