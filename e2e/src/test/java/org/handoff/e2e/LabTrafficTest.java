@@ -325,4 +325,32 @@ class LabTrafficTest {
                 100.0 * director / total);
         assertTrue(director < total / 10, "director carried " + director + " bytes of " + total + " downloaded");
     }
+
+    /**
+     * The agents run the data path the lab asked for: on the kernel path their programs rewrote the
+     * responses (most of the server's packets never reached the agents' user space), on the user
+     * path the agents rewrote them.
+     */
+    @Test
+    @Order(12)
+    @Timeout(60)
+    void theAgentsRunTheLabsDatapath() throws Exception {
+        boolean kernel = lab.topology.agentDatapath().equals("kernel");
+        double programs = 0;
+        double userSpace = 0;
+        for (int n = 1; n <= lab.topology.origins().size(); n++) {
+            assertEquals(1.0, lab.agentCounter(n, "handoff_agent_datapath{mode=\"" + (kernel ? "kernel" : "user") + "\"}"),
+                    "origin" + n + "'s agent runs datapath " + lab.topology.agentDatapath());
+            programs += lab.agentMetric(n, "handoff_agent_kernel_packets_total{outcome=\"egress_rewritten\"}");
+            userSpace += lab.agentMetric(n, "handoff_agent_packets_rewritten_total{direction=\"server_to_client\"}");
+        }
+        System.err.printf("e2e: server packets rewritten by the agents' programs %.0f, by their user space %.0f%n", programs,
+                userSpace);
+        if (kernel) {
+            assertTrue(programs > 10 * userSpace, programs + " by the programs, " + userSpace + " in user space");
+        } else {
+            assertEquals(0.0, programs);
+            assertTrue(userSpace > 0, "the user path rewrote the responses");
+        }
+    }
 }
