@@ -166,12 +166,12 @@ public final class AgentDatapath implements AutoCloseable {
             TcAttachment in = TcAttachment.attach(uplinkIndex, TcAttachment.Direction.INGRESS, ingress.program("agent_ingress"),
                     TC_HANDLE, TC_PRIORITY);
             return new AgentDatapath(fs, egress, ingress, out, in, uplink, k, tunnelPort, tunIndex);
-        } catch (BpfException | IllegalStateException | java.io.UncheckedIOException e) {
+        } catch (RuntimeException e) { // BpfException, a bpffs that cannot be made: any failure leaves nothing attached
             closeQuietly(out, e);
             closeQuietly(ingress, e);
             closeQuietly(egress, e);
             closeQuietly(fs, e);
-            throw new DatapathException(e.getMessage());
+            throw new DatapathException(e.getMessage() != null ? e.getMessage() : e.toString());
         }
     }
 
