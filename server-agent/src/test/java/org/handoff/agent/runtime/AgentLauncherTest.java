@@ -66,4 +66,31 @@ class AgentLauncherTest {
         assertTrue(err.toString().startsWith(config + ": 1 error\n  key-file=nope.conf (expected: a readable key file: "
                 + "java.nio.file.NoSuchFileException: " + dir.resolve("nope.conf") + ")"), err.toString());
     }
+
+    @Test
+    void checkConfigSaysWhichDatapathTheConfigAsksFor() throws Exception {
+        Files.writeString(dir.resolve("keys.conf"), "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+        String base = String.join("\n", "listen: 198.18.0.11:7070", "key-file: keys.conf", "handoff-address: 198.18.10.11",
+                "services: [80]", "vips: [198.18.1.1]", "");
+        CommandRunner none = (command, stdin) -> {
+            throw new AssertionError("check-config looks at no host: " + command);
+        };
+        List<String> lines = new ArrayList<>();
+        for (String datapath : List.of("", "datapath: kernel\nkernel: { bpffs: /run/x/bpf, uplink: eth1, on-stop: drain }\n",
+                "datapath: user\n")) {
+            Path config = dir.resolve("agent.yaml");
+            Files.writeString(config, base + datapath);
+            StringWriter out = new StringWriter();
+            assertEquals(AgentLauncher.EXIT_OK, new AgentLauncher(new PrintWriter(out, true), new PrintWriter(new StringWriter()), none)
+                    .checkConfig(config));
+            lines.add(out.toString().lines().skip(1).findFirst().orElse("").substring(config.toString().length() + 2));
+        }
+        assertEquals(List.of(
+                "datapath auto: established flows in the kernel when the programs load and attach on the host, else the user path"
+                        + " with the reason logged (`agent check` tries); maps in /run/handoff/agent/bpf, uplink the interface of"
+                        + " 198.18.0.11, egress fib, on stop keep",
+                "datapath kernel: established flows in the kernel, or the agent refuses to start (datapath: kernel); maps in"
+                        + " /run/x/bpf, uplink eth1, egress fib, on stop drain",
+                "datapath user: every packet through the agent (datapath: user)"), lines);
+    }
 }
