@@ -585,8 +585,9 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
+    /** Stops at once and ends every flow; the kernel path's programs and pins go too (nothing is kept for a next run). */
     @Override
     public void close() {
-        shutdown(Duration.ZERO);
+        shutdown(Duration.ZERO, false);
     }
 }
