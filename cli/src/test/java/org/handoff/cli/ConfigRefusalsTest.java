@@ -79,7 +79,9 @@ class ConfigRefusalsTest {
         Files.writeString(agent, good);
         HandoffCommandTest.Run valid = HandoffCommandTest.run("agent", "check-config", "--config", agent.toString());
         assertEquals(0, valid.exitCode(), valid.err());
-        assertEquals(agent + ": valid", valid.out().strip());
+        assertEquals(agent + ": valid", valid.out().strip().lines().findFirst().orElse(""));
+        assertTrue(valid.out().strip().lines().skip(1).findFirst().orElse("").startsWith(agent + ": datapath auto: "),
+                "check-config also says which datapath the config asks for: " + valid.out());
 
         Map<String, String> cases = new LinkedHashMap<>();
         cases.put("key file missing", good.replace("key-file: agent.key", "key-file: absent.key"));
