@@ -24,6 +24,7 @@
 
 #include "handoff_tunnel.h"
 #include "director_maps.h"
+#include "director_syn.h"
 
 #define AF_INET                 2
 #define OUTER_TTL               64
@@ -153,8 +154,11 @@ int director_xdp(struct xdp_md *ctx)
 	key.client_port = tcp->source;
 	key.vip_port = tcp->dest;
 	flow = bpf_map_lookup_elem(&director_flows, &key);
-	if (!flow)
+	if (!flow) {
+		if (tcp->syn && !tcp->ack && !tcp->rst)
+			return director_syn(ctx, ip_len, tcp_header_len);  /* director_syn.h */
 		return pass(DIRECTOR_PASSED_NO_FLOW);
+	}
 	if (!(flow->flags & DIRECTOR_FLOW_TUNNEL_ALL)) {
 		if (tcp->syn || tcp->fin || tcp->rst || !tcp->ack)
 			return pass(DIRECTOR_PASSED_CONTROL);

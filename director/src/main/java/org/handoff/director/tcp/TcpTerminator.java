@@ -297,8 +297,10 @@ public final class TcpTerminator<A> {
             onSyn(clientAddress, clientPort, vip, nowNanos);
             return;
         }
+        // A cookie is checked only while one can be out: within two minutes of one this worker
+        // sent, or always when the kernel answers SYNs with them (director_xdp, director_syn.h).
         if ((flags & (TcpSegment.SYN | TcpSegment.RST | TcpSegment.ACK)) == TcpSegment.ACK
-                && nowNanos - cookiesSentAtNanos < COOKIE_WINDOW_NANOS) {
+                && (nowNanos - cookiesSentAtNanos < COOKIE_WINDOW_NANOS || settings.get().kernelAnswersSyns())) {
             if (onCookieAck(clientAddress, clientPort, vip, nowNanos)) {
                 return;
             }
@@ -326,8 +328,10 @@ public final class TcpTerminator<A> {
                 tsVal = SynCookies.timestampWithOptions(tsClock(clientAddress, clientPort, vip, nowNanos), clientShift,
                         options.hasSackPermitted());
             }
+            // The director's own MSS, as on any SYN-ACK (the cookie carries the client's); the
+            // kernel's cookie SYN-ACK (director_syn.h) is this one, byte for byte.
             emitSynAck(clientAddress, clientPort, vipAddress, vipPort, isn, SeqNumber.add(clientIsn, 1),
-                    SynCookies.mssOf(index), s.receiveCapacity(), ts && clientShift >= 0 ? s.windowShift() : -1,
+                    s.mss(), s.receiveCapacity(), ts && clientShift >= 0 ? s.windowShift() : -1,
                     ts && options.hasSackPermitted(), ts, tsVal, options.tsVal);
             counters.cookiesSent++;
             cookiesSentAtNanos = nowNanos;
