@@ -34,6 +34,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "director_maps.h"
+#include "tcp_options.h"
 
 /* the layouts Java mirrors (DirectorSynConfig, DirectorVipKey) and director_maps.h's comments state */
 _Static_assert(sizeof(struct director_syn_config) == 24, "director_syn_config size");
@@ -49,20 +50,6 @@ _Static_assert(__builtin_offsetof(struct director_vip, port) == 4, "director_vip
 static __always_inline void count(__u32 index);
 static __always_inline __u16 ipv4_header_checksum(const struct iphdr *ip);
 
-#define SYN_TCP_OPT_EOL               0
-#define SYN_TCP_OPT_NOP               1
-#define SYN_TCP_OPT_MSS               2
-#define SYN_TCP_OPT_WINDOW_SCALE      3
-#define SYN_TCP_OPT_SACK_PERMITTED    4
-#define SYN_TCP_OPT_SACK              5
-#define SYN_TCP_OPT_TIMESTAMPS        8
-#define SYN_TCP_MAX_OPTIONS_LEN       40
-#define SYN_TCP_MAX_SACK_BLOCKS       4
-#define SYN_TCP_SACK_BLOCK_LEN        8
-/* the options' stack buffer: a power of two above SYN_TCP_MAX_OPTIONS_LEN, for the index mask */
-#define SYN_OPTIONS_BUFFER_LEN        64
-/* RFC 7323 2.3: a larger shift counts as 14 (TcpOptions.MAX_WINDOW_SHIFT) */
-#define SYN_MAX_WINDOW_SHIFT          14
 /* a SYN without the MSS option: RFC 9293's default (TcpTerminator.onSyn) */
 #define SYN_DEFAULT_MSS               536
 
@@ -187,108 +174,51 @@ static __always_inline __u32 cookie_timestamp(__u32 ts_now, int client_shift, in
 	return ts;
 }
 
-/* The SYN's options as TcpOptions.walk reads them: the last of each kind wins. */
-struct syn_option_walk {
-	__u8 opt[SYN_OPTIONS_BUFFER_LEN];
-	__u32 end;              /* option bytes: the TCP header length minus 20 */
-	__u32 i;                /* the next option's offset from the first option byte */
+/* What the client's SYN offers, read by tcp_options.h's walk as TcpOptions.walk reads it. */
+struct syn_offer {
 	__u32 mss;              /* SYN_DEFAULT_MSS when absent */
-	int shift;              /* -1 when absent */
+	int shift;              /* at most TCP_MAX_WINDOW_SHIFT; -1 when absent */
 	int sack_permitted;
 	int timestamps;
 	__u32 ts_val;           /* host order */
-	int malformed;
 };
 
-/* an index the verifier can bound: barrier_var keeps clang from dropping the mask it proves redundant */
-static __always_inline __u32 syn_option_index(__u32 i)
-{
-	barrier_var(i);
-	return i & (SYN_OPTIONS_BUFFER_LEN - 1);
-}
-
-/* One option of TcpOptions.walk (same length checks, same verdicts); returns 1 to stop. */
-static long syn_option_step(__u32 n, void *ctx)
-{
-	struct syn_option_walk *w = ctx;
-	__u32 i = w->i;
-
-	if (i >= w->end)
-		return 1;
-	__u8 kind = w->opt[syn_option_index(i)];
-	if (kind == SYN_TCP_OPT_EOL)
-		return 1;
-	if (kind == SYN_TCP_OPT_NOP) {
-		w->i = i + 1;
-		return 0;
-	}
-	if (i + 1 >= w->end)
-		goto malformed;
-	__u32 olen = w->opt[syn_option_index(i + 1)];
-	if (olen < 2 || i + olen > w->end)
-		goto malformed;
-	switch (kind) {
-	case SYN_TCP_OPT_MSS:
-		if (olen != 4)
-			goto malformed;
-		w->mss = (__u32)w->opt[syn_option_index(i + 2)] << 8 | w->opt[syn_option_index(i + 3)];
-		break;
-	case SYN_TCP_OPT_WINDOW_SCALE:
-		if (olen != 3)
-			goto malformed;
-		w->shift = w->opt[syn_option_index(i + 2)];
-		if (w->shift > SYN_MAX_WINDOW_SHIFT)
-			w->shift = SYN_MAX_WINDOW_SHIFT;
-		break;
-	case SYN_TCP_OPT_SACK_PERMITTED:
-		if (olen != 2)
-			goto malformed;
-		w->sack_permitted = 1;
-		break;
-	case SYN_TCP_OPT_SACK:
-		if (olen == 2 || (olen - 2) % SYN_TCP_SACK_BLOCK_LEN != 0
-		    || (olen - 2) / SYN_TCP_SACK_BLOCK_LEN > SYN_TCP_MAX_SACK_BLOCKS)
-			goto malformed;
-		break;
-	case SYN_TCP_OPT_TIMESTAMPS:
-		if (olen != 10)
-			goto malformed;
-		w->timestamps = 1;
-		w->ts_val = (__u32)w->opt[syn_option_index(i + 2)] << 24 | (__u32)w->opt[syn_option_index(i + 3)] << 16
-			| (__u32)w->opt[syn_option_index(i + 4)] << 8 | w->opt[syn_option_index(i + 5)];
-		break;
-	default:
-		break;
-	}
-	w->i = i + olen;
-	return 0;
-malformed:
-	w->malformed = 1;
-	return 1;
-}
-
 /* Reads the options of the SYN whose TCP header starts at tcp_offset; 0, or -1 when malformed. */
-static __always_inline int syn_walk_options(struct xdp_md *ctx, __u32 tcp_offset, __u32 tcp_header_len,
-					    struct syn_option_walk *w)
+static __always_inline int syn_read_offer(struct xdp_md *ctx, __u32 tcp_offset, __u32 tcp_header_len,
+					  struct syn_offer *offer)
 {
-	__u32 end = tcp_header_len - sizeof(struct tcphdr);
+	struct option_walk w;
+	__u32 end = tcp_header_len - TCP_FIXED_HEADER_LEN;
 
-	__builtin_memset(w, 0, sizeof(*w));
-	w->mss = SYN_DEFAULT_MSS;
-	w->shift = -1;
+	offer->mss = SYN_DEFAULT_MSS;
+	offer->shift = -1;
+	offer->sack_permitted = 0;
+	offer->timestamps = 0;
+	offer->ts_val = 0;
 	if (end == 0)
 		return 0;
-	if (end > SYN_TCP_MAX_OPTIONS_LEN)
+	if (end > TCP_MAX_OPTIONS_LEN)
 		return -1;
-	w->end = end;
-	/* the load's length bounded where the verifier sees it (1..40 unchanged by the mask) */
-	__u32 load = end;
-	barrier_var(load);
-	load = ((load - 1) & (SYN_OPTIONS_BUFFER_LEN - 1)) + 1;
-	if (bpf_xdp_load_bytes(ctx, tcp_offset + sizeof(struct tcphdr), w->opt, load) < 0)
+	__u32 load = walk_start(&w, end);
+
+	if (bpf_xdp_load_bytes(ctx, tcp_offset + TCP_FIXED_HEADER_LEN, w.opt, load) < 0)
 		return -1;
-	bpf_loop(SYN_TCP_MAX_OPTIONS_LEN, syn_option_step, w, 0);
-	return w->malformed ? -1 : 0;
+	if (walk_run(&w) < 0)
+		return -1;
+	if (w.mss)
+		offer->mss = (__u32)option_byte(&w, w.mss + 2) << 8 | option_byte(&w, w.mss + 3);
+	if (w.window_scale) {
+		offer->shift = option_byte(&w, w.window_scale + 2);
+		if (offer->shift > TCP_MAX_WINDOW_SHIFT)
+			offer->shift = TCP_MAX_WINDOW_SHIFT;
+	}
+	offer->sack_permitted = w.sack_permitted != 0;
+	if (w.ts) {
+		offer->timestamps = 1;
+		offer->ts_val = (__u32)option_byte(&w, w.ts + 2) << 24 | (__u32)option_byte(&w, w.ts + 3) << 16
+			| (__u32)option_byte(&w, w.ts + 4) << 8 | option_byte(&w, w.ts + 5);
+	}
+	return 0;
 }
 
 /* RFC 1071 over the pseudo-header and a SYN-ACK's TCP header, built on the stack */
@@ -327,7 +257,7 @@ static __always_inline int director_syn(struct xdp_md *ctx, __u32 ip_len, __u32 
 	__u32 key = 0;
 	struct director_syn_config *config = bpf_map_lookup_elem(&director_syn_config, &key);
 	struct director_vip vip = {};
-	struct syn_option_walk w;
+	struct syn_offer w;
 	struct syn_endpoints e;
 	struct syn_ack_tcp out = {};
 	struct iphdr out_ip = {};
@@ -352,7 +282,7 @@ static __always_inline int director_syn(struct xdp_md *ctx, __u32 ip_len, __u32 
 		count(DIRECTOR_SYN_PASSED_PAYLOAD);
 		return XDP_PASS;
 	}
-	if (syn_walk_options(ctx, sizeof(*eth) + sizeof(*ip), tcp_header_len, &w) < 0) {
+	if (syn_read_offer(ctx, sizeof(*eth) + sizeof(*ip), tcp_header_len, &w) < 0) {
 		count(DIRECTOR_SYN_PASSED_MALFORMED);
 		return XDP_PASS;
 	}
@@ -389,19 +319,19 @@ static __always_inline int director_syn(struct xdp_md *ctx, __u32 ip_len, __u32 
 	((__u8 *)&out.tcp)[12] = (__u8)(out_tcp_len / 4) << 4;
 	((__u8 *)&out.tcp)[13] = SYN_ACK_FLAGS;
 	out.tcp.window = bpf_htons(config->window);
-	out.options[0] = SYN_TCP_OPT_MSS;
-	out.options[1] = 4;
+	out.options[0] = TCP_OPT_MSS;
+	out.options[1] = TCP_OPT_MSS_LEN;
 	out.options[2] = config->mss >> 8;
 	out.options[3] = config->mss & 0xff;
 	if (w.sack_permitted) {
-		out.options[4] = SYN_TCP_OPT_SACK_PERMITTED;
-		out.options[5] = 2;
+		out.options[4] = TCP_OPT_SACK_PERMITTED;
+		out.options[5] = TCP_OPT_SACK_PERM_LEN;
 	} else {
-		out.options[4] = SYN_TCP_OPT_NOP;
-		out.options[5] = SYN_TCP_OPT_NOP;
+		out.options[4] = TCP_OPT_NOP;
+		out.options[5] = TCP_OPT_NOP;
 	}
-	out.options[6] = SYN_TCP_OPT_TIMESTAMPS;
-	out.options[7] = 10;
+	out.options[6] = TCP_OPT_TIMESTAMPS;
+	out.options[7] = TCP_OPT_TIMESTAMPS_LEN;
 	out.options[8] = ts_val >> 24;
 	out.options[9] = ts_val >> 16;
 	out.options[10] = ts_val >> 8;
@@ -411,9 +341,9 @@ static __always_inline int director_syn(struct xdp_md *ctx, __u32 ip_len, __u32 
 	out.options[14] = w.ts_val >> 8;
 	out.options[15] = w.ts_val;
 	if (w.shift >= 0) {
-		out.options[16] = SYN_TCP_OPT_NOP;
-		out.options[17] = SYN_TCP_OPT_WINDOW_SCALE;
-		out.options[18] = 3;
+		out.options[16] = TCP_OPT_NOP;
+		out.options[17] = TCP_OPT_WINDOW_SCALE;
+		out.options[18] = TCP_OPT_WINDOW_SCALE_LEN;
 		out.options[19] = config->window_shift;
 	}
 
