@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -22,11 +23,9 @@ import org.handoff.bpf.XdpAttachment;
 import org.handoff.bpf.XdpAttachment.XdpMode;
 import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.VipEndpoint;
-import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.SynCookies;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.tcp.TcpSettings;
-import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
@@ -42,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * client's SYN: the client's connect() completes on the program's SYN-ACK alone (the director
  * namespace's stack blackholes the VIP, so nothing else could answer), and its final ACK and
  * request, captured as the director captures them, validate with {@link SynCookies#check} and make
- * the flow in a {@link TcpTerminator} on the kernel-SYN setting, with the client's options. A
+ * the flow in a {@code TcpTerminator} on the kernel-SYN setting, with the client's options. A
  * client with timestamps off gets no SYN-ACK from the program: its SYN goes to the capture.
  */
 @Tag("netns")
@@ -58,13 +57,12 @@ class DirectorSynNetnsTest {
 
     final long secret0 = new SplittableRandom().nextLong();
     final long secret1 = new SplittableRandom().nextLong();
-    final List<String> events = new ArrayList<>();
     final List<byte[]> captured = new ArrayList<>();
     NetnsLab lab;
     Netns client;
     Netns director;
     DirectorXdpHarness xdp;
-    TcpTerminator<Void> terminator;
+    TerminatorUnderTest javaSide;
     BpfObject clientPass;
 
     @BeforeEach
@@ -77,32 +75,11 @@ class DirectorSynNetnsTest {
         lab.route(client, VIP + "/32", "via", CAPTURE_ADDRESS);
         lab.route(director, "blackhole", VIP + "/32");
         xdp = DirectorXdpHarness.load();
-        // veth delivers an XDP_TX frame to a peer that has an XDP program (it wakes only such a
-        // peer's NAPI; GRO alone queues the frame and nobody polls it): give the client one that
-        // passes everything. A NIC sends XDP_TX frames on its own transmit ring.
         clientPass = BpfObject.openResource("selftest.bpf.o");
         clientPass.load();
         new DirectorSynMaps(xdp.object.map(DirectorXdp.SYN_CONFIG_MAP), xdp.object.map(DirectorXdp.VIPS_MAP))
                 .enable(SETTINGS, secret0, secret1, new int[] {Bytes.parseIpv4(VIP)}, new int[] {VIP_PORT});
-        terminator = new TcpTerminator<>(SETTINGS, new int[] {Bytes.parseIpv4(VIP)}, new int[] {VIP_PORT}, secret0, secret1,
-                new FlowListener<>() {
-                    @Override
-                    public void onRequestData(TcpFlow<Void> flow, long nowNanos) {
-                        events.add("data " + flow.requestLength());
-                    }
-
-                    @Override
-                    public void onForward(TcpFlow<Void> flow, byte[] packet, int offset, int length, long nowNanos) {
-                    }
-
-                    @Override
-                    public void onNextRequestData(TcpFlow<Void> flow, long nowNanos) {
-                    }
-
-                    @Override
-                    public void onClosed(TcpFlow<Void> flow, CloseCause cause, long nowNanos) {
-                    }
-                }, (b, off, len) -> { }, System.nanoTime());
+        javaSide = new TerminatorUnderTest(SETTINGS, Bytes.parseIpv4(VIP), VIP_PORT, secret0, secret1);
     }
 
     @AfterEach
@@ -122,11 +99,7 @@ class DirectorSynNetnsTest {
     void aLinuxClientsHandshakeCompletesOnTheProgramsSynAckAndItsAckMakesTheFlowInJava() throws Exception {
         LivePcapSource capture = lab.own(inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName("cap0").vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
-        XdpAttachment attachment = inDirector(() -> XdpAttachment.attach(Interfaces.indexOf("cap0"), xdp.program, XdpMode.NATIVE));
-        XdpAttachment clientAttachment = lab.inNamespace(client,
-                () -> XdpAttachment.attach(Interfaces.indexOf("c0"), clientPass.program("selftest_xdp_pass"), XdpMode.NATIVE));
-        try {
-            assertEquals(XdpMode.NATIVE, attachment.mode());
+        whileAttached(() -> {
             Socket socket = lab.own(lab.inNamespace(client, () -> {
                 Socket s = new Socket();
                 s.connect(new InetSocketAddress(VIP, VIP_PORT), 3_000);  // only the program can answer
@@ -140,14 +113,14 @@ class DirectorSynNetnsTest {
 
             int clientPort = socket.getLocalPort();
             long deadline = System.nanoTime() + 5_000_000_000L;
-            for (int i = 0; i < 1_000 && events.isEmpty() && System.nanoTime() < deadline; i++) {
+            for (int i = 0; i < 1_000 && javaSide.events.isEmpty() && System.nanoTime() < deadline; i++) {
                 capture.poll((frame, off, len, nanos) -> {
-                    captured.add(java.util.Arrays.copyOfRange(frame, off, off + len));
-                    terminator.onPacket(frame, off, len, nanos);
+                    captured.add(Arrays.copyOfRange(frame, off, off + len));
+                    javaSide.terminator.onPacket(frame, off, len, nanos);
                 }, 64, 10_000_000L);
             }
-            assertEquals(List.of("data " + REQUEST.length), events, "the request reached the terminator's flow");
-            TcpFlow<Void> flow = terminator.flow(Bytes.parseIpv4(CLIENT), clientPort, 0);
+            assertEquals(List.of("data " + REQUEST.length), javaSide.events, "the request reached the terminator's flow");
+            TcpFlow<Void> flow = javaSide.terminator.flow(Bytes.parseIpv4(CLIENT), clientPort, 0);
             assertNotNull(flow);
             assertTrue(flow.cookie(), "made from the cookie ACK");
             assertEquals(1460, flow.clientMss(), "a veth's MTU 1500: MSS 1460, the table's last entry");
@@ -156,7 +129,7 @@ class DirectorSynNetnsTest {
             assertEquals(9, flow.directorShift());
             assertTrue(flow.sackPermitted());
             assertTrue(flow.timestamps());
-            assertEquals(0, terminator.counters().syns, "no SYN reached the capture");
+            assertEquals(0, javaSide.terminator.counters().syns, "no SYN reached the capture");
 
             byte[] finalAck = captured.get(0);
             int tcp = 20;
@@ -166,16 +139,7 @@ class DirectorSynNetnsTest {
                     SeqNumber.sub(Bytes.i32(finalAck, tcp + TcpSegment.SEQ_OFFSET), 1),
                     SeqNumber.sub(Bytes.i32(finalAck, tcp + TcpSegment.ACK_OFFSET), 1), minute);
             assertEquals(SynCookies.mssIndex(1460), index, "the final ACK carries a valid cookie");
-        } finally {
-            lab.inNamespace(client, () -> {
-                clientAttachment.close();
-                return null;
-            });
-            inDirector(() -> {
-                attachment.close();
-                return null;
-            });
-        }
+        });
     }
 
     @Test
@@ -183,10 +147,7 @@ class DirectorSynNetnsTest {
         lab.sysctl(client, "net.ipv4.tcp_timestamps", "0");
         LivePcapSource capture = lab.own(inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName("cap0").vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
-        XdpAttachment attachment = inDirector(() -> XdpAttachment.attach(Interfaces.indexOf("cap0"), xdp.program, XdpMode.NATIVE));
-        XdpAttachment clientAttachment = lab.inNamespace(client,
-                () -> XdpAttachment.attach(Interfaces.indexOf("c0"), clientPass.program("selftest_xdp_pass"), XdpMode.NATIVE));
-        try {
+        whileAttached(() -> {
             assertThrows(SocketTimeoutException.class, () -> lab.inNamespace(client, () -> {
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress(VIP, VIP_PORT), 500);
@@ -195,16 +156,39 @@ class DirectorSynNetnsTest {
             }), "no SYN-ACK from the program (and the terminator here sends nothing)");
             assertEquals(0, xdp.counters.counter(DirectorCounter.SYN_ANSWERED.index()));
             assertTrue(xdp.counters.counter(DirectorCounter.SYN_PASSED_NO_TIMESTAMPS.index()) >= 1);
-            for (int i = 0; i < 100 && terminator.counters().syns == 0; i++) {
-                capture.poll(terminator::onPacket, 64, 10_000_000L);
+            for (int i = 0; i < 100 && javaSide.terminator.counters().syns == 0; i++) {
+                capture.poll(javaSide.terminator::onPacket, 64, 10_000_000L);
             }
-            assertEquals(1, terminator.counters().syns, "the SYN reached the capture, for Java to answer");
-            assertEquals(1, terminator.halfOpenCount(), "Java keeps state for it: full options without a cookie");
+            assertEquals(1, javaSide.terminator.counters().syns, "the SYN reached the capture, for Java to answer");
+            assertEquals(1, javaSide.terminator.halfOpenCount(), "Java keeps state for it: full options without a cookie");
+        });
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with director_xdp attached natively to the capture interface, and an
+     * XDP_PASS program to the client's end: veth wakes the receiving peer's NAPI after an XDP_TX
+     * only when that peer has an XDP program (with GRO alone the frame waits in its ring). A NIC
+     * sends XDP_TX frames on its own transmit ring.
+     */
+    void whileAttached(Body body) throws Exception {
+        XdpAttachment attachment = inDirector(() -> XdpAttachment.attach(Interfaces.indexOf("cap0"), xdp.program, XdpMode.NATIVE));
+        try {
+            assertEquals(XdpMode.NATIVE, attachment.mode());
+            XdpAttachment clientAttachment = lab.inNamespace(client,
+                    () -> XdpAttachment.attach(Interfaces.indexOf("c0"), clientPass.program("selftest_xdp_pass"), XdpMode.NATIVE));
+            try {
+                body.run();
+            } finally {
+                lab.inNamespace(client, () -> {
+                    clientAttachment.close();
+                    return null;
+                });
+            }
         } finally {
-            lab.inNamespace(client, () -> {
-                clientAttachment.close();
-                return null;
-            });
             inDirector(() -> {
                 attachment.close();
                 return null;

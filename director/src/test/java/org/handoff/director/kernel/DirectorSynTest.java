@@ -13,16 +13,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 import org.handoff.bpf.TestRunResult;
-import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.SynCookies;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.tcp.TcpSettings;
-import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.host.ProcessRunner;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.PacketBuilder;
@@ -85,38 +81,8 @@ class DirectorSynTest {
         xdp.close();
     }
 
-    /** A terminator's output and events, for one VIP:port. */
-    final class Java implements FlowListener<Void> {
-        final List<byte[]> sent = new ArrayList<>();
-        final TcpTerminator<Void> terminator;
-
-        Java(TcpSettings settings) {
-            terminator = new TcpTerminator<>(settings, new int[] {VIP}, new int[] {VIP_PORT}, secret0, secret1, this,
-                    (b, off, len) -> sent.add(Arrays.copyOfRange(b, off, off + len)), System.nanoTime());
-        }
-
-        /** The terminator's answer to {@code ip} at {@code nowNanos}, or null. */
-        byte[] answer(byte[] ip, long nowNanos) {
-            sent.clear();
-            terminator.onPacket(ip, 0, ip.length, nowNanos);
-            return sent.isEmpty() ? null : sent.get(sent.size() - 1);
-        }
-
-        @Override
-        public void onRequestData(TcpFlow<Void> flow, long nowNanos) {
-        }
-
-        @Override
-        public void onForward(TcpFlow<Void> flow, byte[] packet, int offset, int length, long nowNanos) {
-        }
-
-        @Override
-        public void onNextRequestData(TcpFlow<Void> flow, long nowNanos) {
-        }
-
-        @Override
-        public void onClosed(TcpFlow<Void> flow, CloseCause cause, long nowNanos) {
-        }
+    TerminatorUnderTest java(TcpSettings settings) {
+        return new TerminatorUnderTest(settings, VIP, VIP_PORT, secret0, secret1);
     }
 
     /** What the program made of a SYN it answered, and when (System.nanoTime() around the run). */
@@ -163,7 +129,7 @@ class DirectorSynTest {
      * milliseconds the run spanned. Returns that time.
      */
     long assertSameAsJava(byte[] synIp, Answer a) {
-        Java java = new Java(COOKIES_ONLY);
+        TerminatorUnderTest java = java(COOKIES_ONLY);
         byte[] first = null;
         for (long ms = a.before / MILLI; ms <= a.after / MILLI; ms++) {
             byte[] expected = java.answer(synIp, ms * MILLI);
@@ -253,12 +219,12 @@ class DirectorSynTest {
                     .seq(SeqNumber.add(isn, 1)).ack(SeqNumber.add(a.seq(), 1)).timestamps(1001, a.options().tsVal).build();
             long now = a.after + 3 * MILLI;  // the final ACK an RTT later
 
-            Java userSyns = new Java(SETTINGS);
+            TerminatorUnderTest userSyns = java(SETTINGS);
             assertNull(userSyns.answer(ack, now));
             assertNull(userSyns.terminator.flow(CLIENT, port, 0), "without the setting, no cookie is expected");
             assertEquals(1, userSyns.terminator.counters().unknownFlow);
 
-            Java kernelSyns = new Java(SETTINGS.withKernelAnswersSyns(true));
+            TerminatorUnderTest kernelSyns = java(SETTINGS.withKernelAnswersSyns(true));
             kernelSyns.answer(ack, now);
             TcpFlow<Void> flow = kernelSyns.terminator.flow(CLIENT, port, 0);
             String what = Arrays.toString(c);
@@ -289,7 +255,7 @@ class DirectorSynTest {
         int isn = 12345;
         byte[] synIp = syn(port, isn).mss(1440).windowShift(10).sackPermitted(true).timestamps(500, 0).build();
         long now = System.nanoTime();
-        Java flooded = new Java(COOKIES_ONLY);
+        TerminatorUnderTest flooded = java(COOKIES_ONLY);
         byte[] synAck = flooded.answer(synIp, now);
         assertEquals(1, flooded.terminator.counters().cookiesSent);
         TcpSegment s = new TcpSegment().wrap(synAck, 20, synAck.length - 20);
@@ -299,14 +265,14 @@ class DirectorSynTest {
         byte[] ack = PacketBuilder.tcp().from(CLIENT, port).to(VIP, VIP_PORT).flags(TcpSegment.ACK).window(502)
                 .seq(isn + 1).ack(SeqNumber.add(s.seq(), 1)).timestamps(501, o.tsVal).build();
 
-        Java other = new Java(SETTINGS.withKernelAnswersSyns(true));  // a worker that never sent a cookie
+        TerminatorUnderTest other = java(SETTINGS.withKernelAnswersSyns(true));  // a worker that never sent a cookie
         other.answer(ack, now + 30_000_000_000L);  // half a minute later: the same minute or the next, valid
         TcpFlow<Void> flow = other.terminator.flow(CLIENT, port, 0);
         assertNotNull(flow);
         assertEquals(1440, flow.clientMss());
         assertEquals(10, flow.clientShift());
         assertTrue(flow.sackPermitted());
-        Java late = new Java(SETTINGS.withKernelAnswersSyns(true));
+        TerminatorUnderTest late = java(SETTINGS.withKernelAnswersSyns(true));
         late.answer(ack, now + 121_000_000_000L);  // two minutes or more by the minute counter
         assertNull(late.terminator.flow(CLIENT, port, 0), "two minutes on, the cookie has expired");
         assertEquals(1, late.terminator.counters().cookiesInvalid);
@@ -315,7 +281,7 @@ class DirectorSynTest {
     @Test
     void synsTheProgramLeavesToJavaPassUnchangedAndCounted() {
         byte[] good = syn(45000, 1).mss(1460).windowShift(7).sackPermitted(true).timestamps(1, 0).build();
-        Java java = new Java(SETTINGS);
+        TerminatorUnderTest java = java(SETTINGS);
 
         byte[] noTimestamps = syn(45001, 1).mss(1460).windowShift(7).sackPermitted(true).build();
         assertPassed(frame(noTimestamps), DirectorCounter.SYN_PASSED_NO_TIMESTAMPS);
