@@ -3,7 +3,9 @@
  * director_xdp (xdp), on the director's capture interface: a client packet of a handed-off
  * flow goes to the owning agent as a TUNNEL datagram (handoff_tunnel.h) without waking the
  * Java director. Only what needs no routing decision: pure ACKs (no payload; ACK set; no SYN,
- * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL.
+ * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL. A bare SYN of no
+ * handed-off flow goes to director_syn.h, which answers it with the director's cookie SYN-ACK
+ * (XDP_TX) when it carries timestamps and Java has enabled that path.
  *
  *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP ...
  *   out: Ethernet (next hop) | IPv4 (DF, TTL 64, id 0) | UDP (checksum 0) | TUNNEL (16) | the IPv4 packet unchanged
