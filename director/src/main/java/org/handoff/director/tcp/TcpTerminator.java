@@ -16,7 +16,9 @@ import org.handoff.protocol.wire.TcpSegment;
 
 /**
  * The director's user-space end of connection A, for one worker: answers SYNs (with SYN
- * cookies when the half-open table is full), completes handshakes, receives and acknowledges
+ * cookies when the half-open table is full; with {@link TcpSettings#kernelAnswersSyns()} the
+ * kernel's director_xdp answers most of them with the same cookies, and only their final ACK
+ * arrives here), completes handshakes, receives and acknowledges
  * the request, answers the client itself when told to (400, 431, 503), and once a flow is
  * handed off passes its packets up untouched.
  *
