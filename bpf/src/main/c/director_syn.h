@@ -291,7 +291,7 @@ static __always_inline int director_syn(struct xdp_md *ctx, __u32 ip_len, __u32 
 		return XDP_PASS;
 	}
 
-	/* data and data_end may have been reloaded by the verifier's view after the helpers */
+	/* the packet pointers again after the helper calls (none of them moves the packet; cheap) */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
