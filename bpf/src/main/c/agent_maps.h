@@ -14,21 +14,17 @@
 #define AGENT_MAPS_H
 
 #include <linux/types.h>
+#include "tcp_options.h"
 
 /* Flows a map holds; the least recently used entry goes when it is full (LRU hash). */
 #define AGENT_EGRESS_MAX_FLOWS   65536
 #define AGENT_INGRESS_MAX_FLOWS  65536
 
-/* TCP options: at most 40 bytes (data offset 15 words minus the fixed header). */
-#define TCP_FIXED_HEADER_LEN     20
-#define TCP_MAX_OPTIONS_LEN      40
-#define TCP_MAX_SACK_BLOCKS      4
+/* TCP's limits (TCP_FIXED_HEADER_LEN, TCP_MAX_OPTIONS_LEN, ...) are in tcp_options.h. */
 #define IPV4_MIN_HEADER_LEN      20
 #define IPV4_MAX_HEADER_LEN      60
 #define ETH_HEADER_LEN           14
 #define UDP_HEADER_LEN           8
-/* A window shift above 14 is treated as 14 (RFC 7323 2.3), as FlowTransform validates. */
-#define TCP_MAX_WINDOW_SHIFT     14
 /* Tries of a state update's compare-and-swap before it gives up and counts (two CPUs at once). */
 #define AGENT_STATE_CAS_TRIES    4
 

@@ -17,21 +17,7 @@
 #include <bpf/bpf_endian.h>
 #include "agent_maps.h"
 
-#define TCP_OPT_EOL              0
-#define TCP_OPT_NOP              1
-#define TCP_OPT_MSS              2
-#define TCP_OPT_WINDOW_SCALE     3
-#define TCP_OPT_SACK_PERMITTED   4
-#define TCP_OPT_SACK             5
-#define TCP_OPT_TIMESTAMPS       8
-#define TCP_OPT_MSS_LEN          4
-#define TCP_OPT_WINDOW_SCALE_LEN 3
-#define TCP_OPT_SACK_PERM_LEN    2
-#define TCP_OPT_TIMESTAMPS_LEN   10
-#define TCP_SACK_BLOCK_LEN       8
-
-/* The options' stack buffer: a power of two above TCP_MAX_OPTIONS_LEN, for the load's mask. */
-#define TCP_OPTIONS_BUFFER_LEN   64
+/* TCP option kinds, lengths and the walk: tcp_options.h (included by agent_maps.h) */
 
 #define TCP_FLAG_FIN             0x01
 #define TCP_FLAG_SYN             0x02
@@ -125,82 +111,6 @@ static __always_inline int open_tcp(struct __sk_buff *skb, struct tcp_packet *p)
 	return OPEN_OK;
 }
 
-/* The option walk's state, handed to each step by bpf_loop. */
-struct option_walk {
-	__u8 opt[TCP_OPTIONS_BUFFER_LEN];
-	__u32 end;          /* option bytes: the TCP header length minus 20 */
-	__u32 i;            /* the next option's offset from the first option byte */
-	__u32 ts;
-	__u32 sack;
-	__u32 sack_blocks;
-	int malformed;
-};
-
-/*
- * An index into the options buffer the verifier can bound: the walk keeps it below end (at most
- * 40), but clang would drop a mask it can prove redundant, so barrier_var hides the range first.
- */
-static __always_inline __u32 option_index(__u32 i)
-{
-	barrier_var(i);
-	return i & (TCP_OPTIONS_BUFFER_LEN - 1);
-}
-
-/* One option of TcpOptions.walk; returns 1 to stop the loop. */
-static long walk_step(__u32 n, void *ctx)
-{
-	struct option_walk *w = ctx;
-	__u32 i = w->i;
-
-	if (i >= w->end)
-		return 1;
-	__u8 kind = w->opt[option_index(i)];
-	if (kind == TCP_OPT_EOL)
-		return 1;
-	if (kind == TCP_OPT_NOP) {
-		w->i = i + 1;
-		return 0;
-	}
-	if (i + 1 >= w->end)
-		goto malformed;
-	__u32 olen = w->opt[option_index(i + 1)];
-	if (olen < 2 || i + olen > w->end)
-		goto malformed;
-	switch (kind) {
-	case TCP_OPT_MSS:
-		if (olen != TCP_OPT_MSS_LEN)
-			goto malformed;
-		break;
-	case TCP_OPT_WINDOW_SCALE:
-		if (olen != TCP_OPT_WINDOW_SCALE_LEN)
-			goto malformed;
-		break;
-	case TCP_OPT_SACK_PERMITTED:
-		if (olen != TCP_OPT_SACK_PERM_LEN)
-			goto malformed;
-		break;
-	case TCP_OPT_SACK:
-		if (olen == 2 || (olen - 2) % TCP_SACK_BLOCK_LEN != 0
-		    || (olen - 2) / TCP_SACK_BLOCK_LEN > TCP_MAX_SACK_BLOCKS)
-			goto malformed;
-		w->sack = TCP_FIXED_HEADER_LEN + i;
-		w->sack_blocks = (olen - 2) / TCP_SACK_BLOCK_LEN;
-		break;
-	case TCP_OPT_TIMESTAMPS:
-		if (olen != TCP_OPT_TIMESTAMPS_LEN)
-			goto malformed;
-		w->ts = TCP_FIXED_HEADER_LEN + i;
-		break;
-	default:
-		break;
-	}
-	w->i = i + olen;
-	return 0;
-malformed:
-	w->malformed = 1;
-	return 1;
-}
-
 /*
  * TcpOptions.walk: EOL ends, NOP is one byte, every other option needs a length byte of at
  * least 2 that stays inside the header, and the options this code knows have their fixed
@@ -219,20 +129,11 @@ static __always_inline int walk_options(struct __sk_buff *skb, struct tcp_packet
 		return 0;
 	if (end > TCP_MAX_OPTIONS_LEN)
 		return -1;
-	__builtin_memset(&w, 0, sizeof(w));
-	w.end = end;
-	/*
-	 * The load's length, bounded where the verifier sees it: clang would otherwise pass a copy
-	 * from before the checks above. barrier_var hides end's range from clang, so the mask stays;
-	 * for 1..40 it changes nothing.
-	 */
-	__u32 load = end;
-	barrier_var(load);
-	load = ((load - 1) & (TCP_OPTIONS_BUFFER_LEN - 1)) + 1;
+	__u32 load = walk_start(&w, end);
+
 	if (bpf_skb_load_bytes(skb, p->l4 + TCP_FIXED_HEADER_LEN, w.opt, load) < 0)
 		return -1;
-	bpf_loop(TCP_MAX_OPTIONS_LEN, walk_step, &w, 0);
-	if (w.malformed)
+	if (walk_run(&w) < 0)
 		return -1;
 	p->ts = w.ts;
 	p->sack = w.sack;

@@ -3,7 +3,9 @@
  * director_xdp (xdp), on the director's capture interface: a client packet of a handed-off
  * flow goes to the owning agent as a TUNNEL datagram (handoff_tunnel.h) without waking the
  * Java director. Only what needs no routing decision: pure ACKs (no payload; ACK set; no SYN,
- * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL.
+ * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL. A bare SYN of no
+ * handed-off flow goes to director_syn.h, which answers it with the director's cookie SYN-ACK
+ * (XDP_TX) when it carries timestamps and Java has enabled that path.
  *
  *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP ...
  *   out: Ethernet (next hop) | IPv4 (DF, TTL 64, id 0) | UDP (checksum 0) | TUNNEL (16) | the IPv4 packet unchanged
@@ -24,6 +26,7 @@
 
 #include "handoff_tunnel.h"
 #include "director_maps.h"
+#include "director_syn.h"
 
 #define AF_INET                 2
 #define OUTER_TTL               64
@@ -153,8 +156,11 @@ int director_xdp(struct xdp_md *ctx)
 	key.client_port = tcp->source;
 	key.vip_port = tcp->dest;
 	flow = bpf_map_lookup_elem(&director_flows, &key);
-	if (!flow)
+	if (!flow) {
+		if (tcp->syn && !tcp->ack && !tcp->rst)
+			return director_syn(ctx, ip_len, tcp_header_len);  /* director_syn.h */
 		return pass(DIRECTOR_PASSED_NO_FLOW);
+	}
 	if (!(flow->flags & DIRECTOR_FLOW_TUNNEL_ALL)) {
 		if (tcp->syn || tcp->fin || tcp->rst || !tcp->ack)
 			return pass(DIRECTOR_PASSED_CONTROL);
