@@ -220,7 +220,8 @@ class LabFailureTest {
             assertEquals("200 " + BIG_SIZE, r.stdout().trim(), r.describe());
             assertEquals(bigSha, Lab.sha256(file), "100 MB byte-exact across the agent restart");
             String log = Files.readString(lab.origin(1).agentLog());
-            assertTrue(log.contains("left to the kernel for the next run"), log);
+            // The stopping agent's own lines ("left to the kernel for the next run") are logged from its
+            // shutdown hook and may be cut short by the JVM's exit; the next run's line proves the hand-over.
             assertTrue(java.util.regex.Pattern.compile("took over [1-9]\\d* flows? left by the previous run").matcher(log).find(), log);
         } finally {
             Files.deleteIfExists(file);

@@ -473,6 +473,12 @@ public final class FlowEngine {
             return;
         }
         int ackOnB = tcp.ack(); // the view still points at the rewritten bytes
+        boolean newData = payload > 0 && SeqNumber.gt(SeqNumber.add(seq, payload), f.clientEnd);
+        if (newData && f.inKernel) {
+            // Before the stack has the new bytes: what the kernel sends from here on answers them. Read
+            // after the injection, an answer sent at once would count as sent before them.
+            refreshFromKernel(f);
+        }
         if (!stack.inject(b, off, total)) {
             counters.drops[AgentCounters.Drop.LINK_WRITE_FAILED.ordinal()]++;
             return;
@@ -483,9 +489,6 @@ public final class FlowEngine {
         if (payload > 0) {
             int end = SeqNumber.add(seq, payload);
             if (SeqNumber.gt(end, f.clientEnd)) {
-                if (f.inKernel) {
-                    refreshFromKernel(f); // the response so far went through the kernel: a new request starts after it
-                }
                 f.clientEnd = end;
                 // New client bytes (not a retransmission): whatever the stack sends from here on answers them.
                 f.serverNextAtLastClientData = f.serverNext;

@@ -54,6 +54,8 @@ final class EngineHarness {
     final ForwardEncoder forward = new ForwardEncoder(new MessageSealer(() -> KEYS, MessageIdGenerator.withBootId(0xf0f0), () -> clockMillis[0]));
     final MessageDecoder directorDecoder = new MessageDecoder(() -> KEYS, null, () -> clockMillis[0]);
     boolean stackAccepts = true;
+    /** Runs as each packet goes into the stack: a test plays a stack (and kernel) that answers at once. */
+    Runnable afterInject = () -> { };
     /** Off for allocation measurements: outputs are then only counted (by the engine). */
     boolean collect = true;
 
@@ -122,6 +124,7 @@ final class EngineHarness {
             if (collect) {
                 injected.add(Arrays.copyOfRange(b, off, off + len));
             }
+            afterInject.run();
             return stackAccepts;
         }, out, (address, port, b, off, len) -> {
             control.add(Arrays.copyOfRange(b, off, off + len));

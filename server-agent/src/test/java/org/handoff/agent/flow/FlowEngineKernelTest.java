@@ -96,7 +96,8 @@ class FlowEngineKernelTest {
         EgressFlowValue view = new EgressFlowValue().wrap(v);
         TcpSegment s = new TcpSegment().wrap(onB, 20, onB.length - 20);
         int end = SeqNumber.add(s.seq(), s.payloadLength());
-        int ts = SeqNumber.max(SeqNumber.add(tsVal(onB), view.tsOffset()), view.tsFloor());
+        int ts = GoldenFlow.options(onB).hasTimestamps()
+                ? SeqNumber.max(SeqNumber.add(tsVal(onB), view.tsOffset()), view.tsFloor()) : view.lastTsVal();
         v.putLong(EgressFlowValue.SENT_OFFSET, ((long) SeqNumber.max(view.serverNext(), end) << 32)
                 | (SeqNumber.max(view.lastTsVal(), ts) & 0xffffffffL));
         int window = FlowTransform.rescaleWindow(s.window(), view.serverShift(), view.directorShift());
@@ -294,6 +295,29 @@ class FlowEngineKernelTest {
         t.deliver(g.recall(t, handoffId, SeqNumber.add(ackOfRequest(), 19), g.clientAckOfResponse()));
         assertEquals(RecallNackReason.RESPONSE_PENDING, assertInstanceOf(RecallNack.class, t.lastControlMessage().body()).reason());
         assertTrue(flow().inKernel());
+    }
+
+    @Test
+    void aResponseTheKernelSendsWhileTheRequestGoesInCountsAsItsAnswer() {
+        long handoffId = t.decode(g.establish(t)).messageId();
+        kernelSends(golden.get(5));
+        t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
+        // A next request the director passed on (a pinned connection); the stack answers before the
+        // engine is back from the injection, through the kernel.
+        byte[] request = "GET /2 HTTP/1.1\r\n\r\n".getBytes();
+        int requestEnd = SeqNumber.add(ackOfRequest(), request.length);
+        int next = SeqNumber.add(g.si(), 1 + RESPONSE_LENGTH);
+        byte[] answer = g.stackSegment(TcpSegment.ACK | TcpSegment.PSH, next, requestEnd, 500, new byte[100]);
+        t.afterInject = () -> kernelSends(answer);
+        t.forward(g.flow, PacketBuilder.tcp().from(g.client, g.clientPort).to(EngineHarness.VIP, EngineHarness.VIP_PORT)
+                .flags(TcpSegment.ACK | TcpSegment.PSH).seq(ackOfRequest()).ack(g.clientAckOfResponse()).payload(request).build());
+        t.afterInject = () -> { };
+        assertEquals(next, flow().serverNextAtLastClientData(), "what the kernel had sent before the request went in");
+
+        int clientAckOfAll = SeqNumber.add(g.clientAckOfResponse(), 100);
+        t.deliver(g.recall(t, handoffId, requestEnd, clientAckOfAll));
+        Handback back = assertInstanceOf(Handback.class, t.lastControlMessage().body(), "idle: the answer was sent and acknowledged");
+        assertEquals(SeqNumber.add(GoldenFlow.DI, 1 + RESPONSE_LENGTH + 100), back.serverNextSeq().bits());
     }
 
     // ---- eviction
