@@ -473,12 +473,6 @@ public final class FlowEngine {
             return;
         }
         int ackOnB = tcp.ack(); // the view still points at the rewritten bytes
-        boolean newData = payload > 0 && SeqNumber.gt(SeqNumber.add(seq, payload), f.clientEnd);
-        if (newData && f.inKernel) {
-            // Before the stack has the new bytes: what the kernel sends from here on answers them. Read
-            // after the injection, an answer sent at once would count as sent before them.
-            refreshFromKernel(f);
-        }
         if (!stack.inject(b, off, total)) {
             counters.drops[AgentCounters.Drop.LINK_WRITE_FAILED.ordinal()]++;
             return;
@@ -491,7 +485,11 @@ public final class FlowEngine {
             if (SeqNumber.gt(end, f.clientEnd)) {
                 f.clientEnd = end;
                 // New client bytes (not a retransmission): whatever the stack sends from here on answers them.
-                f.serverNextAtLastClientData = f.serverNext;
+                // On the kernel path the engine's serverNext lags what the kernel sent, and reading the map
+                // per data segment would be a system call per packet: the segment's own ack says how far the
+                // client had the server's bytes when it sent them (all of a response before the next request).
+                f.serverNextAtLastClientData = f.inKernel && (flags & TcpSegment.ACK) != 0
+                        ? SeqNumber.max(f.serverNext, ackOnB) : f.serverNext;
             }
         }
         if ((flags & TcpSegment.FIN) != 0) {

@@ -18,6 +18,8 @@ public final class MemoryFlowMap implements FlowMap {
     private final Map<String, ByteBuffer> entries = new LinkedHashMap<>();
     /** Inserts so far (refused ones not counted). */
     public int inserts;
+    /** Lookups so far: the engine reads a map per flow event, never per packet. */
+    public int lookups;
     /** Runs before each insert: a test notes what else had happened by then. */
     public Runnable beforeInsert = () -> { };
 
@@ -61,6 +63,7 @@ public final class MemoryFlowMap implements FlowMap {
 
     @Override
     public boolean lookup(ByteBuffer key, ByteBuffer value) {
+        lookups++;
         ByteBuffer v = entries.get(name(key));
         if (v == null) {
             return false;
