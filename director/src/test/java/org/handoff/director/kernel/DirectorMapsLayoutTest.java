@@ -45,6 +45,23 @@ class DirectorMapsLayoutTest {
     }
 
     @Test
+    void nextHopOffsetsAreTheHeadersOffsets() throws IOException {
+        String header = Files.readString(HEADER);
+        Map<String, Integer> c = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("^\\s*__\\w+ (\\w+)(?:\\[\\d+\\])?;\\s*/\\*\\s*(\\d+):", Pattern.MULTILINE)
+                .matcher(structBody(header, "director_next_hop"));
+        while (m.find()) {
+            c.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        assertEquals(Map.of("ifindex", DirectorNextHop.IFINDEX_OFFSET, "mtu", DirectorNextHop.MTU_OFFSET,
+                "dest_mac", DirectorNextHop.DEST_MAC_OFFSET, "source_mac", DirectorNextHop.SOURCE_MAC_OFFSET), c);
+        assertEquals(20, DirectorNextHop.LENGTH);
+        assertEquals(DirectorXdp.NEXT_HOP_MAX_ENTRIES, define(header, "DIRECTOR_NEXT_HOP_MAX_ENTRIES"));
+        assertTrue(header.contains("__type(key, __be32);\n\t__type(value, struct director_next_hop);"),
+                "director_next_hops: keyed by the agent's address");
+    }
+
+    @Test
     void keyFieldsAreTheHeadersFieldsInOrder() throws IOException {
         String struct = structBody(Files.readString(HEADER), "director_flow_key");
         assertEquals(List.of("__be32 client_addr", "__be32 vip_addr", "__be16 client_port", "__be16 vip_port"),
