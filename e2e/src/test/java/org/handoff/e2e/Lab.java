@@ -65,7 +65,8 @@ final class Lab {
     private Lab(LabTopology topology) {
         this.topology = topology;
         this.env = Map.of(LabTopology.PREFIX_VARIABLE, topology.prefix(),
-                LabTopology.DIRECTORY_VARIABLE, topology.directory().toString());
+                LabTopology.DIRECTORY_VARIABLE, topology.directory().toString(),
+                LabTopology.DATAPATH_VARIABLE, topology.datapath());
         this.processes = new LabRunner(topology, new PrintWriter(System.err, true), Map.of());
     }
 
@@ -106,7 +107,12 @@ final class Lab {
 
     /** The standard lab in {@code dir} under this JVM's e2e prefix, as {@code handoff lab} builds it with those variables. */
     static LabTopology standard(Path dir) {
-        return LabTopology.standard(repoRoot(), prefix('e'), dir);
+        return standard(dir, LabTopology.DATAPATHS.get(0));
+    }
+
+    /** The same with the directors' data path {@code datapath} (kernel or user). */
+    static LabTopology standard(Path dir, String datapath) {
+        return LabTopology.builder(repoRoot()).prefix(prefix('e')).directory(dir).datapath(datapath).build();
     }
 
     /** A private lab directory for a test class. */
@@ -114,10 +120,15 @@ final class Lab {
         return Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
     }
 
-    /** Brings a lab of this JVM's own prefix up in a private directory. */
+    /** Brings a lab of this JVM's own prefix up in a private directory, the director on the lab's default path. */
     static Lab up(String name) throws Exception {
+        return up(name, LabTopology.DATAPATHS.get(0));
+    }
+
+    /** The same with the director's data path {@code datapath} (kernel or user). */
+    static Lab up(String name, String datapath) throws Exception {
         requireLinuxRoot();
-        Lab lab = new Lab(standard(privateDirectory(name)));
+        Lab lab = new Lab(standard(privateDirectory(name), datapath));
         lab.attempted = true;
         CommandResult r = handoff(lab.env, Duration.ofMinutes(5), "lab", "up");
         if (!r.ok()) {

@@ -182,9 +182,17 @@ public final class LabRunner {
             startAgent(o, false);
         }
 
-        say(lab.directors().size() == 1 ? "the director" : "the directors");
+        say((lab.directors().size() == 1 ? "the director" : "the directors") + ", datapath " + lab.datapath());
         for (Director d : lab.directors()) {
-            manifest.writeFile(d.config(), read(d.configSource()));
+            if (lab.datapath().equals("kernel")) {
+                // The XDP program's maps are pinned in a bpffs mounted here, in the host's mount
+                // namespace, so they outlive a director restart (ip netns exec copies the mount).
+                manifest.makeDirectories(d.bpffs());
+                network.runner().run("mount", "-t", "bpf", "bpf", d.bpffs().toString()).requireOk();
+                // XDP_TX sends frames to the veth's peer, which takes them only when it runs NAPI (GRO on).
+                network.in(lab.switchNamespace()).run("ethtool", "-K", d.host().bridgePort(), "gro", "on").requireOk();
+            }
+            manifest.writeFile(d.config(), withDatapath(read(d.configSource()), lab.datapath(), d.bpffs()));
             manifest.record(d.log(), d.pidFile(), d.runPidFile());
             startDirector(d, false);
         }
@@ -228,6 +236,12 @@ public final class LabRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the lab's key " + key, e);
         }
+    }
+
+    /** The director config with its {@code datapath:} and {@code kernel.bpffs:} lines set to the lab's. */
+    static String withDatapath(String config, String datapath, Path bpffs) {
+        return config.replaceAll("(?m)^datapath:.*$", "datapath: " + datapath)
+                .replaceAll("(?m)^( *bpffs:).*$", "$1 " + Matcher.quoteReplacement(bpffs.toString()));
     }
 
     /** The agent config with its {@code state-file:} line pointing at {@code stateFile}. */
@@ -292,6 +306,15 @@ public final class LabRunner {
             }
             PidFiles.stop(o.nginxPidFile(), STOP_GRACE_MILLIS);
         }
+        for (Director d : lab.directors()) {
+            // The director left its XDP maps pinned (a restart would find them): they go with the bpffs.
+            if (isMountPoint(d.bpffs())) {
+                CommandResult r = network.runner().run("umount", d.bpffs().toString());
+                if (!r.ok()) {
+                    problems.add(r.describe());
+                }
+            }
+        }
         List<String> present = network.namespaces();
         for (String ns : lab.namespaces()) {
             if (present.contains(ns)) {
@@ -353,6 +376,12 @@ public final class LabRunner {
     private String vipRequest() {
         return network.execUnchecked(lab.client().namespace(), null, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                 "--max-time", "3", lab.vipUrl("/index.html")).stdout().strip();
+    }
+
+    /** Whether {@code dir} is a mount point now (/proc/self/mounts: this process's mount namespace, the host's). */
+    private static boolean isMountPoint(Path dir) {
+        String wanted = " " + dir.toAbsolutePath() + " ";
+        return readQuietly(Path.of("/proc/self/mounts")).lines().anyMatch(line -> line.contains(wanted));
     }
 
     private boolean anyNamespace() {

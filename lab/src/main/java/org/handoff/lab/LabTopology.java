@@ -35,6 +35,13 @@ import java.util.regex.Pattern;
 public final class LabTopology {
     public static final String PREFIX_VARIABLE = "HANDOFF_LAB_NS_PREFIX";
     public static final String DIRECTORY_VARIABLE = "HANDOFF_LAB_DIR";
+    /**
+     * {@code user} (the default for now) or {@code kernel}: the directors' {@code datapath}. The
+     * kernel path runs in the lab but its downloads are slow there (origin PAWS drops and RTOs,
+     * being investigated): the default moves to kernel once they run at the user path's speed.
+     */
+    public static final String DATAPATH_VARIABLE = "HANDOFF_LAB_DATAPATH";
+    public static final List<String> DATAPATHS = List.of("user", "kernel");
     public static final String DEFAULT_PREFIX = "ho-";
     public static final Path DEFAULT_DIRECTORY = Path.of("/tmp/handoff-lab");
     /** Every host's interface on the lab network. */
@@ -91,8 +98,12 @@ public final class LabTopology {
      *
      * @param configSource the file {@code config} is copied from
      * @param metrics      its metrics listener, inside its namespace
+     * @param bpffs        the bpffs its XDP maps are pinned in: mounted by the lab in the host's mount
+     *                     namespace (so pins outlive a director restart; {@code ip netns exec} remounts
+     *                     /sys, so never /sys/fs/bpf), removed at {@code down}
      */
-    public record Director(Host host, Path configSource, Path config, Path log, Path pidFile, Path runPidFile, String metrics) {
+    public record Director(Host host, Path configSource, Path config, Path log, Path pidFile, Path runPidFile, String metrics,
+                           Path bpffs) {
         public String name() {
             return host.name();
         }
@@ -194,9 +205,11 @@ public final class LabTopology {
     private final List<Host> clients;
     private final List<Director> directors;
     private final List<Origin> origins;
+    private final String datapath;
 
     private LabTopology(Builder b) {
         this.prefix = b.prefix;
+        this.datapath = b.datapath;
         this.directory = b.directory;
         this.home = b.home;
         // The VIP is what examples/lab/director.yaml serves and the agents' configs send from.
@@ -214,7 +227,7 @@ public final class LabTopology {
                     Map.of("net.ipv4.ip_forward", "0"), List.of());
             ds.add(new Director(host, examples.resolve(name + ".yaml"), directory.resolve(name + ".yaml"),
                     directory.resolve(name + ".log"), directory.resolve(name + ".pid"), directory.resolve(name + ".pid.run"),
-                    DIRECTOR_METRICS));
+                    DIRECTOR_METRICS, directory.resolve(name + "-bpf")));
         }
         this.directors = List.copyOf(ds);
         List<String> vipRoute = new ArrayList<>(List.of(vipAddress + "/32"));
@@ -260,8 +273,10 @@ public final class LabTopology {
     public static LabTopology fromEnvironment(Path home, Map<String, String> environment) {
         String prefix = environment.get(PREFIX_VARIABLE);
         String dir = environment.get(DIRECTORY_VARIABLE);
-        return standard(home, prefix == null || prefix.isEmpty() ? DEFAULT_PREFIX : prefix,
-                dir == null || dir.isEmpty() ? DEFAULT_DIRECTORY : Path.of(dir));
+        String datapath = environment.get(DATAPATH_VARIABLE);
+        return builder(home).prefix(prefix == null || prefix.isEmpty() ? DEFAULT_PREFIX : prefix)
+                .directory(dir == null || dir.isEmpty() ? DEFAULT_DIRECTORY : Path.of(dir))
+                .datapath(datapath == null || datapath.isEmpty() ? DATAPATHS.get(0) : datapath).build();
     }
 
     /** A lab with the standard counts, to be changed; {@code home} holds bin/handoff and examples/lab. */
@@ -277,6 +292,7 @@ public final class LabTopology {
         private int clients = 1;
         private int directors = 1;
         private int origins = 2;
+        private String datapath = DATAPATHS.get(0);
 
         private Builder(Path home) {
             this.home = home.toAbsolutePath();
@@ -307,6 +323,12 @@ public final class LabTopology {
             return this;
         }
 
+        /** The directors' data path: {@code user} (the default) or {@code kernel}. */
+        public Builder datapath(String d) {
+            datapath = d;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the setting that cannot be built and what it may be */
         public LabTopology build() {
             if (!PREFIX.matcher(prefix).matches()) {
@@ -315,6 +337,9 @@ public final class LabTopology {
             check("clients", clients, MAX_CLIENTS);
             check("directors", directors, MAX_DIRECTORS);
             check("origins", origins, MAX_ORIGINS);
+            if (!DATAPATHS.contains(datapath)) {
+                throw new IllegalArgumentException(DATAPATH_VARIABLE + "=" + datapath + " (expected: kernel or user)");
+            }
             return new LabTopology(this);
         }
 
@@ -331,6 +356,11 @@ public final class LabTopology {
 
     public Path directory() {
         return directory;
+    }
+
+    /** The directors' {@code datapath}: kernel or user. */
+    public String datapath() {
+        return datapath;
     }
 
     /** Where bin/handoff and examples/lab are: the checkout or the unpacked release. */
@@ -423,6 +453,7 @@ public final class LabTopology {
         v.put("LAB_NAMESPACES", String.join(" ", namespaces()));
         v.put("LAB_VIP", vipAddress);
         v.put("LAB_VIP_PORT", Integer.toString(vipPort));
+        v.put("LAB_DATAPATH", datapath);
         for (Host h : hosts()) {
             String key = variable(h);
             v.put(key + "_NS", h.namespace());
@@ -434,6 +465,7 @@ public final class LabTopology {
             v.put(key + "_LOG", d.log().toString());
             v.put(key + "_PID_FILE", d.pidFile().toString());
             v.put(key + "_METRICS", d.metrics());
+            v.put(key + "_BPFFS", d.bpffs().toString());
         }
         for (Origin o : origins) {
             String key = variable(o.host());

@@ -954,7 +954,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     /**
      * An agent's port is closed (ICMP port unreachable: its process is gone, or restarting).
      * Hand-offs still waiting for its answer move to the next origin now, unless the client
-     * already acknowledged that origin's data. Flows it had accepted wait
+     * already acknowledged that origin's data; a connection whose next request waits on it (being
+     * read, or recalled for) is reset now. Flows it had accepted otherwise wait
      * {@code handoff.agent-restart-grace} for it to come back (their kernel entries stay, so a
      * restarting agent's flows keep moving); then, still unreachable, their clients are reset
      * rather than left to hang ({@link #giveUp}).
@@ -980,6 +981,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 track(a, null);
                 timers.cancel(a);
                 nextCandidate(a, nowNanos);
+            } else if (a.accepted && a.phase != Phase.NONE) {
+                // A next request read or recalled for needs the agent's answer now, which no kernel gives.
+                counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
+                track(a, null);
+                resetConnection(a, "agent " + agent + " is unreachable", nowNanos);
             }
         }
         if (nowNanos - seen[0] >= settings.get().agentRestartGrace().toNanos()) {
