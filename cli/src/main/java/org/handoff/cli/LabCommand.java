@@ -31,8 +31,8 @@ public final class LabCommand implements Callable<Integer> {
     String action;
 
     @Option(names = "--datapath", paramLabel = "PATH",
-            description = "The directors' data path for 'up': user (default: every packet through Java) or kernel (the XDP program"
-                    + " tunnels handed-off flows' ACKs); also $HANDOFF_LAB_DATAPATH.")
+            description = "The directors' data path for 'up': kernel (default: the XDP program tunnels handed-off flows' ACKs) or"
+                    + " user (every packet through Java); also $HANDOFF_LAB_DATAPATH.")
     String datapath;
 
     @Override

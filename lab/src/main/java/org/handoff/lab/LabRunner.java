@@ -57,6 +57,12 @@ public final class LabRunner {
     private static final long TAKE_DOWN_MILLIS = 120_000;
     private static final int LOG_TAIL_LINES = 20;
     private static final String STATUS_ROW = "%-14s %s%n";
+    /**
+     * An XDP program that passes everything, what the director's bridge-side veth peer runs on the
+     * kernel path: a resource of module bpf's jar, which {@code handoff} has on its class path
+     * (no Maven dependency: bpf's tests use testkit, which uses this module).
+     */
+    static final String XDP_PASS_OBJECT = "xdp_pass.bpf.o";
 
     private final LabTopology lab;
     private final PrintWriter err;
@@ -183,14 +189,20 @@ public final class LabRunner {
         }
 
         say((lab.directors().size() == 1 ? "the director" : "the directors") + ", datapath " + lab.datapath());
+        Path xdpPass = lab.directory().resolve(XDP_PASS_OBJECT);
+        if (lab.datapath().equals("kernel")) {
+            manifest.writeBytes(xdpPass, resource("/org/handoff/bpf/" + XDP_PASS_OBJECT));
+        }
         for (Director d : lab.directors()) {
             if (lab.datapath().equals("kernel")) {
                 // The XDP program's maps are pinned in a bpffs mounted here, in the host's mount
                 // namespace, so they outlive a director restart (ip netns exec copies the mount).
                 manifest.makeDirectories(d.bpffs());
                 network.runner().run("mount", "-t", "bpf", "bpf", d.bpffs().toString()).requireOk();
-                // XDP_TX sends frames to the veth's peer, which takes them only when it runs NAPI (GRO on).
-                network.in(lab.switchNamespace()).run("ethtool", "-K", d.host().bridgePort(), "gro", "on").requireOk();
+                // XDP_TX sends frames to the veth's peer, which takes them at once only when it
+                // runs an XDP program itself (bpf/src/main/c/xdp_pass.bpf.c says what GRO did).
+                network.ip(lab.switchNamespace(), "link", "set", "dev", d.host().bridgePort(), "xdpdrv", "obj",
+                        xdpPass.toString(), "sec", "xdp");
             }
             manifest.writeFile(d.config(), withDatapath(read(d.configSource()), lab.datapath(), d.bpffs()));
             manifest.record(d.log(), d.pidFile(), d.runPidFile());
@@ -414,6 +426,17 @@ public final class LabRunner {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (java.io.InputStream in = LabRunner.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new LabException(name + " is not on the class path (the bpf module builds it)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + name, e);
         }
     }
 

@@ -35,13 +35,10 @@ import java.util.regex.Pattern;
 public final class LabTopology {
     public static final String PREFIX_VARIABLE = "HANDOFF_LAB_NS_PREFIX";
     public static final String DIRECTORY_VARIABLE = "HANDOFF_LAB_DIR";
-    /**
-     * {@code user} (the default for now) or {@code kernel}: the directors' {@code datapath}. The
-     * kernel path runs in the lab but its downloads are slow there (origin PAWS drops and RTOs,
-     * being investigated): the default moves to kernel once they run at the user path's speed.
-     */
+    /** {@code kernel} (the default) or {@code user}: the directors' {@code datapath}. */
     public static final String DATAPATH_VARIABLE = "HANDOFF_LAB_DATAPATH";
-    public static final List<String> DATAPATHS = List.of("user", "kernel");
+    /** The directors' data paths, the default first. */
+    public static final List<String> DATAPATHS = List.of("kernel", "user");
     public static final String DEFAULT_PREFIX = "ho-";
     public static final Path DEFAULT_DIRECTORY = Path.of("/tmp/handoff-lab");
     /** Every host's interface on the lab network. */
@@ -323,7 +320,7 @@ public final class LabTopology {
             return this;
         }
 
-        /** The directors' data path: {@code user} (the default) or {@code kernel}. */
+        /** The directors' data path: {@code kernel} (the default) or {@code user}. */
         public Builder datapath(String d) {
             datapath = d;
             return this;
