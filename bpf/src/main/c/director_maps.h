@@ -42,7 +42,7 @@ struct director_flow {
 	__be32 source_addr;     /*  4: outer IPv4 source: the director's address toward the agent */
 	__be16 agent_port;      /*  8: outer UDP destination: the agent's control port */
 	__u16 flags;            /* 10: DIRECTOR_FLOW_*, host order */
-	__u32 reserved;         /* 12: 0 */
+	__be32 last_ack;        /* 12: the ack field of the last packet tunnelled (as on the wire): where a RST must sit */
 	__be64 token;           /* 16: the flow token, copied into the TUNNEL header byte for byte */
 	__u64 packets;          /* 24: packets tunnelled, host order; the program adds, user space reads */
 	__u64 bytes;            /* 32: inner IPv4 bytes tunnelled, host order */

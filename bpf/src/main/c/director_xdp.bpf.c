@@ -46,7 +46,7 @@ _Static_assert(sizeof(struct director_flow) == 40, "director_flow size");
 _Static_assert(__builtin_offsetof(struct director_flow, source_addr) == 4, "source_addr");
 _Static_assert(__builtin_offsetof(struct director_flow, agent_port) == 8, "agent_port");
 _Static_assert(__builtin_offsetof(struct director_flow, flags) == 10, "flags");
-_Static_assert(__builtin_offsetof(struct director_flow, reserved) == 12, "reserved");
+_Static_assert(__builtin_offsetof(struct director_flow, last_ack) == 12, "last_ack");
 _Static_assert(__builtin_offsetof(struct director_flow, token) == 16, "token");
 _Static_assert(__builtin_offsetof(struct director_flow, packets) == 24, "packets");
 _Static_assert(__builtin_offsetof(struct director_flow, bytes) == 32, "bytes");
@@ -110,6 +110,8 @@ int director_xdp(struct xdp_md *ctx)
 	struct director_next_hop *hop;
 	struct director_flow *flow;
 	__u32 ip_len, tcp_header_len, frame_len;
+	__be32 ack;
+	int has_ack;
 	__u16 sport;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
@@ -148,6 +150,8 @@ int director_xdp(struct xdp_md *ctx)
 	}
 	if (ip_len + TUNNEL_OVERHEAD > IPV4_MAX_TOTAL_LENGTH)
 		return pass(DIRECTOR_PASSED_TOO_BIG);
+	ack = tcp->ack_seq; /* the frame's first bytes are overwritten below: read it now */
+	has_ack = tcp->ack;
 
 	/* The next hop before anything changes, so every failure passes the original frame. */
 	hop = bpf_map_lookup_elem(&director_next_hops, &flow->agent_addr);
@@ -203,6 +207,10 @@ int director_xdp(struct xdp_md *ctx)
 	tunnel->flags = 0;
 	tunnel->token = flow->token;
 
+	/* The client's RCV.NXT as far as its ACKs tell: those ACKs never reach Java, which resets
+	 * the flow exactly there when its agent is gone for good. */
+	if (has_ack)
+		flow->last_ack = ack;
 	__sync_fetch_and_add(&flow->packets, 1);
 	__sync_fetch_and_add(&flow->bytes, ip_len);
 	count(DIRECTOR_TUNNELLED);

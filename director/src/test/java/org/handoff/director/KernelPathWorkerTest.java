@@ -76,6 +76,8 @@ class KernelPathWorkerTest extends WorkerTestBase {
         assertNotNull(e, "written at HANDOFF_ACK");
         assertEquals(ORIGIN2, e.agent);
         assertEquals(token, e.token, "the HANDOFF's token, which the agent checks");
+        assertEquals(worker.terminator().flow(CLIENT, VIDEO_PORT, 0).lastClientAck(), e.lastAck,
+                "written with the flow's last ack: a reset before any tunnelled packet sits there");
         assertFalse(e.tunnelAll, "a followed connection: only pure ACKs go by the kernel");
         assertEquals(1, worker.coordinator().counters().kernelEntries);
 
@@ -199,6 +201,9 @@ class KernelPathWorkerTest extends WorkerTestBase {
             handedOff(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
             c.ack = SeqNumber.add(c.ack, 1448);
             in(c.ack());
+            // Later ACKs went by the kernel: only the entry knows the client's RCV.NXT.
+            int kernelAck = SeqNumber.add(c.ack, 50_000);
+            entry(VIDEO_PORT + 6).lastAck = kernelAck;
             toClient.clear();
             long lostAt = clock.nanos();
             for (int i = 0; i < 40 && toClient.isEmpty(); i++) { // each probe is refused again
@@ -210,7 +215,9 @@ class KernelPathWorkerTest extends WorkerTestBase {
             long after = clock.nanos() - lostAt;
             assertTrue(after >= Duration.ofSeconds(3).toNanos() && after <= Duration.ofMillis(4_200).toNanos(),
                     "reset after the 3 s grace (and at most a probe later): " + after / 1_000_000 + " ms");
-            assertTrue(new org.handoff.director.testing.SentSegment(toClient.get(0), VIP, 80).tcp.rst());
+            org.handoff.director.testing.SentSegment rst = new org.handoff.director.testing.SentSegment(toClient.get(0), VIP, 80);
+            assertTrue(rst.tcp.rst());
+            assertEquals(kernelAck, rst.tcp.seq(), "at the client's RCV.NXT as the kernel entry had it");
             assertEquals(TcpFlow.State.RESETTING, worker.terminator().flow(CLIENT, VIDEO_PORT + 6, 0).state());
             assertNull(entry(VIDEO_PORT + 6), "its packets come to Java again, which answers them with RSTs");
             assertEquals(Bytes.parseIpv4("198.18.1.1"), VIP);

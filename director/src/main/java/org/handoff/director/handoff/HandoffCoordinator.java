@@ -414,7 +414,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 HandoffCounters.RequestOutcome.HANDED_OFF, 0, outcome, nowNanos - a.startedNanos));
         // Armed first: held packets that already carry the next request are held again.
         armAfter(a, a.flow.requestLength(), a.flow.sendNext());
-        writeKernelEntry(a); // from now on the kernel path carries its ACKs (or, pinned, everything)
+        // From now on the kernel path carries its ACKs (or, pinned, everything); the client has
+        // acknowledged up to the director's SND.NXT (what the terminator takes as its last ack).
+        writeKernelEntry(a, a.flow.sendNext());
         terminator.handoffAccepted(a.flow, nowNanos); // releases held packets through onForward
     }
 
@@ -458,7 +460,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         terminator.disarmNextRequest(a.flow);
         a.pinned = true;
         if (a.kernelEntry) {
-            writeKernelEntry(a); // no request needs routing any more: every packet may go by the kernel
+            // No request needs routing any more: every packet may go by the kernel.
+            writeKernelEntry(a, a.flow.lastClientAck());
         }
         LOG.debug("{} pinned to {}: {}", a.identity, a.server == null ? "-" : a.server.name(), reason);
     }
@@ -599,6 +602,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     /** The connection cannot go on: its origin no longer has it, or its agent does not answer. */
     private void resetConnection(Attempt a, String why, long nowNanos) {
         endPhase(a);
+        noteKernelAck(a);
         deleteKernelEntry(a); // the client's packets must reach Java, which answers them with RSTs
         counters.count(HandoffCounters.RequestOutcome.RESET);
         DECISIONS.info("client={}:{} req={} origin={} outcome=\"reset: {}\"", ipv4(a.flow.clientAddress()),
@@ -802,13 +806,17 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
 
     // ---- the kernel path's flow entries ----------------------------------------------------
 
-    /** Writes (or rewrites, when pinned) an accepted flow's kernel entry: the agent, its token, pinned or not. */
-    private void writeKernelEntry(Attempt a) {
+    /**
+     * Writes (or rewrites, when pinned) an accepted flow's kernel entry: the agent, its token,
+     * pinned or not, and the client's last acknowledgement known here.
+     */
+    private void writeKernelEntry(Attempt a, int lastAck) {
         if (!kernelFlows.active() || a.agent == null) {
             return;
         }
         TcpFlow<Attempt> f = a.flow;
-        if (kernelFlows.put(f.clientAddress(), f.clientPort(), f.vipAddress(), f.vipPort(), a.agent, a.flowToken, a.pinned)) {
+        if (kernelFlows.put(f.clientAddress(), f.clientPort(), f.vipAddress(), f.vipPort(), a.agent, a.flowToken, a.pinned,
+                lastAck)) {
             if (!a.kernelEntry) {
                 counters.kernelEntries++;
             }
@@ -817,6 +825,21 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             counters.kernelEntriesWritten++;
         } else {
             counters.kernelEntriesUnwritten++; // the flow goes on through FORWARD, as on the user path
+        }
+    }
+
+    /**
+     * The client's ACKs went by the kernel: the entry's last one is where the client's RCV.NXT
+     * was, where a RST must sit to be taken (the terminator saw none of them).
+     */
+    private void noteKernelAck(Attempt a) {
+        if (!a.kernelEntry) {
+            return;
+        }
+        TcpFlow<Attempt> f = a.flow;
+        long ack = kernelFlows.lastAck(f.clientAddress(), f.clientPort(), f.vipAddress(), f.vipPort());
+        if (ack >= 0) {
+            terminator.noteClientAck(f, (int) ack);
         }
     }
 
@@ -1037,6 +1060,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 resetConnection(a, "agent " + agent + " is unreachable", nowNanos);
             } else if (a.accepted || a.flow.originProvenSending()) {
                 timers.cancel(a);
+                noteKernelAck(a);
                 deleteKernelEntry(a);
                 terminator.resetClient(a.flow, nowNanos);
             } else {

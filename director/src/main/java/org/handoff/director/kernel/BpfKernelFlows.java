@@ -40,7 +40,7 @@ public final class BpfKernelFlows implements KernelFlows {
 
     @Override
     public boolean put(int clientAddress, int clientPort, int vipAddress, int vipPort, InetSocketAddress agent, long token,
-                       boolean tunnelAll) {
+                       boolean tunnelAll, int lastAck) {
         int agentAddress = NextHopMap.address(agent);
         int source = nextHops.sourceFor(agentAddress);
         if (source == 0) {
@@ -49,7 +49,7 @@ public final class BpfKernelFlows implements KernelFlows {
         }
         key.set(clientAddress, clientPort, vipAddress, vipPort);
         entry.clear().agentAddress(agentAddress).agentPort(agent.getPort()).sourceAddress(source).token(token)
-                .tunnelAll(tunnelAll);
+                .tunnelAll(tunnelAll).lastAck(lastAck);
         try {
             flows.update(key.buffer(), entry.buffer());
             return true;
@@ -70,6 +70,12 @@ public final class BpfKernelFlows implements KernelFlows {
     public long packets(int clientAddress, int clientPort, int vipAddress, int vipPort) {
         key.set(clientAddress, clientPort, vipAddress, vipPort);
         return flows.lookup(key.buffer(), entry.buffer()) ? entry.packets() : -1;
+    }
+
+    @Override
+    public long lastAck(int clientAddress, int clientPort, int vipAddress, int vipPort) {
+        key.set(clientAddress, clientPort, vipAddress, vipPort);
+        return flows.lookup(key.buffer(), entry.buffer()) ? entry.lastAck() & 0xffffffffL : -1;
     }
 
     @Override

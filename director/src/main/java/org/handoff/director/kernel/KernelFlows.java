@@ -30,8 +30,13 @@ public interface KernelFlows {
 
         @Override
         public boolean put(int clientAddress, int clientPort, int vipAddress, int vipPort, InetSocketAddress agent, long token,
-                           boolean tunnelAll) {
+                           boolean tunnelAll, int lastAck) {
             return false;
+        }
+
+        @Override
+        public long lastAck(int clientAddress, int clientPort, int vipAddress, int vipPort) {
+            return -1;
         }
 
         @Override
@@ -60,10 +65,14 @@ public interface KernelFlows {
      * Writes (replaces) a handed-off flow's entry, its counters from 0: its pure ACKs, or every
      * packet with {@code tunnelAll}, go to {@code agent} as TUNNEL with {@code token}. False when
      * it was not written (no next hop known for the agent, a map error): the flow stays on the
-     * user path, where nothing is lost.
+     * user path, where nothing is lost. {@code lastAck} is the client's last acknowledgement the
+     * worker saw, which the program replaces with each tunnelled packet's.
      */
     boolean put(int clientAddress, int clientPort, int vipAddress, int vipPort, InetSocketAddress agent, long token,
-                boolean tunnelAll);
+                boolean tunnelAll, int lastAck);
+
+    /** The ack field of the flow's last tunnelled packet (or the one written), unsigned; -1 when it has no entry. */
+    long lastAck(int clientAddress, int clientPort, int vipAddress, int vipPort);
 
     /** Deletes a flow's entry; false when there was none. */
     boolean remove(int clientAddress, int clientPort, int vipAddress, int vipPort);

@@ -20,6 +20,8 @@ public final class MemoryKernelFlows implements KernelFlows {
         public final long token;
         public final boolean tunnelAll;
         public long packets;
+        /** As the program keeps it: the last tunnelled packet's ack. */
+        public int lastAck;
 
         Entry(InetSocketAddress agent, long token, boolean tunnelAll) {
             this.agent = agent;
@@ -48,10 +50,18 @@ public final class MemoryKernelFlows implements KernelFlows {
 
     @Override
     public boolean put(int clientAddress, int clientPort, int vipAddress, int vipPort, InetSocketAddress agent, long token,
-                       boolean tunnelAll) {
+                       boolean tunnelAll, int lastAck) {
         puts++;
-        entries.put(new Flow(clientAddress, clientPort, vipAddress, vipPort), new Entry(agent, token, tunnelAll));
+        Entry e = new Entry(agent, token, tunnelAll);
+        e.lastAck = lastAck;
+        entries.put(new Flow(clientAddress, clientPort, vipAddress, vipPort), e);
         return true;
+    }
+
+    @Override
+    public long lastAck(int clientAddress, int clientPort, int vipAddress, int vipPort) {
+        Entry e = entries.get(new Flow(clientAddress, clientPort, vipAddress, vipPort));
+        return e == null ? -1 : e.lastAck & 0xffffffffL;
     }
 
     @Override

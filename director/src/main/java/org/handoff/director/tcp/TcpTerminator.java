@@ -856,6 +856,16 @@ public final class TcpTerminator<A> {
         timers.schedule(flow, nowNanos + settings.get().closeLinger().toNanos());
     }
 
+    /**
+     * The client acknowledged {@code ack}, seen elsewhere than in a packet through here (the
+     * kernel path tunnelled its ACKs): a later RST ({@link #resetClient}) sits there.
+     */
+    public void noteClientAck(TcpFlow<A> flow, int ack) {
+        if (SeqNumber.gt(ack, flow.lastClientAck)) {
+            flow.lastClientAck = ack;
+        }
+    }
+
     /** Resets the client's connection and frees the flow. */
     public void abort(TcpFlow<A> flow, long nowNanos) {
         if (flow.state != null && flows.get(flow.key) == flow) {

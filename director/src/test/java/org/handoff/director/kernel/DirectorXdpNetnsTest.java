@@ -181,6 +181,10 @@ class DirectorXdpNetnsTest {
         assertTrue(xdp.lookup(in));
         assertEquals(1, xdp.entry.packets(), k.name() + ": packets counted on the flow");
         assertEquals(k.inner().length, xdp.entry.bytes(), k.name() + ": inner bytes counted on the flow");
+        TcpSegment tcp = new TcpSegment().wrap(k.inner(), 20, k.inner().length - 20);
+        if ((tcp.flags() & TcpSegment.ACK) != 0) {
+            assertEquals(tcp.ack(), xdp.entry.lastAck(), k.name() + ": the packet's ack kept on the flow");
+        }
         assertTrue(xdp.delete(in));
     }
 
