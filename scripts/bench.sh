@@ -17,7 +17,8 @@
 # Around every run the CPU time of the director-side processes (director JVM / haproxy / proxy
 # nginx master+workers) and of the origin side (origin1's nginx, and its agent JVM for handoff;
 # both origins' for rps-alternating) is read from /proc, and the run time of the BPF programs
-# attached in the director's and the origins' namespaces from `handoff bench bpf-time`. Runs
+# attached in the director's and the origins' namespaces from `handoff bench bpf-time`, and the
+# whole machine's busy and softirq time from /proc/stat (the client and the kernel included). Runs
 # are interleaved across systems; every response's status and length is checked, and where
 # rps-alternating's requests went in the origins' access logs. Results in --out: raw.tsv (one
 # row per run), ttfb.tsv (every sample), idle.tsv; then `handoff bench summarize` writes
@@ -310,6 +311,19 @@ cpu_delta() {
          END { printf "%.0f %.0f\n", ns, ticks }' "$1" "$2"
 }
 
+# machine_snapshot NAME: sets NAME_busy and NAME_softirq to the whole machine's CPU time so far,
+# in clock ticks, from /proc/stat's first line (user nice system idle iowait irq softirq steal):
+# busy is everything but idle and iowait, so the kernel's work for a system (softirq, where most
+# packet processing and the BPF programs run, and irq) counts with the processes'. The client
+# (wrk, curl) is in it for every system alike.
+machine_snapshot() {
+    local _cpu user nice system idle iowait irq softirq steal _rest
+    read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+    printf -v "$1_busy" '%s' $((user + nice + system + irq + softirq + steal))
+    printf -v "$1_softirq" '%s' "$softirq"
+}
+clock_ticks=$(getconf CLK_TCK)
+
 # shellcheck disable=SC2086 # the pid lists are space-separated on purpose
 snap_all() { # snap_all SYSTEM TAG [both]: the origin side is origin1's, or with "both" origin1's and origin2's
     local origins=$ORIGIN_PIDS agents=$agent_pid
@@ -319,13 +333,14 @@ snap_all() { # snap_all SYSTEM TAG [both]: the origin side is origin1's, or with
     cpu_snapshot ${DIRECTOR_PIDS[$1]} >"$out/tmp/$2.dir"
     cpu_snapshot $origins >"$out/tmp/$2.org"
     cpu_snapshot $agents >"$out/tmp/$2.agt"
+    machine_snapshot "machine_$2"
     # The sampler answers "RUN_TIME_NS RUN_COUNT" per namespace: the director's, origin1's, origin2's.
     [[ -n ${BPF_TIME[1]-} ]] || die "the BPF run-time sampler has stopped (see $out/logs/bpf-time.log)"
     printf 'sample\n' >&"${BPF_TIME[1]}"
     read -r -t 30 "bpf_$2_dir" _ "bpf_$2_org" _ "bpf_$2_org2" _ <&"${BPF_TIME[0]}" \
         || die "the BPF run-time sampler stopped (see $out/logs/bpf-time.log)"
 }
-# Sets dir_ns dir_ticks org_ns agent_ns dir_bpf_ns org_bpf_ns for the run between snap_all
+# Sets dir_ns dir_ticks org_ns agent_ns dir_bpf_ns org_bpf_ns machine_ns softirq_ns for the run between snap_all
 # SYSTEM a [both] and ... b [both]; cpu_of_run [both] likewise. The BPF totals are cumulative
 # over the programs attached at the time: one detached in between takes its total with it, hence
 # the floor at 0.
@@ -333,6 +348,8 @@ cpu_of_run() {
     read -r dir_ns dir_ticks < <(cpu_delta "$out/tmp/a.dir" "$out/tmp/b.dir")
     read -r org_ns _ < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
     read -r agent_ns _ < <(cpu_delta "$out/tmp/a.agt" "$out/tmp/b.agt")
+    machine_ns=$(((machine_b_busy - machine_a_busy) * 1000000000 / clock_ticks))
+    softirq_ns=$(((machine_b_softirq - machine_a_softirq) * 1000000000 / clock_ticks))
     dir_bpf_ns=$((bpf_b_dir > bpf_a_dir ? bpf_b_dir - bpf_a_dir : 0))
     org_bpf_ns=$((bpf_b_org > bpf_a_org ? bpf_b_org - bpf_a_org : 0))
     if [[ ${1-} == both ]]; then
@@ -344,7 +361,7 @@ cpu_of_run() {
 
 raw="$out/raw.tsv"
 ttfb_raw="$out/ttfb.tsv"
-printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\tdirector_bpf_ns\torigin_bpf_ns\n' >"$raw"
+printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\tdirector_bpf_ns\torigin_bpf_ns\tmachine_cpu_ns\tmachine_softirq_ns\n' >"$raw"
 printf 'run\tsystem\tlocal_port\tconnect_us\tfirst_byte_us\n' >"$ttfb_raw"
 invalid=0
 
@@ -359,8 +376,8 @@ record() {
     fi
     (($1 > 0)) || return 0
     [[ $4 == handoff ]] || agent_ns=0   # the agent is origin-side CPU of the hand-off only
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
-        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" "$dir_bpf_ns" "$org_bpf_ns" >>"$raw"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
+        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" "$dir_bpf_ns" "$org_bpf_ns" "$machine_ns" "$softirq_ns" >>"$raw"
 }
 
 wrk_script="$out/tmp/report.lua"

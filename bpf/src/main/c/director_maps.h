@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The director's XDP maps: which client flows are handed off and where their packets go
  * (director_flows), how each agent is reached on the link (director_next_hops), and what the
@@ -75,7 +75,39 @@ enum director_counter {
 	DIRECTOR_PASSED_TOO_BIG,             /* encapsulated it would exceed the egress MTU */
 	DIRECTOR_PASSED_NO_NEXT_HOP,         /* no entry in director_next_hops for the agent (no route or neighbour yet) */
 	DIRECTOR_PASSED_NO_HEADROOM,         /* bpf_xdp_adjust_head refused the 44 bytes */
+	DIRECTOR_SYN_ANSWERED,               /* a SYN answered with a cookie SYN-ACK (XDP_TX) */
+	DIRECTOR_SYN_PASSED_NO_TIMESTAMPS,   /* a SYN without the timestamps option: Java answers it */
+	DIRECTOR_SYN_PASSED_NOT_SERVED,      /* a SYN to an address and port not in director_vips */
+	DIRECTOR_SYN_PASSED_PAYLOAD,         /* a SYN carrying bytes */
+	DIRECTOR_SYN_PASSED_MALFORMED,       /* a SYN whose TCP options TcpOptions.walk refuses */
+	DIRECTOR_SYN_PASSED_NO_ROOM,         /* bpf_xdp_adjust_tail refused the SYN-ACK's length */
 	DIRECTOR_COUNTER_COUNT
+};
+
+/* director_vips: at most this many VIP:port pairs whose SYNs the program answers */
+#define DIRECTOR_VIP_MAX_ENTRIES    4096
+
+/*
+ * What the SYN path (director_syn.h) answers with: the director's SYN cookie secret and the
+ * SYN-ACK's settings, as TcpTerminator has them. Java writes it at start and at each reload
+ * (org.handoff.director.kernel.DirectorSynConfig); until then enabled is 0 and every SYN goes
+ * to Java. 24 bytes, the only entry (key 0) of director_syn_config.
+ */
+struct director_syn_config {
+	__u64 secret0;          /*  0: SipHash key k0 (TcpTerminator's secret0), host order */
+	__u64 secret1;          /*  8: SipHash key k1 */
+	__u16 mss;              /* 16: the MSS option's value, host order: the director's effective MSS */
+	__u16 window;           /* 18: the SYN-ACK's window field, host order: min(receive capacity, 65535) */
+	__u8 window_shift;      /* 20: the director's window shift, sent when the client offers scaling */
+	__u8 enabled;           /* 21: 1 = answer SYNs here; 0 = pass every SYN to Java */
+	__u16 reserved;         /* 22: 0 */
+};
+
+/* A VIP address and port whose SYNs the program answers: network order as on the wire. 8 bytes. */
+struct director_vip {
+	__be32 addr;
+	__be16 port;
+	__u16 reserved;
 };
 
 struct {
@@ -98,5 +130,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } director_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct director_syn_config);
+} director_syn_config SEC(".maps");
+
+/* the set of served VIP:ports; the value is the VIP's index in the director's config (for logs) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DIRECTOR_VIP_MAX_ENTRIES);
+	__type(key, struct director_vip);
+	__type(value, __u32);
+} director_vips SEC(".maps");
 
 #endif

@@ -1,9 +1,11 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * director_xdp (xdp), on the director's capture interface: a client packet of a handed-off
  * flow goes to the owning agent as a TUNNEL datagram (handoff_tunnel.h) without waking the
  * Java director. Only what needs no routing decision: pure ACKs (no payload; ACK set; no SYN,
- * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL.
+ * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL. A bare SYN of no
+ * handed-off flow goes to director_syn.h, which answers it with the director's cookie SYN-ACK
+ * (XDP_TX) when it carries timestamps and Java has enabled that path.
  *
  *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP ...
  *   out: Ethernet (next hop) | IPv4 (DF, TTL 64, id 0) | UDP (checksum 0) | TUNNEL (16) | the IPv4 packet unchanged
@@ -26,6 +28,7 @@
 
 #include "handoff_tunnel.h"
 #include "director_maps.h"
+#include "director_syn.h"
 
 #define OUTER_TTL               64
 #define IP_DF                   0x4000
@@ -140,8 +143,11 @@ int director_xdp(struct xdp_md *ctx)
 	key.client_port = tcp->source;
 	key.vip_port = tcp->dest;
 	flow = bpf_map_lookup_elem(&director_flows, &key);
-	if (!flow)
+	if (!flow) {
+		if (tcp->syn && !tcp->ack && !tcp->rst)
+			return director_syn(ctx, ip_len, tcp_header_len);  /* director_syn.h */
 		return pass(DIRECTOR_PASSED_NO_FLOW);
+	}
 	if (!(flow->flags & DIRECTOR_FLOW_TUNNEL_ALL)) {
 		if (tcp->syn || tcp->fin || tcp->rst || !tcp->ack)
 			return pass(DIRECTOR_PASSED_CONTROL);
@@ -219,4 +225,4 @@ int director_xdp(struct xdp_md *ctx)
 	return bpf_redirect(hop->ifindex, 0);
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The TUNNEL message (type 11): how the director's XDP program carries a client packet of a
  * handed-off flow to the owning agent, outside the HMAC-sealed messages. Mirrored field for

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The binding's own test object (org.handoff.bpf tests only; no feature loads it): one program
  * per hook the binding supports, a map of each kind it handles, and one program the verifier
@@ -96,4 +96,4 @@ int selftest_rejected(struct xdp_md *ctx)
 	return data[0];
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -41,6 +41,14 @@ public record WorkerSettings(RoutingTable routing, TcpSettings tcp, HandoffSetti
         return new WorkerSettings(routing, tcp, handoff, keys);
     }
 
+    /**
+     * The same settings with the kernel answering SYNs or not ({@link TcpSettings#kernelAnswersSyns()}):
+     * the kernel data path applies it to what each reload derives while director_xdp answers SYNs.
+     */
+    public WorkerSettings withKernelAnswersSyns(boolean kernel) {
+        return new WorkerSettings(routing, tcp.withKernelAnswersSyns(kernel), handoff, keys);
+    }
+
     /** Connection A's settings for one of {@code workers} workers, which share the limits out between them. */
     public static TcpSettings tcp(DirectorConfig c, int workers) {
         int capacity = ConfigLoader.receiveBuffer(c.tcp());

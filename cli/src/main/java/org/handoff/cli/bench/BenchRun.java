@@ -17,13 +17,20 @@ import java.util.function.Function;
  * @param directorBpfNanos run time of the BPF programs attached in the director's namespace
  *     during the run ({@link BpfRunTime}); 0 in files written before the column existed
  * @param originBpfNanos the same in origin1's namespace
+ * @param machineCpuNanos the whole machine's busy CPU time during the run (every process, the
+ *     client's included, and the kernel's irq and softirq), from /proc/stat; -1 in files
+ *     written before the column existed
+ * @param machineSoftirqNanos the softirq part of it; -1 likewise
  */
 public record BenchRun(int run, String workload, long size, String system, long requests, long bodyBytes, double seconds,
                        long errors, double p50Micros, double p90Micros, double p99Micros, double connectP50Micros,
                        long directorCpuNanos, long originCpuNanos, long agentCpuNanos, boolean valid,
-                       long directorBpfNanos, long originBpfNanos) {
+                       long directorBpfNanos, long originBpfNanos, long machineCpuNanos, long machineSoftirqNanos) {
 
-    /** The columns a summary needs; raw.tsv has more (director_cpu_ticks), which it ignores. */
+    /**
+     * The columns a summary needs; raw.tsv has more (director_cpu_ticks), which it ignores, and
+     * later ones (the BPF and whole-machine columns) that older files lack.
+     */
     static final List<String> REQUIRED_COLUMNS = List.of("run", "workload", "size", "system", "requests", "body_bytes",
             "seconds", "errors", "p50_us", "p90_us", "p99_us", "connect_p50_us", "director_cpu_ns", "origin_cpu_ns",
             "agent_cpu_ns", "valid");
@@ -59,7 +66,8 @@ public record BenchRun(int run, String workload, long size, String system, long 
                     r.integer("requests"), r.integer("body_bytes"), r.decimal("seconds"), r.integer("errors"),
                     r.optional("p50_us"), r.optional("p90_us"), r.optional("p99_us"), r.optional("connect_p50_us"),
                     r.integer("director_cpu_ns"), r.integer("origin_cpu_ns"), r.integer("agent_cpu_ns"),
-                    r.text("valid").equals("yes"), r.integerOrZero("director_bpf_ns"), r.integerOrZero("origin_bpf_ns")));
+                    r.text("valid").equals("yes"), r.integerOrZero("director_bpf_ns"), r.integerOrZero("origin_bpf_ns"),
+                    r.integerOr("machine_cpu_ns", -1), r.integerOr("machine_softirq_ns", -1)));
         }
         return runs;
     }
@@ -71,7 +79,12 @@ public record BenchRun(int run, String workload, long size, String system, long 
         }
 
         long integerOrZero(String name) {
-            return column.containsKey(name) ? integer(name) : 0;
+            return integerOr(name, 0);
+        }
+
+        /** The column's value, or {@code absent} in files written before the column existed. */
+        long integerOr(String name, long absent) {
+            return column.containsKey(name) ? integer(name) : absent;
         }
 
         long integer(String name) {

@@ -45,7 +45,8 @@ public final class BenchSummary {
     }
 
     enum Figure { REQUESTS_PER_SECOND, MEGABYTES_PER_SECOND, P50, P90, P99, CONNECT_P50, DIRECTOR_CPU_PER_REQUEST,
-        DIRECTOR_CPU_PER_MB, ORIGIN_CPU_PER_REQUEST, AGENT_CPU_PER_REQUEST }
+        DIRECTOR_CPU_PER_MB, ORIGIN_CPU_PER_REQUEST, AGENT_CPU_PER_REQUEST, MACHINE_CPU_PER_REQUEST, MACHINE_CPU_PER_MB,
+        SOFTIRQ_PER_REQUEST, SOFTIRQ_PER_MB }
 
     private record Key(String workload, long size, String system) {
     }
@@ -67,6 +68,8 @@ public final class BenchSummary {
     private final Map<Key, Samples> samples = new HashMap<>();
     private final Set<String> seenWorkloadSizes = new HashSet<>();
     private final Set<Long> downloadSizes = new LinkedHashSet<>();
+    /** Whether any run carries the whole-machine columns (files from before them do not). */
+    private boolean machineMeasured;
 
     /**
      * @param idle idle director-side CPU per system, in ms per s, as idle.tsv writes it
@@ -101,6 +104,16 @@ public final class BenchSummary {
             s.add(Figure.DIRECTOR_CPU_PER_MB, r.bodyBytes() > 0 ? directorMicros / (r.bodyBytes() / 1e6) : 0);
             s.add(Figure.ORIGIN_CPU_PER_REQUEST, (r.originCpuNanos() / 1000.0 + agentMicros) / requests);
             s.add(Figure.AGENT_CPU_PER_REQUEST, agentMicros / requests);
+            if (r.machineCpuNanos() >= 0) {
+                machineMeasured = true;
+                double megabytes = r.bodyBytes() / 1e6;
+                s.add(Figure.MACHINE_CPU_PER_REQUEST, r.machineCpuNanos() / 1000.0 / requests);
+                s.add(Figure.SOFTIRQ_PER_REQUEST, r.machineSoftirqNanos() / 1000.0 / requests);
+                if (megabytes > 0) {
+                    s.add(Figure.MACHINE_CPU_PER_MB, r.machineCpuNanos() / 1000.0 / megabytes);
+                    s.add(Figure.SOFTIRQ_PER_MB, r.machineSoftirqNanos() / 1000.0 / megabytes);
+                }
+            }
         }
     }
 
@@ -157,6 +170,9 @@ public final class BenchSummary {
         }
         firstByteTable(o);
         downloadsTable(o);
+        if (machineMeasured) {
+            machineTable(o);
+        }
         o.append("Idle director-side CPU (ms per s, measured over 2 s before the runs): HAProxy ")
                 .append(idle.getOrDefault(HAPROXY, "")).append(", nginx ").append(idle.getOrDefault("nginx", ""))
                 .append(", hand-off director ").append(idle.getOrDefault(HANDOFF, "")).append(".\n\n");
@@ -224,6 +240,47 @@ public final class BenchSummary {
                         fmt(median("get", z, s, Figure.ORIGIN_CPU_PER_REQUEST), 1),
                         s.equals(HANDOFF) ? fmt(median("get", z, s, Figure.AGENT_CPU_PER_REQUEST), 1) : "-");
             }
+        }
+        o.append('\n');
+    }
+
+    /**
+     * Whole-machine CPU per request (per MB for downloads): every process, the client's included,
+     * and the kernel's irq and softirq, where packet processing and BPF programs mostly run, so
+     * no system's cost hides outside its processes. The client's share is the same workload for
+     * every system.
+     */
+    private void machineTable(StringBuilder o) {
+        o.append("### Whole-machine CPU (every process, the client included, and the kernel's irq and softirq)\n\n");
+        o.append("Busy CPU time of the whole machine during the runs, from /proc/stat, per request (per MB for downloads); "
+                + "in brackets the softirq part of it.\n\n");
+        o.append("| workload | unit |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        for (String s : SYSTEMS.keySet()) {
+            o.append(' ').append(SYSTEMS.get(s)).append(" |");
+            rule.append("---|");
+        }
+        o.append('\n').append(rule).append('\n');
+        machineRow(o, "rps-close", SMALL, "1 KB, new connections", false);
+        machineRow(o, "rps-keepalive", SMALL, "1 KB, kept alive", false);
+        if (seenWorkloadSizes.contains(ALTERNATING + "/" + SMALL)) {
+            machineRow(o, ALTERNATING, SMALL, "1 KB, alternating origins", false);
+        }
+        machineRow(o, "ttfb", SMALL, "1 KB, first byte", false);
+        for (long z : downloadSizes) {
+            machineRow(o, "get", z, human(z) + " download", true);
+        }
+        o.append('\n');
+    }
+
+    private void machineRow(StringBuilder o, String workload, long size, String label, boolean perMegabyte) {
+        Figure total = perMegabyte ? Figure.MACHINE_CPU_PER_MB : Figure.MACHINE_CPU_PER_REQUEST;
+        Figure softirq = perMegabyte ? Figure.SOFTIRQ_PER_MB : Figure.SOFTIRQ_PER_REQUEST;
+        o.append("| ").append(label).append(" | ").append(perMegabyte ? "us/MB" : "us/req").append(" |");
+        for (String s : SYSTEMS.keySet()) {
+            OptionalDouble v = median(workload, size, s, total);
+            o.append(' ').append(v.isEmpty() ? "-" : fmt(v, 1) + " (" + fmt(median(workload, size, s, softirq), 1) + ")")
+                    .append(badRuns(workload, size, s) > 0 ? " **INVALID**" : "").append(" |");
         }
         o.append('\n');
     }

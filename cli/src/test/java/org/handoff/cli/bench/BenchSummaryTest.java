@@ -166,7 +166,7 @@ class BenchSummaryTest {
                 boolean valid = !(systems[s].equals("handoff") && run == 3);
                 rows.add(new BenchRun(run, BenchSummary.ALTERNATING, 1024, systems[s], n, n * 1024, 1.0, valid ? 0 : n / 2,
                         100 * run, 200 * run, 300 * run, Double.NaN, systems[s].equals("direct") ? 0 : 50_000 * n, 20_000 * n,
-                        systems[s].equals("handoff") ? 30_000 * n : 0, valid, 0, 0));
+                        systems[s].equals("handoff") ? 30_000 * n : 0, valid, 0, 0, -1, -1));
             }
         }
         BenchSummary s = new BenchSummary(rows, Map.of(), new BenchSummary.Setup(3, 1, 2, 5, "1", "test"));
@@ -188,6 +188,32 @@ class BenchSummaryTest {
         assertTrue(md.indexOf(table) < md.indexOf("### Time to first byte"), "before the first-byte table: " + md);
     }
 
+    /** The whole-machine table, from figures small enough to check by hand; files without the columns have none. */
+    @Test
+    void wholeMachineCpuPerRequestAndPerMegabyte() throws IOException {
+        List<BenchRun> rows = new ArrayList<>();
+        // 1000 new-connection requests in 1 s: the machine busy 100 ms (20 ms of it softirq) with HAProxy, 60 ms
+        // (10 ms) with the hand-off. A 10 MB download of 10,000,000 body bytes: 40 ms (10 ms) and 20 ms (15 ms).
+        rows.add(machine(1, "rps-close", 1024, "haproxy", 1000, 1_024_000, 100_000_000, 20_000_000));
+        rows.add(machine(1, "rps-close", 1024, "handoff", 1000, 1_024_000, 60_000_000, 10_000_000));
+        rows.add(machine(1, "get", BenchSummary.TEN_MB, "haproxy", 1, 10_000_000, 40_000_000, 10_000_000));
+        rows.add(machine(1, "get", BenchSummary.TEN_MB, "handoff", 1, 10_000_000, 20_000_000, 15_000_000));
+        String md = new BenchSummary(rows, Map.of(), new BenchSummary.Setup(1, 1, 2, 5, "1", "test")).markdown();
+        assertTrue(md.contains("| workload | unit | (a) direct to origin1 | (b) HAProxy | (c) nginx proxy | (d) hand-off |\n"
+                + "|---|---|---|---|---|---|\n"
+                + "| 1 KB, new connections | us/req | - | 100.0 (20.0) | - | 60.0 (10.0) |\n"
+                + "| 1 KB, kept alive | us/req | - | - | - | - |\n"
+                + "| 1 KB, first byte | us/req | - | - | - | - |\n"
+                + "| 10 MB download | us/MB | - | 4000.0 (1000.0) | - | 2000.0 (1500.0) |\n\n"), md);
+        assertFalse(summary("smoke").markdown().contains("Whole-machine"), "no machine columns in that raw.tsv");
+    }
+
+    private static BenchRun machine(int run, String workload, long size, String system, long requests, long bodyBytes,
+            long machineNanos, long softirqNanos) {
+        return new BenchRun(run, workload, size, system, requests, bodyBytes, 1.0, 0, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, 1_000_000, 1_000_000, 0, true, 0, 0, machineNanos, softirqNanos);
+    }
+
     /** A real run before the hand-back: the hand-off kept each connection on its first origin, so every run misrouted. */
     @Test
     void misroutedAlternatingRunsAreInvalid() throws IOException {
@@ -207,11 +233,11 @@ class BenchSummaryTest {
 
     private static BenchRun get(int run, long size, String system, long directorNanos, long bpfNanos) {
         return new BenchRun(run, "get", size, system, 1, size, 0.05, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                directorNanos, 1_000_000, 0, true, bpfNanos, 0);
+                directorNanos, 1_000_000, 0, true, bpfNanos, 0, -1, -1);
     }
 
     private static BenchRun ttfb(int run, String system, int p50) {
-        return new BenchRun(run, "ttfb", 1024, system, 5, 5120, 0.002, 0, p50, p50 + 50, p50 + 90, 40, 0, 500_000, 0, true, 0, 0);
+        return new BenchRun(run, "ttfb", 1024, system, 5, 5120, 0.002, 0, p50, p50 + 50, p50 + 90, 40, 0, 500_000, 0, true, 0, 0, -1, -1);
     }
 
     @Test

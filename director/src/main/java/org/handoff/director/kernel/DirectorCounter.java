@@ -31,7 +31,19 @@ public enum DirectorCounter {
     /** No entry in director_next_hops for the flow's agent (no route or resolved neighbour yet). */
     PASSED_NO_NEXT_HOP("passed_no_next_hop"),
     /** The frame could not be grown by the tunnel overhead or trimmed. */
-    PASSED_NO_HEADROOM("passed_no_headroom");
+    PASSED_NO_HEADROOM("passed_no_headroom"),
+    /** A SYN answered in the kernel with a cookie SYN-ACK (XDP_TX). */
+    SYN_ANSWERED("syn_answered"),
+    /** A SYN without timestamps, left to Java: a cookie without them would lose window scaling. */
+    SYN_PASSED_NO_TIMESTAMPS("syn_passed_no_timestamps"),
+    /** A SYN to an address and port not in director_vips. */
+    SYN_PASSED_NOT_SERVED("syn_passed_not_served"),
+    /** A SYN carrying bytes. */
+    SYN_PASSED_PAYLOAD("syn_passed_payload"),
+    /** A SYN whose TCP options are malformed (Java drops and counts it). */
+    SYN_PASSED_MALFORMED("syn_passed_malformed"),
+    /** The frame could not be resized to the SYN-ACK's length. */
+    SYN_PASSED_NO_ROOM("syn_passed_no_room");
 
     private static final List<DirectorCounter> ALL = List.of(values());
 

@@ -17,6 +17,12 @@ public final class DirectorXdp {
     public static final String NEXT_HOPS_MAP = "director_next_hops";
     /** Per-CPU array of u64, indexed by {@link DirectorCounter}. */
     public static final String COUNTERS_MAP = "director_counters";
+    /** Array of one {@link DirectorSynConfig}: the SYN path's secret and SYN-ACK settings. */
+    public static final String SYN_CONFIG_MAP = "director_syn_config";
+    /** Hash: {@link DirectorVipKey} to the VIP's index (u32, host order): the VIP:ports whose SYNs the program answers. */
+    public static final String VIPS_MAP = "director_vips";
+    /** DIRECTOR_VIP_MAX_ENTRIES. */
+    public static final int VIP_MAX_ENTRIES = 4096;
     /** DIRECTOR_FLOW_MAX_ENTRIES: beyond it the least recently used flow goes back to Java's FORWARD path. */
     public static final int FLOW_MAX_ENTRIES = 262_144;
     /** DIRECTOR_NEXT_HOP_MAX_ENTRIES: agents with a next hop at once. */

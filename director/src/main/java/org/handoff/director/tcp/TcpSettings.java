@@ -7,6 +7,10 @@ import org.handoff.protocol.message.HandoffFlyweight;
  * What the director's TCP termination needs to know. Values come from the director config,
  * which validated them ({@code WorkerSettings.tcp} shares the limits out over the workers); the
  * checks here only guard against a caller that builds one by hand.
+ *
+ * @param kernelAnswersSyns set by the kernel data path while director_xdp answers SYNs with
+ *     the director's cookies ({@code DirectorSynMaps.enable}): a final ACK of no known flow is
+ *     then always checked as a cookie, not only within two minutes of a cookie Java sent itself
  */
 public record TcpSettings(
         int mss,
@@ -21,7 +25,8 @@ public record TcpSettings(
         Duration flowIdleTimeout,
         Duration retransmitInitial,
         int maxRetransmits,
-        Duration closeLinger) {
+        Duration closeLinger,
+        boolean kernelAnswersSyns) {
 
     /**
      * What a config that sets nothing gives one worker (a test holds {@code WorkerSettings.tcp}
@@ -31,6 +36,22 @@ public record TcpSettings(
     public static final TcpSettings DEFAULTS = new TcpSettings(1460, 7, HandoffFlyweight.MAX_REQUEST_LENGTH, 1_000_000,
             65_536, 65_536, 256L << 20, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5),
             Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+
+    /** The settings of a director whose SYNs all reach Java (no kernel SYN path). */
+    public TcpSettings(int mss, int windowShift, int receiveCapacity, int maxFlows, int maxHalfOpen,
+                       int maxBufferedBytesPerFlow, long maxBufferedBytes, Duration handshakeTimeout,
+                       Duration requestTimeout, Duration flowIdleTimeout, Duration retransmitInitial,
+                       int maxRetransmits, Duration closeLinger) {
+        this(mss, windowShift, receiveCapacity, maxFlows, maxHalfOpen, maxBufferedBytesPerFlow, maxBufferedBytes,
+                handshakeTimeout, requestTimeout, flowIdleTimeout, retransmitInitial, maxRetransmits, closeLinger, false);
+    }
+
+    /** The same settings, with the kernel answering SYNs or not. */
+    public TcpSettings withKernelAnswersSyns(boolean kernel) {
+        return new TcpSettings(mss, windowShift, receiveCapacity, maxFlows, maxHalfOpen, maxBufferedBytesPerFlow,
+                maxBufferedBytes, handshakeTimeout, requestTimeout, flowIdleTimeout, retransmitInitial, maxRetransmits,
+                closeLinger, kernel);
+    }
 
     public TcpSettings {
         check("tcp.mss", mss, 536, 65495);
@@ -56,7 +77,7 @@ public record TcpSettings(
     public TcpSettings withMss(int newMss) {
         return new TcpSettings(newMss, windowShift, receiveCapacity, maxFlows, maxHalfOpen, maxBufferedBytesPerFlow,
                 maxBufferedBytes, handshakeTimeout, requestTimeout, flowIdleTimeout, retransmitInitial, maxRetransmits,
-                closeLinger);
+                closeLinger, kernelAnswersSyns);
     }
 
     private static void check(String name, int v, int lo, int hi) {

@@ -16,7 +16,9 @@ import org.handoff.protocol.wire.TcpSegment;
 
 /**
  * The director's user-space end of connection A, for one worker: answers SYNs (with SYN
- * cookies when the half-open table is full), completes handshakes, receives and acknowledges
+ * cookies when the half-open table is full; with {@link TcpSettings#kernelAnswersSyns()} the
+ * kernel's director_xdp answers most of them with the same cookies, and only their final ACK
+ * arrives here), completes handshakes, receives and acknowledges
  * the request, answers the client itself when told to (400, 431, 503), and once a flow is
  * handed off passes its packets up untouched.
  *
@@ -297,8 +299,10 @@ public final class TcpTerminator<A> {
             onSyn(clientAddress, clientPort, vip, nowNanos);
             return;
         }
+        // A cookie is checked only while one can be out: within two minutes of one this worker
+        // sent, or always when the kernel answers SYNs with them (director_xdp, director_syn.h).
         if ((flags & (TcpSegment.SYN | TcpSegment.RST | TcpSegment.ACK)) == TcpSegment.ACK
-                && nowNanos - cookiesSentAtNanos < COOKIE_WINDOW_NANOS) {
+                && (nowNanos - cookiesSentAtNanos < COOKIE_WINDOW_NANOS || settings.get().kernelAnswersSyns())) {
             if (onCookieAck(clientAddress, clientPort, vip, nowNanos)) {
                 return;
             }
@@ -326,8 +330,10 @@ public final class TcpTerminator<A> {
                 tsVal = SynCookies.timestampWithOptions(tsClock(clientAddress, clientPort, vip, nowNanos), clientShift,
                         options.hasSackPermitted());
             }
+            // The director's own MSS, as on any SYN-ACK (the cookie carries the client's); the
+            // kernel's cookie SYN-ACK (director_syn.h) is this one, byte for byte.
             emitSynAck(clientAddress, clientPort, vipAddress, vipPort, isn, SeqNumber.add(clientIsn, 1),
-                    SynCookies.mssOf(index), s.receiveCapacity(), ts && clientShift >= 0 ? s.windowShift() : -1,
+                    s.mss(), s.receiveCapacity(), ts && clientShift >= 0 ? s.windowShift() : -1,
                     ts && options.hasSackPermitted(), ts, tsVal, options.tsVal);
             counters.cookiesSent++;
             cookiesSentAtNanos = nowNanos;

@@ -62,6 +62,58 @@ class DirectorMapsLayoutTest {
     }
 
     @Test
+    void synConfigOffsetsAreTheHeadersOffsets() throws IOException {
+        Map<String, Integer> c = structOffsets(Files.readString(HEADER), "director_syn_config");
+        Map<String, Integer> java = new LinkedHashMap<>();
+        java.put("secret0", DirectorSynConfig.SECRET0_OFFSET);
+        java.put("secret1", DirectorSynConfig.SECRET1_OFFSET);
+        java.put("mss", DirectorSynConfig.MSS_OFFSET);
+        java.put("window", DirectorSynConfig.WINDOW_OFFSET);
+        java.put("window_shift", DirectorSynConfig.WINDOW_SHIFT_OFFSET);
+        java.put("enabled", DirectorSynConfig.ENABLED_OFFSET);
+        java.put("reserved", DirectorSynConfig.RESERVED_OFFSET);
+        assertEquals(java, c);
+        assertEquals(24, DirectorSynConfig.LENGTH);
+        assertEquals(List.of("__be32 addr", "__be16 port", "__u16 reserved"),
+                fieldDeclarations(structBody(Files.readString(HEADER), "director_vip")));
+        assertEquals(List.of(0, 4, 6, 8), List.of(DirectorVipKey.ADDRESS_OFFSET, DirectorVipKey.PORT_OFFSET,
+                DirectorVipKey.RESERVED_OFFSET, DirectorVipKey.LENGTH));
+    }
+
+    @Test
+    void synConfigBytesAreHostOrderAndVipKeyBytesNetworkOrder() {
+        boolean little = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        for (ByteOrder order : List.of(ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN)) {
+            ByteBuffer buffer = ByteBuffer.allocate(DirectorSynConfig.LENGTH).order(order);
+            for (int i = 0; i < buffer.capacity(); i++) {
+                buffer.put(i, (byte) 0xee);
+            }
+            org.handoff.director.tcp.TcpSettings s = new org.handoff.director.tcp.TcpSettings(1416, 9, 100_000, 10, 10,
+                    1 << 18, 1L << 30, java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10),
+                    java.time.Duration.ofMinutes(5), java.time.Duration.ofMillis(200), 6, java.time.Duration.ofSeconds(2));
+            DirectorSynConfig config = new DirectorSynConfig().wrap(buffer, 0).set(s, 0x0102030405060708L, 0x1112131415161718L);
+            String expected = (little ? "0807060504030201" : "0102030405060708")
+                    + (little ? "1817161514131211" : "1112131415161718")
+                    + (little ? "8805" : "0588") + "ffff" + "09" + "01" + "0000";
+            assertEquals(expected, Bytes.hex(buffer.array(), 0, DirectorSynConfig.LENGTH), "window: the capacity cut to 65,535");
+            assertEquals(1416, config.mss());
+            assertEquals(0xffff, config.window());
+            assertEquals(9, config.windowShift());
+            assertTrue(config.enabled());
+            assertEquals(0, config.reserved());
+            assertEquals(order, buffer.order());
+
+            ByteBuffer keyBuffer = ByteBuffer.allocate(DirectorVipKey.LENGTH).order(order);
+            DirectorVipKey key = new DirectorVipKey().wrap(keyBuffer, 0).set(Bytes.parseIpv4("198.18.1.1"), 443);
+            assertEquals("c6120101" + "01bb" + "0000", Bytes.hex(keyBuffer.array(), 0, DirectorVipKey.LENGTH));
+            assertEquals("198.18.1.1:443", key.toString());
+        }
+        assertThrows(IllegalArgumentException.class, () -> DirectorSynConfig.allocate().windowShift(15));
+        assertThrows(IllegalArgumentException.class, () -> DirectorSynConfig.allocate().window(65536));
+        assertThrows(IllegalArgumentException.class, () -> DirectorVipKey.allocate().set(1, 65536));
+    }
+
+    @Test
     void keyFieldsAreTheHeadersFieldsInOrder() throws IOException {
         String struct = structBody(Files.readString(HEADER), "director_flow_key");
         assertEquals(List.of("__be32 client_addr", "__be32 vip_addr", "__be16 client_port", "__be16 vip_port"),
@@ -96,6 +148,7 @@ class DirectorMapsLayoutTest {
     void limitsAreTheHeadersConstants() throws IOException {
         String header = Files.readString(HEADER);
         assertEquals(DirectorXdp.FLOW_MAX_ENTRIES, define(header, "DIRECTOR_FLOW_MAX_ENTRIES"));
+        assertEquals(DirectorXdp.VIP_MAX_ENTRIES, define(header, "DIRECTOR_VIP_MAX_ENTRIES"));
         Matcher flag = Pattern.compile("#define DIRECTOR_FLOW_TUNNEL_ALL\\s+\\(1 << (\\d+)\\)").matcher(header);
         assertTrue(flag.find(), "DIRECTOR_FLOW_TUNNEL_ALL in " + HEADER);
         assertEquals(DirectorFlowEntry.FLAG_TUNNEL_ALL, 1 << Integer.parseInt(flag.group(1)));

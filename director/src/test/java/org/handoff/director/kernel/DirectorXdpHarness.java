@@ -1,7 +1,11 @@
 package org.handoff.director.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.handoff.bpf.BpfMap;
 import org.handoff.bpf.BpfObject;
 import org.handoff.bpf.BpfProgram;
@@ -95,6 +99,18 @@ final class DirectorXdpHarness implements AutoCloseable {
             values[c.index()] = counters.counter(c.index());
         }
         return values;
+    }
+
+    /** Runs {@code frame} once: XDP_PASS, the frame unchanged, {@code counter} + 1 and no other counter moved. */
+    void assertPassed(byte[] frame, DirectorCounter counter) {
+        long[] before = counters();
+        TestRunResult result = run(frame, 0);
+        long[] after = counters();
+        assertEquals(XDP_PASS, result.returnValue(), counter + ": verdict");
+        assertArrayEquals(frame, result.dataOut(), counter + ": the frame as it came");
+        long[] expected = before.clone();
+        expected[counter.index()]++;
+        assertArrayEquals(expected, after, () -> counter + ": counters before " + Arrays.toString(before) + ", after " + Arrays.toString(after));
     }
 
     /** One run on {@code frame}; {@code ingressIfindex} 0 runs it without a context (the loopback device). */

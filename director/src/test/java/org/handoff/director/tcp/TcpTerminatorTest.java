@@ -266,6 +266,45 @@ class TcpTerminatorTest {
     }
 
     @Test
+    void onTheKernelSynSettingACookieAckIsCheckedThoughThisWorkerSentNone() {
+        TcpSettings flood = new TcpSettings(1400, 7, 64 * 1024, 10_000, 0, 1 << 18, 1L << 30, Duration.ofSeconds(5),
+                Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+        Harness cookieMaker = new Harness(flood);  // stands in for director_xdp: same secret, cookies only
+        ClientPackets c = client(50000, 0x7ffffff0);
+        c.mss = 1440;
+        c.shift = 12;
+        c.sack = false;
+        cookieMaker.in(c.syn());
+        SentSegment synAck = cookieMaker.lastSent();
+        assertEquals(1400, synAck.options.mss, "the director's MSS; the cookie carries the client's");
+        c.synAck(synAck);
+
+        Harness plain = new Harness(flood.withKernelAnswersSyns(false));
+        plain.in(c.ack());
+        assertNull(plain.terminator.flow(CLIENT, 50000, 0), "no cookie sent here, none expected");
+        assertEquals(1, plain.terminator.counters().unknownFlow);
+        assertEquals(0, plain.terminator.counters().cookiesInvalid);
+
+        Harness kernel = new Harness(flood.withKernelAnswersSyns(true));
+        kernel.in(c.ack());
+        TcpFlow<Void> f = kernel.terminator.flow(CLIENT, 50000, 0);
+        assertNotNull(f);
+        assertTrue(f.cookie());
+        assertEquals(1440, f.clientMss());
+        assertEquals(1400, f.mss());
+        assertEquals(12, f.clientShift());
+        assertFalse(f.sackPermitted());
+        assertEquals(1, kernel.terminator.counters().cookiesValid);
+        ClientPackets forger = client(50001, 42);
+        forger.ack = 0xdeadbeef;
+        forger.seq = 43;
+        kernel.in(forger.ack());
+        assertNull(kernel.terminator.flow(CLIENT, 50001, 0));
+        assertEquals(1, kernel.terminator.counters().cookiesInvalid);
+        assertTrue(kernel.sent.isEmpty(), "nothing answered a forged cookie");
+    }
+
+    @Test
     void strayPacketsAreDroppedSilentlyNeverReset() {
         Harness h = new Harness();
         ClientPackets c = client(40007, 5);

@@ -60,6 +60,26 @@ public final class FlowTransform {
         return tsOffset;
     }
 
+    /** The TSval floor: the director's TSval at hand-off; no rewritten TSval is before it. */
+    public int tsFloor() {
+        return tsFloor;
+    }
+
+    /** Timestamps in use on both connections: TSval and TSecr are rewritten. */
+    public boolean timestamps() {
+        return timestamps;
+    }
+
+    /** ws: the server's window shift on connection B. */
+    public int serverShift() {
+        return serverShift;
+    }
+
+    /** wd: the director's window shift on connection A. */
+    public int directorShift() {
+        return directorShift;
+    }
+
     public int clientAddress() {
         return clientAddress;
     }

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The server agent's kernel data path: the maps and structs shared by agent_egress.bpf.c (tc
+ * egress on the TUN ho-tun0, connection B onto A) and agent_ingress.bpf.c (tc ingress on the
+ * agent's uplink, TUNNEL packets decapsulated onto B). The Java side mirrors every struct field
+ * for field, with these offsets as named constants: package org.handoff.agent.kernel in
+ * server-agent. The transform is PacketRewriter's (docs/architecture.md, "The transform table").
+ *
+ * Byte order: addresses and ports are kept in network order, exactly as on the wire (keys are
+ * compared with packet bytes, values are copied into packets). Offsets, clocks and state are
+ * numbers the programs compute with: host order (the agent runs on little-endian hosts only).
+ */
+#ifndef AGENT_MAPS_H
+#define AGENT_MAPS_H
+
+#include <linux/types.h>
+#include "tcp_options.h"
+
+/* Flows a map holds; the least recently used entry goes when it is full (LRU hash). */
+#define AGENT_EGRESS_MAX_FLOWS   65536
+#define AGENT_INGRESS_MAX_FLOWS  65536
+
+/* TCP's limits (TCP_FIXED_HEADER_LEN, TCP_MAX_OPTIONS_LEN, ...) are in tcp_options.h. */
+#define IPV4_MIN_HEADER_LEN      20
+#define IPV4_MAX_HEADER_LEN      60
+#define ETH_HEADER_LEN           14
+#define UDP_HEADER_LEN           8
+/* Tries of a state update's compare-and-swap before it gives up and counts (two CPUs at once). */
+#define AGENT_STATE_CAS_TRIES    4
+
+/* agent_egress_value.flags and agent_ingress_value.flags */
+#define AGENT_FLOW_TIMESTAMPS    0x01  /* timestamps on both connections: TSval + t, TSecr - t */
+/*
+ * agent_egress_value.flags: the flow's SYN, FIN and RST segments go to the agent untouched (to
+ * the TUN reader), so the process that owns the flow's state sees it change
+ * (docs/kernel-datapath.md). Without it the program rewrites them like any other segment.
+ */
+#define AGENT_FLOW_CONTROL_TO_AGENT 0x02
+
+/*
+ * Egress key: connection B's packet as it leaves the local stack into ho-tun0 (12 bytes).
+ *
+ *   0  server_addr   H, B's source address
+ *   4  client_addr   C, B's destination address
+ *   8  server_port   B's source port
+ *  10  client_port   B's destination port
+ */
+struct agent_egress_key {
+	__be32 server_addr;
+	__be32 client_addr;
+	__be16 server_port;
+	__be16 client_port;
+};
+
+/*
+ * Egress value (40 bytes): PacketRewriter.serverToClient's constants (a FlowTransform), written
+ * once by the agent when B is ready, then two state words that the program keeps for the
+ * hand-back (docs/handoff-protocol.md, HANDBACK): the agent writes their start values with the
+ * entry, the program moves them with a compare-and-swap, the agent reads them back.
+ *
+ *   0  vip_addr        A's server address: the new source address
+ *   4  vip_port        A's server port: the new source port
+ *   6  flags           AGENT_FLOW_TIMESTAMPS, AGENT_FLOW_CONTROL_TO_AGENT
+ *   7  server_shift    ws, the stack's window shift on B
+ *   8  director_shift  wd, the director's window shift on A
+ *   9  reserved[3]     0
+ *  12  seq_offset      d = director ISN - server ISN (mod 2^32): seq + d
+ *  16  ts_offset       t: TSval + t
+ *  20  ts_floor        the director's TSval at hand-off: no TSval below it (PAWS)
+ *  24  sent            high 32 bits: server_next, B's numbering, the highest seq + payload (+1
+ *                      for SYN, +1 for FIN) of a segment the program rewrote, by sequence order;
+ *                      low 32 bits: the largest TSval (director's clock) it wrote, by sequence
+ *                      order. Both in one word so one read gives a consistent pair.
+ *  32  acked           high 32 bits: server_ack, B's numbering, the highest ack field of a
+ *                      rewritten segment with ACK set; bits 0-15: the window field of the last
+ *                      rewritten segment as the client got it (rescaled); bits 16-23: every TCP
+ *                      flag of a rewritten segment or-ed together (FIN 0x01, RST 0x04 show that B
+ *                      is closing); bits 24-31: 0.
+ *
+ * The two state words are 64 bits because the BPF instruction set (clang's default CPU v1) has
+ * a 64-bit compare-and-swap only; an LRU hash value cannot hold a bpf_spin_lock (EOPNOTSUPP).
+ * The agent writes an entry once (BPF_NOEXIST) and never updates it afterwards, so the program
+ * is the only writer of the state words.
+ */
+struct agent_egress_value {
+	__be32 vip_addr;
+	__be16 vip_port;
+	__u8 flags;
+	__u8 server_shift;
+	__u8 director_shift;
+	__u8 reserved[3];
+	__u32 seq_offset;
+	__u32 ts_offset;
+	__u32 ts_floor;
+	__u64 sent;
+	__u64 acked;
+};
+
+#define AGENT_ACKED_WINDOW_MASK   0xffffULL
+#define AGENT_ACKED_FLAGS_SHIFT   16
+#define AGENT_ACKED_FLAGS_MASK    0xffULL
+
+/*
+ * Ingress key: the inner client packet of a TUNNEL as it arrives, connection A (12 bytes).
+ *
+ *   0  client_addr   C, the inner source address
+ *   4  vip_addr      the inner destination address
+ *   8  client_port   the inner source port
+ *  10  vip_port      the inner destination port
+ */
+struct agent_ingress_key {
+	__be32 client_addr;
+	__be32 vip_addr;
+	__be16 client_port;
+	__be16 vip_port;
+};
+
+/*
+ * Ingress value (24 bytes): the flow's token and PacketRewriter.clientToServer's constants.
+ *
+ *   0  token         the flow token from the HANDOFF, the 8 bytes as the TUNNEL header carries
+ *                    them: compared as bytes, never converted
+ *   8  server_addr   H: the new destination address
+ *  12  server_port   the new destination port
+ *  14  flags         AGENT_FLOW_TIMESTAMPS
+ *  15  reserved      0
+ *  16  seq_offset    d: ack - d, every SACK edge - d
+ *  20  ts_offset     t: TSecr - t
+ */
+struct agent_ingress_value {
+	__u64 token;
+	__be32 server_addr;
+	__be16 server_port;
+	__u8 flags;
+	__u8 reserved;
+	__u32 seq_offset;
+	__u32 ts_offset;
+};
+
+/* agent_config.egress_mode: how a rewritten server packet leaves (bpf/README.md). */
+enum agent_egress_mode {
+	/* bpf_fib_lookup as if forwarded from the TUN, then out of the route's device */
+	AGENT_EGRESS_FIB = 0,
+	/* bpf_redirect into the TUN's own ingress: the kernel forwards it (link mode forward) */
+	AGENT_EGRESS_TUN_INGRESS = 1,
+};
+
+/*
+ * Configuration, one entry (index 0) of an array map, written by the agent before it attaches
+ * the programs (8 bytes).
+ *
+ *   0  tunnel_port    the agent's UDP control port, network order; 0: ingress passes everything
+ *   2  egress_mode    enum agent_egress_mode
+ *   3  reserved       0
+ *   4  tun_ifindex    ho-tun0's ifindex: decapsulated packets enter the stack through its
+ *                     ingress (as the agent's write(2) did: rp_filter and the input guard expect
+ *                     B's client packets there); 0: they go up the uplink's own path
+ */
+struct agent_config {
+	__be16 tunnel_port;
+	__u8 egress_mode;
+	__u8 reserved;
+	__u32 tun_ifindex;
+};
+
+/* Per-CPU counters, one array index each; the agent sums the CPUs (bpf/README.md). */
+enum agent_counter {
+	AGENT_EGRESS_REWRITTEN = 0,     /* rewritten and sent out, no user space */
+	AGENT_EGRESS_NO_FLOW,           /* IPv4/TCP but not in the egress map: to the TUN reader */
+	AGENT_EGRESS_CONTROL_PASSED,    /* SYN, FIN or RST of a flow with AGENT_FLOW_CONTROL_TO_AGENT: to the TUN reader */
+	AGENT_EGRESS_NOT_IPV4,          /* passed to the TUN reader */
+	AGENT_EGRESS_NOT_TCP,           /* passed to the TUN reader */
+	AGENT_EGRESS_FRAGMENT,          /* passed to the TUN reader */
+	AGENT_EGRESS_MALFORMED,         /* bad IPv4 or TCP header or options: passed, untouched */
+	AGENT_EGRESS_NO_ROUTE,          /* in the map, but bpf_fib_lookup found no way out: passed, untouched */
+	AGENT_EGRESS_STATE_CONTENDED,   /* a state word lost AGENT_STATE_CAS_TRIES races: not moved */
+	AGENT_INGRESS_DELIVERED,        /* decapsulated, rewritten, delivered to the stack */
+	AGENT_INGRESS_NO_FLOW,          /* a valid TUNNEL without a map entry: passed up to the agent */
+	AGENT_INGRESS_BAD_TOKEN,        /* dropped: the token is not the flow's */
+	AGENT_INGRESS_MALFORMED_TUNNEL, /* dropped: type TUNNEL, but its length, flags or UDP length is wrong */
+	AGENT_INGRESS_MALFORMED_INNER,  /* dropped: the inner packet is not a whole IPv4/TCP packet */
+	AGENT_INGRESS_INNER_NOT_TCP,    /* dropped: the inner packet is IPv4 but not TCP, or a fragment */
+	AGENT_INGRESS_GRO_PASSED,       /* a coalesced (GRO) datagram to our port: passed up untouched */
+	AGENT_INGRESS_DECAP_FAILED,     /* bpf_skb_adjust_room refused: dropped */
+	AGENT_COUNTER_COUNT
+};
+
+/*
+ * The layouts the Java mirror copies (org.handoff.agent.kernel): the compiler holds the structs to
+ * these lines, and AgentMapsHeaderTest holds the Java offsets and lengths to them.
+ */
+#define AGENT_LAYOUT(type, field, offset) \
+	_Static_assert(__builtin_offsetof(struct type, field) == (offset), #type "." #field)
+#define AGENT_SIZE(type, size) _Static_assert(sizeof(struct type) == (size), #type)
+AGENT_LAYOUT(agent_egress_key, server_addr, 0);
+AGENT_LAYOUT(agent_egress_key, client_addr, 4);
+AGENT_LAYOUT(agent_egress_key, server_port, 8);
+AGENT_LAYOUT(agent_egress_key, client_port, 10);
+AGENT_SIZE(agent_egress_key, 12);
+AGENT_LAYOUT(agent_egress_value, vip_addr, 0);
+AGENT_LAYOUT(agent_egress_value, vip_port, 4);
+AGENT_LAYOUT(agent_egress_value, flags, 6);
+AGENT_LAYOUT(agent_egress_value, server_shift, 7);
+AGENT_LAYOUT(agent_egress_value, director_shift, 8);
+AGENT_LAYOUT(agent_egress_value, reserved, 9);
+AGENT_LAYOUT(agent_egress_value, seq_offset, 12);
+AGENT_LAYOUT(agent_egress_value, ts_offset, 16);
+AGENT_LAYOUT(agent_egress_value, ts_floor, 20);
+AGENT_LAYOUT(agent_egress_value, sent, 24);
+AGENT_LAYOUT(agent_egress_value, acked, 32);
+AGENT_SIZE(agent_egress_value, 40);
+AGENT_LAYOUT(agent_ingress_key, client_addr, 0);
+AGENT_LAYOUT(agent_ingress_key, vip_addr, 4);
+AGENT_LAYOUT(agent_ingress_key, client_port, 8);
+AGENT_LAYOUT(agent_ingress_key, vip_port, 10);
+AGENT_SIZE(agent_ingress_key, 12);
+AGENT_LAYOUT(agent_ingress_value, token, 0);
+AGENT_LAYOUT(agent_ingress_value, server_addr, 8);
+AGENT_LAYOUT(agent_ingress_value, server_port, 12);
+AGENT_LAYOUT(agent_ingress_value, flags, 14);
+AGENT_LAYOUT(agent_ingress_value, reserved, 15);
+AGENT_LAYOUT(agent_ingress_value, seq_offset, 16);
+AGENT_LAYOUT(agent_ingress_value, ts_offset, 20);
+AGENT_SIZE(agent_ingress_value, 24);
+AGENT_LAYOUT(agent_config, tunnel_port, 0);
+AGENT_LAYOUT(agent_config, egress_mode, 2);
+AGENT_LAYOUT(agent_config, reserved, 3);
+AGENT_LAYOUT(agent_config, tun_ifindex, 4);
+AGENT_SIZE(agent_config, 8);
+
+/*
+ * The maps both programs use. Each object file carries its own flow map (an LRU hash
+ * preallocates all its entries, so neither object declares the other's); the agent's loader
+ * pins these two under its own bpffs and gives both objects the same ones (the counter indices
+ * of the two programs do not overlap).
+ */
+#ifdef __BPF__
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct agent_config);
+} agent_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AGENT_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} agent_counters SEC(".maps");
+#endif
+
+#endif

@@ -1,0 +1,102 @@
+package org.handoff.agent.kernel;
+
+import java.nio.ByteBuffer;
+import org.handoff.protocol.transform.FlowTransform;
+import org.handoff.protocol.wire.Bytes;
+
+/**
+ * View of {@code struct agent_ingress_value} (bpf/src/main/c/agent_maps.h): the flow's token and
+ * what the ingress program needs to rewrite a TUNNEL's inner packet onto connection B as
+ * {@code PacketRewriter.clientToServer} does. 24 bytes; the token, address and port in network
+ * order, the offsets in the host's order.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                                                               |  0
+ * +        Flow token (64 bits, as the TUNNEL header has it)      +
+ * |                                                               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |             Server address (H, the new destination)           |  8
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |   Server port (new dest.)     |0 0 0 0 0 0 0|T| Reserved (0)  | 12
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |     d: sequence offset (host order, ack - d, SACK - d)        | 16
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |          t: timestamp offset (host order, TSecr - t)          | 20
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * T (0x01): timestamps on both connections.
+ * </pre>
+ */
+public final class IngressFlowValue {
+    public static final int TOKEN_OFFSET = 0;
+    public static final int SERVER_ADDRESS_OFFSET = 8;
+    public static final int SERVER_PORT_OFFSET = 12;
+    public static final int FLAGS_OFFSET = 14;
+    public static final int RESERVED_OFFSET = 15;
+    public static final int SEQ_OFFSET_OFFSET = 16;
+    public static final int TS_OFFSET_OFFSET = 20;
+    public static final int LENGTH = 24;
+
+    /** {@code AGENT_FLOW_TIMESTAMPS} */
+    public static final int FLAG_TIMESTAMPS = 0x01;
+
+    private ByteBuffer buffer;
+
+    /** Wraps a map value buffer of at least {@link #LENGTH} bytes, reused for every flow. */
+    public IngressFlowValue wrap(ByteBuffer buffer) {
+        this.buffer = MapBytes.checked(buffer, LENGTH, "agent_ingress_value");
+        return this;
+    }
+
+    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    /** Fills the whole value for a flow: its token from the HANDOFF and its transform. */
+    public IngressFlowValue entry(FlowTransform f, long token) {
+        MapBytes.putWireI64(buffer, TOKEN_OFFSET, token);
+        MapBytes.putWireI32(buffer, SERVER_ADDRESS_OFFSET, f.serverAddress());
+        MapBytes.putWireU16(buffer, SERVER_PORT_OFFSET, f.serverPort());
+        MapBytes.putU8(buffer, FLAGS_OFFSET, f.timestamps() ? FLAG_TIMESTAMPS : 0);
+        MapBytes.putU8(buffer, RESERVED_OFFSET, 0);
+        MapBytes.putHostI32(buffer, SEQ_OFFSET_OFFSET, f.seqOffset());
+        MapBytes.putHostI32(buffer, TS_OFFSET_OFFSET, f.tsOffset());
+        return this;
+    }
+
+    /** The token as the TUNNEL header carries it (its 8 bytes read big-endian). */
+    public long token() {
+        return MapBytes.wireI64(buffer, TOKEN_OFFSET);
+    }
+
+    public int serverAddress() {
+        return MapBytes.wireI32(buffer, SERVER_ADDRESS_OFFSET);
+    }
+
+    public int serverPort() {
+        return MapBytes.wireU16(buffer, SERVER_PORT_OFFSET);
+    }
+
+    public int flags() {
+        return MapBytes.u8(buffer, FLAGS_OFFSET);
+    }
+
+    public int seqOffset() {
+        return MapBytes.hostI32(buffer, SEQ_OFFSET_OFFSET);
+    }
+
+    public int tsOffset() {
+        return MapBytes.hostI32(buffer, TS_OFFSET_OFFSET);
+    }
+
+    /** Never prints the token: it is the flow's only authentication. */
+    @Override
+    public String toString() {
+        return "agent_ingress_value[server=" + Bytes.ipv4ToString(serverAddress()) + ":" + serverPort() + " flags=0x"
+                + Integer.toHexString(flags()) + " d=" + Integer.toUnsignedString(seqOffset())
+                + " t=" + Integer.toUnsignedString(tsOffset()) + "]";
+    }
+}
