@@ -190,6 +190,16 @@ final class Lab {
         }
     }
 
+    /** Stops the director (SIGTERM), starts it again through {@link LabRunner} and waits until it serves. */
+    void restartDirector() throws InterruptedException {
+        long director = pid(topology.director().pidFile());
+        run(SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
+        awaitGone(director, Duration.ofSeconds(15));
+        processes.startDirector(topology.director(), true);
+        int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+        System.err.println("e2e: restarted director served after " + tries + " tries");
+    }
+
     /** The client's namespace. */
     String client() {
         return topology.client().namespace();

@@ -162,18 +162,13 @@ class LabFailureTest {
     @Order(4)
     @Timeout(120)
     void directorRestartKeepsAnOpenDownloadOnTheKernelPath() throws Exception {
-        long director = Lab.pid(lab.topology.director().pidFile());
         Path file = Files.createTempFile("e2e-restart", ".bin");
         RunningCommand download = Lab.start(lab.client(), "curl", "-sS", "--limit-rate", "10M", "--max-time", "40", "-o",
                 file.toString(), "-w", "%{http_code} %{size_download}", lab.url(BIG));
         CommandResult r;
         try {
             Thread.sleep(3_000);
-            Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
-            Lab.awaitGone(director, Duration.ofSeconds(15));
-            lab.processes.startDirector(lab.topology.director(), true);
-            int tries = lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
-            System.err.println("e2e: restarted director served after " + tries + " tries");
+            lab.restartDirector();
             r = download.await(Duration.ofSeconds(50));
             assertEquals(0, r.exitCode(), "the download open at the director restart: " + r.describe());
             assertEquals("200 " + BIG_SIZE, r.stdout().trim(), r.describe());
