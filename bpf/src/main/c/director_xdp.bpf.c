@@ -10,8 +10,10 @@
  *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP ...
  *   out: Ethernet (next hop) | IPv4 (DF, TTL 64, id 0) | UDP (checksum 0) | TUNNEL (16) | the IPv4 packet unchanged
  *
- * Everything else, and every packet the program cannot send (no route or neighbour to the
- * agent, too big for the MTU, no headroom), is XDP_PASS untouched: the capture sees it as
+ * The next hop comes from director_next_hops, which the Java director fills from the kernel's
+ * route and neighbour tables (not bpf_fib_lookup, which refuses on a director with forwarding
+ * off). Everything else, and every packet the program cannot send (no next hop for the agent,
+ * too big for the egress MTU, no headroom), is XDP_PASS untouched: the capture sees it as
  * before and Java forwards it by FORWARD, so nothing is lost. Each frame bumps exactly one
  * director_counters index.
  */
@@ -28,7 +30,6 @@
 #include "director_maps.h"
 #include "director_syn.h"
 
-#define AF_INET                 2
 #define OUTER_TTL               64
 #define IP_DF                   0x4000
 #define IP_MF_AND_OFFSET        0x3fff
@@ -48,10 +49,14 @@ _Static_assert(sizeof(struct director_flow) == 40, "director_flow size");
 _Static_assert(__builtin_offsetof(struct director_flow, source_addr) == 4, "source_addr");
 _Static_assert(__builtin_offsetof(struct director_flow, agent_port) == 8, "agent_port");
 _Static_assert(__builtin_offsetof(struct director_flow, flags) == 10, "flags");
-_Static_assert(__builtin_offsetof(struct director_flow, reserved) == 12, "reserved");
+_Static_assert(__builtin_offsetof(struct director_flow, last_ack) == 12, "last_ack");
 _Static_assert(__builtin_offsetof(struct director_flow, token) == 16, "token");
 _Static_assert(__builtin_offsetof(struct director_flow, packets) == 24, "packets");
 _Static_assert(__builtin_offsetof(struct director_flow, bytes) == 32, "bytes");
+_Static_assert(sizeof(struct director_next_hop) == 20, "director_next_hop size");
+_Static_assert(__builtin_offsetof(struct director_next_hop, mtu) == 4, "mtu");
+_Static_assert(__builtin_offsetof(struct director_next_hop, dest_mac) == 8, "dest_mac");
+_Static_assert(__builtin_offsetof(struct director_next_hop, source_mac) == 14, "source_mac");
 _Static_assert(sizeof(struct handoff_tunnel_hdr) == TUNNEL_HEADER_LEN, "handoff_tunnel_hdr");
 _Static_assert(TUNNEL_OVERHEAD == 44, "TUNNEL_OVERHEAD");
 
@@ -96,25 +101,6 @@ static __always_inline __u16 ipv4_header_checksum(const struct iphdr *ip)
 	return (__u16)~sum;
 }
 
-static __always_inline int fib_failure_counter(int result)
-{
-	switch (result) {
-	case BPF_FIB_LKUP_RET_NO_NEIGH:
-		return DIRECTOR_PASSED_FIB_NO_NEIGH;
-	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		return DIRECTOR_PASSED_TOO_BIG;
-	case BPF_FIB_LKUP_RET_BLACKHOLE:
-	case BPF_FIB_LKUP_RET_UNREACHABLE:
-	case BPF_FIB_LKUP_RET_PROHIBIT:
-	case BPF_FIB_LKUP_RET_NOT_FWDED: /* what a lookup with no matching route returns */
-		return DIRECTOR_PASSED_FIB_NO_ROUTE;
-	case BPF_FIB_LKUP_RET_FWD_DISABLED:
-		return DIRECTOR_PASSED_FIB_FORWARDING_OFF;
-	default:
-		return DIRECTOR_PASSED_FIB_OTHER;
-	}
-}
-
 SEC("xdp")
 int director_xdp(struct xdp_md *ctx)
 {
@@ -124,11 +110,12 @@ int director_xdp(struct xdp_md *ctx)
 	struct iphdr *ip = data + sizeof(*eth);
 	struct tcphdr *tcp = (void *)(ip + 1);
 	struct director_flow_key key;
-	struct bpf_fib_lookup fib = {};
+	struct director_next_hop *hop;
 	struct director_flow *flow;
 	__u32 ip_len, tcp_header_len, frame_len;
+	__be32 ack;
+	int has_ack;
 	__u16 sport;
-	int rc;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return pass(DIRECTOR_PASSED_NOT_IPV4_TCP);
@@ -169,20 +156,15 @@ int director_xdp(struct xdp_md *ctx)
 	}
 	if (ip_len + TUNNEL_OVERHEAD > IPV4_MAX_TOTAL_LENGTH)
 		return pass(DIRECTOR_PASSED_TOO_BIG);
+	ack = tcp->ack_seq; /* the frame's first bytes are overwritten below: read it now */
+	has_ack = tcp->ack;
 
-	/* The next hop before anything changes, so every failure passes the original frame. The
-	 * lookup also checks the encapsulated length against the egress MTU (FRAG_NEEDED). */
-	fib.family = AF_INET;
-	fib.l4_protocol = IPPROTO_UDP;
-	fib.sport = 0;
-	fib.dport = flow->agent_port;
-	fib.tot_len = ip_len + TUNNEL_OVERHEAD;
-	fib.ipv4_src = flow->source_addr;
-	fib.ipv4_dst = flow->agent_addr;
-	fib.ifindex = ctx->ingress_ifindex;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return pass(fib_failure_counter(rc));
+	/* The next hop before anything changes, so every failure passes the original frame. */
+	hop = bpf_map_lookup_elem(&director_next_hops, &flow->agent_addr);
+	if (!hop)
+		return pass(DIRECTOR_PASSED_NO_NEXT_HOP);
+	if (ip_len + TUNNEL_OVERHEAD > hop->mtu)
+		return pass(DIRECTOR_PASSED_TOO_BIG);
 
 	/* drop Ethernet padding, so the frame ends where the IPv4 packet does */
 	if (frame_len > sizeof(*eth) + ip_len && bpf_xdp_adjust_tail(ctx, (int)(sizeof(*eth) + ip_len) - (int)frame_len))
@@ -200,9 +182,9 @@ int director_xdp(struct xdp_md *ctx)
 	struct handoff_tunnel_hdr *tunnel = (void *)(udp + 1);
 
 	/* the old Ethernet header is overwritten from here on: everything below comes from key,
-	 * flow and fib, never from the frame's first 58 bytes */
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	 * flow and hop, never from the frame's first 58 bytes */
+	__builtin_memcpy(eth->h_dest, hop->dest_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, hop->source_mac, ETH_ALEN);
 	eth->h_proto = bpf_htons(ETH_P_IP);
 
 	outer->version = 4;
@@ -231,12 +213,16 @@ int director_xdp(struct xdp_md *ctx)
 	tunnel->flags = 0;
 	tunnel->token = flow->token;
 
+	/* The client's RCV.NXT as far as its ACKs tell: those ACKs never reach Java, which resets
+	 * the flow exactly there when its agent is gone for good. */
+	if (has_ack)
+		flow->last_ack = ack;
 	__sync_fetch_and_add(&flow->packets, 1);
 	__sync_fetch_and_add(&flow->bytes, ip_len);
 	count(DIRECTOR_TUNNELLED);
-	if (fib.ifindex == ctx->ingress_ifindex)
+	if (hop->ifindex == ctx->ingress_ifindex)
 		return XDP_TX;
-	return bpf_redirect(fib.ifindex, 0);
+	return bpf_redirect(hop->ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

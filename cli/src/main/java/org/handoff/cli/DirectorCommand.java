@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.handoff.config.ConfigException;
 import org.handoff.director.Director;
+import org.handoff.director.config.ConfigLoader;
+import org.handoff.director.config.DirectorConfig;
+import org.handoff.director.kernel.DirectorDatapath;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.host.ProcessRunner;
 import picocli.CommandLine.Command;
@@ -16,7 +19,7 @@ import picocli.CommandLine.Spec;
 /** {@code handoff director}: run the director; {@code handoff director reload}: make a running one re-read its config. */
 @Command(name = "director", mixinStandardHelpOptions = true,
         description = "Run the director: terminate client TCP on the VIP, read the request, hand the connection off to an agent.",
-        subcommands = {DirectorCommand.Reload.class, DirectorCommand.Check.class})
+        subcommands = {DirectorCommand.Reload.class, DirectorCommand.Check.class, DirectorCommand.KernelDetach.class})
 public final class DirectorCommand implements Callable<Integer> {
     static final String DEFAULT_PID_FILE = "/run/handoff-director.pid";
 
@@ -98,6 +101,41 @@ public final class DirectorCommand implements Callable<Integer> {
                 return 0;
             } catch (ConfigException e) {
                 spec.commandLine().getErr().println(e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    /**
+     * Removes the kernel data path for good: the XDP program from {@code capture.interface} and
+     * the maps pinned under {@code kernel.bpffs}. A stopped director leaves both, so a restarted
+     * one finds its flows (docs/operations.md); run this, in the director's network namespace,
+     * when the director goes away for good or moves to the user path.
+     */
+    @Command(name = "kernel-detach", mixinStandardHelpOptions = true,
+            description = "Detach the director's XDP program from capture.interface and remove its pinned maps under kernel.bpffs (both stay when the director stops, so a restart keeps flows). Run it where the director runs, after stopping it.")
+    static final class KernelDetach implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "The director's config.")
+        Path config;
+
+        @Override
+        public Integer call() {
+            DirectorConfig c;
+            try {
+                c = ConfigLoader.DIRECTOR.loadForRun(config);
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return 1;
+            }
+            try {
+                spec.commandLine().getOut().println("handoff director kernel-detach: "
+                        + DirectorDatapath.detach(c.kernel().bpffs(), c.capture().interfaceName()));
+                return 0;
+            } catch (RuntimeException e) {
+                spec.commandLine().getErr().println("handoff director kernel-detach: " + e.getMessage());
                 return 1;
             }
         }

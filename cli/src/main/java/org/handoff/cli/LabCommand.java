@@ -1,12 +1,15 @@
 package org.handoff.cli;
 
 import java.io.PrintWriter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.handoff.lab.LabRunner;
 import org.handoff.lab.LabTopology;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -27,6 +30,11 @@ public final class LabCommand implements Callable<Integer> {
             description = "What to do: up, down, status, or env (print the lab's names, addresses and files as shell variables).")
     String action;
 
+    @Option(names = "--datapath", paramLabel = "PATH",
+            description = "The directors' data path for 'up': kernel (default: the XDP program tunnels handed-off flows' ACKs) or"
+                    + " user (every packet through Java); also $HANDOFF_LAB_DATAPATH.")
+    String datapath;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -37,7 +45,11 @@ public final class LabCommand implements Callable<Integer> {
         LabTopology topology;
         try {
             // HANDOFF_LAB_NS_PREFIX and HANDOFF_LAB_DIR name and place a second lab beside the first.
-            topology = LabTopology.fromEnvironment(ScriptRunner.home(), System.getenv());
+            Map<String, String> env = new HashMap<>(System.getenv());
+            if (datapath != null) {
+                env.put(LabTopology.DATAPATH_VARIABLE, datapath);
+            }
+            topology = LabTopology.fromEnvironment(ScriptRunner.home(), env);
         } catch (IllegalArgumentException e) {
             err.println("lab: " + e.getMessage());
             return 2;

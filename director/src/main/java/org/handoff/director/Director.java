@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.handoff.config.ConfigException;
 import org.handoff.director.config.ConfigHolder;
 import org.handoff.director.config.ConfigLoader;
@@ -20,6 +22,7 @@ import org.handoff.director.io.RawSocketSink;
 import org.handoff.director.io.SystemClock;
 import org.handoff.director.io.VipEndpoint;
 import org.handoff.director.io.VipSetupCheck;
+import org.handoff.director.kernel.DirectorDatapath;
 import org.handoff.director.routing.LoadCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +48,15 @@ public final class Director implements AutoCloseable {
     private final List<DirectorWorker> workers;
     private final List<Thread> threads = new ArrayList<>();
     private final MetricsServer metrics;
+    private final DirectorDatapath datapath;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Director(ConfigHolder<WorkerSettings> config, List<DirectorWorker> workers, MetricsServer metrics) {
+    private Director(ConfigHolder<WorkerSettings> config, List<DirectorWorker> workers, MetricsServer metrics,
+                     DirectorDatapath datapath) {
         this.config = config;
         this.workers = workers;
         this.metrics = metrics;
+        this.datapath = datapath;
     }
 
     /**
@@ -58,16 +64,22 @@ public final class Director implements AutoCloseable {
      * with the loader's message, every error listed.
      */
     public static ConfigHolder<WorkerSettings> loadConfig(Path configFile, LoadCounter load) throws ConfigException {
-        return ConfigHolder.load(configFile, ConfigLoader.DIRECTOR::loadForRun, c -> WorkerSettings.of(c, load),
-                Director::unappliable);
+        return loadConfig(configFile, load, () -> Integer.MAX_VALUE);
+    }
+
+    /** The same, the SYN-ACK's MSS at most {@code mssCeiling} (read at each derivation: the kernel path's, known once it started). */
+    static ConfigHolder<WorkerSettings> loadConfig(Path configFile, LoadCounter load, IntSupplier mssCeiling) throws ConfigException {
+        return ConfigHolder.load(configFile, ConfigLoader.DIRECTOR::loadForRun,
+                c -> WorkerSettings.of(c, load, mssCeiling.getAsInt()), Director::unappliable);
     }
 
     /** Loads everything and checks the host; starts nothing yet. */
     public static Director create(Path configFile, boolean checkVipSetup) throws StartupException {
         LoadCounter load = new LoadCounter();
+        AtomicInteger mssCeiling = new AtomicInteger(Integer.MAX_VALUE);
         ConfigHolder<WorkerSettings> holder;
         try {
-            holder = loadConfig(configFile, load);
+            holder = loadConfig(configFile, load, mssCeiling::get);
         } catch (ConfigException e) {
             throw new StartupException(e.getMessage());
         }
@@ -79,6 +91,27 @@ public final class Director implements AutoCloseable {
                 throw new StartupException("the kernel would answer for a VIP; refusing to start:\n  "
                         + String.join("\n  ", report.problems()));
             }
+        }
+
+        DirectorDatapath datapath;
+        try {
+            datapath = DirectorDatapath.start(c.datapath(), c.kernel().bpffs(), c.capture().interfaceName());
+        } catch (DirectorDatapath.StartException e) {
+            throw new StartupException(e.getMessage());
+        }
+        if (datapath.kernel()) {
+            // A full-size client segment, tunnelled (44 bytes more), must still fit the link.
+            mssCeiling.set(datapath.mssCeiling());
+            try {
+                holder.rederive();
+            } catch (ConfigException e) {
+                datapath.close();
+                throw new StartupException(e.getMessage());
+            }
+            LOG.info("datapath kernel: SYN-ACK MSS {} (tcp.mss={}, capture interface MTU - {})", holder.derived().tcp().mss(),
+                    c.tcp().mss(), DirectorDatapath.MSS_OVERHEAD);
+        } else {
+            LOG.info("datapath user: {}", datapath.userPathReason());
         }
 
         SecureRandom random = new SecureRandom();
@@ -96,27 +129,30 @@ public final class Director implements AutoCloseable {
                         .clock(clock));
                 RawSocketSink sink = RawSocketSink.open();
                 workers.add(DirectorWorker.create(i, c, holder::derived, load, secret0, secret1, source, sink,
-                        new AgentSockets(), clock));
+                        new AgentSockets(), clock, datapath.flowsForWorker()));
             }
         } catch (IOException e) {
             workers.forEach(DirectorWorker::close);
+            datapath.close();
             throw new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
                     + " or open the raw socket: " + e.getMessage());
         } catch (RuntimeException e) {
             workers.forEach(DirectorWorker::close);
+            datapath.close();
             throw e;
         }
-        DirectorMetrics registry = new DirectorMetrics(workers, () -> holder.config().serverNames());
+        DirectorMetrics registry = new DirectorMetrics(workers, () -> holder.config().serverNames(), datapath);
         MetricsServer metrics = null;
         if (c.metricsListen() != null) {
             try {
                 metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
             } catch (IOException | RuntimeException e) { // BindException: the port is in use
                 workers.forEach(DirectorWorker::close);
+                datapath.close();
                 throw new StartupException("cannot listen on metrics.listen=" + c.metricsListen() + ": " + e.getMessage());
             }
         }
-        return new Director(holder, workers, metrics);
+        return new Director(holder, workers, metrics, datapath);
     }
 
     /**
@@ -144,8 +180,8 @@ public final class Director implements AutoCloseable {
             t.start();
         }
         DirectorConfig c = config.config();
-        LOG.info("director started: {} worker(s), vips {}, {} rule(s), capture on {}{}", workers.size(), c.vips(),
-                c.rules().size(), c.capture().interfaceName(),
+        LOG.info("director started: {} worker(s), vips {}, {} rule(s), capture on {}, datapath {}{}", workers.size(), c.vips(),
+                c.rules().size(), c.capture().interfaceName(), datapath.mode(),
                 metrics == null ? "" : ", metrics on http://" + metrics.address().getHostString() + ":" + metrics.address().getPort() + "/metrics");
     }
 
@@ -188,6 +224,9 @@ public final class Director implements AutoCloseable {
             }
         }
         workers.forEach(DirectorWorker::close);
+        // The XDP program stays attached and its maps pinned: flows keep moving while a restarted
+        // director starts (docs/kernel-datapath.md, "Restarts"); `handoff director kernel-detach` removes them.
+        datapath.close();
         if (metrics != null) {
             metrics.close();
         }

@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.handoff.director.handoff.HandoffCounters;
+import org.handoff.director.kernel.DirectorCounter;
+import org.handoff.director.kernel.DirectorDatapath;
 import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.TcpCounters;
 import org.handoff.protocol.message.DecodeResult;
@@ -35,6 +37,11 @@ public final class DirectorMetrics {
      *     origin a reload added gets its counters then (and one removed keeps its last values)
      */
     public DirectorMetrics(List<DirectorWorker> workers, Supplier<? extends Iterable<String>> origins) {
+        this(workers, origins, DirectorDatapath.user("not started"));
+    }
+
+    /** @param datapath the data path that runs: its XDP counters, mode, next-hop failures */
+    public DirectorMetrics(List<DirectorWorker> workers, Supplier<? extends Iterable<String>> origins, DirectorDatapath datapath) {
         for (Field f : TcpCounters.class.getFields()) {
             if (f.getType() == long.class && !Modifier.isStatic(f.getModifiers())) {
                 counter("handoff_director_tcp_" + snake(f.getName()), "TCP termination: " + f.getName(), workers,
@@ -124,6 +131,29 @@ public final class DirectorMetrics {
                 .description("request, held-packet and spare receive-array bytes buffered (limit: limits.max-buffered-bytes-total)").register(registry);
         Gauge.builder("handoff_director_half_open", workers, ws -> sum(ws, w -> w.terminator().halfOpenCount()))
                 .description("half-open flows (waiting for the final ACK)").register(registry);
+        for (DirectorCounter c : DirectorCounter.values()) {
+            FunctionCounter.builder("handoff_director_xdp_packets", datapath, d -> d.counter(c))
+                    .tag("outcome", c.metricName())
+                    .description("frames the XDP program saw on the capture interface, by what it did (kernel path)")
+                    .register(registry);
+        }
+        for (String mode : new String[] {"kernel", "user"}) {
+            Gauge.builder("handoff_director_datapath", datapath, d -> d.mode().equals(mode) ? 1 : 0).tag("mode", mode)
+                    .description("the data path that runs (1), chosen at start by datapath").register(registry);
+        }
+        Gauge.builder("handoff_director_kernel_flow_entries", workers, ws -> sum(ws, w -> w.coordinator().counters().kernelEntries))
+                .description("handed-off flows with an entry in the XDP flow map").register(registry);
+        counter("handoff_director_kernel_flow_entries_written", "XDP flow entries written (at HANDOFF_ACK, and when a flow is pinned)",
+                workers, w -> w.coordinator().counters().kernelEntriesWritten);
+        counter("handoff_director_kernel_flow_entries_deleted", "XDP flow entries deleted (flow ended, handed back, agent lost)",
+                workers, w -> w.coordinator().counters().kernelEntriesDeleted);
+        counter("handoff_director_kernel_flow_entries_unwritten", "XDP flow entries not written (no next hop): flows left on the user path",
+                workers, w -> w.coordinator().counters().kernelEntriesUnwritten);
+        FunctionCounter.builder("handoff_director_next_hop_refresh_failures", datapath, DirectorDatapath::nextHopFailures)
+                .description("agents whose next hop (route, complete neighbour entry) could not be read at a refresh")
+                .register(registry);
+        counter("handoff_director_agents_recovered", "unreachable agents that answered again within handoff.agent-restart-grace",
+                workers, w -> w.coordinator().counters().agentsRecovered);
         Gauge.builder("handoff_director_handoffs_pending", workers, ws -> sum(ws, w -> w.coordinator().pendingHandoffs()))
                 .description("hand-offs waiting for the agent's answer").register(registry);
     }

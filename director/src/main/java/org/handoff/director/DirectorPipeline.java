@@ -11,6 +11,7 @@ import org.handoff.director.handoff.FlowTokens;
 import org.handoff.director.handoff.HandoffCoordinator;
 import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.io.VipEndpoint;
+import org.handoff.director.kernel.KernelFlows;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.tcp.FlowListener;
 import org.handoff.director.tcp.TcpTerminator;
@@ -56,6 +57,7 @@ public final class DirectorPipeline {
                 new MessageEncoder(sealer), new ForwardEncoder(sealer), b.flowTokens, b.agents, () -> settings.get().handoff(),
                 b.load, nowNanos);
         coordinator.decisionListener(b.decisions);
+        coordinator.kernelFlows(b.kernelFlows);
         terminator = coordinator.terminator();
         answers = new MessageDecoder(keys, b.answerGuard, b.wallMillis);
     }
@@ -123,6 +125,7 @@ public final class DirectorPipeline {
         private ReplayGuard answerGuard;
         private DecisionListener decisions;
         private FlowListener.EndObserver flowEnds;
+        private KernelFlows kernelFlows = KernelFlows.NONE;
 
         private Builder(DirectorConfig config, Supplier<WorkerSettings> settings, LoadCounter load) {
             this.config = Objects.requireNonNull(config, "config");
@@ -183,6 +186,12 @@ public final class DirectorPipeline {
         /** Who else hears of each flow's end, after the coordinator. */
         public Builder flowEnds(FlowListener.EndObserver flowEnds) {
             this.flowEnds = flowEnds;
+            return this;
+        }
+
+        /** Where handed-off flows' entries go on the kernel path; {@link KernelFlows#NONE} (the user path) by default. */
+        public Builder kernelFlows(KernelFlows kernelFlows) {
+            this.kernelFlows = Objects.requireNonNull(kernelFlows, "kernelFlows");
             return this;
         }
 

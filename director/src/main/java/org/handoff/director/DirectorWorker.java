@@ -13,6 +13,7 @@ import org.handoff.director.io.PacketHandler;
 import org.handoff.director.io.PacketSink;
 import org.handoff.director.io.PacketSource;
 import org.handoff.director.io.RawSocketSink;
+import org.handoff.director.kernel.KernelFlows;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.message.MessageDecoder;
@@ -101,9 +102,25 @@ public final class DirectorWorker implements Runnable {
     public static DirectorWorker create(int index, DirectorConfig config, Supplier<WorkerSettings> settings,
                                         LoadCounter load, long secret0, long secret1,
                                         PacketSource source, PacketSink sink, AgentTransport agents, Clock clock) {
+        return create(index, config, settings, load, secret0, secret1, source, sink, agents, clock, KernelFlows.NONE);
+    }
+
+    /**
+     * The same, on the kernel path: handed-off flows' entries go to {@code kernelFlows}, and the
+     * entries a previous director left there for this worker's share of clients are adopted
+     * (worker {@code index} of {@code config.workers()}).
+     */
+    public static DirectorWorker create(int index, DirectorConfig config, Supplier<WorkerSettings> settings,
+                                        LoadCounter load, long secret0, long secret1,
+                                        PacketSource source, PacketSink sink, AgentTransport agents, Clock clock,
+                                        KernelFlows kernelFlows) {
         DirectorPipeline pipeline = DirectorPipeline.builder(config, settings, load).secrets(secret0, secret1)
+                .kernelFlows(kernelFlows)
                 .messageIds(new MessageIdGenerator()).flowTokens(FlowTokens.random()).agents(agents).output(sink::send).wallClock(clock::epochMillis)
                 .answerGuard(replayGuard(config.handoff().deadline().toMillis())).build(clock.nanos());
+        if (kernelFlows.active()) {
+            pipeline.coordinator().adoptKernelFlows(index, config.workers(), clock.nanos());
+        }
         return new DirectorWorker(index, source, sink, agents, pipeline, clock);
     }
 

@@ -21,8 +21,19 @@ public record WorkerSettings(RoutingTable routing, TcpSettings tcp, HandoffSetti
 
     /** The settings of each of {@code config.workers()} workers; {@code load} counts flows per server for routing. */
     public static WorkerSettings of(DirectorConfig config, LoadCounter load) {
-        return new WorkerSettings(RoutingTable.of(config, load), tcp(config, config.workers()), handoff(config),
-                config.keys());
+        return of(config, load, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The same, with the SYN-ACK's MSS at most {@code mssCeiling}: on the kernel path a
+     * tunnelled full-size segment must fit the link ({@code Director} works it out at start).
+     */
+    public static WorkerSettings of(DirectorConfig config, LoadCounter load, int mssCeiling) {
+        TcpSettings tcp = tcp(config, config.workers());
+        if (mssCeiling < tcp.mss()) {
+            tcp = tcp.withMss(mssCeiling);
+        }
+        return new WorkerSettings(RoutingTable.of(config, load), tcp, handoff(config), config.keys());
     }
 
     /** The same settings with {@code keys} as the key ring (a config loaded without its key file: tests, benchmarks). */
@@ -49,6 +60,7 @@ public record WorkerSettings(RoutingTable routing, TcpSettings tcp, HandoffSetti
     }
 
     public static HandoffSettings handoff(DirectorConfig c) {
-        return new HandoffSettings(c.handoff().retransmitInitial(), c.handoff().retransmitMax(), c.handoff().deadline());
+        return new HandoffSettings(c.handoff().retransmitInitial(), c.handoff().retransmitMax(), c.handoff().deadline(),
+                c.handoff().agentRestartGrace());
     }
 }

@@ -53,6 +53,8 @@ class DirectorReloadTest {
         changes.put("limits.max-flows", lab.replace("max-flows: 100000", "max-flows: 200000"));
         changes.put("limits.max-request-head-bytes", lab.replace("limits:\n", "limits:\n  max-request-head-bytes: 8KiB\n"));
         changes.put("limits.max-request-headers", lab.replace("limits:\n", "limits:\n  max-request-headers: 50\n"));
+        changes.put("datapath", lab.replace("datapath: auto", "datapath: user"));
+        changes.put("kernel.bpffs", lab.replace("bpffs: /run/handoff/director/bpf", "bpffs: /run/handoff/other"));
         assertEquals(ReloadScope.RESTART_KEYS.stream().map(ReloadScope.RestartKey::name).collect(Collectors.toSet()),
                 changes.keySet(), "a case for every restart key");
 

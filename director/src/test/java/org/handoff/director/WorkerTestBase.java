@@ -67,7 +67,10 @@ abstract class WorkerTestBase {
     void setUp() throws Exception {
         DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
         LoadCounter load = new LoadCounter();
-        WorkerSettings settings = WorkerSettings.of(config, load).withKeys(keys);
+        WorkerSettings base = WorkerSettings.of(config, load);
+        // Agents lost are given up on at once unless a test asks for a grace (handoff.agent-restart-grace).
+        WorkerSettings settings = new WorkerSettings(base.routing(), base.tcp(),
+                base.handoff().withAgentRestartGrace(agentRestartGrace()), keys);
         source = new MemoryPacketIo.FrameSource(new LinkDecoder(LinkDecoder.DLT_EN10MB, true, HOST_MAC), clock, 64, 2048);
         agents = new MemoryAgentTransport((to, b, off, len) -> {
             datagramsToAgents++;
@@ -76,9 +79,19 @@ abstract class WorkerTestBase {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> settings, load, 3, 4, source, sink, agents, clock);
+        worker = DirectorWorker.create(0, config, () -> settings, load, 3, 4, source, sink, agents, clock, kernelFlows());
         agentSide = new MessageDecoder(() -> keys, null, clock::epochMillis);
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(9), clock::epochMillis));
+    }
+
+    /** handoff.agent-restart-grace for this test class: none, so a lost agent's clients are reset at once. */
+    java.time.Duration agentRestartGrace() {
+        return java.time.Duration.ZERO;
+    }
+
+    /** Where the worker writes kernel flow entries: nowhere (the user path) unless a test class says. */
+    org.handoff.director.kernel.KernelFlows kernelFlows() {
+        return org.handoff.director.kernel.KernelFlows.NONE;
     }
 
     static byte[] frame(long destinationMac, byte[] ip) {

@@ -66,7 +66,7 @@ final class Lab {
         this.topology = topology;
         this.env = Map.of(LabTopology.PREFIX_VARIABLE, topology.prefix(),
                 LabTopology.DIRECTORY_VARIABLE, topology.directory().toString(),
-                LabTopology.AGENT_DATAPATH_VARIABLE, topology.agentDatapath());
+                LabTopology.DATAPATH_VARIABLE, topology.datapath());
         this.processes = new LabRunner(topology, new PrintWriter(System.err, true), Map.of());
     }
 
@@ -105,21 +105,30 @@ final class Lab {
         return letter + Long.toString(ProcessHandle.current().pid() % 100_000) + "-";
     }
 
+    /** The standard lab in {@code dir} under this JVM's e2e prefix, as {@code handoff lab} builds it with those variables. */
+    static LabTopology standard(Path dir) {
+        return standard(dir, LabTopology.DATAPATHS.get(0));
+    }
+
+    /** The same with the directors' data path {@code datapath} (kernel or user). */
+    static LabTopology standard(Path dir, String datapath) {
+        return LabTopology.builder(repoRoot()).prefix(prefix('e')).directory(dir).datapath(datapath).build();
+    }
+
     /** A private lab directory for a test class. */
     static Path privateDirectory(String name) {
         return Path.of("/tmp", "handoff-e2e-" + name + "-" + ProcessHandle.current().pid());
     }
 
-    /** Brings a lab of this JVM's own prefix up in a private directory, its agents on the kernel path (the lab's default). */
+    /** Brings a lab of this JVM's own prefix up in a private directory, the director on the lab's default path. */
     static Lab up(String name) throws Exception {
-        return up(name, LabTopology.DEFAULT_AGENT_DATAPATH);
+        return up(name, LabTopology.DATAPATHS.get(0));
     }
 
-    /** As {@link #up(String)}, the agents' {@code datapath} {@code kernel}, {@code user} or {@code auto}. */
-    static Lab up(String name, String agentDatapath) throws Exception {
+    /** The same with the director's data path {@code datapath} (kernel or user). */
+    static Lab up(String name, String datapath) throws Exception {
         requireLinuxRoot();
-        Lab lab = new Lab(LabTopology.builder(repoRoot()).prefix(prefix('e')).directory(privateDirectory(name))
-                .agentDatapath(agentDatapath).build());
+        Lab lab = new Lab(standard(privateDirectory(name), datapath));
         lab.attempted = true;
         CommandResult r = handoff(lab.env, Duration.ofMinutes(5), "lab", "up");
         if (!r.ok()) {
@@ -179,6 +188,16 @@ final class Lab {
         if (!alive(pid(origin(n).agentPidFile()))) {
             processes.startAgent(origin(n), true);
         }
+    }
+
+    /** Stops the director (SIGTERM), starts it again through {@link LabRunner} and waits until it serves. */
+    void restartDirector() throws InterruptedException {
+        long director = pid(topology.director().pidFile());
+        run(SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
+        awaitGone(director, Duration.ofSeconds(15));
+        processes.startDirector(topology.director(), true);
+        int tries = awaitServing("/static/hello.txt", Duration.ofSeconds(40));
+        System.err.println("e2e: restarted director served after " + tries + " tries");
     }
 
     /** The client's namespace. */

@@ -113,7 +113,9 @@ class LabFailureTest {
             Lab.run(Lab.SHORT, "kill", "-KILL", Long.toString(Lab.pid(lab.origin(1).agentPidFile()))).requireOk();
             CommandResult r = download.await(Duration.ofSeconds(70));
             assertNotEquals(0, r.exitCode(), r.describe());
-            assertTrue(r.elapsed().toMillis() < 2_000 + 10_000, "curl ended " + r.elapsed().toMillis() + " ms after start: " + r.describe());
+            // The kill, then the probe's ICMP (~2.7 s), then handoff.agent-restart-grace (5 s by default).
+            assertTrue(r.elapsed().toMillis() < 2_000 + 10_000 + 5_000, "curl ended " + r.elapsed().toMillis() + " ms after start: "
+                    + r.describe());
         } finally {
             lab.restartAgentIfDead(1);
             lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
@@ -151,41 +153,30 @@ class LabFailureTest {
     }
 
     /**
-     * A director restart drops the flows it held: the new director has no state for them and
-     * never answers packets of an unknown flow, so the client's ACKs stop reaching the agent.
-     * The origin sends on until the client's receive window is full, then the download stalls
-     * and ends by the client's timeout. New connections work as soon as the new director runs.
+     * On the kernel path (the lab's default) a director restart keeps open downloads: the XDP
+     * program stays attached and its maps pinned while the director is down, so the client's ACKs
+     * keep reaching the agent; the restarted director adopts the flow (docs/kernel-datapath.md,
+     * "Restarts"). The user path's stall is {@link LabUserPathTest}'s.
      */
     @Test
     @Order(4)
     @Timeout(120)
-    void directorRestartStallsOpenFlowsAndServesNewOnes() throws Exception {
-        long director = Lab.pid(lab.topology.director().pidFile());
-        int maxTime = 25;
-        RunningCommand download = startBigDownload(maxTime);
+    void directorRestartKeepsAnOpenDownloadOnTheKernelPath() throws Exception {
+        Path file = Files.createTempFile("e2e-restart", ".bin");
+        RunningCommand download = Lab.start(lab.client(), "curl", "-sS", "--limit-rate", "10M", "--max-time", "40", "-o",
+                file.toString(), "-w", "%{http_code} %{size_download}", lab.url(BIG));
         CommandResult r;
         try {
             Thread.sleep(3_000);
-            Lab.run(Lab.SHORT, "kill", "-TERM", Long.toString(director)).requireOk();
-            Lab.awaitGone(director, Duration.ofSeconds(15));
-            lab.processes.startDirector(lab.topology.director(), true);
-            int tries = lab.awaitServing("/static/hello.txt", Duration.ofSeconds(40));
-            System.err.println("e2e: restarted director served after " + tries + " tries");
+            lab.restartDirector();
+            r = download.await(Duration.ofSeconds(50));
+            assertEquals(0, r.exitCode(), "the download open at the director restart: " + r.describe());
+            assertEquals("200 " + BIG_SIZE, r.stdout().trim(), r.describe());
+            assertEquals(bigSha, Lab.sha256(file), "byte-exact through the restart");
+            assertTrue(lab.directorCounter("handoff_director_tcp_adopted_total") >= 1, "the restarted director adopted the flow");
         } finally {
-            r = download.await(Duration.ofSeconds(maxTime + 10));
+            Files.deleteIfExists(file);
         }
-        // curl 28: operation timed out, with part of the file: the flow stalled (at 10 MB/s the
-        // whole file would have taken ~10 s of the 25).
-        assertEquals(28, r.exitCode(), "the open download at the director restart: " + r.describe());
-        String[] f = r.stdout().trim().split(" ");
-        assertEquals("200", f[0], r.describe());
-        long got = Long.parseLong(f[1]);
-        assertTrue(got > 0 && got < BIG_SIZE, "bytes received " + got);
-        System.err.println("e2e: download open at the director restart stalled after " + got + " bytes");
-        // And new downloads of the same file complete.
-        CommandResult again = lab.curl(Duration.ofSeconds(40), "--max-time", "30", "-o", "/dev/null", "-w",
-                "%{http_code} %{size_download}", lab.url(BIG));
-        assertEquals("200 " + BIG_SIZE, again.stdout().trim(), again.describe());
     }
 
     /**

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
 @Tag("netns")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class LabTrafficCases {
-    private static final Duration LONG = Duration.ofSeconds(150);
+    static final Duration LONG = Duration.ofSeconds(150);
     /** Sizes of the byte-exact downloads, in bytes, by name. */
     private static final Map<String, Long> SIZES = new LinkedHashMap<>();
 
@@ -54,13 +54,13 @@ abstract class LabTrafficCases {
         SIZES.put("100M", 100L << 20);
     }
 
-    private static Lab lab;
+    static Lab lab;
     private static Path out;
     private static final Map<String, String> SHA = new LinkedHashMap<>();
 
     /** Brings the class's lab up with its agents' {@code datapath}: each concrete class's {@code @BeforeAll} calls it once. */
-    static void upWith(String name, String agentDatapath) throws Exception {
-        lab = Lab.up(name, agentDatapath);
+    static void upWith(String name, String datapath) throws Exception {
+        lab = Lab.up(name, datapath);
         out = Files.createTempDirectory("e2e-downloads");
         for (Map.Entry<String, Long> e : SIZES.entrySet()) {
             SHA.put(e.getKey(), lab.content("files/" + e.getKey() + ".bin", e.getValue()));
@@ -81,7 +81,7 @@ abstract class LabTrafficCases {
     }
 
     /** GET through the VIP into a file; asserts 200 and returns "origin" (X-Served-By) after checking SHA-256. */
-    private static String download(String name, Duration limit, String... extra) throws Exception {
+    static String download(String name, Duration limit, String... extra) throws Exception {
         Path file = out.resolve(name + ".bin");
         Files.deleteIfExists(file);
         List<String> args = new ArrayList<>(List.of("--max-time", Long.toString(limit.toSeconds() - 5), "-o", file.toString(),
@@ -329,12 +329,12 @@ abstract class LabTrafficCases {
     @Order(12)
     @Timeout(60)
     void theAgentsRunTheLabsDatapath() throws Exception {
-        boolean kernel = lab.topology.agentDatapath().equals("kernel");
+        boolean kernel = lab.topology.datapath().equals("kernel");
         double programs = 0;
         double userSpace = 0;
         for (int n = 1; n <= lab.topology.origins().size(); n++) {
             assertEquals(1.0, lab.agentCounter(n, "handoff_agent_datapath{mode=\"" + (kernel ? "kernel" : "user") + "\"}"),
-                    "origin" + n + "'s agent runs datapath " + lab.topology.agentDatapath());
+                    "origin" + n + "'s agent runs datapath " + lab.topology.datapath());
             programs += lab.agentMetric(n, "handoff_agent_kernel_packets_total{outcome=\"egress_rewritten\"}");
             userSpace += lab.agentMetric(n, "handoff_agent_packets_rewritten_total{direction=\"server_to_client\"}");
         }

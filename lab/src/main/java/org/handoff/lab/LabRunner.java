@@ -57,6 +57,12 @@ public final class LabRunner {
     private static final long TAKE_DOWN_MILLIS = 120_000;
     private static final int LOG_TAIL_LINES = 20;
     private static final String STATUS_ROW = "%-14s %s%n";
+    /**
+     * An XDP program that passes everything, what the director's bridge-side veth peer runs on the
+     * kernel path: a resource of module bpf's jar, which {@code handoff} has on its class path
+     * (no Maven dependency: bpf's tests use testkit, which uses this module).
+     */
+    static final String XDP_PASS_OBJECT = "xdp_pass.bpf.o";
 
     private final LabTopology lab;
     private final PrintWriter err;
@@ -165,19 +171,17 @@ public final class LabRunner {
         say("the shared hand-off key");
         writeKey();
 
-        say("agents");
+        boolean kernel = !lab.datapath().equals("user"); // auto loads the programs too
+        say("agents, datapath " + lab.datapath());
         for (Origin o : lab.origins()) {
+            if (kernel) {
+                mountBpffs(o.agentBpffs());
+            }
             // The example's state file is a fixed path under /run, shared by every lab on the host:
             // each lab keeps its own in its directory, so a second lab's set-up and teardown do not
             // read or delete the first's record.
-            // A bpffs of the agent's own in the host's mount namespace: the agent runs under ip netns
-            // exec (its own mount namespace, /sys remounted), and its pinned maps must outlive it.
-            manifest.makeDirectories(o.agentBpffs());
-            if (!isMountPoint(o.agentBpffs())) {
-                network.runner().run(List.of("mount", "-t", "bpf", "bpf", o.agentBpffs().toString()), null).requireOk();
-            }
-            manifest.writeFile(o.agentConfig(), withKernel(withStateFile(read(o.agentConfigSource()), o.agentSetupState()),
-                    lab.agentDatapath(), o.agentBpffs()));
+            manifest.writeFile(o.agentConfig(), withDatapath(withStateFile(read(o.agentConfigSource()), o.agentSetupState()),
+                    lab.datapath(), o.agentBpffs()));
             manifest.record(o.agentSetupState(), o.agentSetupLog(), o.agentLog(), o.agentPidFile());
             CommandResult setup = handoff.inNamespace(o.host().namespace()).runLogged(List.of(lab.handoffCommand().toString(),
                     "agent", "setup", "--config", o.agentConfig().toString()), o.agentSetupLog(), false);
@@ -189,9 +193,20 @@ public final class LabRunner {
             startAgent(o, false);
         }
 
-        say(lab.directors().size() == 1 ? "the director" : "the directors");
+        say((lab.directors().size() == 1 ? "the director" : "the directors") + ", datapath " + lab.datapath());
+        Path xdpPass = lab.directory().resolve(XDP_PASS_OBJECT);
+        if (kernel) {
+            manifest.writeBytes(xdpPass, resource("/org/handoff/bpf/" + XDP_PASS_OBJECT));
+        }
         for (Director d : lab.directors()) {
-            manifest.writeFile(d.config(), read(d.configSource()));
+            if (kernel) {
+                mountBpffs(d.bpffs());
+                // XDP_TX sends frames to the veth's peer, which takes them at once only when it
+                // runs an XDP program itself (bpf/src/main/c/xdp_pass.bpf.c says what GRO did).
+                network.ip(lab.switchNamespace(), "link", "set", "dev", d.host().bridgePort(), "xdpdrv", "obj",
+                        xdpPass.toString(), "sec", "xdp");
+            }
+            manifest.writeFile(d.config(), withDatapath(read(d.configSource()), lab.datapath(), d.bpffs()));
             manifest.record(d.log(), d.pidFile(), d.runPidFile());
             startDirector(d, false);
         }
@@ -237,8 +252,8 @@ public final class LabRunner {
         }
     }
 
-    /** The agent config with its {@code datapath:} and {@code bpffs:} lines set to the lab's. */
-    static String withKernel(String config, String datapath, Path bpffs) {
+    /** A director's or an agent's config with its {@code datapath:} and {@code bpffs:} lines set to the lab's. */
+    static String withDatapath(String config, String datapath, Path bpffs) {
         return config.replaceAll("(?m)^datapath:.*$", "datapath: " + datapath)
                 .replaceAll("(?m)^( *bpffs:).*$", "$1 " + Matcher.quoteReplacement(bpffs.toString()));
     }
@@ -315,14 +330,13 @@ public final class LabRunner {
                 }
             }
         }
-        // The agents' bpffs mounts, after the namespaces (and the programs attached there) are gone.
+        // The bpffs mounts, after the namespaces (and the programs attached there) are gone: the
+        // processes left their maps pinned for a restart, and they go with the mount.
+        for (Director d : lab.directors()) {
+            unmountBpffs(d.bpffs(), problems);
+        }
         for (Origin o : lab.origins()) {
-            if (isMountPoint(o.agentBpffs())) {
-                CommandResult r = runQuietly(() -> network.runner().run(List.of("umount", o.agentBpffs().toString()), null));
-                if (r == null || !r.ok()) {
-                    problems.add("umount " + o.agentBpffs() + (r == null ? "" : ": " + r.describe()));
-                }
-            }
+            unmountBpffs(o.agentBpffs(), problems);
         }
         if (manifest.exists()) {
             problems.addAll(manifest.removeAll(lab.directory()));
@@ -402,6 +416,27 @@ public final class LabRunner {
         }
     }
 
+    /**
+     * A bpffs of a director's or agent's own, mounted in the host's mount namespace: the process
+     * runs under ip netns exec (its own mount namespace, /sys remounted, the host's other mounts
+     * copied in), and the maps it pins there must outlive it so that a restart finds its flows.
+     */
+    private void mountBpffs(Path dir) {
+        manifest.makeDirectories(dir);
+        if (!isMountPoint(dir)) {
+            network.runner().run(List.of("mount", "-t", "bpf", "bpf", dir.toString()), null).requireOk();
+        }
+    }
+
+    private void unmountBpffs(Path dir, List<String> problems) {
+        if (isMountPoint(dir)) {
+            CommandResult r = runQuietly(() -> network.runner().run(List.of("umount", dir.toString()), null));
+            if (r == null || !r.ok()) {
+                problems.add("umount " + dir + (r == null ? "" : ": " + r.describe()));
+            }
+        }
+    }
+
     /** Whether {@code dir} is a mount point in this process's mount namespace (the host's: the lab runs there). */
     static boolean isMountPoint(Path dir) {
         String path = dir.toAbsolutePath().normalize().toString();
@@ -419,6 +454,17 @@ public final class LabRunner {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (java.io.InputStream in = LabRunner.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new LabException(name + " is not on the class path (the bpf module builds it)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + name, e);
         }
     }
 

@@ -35,10 +35,10 @@ import java.util.regex.Pattern;
 public final class LabTopology {
     public static final String PREFIX_VARIABLE = "HANDOFF_LAB_NS_PREFIX";
     public static final String DIRECTORY_VARIABLE = "HANDOFF_LAB_DIR";
-    /** The agents' {@code datapath} ({@code kernel}, the default, {@code user} or {@code auto}). */
-    public static final String AGENT_DATAPATH_VARIABLE = "HANDOFF_LAB_AGENT_DATAPATH";
-    public static final String DEFAULT_AGENT_DATAPATH = "kernel";
-    private static final java.util.Set<String> AGENT_DATAPATHS = java.util.Set.of("kernel", "user", "auto");
+    /** The directors' and the agents' {@code datapath}: {@code kernel} (the default), {@code user} or {@code auto}. */
+    public static final String DATAPATH_VARIABLE = "HANDOFF_LAB_DATAPATH";
+    /** The data paths a lab runs, the default first. */
+    public static final List<String> DATAPATHS = List.of("kernel", "user", "auto");
     public static final String DEFAULT_PREFIX = "ho-";
     public static final Path DEFAULT_DIRECTORY = Path.of("/tmp/handoff-lab");
     /** Every host's interface on the lab network. */
@@ -95,8 +95,12 @@ public final class LabTopology {
      *
      * @param configSource the file {@code config} is copied from
      * @param metrics      its metrics listener, inside its namespace
+     * @param bpffs        the bpffs its XDP maps are pinned in: mounted by the lab in the host's mount
+     *                     namespace (so pins outlive a director restart; {@code ip netns exec} remounts
+     *                     /sys, so never /sys/fs/bpf), removed at {@code down}
      */
-    public record Director(Host host, Path configSource, Path config, Path log, Path pidFile, Path runPidFile, String metrics) {
+    public record Director(Host host, Path configSource, Path config, Path log, Path pidFile, Path runPidFile, String metrics,
+                           Path bpffs) {
         public String name() {
             return host.name();
         }
@@ -201,17 +205,17 @@ public final class LabTopology {
     private final String prefix;
     private final Path directory;
     private final Path home;
-    private final String agentDatapath;
     private final String vipAddress;
     private final int vipPort;
     private final List<Host> clients;
     private final List<Director> directors;
     private final List<Origin> origins;
+    private final String datapath;
 
     private LabTopology(Builder b) {
         this.prefix = b.prefix;
+        this.datapath = b.datapath;
         this.directory = b.directory;
-        this.agentDatapath = b.agentDatapath;
         this.home = b.home;
         // The VIP is what examples/lab/director.yaml serves and the agents' configs send from.
         this.vipAddress = VIP;
@@ -228,7 +232,7 @@ public final class LabTopology {
                     Map.of("net.ipv4.ip_forward", "0"), List.of());
             ds.add(new Director(host, examples.resolve(name + ".yaml"), directory.resolve(name + ".yaml"),
                     directory.resolve(name + ".log"), directory.resolve(name + ".pid"), directory.resolve(name + ".pid.run"),
-                    DIRECTOR_METRICS));
+                    DIRECTOR_METRICS, directory.resolve(name + "-bpf")));
         }
         this.directors = List.copyOf(ds);
         List<String> vipRoute = new ArrayList<>(List.of(vipAddress + "/32"));
@@ -274,10 +278,10 @@ public final class LabTopology {
     public static LabTopology fromEnvironment(Path home, Map<String, String> environment) {
         String prefix = environment.get(PREFIX_VARIABLE);
         String dir = environment.get(DIRECTORY_VARIABLE);
-        String datapath = environment.get(AGENT_DATAPATH_VARIABLE);
+        String datapath = environment.get(DATAPATH_VARIABLE);
         return builder(home).prefix(prefix == null || prefix.isEmpty() ? DEFAULT_PREFIX : prefix)
                 .directory(dir == null || dir.isEmpty() ? DEFAULT_DIRECTORY : Path.of(dir))
-                .agentDatapath(datapath == null || datapath.isEmpty() ? DEFAULT_AGENT_DATAPATH : datapath).build();
+                .datapath(datapath == null || datapath.isEmpty() ? DATAPATHS.get(0) : datapath).build();
     }
 
     /** A lab with the standard counts, to be changed; {@code home} holds bin/handoff and examples/lab. */
@@ -293,7 +297,7 @@ public final class LabTopology {
         private int clients = 1;
         private int directors = 1;
         private int origins = 2;
-        private String agentDatapath = DEFAULT_AGENT_DATAPATH;
+        private String datapath = DATAPATHS.get(0);
 
         private Builder(Path home) {
             this.home = home.toAbsolutePath();
@@ -324,9 +328,9 @@ public final class LabTopology {
             return this;
         }
 
-        /** The agents' {@code datapath}: kernel (the default), user or auto. */
-        public Builder agentDatapath(String d) {
-            agentDatapath = d;
+        /** The directors' and the agents' {@code datapath}: kernel (the default), user or auto. */
+        public Builder datapath(String d) {
+            datapath = d;
             return this;
         }
 
@@ -335,12 +339,12 @@ public final class LabTopology {
             if (!PREFIX.matcher(prefix).matches()) {
                 throw new IllegalArgumentException(PREFIX_VARIABLE + "=" + prefix + ": want 1-8 of [a-z0-9-], a letter first");
             }
-            if (!AGENT_DATAPATHS.contains(agentDatapath)) {
-                throw new IllegalArgumentException(AGENT_DATAPATH_VARIABLE + "=" + agentDatapath + ": want kernel, user or auto");
-            }
             check("clients", clients, MAX_CLIENTS);
             check("directors", directors, MAX_DIRECTORS);
             check("origins", origins, MAX_ORIGINS);
+            if (!DATAPATHS.contains(datapath)) {
+                throw new IllegalArgumentException(DATAPATH_VARIABLE + "=" + datapath + " (expected: kernel, user or auto)");
+            }
             return new LabTopology(this);
         }
 
@@ -359,9 +363,9 @@ public final class LabTopology {
         return directory;
     }
 
-    /** The agents' {@code datapath} ({@value #AGENT_DATAPATH_VARIABLE}). */
-    public String agentDatapath() {
-        return agentDatapath;
+    /** The directors' and the agents' {@code datapath} ({@value #DATAPATH_VARIABLE}): kernel, user or auto. */
+    public String datapath() {
+        return datapath;
     }
 
     /** Where bin/handoff and examples/lab are: the checkout or the unpacked release. */
@@ -454,6 +458,7 @@ public final class LabTopology {
         v.put("LAB_NAMESPACES", String.join(" ", namespaces()));
         v.put("LAB_VIP", vipAddress);
         v.put("LAB_VIP_PORT", Integer.toString(vipPort));
+        v.put("LAB_DATAPATH", datapath);
         for (Host h : hosts()) {
             String key = variable(h);
             v.put(key + "_NS", h.namespace());
@@ -465,6 +470,7 @@ public final class LabTopology {
             v.put(key + "_LOG", d.log().toString());
             v.put(key + "_PID_FILE", d.pidFile().toString());
             v.put(key + "_METRICS", d.metrics());
+            v.put(key + "_BPFFS", d.bpffs().toString());
         }
         for (Origin o : origins) {
             String key = variable(o.host());

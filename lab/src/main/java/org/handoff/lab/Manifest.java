@@ -82,6 +82,16 @@ final class Manifest {
         }
     }
 
+    /** Records {@code path}, then writes {@code content} to it. */
+    void writeBytes(Path path, byte[] content) {
+        record(path);
+        try {
+            Files.write(path, content);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+    }
+
     /**
      * Removes what was recorded, last first: files, and directories that are empty by then (a
      * directory still holding a user's file stays). Then the manifest itself, and {@code dir}

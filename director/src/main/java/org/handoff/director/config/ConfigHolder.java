@@ -103,6 +103,14 @@ public final class ConfigHolder<T> {
         }
     }
 
+    /**
+     * Derives the value again from the running config, for what the derivation reads besides
+     * the config and learned only at start (the kernel path's lower MSS).
+     */
+    public synchronized void rederive() throws ConfigException {
+        current.set(build(config()));
+    }
+
     private Loaded<T> build(DirectorConfig config) throws ConfigException {
         T derived;
         try {

@@ -37,7 +37,7 @@ import org.handoff.protocol.message.HandoffKeys;
  */
 public final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of("vips", "pools", "rules", "default-pool", "limits", "timeouts",
-            "handoff", "workers", "metrics", "capture", "tcp");
+            "handoff", "workers", "metrics", "capture", "tcp", "datapath", "kernel");
     static final List<String> POOL_KEYS = List.of("selection", "servers");
     static final List<String> SERVER_KEYS = List.of("name", "agent", "service", "weight");
     static final List<String> RULE_KEYS = List.of("name", "match", "pool");
@@ -52,7 +52,13 @@ public final class ConfigLoader {
      * second (DirectorWorker's replay guard, 10 s at most); a later answer would be refused as stale.
      */
     public static final Duration MAX_HANDOFF_DEADLINE = Duration.ofSeconds(9);
-    static final List<String> HANDOFF_KEYS = List.of("retransmit-initial", "retransmit-max", "deadline", "key-file");
+    static final List<String> HANDOFF_KEYS = List.of("retransmit-initial", "retransmit-max", "deadline", "key-file",
+            "agent-restart-grace");
+    /** The longest handoff.agent-restart-grace: a dead agent's clients wait at most this long for their reset. */
+    public static final Duration MAX_AGENT_RESTART_GRACE = Duration.ofMinutes(1);
+    static final List<String> KERNEL_KEYS = List.of("bpffs");
+    private static final Map<String, Datapath> DATAPATHS = Map.of(Datapath.AUTO.key(), Datapath.AUTO,
+            Datapath.KERNEL.key(), Datapath.KERNEL, Datapath.USER.key(), Datapath.USER);
     static final List<String> METRICS_KEYS = List.of("listen");
     static final List<String> CAPTURE_KEYS = List.of("interface", "buffer-bytes");
     static final List<String> TCP_KEYS = List.of("mss", "window-shift", "initial-window", "retransmit-initial",
@@ -113,11 +119,13 @@ public final class ConfigLoader {
             HostPort metricsListen = listen.isMissing() ? HostPort.parse("127.0.0.1:9464") : listen.hostPort(null);
             Capture capture = capture(root.section("capture", CAPTURE_KEYS));
             Tcp tcp = tcp(root.section("tcp", TCP_KEYS));
+            Datapath datapath = root.get("datapath").oneOf(Datapath.AUTO, DATAPATHS, "auto, kernel or user");
+            Kernel kernel = kernel(root.section("kernel", KERNEL_KEYS));
             HandoffKeys keys = forRun ? keys(handoffSection.get("key-file"), handoff.keyFile()) : null;
             crossChecks(limits, handoff, tcp);
             tree.throwIfErrors();
             return new DirectorConfig(tree.source(), vips, pools, rules, defaultPool, limits, timeouts, handoff, workers,
-                    metricsListen, capture, tcp, keys);
+                    metricsListen, capture, tcp, keys, datapath, kernel);
         }
 
         // ---- sections ----
@@ -448,7 +456,14 @@ public final class ConfigLoader {
                     s.get("retransmit-initial").duration(d.retransmitInitial(), Duration.ofMillis(1), Duration.ofSeconds(10)),
                     s.get("retransmit-max").duration(d.retransmitMax(), Duration.ofMillis(1), Duration.ofSeconds(60)),
                     s.get("deadline").duration(d.deadline(), Duration.ofMillis(10), MAX_HANDOFF_DEADLINE),
-                    keyFile);
+                    keyFile,
+                    s.get("agent-restart-grace").duration(d.agentRestartGrace(), Duration.ZERO, MAX_AGENT_RESTART_GRACE));
+        }
+
+        private Kernel kernel(ConfigNode s) {
+            ConfigNode b = s.get("bpffs");
+            Path bpffs = b.isMissing() ? Kernel.DEFAULT_BPFFS : b.path("a directory for the pinned maps, relative to the config file's folder");
+            return new Kernel(bpffs == null ? Kernel.DEFAULT_BPFFS : bpffs);
         }
 
         /** The key ring a running director signs and checks with: required, read and checked now. */

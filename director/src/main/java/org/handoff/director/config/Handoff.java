@@ -9,10 +9,17 @@ import java.time.Duration;
  * {@code deadline} after the first send the director gives up on the request (each origin
  * tried gets a share of it; when none is left, the client gets a 503). {@code keyFile}
  * (resolved against the config file's folder) holds the shared key ring that authenticates the
- * datagrams; null when the config does not name one (replay).
+ * datagrams; null when the config does not name one (replay). An agent found unreachable (its
+ * port closed) keeps its handed-off flows for {@code agentRestartGrace}, so a restarting agent
+ * finds them (the kernel path keeps moving their packets meanwhile); still unreachable after it,
+ * its clients are reset.
  */
-public record Handoff(Duration retransmitInitial, Duration retransmitMax, Duration deadline, Path keyFile) {
+public record Handoff(Duration retransmitInitial, Duration retransmitMax, Duration deadline, Path keyFile,
+                      Duration agentRestartGrace) {
+    public static final Duration DEFAULT_AGENT_RESTART_GRACE = Duration.ofSeconds(5);
+
     public static Handoff defaults() {
-        return new Handoff(Duration.ofMillis(50), Duration.ofMillis(800), Duration.ofSeconds(2), null);
+        return new Handoff(Duration.ofMillis(50), Duration.ofMillis(800), Duration.ofSeconds(2), null,
+                DEFAULT_AGENT_RESTART_GRACE);
     }
 }

@@ -10,8 +10,8 @@ import java.util.function.Function;
  * (routing, TCP termination, hand-off timing, keys) behind one reference, so most keys take
  * effect at the next decision that reads them. The keys below sized or opened something when
  * the director started (capture handles and their filters, worker threads, the metrics socket,
- * flow tables, the request parsers); a reload that changes one of them is refused, naming each,
- * and the running config stays. docs/configuration.md ("Reload") lists both kinds.
+ * flow tables, the request parsers, the XDP program and its pinned maps); a reload that changes
+ * one of them is refused, naming each, and the running config stays. docs/configuration.md ("Reload") lists both kinds.
  */
 public final class ReloadScope {
     /** A key that needs a restart, and how to read it from a config. */
@@ -25,7 +25,9 @@ public final class ReloadScope {
             new RestartKey("capture.buffer-bytes", c -> c.capture().bufferBytes()),
             new RestartKey("limits.max-flows", c -> c.limits().maxFlows()),
             new RestartKey("limits.max-request-head-bytes", c -> c.limits().maxRequestHeadBytes()),
-            new RestartKey("limits.max-request-headers", c -> c.limits().maxRequestHeaders()));
+            new RestartKey("limits.max-request-headers", c -> c.limits().maxRequestHeaders()),
+            new RestartKey("datapath", c -> c.datapath().key()),
+            new RestartKey("kernel.bpffs", c -> c.kernel().bpffs()));
 
     private ReloadScope() {}
 

@@ -5,14 +5,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.handoff.director.config.PoolConfig;
+import org.handoff.director.config.PoolMember;
 import org.handoff.director.config.Server;
+import org.handoff.director.io.BpfFilters;
 import org.handoff.director.http.HeadParseResult;
 import org.handoff.director.http.HttpHeadParser;
 import org.handoff.director.http.ParsedRequest;
 import org.handoff.director.http.RequestFraming;
+import org.handoff.director.kernel.KernelFlows;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RouteDecision;
 import org.handoff.director.routing.RoutingTable;
@@ -103,6 +108,12 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         /** The next request a RECALL is out for, and where the rules send it. */
         ParsedRequest nextRequest;
         RouteDecision nextDecision;
+        /** No later request on the connection is routed: its kernel entry tunnels every packet. */
+        boolean pinned;
+        /** The flow has an entry in the kernel flow map (kernel path), written by this coordinator. */
+        boolean kernelEntry;
+        /** The entry's packet counter when last read: an idle flow whose counter moved is alive. */
+        long kernelPackets;
 
         Attempt(TcpFlow<Attempt> flow, FlowIdentity identity, RouteDecision decision, String requestLine, String host,
                 RequestFraming framing, int requestIndex, String from, long now) {
@@ -162,6 +173,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private Attempt forwarding;
     private long forwardNow;
     private DecisionListener decisions = DecisionListener.NONE;
+    /** The XDP program's flow map (kernel path), or NONE. */
+    private KernelFlows kernelFlows = KernelFlows.NONE;
+    /** Agents found unreachable, within handoff.agent-restart-grace: {when first, when last} reported. */
+    private final Map<InetSocketAddress, long[]> unreachable = new HashMap<>();
+    private long lastProbeNanos;
 
     /**
      * @param terminators builds connection A's terminator, which this coordinator owns and listens to
@@ -196,6 +212,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     /** Who else hears each request's decision (besides the {@code handoff.decisions} log); replay's pipeline sets it. */
     public void decisionListener(DecisionListener listener) {
         this.decisions = listener == null ? DecisionListener.NONE : listener;
+    }
+
+    /** Where handed-off flows' entries go on the kernel path (NONE, the default: the user path). */
+    public void kernelFlows(KernelFlows flows) {
+        this.kernelFlows = flows == null ? KernelFlows.NONE : flows;
     }
 
     public HandoffCounters counters() {
@@ -393,6 +414,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 HandoffCounters.RequestOutcome.HANDED_OFF, 0, outcome, nowNanos - a.startedNanos));
         // Armed first: held packets that already carry the next request are held again.
         armAfter(a, a.flow.requestLength(), a.flow.sendNext());
+        // From now on the kernel path carries its ACKs (or, pinned, everything); the client has
+        // acknowledged up to the director's SND.NXT (what the terminator takes as its last ack).
+        writeKernelEntry(a, a.flow.sendNext());
         terminator.handoffAccepted(a.flow, nowNanos); // releases held packets through onForward
     }
 
@@ -434,6 +458,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private void pin(Attempt a, HandoffCounters.PinReason reason) {
         counters.count(reason);
         terminator.disarmNextRequest(a.flow);
+        a.pinned = true;
+        if (a.kernelEntry) {
+            // No request needs routing any more: every packet may go by the kernel.
+            writeKernelEntry(a, a.flow.lastClientAck());
+        }
         LOG.debug("{} pinned to {}: {}", a.identity, a.server == null ? "-" : a.server.name(), reason);
     }
 
@@ -507,6 +536,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             next.server = a.server;
             next.attempt = a.attempt;
             next.messageId = a.messageId;
+            next.flowToken = a.flowToken;
+            next.kernelEntry = a.kernelEntry;
+            next.kernelPackets = a.kernelPackets;
             InetSocketAddress agent = a.agent;
             track(a, null);
             track(next, agent);
@@ -570,6 +602,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     /** The connection cannot go on: its origin no longer has it, or its agent does not answer. */
     private void resetConnection(Attempt a, String why, long nowNanos) {
         endPhase(a);
+        noteKernelAck(a);
+        deleteKernelEntry(a); // the client's packets must reach Java, which answers them with RSTs
         counters.count(HandoffCounters.RequestOutcome.RESET);
         DECISIONS.info("client={}:{} req={} origin={} outcome=\"reset: {}\"", ipv4(a.flow.clientAddress()),
                 a.flow.clientPort(), a.requestIndex + 1, a.server.name(), why);
@@ -603,6 +637,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         endPhase(a);
         counters.count(a.server.name(), HandoffCounters.OriginEvent.HANDED_BACK);
         load.closed(a.server);
+        deleteKernelEntry(a); // the director terminates connection A again; the next HANDOFF writes a new entry
         if (forwarding == a) {
             flush();
         }
@@ -733,6 +768,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         Attempt a = flow.attachment();
         if (a != null) {
             timers.cancel(a);
+            deleteKernelEntry(a);
             if (forwarding == a) {
                 flush();
             }
@@ -757,11 +793,150 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     public int onTick(long nowNanos) {
         int fired = timers.advance(nowNanos, onExpiry);
         if (nowNanos - nextProbeNanos >= 0) {
+            checkUnreachable(nowNanos);
             probeAgents(nowNanos);
+            lastProbeNanos = nowNanos;
             nextProbeNanos = nowNanos + PROBE_INTERVAL_NANOS;
+            // The probe's own datagrams keep each agent's neighbour entry fresh for the next-hop read.
+            kernelFlows.refreshNextHops(flowsByAgent.keySet());
         }
         flush();
         return fired;
+    }
+
+    // ---- the kernel path's flow entries ----------------------------------------------------
+
+    /**
+     * Writes (or rewrites, when pinned) an accepted flow's kernel entry: the agent, its token,
+     * pinned or not, and the client's last acknowledgement known here.
+     */
+    private void writeKernelEntry(Attempt a, int lastAck) {
+        if (!kernelFlows.active() || a.agent == null) {
+            return;
+        }
+        TcpFlow<Attempt> f = a.flow;
+        if (kernelFlows.put(f.clientAddress(), f.clientPort(), f.vipAddress(), f.vipPort(), a.agent, a.flowToken, a.pinned,
+                lastAck)) {
+            if (!a.kernelEntry) {
+                counters.kernelEntries++;
+            }
+            a.kernelEntry = true;
+            a.kernelPackets = 0;
+            counters.kernelEntriesWritten++;
+        } else {
+            counters.kernelEntriesUnwritten++; // the flow goes on through FORWARD, as on the user path
+        }
+    }
+
+    /**
+     * The client's ACKs went by the kernel: the entry's last one is where the client's RCV.NXT
+     * was, where a RST must sit to be taken (the terminator saw none of them).
+     */
+    private void noteKernelAck(Attempt a) {
+        if (!a.kernelEntry) {
+            return;
+        }
+        TcpFlow<Attempt> f = a.flow;
+        long ack = kernelFlows.lastAck(f.clientAddress(), f.clientPort(), f.vipAddress(), f.vipPort());
+        if (ack >= 0) {
+            terminator.noteClientAck(f, (int) ack);
+        }
+    }
+
+    private void deleteKernelEntry(Attempt a) {
+        if (!a.kernelEntry) {
+            return;
+        }
+        a.kernelEntry = false;
+        counters.kernelEntries--;
+        TcpFlow<Attempt> f = a.flow;
+        if (kernelFlows.remove(f.clientAddress(), f.clientPort(), f.vipAddress(), f.vipPort())) {
+            counters.kernelEntriesDeleted++;
+        }
+    }
+
+    /**
+     * A handed-off flow's pure ACKs no longer reach Java on the kernel path: before it expires as
+     * idle, the flow's entry says whether the program still tunnelled its packets.
+     */
+    @Override
+    public boolean stillActive(TcpFlow<Attempt> flow, long nowNanos) {
+        Attempt a = flow.attachment();
+        if (a == null || !a.kernelEntry) {
+            return false;
+        }
+        long packets = kernelFlows.packets(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort());
+        if (packets < 0) {
+            a.kernelEntry = false; // evicted (LRU) or deleted by another: the flow is on the user path again
+            counters.kernelEntries--;
+            return false;
+        }
+        boolean moved = packets != a.kernelPackets;
+        a.kernelPackets = packets;
+        return moved;
+    }
+
+    /**
+     * A restarted director takes over the flows its predecessor handed off, found in the
+     * kernel flow map (those of this worker's share of clients, {@code shard} of {@code shards}):
+     * each becomes a FORWARDING flow pinned to the entry's agent, its token kept, so what the
+     * program passes up (a next request, a FIN) is forwarded to that agent and the flow ends
+     * with its CLOSED, an ABORT, a client RST or the idle timeout, as any other. Its requests
+     * are no longer routed one by one: where the current one ends is unknown. An entry whose
+     * VIP or agent the config no longer has is deleted (its packets go to Java, which knows no
+     * such flow). Returns how many were adopted.
+     */
+    public int adoptKernelFlows(int shard, int shards, long nowNanos) {
+        int[] adopted = {0};
+        List<int[]> stale = new ArrayList<>();
+        kernelFlows.forEach((client, clientPort, vip, vipPort, agentAddress, agentPort, token, tunnelAll) -> {
+            if (BpfFilters.shardOf(client, clientPort, shards) != shard) {
+                return;
+            }
+            int vipIndex = terminator.vipIndex(vip, vipPort);
+            Server server = vipIndex < 0 ? null : serverOf(agentAddress, agentPort);
+            TcpFlow<Attempt> flow = server == null ? null : terminator.adopt(client, clientPort, vipIndex, nowNanos);
+            if (flow == null) {
+                stale.add(new int[] {client, clientPort, vip, vipPort});
+                return;
+            }
+            Attempt a = new Attempt(flow, FlowIdentity.ipv4(client, clientPort, vip, vipPort), null, "(adopted)", null,
+                    null, 1, null, nowNanos);
+            a.accepted = true;
+            a.server = server;
+            a.attempt = 1;
+            a.flowToken = token;
+            a.pinned = true;
+            a.kernelEntry = true;
+            a.kernelPackets = -1; // the first idle check sees the counter as moved: it is read, not guessed
+            flow.attach(a);
+            track(a, server.agent().toSocketAddress());
+            load.handedOff(server);
+            counters.kernelEntries++;
+            counters.count(HandoffCounters.PinReason.ADOPTED);
+            adopted[0]++;
+        });
+        for (int[] k : stale) {
+            kernelFlows.remove(k[0], k[1], k[2], k[3]);
+        }
+        if (adopted[0] > 0 || !stale.isEmpty()) {
+            LOG.info("adopted {} handed-off flow(s) from the kernel flow map ({} stale entries deleted)", adopted[0], stale.size());
+        }
+        return adopted[0];
+    }
+
+    /** The configured server whose agent is {@code agentAddress:agentPort}, or null. */
+    private Server serverOf(int agentAddress, int agentPort) {
+        for (PoolConfig pool : routing.get().config().pools().values()) {
+            for (PoolMember m : pool.members()) {
+                InetSocketAddress agent = m.server().agent().toSocketAddress();
+                if (agent.getPort() == agentPort && agent.getAddress() != null
+                        && org.handoff.protocol.wire.Bytes.i32(agent.getAddress().getAddress(), 0) == agentAddress) {
+                    return m.server();
+                }
+            }
+        }
+        return null;
     }
 
     // ---- lost agents ---------------------------------------------------------------------
@@ -800,18 +975,83 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     }
 
     /**
-     * An agent's port is closed (ICMP port unreachable: the agent process is gone). Flows it had
-     * accepted can never get another byte from their origin: their clients are reset now rather
-     * than left to hang. Hand-offs still waiting for its answer move to the next origin, unless
-     * the client already acknowledged that origin's data.
+     * An agent's port is closed (ICMP port unreachable: its process is gone, or restarting).
+     * Hand-offs still waiting for its answer move to the next origin now, unless the client
+     * already acknowledged that origin's data; a connection whose next request waits on it (being
+     * read, or recalled for) is reset now. Flows it had accepted otherwise wait
+     * {@code handoff.agent-restart-grace} for it to come back (their kernel entries stay, so a
+     * restarting agent's flows keep moving); then, still unreachable, their clients are reset
+     * rather than left to hang ({@link #giveUp}).
      */
     public void agentUnreachable(InetSocketAddress agent, long nowNanos) {
+        Set<Attempt> flows = flowsByAgent.get(agent);
+        if (flows == null) {
+            unreachable.remove(agent);
+            return;
+        }
+        long[] seen = unreachable.get(agent);
+        if (seen == null) {
+            seen = new long[] {nowNanos, nowNanos};
+            unreachable.put(agent, seen);
+            LOG.warn("agent {} is unreachable (port closed): its {} flow(s) wait up to {} for it to come back"
+                    + " (handoff.agent-restart-grace)", agent, flows.size(), settings.get().agentRestartGrace());
+        }
+        seen[1] = nowNanos;
+        flush(); // whatever is batched goes out before flows lose their agent
+        for (Attempt a : new ArrayList<>(flows)) {
+            if (!a.accepted && !a.flow.originProvenSending()) {
+                counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
+                track(a, null);
+                timers.cancel(a);
+                nextCandidate(a, nowNanos);
+            } else if (a.accepted && a.phase != Phase.NONE) {
+                // A next request read or recalled for needs the agent's answer now, which no kernel gives.
+                counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
+                track(a, null);
+                resetConnection(a, "agent " + agent + " is unreachable", nowNanos);
+            }
+        }
+        if (nowNanos - seen[0] >= settings.get().agentRestartGrace().toNanos()) {
+            giveUp(agent, nowNanos);
+        }
+        flush();
+    }
+
+    /**
+     * Before each probe: an unreachable agent that refused nothing since the last probe went out
+     * answers again (its flows stay); one unreachable for longer than the grace is given up.
+     */
+    private void checkUnreachable(long nowNanos) {
+        if (unreachable.isEmpty()) {
+            return;
+        }
+        long grace = settings.get().agentRestartGrace().toNanos();
+        for (InetSocketAddress agent : new ArrayList<>(unreachable.keySet())) {
+            long[] seen = unreachable.get(agent);
+            if (!flowsByAgent.containsKey(agent)) {
+                unreachable.remove(agent);
+            } else if (seen[1] - lastProbeNanos < 0) {
+                unreachable.remove(agent);
+                counters.agentsRecovered++;
+                LOG.info("agent {} is reachable again: its {} flow(s) go on", agent, flowsByAgent.get(agent).size());
+            } else if (nowNanos - seen[0] >= grace) {
+                giveUp(agent, nowNanos);
+            }
+        }
+        flush();
+    }
+
+    /**
+     * The agent stayed unreachable past the grace: its flows can never get another byte from
+     * their origin, so their clients are reset now.
+     */
+    private void giveUp(InetSocketAddress agent, long nowNanos) {
+        unreachable.remove(agent);
         Set<Attempt> flows = flowsByAgent.remove(agent);
         if (flows == null) {
             return;
         }
-        LOG.warn("agent {} is unreachable (port closed): resetting or moving its {} flow(s)", agent, flows.size());
-        flush(); // whatever is batched goes out before the flows lose their agent
+        LOG.warn("agent {} is still unreachable: resetting or moving its {} flow(s)", agent, flows.size());
         for (Attempt a : new ArrayList<>(flows)) {
             a.agent = null;
             counters.count(a.server.name(), HandoffCounters.OriginEvent.UNREACHABLE);
@@ -820,6 +1060,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 resetConnection(a, "agent " + agent + " is unreachable", nowNanos);
             } else if (a.accepted || a.flow.originProvenSending()) {
                 timers.cancel(a);
+                noteKernelAck(a);
+                deleteKernelEntry(a);
                 terminator.resetClient(a.flow, nowNanos);
             } else {
                 timers.cancel(a);

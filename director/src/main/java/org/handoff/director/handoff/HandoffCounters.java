@@ -40,7 +40,9 @@ public final class HandoffCounters {
         /** A next request head the director could not read (malformed, too large, too slow): its origin answers it. */
         UNPARSED_REQUEST,
         /** The connection was closing (a FIN either way) when its next request came. */
-        CLOSING
+        CLOSING,
+        /** Adopted by a restarted director from the kernel flow map: where its current request ends is unknown. */
+        ADOPTED
     }
 
     private final AtomicLongArray outcomes = new AtomicLongArray(RequestOutcome.values().length);
@@ -53,6 +55,15 @@ public final class HandoffCounters {
     public long sendFailures;
     public long unknownFlowMessages;
     public long staleAcks;
+    /** Kernel path: flow entries written (at HANDOFF_ACK, and again when a flow is pinned), and deleted. */
+    public long kernelEntriesWritten;
+    public long kernelEntriesDeleted;
+    /** Kernel path: entries the worker could not write (no next hop for the agent): those flows stay on the user path. */
+    public long kernelEntriesUnwritten;
+    /** Kernel path: entries the worker holds now. */
+    public long kernelEntries;
+    /** Agents found unreachable that answered again within handoff.agent-restart-grace (their flows kept). */
+    public long agentsRecovered;
 
     void count(RequestOutcome o) {
         outcomes.incrementAndGet(o.ordinal());

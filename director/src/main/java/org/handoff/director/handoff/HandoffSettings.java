@@ -6,11 +6,18 @@ import java.time.Duration;
  * Timing of hand-offs: the first retransmission after {@code retransmitInitial}, doubling up to
  * {@code retransmitMax}; every origin tried for a flow shares one {@code deadline}, and each
  * candidate gets at most {@code deadline / candidates} (at least one retransmission) before
- * the next is tried.
+ * the next is tried. An agent found unreachable keeps its handed-off flows for
+ * {@code agentRestartGrace} before their clients are reset (0: at once).
  */
-public record HandoffSettings(Duration retransmitInitial, Duration retransmitMax, Duration deadline) {
+public record HandoffSettings(Duration retransmitInitial, Duration retransmitMax, Duration deadline,
+                              Duration agentRestartGrace) {
     public static final HandoffSettings DEFAULTS = new HandoffSettings(Duration.ofMillis(50), Duration.ofMillis(800),
-            Duration.ofSeconds(2));
+            Duration.ofSeconds(2), Duration.ofSeconds(5));
+
+    /** These settings with another grace for unreachable agents. */
+    public HandoffSettings withAgentRestartGrace(Duration grace) {
+        return new HandoffSettings(retransmitInitial, retransmitMax, deadline, grace);
+    }
 
     public HandoffSettings {
         if (retransmitInitial.isNegative() || retransmitInitial.isZero()) {
@@ -22,6 +29,9 @@ public record HandoffSettings(Duration retransmitInitial, Duration retransmitMax
         }
         if (deadline.compareTo(retransmitInitial) <= 0) {
             throw new IllegalArgumentException("handoff.deadline=" + deadline + " (expected: > handoff.retransmit-initial)");
+        }
+        if (agentRestartGrace.isNegative()) {
+            throw new IllegalArgumentException("handoff.agent-restart-grace=" + agentRestartGrace + " (expected: >= 0)");
         }
     }
 }

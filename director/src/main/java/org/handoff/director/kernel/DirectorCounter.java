@@ -28,14 +28,8 @@ public enum DirectorCounter {
     PASSED_PAYLOAD("passed_payload"),
     /** Encapsulated, it would exceed the egress MTU (or 65,535). */
     PASSED_TOO_BIG("passed_too_big"),
-    /** The next hop's MAC is not resolved (yet). */
-    PASSED_FIB_NO_NEIGH("passed_fib_no_neigh"),
-    /** No unicast route to the agent. */
-    PASSED_FIB_NO_ROUTE("passed_fib_no_route"),
-    /** Forwarding is off on the capture interface, so bpf_fib_lookup refuses. */
-    PASSED_FIB_FORWARDING_OFF("passed_fib_forwarding_off"),
-    /** Any other lookup failure. */
-    PASSED_FIB_OTHER("passed_fib_other"),
+    /** No entry in director_next_hops for the flow's agent (no route or resolved neighbour yet). */
+    PASSED_NO_NEXT_HOP("passed_no_next_hop"),
     /** The frame could not be grown by the tunnel overhead or trimmed. */
     PASSED_NO_HEADROOM("passed_no_headroom"),
     /** A SYN answered in the kernel with a cookie SYN-ACK (XDP_TX). */

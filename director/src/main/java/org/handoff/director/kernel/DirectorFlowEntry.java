@@ -18,7 +18,7 @@ import org.handoff.protocol.wire.Bytes;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |     Agent Port (network)      |         Flags (host)          |  8
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |                         Reserved (0)                          | 12
+ * |       Last ACK (network): the last tunnelled packet's ack     | 12
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                Flow Token (8 bytes, as in TUNNEL)             | 16
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -38,7 +38,7 @@ public final class DirectorFlowEntry extends MapRecord {
     public static final int SOURCE_ADDRESS_OFFSET = 4;
     public static final int AGENT_PORT_OFFSET = 8;
     public static final int FLAGS_OFFSET = 10;
-    public static final int RESERVED_OFFSET = 12;
+    public static final int LAST_ACK_OFFSET = 12;
     public static final int TOKEN_OFFSET = 16;
     public static final int PACKETS_OFFSET = 24;
     public static final int BYTES_OFFSET = 32;
@@ -59,7 +59,7 @@ public final class DirectorFlowEntry extends MapRecord {
         return this;
     }
 
-    /** Zeroes every field: reserved bytes, flags and counters start at 0. */
+    /** Zeroes every field: flags, the last ack and the counters start at 0. */
     public DirectorFlowEntry clear() {
         for (int i = 0; i < LENGTH; i += 8) {
             buffer.putLong(offset + i, 0L);
@@ -116,8 +116,17 @@ public final class DirectorFlowEntry extends MapRecord {
         return flags(all ? flags() | FLAG_TUNNEL_ALL : flags() & ~FLAG_TUNNEL_ALL);
     }
 
-    public int reserved() {
-        return MapFields.getHostInt(buffer, offset + RESERVED_OFFSET);
+    /**
+     * The ack field of the last packet the program tunnelled: the client's RCV.NXT as far as its
+     * ACKs tell, where a RST must sit. The worker writes the flow's last known one with the entry.
+     */
+    public int lastAck() {
+        return MapFields.getInt(buffer, offset + LAST_ACK_OFFSET);
+    }
+
+    public DirectorFlowEntry lastAck(int ack) {
+        MapFields.putInt(buffer, offset + LAST_ACK_OFFSET, ack);
+        return this;
     }
 
     /** The flow token, as a HANDOFF carries it (big-endian). */

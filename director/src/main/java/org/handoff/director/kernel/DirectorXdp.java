@@ -13,6 +13,8 @@ public final class DirectorXdp {
     public static final String PROGRAM = "director_xdp";
     /** LRU hash: {@link DirectorFlowKey} to {@link DirectorFlowEntry}. */
     public static final String FLOWS_MAP = "director_flows";
+    /** Hash: the agent's IPv4 address (network order) to {@link DirectorNextHop}; filled by {@link NextHops}. */
+    public static final String NEXT_HOPS_MAP = "director_next_hops";
     /** Per-CPU array of u64, indexed by {@link DirectorCounter}. */
     public static final String COUNTERS_MAP = "director_counters";
     /** Array of one {@link DirectorSynConfig}: the SYN path's secret and SYN-ACK settings. */
@@ -23,6 +25,8 @@ public final class DirectorXdp {
     public static final int VIP_MAX_ENTRIES = 4096;
     /** DIRECTOR_FLOW_MAX_ENTRIES: beyond it the least recently used flow goes back to Java's FORWARD path. */
     public static final int FLOW_MAX_ENTRIES = 262_144;
+    /** DIRECTOR_NEXT_HOP_MAX_ENTRIES: agents with a next hop at once. */
+    public static final int NEXT_HOP_MAX_ENTRIES = 1024;
 
     private DirectorXdp() {
     }

@@ -31,6 +31,14 @@ public interface FlowListener<A> {
     /** The flow has been freed (the reason is counted); the listener drops its references. */
     void onClosed(TcpFlow<A> flow, CloseCause cause, long nowNanos);
 
+    /**
+     * A FORWARDING flow saw no packet for the idle timeout: true keeps it another timeout (its
+     * packets move without the terminator seeing them: the kernel path tunnels its ACKs).
+     */
+    default boolean stillActive(TcpFlow<A> flow, long nowNanos) {
+        return false;
+    }
+
     /** Told of each flow's end, after the listener: trace replay reports each flow as it ends. */
     @FunctionalInterface
     interface EndObserver {
@@ -60,6 +68,11 @@ public interface FlowListener<A> {
             public void onClosed(TcpFlow<A> flow, CloseCause cause, long nowNanos) {
                 first.onClosed(flow, cause, nowNanos);
                 observer.onFlowEnded(flow, cause, nowNanos);
+            }
+
+            @Override
+            public boolean stillActive(TcpFlow<A> flow, long nowNanos) {
+                return first.stillActive(flow, nowNanos);
             }
         };
     }

@@ -47,6 +47,10 @@ public final class TcpCounters {
      */
     public long resumedWindowShrunk;
     public long sendFailures;
+    /** Idle expiries of handed-off flows the listener kept: their packets still moved (the kernel path tunnels them). */
+    public long idleKept;
+    /** Flows taken over without a handshake, already handed off (a restarted director adopting its kernel entries). */
+    public long adopted;
     public final long[] closed = new long[FlowListener.CloseCause.values().length];
 
     public long closed(FlowListener.CloseCause cause) {

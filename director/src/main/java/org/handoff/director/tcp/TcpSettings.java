@@ -73,6 +73,13 @@ public record TcpSettings(
         positive("tcp.close-linger", closeLinger);
     }
 
+    /** These settings with another SYN-ACK MSS (the kernel path's lower one). */
+    public TcpSettings withMss(int newMss) {
+        return new TcpSettings(newMss, windowShift, receiveCapacity, maxFlows, maxHalfOpen, maxBufferedBytesPerFlow,
+                maxBufferedBytes, handshakeTimeout, requestTimeout, flowIdleTimeout, retransmitInitial, maxRetransmits,
+                closeLinger, kernelAnswersSyns);
+    }
+
     private static void check(String name, int v, int lo, int hi) {
         if (v < lo || v > hi) {
             throw new IllegalArgumentException(name + "=" + v + " (expected: " + lo + ".." + hi + ")");

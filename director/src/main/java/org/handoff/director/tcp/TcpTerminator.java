@@ -789,6 +789,29 @@ public final class TcpTerminator<A> {
         replayHeld(flow, detachHeld(flow), nowNanos);
     }
 
+    /**
+     * Takes over a flow an agent already holds, without having seen its handshake (a restarted
+     * director adopting the kernel path's entries): FORWARDING from now on, its requests not
+     * followed (where the current one ends is unknown), idle like any handed-off flow. Null when
+     * the table already has the flow, or is full.
+     */
+    public TcpFlow<A> adopt(int clientAddress, int clientPort, int vip, long nowNanos) {
+        long key = key(clientAddress, clientPort, vip);
+        if (flows.get(key) != null) {
+            return null;
+        }
+        TcpFlow<A> flow = new TcpFlow<>(key, clientAddress, clientPort, vipAddresses[vip], vipPorts[vip], 0, 0, nowNanos);
+        flow.state = TcpFlow.State.FORWARDING;
+        flow.originProvenSending = true; // the origin has been sending: the flow never moves
+        if (flows.size() >= settings.get().maxFlows() || !flows.put(key, flow)) {
+            counters.flowTableFull++;
+            return null;
+        }
+        counters.adopted++;
+        timers.schedule(flow, nowNanos + settings.get().flowIdleTimeout().toNanos());
+        return flow;
+    }
+
     /** Held client packets so far (they go to the next agent if the hand-off moves). */
     public int heldPackets(TcpFlow<A> flow) {
         return flow.held == null ? 0 : flow.held.packets();
@@ -837,6 +860,16 @@ public final class TcpTerminator<A> {
         flow.state = TcpFlow.State.RESETTING;
         sendReset(flow, flow.lastClientAck);
         timers.schedule(flow, nowNanos + settings.get().closeLinger().toNanos());
+    }
+
+    /**
+     * The client acknowledged {@code ack}, seen elsewhere than in a packet through here (the
+     * kernel path tunnelled its ACKs): a later RST ({@link #resetClient}) sits there.
+     */
+    public void noteClientAck(TcpFlow<A> flow, int ack) {
+        if (SeqNumber.gt(ack, flow.lastClientAck)) {
+            flow.lastClientAck = ack;
+        }
     }
 
     /** Resets the client's connection and frees the flow. */
@@ -965,7 +998,11 @@ public final class TcpTerminator<A> {
             case CLOSING -> free(flow, flow.closeCause, nowNanos);
             case FORWARDING -> {
                 long idle = s.flowIdleTimeout().toNanos();
-                if (nowNanos - flow.lastSeenNanos >= idle) {
+                if (nowNanos - flow.lastSeenNanos >= idle && listener.stillActive(flow, nowNanos)) {
+                    counters.idleKept++;
+                    flow.lastSeenNanos = nowNanos;
+                    timers.schedule(flow, nowNanos + idle);
+                } else if (nowNanos - flow.lastSeenNanos >= idle) {
                     free(flow, FlowListener.CloseCause.IDLE, nowNanos);
                 } else {
                     timers.schedule(flow, flow.lastSeenNanos + idle);

@@ -106,7 +106,7 @@ class ConfigLoaderTest {
         assertEquals(new Limits(2000, 100, 8192, 50, 131072, 1L << 30), c.limits());
         assertEquals(new Timeouts(Duration.ofSeconds(3), Duration.ofMillis(1500), Duration.ofHours(1)), c.timeouts());
         assertEquals(new Handoff(Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofSeconds(3),
-                Path.of("/etc/handoff/keys/h.key")), c.handoff());
+                Path.of("/etc/handoff/keys/h.key"), Handoff.DEFAULT_AGENT_RESTART_GRACE), c.handoff());
         assertEquals(3, c.workers());
         assertEquals("[::1]:9000", c.metricsListen().toString());
         assertEquals(new Capture("veth-dir", 32 << 20), c.capture());
@@ -219,7 +219,7 @@ class ConfigLoaderTest {
         // top-level keys first, then each section as it is read
         assertEquals(List.of(
                 "timeout=1s (expected: a known key: vips, pools, rules, default-pool, limits, timeouts, handoff, "
-                        + "workers, metrics, capture, tcp)",
+                        + "workers, metrics, capture, tcp, datapath, kernel)",
                 "pools.static.sever=x (expected: a known key: selection, servers)",
                 "rules[0].match.paht={\"prefix\":\"/a/\"} (expected: a known key: host, path, method, headers)",
                 "limits.max-flow=10 (expected: a known key: max-flows, max-half-open, max-request-head-bytes, "
@@ -309,9 +309,9 @@ class ConfigLoaderTest {
         assertTrue(dup.get(0).startsWith("line 11, column "), dup.get(0));
         assertTrue(dup.get(0).contains("Duplicate field 'default-pool'"), dup.get(0));
         assertEquals(List.of("(root)=just text (expected: a mapping with keys vips, pools, rules, default-pool, limits, "
-                + "timeouts, handoff, workers, metrics, capture, tcp)"), errors("just text"));
+                + "timeouts, handoff, workers, metrics, capture, tcp, datapath, kernel)"), errors("just text"));
         assertEquals(List.of("(root)=<empty> (expected: a mapping with keys vips, pools, rules, default-pool, limits, "
-                + "timeouts, handoff, workers, metrics, capture, tcp)"), errors(""));
+                + "timeouts, handoff, workers, metrics, capture, tcp, datapath, kernel)"), errors(""));
     }
 
     @Test

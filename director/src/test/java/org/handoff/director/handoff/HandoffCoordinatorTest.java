@@ -79,8 +79,9 @@ class HandoffCoordinatorTest {
     @BeforeEach
     void setUp() throws Exception {
         DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
+        // No grace for lost agents here: their clients are reset at once (the grace has tests of its own).
         WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
-                HandoffSettings.DEFAULTS, keys);
+                HandoffSettings.DEFAULTS.withAgentRestartGrace(java.time.Duration.ZERO), keys);
         pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(3, 4)
                 .messageIds(MessageIdGenerator.withBootId(7)).flowTokens(FlowTokens.seeded(5, 6)).wallClock(() -> wallMillis)
                 .agents((to, b, off, len) -> toAgents.add(new Datagram(to, Arrays.copyOfRange(b, off, off + len))))

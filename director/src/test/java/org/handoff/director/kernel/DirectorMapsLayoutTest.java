@@ -36,12 +36,29 @@ class DirectorMapsLayoutTest {
         java.put("source_addr", DirectorFlowEntry.SOURCE_ADDRESS_OFFSET);
         java.put("agent_port", DirectorFlowEntry.AGENT_PORT_OFFSET);
         java.put("flags", DirectorFlowEntry.FLAGS_OFFSET);
-        java.put("reserved", DirectorFlowEntry.RESERVED_OFFSET);
+        java.put("last_ack", DirectorFlowEntry.LAST_ACK_OFFSET);
         java.put("token", DirectorFlowEntry.TOKEN_OFFSET);
         java.put("packets", DirectorFlowEntry.PACKETS_OFFSET);
         java.put("bytes", DirectorFlowEntry.BYTES_OFFSET);
         assertEquals(java, c);
         assertEquals(40, DirectorFlowEntry.LENGTH);
+    }
+
+    @Test
+    void nextHopOffsetsAreTheHeadersOffsets() throws IOException {
+        String header = Files.readString(HEADER);
+        Map<String, Integer> c = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("^\\s*__\\w+ (\\w+)(?:\\[\\d+\\])?;\\s*/\\*\\s*(\\d+):", Pattern.MULTILINE)
+                .matcher(structBody(header, "director_next_hop"));
+        while (m.find()) {
+            c.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        assertEquals(Map.of("ifindex", DirectorNextHop.IFINDEX_OFFSET, "mtu", DirectorNextHop.MTU_OFFSET,
+                "dest_mac", DirectorNextHop.DEST_MAC_OFFSET, "source_mac", DirectorNextHop.SOURCE_MAC_OFFSET), c);
+        assertEquals(20, DirectorNextHop.LENGTH);
+        assertEquals(DirectorXdp.NEXT_HOP_MAX_ENTRIES, define(header, "DIRECTOR_NEXT_HOP_MAX_ENTRIES"));
+        assertTrue(header.contains("__type(key, __be32);\n\t__type(value, struct director_next_hop);"),
+                "director_next_hops: keyed by the agent's address");
     }
 
     @Test
@@ -164,8 +181,9 @@ class DirectorMapsLayoutTest {
             }
             DirectorFlowEntry entry = new DirectorFlowEntry().wrap(buffer, 0).clear()
                     .agentAddress(Bytes.parseIpv4("198.18.3.2")).sourceAddress(Bytes.parseIpv4("198.18.3.1"))
-                    .agentPort(9000).tunnelAll(true).token(0x0102030405060708L).packets(0x1122).bytes(0x33445566L);
-            String expected = "c6120302" + "c6120301" + "2328" + (little ? "0100" : "0001") + "00000000"
+                    .agentPort(9000).tunnelAll(true).token(0x0102030405060708L).packets(0x1122).bytes(0x33445566L)
+                    .lastAck(0x0a0b0c0d);
+            String expected = "c6120302" + "c6120301" + "2328" + (little ? "0100" : "0001") + "0a0b0c0d"
                     + "0102030405060708"
                     + (little ? "2211000000000000" : "0000000000001122")
                     + (little ? "6655443300000000" : "0000000033445566");
@@ -177,7 +195,7 @@ class DirectorMapsLayoutTest {
             assertEquals(0x0102030405060708L, entry.token());
             assertEquals(0x1122, entry.packets());
             assertEquals(0x33445566L, entry.bytes());
-            assertEquals(0, entry.reserved());
+            assertEquals(0x0a0b0c0d, entry.lastAck(), "network order, as the TCP header has it");
             assertFalse(entry.tunnelAll(false).tunnelAll());
             assertFalse(entry.toString().contains("0102030405060708"), "the token stays out of logs");
         }

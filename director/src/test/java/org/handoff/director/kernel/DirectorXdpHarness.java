@@ -28,14 +28,33 @@ final class DirectorXdpHarness implements AutoCloseable {
     final BpfProgram program;
     final BpfMap flows;
     final BpfMap counters;
+    final BpfMap nextHops;
     final DirectorFlowKey key = DirectorFlowKey.allocate();
     final DirectorFlowEntry entry = DirectorFlowEntry.allocate();
+    final ByteBuffer nextHopKey = ByteBuffer.allocateDirect(DirectorNextHop.KEY_LENGTH);
+    final DirectorNextHop nextHop = DirectorNextHop.allocate();
 
     private DirectorXdpHarness(BpfObject object) {
         this.object = object;
         this.program = object.program(DirectorXdp.PROGRAM);
         this.flows = object.map(DirectorXdp.FLOWS_MAP);
         this.counters = object.map(DirectorXdp.COUNTERS_MAP);
+        this.nextHops = object.map(DirectorXdp.NEXT_HOPS_MAP);
+    }
+
+    /** Writes how the program reaches {@code agentAddress}, as the director's {@code NextHopMap} would. */
+    void putNextHop(int agentAddress, int ifindex, int mtu, byte[] destMac, byte[] sourceMac) {
+        nextHop.set(ifindex, mtu, destMac, sourceMac);
+        nextHops.update(DirectorNextHop.key(nextHopKey, agentAddress), nextHop.buffer());
+    }
+
+    /** Writes the next hop {@link NextHops} resolved. */
+    void putNextHop(int agentAddress, NextHops.NextHop hop) {
+        putNextHop(agentAddress, hop.ifindex(), hop.mtu(), hop.destMac(), hop.sourceMac());
+    }
+
+    boolean deleteNextHop(int agentAddress) {
+        return nextHops.delete(DirectorNextHop.key(nextHopKey, agentAddress));
     }
 
     static DirectorXdpHarness load() {

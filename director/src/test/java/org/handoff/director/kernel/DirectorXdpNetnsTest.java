@@ -45,21 +45,22 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * director_xdp where its next-hop lookup has a network to look in, addressed as the TUNNEL
- * golden vectors are (handoff-protocol's vectors/tunnel/: director 198.18.0.1, agent
- * 198.18.0.11:7070):
+ * director_xdp on a director set up as docs/director-io.md says (VIP routed there, assigned
+ * nowhere, ip_forward=0), addressed as the TUNNEL golden vectors are (handoff-protocol's
+ * vectors/tunnel/: director 198.18.0.1, agent 198.18.0.11:7070):
  * <pre>
  *   client ns  c0 198.18.2.1 ──veth── cap0 198.18.2.2  director ns  up0 198.18.0.1 ──veth── a0 198.18.0.11  agent ns
- *              VIP 198.18.1.1 via .2.2       (XDP here)   ip_forward=1, VIP blackholed      UDP 7070
+ *              VIP 198.18.1.1 via .2.2       (XDP here)   ip_forward=0                       UDP 7070
  * </pre>
- * Every TUNNEL vector through BPF_PROG_TEST_RUN in the director namespace (the lookup runs in
- * the namespace of the thread that runs the test): the output is, byte for byte, an Ethernet
- * header to the agent plus what {@link TunnelFrameWriter} writes for the input and the entry,
- * and the agent's decoder reads back the entry's token and the input's packet. Then XDP_TX when
- * the agent is behind the capture interface; every lookup failure passes the frame untouched
- * and says why; and the program attached natively to cap0, with a client's pure ACK arriving
- * at the agent's UDP socket as TUNNEL and its request not. MACs are fixed and the agent's
- * neighbour entry permanent, so the outputs are exact.
+ * The next hops come from {@link NextHops} reading the director namespace's own route and
+ * neighbour tables (on a thread inside it), written into director_next_hops as the director
+ * writes them. Every TUNNEL vector through BPF_PROG_TEST_RUN: the output is, byte for byte, an
+ * Ethernet header to the agent plus what {@link TunnelFrameWriter} writes for the input and the
+ * entry, and the agent's decoder reads back the entry's token and the input's packet. Then
+ * XDP_TX when the agent is behind the capture interface; no next hop and a too-small MTU pass
+ * the frame untouched and say why; and the program attached natively to cap0, with a client's
+ * pure ACK arriving at the agent's UDP socket as TUNNEL and its request not. MACs are fixed and
+ * the agent's neighbour entry permanent, so the outputs are exact.
  */
 @Tag("netns")
 class DirectorXdpNetnsTest {
@@ -101,10 +102,9 @@ class DirectorXdpNetnsTest {
         lab.ip(director, "link", "set", "up0", "address", EGRESS_MAC);
         lab.ip(agent, "link", "set", "a0", "address", AGENT_MAC);
         lab.ip(director, "neigh", "replace", AGENT, "lladdr", AGENT_MAC, "dev", "up0", "nud", "permanent");
-        // bpf_fib_lookup refuses (FWD_DISABLED) unless the interface it is given forwards; the
-        // VIP is blackholed so the stack drops what the program passes, as the capture wants.
-        lab.sysctl(director, "net.ipv4.ip_forward", "1");
-        lab.route(director, "blackhole", VIP + "/32");
+        // The director's recipe: forwarding off, the VIP assigned nowhere, so its kernel drops
+        // what the program passes while the capture sees it. The next-hop map needs no forwarding.
+        lab.sysctl(director, "net.ipv4.ip_forward", "0");
         lab.route(client, VIP + "/32", "via", CAPTURE_ADDRESS);
         xdp = DirectorXdpHarness.load();
     }
@@ -125,6 +125,11 @@ class DirectorXdpNetnsTest {
         assertEquals(5, cases.size(), "cases in " + TunnelFixtures.RESOURCE);
         inDirector(() -> {
             int capture = Interfaces.indexOf("cap0");
+            NextHops.NextHop hop = resolved(AGENT);
+            assertEquals("up0", hop.device());
+            assertEquals(Interfaces.indexOf("up0"), hop.ifindex());
+            assertEquals(Bytes.parseIpv4(DIRECTOR), hop.sourceAddress(), "the outer source: up0's address");
+            xdp.putNextHop(Bytes.parseIpv4(AGENT), hop);
             int tunnelled = 0;
             for (TunnelFixtures.Case k : cases) {
                 assertEquals(Bytes.parseIpv4(DIRECTOR), k.director(), k.name());
@@ -176,6 +181,10 @@ class DirectorXdpNetnsTest {
         assertTrue(xdp.lookup(in));
         assertEquals(1, xdp.entry.packets(), k.name() + ": packets counted on the flow");
         assertEquals(k.inner().length, xdp.entry.bytes(), k.name() + ": inner bytes counted on the flow");
+        TcpSegment tcp = new TcpSegment().wrap(k.inner(), 20, k.inner().length - 20);
+        if ((tcp.flags() & TcpSegment.ACK) != 0) {
+            assertEquals(tcp.ack(), xdp.entry.lastAck(), k.name() + ": the packet's ack kept on the flow");
+        }
         assertTrue(xdp.delete(in));
     }
 
@@ -187,7 +196,11 @@ class DirectorXdpNetnsTest {
         String sameLinkAgentMac = "02:00:00:00:02:09";
         lab.ip(director, "neigh", "replace", sameLinkAgent, "lladdr", sameLinkAgentMac, "dev", "cap0", "nud", "permanent");
         inDirector(() -> {
-            xdp.put(in, Bytes.parseIpv4(sameLinkAgent), AGENT_PORT, Bytes.parseIpv4(CAPTURE_ADDRESS), TOKEN, 0);
+            NextHops.NextHop hop = resolved(sameLinkAgent);
+            assertEquals(Interfaces.indexOf("cap0"), hop.ifindex());
+            assertEquals(Bytes.parseIpv4(CAPTURE_ADDRESS), hop.sourceAddress());
+            xdp.putNextHop(Bytes.parseIpv4(sameLinkAgent), hop);
+            xdp.put(in, Bytes.parseIpv4(sameLinkAgent), AGENT_PORT, hop.sourceAddress(), TOKEN, 0);
             TestRunResult result = xdp.run(in, Interfaces.indexOf("cap0"));
             assertEquals(XDP_TX, result.returnValue());
             byte[] out = result.dataOut();
@@ -205,22 +218,29 @@ class DirectorXdpNetnsTest {
         byte[] ack = PacketBuilder.ethernet(LinkDecoder.parseMac(CAPTURE_MAC), LinkDecoder.parseMac(CLIENT_MAC), cases.get(1).inner());
         byte[] request = PacketBuilder.ethernet(LinkDecoder.parseMac(CAPTURE_MAC), LinkDecoder.parseMac(CLIENT_MAC), cases.get(3).inner());
         assertEquals(52, cases.get(1).inner().length, "a pure ACK with timestamps: 96 bytes encapsulated");
-        lab.route(director, "198.18.5.2/32", "via", AGENT, "mtu", "lock", "96");
-        lab.route(director, "198.18.5.3/32", "via", AGENT, "mtu", "lock", "95");
+        lab.route(director, "198.18.5.0/24", "via", "198.18.0.99");
         inDirector(() -> {
             int capture = Interfaces.indexOf("cap0");
-            assertPassed(ack, "198.18.0.77", 0, capture, DirectorCounter.PASSED_FIB_NO_NEIGH);  // on the link, never resolved
-            assertPassed(ack, "198.18.9.9", 0, capture, DirectorCounter.PASSED_FIB_NO_ROUTE);
-            assertPassed(ack, "198.18.5.3", 0, capture, DirectorCounter.PASSED_TOO_BIG);
-            assertPassed(request, "198.18.5.2", DirectorFlowEntry.FLAG_TUNNEL_ALL, capture, DirectorCounter.PASSED_TOO_BIG);
+            NextHops resolver = NextHops.kernel();
+            // What the director's refresh finds for agents it cannot reach: it writes no entry.
+            assertEquals("no complete neighbour entry for 198.18.0.77 on up0",
+                    resolver.resolve(Bytes.parseIpv4("198.18.0.77"), resolver.read()).failure());
+            assertEquals("no complete neighbour entry for 198.18.0.99 on up0",
+                    resolver.resolve(Bytes.parseIpv4("198.18.5.2"), resolver.read()).failure(), "the gateway's, not the agent's");
+            assertEquals("no route to 198.18.9.9 in the main table", resolver.resolve(Bytes.parseIpv4("198.18.9.9"),
+                    resolver.read()).failure());
+            assertPassed(ack, "198.18.0.77", 0, capture, DirectorCounter.PASSED_NO_NEXT_HOP);
 
-            xdp.put(ack, Bytes.parseIpv4("198.18.5.2"), AGENT_PORT, Bytes.parseIpv4(DIRECTOR), TOKEN, 0);
+            NextHops.NextHop hop = resolved(AGENT);
+            int up0 = hop.ifindex();
+            xdp.putNextHop(Bytes.parseIpv4(AGENT), up0, 95, hop.destMac(), hop.sourceMac());
+            assertPassed(ack, AGENT, 0, capture, DirectorCounter.PASSED_TOO_BIG);
+            assertPassed(request, AGENT, DirectorFlowEntry.FLAG_TUNNEL_ALL, capture, DirectorCounter.PASSED_TOO_BIG);
+            xdp.putNextHop(Bytes.parseIpv4(AGENT), up0, 96, hop.destMac(), hop.sourceMac());
+            xdp.put(ack, Bytes.parseIpv4(AGENT), AGENT_PORT, Bytes.parseIpv4(DIRECTOR), TOKEN, 0);
             assertEquals(XDP_REDIRECT, xdp.run(ack, capture).returnValue(), "96 bytes through a 96-byte MTU");
-            return null;
-        });
-        lab.sysctl(director, "net.ipv4.conf.cap0.forwarding", "0");
-        inDirector(() -> {
-            assertPassed(ack, AGENT, 0, Interfaces.indexOf("cap0"), DirectorCounter.PASSED_FIB_FORWARDING_OFF);
+            assertTrue(xdp.deleteNextHop(Bytes.parseIpv4(AGENT)));
+            assertPassed(ack, AGENT, 0, capture, DirectorCounter.PASSED_NO_NEXT_HOP);
             return null;
         });
     }
@@ -240,7 +260,10 @@ class DirectorXdpNetnsTest {
         xdp.key.set(Bytes.parseIpv4(CLIENT), 40000, Bytes.parseIpv4(VIP), 80);
         xdp.entry.clear().agentAddress(Bytes.parseIpv4(AGENT)).agentPort(AGENT_PORT).sourceAddress(Bytes.parseIpv4(DIRECTOR)).token(TOKEN);
         xdp.flows.update(xdp.key.buffer(), xdp.entry.buffer());
-        XdpAttachment attachment = inDirector(() -> XdpAttachment.attach(Interfaces.indexOf("cap0"), xdp.program, XdpMode.NATIVE));
+        XdpAttachment attachment = inDirector(() -> {
+            xdp.putNextHop(Bytes.parseIpv4(AGENT), resolved(AGENT));
+            return XdpAttachment.attach(Interfaces.indexOf("cap0"), xdp.program, XdpMode.NATIVE);
+        });
         try {
             assertEquals(XdpMode.NATIVE, attachment.mode());
             assertTrue(clientSocket.send(ack, 0, ack.length), "client sent its ACK");
@@ -319,6 +342,14 @@ class DirectorXdpNetnsTest {
         Ipv4Packet packet = new Ipv4Packet().wrap(ip, 0, ip.length);
         TcpSegment tcp = new TcpSegment().wrap(ip, packet.payloadOffset(), packet.payloadLength());
         return packet.payloadLength() > tcp.headerLength();
+    }
+
+    /** The next hop to {@code agent} from the director namespace's tables (call on a thread inside it). */
+    static NextHops.NextHop resolved(String agent) throws java.io.IOException {
+        NextHops resolver = NextHops.kernel();
+        NextHops.Resolution r = resolver.resolve(Bytes.parseIpv4(agent), resolver.read());
+        assertTrue(r.ok(), () -> agent + ": " + r.failure());
+        return r.nextHop();
     }
 
     <T> T inDirector(Callable<T> task) throws Exception {
