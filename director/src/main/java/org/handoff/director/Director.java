@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.handoff.config.ConfigException;
 import org.handoff.director.config.ConfigHolder;
@@ -64,22 +66,29 @@ public final class Director implements AutoCloseable {
      * with the loader's message, every error listed.
      */
     public static ConfigHolder<WorkerSettings> loadConfig(Path configFile, LoadCounter load) throws ConfigException {
-        return loadConfig(configFile, load, () -> Integer.MAX_VALUE);
+        return loadConfig(configFile, load, () -> Integer.MAX_VALUE, () -> false);
     }
 
-    /** The same, the SYN-ACK's MSS at most {@code mssCeiling} (read at each derivation: the kernel path's, known once it started). */
-    static ConfigHolder<WorkerSettings> loadConfig(Path configFile, LoadCounter load, IntSupplier mssCeiling) throws ConfigException {
+    /**
+     * The same, with what the kernel path sets once it started (read at each derivation): the
+     * SYN-ACK's MSS at most {@code mssCeiling}, and whether the XDP program answers SYNs (every
+     * ACK of an unknown flow is then checked as a cookie).
+     */
+    static ConfigHolder<WorkerSettings> loadConfig(Path configFile, LoadCounter load, IntSupplier mssCeiling,
+            BooleanSupplier kernelAnswersSyns) throws ConfigException {
         return ConfigHolder.load(configFile, ConfigLoader.DIRECTOR::loadForRun,
-                c -> WorkerSettings.of(c, load, mssCeiling.getAsInt()), Director::unappliable);
+                c -> WorkerSettings.of(c, load, mssCeiling.getAsInt()).withKernelAnswersSyns(kernelAnswersSyns.getAsBoolean()),
+                Director::unappliable);
     }
 
     /** Loads everything and checks the host; starts nothing yet. */
     public static Director create(Path configFile, boolean checkVipSetup) throws StartupException {
         LoadCounter load = new LoadCounter();
         AtomicInteger mssCeiling = new AtomicInteger(Integer.MAX_VALUE);
+        AtomicBoolean kernelAnswersSyns = new AtomicBoolean();
         ConfigHolder<WorkerSettings> holder;
         try {
-            holder = loadConfig(configFile, load, mssCeiling::get);
+            holder = loadConfig(configFile, load, mssCeiling::get, kernelAnswersSyns::get);
         } catch (ConfigException e) {
             throw new StartupException(e.getMessage());
         }
@@ -99,9 +108,14 @@ public final class Director implements AutoCloseable {
         } catch (DirectorDatapath.StartException e) {
             throw new StartupException(e.getMessage());
         }
+        SecureRandom random = new SecureRandom();
+        long[] secret = datapath.synSecret(new long[] {random.nextLong(), random.nextLong()});
+        long secret0 = secret[0];
+        long secret1 = secret[1];
         if (datapath.kernel()) {
             // A full-size client segment, tunnelled (44 bytes more), must still fit the link.
             mssCeiling.set(datapath.mssCeiling());
+            kernelAnswersSyns.set(true);
             try {
                 holder.rederive();
             } catch (ConfigException e) {
@@ -114,9 +128,6 @@ public final class Director implements AutoCloseable {
             LOG.info("datapath user: {}", datapath.userPathReason());
         }
 
-        SecureRandom random = new SecureRandom();
-        long secret0 = random.nextLong();
-        long secret1 = random.nextLong();
         Clock clock = SystemClock.INSTANCE;
         List<DirectorWorker> workers = new ArrayList<>();
         try {
@@ -141,6 +152,8 @@ public final class Director implements AutoCloseable {
             datapath.close();
             throw e;
         }
+        // Only now that every capture is open: a final ACK to a kernel-made SYN-ACK reaches a worker.
+        datapath.answerSyns(holder.derived().tcp(), secret, vips);
         DirectorMetrics registry = new DirectorMetrics(workers, () -> holder.config().serverNames(), datapath);
         MetricsServer metrics = null;
         if (c.metricsListen() != null) {
@@ -193,6 +206,7 @@ public final class Director implements AutoCloseable {
     public List<String> reload() {
         List<String> errors = config.reload();
         if (errors.isEmpty()) {
+            datapath.synSettingsChanged(config.derived().tcp());
             LOG.info("reloaded {}: {} rule(s), key ring {}; flows in progress keep their origin", config.path(),
                     config.config().rules().size(), config.config().keys());
         } else {

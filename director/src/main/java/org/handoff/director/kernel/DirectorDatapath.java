@@ -3,6 +3,7 @@ package org.handoff.director.kernel;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.handoff.bpf.BpfFs;
 import org.handoff.bpf.BpfMap;
@@ -11,6 +12,8 @@ import org.handoff.bpf.BpfSupport;
 import org.handoff.bpf.Interfaces;
 import org.handoff.bpf.XdpAttachment;
 import org.handoff.director.config.Datapath;
+import org.handoff.director.io.VipEndpoint;
+import org.handoff.director.tcp.TcpSettings;
 import org.handoff.protocol.message.TunnelFrameWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,13 +50,51 @@ public final class DirectorDatapath implements AutoCloseable {
     private final BpfMap counters;
     private final BpfKernelFlows.NextHopMap nextHops;
     private final int captureMtu;
+    private final DirectorSynMaps syns;
+    private long[] synSecret;
+    private int[] synVipAddresses;
+    private int[] synVipPorts;
 
     private DirectorDatapath(String why, BpfObject object, BpfKernelFlows.NextHopMap nextHops, int captureMtu) {
         this.why = why;
         this.object = object;
         this.counters = object == null ? null : object.map(DirectorXdp.COUNTERS_MAP);
+        this.syns = object == null ? null : new DirectorSynMaps(object.map(DirectorXdp.SYN_CONFIG_MAP),
+                object.map(DirectorXdp.VIPS_MAP));
         this.nextHops = nextHops;
         this.captureMtu = captureMtu;
+    }
+
+    /**
+     * The secret for ISNs and SYN cookies: on the kernel path the one a previous director left
+     * in the pinned maps, if any (cookies the program made while no director ran still
+     * validate), else {@code fresh}, which {@link #answerSyns} then pins.
+     */
+    public long[] synSecret(long[] fresh) {
+        long[] pinned = kernel() ? syns.pinnedSecret() : null;
+        return pinned != null ? pinned : fresh;
+    }
+
+    /**
+     * Turns the program's SYN path on (docs/kernel-datapath.md): it answers timestamped SYNs to
+     * {@code vips} with the cookie SYN-ACK {@code tcp} and the secret make, so Java first sees
+     * the final ACK. Nothing on the user path.
+     */
+    public void answerSyns(TcpSettings tcp, long[] secret, List<VipEndpoint> vips) {
+        if (!kernel()) {
+            return;
+        }
+        synSecret = secret.clone();
+        synVipAddresses = vips.stream().mapToInt(VipEndpoint::address).toArray();
+        synVipPorts = vips.stream().mapToInt(VipEndpoint::port).toArray();
+        syns.enable(tcp, synSecret[0], synSecret[1], synVipAddresses, synVipPorts);
+    }
+
+    /** After a reload: the SYN-ACK's MSS, window and shift as the new settings make them. */
+    public void synSettingsChanged(TcpSettings tcp) {
+        if (kernel() && synSecret != null) {
+            syns.enable(tcp, synSecret[0], synSecret[1], synVipAddresses, synVipPorts);
+        }
     }
 
     /** The user path, with the reason (the config's choice, or why the kernel path did not start). */

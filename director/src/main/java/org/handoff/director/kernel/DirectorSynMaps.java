@@ -63,6 +63,18 @@ public final class DirectorSynMaps {
         config.update(configKey, value.buffer());
     }
 
+    /**
+     * The secret a previous director left in the pinned config map, if it had turned the SYN
+     * path on: a restarted director keeps it, so the cookies the program answered with while no
+     * director ran (and just before) still validate. {@code null} when there is none.
+     */
+    public long[] pinnedSecret() {
+        if (!config.lookup(configKey, value.buffer()) || !value.enabled()) {
+            return null;
+        }
+        return new long[] {value.secret0(), value.secret1()};
+    }
+
     /** Every SYN goes to Java again (the program counts them as before: no flow). */
     public void disable() {
         value.clear();

@@ -364,6 +364,17 @@ class DirectorSynTest {
         assertEquals(0, read.secret0());
     }
 
+    /** A restarted director finds the secret its predecessor left in the (pinned) map, and only while the path is on. */
+    @Test
+    void theSecretInTheMapIsWhatARestartedDirectorKeeps() {
+        assertArrayEquals(new long[] {secret0, secret1}, synMaps.pinnedSecret());
+        DirectorSynMaps restarted = new DirectorSynMaps(xdp.object.map(DirectorXdp.SYN_CONFIG_MAP),
+                xdp.object.map(DirectorXdp.VIPS_MAP));
+        assertArrayEquals(new long[] {secret0, secret1}, restarted.pinnedSecret());
+        synMaps.disable();
+        assertNull(restarted.pinnedSecret(), "no secret from a path that was turned off");
+    }
+
     void assertPassed(byte[] frame, DirectorCounter counter) {
         xdp.assertPassed(frame, counter);
     }
