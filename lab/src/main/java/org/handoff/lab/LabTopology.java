@@ -245,10 +245,14 @@ public final class LabTopology {
         for (int k = 1; k <= b.clients; k++) {
             String name = b.clients == 1 ? "client" : "client" + k;
             cs.add(new Host(Role.CLIENT, name, prefix + name, LAN + (FIRST_CLIENT + k), "p-" + name,
-                    // Wire-sized frames, as a real NIC puts on the wire: with TSO/GSO on, the veth hands
-                    // the bridge 64 KB super-frames that reach the director's capture whole, longer than
-                    // its ring's slots, and uploads stall (docs/lab.md, "Found by these tests").
-                    List.of("tso", "gso"), Map.of(), List.of(vipRoute)));
+                    // Wire-sized frames with complete checksums, as a real NIC puts on the wire: with
+                    // TSO/GSO on, the veth hands the bridge 64 KB super-frames that reach the director's
+                    // capture whole, longer than its ring's slots, and uploads stall; with tx checksumming
+                    // on, its frames carry partial TCP checksums, which the director's XDP program tunnels
+                    // as they are and the agent's ingress program keeps (it updates, never recomputes, so
+                    // a corrupted packet stays detectably corrupt): the origin's stack drops them all
+                    // (docs/lab.md, "Found by these tests").
+                    List.of("tso", "gso", "tx"), Map.of(), List.of(vipRoute)));
         }
         this.clients = List.copyOf(cs);
         List<Origin> os = new ArrayList<>();

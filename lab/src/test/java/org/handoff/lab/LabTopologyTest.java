@@ -34,7 +34,7 @@ class LabTopologyTest {
         assertEquals("198.18.0.100/24", client.cidr());
         assertEquals("p-client", client.bridgePort());
         assertEquals(List.of(List.of("198.18.1.1/32", "via", "198.18.0.1")), client.routes());
-        assertEquals(List.of("tso", "gso"), client.offloadsOff());
+        assertEquals(List.of("tso", "gso", "tx"), client.offloadsOff());
 
         Host director = lab.director().host();
         assertEquals("ho-director", director.namespace());
