@@ -71,6 +71,11 @@ class DirectorNetnsTest {
                 "handoff: { key-file: " + keyFile + ", deadline: 1s }",
                 "workers: 1",
                 "capture: { interface: eth0 }",
+                // The user path: this test is about the director's own answers through its capture
+                // and raw socket. The kernel path runs in the e2e lab, whose client veth peer takes
+                // XDP_TX frames (a bare veth peer here would drop the XDP program's SYN-ACKs), and
+                // whose bpffs is its own (the default kernel.bpffs would stay mounted on the host).
+                "datapath: user",
                 "metrics: { listen: \"127.0.0.1:19464\" }",
                 ""));
 
