@@ -221,7 +221,7 @@ class AgentNetnsTest {
                 assertTrue(metrics.contains("handoff_agent_kernel_flow_events_total{event=\"removed\"} 2.0"), metrics);
                 java.util.regex.Matcher exported = java.util.regex.Pattern
                         .compile("handoff_agent_kernel_packets_total\\{outcome=\"egress_rewritten\"} (\\d+)\\.0").matcher(metrics);
-                assertTrue(exported.find() && Long.parseLong(exported.group(1)) > 200, metrics);
+                assertTrue(exported.find() && Long.parseLong(exported.group(1)) >= (1 << 20) / 65_536, metrics);
                 Path bpffs = kernel.bpffs();
                 a.tearDown();
                 assertFalse(BpfFs.isBpfFs(bpffs), "the test's bpffs unmounted at the stop (kernel.on-stop: drain)");
