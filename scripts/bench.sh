@@ -4,9 +4,12 @@
 #   direct   origin1's nginx on its ordinary address, 198.18.0.11:80 (the physical limit here)
 #   haproxy  HAProxy, mode http, in the director's namespace on 198.18.0.1:8081 -> origin1
 #   nginx    nginx as a reverse proxy, in the director's namespace on 198.18.0.1:8082 -> origin1
-#   handoff  the hand-off director and agents, VIP 198.18.1.1:80 (/static/ is routed to origin1)
-# The lab's names, addresses and files come from its one description (`handoff lab env`, the
-# LAB_* variables); the addresses above are the standard lab's.
+#   handoff  the hand-off director and agents on the kernel path (the lab's default), VIP
+#            198.18.1.1:80 (/static/ is routed to origin1)
+#   handoff-user  the same on the user path (datapath: user), in a second lab of its own (the
+#            same topology under the prefix hu-), so both paths are measured side by side
+# The labs' names, addresses and files come from their one description (`handoff lab env`, the
+# LAB_* variables; ULAB_* for the user-path lab); the addresses above are the standard lab's.
 # Workloads, each bounded in count and time:
 #   rps-close      1 KB with wrk, Connection: close (a new connection per request), --duration s
 #   rps-keepalive  the same on kept-alive connections
@@ -34,9 +37,17 @@ set -euo pipefail
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 export HANDOFF_LAB_NS_PREFIX=${HANDOFF_LAB_NS_PREFIX:-hb-}
 export HANDOFF_LAB_DIR=${HANDOFF_LAB_DIR:-/tmp/handoff-bench-lab}
-# The lab as `handoff lab up` builds it for this prefix and directory (LabTopology).
+export HANDOFF_LAB_DATAPATH=${HANDOFF_LAB_DATAPATH:-kernel}
+# The second lab, for the user path: its own namespaces and directory, always the bench's own.
+USER_LAB=(HANDOFF_LAB_NS_PREFIX="${HANDOFF_LAB_USER_NS_PREFIX:-hu-}" HANDOFF_LAB_DIR="$HANDOFF_LAB_DIR-user"
+    HANDOFF_LAB_DATAPATH=user)
+# The labs as `handoff lab up` builds them for these prefixes and directories (LabTopology).
 lab_env=$("$root/bin/handoff" lab env) || { echo "bench: handoff lab env failed" >&2; exit 1; }
 eval "$lab_env"
+lab_env=$(env "${USER_LAB[@]}" "$root/bin/handoff" lab env | sed 's/^LAB_/ULAB_/') \
+    || { echo "bench: handoff lab env (the user-path lab) failed" >&2; exit 1; }
+eval "$lab_env"
+[[ $ULAB_PREFIX != "$LAB_PREFIX" ]] || { echo "bench: the user-path lab needs a prefix of its own (HANDOFF_LAB_USER_NS_PREFIX)" >&2; exit 1; }
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -83,21 +94,34 @@ out=$(cd -- "$out" && pwd)
 
 # --- the systems --------------------------------------------------------------------------------
 
-SYSTEMS=(direct haproxy nginx handoff)
+SYSTEMS=(direct haproxy nginx handoff handoff-user)
 declare -A BASE=(
     [direct]=http://$LAB_ORIGIN1_ADDRESS:80
     [haproxy]=http://$LAB_DIRECTOR_ADDRESS:8081
     [nginx]=http://$LAB_DIRECTOR_ADDRESS:8082
     [handoff]=http://$LAB_VIP:$LAB_VIP_PORT
+    [handoff-user]=http://$ULAB_VIP:$ULAB_VIP_PORT
 )
+# Which lab a system's client, origins and access logs are in: k, the main lab (the kernel path
+# and the peers), or u, the user-path lab. The two are the same topology in their own namespaces.
+declare -A LAB_OF=([direct]=k [haproxy]=k [nginx]=k [handoff]=k [handoff-user]=u)
+declare -A CLIENT_NS=([k]=$LAB_CLIENT_NS [u]=$ULAB_CLIENT_NS)
+declare -A ACCESS_LOG1=([k]=$LAB_ORIGIN1_ACCESS_LOG [u]=$ULAB_ORIGIN1_ACCESS_LOG)
+declare -A ACCESS_LOG2=([k]=$LAB_ORIGIN2_ACCESS_LOG [u]=$ULAB_ORIGIN2_ACCESS_LOG)
+# The hand-off systems' directors: their metrics (the capture's packet count) in their namespace.
+declare -A DIRECTOR_NS=([handoff]=$LAB_DIRECTOR_NS [handoff-user]=$ULAB_DIRECTOR_NS)
+declare -A DIRECTOR_METRICS=([handoff]=$LAB_DIRECTOR_METRICS [handoff-user]=$ULAB_DIRECTOR_METRICS)
 CONTENT_PATH=/static/bench   # /static/ is routed to origin1 by examples/lab/director.yaml
 content_dir="$LAB_ORIGIN1_WWW/static/bench"
+user_content_dir="$ULAB_ORIGIN1_WWW/static/bench"
 # rps-alternating asks for $CONTENT_PATH/1K.bin and $ALTERNATE_PATH/1K.bin in turn; /video/ is
 # routed to origin2. Copies of 1K.bin: /video/ on origin1 for the systems that send everything
 # there (direct, the proxies), and both paths on origin2, so a system that keeps a connection on
-# one origin still answers 200; the origins' access logs tell where each request went.
+# one origin still answers 200; the origins' access logs tell where each request went. The
+# user-path lab gets the same.
 ALTERNATE_PATH=/video/bench
-copies=("$LAB_ORIGIN1_WWW$ALTERNATE_PATH" "$LAB_ORIGIN2_WWW$CONTENT_PATH" "$LAB_ORIGIN2_WWW$ALTERNATE_PATH")
+copies=("$LAB_ORIGIN1_WWW$ALTERNATE_PATH" "$LAB_ORIGIN2_WWW$CONTENT_PATH" "$LAB_ORIGIN2_WWW$ALTERNATE_PATH"
+    "$ULAB_ORIGIN1_WWW$ALTERNATE_PATH" "$ULAB_ORIGIN2_WWW$CONTENT_PATH" "$ULAB_ORIGIN2_WWW$ALTERNATE_PATH")
 # The peers' configs, pid files, logs and nginx's temp files live in the lab's directory, which
 # nginx's worker (user nobody) can reach like the origins' www (an --out under a private
 # mktemp -d is not: the proxy's spill to its temp file failed and cut a 10 MB answer short).
@@ -105,27 +129,32 @@ copies=("$LAB_ORIGIN1_WWW$ALTERNATE_PATH" "$LAB_ORIGIN2_WWW$CONTENT_PATH" "$LAB_
 peers="$LAB_DIR/bench-peers"
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-client() { in_ns "$LAB_CLIENT_NS" "$@"; }
+# client SYSTEM COMMAND...: in the client namespace of SYSTEM's lab.
+client() { local sys=$1; shift; in_ns "${CLIENT_NS[${LAB_OF[$sys]}]}" "$@"; }
 
 # --- clean-up on any exit -------------------------------------------------------------------------
 
-lab_started=0 lab_ready=0 saved_sysctls=() director_pid='' director_affinity='' bpf_time_pid=''
+lab_started=0 user_lab_started=0 lab_ready=0 user_lab_ready=0 director_pid='' director_affinity='' bpf_time_pid=''
+declare -A saved_port_range=() saved_tw_reuse=()
 # The director's and origin1's agent's metrics and the tail of their logs, for reading a failed
-# or surprising run after the lab is gone.
+# or surprising run after the lab is gone: save_lab_state DIR DIRECTOR_NS DIRECTOR_METRICS
+# ORIGIN1_NS AGENT_METRICS DIRECTOR_LOG AGENT_LOG.
 save_lab_state() {
-    mkdir -p "$out/lab"
-    in_ns "$LAB_DIRECTOR_NS" curl -s --max-time 3 "http://$LAB_DIRECTOR_METRICS/metrics" >"$out/lab/director-metrics.txt" 2>&1
-    in_ns "$LAB_ORIGIN1_NS" curl -s --max-time 3 "http://$LAB_ORIGIN1_AGENT_METRICS/metrics" \
-        >"$out/lab/agent-origin1-metrics.txt" 2>&1
-    tail -n 2000 "$LAB_DIRECTOR_LOG" >"$out/lab/director.log" 2>&1
-    tail -n 2000 "$LAB_ORIGIN1_AGENT_LOG" >"$out/lab/agent-origin1.log" 2>&1
+    mkdir -p "$1"
+    in_ns "$2" curl -s --max-time 3 "http://$3/metrics" >"$1/director-metrics.txt" 2>&1
+    in_ns "$4" curl -s --max-time 3 "http://$5/metrics" >"$1/agent-origin1-metrics.txt" 2>&1
+    tail -n 2000 "$6" >"$1/director.log" 2>&1
+    tail -n 2000 "$7" >"$1/agent-origin1.log" 2>&1
 }
 cleanup() {
     local rc=$?
     set +e
     trap - EXIT INT TERM
     local f pid
-    ((lab_ready)) && save_lab_state
+    ((lab_ready)) && save_lab_state "$out/lab" "$LAB_DIRECTOR_NS" "$LAB_DIRECTOR_METRICS" "$LAB_ORIGIN1_NS" \
+        "$LAB_ORIGIN1_AGENT_METRICS" "$LAB_DIRECTOR_LOG" "$LAB_ORIGIN1_AGENT_LOG"
+    ((user_lab_ready)) && save_lab_state "$out/lab-user" "$ULAB_DIRECTOR_NS" "$ULAB_DIRECTOR_METRICS" "$ULAB_ORIGIN1_NS" \
+        "$ULAB_ORIGIN1_AGENT_METRICS" "$ULAB_DIRECTOR_LOG" "$ULAB_ORIGIN1_AGENT_LOG"
     if [[ -n $bpf_time_pid ]]; then
         # Its input closed, the sampler puts kernel.bpf_stats_enabled back and exits. (Bash
         # unsets BPF_TIME once the sampler has ended on its own.)
@@ -145,12 +174,15 @@ cleanup() {
         for i in $(seq 1 30); do pgrep -f "nginx -c $peers/nginx.conf" >/dev/null || break; sleep 0.1; done
         rm -rf "$peers"
     fi
-    if [[ -n ${saved_sysctls[*]-} ]] && ip netns list | awk '{print $1}' | grep -qx "$LAB_CLIENT_NS"; then
-        client sysctl -q -w "${saved_sysctls[@]}" >/dev/null 2>&1
-    fi
+    local ns
+    for ns in "${!saved_port_range[@]}"; do
+        ip netns list | awk '{print $1}' | grep -qx "$ns" && in_ns "$ns" sysctl -q -w \
+            "net.ipv4.ip_local_port_range=${saved_port_range[$ns]}" "net.ipv4.tcp_tw_reuse=${saved_tw_reuse[$ns]}" >/dev/null 2>&1
+    done
     # A lab that stays up gets its director's CPU affinity back.
     [[ -n $director_affinity ]] && taskset -a -p "$director_affinity" "$director_pid" >/dev/null 2>&1
-    rm -rf "$content_dir" "${copies[@]}" "$out/tmp"
+    rm -rf "$content_dir" "$user_content_dir" "${copies[@]}" "$out/tmp"
+    ((user_lab_started)) && env "${USER_LAB[@]}" "$root/bin/handoff" lab down
     if ((lab_started)); then
         "$root/bin/handoff" lab down
     fi
@@ -172,28 +204,41 @@ else
     HANDOFF_LOG_LEVEL=${HANDOFF_LOG_LEVEL:-warn} "$root/bin/handoff" lab up
 fi
 lab_ready=1
-director_pid=$(cat "$LAB_DIRECTOR_PID_FILE")
-agent_pid=$(cat "$LAB_ORIGIN1_AGENT_PID_FILE")
-agent2_pid=$(cat "$LAB_ORIGIN2_AGENT_PID_FILE")
-origin_master=$(cat "$LAB_ORIGIN1_NGINX_PID_FILE")
-origin2_master=$(cat "$LAB_ORIGIN2_NGINX_PID_FILE")
-[[ $(cat "/proc/$director_pid/comm" 2>/dev/null) == java ]] || die "pid $director_pid in $LAB_DIRECTOR_PID_FILE is not the director's JVM"
-[[ $(cat "/proc/$agent_pid/comm" 2>/dev/null) == java ]] || die "pid $agent_pid in $LAB_ORIGIN1_AGENT_PID_FILE is not the agent's JVM"
-[[ $(cat "/proc/$agent2_pid/comm" 2>/dev/null) == java ]] || die "pid $agent2_pid in $LAB_ORIGIN2_AGENT_PID_FILE is not the agent's JVM"
+[[ ! -f $ULAB_DIRECTOR_PID_FILE ]] || die "a lab is already up in $ULAB_DIR: the bench brings its user-path lab up itself ('${USER_LAB[*]} handoff lab down' ends that one)"
+say "bringing the user-path lab up (prefix $ULAB_PREFIX, directory $ULAB_DIR)"
+user_lab_started=1
+env "${USER_LAB[@]}" HANDOFF_LOG_LEVEL="${HANDOFF_LOG_LEVEL:-warn}" "$root/bin/handoff" lab up
+user_lab_ready=1
+# java_pid FILE: the pid in FILE, which must be a running JVM.
+java_pid() {
+    local pid
+    pid=$(cat "$1")
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == java ]] || die "pid $pid in $1 is not a running JVM"
+    echo "$pid"
+}
+director_pid=$(java_pid "$LAB_DIRECTOR_PID_FILE")
+user_director_pid=$(java_pid "$ULAB_DIRECTOR_PID_FILE")
+# Per lab (k, u): origin1's and origin2's agent JVMs and nginx masters.
+declare -A AGENT1=([k]=$(java_pid "$LAB_ORIGIN1_AGENT_PID_FILE") [u]=$(java_pid "$ULAB_ORIGIN1_AGENT_PID_FILE"))
+declare -A AGENT2=([k]=$(java_pid "$LAB_ORIGIN2_AGENT_PID_FILE") [u]=$(java_pid "$ULAB_ORIGIN2_AGENT_PID_FILE"))
+declare -A NGINX1=([k]=$(cat "$LAB_ORIGIN1_NGINX_PID_FILE") [u]=$(cat "$ULAB_ORIGIN1_NGINX_PID_FILE"))
+declare -A NGINX2=([k]=$(cat "$LAB_ORIGIN2_NGINX_PID_FILE") [u]=$(cat "$ULAB_ORIGIN2_NGINX_PID_FILE"))
 
 # Many short connections from one client: a wide port range, and TIME_WAIT ports reused (they
-# are the client's own connections; the namespace is the lab's). Put back on exit.
-for k in net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse; do
-    saved_sysctls+=("$k=$(client sysctl -n "$k" | tr '\t' ' ')")
+# are the client's own connections; the namespaces are the labs'). Put back on exit.
+for ns in "$LAB_CLIENT_NS" "$ULAB_CLIENT_NS"; do
+    saved_port_range[$ns]=$(in_ns "$ns" sysctl -n net.ipv4.ip_local_port_range | tr '\t' ' ')
+    saved_tw_reuse[$ns]=$(in_ns "$ns" sysctl -n net.ipv4.tcp_tw_reuse)
+    in_ns "$ns" sysctl -q -w "net.ipv4.ip_local_port_range=10000 65000" net.ipv4.tcp_tw_reuse=1
 done
-client sysctl -q -w "net.ipv4.ip_local_port_range=10000 65000" net.ipv4.tcp_tw_reuse=1
 
 mkdir -p "$peers" "$out/tmp" "$out/logs"
 # The run time of BPF programs attached in the director's and the origins' namespaces, which no
 # process's /proc figures show: one sampler for the whole bench (docs/benchmarks.md), asked
 # around every run; it keeps the kernel's BPF statistics on until its input closes.
 coproc BPF_TIME { HANDOFF_LOG_LEVEL=warn exec "$root/bin/handoff" bench bpf-time --netns "$LAB_DIRECTOR_NS" --netns "$LAB_ORIGIN1_NS" \
-    --netns "$LAB_ORIGIN2_NS" 2>>"$out/logs/bpf-time.log"; }
+    --netns "$LAB_ORIGIN2_NS" --netns "$ULAB_DIRECTOR_NS" --netns "$ULAB_ORIGIN1_NS" --netns "$ULAB_ORIGIN2_NS" \
+    2>>"$out/logs/bpf-time.log"; }
 bpf_time_pid=$BPF_TIME_PID
 say "HAProxy and the proxy nginx in $LAB_DIRECTOR_NS, both to origin1 $LAB_ORIGIN1_ADDRESS:80"
 # HAProxy: one thread, keep-alive on both sides; http-reuse always lets the first request of a
@@ -258,9 +303,11 @@ in_ns "$LAB_DIRECTOR_NS" "${pin[@]}" nginx -c "$peers/nginx.conf"
 for i in $(seq 1 50); do [[ -s $peers/haproxy.pid && -s $peers/nginx.pid ]] && break; sleep 0.1; done
 [[ -s $peers/haproxy.pid && -s $peers/nginx.pid ]] || die "haproxy or the proxy nginx did not start (see $peers)"
 if [[ $cpu != none ]]; then
-    # The director's JVM is already running: pin every thread (new ones inherit it).
+    # The directors' JVMs are already running: pin every thread (new ones inherit it). The
+    # user-path lab goes down with the bench, so only the main lab's affinity is put back.
     director_affinity=$(taskset -p "$director_pid" | awk '{ print $NF }')
     taskset -a -p -c "$cpu" "$director_pid" >/dev/null
+    taskset -a -p -c "$cpu" "$user_director_pid" >/dev/null
 fi
 
 say "content under $content_dir"
@@ -269,6 +316,10 @@ head -c 1024 /dev/urandom >"$content_dir/1K.bin"
 for i in "${!size_labels[@]}"; do
     [[ -f $content_dir/${size_labels[i]}.bin ]] || head -c "${size_bytes[i]}" /dev/urandom >"$content_dir/${size_labels[i]}.bin"
 done
+# The user-path lab serves the same bytes: hard links where both labs' directories share a
+# file system (the defaults, both under /tmp), copies otherwise.
+mkdir -p "$user_content_dir"
+cp -l "$content_dir"/*.bin "$user_content_dir/" 2>/dev/null || cp "$content_dir"/*.bin "$user_content_dir/"
 for d in "${copies[@]}"; do
     mkdir -p "$d"
     cp "$content_dir/1K.bin" "$d/1K.bin"
@@ -281,9 +332,10 @@ declare -A DIRECTOR_PIDS=(
     [haproxy]="$(cat "$peers/haproxy.pid") $(children "$(cat "$peers/haproxy.pid")")"
     [nginx]="$(cat "$peers/nginx.pid") $(children "$(cat "$peers/nginx.pid")")"
     [handoff]="$director_pid"
+    [handoff-user]="$user_director_pid"
 )
-ORIGIN_PIDS="$origin_master $(children "$origin_master")"
-ORIGIN2_PIDS="$origin2_master $(children "$origin2_master")"
+declare -A ORIGIN1_PIDS=([k]="${NGINX1[k]} $(children "${NGINX1[k]}")" [u]="${NGINX1[u]} $(children "${NGINX1[u]}")")
+declare -A ORIGIN2_PIDS=([k]="${NGINX2[k]} $(children "${NGINX2[k]}")" [u]="${NGINX2[u]} $(children "${NGINX2[u]}")")
 
 # --- CPU from /proc -----------------------------------------------------------------------------
 
@@ -324,26 +376,53 @@ machine_snapshot() {
 }
 clock_ticks=$(getconf CLK_TCK)
 
+# packet_counts SYSTEM TAG: sets pk_TAG_captured to the packets the hand-off system's director
+# capture has handed to its Java process so far (handoff_director_tcp_packets: what reached the
+# Java process; "-" for the other systems) and pk_TAG_client to the TCP segments the system's
+# client has sent (/proc/net/snmp's OutSegs in the client namespace). The director's metrics are
+# read through HTTP, which costs it CPU: snap_all reads them outside the CPU window.
+packet_counts() {
+    local sys=$1 tag=$2 captured=- segments
+    if [[ -n ${DIRECTOR_NS[$sys]-} ]]; then
+        captured=$(in_ns "${DIRECTOR_NS[$sys]}" curl -s --max-time 3 "http://${DIRECTOR_METRICS[$sys]}/metrics" \
+            | awk '/^handoff_director_tcp_packets_total/ { n += $2; seen = 1 } END { if (seen) printf "%.0f", n; else print "-" }')
+    fi
+    segments=$(client "$sys" awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "OutSegs") c = i; h = 1 } else { print $c; exit } }' \
+        /proc/net/snmp)
+    printf -v "pk_${tag}_captured" '%s' "$captured"
+    printf -v "pk_${tag}_client" '%s' "${segments:--}"
+}
+
 # shellcheck disable=SC2086 # the pid lists are space-separated on purpose
 snap_all() { # snap_all SYSTEM TAG [both]: the origin side is origin1's, or with "both" origin1's and origin2's
-    local origins=$ORIGIN_PIDS agents=$agent_pid
+    local lab=${LAB_OF[$1]}
+    local origins=${ORIGIN1_PIDS[$lab]} agents=${AGENT1[$lab]}
     if [[ ${3-} == both ]]; then
-        origins+=" $ORIGIN2_PIDS" agents+=" $agent2_pid"
+        origins+=" ${ORIGIN2_PIDS[$lab]}" agents+=" ${AGENT2[$lab]}"
     fi
+    [[ $2 == b ]] || packet_counts "$1" "$2"
     cpu_snapshot ${DIRECTOR_PIDS[$1]} >"$out/tmp/$2.dir"
     cpu_snapshot $origins >"$out/tmp/$2.org"
     cpu_snapshot $agents >"$out/tmp/$2.agt"
     machine_snapshot "machine_$2"
-    # The sampler answers "RUN_TIME_NS RUN_COUNT" per namespace: the director's, origin1's, origin2's.
+    # The sampler answers "RUN_TIME_NS RUN_COUNT" per namespace: the main lab's director, origin1,
+    # origin2, then the user-path lab's.
     [[ -n ${BPF_TIME[1]-} ]] || die "the BPF run-time sampler has stopped (see $out/logs/bpf-time.log)"
     printf 'sample\n' >&"${BPF_TIME[1]}"
-    read -r -t 30 "bpf_$2_dir" _ "bpf_$2_org" _ "bpf_$2_org2" _ <&"${BPF_TIME[0]}" \
+    local kd ko ko2 ud uo uo2
+    read -r -t 30 kd _ ko _ ko2 _ ud _ uo _ uo2 _ <&"${BPF_TIME[0]}" \
         || die "the BPF run-time sampler stopped (see $out/logs/bpf-time.log)"
+    if [[ $lab == k ]]; then
+        printf -v "bpf_$2_dir" '%s' "$kd"; printf -v "bpf_$2_org" '%s' "$ko"; printf -v "bpf_$2_org2" '%s' "$ko2"
+    else
+        printf -v "bpf_$2_dir" '%s' "$ud"; printf -v "bpf_$2_org" '%s' "$uo"; printf -v "bpf_$2_org2" '%s' "$uo2"
+    fi
+    [[ $2 != b ]] || packet_counts "$1" "$2"
 }
-# Sets dir_ns dir_ticks org_ns agent_ns dir_bpf_ns org_bpf_ns machine_ns softirq_ns for the run between snap_all
-# SYSTEM a [both] and ... b [both]; cpu_of_run [both] likewise. The BPF totals are cumulative
-# over the programs attached at the time: one detached in between takes its total with it, hence
-# the floor at 0.
+# Sets dir_ns dir_ticks org_ns agent_ns dir_bpf_ns org_bpf_ns machine_ns softirq_ns captured
+# client_segments for the run between snap_all SYSTEM a [both] and ... b [both]; cpu_of_run [both]
+# likewise. The BPF totals are cumulative over the programs attached at the time: one detached in
+# between takes its total with it, hence the floor at 0.
 cpu_of_run() {
     read -r dir_ns dir_ticks < <(cpu_delta "$out/tmp/a.dir" "$out/tmp/b.dir")
     read -r org_ns _ < <(cpu_delta "$out/tmp/a.org" "$out/tmp/b.org")
@@ -355,13 +434,16 @@ cpu_of_run() {
     if [[ ${1-} == both ]]; then
         org_bpf_ns=$((org_bpf_ns + (bpf_b_org2 > bpf_a_org2 ? bpf_b_org2 - bpf_a_org2 : 0)))
     fi
+    captured=- client_segments=-
+    [[ $pk_a_captured == - || $pk_b_captured == - ]] || captured=$((pk_b_captured - pk_a_captured))
+    [[ $pk_a_client == - || $pk_b_client == - ]] || client_segments=$((pk_b_client - pk_a_client))
 }
 
 # --- the workloads ------------------------------------------------------------------------------
 
 raw="$out/raw.tsv"
 ttfb_raw="$out/ttfb.tsv"
-printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\tdirector_bpf_ns\torigin_bpf_ns\tmachine_cpu_ns\tmachine_softirq_ns\n' >"$raw"
+printf 'run\tworkload\tsize\tsystem\trequests\tbody_bytes\tseconds\terrors\tp50_us\tp90_us\tp99_us\tconnect_p50_us\tdirector_cpu_ns\tdirector_cpu_ticks\torigin_cpu_ns\tagent_cpu_ns\tvalid\tdirector_bpf_ns\torigin_bpf_ns\tmachine_cpu_ns\tmachine_softirq_ns\tdirector_capture_packets\tclient_segments\n' >"$raw"
 printf 'run\tsystem\tlocal_port\tconnect_us\tfirst_byte_us\n' >"$ttfb_raw"
 invalid=0
 
@@ -375,9 +457,10 @@ record() {
         say "INVALID: run $1 $2 $3 on $4: $8 errors, $5 requests (details above and in $out/logs)"
     fi
     (($1 > 0)) || return 0
-    [[ $4 == handoff ]] || agent_ns=0   # the agent is origin-side CPU of the hand-off only
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
-        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" "$dir_bpf_ns" "$org_bpf_ns" "$machine_ns" "$softirq_ns" >>"$raw"
+    [[ $4 == handoff* ]] || agent_ns=0   # the agent is origin-side CPU of the hand-off only
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" \
+        "$dir_ns" "$dir_ticks" "$org_ns" "$agent_ns" "$valid" "$dir_bpf_ns" "$org_bpf_ns" "$machine_ns" "$softirq_ns" \
+        "$captured" "$client_segments" >>"$raw"
 }
 
 wrk_script="$out/tmp/report.lua"
@@ -408,9 +491,10 @@ EOF
 } >"$alternate_script"
 mkdir -p "$out/logs"
 
-# access_mark: the sizes of origin1's and origin2's access logs now.
+# access_mark SYSTEM: the sizes of origin1's and origin2's access logs in SYSTEM's lab now.
 access_mark() {
-    echo "$(stat -c %s "$LAB_ORIGIN1_ACCESS_LOG") $(stat -c %s "$LAB_ORIGIN2_ACCESS_LOG")"
+    local lab=${LAB_OF[$1]}
+    echo "$(stat -c %s "${ACCESS_LOG1[$lab]}") $(stat -c %s "${ACCESS_LOG2[$lab]}")"
 }
 # access_count LOG FROM TEXT: lines written to LOG after byte FROM that contain TEXT.
 access_count() {
@@ -426,10 +510,10 @@ run_rps() {
     [[ $mode == close ]] && header=(-H "Connection: close")
     if [[ $mode == alternating ]]; then
         threads=$connections script=$alternate_script origins=both
-        mark=$(access_mark)
+        mark=$(access_mark "$sys")
     fi
     snap_all "$sys" a "$origins"
-    client timeout $((seconds + 20)) wrk -t "$threads" -c "$connections" -d "${seconds}s" --timeout 2s \
+    client "$sys" timeout $((seconds + 20)) wrk -t "$threads" -c "$connections" -d "${seconds}s" --timeout 2s \
         "${header[@]}" -s "$script" "${BASE[$sys]}$CONTENT_PATH/1K.bin" >"$log" 2>&1 || true
     snap_all "$sys" b "$origins"
     cpu_of_run "$origins"
@@ -463,18 +547,19 @@ run_rps() {
 # misrouted requests.
 alternation_errors() {
     local sys=$1 requests=$2 from1=$3 from2=$4 static1 alt1 static2 alt2 errors=0
+    local log1=${ACCESS_LOG1[${LAB_OF[$sys]}]} log2=${ACCESS_LOG2[${LAB_OF[$sys]}]}
     sleep 0.2   # nginx logs a request once it has answered it
-    static1=$(access_count "$LAB_ORIGIN1_ACCESS_LOG" "$from1" "GET $CONTENT_PATH/1K.bin ")
-    alt1=$(access_count "$LAB_ORIGIN1_ACCESS_LOG" "$from1" "GET $ALTERNATE_PATH/1K.bin ")
-    static2=$(access_count "$LAB_ORIGIN2_ACCESS_LOG" "$from2" "GET $CONTENT_PATH/1K.bin ")
-    alt2=$(access_count "$LAB_ORIGIN2_ACCESS_LOG" "$from2" "GET $ALTERNATE_PATH/1K.bin ")
+    static1=$(access_count "$log1" "$from1" "GET $CONTENT_PATH/1K.bin ")
+    alt1=$(access_count "$log1" "$from1" "GET $ALTERNATE_PATH/1K.bin ")
+    static2=$(access_count "$log2" "$from2" "GET $CONTENT_PATH/1K.bin ")
+    alt2=$(access_count "$log2" "$from2" "GET $ALTERNATE_PATH/1K.bin ")
     local alt=$((alt1 + alt2)) slack=$((2 * connections + 2))
     if ((2 * alt < requests - slack || 2 * alt > requests + slack)); then
         say "alternating on $sys: $alt of $requests requests asked for $ALTERNATE_PATH (expected: about half)"
         errors=$((errors + 1))
     fi
-    if [[ $sys == handoff ]] && ((alt1 + static2 > 0)); then
-        say "alternating on handoff: misrouted: $alt1 $ALTERNATE_PATH requests answered by origin1, $static2 $CONTENT_PATH by origin2"
+    if [[ $sys == handoff* ]] && ((alt1 + static2 > 0)); then
+        say "alternating on $sys: misrouted: $alt1 $ALTERNATE_PATH requests answered by origin1, $static2 $CONTENT_PATH by origin2"
         errors=$((errors + alt1 + static2))
     fi
     echo "$errors"
@@ -485,7 +570,7 @@ alternation_errors() {
 run_ttfb() {
     local run=$1 sys=$2 n=$ttfb_requests log="$out/logs/ttfb-$2-run$1.txt" stats
     snap_all "$sys" a
-    client timeout $((n * 5 + 10)) curl -sS --max-time 5 -H "Connection: close" -o /dev/null \
+    client "$sys" timeout $((n * 5 + 10)) curl -sS --max-time 5 -H "Connection: close" -o /dev/null \
         -w '%{http_code} %{size_download} %{num_connects} %{time_connect} %{time_starttransfer} %{local_port}\n' \
         "${BASE[$sys]}$CONTENT_PATH/1K.bin?ttfb=[1-$n]" >"$log" 2>"$log.err" || true
     snap_all "$sys" b
@@ -520,7 +605,7 @@ run_get() {
     # At least 5 MB/s, else the transfer is a failure rather than a figure.
     local max_time=$((10 + bytes / 5000000))
     snap_all "$sys" a
-    client timeout $((count * max_time + 10)) curl -sS --max-time "$max_time" -H "Connection: close" -o /dev/null \
+    client "$sys" timeout $((count * max_time + 10)) curl -sS --max-time "$max_time" -H "Connection: close" -o /dev/null \
         -w '%{http_code} %{size_download} %{num_connects} %{time_total}\n' \
         "${BASE[$sys]}$CONTENT_PATH/$label.bin?get=[1-$count]" >"$log" 2>"$log.err" || true
     snap_all "$sys" b
@@ -542,7 +627,7 @@ for sys in "${SYSTEMS[@]}"; do
     for label in 1K "${size_labels[@]}"; do objects+=("$CONTENT_PATH/$label.bin"); done
     for object in "${objects[@]}"; do
         expected=$(sha256sum "$content_dir/$(basename "$object")" | cut -d' ' -f1)
-        code=$(client timeout 120 curl -sS --max-time 100 -o "$out/tmp/check.bin" -w '%{http_code}' \
+        code=$(client "$sys" timeout 120 curl -sS --max-time 100 -o "$out/tmp/check.bin" -w '%{http_code}' \
             "${BASE[$sys]}$object") || code="curl failed"
         got=$(sha256sum "$out/tmp/check.bin" 2>/dev/null | cut -d' ' -f1)
         rm -f "$out/tmp/check.bin"
@@ -554,22 +639,22 @@ done
 # Idle cost: what each director-side set of processes spends doing nothing, over 2 s.
 idle_file="$out/idle.tsv"
 printf 'system\tdirector_cpu_ms_per_s\n' >"$idle_file"
-for sys in haproxy nginx handoff; do
+for sys in haproxy nginx handoff handoff-user; do
     snap_all "$sys" a; sleep 2; snap_all "$sys" b; cpu_of_run
     printf '%s\t%s\n' "$sys" "$(awk -v n="$((dir_ns + dir_bpf_ns))" 'BEGIN { printf "%.2f", n / 2e6 }')" >>"$idle_file"
 done
 
 # --- the runs, interleaved across systems -------------------------------------------------------
 
-# Run r starts at system r mod 4 (run 1: haproxy nginx handoff direct, run 2: nginx handoff
-# direct haproxy, ...): each system takes every position, and drift on the shared machine hits
-# all alike.
+# Run r starts at system r mod 5 (run 1: haproxy nginx handoff handoff-user direct, run 2: nginx
+# handoff handoff-user direct haproxy, ...): each system takes every position, and drift on the
+# shared machine hits all alike.
 order() {
-    local r=$1 i
-    for i in 0 1 2 3; do printf '%s ' "${SYSTEMS[(r + i) % 4]}"; done
+    local r=$1 i n=${#SYSTEMS[@]}
+    for ((i = 0; i < n; i++)); do printf '%s ' "${SYSTEMS[(r + i) % n]}"; done
 }
 started=$SECONDS
-est=$(( (3 * 4 * duration + 4 * 2 + ${#size_labels[@]} * 4 * 3) * (runs + warmup) ))
+est=$(( (3 * ${#SYSTEMS[@]} * duration + ${#SYSTEMS[@]} * 2 + ${#size_labels[@]} * ${#SYSTEMS[@]} * 3) * (runs + warmup) ))
 say "$runs run(s)$( ((warmup)) && echo " after a warm-up"), director side pinned to CPU $cpu, results in $out (about $((est / 60 + 1)) min)"
 for ((run = 1 - warmup; run <= runs; run++)); do
     say "run $run of $runs$( ((run == 0)) && echo " (warm-up, not recorded)")"

@@ -102,7 +102,7 @@ run_maven netns-tests -B -ntp -Pnetns verify
 
 step "6/6 bench smoke, every system and workload once (bin/handoff bench --smoke)"
 if bin/handoff bench --smoke --out "$logs/bench"; then
-    results+=("$(printf '%-16s ok    (direct, HAProxy, nginx, hand-off; summary and plots written)' bench-smoke)")
+    results+=("$(printf '%-16s ok    (direct, HAProxy, nginx, hand-off on the kernel and the user path; summary and plots written)' bench-smoke)")
 else
     results+=("$(printf '%-16s FAIL  (its output above says which system and run)' bench-smoke)")
     summary fail

@@ -21,11 +21,26 @@ import java.util.function.Function;
  *     client's included, and the kernel's irq and softirq), from /proc/stat; -1 in files
  *     written before the column existed
  * @param machineSoftirqNanos the softirq part of it; -1 likewise
+ * @param capturedPackets the packets the hand-off director's capture received during the run:
+ *     what reached its Java process; -1 for the other systems and in files written before the
+ *     column existed
+ * @param clientSegments the TCP segments the client sent during the run; -1 likewise
  */
 public record BenchRun(int run, String workload, long size, String system, long requests, long bodyBytes, double seconds,
                        long errors, double p50Micros, double p90Micros, double p99Micros, double connectP50Micros,
                        long directorCpuNanos, long originCpuNanos, long agentCpuNanos, boolean valid,
-                       long directorBpfNanos, long originBpfNanos, long machineCpuNanos, long machineSoftirqNanos) {
+                       long directorBpfNanos, long originBpfNanos, long machineCpuNanos, long machineSoftirqNanos,
+                       long capturedPackets, long clientSegments) {
+
+    /** A row without the packet-count columns (no hand-off director measured, or an older file). */
+    public BenchRun(int run, String workload, long size, String system, long requests, long bodyBytes, double seconds,
+                    long errors, double p50Micros, double p90Micros, double p99Micros, double connectP50Micros,
+                    long directorCpuNanos, long originCpuNanos, long agentCpuNanos, boolean valid,
+                    long directorBpfNanos, long originBpfNanos, long machineCpuNanos, long machineSoftirqNanos) {
+        this(run, workload, size, system, requests, bodyBytes, seconds, errors, p50Micros, p90Micros, p99Micros,
+                connectP50Micros, directorCpuNanos, originCpuNanos, agentCpuNanos, valid, directorBpfNanos, originBpfNanos,
+                machineCpuNanos, machineSoftirqNanos, -1, -1);
+    }
 
     /**
      * The columns a summary needs; raw.tsv has more (director_cpu_ticks), which it ignores, and
@@ -67,7 +82,8 @@ public record BenchRun(int run, String workload, long size, String system, long 
                     r.optional("p50_us"), r.optional("p90_us"), r.optional("p99_us"), r.optional("connect_p50_us"),
                     r.integer("director_cpu_ns"), r.integer("origin_cpu_ns"), r.integer("agent_cpu_ns"),
                     r.text("valid").equals("yes"), r.integerOrZero("director_bpf_ns"), r.integerOrZero("origin_bpf_ns"),
-                    r.integerOr("machine_cpu_ns", -1), r.integerOr("machine_softirq_ns", -1)));
+                    r.integerOr("machine_cpu_ns", -1), r.integerOr("machine_softirq_ns", -1),
+                    r.countOrAbsent("director_capture_packets"), r.countOrAbsent("client_segments")));
         }
         return runs;
     }
@@ -85,6 +101,11 @@ public record BenchRun(int run, String workload, long size, String system, long 
         /** The column's value, or {@code absent} in files written before the column existed. */
         long integerOr(String name, long absent) {
             return column.containsKey(name) ? integer(name) : absent;
+        }
+
+        /** A count that only some systems have ("-" for the others), or -1 when absent either way. */
+        long countOrAbsent(String name) {
+            return !column.containsKey(name) || text(name).equals("-") ? -1 : integer(name);
         }
 
         long integer(String name) {
