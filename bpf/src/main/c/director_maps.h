@@ -81,6 +81,7 @@ enum director_counter {
 	DIRECTOR_SYN_PASSED_PAYLOAD,         /* a SYN carrying bytes */
 	DIRECTOR_SYN_PASSED_MALFORMED,       /* a SYN whose TCP options TcpOptions.walk refuses */
 	DIRECTOR_SYN_PASSED_NO_ROOM,         /* bpf_xdp_adjust_tail refused the SYN-ACK's length */
+	DIRECTOR_HANDSHAKE_ACK_DROPPED,      /* the pure ACK ending a cookie handshake: the request's segment makes the flow */
 	DIRECTOR_COUNTER_COUNT
 };
 

@@ -9,6 +9,14 @@
  * TcpSettings.kernelAnswersSyns). So the Java side and this header must change together;
  * DirectorSynTest holds them to each other.
  *
+ * The handshake's last packet, the client's pure ACK of the cookie, is dropped here too
+ * (director_handshake_ack): an HTTP client's request follows it at once and carries the same
+ * sequence number, acknowledgment and timestamp echo, so Java rebuilds the flow from the request
+ * (onCookieAck takes any ACK) and wakes once per new connection instead of twice. The price: a
+ * client that opens a connection and sends nothing leaves no state on the director (its later
+ * request is still accepted within the cookie's two minutes), as for a Linux listener with
+ * TCP_DEFER_ACCEPT.
+ *
  *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP SYN (no payload; options with timestamps)
  *   out: Ethernet (addresses swapped) | IPv4 (DF, TTL 64, id 0, TOS 0) | TCP SYN-ACK, XDP_TX
  *
@@ -57,6 +65,8 @@ static __always_inline __u16 ipv4_header_checksum(const struct iphdr *ip);
 #define COOKIE_BITS                   24
 #define COOKIE_MASK                   ((1u << COOKIE_BITS) - 1)
 #define COOKIE_TS_OPTION_MASK         0x3f   /* SynCookies.TS_OPTION_MASK: the TSval's low 6 bits */
+#define COOKIE_MAX_AGE_MINUTES        2      /* SynCookies.MAX_AGE_MINUTES */
+#define COOKIE_MSS_COUNT              4      /* SynCookies.MSS_TABLE's length */
 #define COOKIE_TS_SHIFT_NONE          0xf
 #define COOKIE_TS_SACK                (1 << 4)
 #define NANOS_PER_MILLI               1000000ull
@@ -143,6 +153,21 @@ static __always_inline __u32 cookie_make(const struct director_syn_config *c, co
 	__u32 h1 = cookie_hash(c, e, minute, SIPHASH_VARIANT_COOKIE_H1);
 
 	return h0 + client_isn + (minute << COOKIE_BITS) + ((h1 + mss_index) & COOKIE_MASK);
+}
+
+/* SynCookies.check: the MSS index of a cookie made in this minute or the one before, or -1 */
+static __always_inline int cookie_check(const struct director_syn_config *c, const struct syn_endpoints *e,
+					__u32 client_isn, __u32 cookie, __u32 minute)
+{
+	__u32 h0 = cookie_hash(c, e, 0, SIPHASH_VARIANT_COOKIE_H0);
+	__u32 rest = cookie - h0 - client_isn;
+	__u32 age = (minute - (rest >> COOKIE_BITS)) & (0xffffffffu >> COOKIE_BITS);
+	__u32 index;
+
+	if (age >= COOKIE_MAX_AGE_MINUTES)
+		return -1;
+	index = (rest - cookie_hash(c, e, minute - age, SIPHASH_VARIANT_COOKIE_H1)) & COOKIE_MASK;
+	return index < COOKIE_MSS_COUNT ? (int)index : -1;
 }
 
 /* SynCookies.mssIndex: the largest table MSS not above the client's offer (0 below 536) */
@@ -384,6 +409,44 @@ static __always_inline int director_syn(struct xdp_md *ctx, __u32 ip_len, __u32 
 	}
 	count(DIRECTOR_SYN_ANSWERED);
 	return XDP_TX;
+}
+
+/*
+ * A pure ACK (ACK alone of SYN, FIN and RST; no payload) of no handed-off flow, whose headers
+ * director_xdp has checked. Dropped when it ends a handshake this path (or Java's cookie
+ * branch) answered: to a served VIP:port, its sequence number the client's ISN + 1 and its
+ * acknowledgment a valid cookie + 1 for that ISN, the test TcpTerminator.onCookieAck makes.
+ * Any other ACK (a flow Java holds with state, a later ACK, a stale cookie) goes to Java.
+ */
+static __always_inline int director_handshake_ack(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *ip = data + sizeof(struct ethhdr);
+	struct tcphdr *tcp = (void *)(ip + 1);
+	__u32 key = 0;
+	struct director_syn_config *config = bpf_map_lookup_elem(&director_syn_config, &key);
+	struct director_vip vip = {};
+	struct syn_endpoints e;
+
+	if ((void *)(tcp + 1) > data_end)
+		return XDP_ABORTED; /* cannot happen: director_xdp checked the TCP header */
+	vip.addr = ip->daddr;
+	vip.port = tcp->dest;
+	if (!config || !config->enabled || !bpf_map_lookup_elem(&director_vips, &vip))
+		goto pass;
+	e.client_addr = bpf_ntohl(ip->saddr);
+	e.vip_addr = bpf_ntohl(ip->daddr);
+	e.client_port = bpf_ntohs(tcp->source);
+	e.vip_port = bpf_ntohs(tcp->dest);
+	if (cookie_check(config, &e, bpf_ntohl(tcp->seq) - 1, bpf_ntohl(tcp->ack_seq) - 1,
+			 (__u32)(bpf_ktime_get_ns() / NANOS_PER_MINUTE)) < 0)
+		goto pass;
+	count(DIRECTOR_HANDSHAKE_ACK_DROPPED);
+	return XDP_DROP;
+pass:
+	count(DIRECTOR_PASSED_NO_FLOW);
+	return XDP_PASS;
 }
 
 #endif

@@ -5,7 +5,8 @@
  * Java director. Only what needs no routing decision: pure ACKs (no payload; ACK set; no SYN,
  * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL. A bare SYN of no
  * handed-off flow goes to director_syn.h, which answers it with the director's cookie SYN-ACK
- * (XDP_TX) when it carries timestamps and Java has enabled that path.
+ * (XDP_TX) when it carries timestamps and Java has enabled that path, and drops the pure ACK
+ * that ends such a handshake (the request after it makes the flow in Java).
  *
  *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP ...
  *   out: Ethernet (next hop) | IPv4 (DF, TTL 64, id 0) | UDP (checksum 0) | TUNNEL (16) | the IPv4 packet unchanged
@@ -146,6 +147,8 @@ int director_xdp(struct xdp_md *ctx)
 	if (!flow) {
 		if (tcp->syn && !tcp->ack && !tcp->rst)
 			return director_syn(ctx, ip_len, tcp_header_len);  /* director_syn.h */
+		if (tcp->ack && !tcp->syn && !tcp->fin && !tcp->rst && ip_len == sizeof(*ip) + tcp_header_len)
+			return director_handshake_ack(ctx);                 /* director_syn.h */
 		return pass(DIRECTOR_PASSED_NO_FLOW);
 	}
 	if (!(flow->flags & DIRECTOR_FLOW_TUNNEL_ALL)) {

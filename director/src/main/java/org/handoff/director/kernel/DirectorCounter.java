@@ -43,7 +43,12 @@ public enum DirectorCounter {
     /** A SYN whose TCP options are malformed (Java drops and counts it). */
     SYN_PASSED_MALFORMED("syn_passed_malformed"),
     /** The frame could not be resized to the SYN-ACK's length. */
-    SYN_PASSED_NO_ROOM("syn_passed_no_room");
+    SYN_PASSED_NO_ROOM("syn_passed_no_room"),
+    /**
+     * The client's pure ACK ending a cookie handshake, dropped: the request's segment carries the
+     * same state and makes the flow in Java, one wake-up instead of two.
+     */
+    HANDSHAKE_ACK_DROPPED("handshake_ack_dropped");
 
     private static final List<DirectorCounter> ALL = List.of(values());
 

@@ -1,6 +1,7 @@
 package org.handoff.director.kernel;
 
 import static org.handoff.director.kernel.DirectorXdpHarness.ETHERNET_HEADER_LENGTH;
+import static org.handoff.director.kernel.DirectorXdpHarness.XDP_DROP;
 import static org.handoff.director.kernel.DirectorXdpHarness.XDP_TX;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.handoff.bpf.TestRunResult;
 import org.handoff.director.tcp.SynCookies;
@@ -336,6 +338,76 @@ class DirectorSynTest {
         synMaps.enable(SETTINGS, secret0, secret1, new int[] {VIP}, new int[] {VIP_PORT});
         answered(frame(good));
         assertPassed(frame(secondVip), DirectorCounter.SYN_PASSED_NOT_SERVED);  // removed by the new VIP list
+    }
+
+    /**
+     * The handshake's pure ACK of the program's cookie is dropped; the request after it, with the
+     * same sequence number, acknowledgment and echo, passes and makes the flow in Java with the
+     * options the cookie encoded and the request's bytes.
+     */
+    @Test
+    void theHandshakesPureAckIsDroppedAndTheRequestMakesTheFlow() {
+        int port = 47000;
+        int isn = 0x7ffffff0;
+        byte[] synIp = syn(port, isn).mss(1460).windowShift(7).sackPermitted(true).timestamps(2000, 0).build();
+        Answer a = answered(frame(synIp));
+        int cookieAck = SeqNumber.add(a.seq(), 1);
+        PacketBuilder fromClient = PacketBuilder.tcp().from(CLIENT, port).to(VIP, VIP_PORT).window(502)
+                .seq(SeqNumber.add(isn, 1)).ack(cookieAck).timestamps(2001, a.options().tsVal);
+
+        long[] before = xdp.counters();
+        TestRunResult r = xdp.run(frame(fromClient.flags(TcpSegment.ACK).build()), 0);
+        assertEquals(XDP_DROP, r.returnValue(), "the handshake's pure ACK: dropped");
+        long[] expected = before.clone();
+        expected[DirectorCounter.HANDSHAKE_ACK_DROPPED.index()]++;
+        assertArrayEquals(expected, xdp.counters(), "exactly handshake_ack_dropped counted");
+
+        byte[] request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] requestIp = fromClient.flags(TcpSegment.ACK | TcpSegment.PSH).timestamps(2002, a.options().tsVal)
+                .payload(request).build();
+        assertPassed(frame(requestIp), DirectorCounter.PASSED_NO_FLOW);
+        TerminatorUnderTest java = java(SETTINGS.withKernelAnswersSyns(true));
+        java.answer(requestIp, a.after + 3 * MILLI);
+        TcpFlow<Void> flow = java.terminator.flow(CLIENT, port, 0);
+        assertNotNull(flow, "the request made the flow");
+        assertTrue(flow.cookie());
+        assertEquals(1, java.terminator.counters().cookiesValid);
+        assertEquals(1460, flow.clientMss(), "the MSS the cookie carried");
+        assertEquals(7, flow.clientShift());
+        assertTrue(flow.sackPermitted());
+        assertEquals(SeqNumber.add(isn, 1 + request.length), flow.receiveNext(), "the request's bytes received");
+        assertEquals(List.of("data " + request.length), java.events);
+    }
+
+    /** Pure ACKs that do not end a cookie handshake pass to Java, as do ACKs while the path is off. */
+    @Test
+    void otherPureAcksOfNoFlowPassToJava() {
+        int port = 47100;
+        int isn = 99;
+        byte[] synIp = syn(port, isn).mss(1460).timestamps(3000, 0).build();
+        Answer a = answered(frame(synIp));
+        int cookieAck = SeqNumber.add(a.seq(), 1);
+        PacketBuilder ack = PacketBuilder.tcp().from(CLIENT, port).to(VIP, VIP_PORT).flags(TcpSegment.ACK).window(502)
+                .timestamps(3001, a.options().tsVal);
+
+        assertPassed(frame(ack.seq(SeqNumber.add(isn, 1)).ack(cookieAck + 1).build()), DirectorCounter.PASSED_NO_FLOW);
+        assertPassed(frame(ack.seq(SeqNumber.add(isn, 101)).ack(cookieAck).build()), DirectorCounter.PASSED_NO_FLOW);
+        // A flow Java answered with state: its ISN is no cookie.
+        TerminatorUnderTest java = java(SETTINGS);
+        byte[] statefulSynAck = java.answer(syn(port + 1, isn).mss(1460).build(), System.nanoTime());
+        int statefulIsn = new TcpSegment().wrap(statefulSynAck, 20, statefulSynAck.length - 20).seq();
+        assertPassed(frame(PacketBuilder.tcp().from(CLIENT, port + 1).to(VIP, VIP_PORT).flags(TcpSegment.ACK).window(502)
+                .seq(SeqNumber.add(isn, 1)).ack(SeqNumber.add(statefulIsn, 1)).build()), DirectorCounter.PASSED_NO_FLOW);
+        // Not to a served port; FIN or RST with it; the path off.
+        byte[] good = ack.seq(SeqNumber.add(isn, 1)).ack(cookieAck).build();
+        assertPassed(frame(PacketBuilder.tcp().from(CLIENT, port).to(VIP, 8080).flags(TcpSegment.ACK).window(502)
+                .seq(SeqNumber.add(isn, 1)).ack(cookieAck).timestamps(3001, a.options().tsVal).build()), DirectorCounter.PASSED_NO_FLOW);
+        assertPassed(frame(ack.flags(TcpSegment.ACK | TcpSegment.FIN).build()), DirectorCounter.PASSED_NO_FLOW);
+        assertPassed(frame(ack.flags(TcpSegment.ACK | TcpSegment.RST).build()), DirectorCounter.PASSED_NO_FLOW);
+        synMaps.disable();
+        assertPassed(frame(good), DirectorCounter.PASSED_NO_FLOW);
+        synMaps.enable(SETTINGS, secret0, secret1, new int[] {VIP}, new int[] {VIP_PORT});
+        assertEquals(XDP_DROP, xdp.run(frame(good), 0).returnValue(), "the same ACK, the path on again: dropped");
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.handoff.protocol.wire.Bytes;
  * run it with BPF_PROG_TEST_RUN. Loading attaches nothing.
  */
 final class DirectorXdpHarness implements AutoCloseable {
+    static final int XDP_DROP = 1;
     static final int XDP_PASS = 2;
     static final int XDP_TX = 3;
     static final int XDP_REDIRECT = 4;
