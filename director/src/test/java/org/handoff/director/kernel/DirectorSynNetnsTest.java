@@ -1,9 +1,5 @@
 package org.handoff.director.kernel;
 
-import static org.handoff.director.kernel.DirectorXdpLab.CAPTURE_INTERFACE;
-import static org.handoff.director.kernel.DirectorXdpLab.CLIENT;
-import static org.handoff.director.kernel.DirectorXdpLab.CLIENT_INTERFACE;
-import static org.handoff.director.kernel.DirectorXdpLab.VIP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,8 +27,6 @@ import org.handoff.director.tcp.TcpSettings;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
-import org.handoff.testkit.Netns;
-import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -47,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * client with timestamps off gets no SYN-ACK from the program: its SYN goes to the capture.
  */
 @Tag("netns")
-class DirectorSynNetnsTest {
+class DirectorSynNetnsTest extends DirectorXdpNetnsTestBase {
     static final int VIP_PORT = 80;
     static final TcpSettings SETTINGS = new TcpSettings(1416, 9, 60_000, 1000, 100, 1 << 18, 1L << 30,
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6,
@@ -57,21 +51,11 @@ class DirectorSynNetnsTest {
     final long secret0 = new SplittableRandom().nextLong();
     final long secret1 = new SplittableRandom().nextLong();
     final List<byte[]> captured = new ArrayList<>();
-    DirectorXdpLab xdpLab;
-    NetnsLab lab;
-    Netns client;
-    Netns director;
-    DirectorXdpHarness xdp;
     TerminatorUnderTest javaSide;
     BpfObject clientPass;
 
     @BeforeEach
     void lab() throws Exception {
-        xdpLab = DirectorXdpLab.create();
-        lab = xdpLab.lab;
-        client = xdpLab.client;
-        director = xdpLab.director;
-        xdp = xdpLab.xdp;
         lab.route(director, "blackhole", VIP + "/32");
         clientPass = BpfObject.openResource("selftest.bpf.o");
         clientPass.load();
@@ -82,9 +66,6 @@ class DirectorSynNetnsTest {
 
     @AfterEach
     void cleanUp() {
-        if (xdpLab != null) {
-            xdpLab.close();
-        }
         if (clientPass != null) {
             clientPass.close();
         }
@@ -92,7 +73,7 @@ class DirectorSynNetnsTest {
 
     @Test
     void aLinuxClientsHandshakeCompletesOnTheProgramsSynAckAndItsAckMakesTheFlowInJava() throws Exception {
-        LivePcapSource capture = lab.own(xdpLab.inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
+        LivePcapSource capture = lab.own(inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName(CAPTURE_INTERFACE).vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
         whileAttached(() -> {
             Socket socket = lab.own(lab.inNamespace(client, () -> {
@@ -140,7 +121,7 @@ class DirectorSynNetnsTest {
     @Test
     void aClientWithoutTimestampsIsLeftToJava() throws Exception {
         lab.sysctl(client, "net.ipv4.tcp_timestamps", "0");
-        LivePcapSource capture = lab.own(xdpLab.inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
+        LivePcapSource capture = lab.own(inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
                 .interfaceName(CAPTURE_INTERFACE).vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
         whileAttached(() -> {
             assertThrows(SocketTimeoutException.class, () -> lab.inNamespace(client, () -> {
@@ -170,7 +151,7 @@ class DirectorSynNetnsTest {
      * sends XDP_TX frames on its own transmit ring.
      */
     void whileAttached(Body body) throws Exception {
-        XdpAttachment attachment = xdpLab.attachToCapture();
+        XdpAttachment attachment = attachToCapture();
         try {
             XdpAttachment clientAttachment = lab.inNamespace(client, () -> XdpAttachment.attach(Interfaces.indexOf(CLIENT_INTERFACE),
                     clientPass.program("selftest_xdp_pass"), XdpMode.NATIVE));
@@ -183,7 +164,7 @@ class DirectorSynNetnsTest {
                 });
             }
         } finally {
-            xdpLab.detach(attachment);
+            detach(attachment);
         }
     }
 }

@@ -4,11 +4,6 @@ import static org.handoff.director.kernel.DirectorXdpHarness.ETHERNET_HEADER_LEN
 import static org.handoff.director.kernel.DirectorXdpHarness.XDP_PASS;
 import static org.handoff.director.kernel.DirectorXdpHarness.XDP_REDIRECT;
 import static org.handoff.director.kernel.DirectorXdpHarness.XDP_TX;
-import static org.handoff.director.kernel.DirectorXdpLab.CAPTURE_ADDRESS;
-import static org.handoff.director.kernel.DirectorXdpLab.CAPTURE_INTERFACE;
-import static org.handoff.director.kernel.DirectorXdpLab.CLIENT;
-import static org.handoff.director.kernel.DirectorXdpLab.CLIENT_INTERFACE;
-import static org.handoff.director.kernel.DirectorXdpLab.VIP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -40,8 +35,6 @@ import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.UdpDatagram;
 import org.handoff.testkit.Netns;
-import org.handoff.testkit.NetnsLab;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -65,7 +58,7 @@ import org.junit.jupiter.api.Test;
  * the agent's neighbour entry permanent, so the outputs are exact.
  */
 @Tag("netns")
-class DirectorXdpNetnsTest {
+class DirectorXdpNetnsTest extends DirectorXdpNetnsTestBase {
     /** The vectors' outer source and destination. */
     static final String DIRECTOR = "198.18.0.1";
     static final String AGENT = "198.18.0.11";
@@ -81,20 +74,10 @@ class DirectorXdpNetnsTest {
     /** The agent's view of a TUNNEL: steps 1-5 and the body rules (no key is used for type 11). */
     final MessageDecoder decoder = new MessageDecoder(() -> HandoffKeys.of(1, 1L, new byte[HandoffKeys.MIN_SECRET_BYTES]), null,
             System::currentTimeMillis);
-    DirectorXdpLab xdpLab;
-    NetnsLab lab;
-    Netns client;
-    Netns director;
     Netns agent;
-    DirectorXdpHarness xdp;
 
     @BeforeEach
     void lab() throws Exception {
-        xdpLab = DirectorXdpLab.create();
-        lab = xdpLab.lab;
-        client = xdpLab.client;
-        director = xdpLab.director;
-        xdp = xdpLab.xdp;
         agent = lab.namespace("a");
         lab.veth(director, "up0", DIRECTOR + "/24", agent, "a0", AGENT + "/24");
         lab.ip(client, "link", "set", CLIENT_INTERFACE, "address", CLIENT_MAC);
@@ -107,18 +90,11 @@ class DirectorXdpNetnsTest {
         lab.sysctl(director, "net.ipv4.ip_forward", "0");
     }
 
-    @AfterEach
-    void cleanUp() {
-        if (xdpLab != null) {
-            xdpLab.close();
-        }
-    }
-
     @Test
     void everyTunnelVectorComesOutAsTheJavaWriterWritesItAndDecodesToItsInputAndEntry() throws Exception {
         List<TunnelFixtures.Case> cases = TunnelFixtures.load();
         assertEquals(5, cases.size(), "cases in " + TunnelFixtures.RESOURCE);
-        xdpLab.inDirector(() -> {
+        inDirector(() -> {
             int capture = Interfaces.indexOf(CAPTURE_INTERFACE);
             NextHops.NextHop hop = resolved(AGENT);
             assertEquals("up0", hop.device());
@@ -190,7 +166,7 @@ class DirectorXdpNetnsTest {
         String sameLinkAgent = "198.18.2.9";
         String sameLinkAgentMac = "02:00:00:00:02:09";
         lab.ip(director, "neigh", "replace", sameLinkAgent, "lladdr", sameLinkAgentMac, "dev", CAPTURE_INTERFACE, "nud", "permanent");
-        xdpLab.inDirector(() -> {
+        inDirector(() -> {
             NextHops.NextHop hop = resolved(sameLinkAgent);
             assertEquals(Interfaces.indexOf(CAPTURE_INTERFACE), hop.ifindex());
             assertEquals(Bytes.parseIpv4(CAPTURE_ADDRESS), hop.sourceAddress());
@@ -214,7 +190,7 @@ class DirectorXdpNetnsTest {
         byte[] request = PacketBuilder.ethernet(LinkDecoder.parseMac(CAPTURE_MAC), LinkDecoder.parseMac(CLIENT_MAC), cases.get(3).inner());
         assertEquals(52, cases.get(1).inner().length, "a pure ACK with timestamps: 96 bytes encapsulated");
         lab.route(director, "198.18.5.0/24", "via", "198.18.0.99");
-        xdpLab.inDirector(() -> {
+        inDirector(() -> {
             int capture = Interfaces.indexOf(CAPTURE_INTERFACE);
             NextHops resolver = NextHops.kernel();
             // What the director's refresh finds for agents it cannot reach: it writes no entry.
@@ -255,11 +231,11 @@ class DirectorXdpNetnsTest {
         xdp.key.set(Bytes.parseIpv4(CLIENT), 40000, Bytes.parseIpv4(VIP), 80);
         xdp.entry.clear().agentAddress(Bytes.parseIpv4(AGENT)).agentPort(AGENT_PORT).sourceAddress(Bytes.parseIpv4(DIRECTOR)).token(TOKEN);
         xdp.flows.update(xdp.key.buffer(), xdp.entry.buffer());
-        xdpLab.inDirector(() -> {
+        inDirector(() -> {
             xdp.putNextHop(Bytes.parseIpv4(AGENT), resolved(AGENT));
             return null;
         });
-        XdpAttachment attachment = xdpLab.attachToCapture();
+        XdpAttachment attachment = attachToCapture();
         try {
             assertTrue(clientSocket.send(ack, 0, ack.length), "client sent its ACK");
             byte[] datagram = new byte[2048];
@@ -285,7 +261,7 @@ class DirectorXdpNetnsTest {
             assertEquals(1, xdp.entry.packets());
             assertEquals(ack.length, xdp.entry.bytes());
         } finally {
-            xdpLab.detach(attachment);
+            detach(attachment);
         }
     }
 

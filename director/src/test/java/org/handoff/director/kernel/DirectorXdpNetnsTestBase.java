@@ -9,51 +9,56 @@ import org.handoff.bpf.XdpAttachment;
 import org.handoff.bpf.XdpAttachment.XdpMode;
 import org.handoff.testkit.Netns;
 import org.handoff.testkit.NetnsLab;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 
 /**
  * What the netns tests of director_xdp start from: a client namespace and the director's, joined
  * by a veth whose director end is the capture interface, the VIP routed from the client to it,
- * and director_xdp loaded (attached to nothing yet). Each test adds what it needs on top (an
- * agent namespace, MACs, sysctls, routes).
+ * and director_xdp loaded (attached to nothing yet). Each test adds what it needs on top in its
+ * own {@code @BeforeEach}, which JUnit runs after this one (an agent namespace, MACs, sysctls,
+ * routes).
  * <pre>
  *   client ns  c0 198.18.2.1 ──veth── cap0 198.18.2.2  director ns
  *              VIP 198.18.1.1 via .2.2       (XDP here)
  * </pre>
- * {@link #close()} removes the namespaces, then closes the object; a set-up that fails half-way
- * removes what it made.
+ * After each test, also one whose set-up failed half-way, the namespaces are removed, then the
+ * object closed.
  */
-final class DirectorXdpLab implements AutoCloseable {
+abstract class DirectorXdpNetnsTestBase {
     static final String CLIENT = "198.18.2.1";
     static final String CAPTURE_ADDRESS = "198.18.2.2";
     static final String VIP = "198.18.1.1";
     static final String CLIENT_INTERFACE = "c0";
     static final String CAPTURE_INTERFACE = "cap0";
 
-    final NetnsLab lab;
-    final Netns client;
-    final Netns director;
-    final DirectorXdpHarness xdp;
-
-    private DirectorXdpLab(NetnsLab lab, Netns client, Netns director, DirectorXdpHarness xdp) {
-        this.lab = lab;
-        this.client = client;
-        this.director = director;
-        this.xdp = xdp;
-    }
+    NetnsLab lab;
+    Netns client;
+    Netns director;
+    DirectorXdpHarness xdp;
 
     /** Skips the test (an assumption) where namespaces, veth pairs or ethtool are missing. */
-    static DirectorXdpLab create() throws Exception {
+    @BeforeEach
+    void clientAndDirectorNamespaces() throws Exception {
         assumeTrue(NetnsLab.unavailableReason("ethtool").isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason("ethtool").orElse(""));
-        NetnsLab lab = NetnsLab.create();
+        lab = NetnsLab.create();
+        client = lab.namespace("c");
+        director = lab.namespace("d");
+        lab.veth(client, CLIENT_INTERFACE, CLIENT + "/24", director, CAPTURE_INTERFACE, CAPTURE_ADDRESS + "/24");
+        lab.route(client, VIP + "/32", "via", CAPTURE_ADDRESS);
+        xdp = DirectorXdpHarness.load();
+    }
+
+    @AfterEach
+    void removeNamespacesAndObject() {
         try {
-            Netns client = lab.namespace("c");
-            Netns director = lab.namespace("d");
-            lab.veth(client, CLIENT_INTERFACE, CLIENT + "/24", director, CAPTURE_INTERFACE, CAPTURE_ADDRESS + "/24");
-            lab.route(client, VIP + "/32", "via", CAPTURE_ADDRESS);
-            return new DirectorXdpLab(lab, client, director, DirectorXdpHarness.load());
-        } catch (Exception | Error e) {
-            lab.close();
-            throw e;
+            if (lab != null) {
+                lab.close();
+            }
+        } finally {
+            if (xdp != null) {
+                xdp.close();
+            }
         }
     }
 
@@ -80,14 +85,5 @@ final class DirectorXdpLab implements AutoCloseable {
             attachment.close();
             return null;
         });
-    }
-
-    @Override
-    public void close() {
-        try {
-            lab.close();
-        } finally {
-            xdp.close();
-        }
     }
 }
