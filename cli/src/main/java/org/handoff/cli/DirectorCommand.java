@@ -3,10 +3,10 @@ package org.handoff.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.handoff.config.ConfigException;
 import org.handoff.director.Director;
-import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.kernel.DirectorDatapath;
 import org.handoff.director.routing.LoadCounter;
@@ -55,6 +55,21 @@ public final class DirectorCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * {@code config} as the director loads it before it starts: the file, its key file, and the
+     * workers' settings built from it; or empty, with every error printed. The subcommands that
+     * read the director's config go through here, so they refuse exactly what the director
+     * refuses, with the same message.
+     */
+    static Optional<DirectorConfig> loadConfig(Path config, CommandSpec spec) {
+        try {
+            return Optional.of(Director.loadConfig(config, new LoadCounter()).config());
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** Sends SIGHUP to the running director; it reloads routing and keys, or keeps the old ones and logs why. */
     @Command(name = "reload", mixinStandardHelpOptions = true,
             description = "Make the running director re-read its config and key file (SIGHUP). An invalid new config is rejected and the old one stays; see the director's log.")
@@ -94,15 +109,11 @@ public final class DirectorCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            try {
-                // As the director loads it: the file, its key file, and the workers' settings built from it.
-                Director.loadConfig(config, new LoadCounter());
-                spec.commandLine().getOut().println(config + ": valid");
-                return 0;
-            } catch (ConfigException e) {
-                spec.commandLine().getErr().println(e.getMessage());
+            if (loadConfig(config, spec).isEmpty()) {
                 return 1;
             }
+            spec.commandLine().getOut().println(config + ": valid");
+            return 0;
         }
     }
 
@@ -123,13 +134,11 @@ public final class DirectorCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            DirectorConfig c;
-            try {
-                c = ConfigLoader.DIRECTOR.loadForRun(config);
-            } catch (ConfigException e) {
-                spec.commandLine().getErr().println(e.getMessage());
+            Optional<DirectorConfig> loaded = loadConfig(config, spec);
+            if (loaded.isEmpty()) {
                 return 1;
             }
+            DirectorConfig c = loaded.get();
             try {
                 spec.commandLine().getOut().println("handoff director kernel-detach: "
                         + DirectorDatapath.detach(c.kernel().bpffs(), c.capture().interfaceName()));

@@ -59,6 +59,10 @@ class ConfigRefusalsTest {
             assertEquals("handoff director: " + check.err(), run.err(), c.getKey() + ": the same message");
             assertTrue(check.err().startsWith(file + ": 1 error"), c.getKey() + ": one error, about what the case broke:\n"
                     + check.err());
+            // kernel-detach reads the director's config the same way (and so touches no kernel here).
+            HandoffCommandTest.Run detach = HandoffCommandTest.run("director", "kernel-detach", "--config", file.toString());
+            assertEquals(1, detach.exitCode(), c.getKey());
+            assertEquals(check.err(), detach.err(), c.getKey() + ": kernel-detach, the same message");
         }
     }
 

@@ -119,8 +119,7 @@ public final class Director implements AutoCloseable {
             try {
                 holder.rederive();
             } catch (ConfigException e) {
-                datapath.close();
-                throw new StartupException(e.getMessage());
+                throw closeAll(new StartupException(e.getMessage()), List.of(datapath));
             }
             LOG.info("datapath kernel: SYN-ACK MSS {} (tcp.mss={}, capture interface MTU - {})", holder.derived().tcp().mss(),
                     c.tcp().mss(), DirectorDatapath.MSS_OVERHEAD);
@@ -143,29 +142,52 @@ public final class Director implements AutoCloseable {
                         new AgentSockets(), clock, datapath.flowsForWorker()));
             }
         } catch (IOException e) {
-            workers.forEach(DirectorWorker::close);
-            datapath.close();
-            throw new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
-                    + " or open the raw socket: " + e.getMessage());
+            throw closeAfter(new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
+                    + " or open the raw socket: " + e.getMessage()), workers, datapath);
         } catch (RuntimeException e) {
-            workers.forEach(DirectorWorker::close);
-            datapath.close();
-            throw e;
+            throw closeAfter(e, workers, datapath);
         }
-        // Only now that every capture is open: a final ACK to a kernel-made SYN-ACK reaches a worker.
-        datapath.answerSyns(holder.derived().tcp(), secret, vips);
+        try {
+            // Only now that every capture is open: a final ACK to a kernel-made SYN-ACK reaches a worker.
+            datapath.answerSyns(holder.derived().tcp(), secret, vips);
+        } catch (RuntimeException e) { // BpfException: a map update refused
+            throw closeAfter(e, workers, datapath);
+        }
         DirectorMetrics registry = new DirectorMetrics(workers, () -> holder.config().serverNames(), datapath);
         MetricsServer metrics = null;
         if (c.metricsListen() != null) {
             try {
                 metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
             } catch (IOException | RuntimeException e) { // BindException: the port is in use
-                workers.forEach(DirectorWorker::close);
-                datapath.close();
-                throw new StartupException("cannot listen on metrics.listen=" + c.metricsListen() + ": " + e.getMessage());
+                throw closeAfter(new StartupException("cannot listen on metrics.listen=" + c.metricsListen() + ": "
+                        + e.getMessage()), workers, datapath);
             }
         }
         return new Director(holder, workers, metrics, datapath);
+    }
+
+    /** {@link #closeAll} for what {@link #create} opened before {@code failure}: the workers, then the data path. */
+    private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, DirectorDatapath datapath) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        workers.forEach(worker -> opened.add(worker::close));
+        opened.add(datapath);
+        return closeAll(failure, opened);
+    }
+
+    /**
+     * Closes each of {@code opened} in order after {@code failure}, all of them even when one
+     * throws (its exception is added to {@code failure} as suppressed), and returns
+     * {@code failure} for the caller to throw.
+     */
+    static <E extends Throwable> E closeAll(E failure, List<? extends AutoCloseable> opened) {
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+        return failure;
     }
 
     /**

@@ -1,6 +1,8 @@
 package org.handoff.director.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -68,43 +70,43 @@ public final class DirectorFlowEntry extends MapRecord {
     }
 
     public int agentAddress() {
-        return MapFields.getInt(buffer, offset + AGENT_ADDRESS_OFFSET);
+        return MapBytes.wireI32(buffer, offset + AGENT_ADDRESS_OFFSET);
     }
 
     public DirectorFlowEntry agentAddress(int address) {
-        MapFields.putInt(buffer, offset + AGENT_ADDRESS_OFFSET, address);
+        MapBytes.putWireI32(buffer, offset + AGENT_ADDRESS_OFFSET, address);
         return this;
     }
 
     /** The outer IPv4 source: the address the worker's socket to this agent sends from. */
     public int sourceAddress() {
-        return MapFields.getInt(buffer, offset + SOURCE_ADDRESS_OFFSET);
+        return MapBytes.wireI32(buffer, offset + SOURCE_ADDRESS_OFFSET);
     }
 
     public DirectorFlowEntry sourceAddress(int address) {
-        MapFields.putInt(buffer, offset + SOURCE_ADDRESS_OFFSET, address);
+        MapBytes.putWireI32(buffer, offset + SOURCE_ADDRESS_OFFSET, address);
         return this;
     }
 
     /** The outer UDP destination: the agent's control port. */
     public int agentPort() {
-        return MapFields.getPort(buffer, offset + AGENT_PORT_OFFSET);
+        return MapBytes.wireU16(buffer, offset + AGENT_PORT_OFFSET);
     }
 
     public DirectorFlowEntry agentPort(int port) {
-        MapFields.putPort(buffer, offset + AGENT_PORT_OFFSET, "agent port", port);
+        MapBytes.putWirePort(buffer, offset + AGENT_PORT_OFFSET, "agent port", port);
         return this;
     }
 
     public int flags() {
-        return MapFields.getHostShort(buffer, offset + FLAGS_OFFSET);
+        return MapBytes.hostU16(buffer, offset + FLAGS_OFFSET);
     }
 
     public DirectorFlowEntry flags(int flags) {
         if ((flags & ~FLAG_TUNNEL_ALL) != 0) {
             throw new IllegalArgumentException("flags=0x" + Integer.toHexString(flags) + " (expected: FLAG_TUNNEL_ALL or 0)");
         }
-        MapFields.putHostShort(buffer, offset + FLAGS_OFFSET, flags);
+        MapBytes.putHostU16(buffer, offset + FLAGS_OFFSET, flags);
         return this;
     }
 
@@ -121,41 +123,41 @@ public final class DirectorFlowEntry extends MapRecord {
      * ACKs tell, where a RST must sit. The worker writes the flow's last known one with the entry.
      */
     public int lastAck() {
-        return MapFields.getInt(buffer, offset + LAST_ACK_OFFSET);
+        return MapBytes.wireI32(buffer, offset + LAST_ACK_OFFSET);
     }
 
     public DirectorFlowEntry lastAck(int ack) {
-        MapFields.putInt(buffer, offset + LAST_ACK_OFFSET, ack);
+        MapBytes.putWireI32(buffer, offset + LAST_ACK_OFFSET, ack);
         return this;
     }
 
     /** The flow token, as a HANDOFF carries it (big-endian). */
     public long token() {
-        return MapFields.getLong(buffer, offset + TOKEN_OFFSET);
+        return MapBytes.wireI64(buffer, offset + TOKEN_OFFSET);
     }
 
     public DirectorFlowEntry token(long token) {
-        MapFields.putLong(buffer, offset + TOKEN_OFFSET, token);
+        MapBytes.putWireI64(buffer, offset + TOKEN_OFFSET, token);
         return this;
     }
 
     /** Packets the program tunnelled since the entry was written. */
     public long packets() {
-        return MapFields.getHostLong(buffer, offset + PACKETS_OFFSET);
+        return MapBytes.hostI64(buffer, offset + PACKETS_OFFSET);
     }
 
     public DirectorFlowEntry packets(long packets) {
-        MapFields.putHostLong(buffer, offset + PACKETS_OFFSET, packets);
+        MapBytes.putHostI64(buffer, offset + PACKETS_OFFSET, packets);
         return this;
     }
 
     /** Inner IPv4 bytes the program tunnelled since the entry was written. */
     public long bytes() {
-        return MapFields.getHostLong(buffer, offset + BYTES_OFFSET);
+        return MapBytes.hostI64(buffer, offset + BYTES_OFFSET);
     }
 
     public DirectorFlowEntry bytes(long bytes) {
-        MapFields.putHostLong(buffer, offset + BYTES_OFFSET, bytes);
+        MapBytes.putHostI64(buffer, offset + BYTES_OFFSET, bytes);
         return this;
     }
 

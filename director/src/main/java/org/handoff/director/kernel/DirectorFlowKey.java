@@ -1,6 +1,8 @@
 package org.handoff.director.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -49,38 +51,38 @@ public final class DirectorFlowKey extends MapRecord {
     }
 
     public int clientAddress() {
-        return MapFields.getInt(buffer, offset + CLIENT_ADDRESS_OFFSET);
+        return MapBytes.wireI32(buffer, offset + CLIENT_ADDRESS_OFFSET);
     }
 
     public DirectorFlowKey clientAddress(int address) {
-        MapFields.putInt(buffer, offset + CLIENT_ADDRESS_OFFSET, address);
+        MapBytes.putWireI32(buffer, offset + CLIENT_ADDRESS_OFFSET, address);
         return this;
     }
 
     public int vipAddress() {
-        return MapFields.getInt(buffer, offset + VIP_ADDRESS_OFFSET);
+        return MapBytes.wireI32(buffer, offset + VIP_ADDRESS_OFFSET);
     }
 
     public DirectorFlowKey vipAddress(int address) {
-        MapFields.putInt(buffer, offset + VIP_ADDRESS_OFFSET, address);
+        MapBytes.putWireI32(buffer, offset + VIP_ADDRESS_OFFSET, address);
         return this;
     }
 
     public int clientPort() {
-        return MapFields.getPort(buffer, offset + CLIENT_PORT_OFFSET);
+        return MapBytes.wireU16(buffer, offset + CLIENT_PORT_OFFSET);
     }
 
     public DirectorFlowKey clientPort(int port) {
-        MapFields.putPort(buffer, offset + CLIENT_PORT_OFFSET, "client port", port);
+        MapBytes.putWirePort(buffer, offset + CLIENT_PORT_OFFSET, "client port", port);
         return this;
     }
 
     public int vipPort() {
-        return MapFields.getPort(buffer, offset + VIP_PORT_OFFSET);
+        return MapBytes.wireU16(buffer, offset + VIP_PORT_OFFSET);
     }
 
     public DirectorFlowKey vipPort(int port) {
-        MapFields.putPort(buffer, offset + VIP_PORT_OFFSET, "VIP port", port);
+        MapBytes.putWirePort(buffer, offset + VIP_PORT_OFFSET, "VIP port", port);
         return this;
     }
 

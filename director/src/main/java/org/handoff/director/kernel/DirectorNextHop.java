@@ -1,6 +1,8 @@
 package org.handoff.director.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -50,8 +52,8 @@ public final class DirectorNextHop extends MapRecord {
 
     /** Every field of one next hop. */
     public DirectorNextHop set(int ifindex, int mtu, byte[] destMac, byte[] sourceMac) {
-        MapFields.putHostInt(buffer, offset + IFINDEX_OFFSET, ifindex);
-        MapFields.putHostInt(buffer, offset + MTU_OFFSET, mtu);
+        MapBytes.putHostI32(buffer, offset + IFINDEX_OFFSET, ifindex);
+        MapBytes.putHostI32(buffer, offset + MTU_OFFSET, mtu);
         putMac(DEST_MAC_OFFSET, destMac, "destination MAC");
         putMac(SOURCE_MAC_OFFSET, sourceMac, "source MAC");
         return this;
@@ -67,11 +69,11 @@ public final class DirectorNextHop extends MapRecord {
     }
 
     public int ifindex() {
-        return MapFields.getHostInt(buffer, offset + IFINDEX_OFFSET);
+        return MapBytes.hostI32(buffer, offset + IFINDEX_OFFSET);
     }
 
     public int mtu() {
-        return MapFields.getHostInt(buffer, offset + MTU_OFFSET);
+        return MapBytes.hostI32(buffer, offset + MTU_OFFSET);
     }
 
     public String destMac() {
@@ -92,7 +94,7 @@ public final class DirectorNextHop extends MapRecord {
 
     /** Writes {@code agentAddress} as the map's key (network order) at {@code key}'s position 0. */
     public static ByteBuffer key(ByteBuffer key, int agentAddress) {
-        MapFields.putInt(key, 0, agentAddress);
+        MapBytes.putWireI32(key, 0, agentAddress);
         return key;
     }
 

@@ -1,6 +1,8 @@
 package org.handoff.director.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.director.tcp.TcpSettings;
 
 /**
@@ -66,41 +68,41 @@ public final class DirectorSynConfig extends MapRecord {
     }
 
     public long secret0() {
-        return MapFields.getHostLong(buffer, offset + SECRET0_OFFSET);
+        return MapBytes.hostI64(buffer, offset + SECRET0_OFFSET);
     }
 
     public DirectorSynConfig secret0(long k0) {
-        MapFields.putHostLong(buffer, offset + SECRET0_OFFSET, k0);
+        MapBytes.putHostI64(buffer, offset + SECRET0_OFFSET, k0);
         return this;
     }
 
     public long secret1() {
-        return MapFields.getHostLong(buffer, offset + SECRET1_OFFSET);
+        return MapBytes.hostI64(buffer, offset + SECRET1_OFFSET);
     }
 
     public DirectorSynConfig secret1(long k1) {
-        MapFields.putHostLong(buffer, offset + SECRET1_OFFSET, k1);
+        MapBytes.putHostI64(buffer, offset + SECRET1_OFFSET, k1);
         return this;
     }
 
     public int mss() {
-        return MapFields.getHostShort(buffer, offset + MSS_OFFSET);
+        return MapBytes.hostU16(buffer, offset + MSS_OFFSET);
     }
 
     public DirectorSynConfig mss(int mss) {
         range("mss", mss, 1, 0xffff);
-        MapFields.putHostShort(buffer, offset + MSS_OFFSET, mss);
+        MapBytes.putHostU16(buffer, offset + MSS_OFFSET, mss);
         return this;
     }
 
     /** The SYN-ACK's window field. */
     public int window() {
-        return MapFields.getHostShort(buffer, offset + WINDOW_OFFSET);
+        return MapBytes.hostU16(buffer, offset + WINDOW_OFFSET);
     }
 
     public DirectorSynConfig window(int window) {
         range("window", window, 0, 0xffff);
-        MapFields.putHostShort(buffer, offset + WINDOW_OFFSET, window);
+        MapBytes.putHostU16(buffer, offset + WINDOW_OFFSET, window);
         return this;
     }
 
@@ -124,7 +126,7 @@ public final class DirectorSynConfig extends MapRecord {
     }
 
     public int reserved() {
-        return MapFields.getHostShort(buffer, offset + RESERVED_OFFSET);
+        return MapBytes.hostU16(buffer, offset + RESERVED_OFFSET);
     }
 
     private static void range(String name, int v, int lo, int hi) {

@@ -1,6 +1,8 @@
 package org.handoff.director.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.protocol.wire.Bytes;
 
 /**
@@ -28,18 +30,18 @@ public final class DirectorVipKey extends MapRecord {
 
     /** Sets every field, the reserved bytes to 0. */
     public DirectorVipKey set(int address, int port) {
-        MapFields.putInt(buffer, offset + ADDRESS_OFFSET, address);
-        MapFields.putPort(buffer, offset + PORT_OFFSET, "VIP port", port);
-        MapFields.putHostShort(buffer, offset + RESERVED_OFFSET, 0);
+        MapBytes.putWireI32(buffer, offset + ADDRESS_OFFSET, address);
+        MapBytes.putWirePort(buffer, offset + PORT_OFFSET, "VIP port", port);
+        MapBytes.putHostU16(buffer, offset + RESERVED_OFFSET, 0);
         return this;
     }
 
     public int address() {
-        return MapFields.getInt(buffer, offset + ADDRESS_OFFSET);
+        return MapBytes.wireI32(buffer, offset + ADDRESS_OFFSET);
     }
 
     public int port() {
-        return MapFields.getPort(buffer, offset + PORT_OFFSET);
+        return MapBytes.wireU16(buffer, offset + PORT_OFFSET);
     }
 
     @Override

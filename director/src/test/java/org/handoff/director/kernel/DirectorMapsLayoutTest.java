@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.handoff.bpf.CHeader;
 import org.handoff.protocol.wire.Bytes;
 import org.junit.jupiter.api.Test;
 
@@ -26,11 +25,13 @@ import org.junit.jupiter.api.Test;
  * the header's offset comments read here are checked at both ends.
  */
 class DirectorMapsLayoutTest {
-    static final Path HEADER = Path.of("..", "bpf", "src", "main", "c", "director_maps.h");
+    static CHeader header() throws IOException {
+        return CHeader.read("director_maps.h");
+    }
 
     @Test
     void entryOffsetsAreTheHeadersOffsets() throws IOException {
-        Map<String, Integer> c = structOffsets(Files.readString(HEADER), "director_flow");
+        Map<String, Integer> c = header().commentedOffsets("director_flow");
         Map<String, Integer> java = new LinkedHashMap<>();
         java.put("agent_addr", DirectorFlowEntry.AGENT_ADDRESS_OFFSET);
         java.put("source_addr", DirectorFlowEntry.SOURCE_ADDRESS_OFFSET);
@@ -46,24 +47,20 @@ class DirectorMapsLayoutTest {
 
     @Test
     void nextHopOffsetsAreTheHeadersOffsets() throws IOException {
-        String header = Files.readString(HEADER);
-        Map<String, Integer> c = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("^\\s*__\\w+ (\\w+)(?:\\[\\d+\\])?;\\s*/\\*\\s*(\\d+):", Pattern.MULTILINE)
-                .matcher(structBody(header, "director_next_hop"));
-        while (m.find()) {
-            c.put(m.group(1), Integer.parseInt(m.group(2)));
-        }
+        CHeader header = header();
+        Map<String, Integer> c = header.commentedOffsets("director_next_hop");
         assertEquals(Map.of("ifindex", DirectorNextHop.IFINDEX_OFFSET, "mtu", DirectorNextHop.MTU_OFFSET,
                 "dest_mac", DirectorNextHop.DEST_MAC_OFFSET, "source_mac", DirectorNextHop.SOURCE_MAC_OFFSET), c);
         assertEquals(20, DirectorNextHop.LENGTH);
-        assertEquals(DirectorXdp.NEXT_HOP_MAX_ENTRIES, define(header, "DIRECTOR_NEXT_HOP_MAX_ENTRIES"));
-        assertTrue(header.contains("__type(key, __be32);\n\t__type(value, struct director_next_hop);"),
+        assertEquals(DirectorXdp.NEXT_HOP_MAX_ENTRIES, header.define("DIRECTOR_NEXT_HOP_MAX_ENTRIES"));
+        assertTrue(header.text().contains("__type(key, __be32);\n\t__type(value, struct director_next_hop);"),
                 "director_next_hops: keyed by the agent's address");
     }
 
     @Test
     void synConfigOffsetsAreTheHeadersOffsets() throws IOException {
-        Map<String, Integer> c = structOffsets(Files.readString(HEADER), "director_syn_config");
+        CHeader header = header();
+        Map<String, Integer> c = header.commentedOffsets("director_syn_config");
         Map<String, Integer> java = new LinkedHashMap<>();
         java.put("secret0", DirectorSynConfig.SECRET0_OFFSET);
         java.put("secret1", DirectorSynConfig.SECRET1_OFFSET);
@@ -75,7 +72,7 @@ class DirectorMapsLayoutTest {
         assertEquals(java, c);
         assertEquals(24, DirectorSynConfig.LENGTH);
         assertEquals(List.of("__be32 addr", "__be16 port", "__u16 reserved"),
-                fieldDeclarations(structBody(Files.readString(HEADER), "director_vip")));
+                header.fieldDeclarations("director_vip"));
         assertEquals(List.of(0, 4, 6, 8), List.of(DirectorVipKey.ADDRESS_OFFSET, DirectorVipKey.PORT_OFFSET,
                 DirectorVipKey.RESERVED_OFFSET, DirectorVipKey.LENGTH));
     }
@@ -115,23 +112,17 @@ class DirectorMapsLayoutTest {
 
     @Test
     void keyFieldsAreTheHeadersFieldsInOrder() throws IOException {
-        String struct = structBody(Files.readString(HEADER), "director_flow_key");
         assertEquals(List.of("__be32 client_addr", "__be32 vip_addr", "__be16 client_port", "__be16 vip_port"),
-                fieldDeclarations(struct));
+                header().fieldDeclarations("director_flow_key"));
         assertEquals(List.of(0, 4, 8, 10, 12), List.of(DirectorFlowKey.CLIENT_ADDRESS_OFFSET, DirectorFlowKey.VIP_ADDRESS_OFFSET,
                 DirectorFlowKey.CLIENT_PORT_OFFSET, DirectorFlowKey.VIP_PORT_OFFSET, DirectorFlowKey.LENGTH));
     }
 
     @Test
     void countersAreTheHeadersEnumInOrder() throws IOException {
-        String header = Files.readString(HEADER);
-        Matcher body = Pattern.compile("enum director_counter \\{(.*?)\\};", Pattern.DOTALL).matcher(header);
-        assertTrue(body.find(), "enum director_counter in " + HEADER);
-        List<String> names = new ArrayList<>();
-        Matcher m = Pattern.compile("^\\s*(DIRECTOR_[A-Z0-9_]+)", Pattern.MULTILINE).matcher(body.group(1));
-        while (m.find()) {
-            names.add(m.group(1));
-        }
+        // The names, without an explicit value; only DIRECTOR_ names count.
+        List<String> names = new ArrayList<>(header().enumerators("director_counter").stream()
+                .map(e -> e.replaceFirst(" = \\d+$", "")).filter(e -> e.matches("DIRECTOR_[A-Z0-9_]+")).toList());
         assertEquals("DIRECTOR_COUNTER_COUNT", names.remove(names.size() - 1));
         assertEquals(names, java.util.Arrays.stream(DirectorCounter.values()).map(DirectorCounter::cName).toList());
         assertEquals(names.size(), DirectorCounter.count());
@@ -146,11 +137,11 @@ class DirectorMapsLayoutTest {
 
     @Test
     void limitsAreTheHeadersConstants() throws IOException {
-        String header = Files.readString(HEADER);
-        assertEquals(DirectorXdp.FLOW_MAX_ENTRIES, define(header, "DIRECTOR_FLOW_MAX_ENTRIES"));
-        assertEquals(DirectorXdp.VIP_MAX_ENTRIES, define(header, "DIRECTOR_VIP_MAX_ENTRIES"));
-        Matcher flag = Pattern.compile("#define DIRECTOR_FLOW_TUNNEL_ALL\\s+\\(1 << (\\d+)\\)").matcher(header);
-        assertTrue(flag.find(), "DIRECTOR_FLOW_TUNNEL_ALL in " + HEADER);
+        CHeader header = header();
+        assertEquals(DirectorXdp.FLOW_MAX_ENTRIES, header.define("DIRECTOR_FLOW_MAX_ENTRIES"));
+        assertEquals(DirectorXdp.VIP_MAX_ENTRIES, header.define("DIRECTOR_VIP_MAX_ENTRIES"));
+        Matcher flag = Pattern.compile("#define DIRECTOR_FLOW_TUNNEL_ALL\\s+\\(1 << (\\d+)\\)").matcher(header.text());
+        assertTrue(flag.find(), "DIRECTOR_FLOW_TUNNEL_ALL in " + header.path());
         assertEquals(DirectorFlowEntry.FLAG_TUNNEL_ALL, 1 << Integer.parseInt(flag.group(1)));
     }
 
@@ -210,36 +201,5 @@ class DirectorMapsLayoutTest {
         assertThrows(IllegalArgumentException.class, () -> DirectorFlowKey.allocate().clientPort(-1));
         assertThrows(IllegalArgumentException.class, () -> new DirectorFlowKey().wrap(ByteBuffer.allocate(20), 9));
         assertThrows(IllegalArgumentException.class, () -> new DirectorFlowEntry().wrap(ByteBuffer.allocate(40), 1));
-    }
-
-    /** Field name to the offset its comment states ({@code /*  8: ...}), in declaration order. */
-    static Map<String, Integer> structOffsets(String header, String struct) {
-        Map<String, Integer> offsets = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("^\\s*__\\w+ (\\w+);\\s*/\\*\\s*(\\d+):", Pattern.MULTILINE).matcher(structBody(header, struct));
-        while (m.find()) {
-            offsets.put(m.group(1), Integer.parseInt(m.group(2)));
-        }
-        return offsets;
-    }
-
-    static String structBody(String header, String struct) {
-        Matcher m = Pattern.compile("struct " + struct + " \\{(.*?)\\};", Pattern.DOTALL).matcher(header);
-        assertTrue(m.find(), "struct " + struct + " in " + HEADER);
-        return m.group(1);
-    }
-
-    static List<String> fieldDeclarations(String structBody) {
-        List<String> fields = new ArrayList<>();
-        Matcher m = Pattern.compile("^\\s*(__\\w+ \\w+);", Pattern.MULTILINE).matcher(structBody);
-        while (m.find()) {
-            fields.add(m.group(1));
-        }
-        return fields;
-    }
-
-    static int define(String header, String name) {
-        Matcher m = Pattern.compile("#define " + name + "\\s+(\\d+)").matcher(header);
-        assertTrue(m.find(), name + " in " + HEADER);
-        return Integer.parseInt(m.group(1));
     }
 }

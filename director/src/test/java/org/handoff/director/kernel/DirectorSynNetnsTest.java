@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import org.handoff.bpf.BpfObject;
 import org.handoff.bpf.Interfaces;
 import org.handoff.bpf.XdpAttachment;
@@ -29,8 +27,6 @@ import org.handoff.director.tcp.TcpSettings;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
-import org.handoff.testkit.Netns;
-import org.handoff.testkit.NetnsLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -45,10 +41,7 @@ import org.junit.jupiter.api.Test;
  * client with timestamps off gets no SYN-ACK from the program: its SYN goes to the capture.
  */
 @Tag("netns")
-class DirectorSynNetnsTest {
-    static final String CLIENT = "198.18.2.1";
-    static final String CAPTURE_ADDRESS = "198.18.2.2";
-    static final String VIP = "198.18.1.1";
+class DirectorSynNetnsTest extends DirectorXdpNetnsTestBase {
     static final int VIP_PORT = 80;
     static final TcpSettings SETTINGS = new TcpSettings(1416, 9, 60_000, 1000, 100, 1 << 18, 1L << 30,
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6,
@@ -58,23 +51,12 @@ class DirectorSynNetnsTest {
     final long secret0 = new SplittableRandom().nextLong();
     final long secret1 = new SplittableRandom().nextLong();
     final List<byte[]> captured = new ArrayList<>();
-    NetnsLab lab;
-    Netns client;
-    Netns director;
-    DirectorXdpHarness xdp;
     TerminatorUnderTest javaSide;
     BpfObject clientPass;
 
     @BeforeEach
     void lab() throws Exception {
-        assumeTrue(NetnsLab.unavailableReason("ethtool").isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason("ethtool").orElse(""));
-        lab = NetnsLab.create();
-        client = lab.namespace("c");
-        director = lab.namespace("d");
-        lab.veth(client, "c0", CLIENT + "/24", director, "cap0", CAPTURE_ADDRESS + "/24");
-        lab.route(client, VIP + "/32", "via", CAPTURE_ADDRESS);
         lab.route(director, "blackhole", VIP + "/32");
-        xdp = DirectorXdpHarness.load();
         clientPass = BpfObject.openResource("selftest.bpf.o");
         clientPass.load();
         new DirectorSynMaps(xdp.object.map(DirectorXdp.SYN_CONFIG_MAP), xdp.object.map(DirectorXdp.VIPS_MAP))
@@ -84,12 +66,6 @@ class DirectorSynNetnsTest {
 
     @AfterEach
     void cleanUp() {
-        if (lab != null) {
-            lab.close();
-        }
-        if (xdp != null) {
-            xdp.close();
-        }
         if (clientPass != null) {
             clientPass.close();
         }
@@ -98,7 +74,7 @@ class DirectorSynNetnsTest {
     @Test
     void aLinuxClientsHandshakeCompletesOnTheProgramsSynAckAndItsAckMakesTheFlowInJava() throws Exception {
         LivePcapSource capture = lab.own(inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
-                .interfaceName("cap0").vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
+                .interfaceName(CAPTURE_INTERFACE).vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
         whileAttached(() -> {
             Socket socket = lab.own(lab.inNamespace(client, () -> {
                 Socket s = new Socket();
@@ -146,7 +122,7 @@ class DirectorSynNetnsTest {
     void aClientWithoutTimestampsIsLeftToJava() throws Exception {
         lab.sysctl(client, "net.ipv4.tcp_timestamps", "0");
         LivePcapSource capture = lab.own(inDirector(() -> LivePcapSource.open(new LivePcapSource.Config()
-                .interfaceName("cap0").vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
+                .interfaceName(CAPTURE_INTERFACE).vip(VipEndpoint.parse(VIP + ":" + VIP_PORT)).bufferBytes(4 << 20))));
         whileAttached(() -> {
             assertThrows(SocketTimeoutException.class, () -> lab.inNamespace(client, () -> {
                 try (Socket s = new Socket()) {
@@ -175,11 +151,10 @@ class DirectorSynNetnsTest {
      * sends XDP_TX frames on its own transmit ring.
      */
     void whileAttached(Body body) throws Exception {
-        XdpAttachment attachment = inDirector(() -> XdpAttachment.attach(Interfaces.indexOf("cap0"), xdp.program, XdpMode.NATIVE));
+        XdpAttachment attachment = attachToCapture();
         try {
-            assertEquals(XdpMode.NATIVE, attachment.mode());
-            XdpAttachment clientAttachment = lab.inNamespace(client,
-                    () -> XdpAttachment.attach(Interfaces.indexOf("c0"), clientPass.program("selftest_xdp_pass"), XdpMode.NATIVE));
+            XdpAttachment clientAttachment = lab.inNamespace(client, () -> XdpAttachment.attach(Interfaces.indexOf(CLIENT_INTERFACE),
+                    clientPass.program("selftest_xdp_pass"), XdpMode.NATIVE));
             try {
                 body.run();
             } finally {
@@ -189,15 +164,8 @@ class DirectorSynNetnsTest {
                 });
             }
         } finally {
-            inDirector(() -> {
-                attachment.close();
-                return null;
-            });
+            detach(attachment);
         }
-    }
-
-    <T> T inDirector(Callable<T> task) throws Exception {
-        return lab.inNamespace(director, task);
     }
 }
 

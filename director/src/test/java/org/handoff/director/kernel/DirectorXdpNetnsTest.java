@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -17,11 +16,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.handoff.bpf.Interfaces;
 import org.handoff.bpf.TestRunResult;
 import org.handoff.bpf.XdpAttachment;
-import org.handoff.bpf.XdpAttachment.XdpMode;
 import org.handoff.director.io.LinkDecoder;
 import org.handoff.director.io.RawSocketSink;
 import org.handoff.protocol.message.DecodeResult;
@@ -38,8 +35,6 @@ import org.handoff.protocol.wire.Ipv4Packet;
 import org.handoff.protocol.wire.TcpSegment;
 import org.handoff.protocol.wire.UdpDatagram;
 import org.handoff.testkit.Netns;
-import org.handoff.testkit.NetnsLab;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -63,10 +58,7 @@ import org.junit.jupiter.api.Test;
  * the agent's neighbour entry permanent, so the outputs are exact.
  */
 @Tag("netns")
-class DirectorXdpNetnsTest {
-    static final String CLIENT = "198.18.2.1";
-    static final String CAPTURE_ADDRESS = "198.18.2.2";
-    static final String VIP = "198.18.1.1";
+class DirectorXdpNetnsTest extends DirectorXdpNetnsTestBase {
     /** The vectors' outer source and destination. */
     static final String DIRECTOR = "198.18.0.1";
     static final String AGENT = "198.18.0.11";
@@ -82,41 +74,20 @@ class DirectorXdpNetnsTest {
     /** The agent's view of a TUNNEL: steps 1-5 and the body rules (no key is used for type 11). */
     final MessageDecoder decoder = new MessageDecoder(() -> HandoffKeys.of(1, 1L, new byte[HandoffKeys.MIN_SECRET_BYTES]), null,
             System::currentTimeMillis);
-    NetnsLab lab;
-    Netns client;
-    Netns director;
     Netns agent;
-    DirectorXdpHarness xdp;
 
     @BeforeEach
     void lab() throws Exception {
-        assumeTrue(NetnsLab.unavailableReason("ethtool").isEmpty(), () -> "skipped: " + NetnsLab.unavailableReason("ethtool").orElse(""));
-        lab = NetnsLab.create();
-        client = lab.namespace("c");
-        director = lab.namespace("d");
         agent = lab.namespace("a");
-        lab.veth(client, "c0", CLIENT + "/24", director, "cap0", CAPTURE_ADDRESS + "/24");
         lab.veth(director, "up0", DIRECTOR + "/24", agent, "a0", AGENT + "/24");
-        lab.ip(client, "link", "set", "c0", "address", CLIENT_MAC);
-        lab.ip(director, "link", "set", "cap0", "address", CAPTURE_MAC);
+        lab.ip(client, "link", "set", CLIENT_INTERFACE, "address", CLIENT_MAC);
+        lab.ip(director, "link", "set", CAPTURE_INTERFACE, "address", CAPTURE_MAC);
         lab.ip(director, "link", "set", "up0", "address", EGRESS_MAC);
         lab.ip(agent, "link", "set", "a0", "address", AGENT_MAC);
         lab.ip(director, "neigh", "replace", AGENT, "lladdr", AGENT_MAC, "dev", "up0", "nud", "permanent");
         // The director's recipe: forwarding off, the VIP assigned nowhere, so its kernel drops
         // what the program passes while the capture sees it. The next-hop map needs no forwarding.
         lab.sysctl(director, "net.ipv4.ip_forward", "0");
-        lab.route(client, VIP + "/32", "via", CAPTURE_ADDRESS);
-        xdp = DirectorXdpHarness.load();
-    }
-
-    @AfterEach
-    void cleanUp() {
-        if (xdp != null) {
-            xdp.close();
-        }
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     @Test
@@ -124,7 +95,7 @@ class DirectorXdpNetnsTest {
         List<TunnelFixtures.Case> cases = TunnelFixtures.load();
         assertEquals(5, cases.size(), "cases in " + TunnelFixtures.RESOURCE);
         inDirector(() -> {
-            int capture = Interfaces.indexOf("cap0");
+            int capture = Interfaces.indexOf(CAPTURE_INTERFACE);
             NextHops.NextHop hop = resolved(AGENT);
             assertEquals("up0", hop.device());
             assertEquals(Interfaces.indexOf("up0"), hop.ifindex());
@@ -194,14 +165,14 @@ class DirectorXdpNetnsTest {
         byte[] in = PacketBuilder.ethernet(LinkDecoder.parseMac(CAPTURE_MAC), LinkDecoder.parseMac(CLIENT_MAC), k.inner());
         String sameLinkAgent = "198.18.2.9";
         String sameLinkAgentMac = "02:00:00:00:02:09";
-        lab.ip(director, "neigh", "replace", sameLinkAgent, "lladdr", sameLinkAgentMac, "dev", "cap0", "nud", "permanent");
+        lab.ip(director, "neigh", "replace", sameLinkAgent, "lladdr", sameLinkAgentMac, "dev", CAPTURE_INTERFACE, "nud", "permanent");
         inDirector(() -> {
             NextHops.NextHop hop = resolved(sameLinkAgent);
-            assertEquals(Interfaces.indexOf("cap0"), hop.ifindex());
+            assertEquals(Interfaces.indexOf(CAPTURE_INTERFACE), hop.ifindex());
             assertEquals(Bytes.parseIpv4(CAPTURE_ADDRESS), hop.sourceAddress());
             xdp.putNextHop(Bytes.parseIpv4(sameLinkAgent), hop);
             xdp.put(in, Bytes.parseIpv4(sameLinkAgent), AGENT_PORT, hop.sourceAddress(), TOKEN, 0);
-            TestRunResult result = xdp.run(in, Interfaces.indexOf("cap0"));
+            TestRunResult result = xdp.run(in, Interfaces.indexOf(CAPTURE_INTERFACE));
             assertEquals(XDP_TX, result.returnValue());
             byte[] out = result.dataOut();
             EthernetFrame ethernet = new EthernetFrame().wrap(out, 0, out.length);
@@ -220,7 +191,7 @@ class DirectorXdpNetnsTest {
         assertEquals(52, cases.get(1).inner().length, "a pure ACK with timestamps: 96 bytes encapsulated");
         lab.route(director, "198.18.5.0/24", "via", "198.18.0.99");
         inDirector(() -> {
-            int capture = Interfaces.indexOf("cap0");
+            int capture = Interfaces.indexOf(CAPTURE_INTERFACE);
             NextHops resolver = NextHops.kernel();
             // What the director's refresh finds for agents it cannot reach: it writes no entry.
             assertEquals("no complete neighbour entry for 198.18.0.77 on up0",
@@ -260,12 +231,12 @@ class DirectorXdpNetnsTest {
         xdp.key.set(Bytes.parseIpv4(CLIENT), 40000, Bytes.parseIpv4(VIP), 80);
         xdp.entry.clear().agentAddress(Bytes.parseIpv4(AGENT)).agentPort(AGENT_PORT).sourceAddress(Bytes.parseIpv4(DIRECTOR)).token(TOKEN);
         xdp.flows.update(xdp.key.buffer(), xdp.entry.buffer());
-        XdpAttachment attachment = inDirector(() -> {
+        inDirector(() -> {
             xdp.putNextHop(Bytes.parseIpv4(AGENT), resolved(AGENT));
-            return XdpAttachment.attach(Interfaces.indexOf("cap0"), xdp.program, XdpMode.NATIVE);
+            return null;
         });
+        XdpAttachment attachment = attachToCapture();
         try {
-            assertEquals(XdpMode.NATIVE, attachment.mode());
             assertTrue(clientSocket.send(ack, 0, ack.length), "client sent its ACK");
             byte[] datagram = new byte[2048];
             DatagramPacket received = new DatagramPacket(datagram, datagram.length);
@@ -290,10 +261,7 @@ class DirectorXdpNetnsTest {
             assertEquals(1, xdp.entry.packets());
             assertEquals(ack.length, xdp.entry.bytes());
         } finally {
-            inDirector(() -> {
-                attachment.close();
-                return null;
-            });
+            detach(attachment);
         }
     }
 
@@ -350,9 +318,5 @@ class DirectorXdpNetnsTest {
         NextHops.Resolution r = resolver.resolve(Bytes.parseIpv4(agent), resolver.read());
         assertTrue(r.ok(), () -> agent + ": " + r.failure());
         return r.nextHop();
-    }
-
-    <T> T inDirector(Callable<T> task) throws Exception {
-        return lab.inNamespace(director, task);
     }
 }

@@ -3,8 +3,9 @@ package org.handoff.protocol.message;
 import org.handoff.protocol.wire.Bytes;
 
 /**
- * View over the common header of a hand-off datagram. Offsets are from the start of the
- * datagram; all fields are big-endian.
+ * View over the header of a sealed hand-off datagram: the common header
+ * ({@link CommonHeaderFlyweight}, bytes 0-7), then message id, key id and timestamp, and the MAC
+ * at the end. Offsets are from the start of the datagram; all fields are big-endian.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -35,80 +36,15 @@ import org.handoff.protocol.wire.Bytes;
  * Accessors trust the bytes: wrap a datagram only after {@link MessageDecoder} accepted it, or a
  * buffer being encoded. Setters return {@code this} for chaining.
  */
-public class MessageHeaderFlyweight {
-    public static final int MAGIC_OFFSET = 0;
-    public static final int VERSION_OFFSET = 2;
-    public static final int TYPE_OFFSET = 3;
-    public static final int TOTAL_LENGTH_OFFSET = 4;
-    public static final int FLAGS_OFFSET = 6;
-    public static final int MESSAGE_ID_OFFSET = 8;
+public class MessageHeaderFlyweight extends CommonHeaderFlyweight {
+    public static final int MESSAGE_ID_OFFSET = COMMON_HEADER_LENGTH;
     public static final int KEY_ID_OFFSET = 16;
     public static final int TIMESTAMP_OFFSET = 20;
     public static final int BODY_OFFSET = HandoffProtocol.HEADER_LENGTH;
 
-    protected byte[] buffer;
-    protected int offset;
-
-    /** Points the view at a datagram starting at {@code offset}; no check, no allocation. */
+    @Override
     public MessageHeaderFlyweight wrap(byte[] buffer, int offset) {
-        this.buffer = buffer;
-        this.offset = offset;
-        return this;
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    /** Where the datagram starts in {@link #buffer()}. */
-    public int offset() {
-        return offset;
-    }
-
-    public int magic() {
-        return Bytes.u16(buffer, offset + MAGIC_OFFSET);
-    }
-
-    public MessageHeaderFlyweight magic(int magic) {
-        Bytes.putU16(buffer, offset + MAGIC_OFFSET, magic);
-        return this;
-    }
-
-    public int version() {
-        return Bytes.u8(buffer, offset + VERSION_OFFSET);
-    }
-
-    public MessageHeaderFlyweight version(int version) {
-        Bytes.putU8(buffer, offset + VERSION_OFFSET, version);
-        return this;
-    }
-
-    /** The raw type code; {@link MessageType#fromCode} maps it. */
-    public int typeCode() {
-        return Bytes.u8(buffer, offset + TYPE_OFFSET);
-    }
-
-    public MessageHeaderFlyweight typeCode(int type) {
-        Bytes.putU8(buffer, offset + TYPE_OFFSET, type);
-        return this;
-    }
-
-    /** Header, body and MAC: the whole datagram. */
-    public int totalLength() {
-        return Bytes.u16(buffer, offset + TOTAL_LENGTH_OFFSET);
-    }
-
-    public MessageHeaderFlyweight totalLength(int length) {
-        Bytes.putU16(buffer, offset + TOTAL_LENGTH_OFFSET, length);
-        return this;
-    }
-
-    public int flags() {
-        return Bytes.u16(buffer, offset + FLAGS_OFFSET);
-    }
-
-    public MessageHeaderFlyweight flags(int flags) {
-        Bytes.putU16(buffer, offset + FLAGS_OFFSET, flags);
+        super.wrap(buffer, offset);
         return this;
     }
 
@@ -144,16 +80,6 @@ public class MessageHeaderFlyweight {
     /** Offset of the MAC from the start of the datagram. */
     public int macOffset() {
         return totalLength() - HandoffProtocol.MAC_LENGTH;
-    }
-
-    /** Writes magic, version, type, length and zero flags: everything but id, key, timestamp and MAC. */
-    public MessageHeaderFlyweight writeFixedHeader(MessageType type, int totalLength) {
-        magic(HandoffProtocol.MAGIC);
-        version(HandoffProtocol.VERSION);
-        typeCode(type.code());
-        totalLength(totalLength);
-        flags(0);
-        return this;
     }
 
     /**

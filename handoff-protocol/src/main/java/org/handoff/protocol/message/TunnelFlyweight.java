@@ -31,19 +31,14 @@ import org.handoff.protocol.wire.TcpSegment;
  *
  * No message id, key id, timestamp or MAC: the token, which only the sealed HANDOFF and these
  * packets carry, is the authentication, and the flow's owner compares it with the token of the
- * HANDOFF it accepted. The first 8 bytes are the common header's, so {@link MessageDecoder} runs
- * its steps 1-5 on a TUNNEL as on any message, then only this type's body rules
- * ({@link #checkBody}). After the decoder accepted a datagram, the accessors are trusted: the
+ * HANDOFF it accepted. The first 8 bytes are the common header ({@link CommonHeaderFlyweight}),
+ * so {@link MessageDecoder} runs its steps 1-5 on a TUNNEL as on any message, then only this
+ * type's body rules ({@link #checkBody}). After the decoder accepted a datagram, the accessors are trusted: the
  * inner packet is IPv4 with its TCP ports inside it, and {@link #innerLength()} is its total
  * length. Setters write the header for encoders ({@link TunnelFrameWriter}).
  */
-public final class TunnelFlyweight {
-    public static final int MAGIC_OFFSET = MessageHeaderFlyweight.MAGIC_OFFSET;
-    public static final int VERSION_OFFSET = MessageHeaderFlyweight.VERSION_OFFSET;
-    public static final int TYPE_OFFSET = MessageHeaderFlyweight.TYPE_OFFSET;
-    public static final int TOTAL_LENGTH_OFFSET = MessageHeaderFlyweight.TOTAL_LENGTH_OFFSET;
-    public static final int FLAGS_OFFSET = MessageHeaderFlyweight.FLAGS_OFFSET;
-    public static final int FLOW_TOKEN_OFFSET = 8;
+public final class TunnelFlyweight extends CommonHeaderFlyweight {
+    public static final int FLOW_TOKEN_OFFSET = COMMON_HEADER_LENGTH;
     public static final int INNER_OFFSET = 16;
     /** The header before the inner packet: {@code TUNNEL_HEADER_LEN}. */
     public static final int HEADER_LENGTH = INNER_OFFSET;
@@ -52,28 +47,11 @@ public final class TunnelFlyweight {
     /** The largest inner packet one UDP datagram carries (65,507 - 16). */
     public static final int MAX_INNER_LENGTH = MAX_DATAGRAM_LENGTH - HEADER_LENGTH;
 
-    private byte[] buffer;
-    private int offset;
-
     /** Points the view at a TUNNEL's first byte (the magic); no check, no allocation. */
+    @Override
     public TunnelFlyweight wrap(byte[] buffer, int offset) {
-        this.buffer = buffer;
-        this.offset = offset;
+        super.wrap(buffer, offset);
         return this;
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    /** Where the TUNNEL header starts in {@link #buffer()}. */
-    public int offset() {
-        return offset;
-    }
-
-    /** Header and inner packet: the whole UDP payload. */
-    public int totalLength() {
-        return Bytes.u16(buffer, offset + TOTAL_LENGTH_OFFSET);
     }
 
     /**
@@ -120,11 +98,7 @@ public final class TunnelFlyweight {
 
     /** Writes the whole header for an inner packet of {@code innerLength} bytes: magic, version, type, length, zero flags, token. */
     public TunnelFlyweight writeHeader(int innerLength, long flowToken) {
-        Bytes.putU16(buffer, offset + MAGIC_OFFSET, HandoffProtocol.MAGIC);
-        Bytes.putU8(buffer, offset + VERSION_OFFSET, HandoffProtocol.VERSION);
-        Bytes.putU8(buffer, offset + TYPE_OFFSET, MessageType.TUNNEL.code());
-        Bytes.putU16(buffer, offset + TOTAL_LENGTH_OFFSET, HEADER_LENGTH + innerLength);
-        Bytes.putU16(buffer, offset + FLAGS_OFFSET, 0);
+        writeFixedHeader(MessageType.TUNNEL, HEADER_LENGTH + innerLength);
         Bytes.putI64(buffer, offset + FLOW_TOKEN_OFFSET, flowToken);
         return this;
     }

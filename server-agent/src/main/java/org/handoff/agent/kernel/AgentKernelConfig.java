@@ -1,6 +1,8 @@
 package org.handoff.agent.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 
 /**
  * View of {@code struct agent_config} (bpf/src/main/c/agent_maps.h), entry 0 of the array map
@@ -23,7 +25,7 @@ import java.nio.ByteBuffer;
  * TUN ifindex: decapsulated packets enter the stack through this device's ingress.
  * </pre>
  */
-public final class AgentKernelConfig {
+public final class AgentKernelConfig extends MapRecord {
     public static final int TUNNEL_PORT_OFFSET = 0;
     public static final int EGRESS_MODE_OFFSET = 2;
     public static final int RESERVED_OFFSET = 3;
@@ -39,16 +41,9 @@ public final class AgentKernelConfig {
         TUN_INGRESS
     }
 
-    private ByteBuffer buffer;
-
     public AgentKernelConfig wrap(ByteBuffer buffer) {
-        this.buffer = MapBytes.checked(buffer, LENGTH, "agent_config");
+        point(buffer, 0, LENGTH, "agent_config");
         return this;
-    }
-
-    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
-    public ByteBuffer buffer() {
-        return buffer;
     }
 
     /** Fills the whole entry, with no restart hold. */

@@ -1,6 +1,8 @@
 package org.handoff.agent.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.wire.Bytes;
 
@@ -21,24 +23,17 @@ import org.handoff.protocol.wire.Bytes;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  */
-public final class EgressFlowKey {
+public final class EgressFlowKey extends MapRecord {
     public static final int SERVER_ADDRESS_OFFSET = 0;
     public static final int CLIENT_ADDRESS_OFFSET = 4;
     public static final int SERVER_PORT_OFFSET = 8;
     public static final int CLIENT_PORT_OFFSET = 10;
     public static final int LENGTH = 12;
 
-    private ByteBuffer buffer;
-
     /** Wraps a map key buffer of at least {@link #LENGTH} bytes, reused for every flow. */
     public EgressFlowKey wrap(ByteBuffer buffer) {
-        this.buffer = MapBytes.checked(buffer, LENGTH, "agent_egress_key");
+        point(buffer, 0, LENGTH, "agent_egress_key");
         return this;
-    }
-
-    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
-    public ByteBuffer buffer() {
-        return buffer;
     }
 
     /** The key of a flow's connection B: H:server port to the client. */

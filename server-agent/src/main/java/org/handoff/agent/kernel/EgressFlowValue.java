@@ -1,6 +1,8 @@
 package org.handoff.agent.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.wire.Bytes;
 
@@ -40,7 +42,7 @@ import org.handoff.protocol.wire.Bytes;
  * The agent writes an entry once, state words included (its own view so far), and never again:
  * from then on the program is their only writer, by compare-and-swap of each whole word.
  */
-public final class EgressFlowValue {
+public final class EgressFlowValue extends MapRecord {
     public static final int VIP_ADDRESS_OFFSET = 0;
     public static final int VIP_PORT_OFFSET = 4;
     public static final int FLAGS_OFFSET = 6;
@@ -63,17 +65,10 @@ public final class EgressFlowValue {
     /** {@code acked}: the window in bits 0-15, the flags seen in bits 16-23. */
     static final int ACKED_FLAGS_SHIFT = 16;
 
-    private ByteBuffer buffer;
-
     /** Wraps a map value buffer of at least {@link #LENGTH} bytes, reused for every flow. */
     public EgressFlowValue wrap(ByteBuffer buffer) {
-        this.buffer = MapBytes.checked(buffer, LENGTH, "agent_egress_value");
+        point(buffer, 0, LENGTH, "agent_egress_value");
         return this;
-    }
-
-    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
-    public ByteBuffer buffer() {
-        return buffer;
     }
 
     /**

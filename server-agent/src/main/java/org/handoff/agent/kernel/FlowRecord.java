@@ -1,6 +1,8 @@
 package org.handoff.agent.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 
 /**
  * View of {@code struct agent_flow_record} (bpf/src/main/c/agent_maps.h): what the agent knows of a
@@ -28,7 +30,7 @@ import java.nio.ByteBuffer;
  * flags: 0x01 SACK permitted, 0x02 timestamps on A, 0x04 timestamps on B, 0x08 scaling on B.
  * </pre>
  */
-public final class FlowRecord {
+public final class FlowRecord extends MapRecord {
     public static final int HANDOFF_ID_OFFSET = 0;
     public static final int STARTED_MS_OFFSET = 8;
     public static final int DIRECTOR_ADDRESS_OFFSET = 16;
@@ -63,16 +65,9 @@ public final class FlowRecord {
     /** {@code client_shift} without window scaling on A. */
     public static final int NO_SHIFT = 0xff;
 
-    private ByteBuffer buffer;
-
     public FlowRecord wrap(ByteBuffer buffer) {
-        this.buffer = MapBytes.checked(buffer, LENGTH, "agent_flow_record");
+        point(buffer, 0, LENGTH, "agent_flow_record");
         return this;
-    }
-
-    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
-    public ByteBuffer buffer() {
-        return buffer;
     }
 
     /** Fills the whole record from a {@link KernelFlowEntry}; {@code startedMillis}: wall-clock time of its HANDOFF. */

@@ -1,6 +1,8 @@
 package org.handoff.agent.kernel;
 
 import java.nio.ByteBuffer;
+import org.handoff.bpf.MapBytes;
+import org.handoff.bpf.MapRecord;
 import org.handoff.protocol.transform.FlowTransform;
 import org.handoff.protocol.wire.Bytes;
 
@@ -33,7 +35,7 @@ import org.handoff.protocol.wire.Bytes;
  * T (0x01): timestamps on both connections.
  * </pre>
  */
-public final class IngressFlowValue {
+public final class IngressFlowValue extends MapRecord {
     public static final int TOKEN_OFFSET = 0;
     public static final int SERVER_ADDRESS_OFFSET = 8;
     public static final int SERVER_PORT_OFFSET = 12;
@@ -47,17 +49,10 @@ public final class IngressFlowValue {
     /** {@code AGENT_FLOW_TIMESTAMPS} */
     public static final int FLAG_TIMESTAMPS = 0x01;
 
-    private ByteBuffer buffer;
-
     /** Wraps a map value buffer of at least {@link #LENGTH} bytes, reused for every flow. */
     public IngressFlowValue wrap(ByteBuffer buffer) {
-        this.buffer = MapBytes.checked(buffer, LENGTH, "agent_ingress_value");
+        point(buffer, 0, LENGTH, "agent_ingress_value");
         return this;
-    }
-
-    /** The wrapped buffer, for the map call: the view writes at absolute offsets and leaves its position alone. */
-    public ByteBuffer buffer() {
-        return buffer;
     }
 
     /** Fills the whole value for a flow: its token from the HANDOFF and its transform; nothing delivered yet. */

@@ -1,19 +1,15 @@
 package org.handoff.agent.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.handoff.bpf.CHeader;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,42 +19,18 @@ import org.junit.jupiter.api.Test;
  * on one side only fails here, without a kernel.
  */
 class AgentMapsHeaderTest {
-    private static final Path HEADER = Path.of("..", "bpf", "src", "main", "c", "agent_maps.h");
-
-    private static String header() throws IOException {
-        return Files.readString(HEADER);
-    }
-
-    /** struct -> field -> offset, from the header's AGENT_LAYOUT lines. */
-    private static Map<String, Map<String, Integer>> layouts(String text) {
-        Map<String, Map<String, Integer>> out = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(?m)^AGENT_LAYOUT\\((\\w+), (\\w+), (\\d+)\\);").matcher(text);
-        while (m.find()) {
-            out.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).put(m.group(2), Integer.parseInt(m.group(3)));
-        }
-        return out;
-    }
-
-    private static int size(String text, String struct) {
-        Matcher m = Pattern.compile("(?m)^AGENT_SIZE\\(" + struct + ", (\\d+)\\);").matcher(text);
-        assertTrue(m.find(), "AGENT_SIZE(" + struct + ", ...) in " + HEADER);
-        return Integer.parseInt(m.group(1));
-    }
-
-    private static int define(String text, String name) {
-        Matcher m = Pattern.compile("(?m)^#define " + name + "\\s+(0x[0-9a-fA-F]+|\\d+)").matcher(text);
-        assertTrue(m.find(), "#define " + name + " in " + HEADER);
-        return Integer.decode(m.group(1));
+    private static CHeader header() throws IOException {
+        return CHeader.read("agent_maps.h");
     }
 
     @Test
     void everyFieldOffsetAndLengthIsTheHeaders() throws IOException {
-        String text = header();
-        Map<String, Map<String, Integer>> c = layouts(text);
+        CHeader h = header();
+        Map<String, Map<String, Integer>> c = h.layoutAsserts("AGENT_LAYOUT");
         assertEquals(Map.of("server_addr", EgressFlowKey.SERVER_ADDRESS_OFFSET, "client_addr", EgressFlowKey.CLIENT_ADDRESS_OFFSET,
                 "server_port", EgressFlowKey.SERVER_PORT_OFFSET, "client_port", EgressFlowKey.CLIENT_PORT_OFFSET),
                 c.get("agent_egress_key"));
-        assertEquals(EgressFlowKey.LENGTH, size(text, "agent_egress_key"));
+        assertEquals(EgressFlowKey.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_egress_key"));
 
         Map<String, Integer> egressValue = new LinkedHashMap<>();
         egressValue.put("vip_addr", EgressFlowValue.VIP_ADDRESS_OFFSET);
@@ -73,25 +45,25 @@ class AgentMapsHeaderTest {
         egressValue.put("sent", EgressFlowValue.SENT_OFFSET);
         egressValue.put("acked", EgressFlowValue.ACKED_OFFSET);
         assertEquals(egressValue, c.get("agent_egress_value"));
-        assertEquals(EgressFlowValue.LENGTH, size(text, "agent_egress_value"));
+        assertEquals(EgressFlowValue.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_egress_value"));
 
         assertEquals(Map.of("client_addr", IngressFlowKey.CLIENT_ADDRESS_OFFSET, "vip_addr", IngressFlowKey.VIP_ADDRESS_OFFSET,
                 "client_port", IngressFlowKey.CLIENT_PORT_OFFSET, "vip_port", IngressFlowKey.VIP_PORT_OFFSET),
                 c.get("agent_ingress_key"));
-        assertEquals(IngressFlowKey.LENGTH, size(text, "agent_ingress_key"));
+        assertEquals(IngressFlowKey.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_ingress_key"));
 
         assertEquals(Map.of("token", IngressFlowValue.TOKEN_OFFSET, "server_addr", IngressFlowValue.SERVER_ADDRESS_OFFSET,
                 "server_port", IngressFlowValue.SERVER_PORT_OFFSET, "flags", IngressFlowValue.FLAGS_OFFSET,
                 "reserved", IngressFlowValue.RESERVED_OFFSET, "seq_offset", IngressFlowValue.SEQ_OFFSET_OFFSET,
                 "ts_offset", IngressFlowValue.TS_OFFSET_OFFSET, "delivered", IngressFlowValue.DELIVERED_OFFSET),
                 c.get("agent_ingress_value"));
-        assertEquals(IngressFlowValue.LENGTH, size(text, "agent_ingress_value"));
+        assertEquals(IngressFlowValue.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_ingress_value"));
 
         assertEquals(Map.of("tunnel_port", AgentKernelConfig.TUNNEL_PORT_OFFSET, "egress_mode", AgentKernelConfig.EGRESS_MODE_OFFSET,
                 "reserved", AgentKernelConfig.RESERVED_OFFSET, "tun_ifindex", AgentKernelConfig.TUN_IFINDEX_OFFSET,
                 "hold_until_ns", AgentKernelConfig.HOLD_UNTIL_OFFSET),
                 c.get("agent_config"));
-        assertEquals(AgentKernelConfig.LENGTH, size(text, "agent_config"));
+        assertEquals(AgentKernelConfig.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_config"));
         Map<String, Integer> record = new HashMap<>();
         record.put("handoff_id", FlowRecord.HANDOFF_ID_OFFSET);
         record.put("started_ms", FlowRecord.STARTED_MS_OFFSET);
@@ -114,46 +86,36 @@ class AgentMapsHeaderTest {
         record.put("flags", FlowRecord.FLAGS_OFFSET);
         record.put("reserved", FlowRecord.RESERVED_OFFSET);
         assertEquals(record, c.get("agent_flow_record"));
-        assertEquals(FlowRecord.LENGTH, size(text, "agent_flow_record"));
+        assertEquals(FlowRecord.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_flow_record"));
         assertEquals(6, c.size(), "structs with AGENT_LAYOUT lines: " + c.keySet());
     }
 
     @Test
     void flagsAndStateBitsAreTheHeaders() throws IOException {
-        String text = header();
-        assertEquals(define(text, "AGENT_FLOW_TIMESTAMPS"), EgressFlowValue.FLAG_TIMESTAMPS);
-        assertEquals(define(text, "AGENT_FLOW_TIMESTAMPS"), IngressFlowValue.FLAG_TIMESTAMPS);
-        assertEquals(define(text, "AGENT_FLOW_CONTROL_TO_AGENT"), EgressFlowValue.FLAG_CONTROL_TO_AGENT);
-        assertEquals(define(text, "AGENT_ACKED_FLAGS_SHIFT"), EgressFlowValue.ACKED_FLAGS_SHIFT);
-        assertEquals(define(text, "AGENT_RECORD_SACK_PERMITTED"), FlowRecord.FLAG_SACK_PERMITTED);
-        assertEquals(define(text, "AGENT_RECORD_TIMESTAMPS"), FlowRecord.FLAG_TIMESTAMPS);
-        assertEquals(define(text, "AGENT_RECORD_TIMESTAMPS_ON_B"), FlowRecord.FLAG_TIMESTAMPS_ON_B);
-        assertEquals(define(text, "AGENT_RECORD_SCALING_ON_B"), FlowRecord.FLAG_SCALING_ON_B);
+        CHeader h = header();
+        assertEquals(h.define("AGENT_FLOW_TIMESTAMPS"), EgressFlowValue.FLAG_TIMESTAMPS);
+        assertEquals(h.define("AGENT_FLOW_TIMESTAMPS"), IngressFlowValue.FLAG_TIMESTAMPS);
+        assertEquals(h.define("AGENT_FLOW_CONTROL_TO_AGENT"), EgressFlowValue.FLAG_CONTROL_TO_AGENT);
+        assertEquals(h.define("AGENT_ACKED_FLAGS_SHIFT"), EgressFlowValue.ACKED_FLAGS_SHIFT);
+        assertEquals(h.define("AGENT_RECORD_SACK_PERMITTED"), FlowRecord.FLAG_SACK_PERMITTED);
+        assertEquals(h.define("AGENT_RECORD_TIMESTAMPS"), FlowRecord.FLAG_TIMESTAMPS);
+        assertEquals(h.define("AGENT_RECORD_TIMESTAMPS_ON_B"), FlowRecord.FLAG_TIMESTAMPS_ON_B);
+        assertEquals(h.define("AGENT_RECORD_SCALING_ON_B"), FlowRecord.FLAG_SCALING_ON_B);
     }
 
     @Test
     void counterIndicesAreTheHeadersEnumInOrder() throws IOException {
-        String text = header();
-        String body = text.substring(text.indexOf("enum agent_counter {"), text.indexOf("AGENT_COUNTER_COUNT"));
-        List<String> c = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^\\s*AGENT_(\\w+)(?: = 0)?,").matcher(body);
-        while (m.find()) {
-            c.add(m.group(1));
-        }
-        assertEquals(c, Arrays.stream(AgentKernelCounter.values()).map(Enum::name).toList());
+        List<String> c = new ArrayList<>(header().enumerators("agent_counter"));
+        assertEquals("AGENT_COUNTER_COUNT", c.remove(c.size() - 1));
+        // AGENT_ and an explicit "= 0" off; any other value stays and fails the comparison.
+        assertEquals(c.stream().map(e -> e.replaceFirst("^AGENT_", "").replaceFirst(" = 0$", "")).toList(),
+                Arrays.stream(AgentKernelCounter.values()).map(Enum::name).toList());
     }
 
     @Test
     void egressModesAreTheHeadersEnumInOrder() throws IOException {
-        String text = header();
-        int start = text.indexOf("enum agent_egress_mode {");
-        String body = text.substring(start, text.indexOf("};", start));
-        List<String> c = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^\\s*AGENT_EGRESS_(\\w+) = (\\d+),").matcher(body);
-        while (m.find()) {
-            assertEquals(c.size(), Integer.parseInt(m.group(2)), m.group(1));
-            c.add(m.group(1));
-        }
-        assertEquals(c, Arrays.stream(AgentKernelConfig.EgressMode.values()).map(Enum::name).toList());
+        // Each with its value written out, the Java enum's ordinal.
+        assertEquals(Arrays.stream(AgentKernelConfig.EgressMode.values()).map(m -> "AGENT_EGRESS_" + m.name() + " = " + m.ordinal()).toList(),
+                header().enumerators("agent_egress_mode"));
     }
 }
