@@ -129,6 +129,8 @@ public final class Director implements AutoCloseable {
 
         Clock clock = SystemClock.INSTANCE;
         List<DirectorWorker> workers = new ArrayList<>();
+        // What the worker being made has opened and does not own yet: closed with the workers on a failure.
+        List<AutoCloseable> unowned = new ArrayList<>();
         try {
             for (int i = 0; i < c.workers(); i++) {
                 LivePcapSource source = LivePcapSource.open(new LivePcapSource.Config()
@@ -137,15 +139,20 @@ public final class Director implements AutoCloseable {
                         .vips(vips)
                         .shard(i, c.workers())
                         .clock(clock));
+                unowned.add(source);
                 RawSocketSink sink = RawSocketSink.open();
+                unowned.add(sink);
+                AgentSockets agents = new AgentSockets();
+                unowned.add(agents);
                 workers.add(DirectorWorker.create(i, c, holder::derived, load, secret0, secret1, source, sink,
-                        new AgentSockets(), clock, datapath.flowsForWorker()));
+                        agents, clock, datapath.flowsForWorker()));
+                unowned.clear();
             }
         } catch (IOException e) {
             throw closeAfter(new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
-                    + " or open the raw socket: " + e.getMessage()), workers, datapath);
+                    + " or open the raw socket: " + e.getMessage()), unowned, workers, datapath);
         } catch (RuntimeException e) {
-            throw closeAfter(e, workers, datapath);
+            throw closeAfter(e, unowned, workers, datapath);
         }
         try {
             // Only now that every capture is open: a final ACK to a kernel-made SYN-ACK reaches a worker.
@@ -166,9 +173,17 @@ public final class Director implements AutoCloseable {
         return new Director(holder, workers, metrics, datapath);
     }
 
-    /** {@link #closeAll} for what {@link #create} opened before {@code failure}: the workers, then the data path. */
     private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, DirectorDatapath datapath) {
-        List<AutoCloseable> opened = new ArrayList<>();
+        return closeAfter(failure, List.of(), workers, datapath);
+    }
+
+    /**
+     * {@link #closeAll} for what {@link #create} opened before {@code failure}: what a worker being
+     * made had opened, the workers, then the data path.
+     */
+    private static <E extends Throwable> E closeAfter(E failure, List<AutoCloseable> unowned, List<DirectorWorker> workers,
+                                                      DirectorDatapath datapath) {
+        List<AutoCloseable> opened = new ArrayList<>(unowned);
         workers.forEach(worker -> opened.add(worker::close));
         opened.add(datapath);
         return closeAll(failure, opened);
