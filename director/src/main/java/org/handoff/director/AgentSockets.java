@@ -80,7 +80,7 @@ final class AgentSockets implements AgentTransport {
                     break;
                 }
                 n++;
-                receiver.onDatagram(receiveBuffer, len);
+                receiver.onDatagram(receiveBuffer, len, socket.peer());
             }
         }
         return n;

@@ -11,10 +11,13 @@ import org.handoff.director.io.WakeSources;
  * keeps everything in memory so tests and benchmarks can drive a worker without sockets.
  */
 public interface AgentTransport extends AgentChannel, WakeSources, AutoCloseable {
-    /** Receives each datagram an agent sent; the bytes are valid only during the call. */
+    /**
+     * Receives each datagram an agent sent; the bytes are valid only during the call. {@code from}
+     * is the agent it came from (the connected socket's peer), null where no transport knows it.
+     */
     @FunctionalInterface
     interface Receiver {
-        void onDatagram(byte[] buffer, int length);
+        void onDatagram(byte[] buffer, int length, InetSocketAddress from);
     }
 
     /** Hands what the agents sent to {@code receiver}, at most {@code max} datagrams; returns how many. */

@@ -1,5 +1,6 @@
 package org.handoff.director;
 
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -96,11 +97,16 @@ public final class DirectorPipeline {
      * arriving here is anybody's and answers nothing.
      */
     public boolean onAgentDatagram(byte[] datagram, int offset, int length, long nowNanos) {
+        return onAgentDatagram(datagram, offset, length, null, nowNanos);
+    }
+
+    /** The same, from agent {@code from} (null: not known, as in a replay). */
+    public boolean onAgentDatagram(byte[] datagram, int offset, int length, InetSocketAddress from, long nowNanos) {
         DecodeResult r = answers.decode(datagram, offset, length);
         if (r != DecodeResult.ACCEPTED && r != DecodeResult.DUPLICATE || !answers.type().isSealed()) {
             return false;
         }
-        coordinator.onAgentMessage(answers, nowNanos);
+        coordinator.onAgentMessage(answers, from, nowNanos);
         return true;
     }
 

@@ -194,9 +194,9 @@ public final class DirectorWorker implements Runnable {
         return n;
     }
 
-    private void agentDatagram(byte[] b, int len) {
+    private void agentDatagram(byte[] b, int len, InetSocketAddress from) {
         controlReceived++;
-        if (!pipeline.onAgentDatagram(b, 0, len, now)) {
+        if (!pipeline.onAgentDatagram(b, 0, len, from, now)) {
             controlDecodeFailures++;
             LOG.debug("worker {}: agent datagram dropped: {}", index, pipeline.decoder().describe());
         }

@@ -19,6 +19,7 @@ public final class MemoryAgentTransport implements AgentTransport {
     private final AgentChannel agents;
     private final byte[][] slots;
     private final int[] lengths;
+    private final InetSocketAddress[] senders;
     private int head;
     private int count;
     private final ArrayDeque<InetSocketAddress> unreachable = new ArrayDeque<>();
@@ -39,6 +40,7 @@ public final class MemoryAgentTransport implements AgentTransport {
         this.agents = agents;
         this.slots = new byte[capacity][maxDatagramLength];
         this.lengths = new int[capacity];
+        this.senders = new InetSocketAddress[capacity];
     }
 
     @Override
@@ -50,8 +52,13 @@ public final class MemoryAgentTransport implements AgentTransport {
         return agents.send(agent, datagram, offset, length);
     }
 
-    /** Queues a copy of an agent's answer for the worker; false (and counted) when it cannot. */
+    /** Queues a copy of an agent's answer for the worker, its sender unknown; false (and counted) when it cannot. */
     public boolean deliver(byte[] datagram, int offset, int length) {
+        return deliver(null, datagram, offset, length);
+    }
+
+    /** Queues a copy of the answer of agent {@code from} for the worker; false (and counted) when it cannot. */
+    public boolean deliver(InetSocketAddress from, byte[] datagram, int offset, int length) {
         if (closed || count == slots.length || length > slots[0].length || length < 0) {
             refused++;
             return false;
@@ -59,6 +66,7 @@ public final class MemoryAgentTransport implements AgentTransport {
         int tail = (head + count) % slots.length;
         System.arraycopy(datagram, offset, slots[tail], 0, length);
         lengths[tail] = length;
+        senders[tail] = from;
         count++;
         return true;
     }
@@ -75,7 +83,7 @@ public final class MemoryAgentTransport implements AgentTransport {
             byte[] slot = slots[head];
             int length = lengths[head];
             // Freed only after the call, so an answer delivered from inside it cannot overwrite this one.
-            receiver.onDatagram(slot, length);
+            receiver.onDatagram(slot, length, senders[head]);
             head = (head + 1) % slots.length;
             count--;
             n++;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.handoff.director.config.ConfigLoader;
@@ -23,6 +24,8 @@ import org.handoff.protocol.message.Closed;
 import org.handoff.protocol.message.FlowIdentity;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
+import org.handoff.protocol.message.HealthState;
+import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.director.testing.ClientPackets;
 import org.handoff.protocol.wire.Bytes;
@@ -55,6 +58,11 @@ class KernelPathWorkerTest extends WorkerTestBase {
         agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, c.port, VIP, 80), id));
         cycle();
         return token;
+    }
+
+    /** An agent's answer to the director's probe. */
+    static Heartbeat heartbeat() {
+        return new Heartbeat("agent@198.18.10.12", 1, 1000, 0, HealthState.OK, 5);
     }
 
     MemoryKernelFlows.Entry entry(int port) {
@@ -199,7 +207,16 @@ class KernelPathWorkerTest extends WorkerTestBase {
             agents.unreachable(ORIGIN2); // the agent's process restarts: its port is closed for a moment
             cycle();
             assertEquals(TcpFlow.State.FORWARDING, worker.terminator().flow(CLIENT, VIDEO_PORT + 5, 0).state(), "not reset");
-            for (int i = 0; i < 25; i++) { // 2.5 s of probes the agent answers without a refusal
+            for (int i = 0; i < 20; i++) { // 2 s of probes while it starts: no refusal, no answer
+                clock.advance(100_000_000L);
+                cycle();
+            }
+            assertEquals(0, worker.coordinator().counters().agentsRecovered, "silence is not an answer");
+            agentAnswers(new InetSocketAddress("198.18.0.11", 7070), heartbeat()); // another agent's answer tells nothing of this one
+            cycle();
+            assertEquals(0, worker.coordinator().counters().agentsRecovered);
+            agentAnswers(ORIGIN2, heartbeat()); // the restarted agent answers a probe
+            for (int i = 0; i < 15; i++) { // past the grace since the refusal
                 clock.advance(100_000_000L);
                 cycle();
             }
@@ -210,6 +227,30 @@ class KernelPathWorkerTest extends WorkerTestBase {
             clock.advance(Duration.ofSeconds(5).toNanos());
             cycle();
             assertEquals(TcpFlow.State.FORWARDING, worker.terminator().flow(CLIENT, VIDEO_PORT + 5, 0).state(), "past the grace too");
+        }
+
+        /**
+         * Linux rate-limits port-unreachables, so a dead agent probed by several workers is silent
+         * for some probes: that silence must not pass for the agent being back.
+         */
+        @Test
+        void aDeadAgentWhoseRefusalsAreRateLimitedIsStillGivenUpAfterTheGrace() throws Exception {
+            ClientPackets c = connect(VIDEO_PORT + 7);
+            handedOff(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+            toClient.clear();
+            long lostAt = clock.nanos();
+            for (int i = 0; i < 40 && toClient.isEmpty(); i++) { // one probe in three refused, the others silent
+                if (i % 30 == 0) {
+                    agents.unreachable(ORIGIN2);
+                }
+                cycle();
+                clock.advance(100_000_000L);
+            }
+            assertFalse(toClient.isEmpty(), "the client was reset");
+            long after = clock.nanos() - lostAt;
+            assertTrue(after >= Duration.ofSeconds(3).toNanos() && after <= Duration.ofMillis(4_200).toNanos(),
+                    "reset after the 3 s grace from the first refusal: " + after / 1_000_000 + " ms");
+            assertEquals(0, worker.coordinator().counters().agentsRecovered);
         }
 
         @Test

@@ -18,7 +18,11 @@ class MemoryAgentTransportTest {
 
     final List<byte[]> toAgent = new ArrayList<>();
     final List<byte[]> drained = new ArrayList<>();
-    final AgentTransport.Receiver collect = (b, len) -> drained.add(Arrays.copyOf(b, len));
+    final List<InetSocketAddress> senders = new ArrayList<>();
+    final AgentTransport.Receiver collect = (b, len, from) -> {
+        drained.add(Arrays.copyOf(b, len));
+        senders.add(from);
+    };
 
     @Test
     void sendsGoToTheFakeAgentAndItsAnswersAreDrainedInOrder() {
@@ -34,13 +38,14 @@ class MemoryAgentTransportTest {
 
         assertTrue(t.deliver(new byte[] {1}, 0, 1));
         assertTrue(t.deliver(new byte[] {0, 2, 2}, 1, 2));
-        assertTrue(t.deliver(new byte[] {3}, 0, 1));
+        assertTrue(t.deliver(AGENT, new byte[] {3}, 0, 1));
         assertEquals(2, t.drain(collect, 2), "at most max");
         assertEquals(1, t.drain(collect, 10));
         assertEquals(0, t.drain(collect, 10));
         assertArrayEquals(new byte[] {1}, drained.get(0));
         assertArrayEquals(new byte[] {2, 2}, drained.get(1));
         assertArrayEquals(new byte[] {3}, drained.get(2));
+        assertEquals(java.util.Arrays.asList(null, null, AGENT), senders, "each answer's sender, where it was given");
     }
 
     @Test
@@ -67,7 +72,7 @@ class MemoryAgentTransportTest {
         t[0].deliver(new byte[] {2}, 0, 1);
         List<Byte> seen = new ArrayList<>();
         List<Boolean> accepted = new ArrayList<>();
-        t[0].drain((b, len) -> {
+        t[0].drain((b, len, from) -> {
             seen.add(b[0]);
             if (b[0] != 5) {
                 accepted.add(t[0].deliver(new byte[] {5}, 0, 1));

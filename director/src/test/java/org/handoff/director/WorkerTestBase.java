@@ -117,9 +117,14 @@ abstract class WorkerTestBase {
     }
 
     void agentAnswers(MessageBody body) {
+        agentAnswers(null, body);
+    }
+
+    /** An answer from agent {@code from}, as a connected socket reads it (null: its sender unknown). */
+    void agentAnswers(InetSocketAddress from, MessageBody body) {
         byte[] b = new byte[512];
         int n = agentEncoder.encode(body, b, 0);
-        assertTrue(agents.deliver(b, 0, n));
+        assertTrue(agents.deliver(from, b, 0, n));
     }
 
     ClientPackets connect(int port) throws Exception {

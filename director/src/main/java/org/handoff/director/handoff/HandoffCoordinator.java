@@ -35,6 +35,7 @@ import org.handoff.protocol.message.HealthState;
 import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
+import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.message.Recall;
 import org.handoff.protocol.message.RecallNackFlyweight;
@@ -178,9 +179,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private DecisionListener decisions = DecisionListener.NONE;
     /** The XDP program's flow map (kernel path), or NONE. */
     private KernelFlows kernelFlows = KernelFlows.NONE;
-    /** Agents found unreachable, within handoff.agent-restart-grace: {when first, when last} reported. */
-    private final Map<InetSocketAddress, long[]> unreachable = new HashMap<>();
-    private long lastProbeNanos;
+    /** Agents found unreachable and not answering since, within handoff.agent-restart-grace: when first reported. */
+    private final Map<InetSocketAddress, Long> unreachable = new HashMap<>();
 
     /**
      * @param terminators builds connection A's terminator, which this coordinator owns and listens to
@@ -344,6 +344,18 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
 
     /** The agent's answers, decoded by the caller; looked up by flow identity and message id. */
     public void onAgentMessage(MessageDecoder m, long nowNanos) {
+        onAgentMessage(m, null, nowNanos);
+    }
+
+    /**
+     * The same, from agent {@code from} (null where the transport does not know it): a HEARTBEAT,
+     * the agent's answer to the probe, tells an agent found unreachable is back.
+     */
+    public void onAgentMessage(MessageDecoder m, InetSocketAddress from, long nowNanos) {
+        if (m.type() == MessageType.HEARTBEAT) {
+            agentAnswered(from);
+            return;
+        }
         dispatch(m, nowNanos);
         flush(); // an acceptance releases held packets
     }
@@ -804,7 +816,6 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         if (nowNanos - nextProbeNanos >= 0) {
             checkUnreachable(nowNanos);
             probeAgents(nowNanos);
-            lastProbeNanos = nowNanos;
             nextProbeNanos = nowNanos + PROBE_INTERVAL_NANOS;
             // The probe's own datagrams keep each agent's neighbour entry fresh for the next-hop read.
             kernelFlows.refreshNextHops(flowsByAgent.keySet());
@@ -965,10 +976,11 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     }
 
     /**
-     * Sends a HEARTBEAT to every agent this worker has flows with. The agent ignores it; its
-     * purpose is the ICMP port-unreachable a dead agent's closed port returns, which the agent
-     * socket reports (see {@link #agentUnreachable}). Without it, a download whose agent died
-     * would hang silently: the client stops sending once data stops, so nothing else would.
+     * Sends a HEARTBEAT to every agent this worker has flows with. A dead agent's closed port
+     * returns an ICMP port-unreachable, which the agent socket reports (see
+     * {@link #agentUnreachable}); a live agent answers with its own HEARTBEAT
+     * ({@link #agentAnswered}). Without the probe, a download whose agent died would hang
+     * silently: the client stops sending once data stops, so nothing else would.
      */
     private void probeAgents(long nowNanos) {
         if (flowsByAgent.isEmpty()) {
@@ -998,14 +1010,13 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
             unreachable.remove(agent);
             return;
         }
-        long[] seen = unreachable.get(agent);
-        if (seen == null) {
-            seen = new long[] {nowNanos, nowNanos};
-            unreachable.put(agent, seen);
+        Long since = unreachable.get(agent);
+        if (since == null) {
+            since = nowNanos;
+            unreachable.put(agent, since);
             LOG.warn("agent {} is unreachable (port closed): its {} flow(s) wait up to {} for it to come back"
                     + " (handoff.agent-restart-grace)", agent, flows.size(), settings.get().agentRestartGrace());
         }
-        seen[1] = nowNanos;
         flush(); // whatever is batched goes out before flows lose their agent
         for (Attempt a : new ArrayList<>(flows)) {
             if (!a.accepted && !a.flow.originProvenSending()) {
@@ -1020,30 +1031,37 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 resetConnection(a, "agent " + agent + " is unreachable", nowNanos);
             }
         }
-        if (nowNanos - seen[0] >= settings.get().agentRestartGrace().toNanos()) {
+        if (nowNanos - since >= settings.get().agentRestartGrace().toNanos()) {
             giveUp(agent, nowNanos);
         }
         flush();
     }
 
     /**
-     * Before each probe: an unreachable agent that refused nothing since the last probe went out
-     * answers again (its flows stay); one unreachable for longer than the grace is given up.
+     * An agent answered a probe: one found unreachable is back (a restarted process answers; its
+     * flows stay). A positive answer, not the absence of ICMP: Linux rate-limits port-unreachables
+     * (net.ipv4.icmp_ratelimit), so a dead agent probed by several workers is silent for some
+     * probes, and taking silence for life would restart its grace for ever.
      */
+    private void agentAnswered(InetSocketAddress agent) {
+        if (agent == null || unreachable.remove(agent) == null) {
+            return;
+        }
+        Set<Attempt> flows = flowsByAgent.get(agent);
+        counters.agentsRecovered++;
+        LOG.info("agent {} answers again: its {} flow(s) go on", agent, flows == null ? 0 : flows.size());
+    }
+
+    /** Before each probe: an agent unreachable (and not answering) for longer than the grace is given up. */
     private void checkUnreachable(long nowNanos) {
         if (unreachable.isEmpty()) {
             return;
         }
         long grace = settings.get().agentRestartGrace().toNanos();
         for (InetSocketAddress agent : new ArrayList<>(unreachable.keySet())) {
-            long[] seen = unreachable.get(agent);
             if (!flowsByAgent.containsKey(agent)) {
                 unreachable.remove(agent);
-            } else if (seen[1] - lastProbeNanos < 0) {
-                unreachable.remove(agent);
-                counters.agentsRecovered++;
-                LOG.info("agent {} is reachable again: its {} flow(s) go on", agent, flowsByAgent.get(agent).size());
-            } else if (nowNanos - seen[0] >= grace) {
+            } else if (nowNanos - unreachable.get(agent) >= grace) {
                 giveUp(agent, nowNanos);
             }
         }

@@ -151,6 +151,8 @@ public final class AgentCounters {
     /** RSTs the agent injected into the local stack (abort, idle, unknown flow, refused hand-off). */
     public long resetsIntoStack;
     public long closedSent;
+    /** Directors' liveness probes (HEARTBEAT) answered with this agent's own. */
+    public long probesAnswered;
     /** Client packets held until connection B was ready. */
     public long packetsBuffered;
     /** Their bytes (whole IP packets, as the director forwarded them). */

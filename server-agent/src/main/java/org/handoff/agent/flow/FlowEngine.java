@@ -20,6 +20,8 @@ import org.handoff.protocol.message.Handback;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffFlyweight;
 import org.handoff.protocol.message.HandoffNack;
+import org.handoff.protocol.message.HealthState;
+import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.message.MessageBody;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
@@ -89,6 +91,10 @@ public final class FlowEngine {
     private final EngineSettings settings;
     private final MessageDecoder decoder;
     private final MessageEncoder encoder;
+    /** The HEARTBEAT's agent id: this agent's hand-off address (issue 15 gives agents names of their own). */
+    private final String agentId;
+    private final long startedNanos;
+    private final byte[] probeAnswer = new byte[256];
     private final StackOutput stack;
     private final ControlOutput control;
     private final FlowBudget budget;
@@ -158,6 +164,8 @@ public final class FlowEngine {
         this.counters = counters;
         this.flows = new LongHashMap<>(1024, budget.limit());
         this.timers = new TimerWheel(TICK_NANOS, 1024, nowNanos);
+        this.startedNanos = nowNanos;
+        this.agentId = "agent@" + Bytes.ipv4ToString(settings.handoffAddress());
         this.connectNanos = settings.connectTimeout().toNanos();
         this.idleNanos = settings.flowIdle().toNanos();
         this.lingerNanos = settings.closeLinger().toNanos();
@@ -223,11 +231,22 @@ public final class FlowEngine {
             case ABORT -> abort(nowNanos);
             case RECALL -> recall(senderAddress, senderPort, nowNanos);
             case TUNNEL -> tunnel(nowNanos);
-            // A director's liveness probe: its purpose is the ICMP port-unreachable a dead agent's
-            // closed port would send back (docs/director.md, "A lost agent"); nothing to answer.
-            case HEARTBEAT -> { }
+            case HEARTBEAT -> answerProbe(senderAddress, senderPort, nowNanos);
             default -> counters.drops[AgentCounters.Drop.UNEXPECTED_MESSAGE.ordinal()]++;
         }
+    }
+
+    /**
+     * A director's liveness probe, answered with this agent's HEARTBEAT: the positive sign a
+     * director waits for before it takes an agent it found unreachable (its port closed while the
+     * process restarted) as back (docs/director.md, "A lost agent"). Once a second per director
+     * worker with flows here: the one allocation is not on a packet's path.
+     */
+    private void answerProbe(int address, int port, long now) {
+        int n = encoder.encode(new Heartbeat(agentId, budget.inUse(), budget.limit(), 0, HealthState.OK,
+                Math.max(0, (now - startedNanos) / 1_000_000L)), probeAnswer, 0);
+        sendControl(address, port, probeAnswer, n);
+        counters.probesAnswered++;
     }
 
     private void handoff(int senderAddress, int senderPort, long now) {

@@ -47,6 +47,7 @@ public final class AgentMetrics implements AutoCloseable {
                     "reason", r);
         }
         counter("handoff.agent.handoffs.reanswered", "duplicate HANDOFFs answered again", workers, c -> c.handoffsReanswered);
+        counter("handoff.agent.probes.answered", "directors' liveness probes (HEARTBEAT) answered", workers, c -> c.probesAnswered);
         counter("handoff.agent.endpoints.reused", "flows ended because their client port came back with a new connection",
                 workers, c -> c.endpointsReused);
         Gauge.builder("handoff.agent.flows.open", runtime, AgentRuntime::flowsOpen).description("flows held now")

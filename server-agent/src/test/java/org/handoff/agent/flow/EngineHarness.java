@@ -46,6 +46,8 @@ final class EngineHarness {
     final List<byte[]> injected = new ArrayList<>();
     final List<byte[]> egress = new ArrayList<>();
     final List<byte[]> control = new ArrayList<>();
+    /** Where each of {@link #control} went: "address:port". */
+    final List<String> controlTo = new ArrayList<>();
     final AgentCounters counters = new AgentCounters();
     final FlowBudget budget;
     final FlowEngine engine;
@@ -128,6 +130,7 @@ final class EngineHarness {
             return stackAccepts;
         }, out, (address, port, b, off, len) -> {
             control.add(Arrays.copyOfRange(b, off, off + len));
+            controlTo.add(Bytes.ipv4ToString(address) + ":" + port);
             return true;
         }, budget, counters, nowNanos, link != Link.PLAIN, kernelFlows);
     }

@@ -24,6 +24,8 @@ import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffNack;
+import org.handoff.protocol.message.HealthState;
+import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.message.Message;
 import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.message.NegotiatedOptions;
@@ -138,6 +140,25 @@ class FlowEngineTest {
         assertEquals(2, t.counters.packetsServerToClient);
         assertEquals(3, t.counters.packetsClientToServer);
         assertEquals(1278, t.counters.bytesServerToClient);
+    }
+
+    /** A director's liveness probe is answered to its sender with this agent's HEARTBEAT: the director's sign it is back. */
+    @Test
+    void aDirectorsProbeIsAnsweredWithTheAgentsHeartbeat() {
+        g.establish(t);
+        int before = t.control.size();
+        t.advance(Duration.ofSeconds(3));
+        t.deliver(t.encode(new Heartbeat("director", 1, 0, 0, HealthState.OK, 0)));
+        assertEquals(before + 1, t.control.size(), "one answer");
+        Message answer = t.controlMessages().get(before);
+        Heartbeat h = (Heartbeat) answer.body();
+        assertEquals("agent@" + Bytes.ipv4ToString(t.handoffAddress), h.agentId());
+        assertEquals(1, h.openFlows(), "the established flow");
+        assertEquals(t.budget.limit(), h.flowLimit());
+        assertEquals(HealthState.OK, h.health());
+        assertEquals(3_000, h.uptimeMillis());
+        assertEquals("198.18.0.1:40000", t.controlTo.get(before), "to the probe's sender");
+        assertEquals(1, t.counters.probesAnswered);
     }
 
     @Test
