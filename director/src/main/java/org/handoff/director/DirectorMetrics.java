@@ -55,6 +55,13 @@ public final class DirectorMetrics {
                     .description("flows freed on the director, by cause")
                     .register(registry);
         }
+        for (TcpCounters.RequestAck o : TcpCounters.RequestAck.values()) {
+            FunctionCounter.builder("handoff_director_request_acks", workers,
+                            ws -> sum(ws, w -> w.terminator().counters().requestAcks(o)))
+                    .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+                    .description("ACKs of segments that completed a request and started its hand-off (handoff.request-ack-delay)")
+                    .register(registry);
+        }
         for (HandoffCounters.RequestOutcome o : HandoffCounters.RequestOutcome.values()) {
             FunctionCounter.builder("handoff_director_requests", workers, ws -> sum(ws, w -> w.coordinator().counters().outcome(o)))
                     .tag("outcome", o.name().toLowerCase(Locale.ROOT))

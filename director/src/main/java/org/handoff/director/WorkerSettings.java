@@ -61,6 +61,6 @@ public record WorkerSettings(RoutingTable routing, TcpSettings tcp, HandoffSetti
 
     public static HandoffSettings handoff(DirectorConfig c) {
         return new HandoffSettings(c.handoff().retransmitInitial(), c.handoff().retransmitMax(), c.handoff().deadline(),
-                c.handoff().agentRestartGrace());
+                c.handoff().agentRestartGrace(), c.handoff().requestAckDelay());
     }
 }

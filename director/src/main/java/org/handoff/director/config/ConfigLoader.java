@@ -53,9 +53,14 @@ public final class ConfigLoader {
      */
     public static final Duration MAX_HANDOFF_DEADLINE = Duration.ofSeconds(9);
     static final List<String> HANDOFF_KEYS = List.of("retransmit-initial", "retransmit-max", "deadline", "key-file",
-            "agent-restart-grace");
+            "agent-restart-grace", "request-ack-delay");
     /** The longest handoff.agent-restart-grace: a dead agent's clients wait at most this long for their reset. */
     public static final Duration MAX_AGENT_RESTART_GRACE = Duration.ofMinutes(1);
+    /**
+     * The longest handoff.request-ack-delay: below the least retransmission timeout of Linux
+     * clients (200 ms), so a deferred ACK never makes the client send its request again.
+     */
+    public static final Duration MAX_REQUEST_ACK_DELAY = Duration.ofMillis(150);
     static final List<String> KERNEL_KEYS = List.of("bpffs");
     private static final Map<String, Datapath> DATAPATHS = Map.of(Datapath.AUTO.key(), Datapath.AUTO,
             Datapath.KERNEL.key(), Datapath.KERNEL, Datapath.USER.key(), Datapath.USER);
@@ -457,7 +462,8 @@ public final class ConfigLoader {
                     s.get("retransmit-max").duration(d.retransmitMax(), Duration.ofMillis(1), Duration.ofSeconds(60)),
                     s.get("deadline").duration(d.deadline(), Duration.ofMillis(10), MAX_HANDOFF_DEADLINE),
                     keyFile,
-                    s.get("agent-restart-grace").duration(d.agentRestartGrace(), Duration.ZERO, MAX_AGENT_RESTART_GRACE));
+                    s.get("agent-restart-grace").duration(d.agentRestartGrace(), Duration.ZERO, MAX_AGENT_RESTART_GRACE),
+                    s.get("request-ack-delay").duration(d.requestAckDelay(), Duration.ZERO, MAX_REQUEST_ACK_DELAY));
         }
 
         private Kernel kernel(ConfigNode s) {

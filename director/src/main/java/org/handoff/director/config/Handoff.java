@@ -12,14 +12,18 @@ import java.time.Duration;
  * datagrams; null when the config does not name one (replay). An agent found unreachable (its
  * port closed) keeps its handed-off flows for {@code agentRestartGrace}, so a restarting agent
  * finds them (the kernel path keeps moving their packets meanwhile); still unreachable after it,
- * its clients are reset.
+ * its clients are reset. Once a request's hand-off starts, the ACK of its last segment waits up
+ * to {@code requestAckDelay} and is not sent when the agent accepts first (its origin's ACK
+ * reaches the client instead); 0 sends it at once.
  */
 public record Handoff(Duration retransmitInitial, Duration retransmitMax, Duration deadline, Path keyFile,
-                      Duration agentRestartGrace) {
+                      Duration agentRestartGrace, Duration requestAckDelay) {
     public static final Duration DEFAULT_AGENT_RESTART_GRACE = Duration.ofSeconds(5);
+    /** As a delayed ACK: Linux's least delayed-ACK timeout. */
+    public static final Duration DEFAULT_REQUEST_ACK_DELAY = Duration.ofMillis(40);
 
     public static Handoff defaults() {
         return new Handoff(Duration.ofMillis(50), Duration.ofMillis(800), Duration.ofSeconds(2), null,
-                DEFAULT_AGENT_RESTART_GRACE);
+                DEFAULT_AGENT_RESTART_GRACE, DEFAULT_REQUEST_ACK_DELAY);
     }
 }

@@ -260,7 +260,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
                 previous == null ? 1 : previous.requestIndex + 1, previous == null ? null : previous.server.name(), nowNanos);
         flow.attach(a);
         a.candidate = -1;
-        terminator.startHandoff(flow, nowNanos);
+        // The request's ACK waits for the agent, whose origin acknowledges it (or for the delay).
+        terminator.startHandoff(flow, nowNanos, settings.get().requestAckDelay().toNanos());
         nextCandidate(a, nowNanos);
     }
 

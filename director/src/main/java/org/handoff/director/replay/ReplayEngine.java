@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -612,6 +613,11 @@ public final class ReplayEngine implements PacketHandler {
         Map<String, Object> sent = new LinkedHashMap<>();
         sent.put("syn-acks", tc.synAcks);
         sent.put("acks", tc.acksSent);
+        Map<String, Object> requestAcks = new LinkedHashMap<>();
+        for (TcpCounters.RequestAck o : TcpCounters.RequestAck.values()) {
+            requestAcks.put(o.name().toLowerCase(Locale.ROOT).replace('_', '-'), tc.requestAcks(o));
+        }
+        sent.put("request-acks", requestAcks);
         sent.put("answers", tc.answers);
         sent.put("answer-retransmits", tc.answerRetransmits);
         sent.put("resets", tc.resetsSent);

@@ -5,6 +5,23 @@ package org.handoff.director.tcp;
  * the metrics exporter reads them (a stale read is harmless, a lock per packet is not).
  */
 public final class TcpCounters {
+    /**
+     * What became of the ACK of a segment that completed a request and started its hand-off
+     * ({@code handoff.request-ack-delay}).
+     */
+    public enum RequestAck {
+        /** Sent with the segment, as for any other (a delay of 0). */
+        SENT_AT_ONCE,
+        /** Deferred, then sent: the delay passed first (a slow agent, retries, NACKs). */
+        DEFERRED_SENT,
+        /**
+         * Deferred and never sent: the hand-off was accepted first (the agent's side acknowledges
+         * the request), the director answered the client itself (its answer acknowledges it), or
+         * the flow ended first.
+         */
+        CANCELLED
+    }
+
     public long packets;
     public long notIpv4;
     public long malformed;
@@ -52,8 +69,13 @@ public final class TcpCounters {
     /** Flows taken over without a handshake, already handed off (a restarted director adopting its kernel entries). */
     public long adopted;
     public final long[] closed = new long[FlowListener.CloseCause.values().length];
+    public final long[] requestAcks = new long[RequestAck.values().length];
 
     public long closed(FlowListener.CloseCause cause) {
         return closed[cause.ordinal()];
+    }
+
+    public long requestAcks(RequestAck outcome) {
+        return requestAcks[outcome.ordinal()];
     }
 }

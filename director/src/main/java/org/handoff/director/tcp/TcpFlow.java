@@ -19,7 +19,10 @@ public final class TcpFlow<A> extends TimerWheel.Node {
         SYN_RECEIVED,
         /** Established; receiving and acknowledging the request. */
         RECEIVING,
-        /** HANDOFF sent; the client's packets are held until the agent answers. */
+        /**
+         * HANDOFF sent; the client's packets are held until the agent answers, and the request's
+         * ACK may wait for it ({@code handoff.request-ack-delay}).
+         */
         HANDING_OFF,
         /** Handed off: every client packet is forwarded to the agent, none answered. */
         FORWARDING,
@@ -83,6 +86,11 @@ public final class TcpFlow<A> extends TimerWheel.Node {
 
     /** Client packets held while HANDING_OFF (limits.max-buffered-bytes-per-flow); null until the first. */
     HeldPackets.Queue held;
+    /**
+     * HANDING_OFF with the ACK of the request's last segment not sent yet: it goes at the flow's
+     * timer (handoff.request-ack-delay) unless the hand-off is accepted first.
+     */
+    boolean requestAckDeferred;
     /** A client ACK above our SND.NXT was seen: the origin is already sending to the client. */
     boolean originProvenSending;
     /**
@@ -200,6 +208,11 @@ public final class TcpFlow<A> extends TimerWheel.Node {
 
     public boolean originProvenSending() {
         return originProvenSending;
+    }
+
+    /** Whether the ACK of the request's last segment waits (HANDING_OFF, handoff.request-ack-delay). */
+    public boolean requestAckDeferred() {
+        return requestAckDeferred;
     }
 
     public long createdNanos() {

@@ -22,6 +22,11 @@ import org.handoff.protocol.wire.TcpSegment;
  * the request, answers the client itself when told to (400, 431, 503), and once a flow is
  * handed off passes its packets up untouched.
  *
+ * <p>The segment that completes a request is acknowledged once the listener has looked at it:
+ * when that starts a hand-off, the ACK may wait ({@link #startHandoff(TcpFlow, long, long)}),
+ * as a delayed ACK would, and is never sent if the agent accepts first: the origin's side then
+ * acknowledges the request to the client (docs/director.md, "The request's ACK").
+ *
  * <p>Pure with respect to I/O and time: packets come in through {@link #onPacket} with the
  * time they arrived, timers advance through {@link #onTick}, and everything the director
  * sends goes to a {@link SegmentOutput}. The same code runs on live interfaces, on pcap files
@@ -83,6 +88,11 @@ public final class TcpTerminator<A> {
     private long replayingBytes;
     private int spareCount;
     private long cookiesSentAtNanos = Long.MIN_VALUE / 2;
+    /**
+     * The flow whose segment completed request bytes, while the listener reads them: its ACK is
+     * owed, sent before anything else the director sends the client, or deferred by a hand-off.
+     */
+    private TcpFlow<A> ackOwed;
 
     private final Ipv4Packet ip = new Ipv4Packet();
     private final TcpSegment tcp = new TcpSegment();
@@ -480,9 +490,22 @@ public final class TcpTerminator<A> {
             answer(flow, new byte[0], FlowListener.CloseCause.CLIENT_CLOSED_EARLY, nowNanos);
             return;
         }
-        sendAck(flow, nowNanos);
-        if (grown > 0) {
+        if (grown == 0) {
+            sendAck(flow, nowNanos);
+            return;
+        }
+        ackOwed = flow;
+        try {
             listener.onRequestData(flow, nowNanos);
+        } finally {
+            // Not taken by a hand-off or an answer (more of the request to come): sent now,
+            // as it would have been before the listener saw the bytes.
+            if (ackOwed == flow) {
+                ackOwed = null;
+                if (flow.state != null) {
+                    sendAck(flow, nowNanos);
+                }
+            }
         }
     }
 
@@ -768,16 +791,62 @@ public final class TcpTerminator<A> {
 
     // ---- hand-off interplay --------------------------------------------------------------
 
-    /** The hand-off layer has sent HANDOFF: hold the client's packets from now on. */
+    /** The hand-off layer starts a hand-off: hold the client's packets from now on; the request's ACK goes now. */
     public void startHandoff(TcpFlow<A> flow, long nowNanos) {
+        startHandoff(flow, nowNanos, 0);
+    }
+
+    /**
+     * The hand-off layer starts a hand-off: hold the client's packets from now on. When the
+     * segment in hand completed the request, its ACK waits up to {@code requestAckDelayNanos}
+     * (0: sent now): the agent, once its origin has the request, passes the origin's ACK of it
+     * to the client, so with a quick HANDOFF_ACK the director sends none. Still waiting when the
+     * delay passes (a slow agent, retries to other origins), it is sent as it would have been.
+     */
+    public void startHandoff(TcpFlow<A> flow, long nowNanos, long requestAckDelayNanos) {
         requireState(flow, TcpFlow.State.RECEIVING);
         flow.state = TcpFlow.State.HANDING_OFF;
         timers.cancel(flow);
+        if (ackOwed != flow) {
+            return; // no segment in hand (a resumed flow's bytes, acknowledged at HANDBACK)
+        }
+        ackOwed = null;
+        if (requestAckDelayNanos > 0) {
+            flow.requestAckDeferred = true;
+            timers.schedule(flow, nowNanos + requestAckDelayNanos); // HANDING_OFF's timer is otherwise unused
+        } else {
+            counters.requestAcks[TcpCounters.RequestAck.SENT_AT_ONCE.ordinal()]++;
+            sendAck(flow, nowNanos);
+        }
+    }
+
+    /**
+     * Sends the ACK owed for the segment in hand, or the deferred one, before anything else the
+     * director sends the client (its answer, a RST), as it would have gone before the listener
+     * saw the request. A deferred one is not sent when {@code sendDeferred} is false: what comes
+     * next acknowledges the request, or ends the connection, anyway.
+     */
+    private void settleRequestAck(TcpFlow<A> flow, boolean sendDeferred, long nowNanos) {
+        if (ackOwed == flow) {
+            ackOwed = null;
+            sendAck(flow, nowNanos);
+        }
+        if (flow.requestAckDeferred) {
+            flow.requestAckDeferred = false;
+            if (sendDeferred) {
+                counters.requestAcks[TcpCounters.RequestAck.DEFERRED_SENT.ordinal()]++;
+                sendAck(flow, nowNanos);
+            } else {
+                counters.requestAcks[TcpCounters.RequestAck.CANCELLED.ordinal()]++;
+            }
+        }
     }
 
     /** The agent acknowledged the hand-off: release held packets upward and forward from now on. */
     public void handoffAccepted(TcpFlow<A> flow, long nowNanos) {
         requireState(flow, TcpFlow.State.HANDING_OFF);
+        // The agent answers once its origin has acknowledged the request, and passes that ACK on.
+        settleRequestAck(flow, false, nowNanos);
         flow.state = TcpFlow.State.FORWARDING;
         flow.lastClientAck = flow.sndNxt;
         if (flow.received != null) {
@@ -825,6 +894,7 @@ public final class TcpTerminator<A> {
         if (flow.state != TcpFlow.State.RECEIVING && flow.state != TcpFlow.State.HANDING_OFF) {
             throw new IllegalStateException(flow + ": cannot answer (expected: RECEIVING or HANDING_OFF)");
         }
+        settleRequestAck(flow, false, nowNanos); // every segment of the answer acknowledges the request
         releasePending(flow);
         answer(flow, response, FlowListener.CloseCause.ANSWERED, nowNanos);
     }
@@ -856,6 +926,7 @@ public final class TcpTerminator<A> {
                 && flow.state != TcpFlow.State.NEXT_REQUEST) {
             return;
         }
+        settleRequestAck(flow, false, nowNanos);
         releaseBuffers(flow);
         flow.state = TcpFlow.State.RESETTING;
         sendReset(flow, flow.lastClientAck);
@@ -875,6 +946,7 @@ public final class TcpTerminator<A> {
     /** Resets the client's connection and frees the flow. */
     public void abort(TcpFlow<A> flow, long nowNanos) {
         if (flow.state != null && flows.get(flow.key) == flow) {
+            settleRequestAck(flow, false, nowNanos);
             sendReset(flow);
             free(flow, FlowListener.CloseCause.ABORTED, nowNanos);
         }
@@ -1008,9 +1080,9 @@ public final class TcpTerminator<A> {
                     timers.schedule(flow, flow.lastSeenNanos + idle);
                 }
             }
-            case HANDING_OFF, NEXT_REQUEST -> {
-                // The hand-off layer owns this flow's deadline; nothing is scheduled here.
-            }
+            // The hand-off layer owns these flows' deadlines; the only timer here is the request's deferred ACK.
+            case HANDING_OFF -> settleRequestAck(flow, true, nowNanos);
+            case NEXT_REQUEST -> { }
             case RESETTING -> free(flow, FlowListener.CloseCause.AGENT_LOST, nowNanos);
             default -> throw new IllegalStateException(flow.toString());
         }
@@ -1020,6 +1092,7 @@ public final class TcpTerminator<A> {
         if (flow.state == TcpFlow.State.SYN_RECEIVED) {
             halfOpen--;
         }
+        settleRequestAck(flow, false, nowNanos);
         timers.cancel(flow);
         flows.remove(flow.key);
         flow.state = null;

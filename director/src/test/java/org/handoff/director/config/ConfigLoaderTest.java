@@ -106,7 +106,8 @@ class ConfigLoaderTest {
         assertEquals(new Limits(2000, 100, 8192, 50, 131072, 1L << 30), c.limits());
         assertEquals(new Timeouts(Duration.ofSeconds(3), Duration.ofMillis(1500), Duration.ofHours(1)), c.timeouts());
         assertEquals(new Handoff(Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofSeconds(3),
-                Path.of("/etc/handoff/keys/h.key"), Handoff.DEFAULT_AGENT_RESTART_GRACE), c.handoff());
+                Path.of("/etc/handoff/keys/h.key"), Handoff.DEFAULT_AGENT_RESTART_GRACE, Handoff.DEFAULT_REQUEST_ACK_DELAY),
+                c.handoff());
         assertEquals(3, c.workers());
         assertEquals("[::1]:9000", c.metricsListen().toString());
         assertEquals(new Capture("veth-dir", 32 << 20), c.capture());
@@ -212,6 +213,18 @@ class ConfigLoaderTest {
                 "rules[0].match.headers.X-A.regex=[z (expected: a Java regular expression: Unclosed character class near index 1)"),
                 errors(POOLS + "rules:\n  - name: r\n    match: {path: {regex: '/a(b'}, headers: {X-A: {regex: '[z'}}}\n"
                         + "    pool: all\ndefault-pool: all\n"));
+    }
+
+    @Test
+    void theRequestsAckWaitsAsADelayedAckWouldUnlessTurnedOff() throws Exception {
+        assertEquals(Duration.ofMillis(40), parse(POOLS + "default-pool: all\n").handoff().requestAckDelay());
+        assertEquals(Duration.ZERO, parse(POOLS + "default-pool: all\nhandoff:\n  request-ack-delay: 0s\n").handoff().requestAckDelay());
+        assertEquals(Duration.ofMillis(150),
+                parse(POOLS + "default-pool: all\nhandoff:\n  request-ack-delay: 150ms\n").handoff().requestAckDelay());
+        assertEquals(List.of("handoff.request-ack-delay=200ms (expected: a duration 0s..150ms written like 50ms, 2s, 5m)"),
+                errors(POOLS + "default-pool: all\nhandoff:\n  request-ack-delay: 200ms\n"));
+        assertEquals(List.of("handoff.request-ack-delay=-1ms (expected: a duration 0s..150ms written like 50ms, 2s, 5m)"),
+                errors(POOLS + "default-pool: all\nhandoff:\n  request-ack-delay: -1ms\n"));
     }
 
     @Test

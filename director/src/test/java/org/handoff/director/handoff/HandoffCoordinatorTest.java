@@ -19,6 +19,7 @@ import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.routing.LoadCounter;
 import org.handoff.director.routing.RoutingTable;
+import org.handoff.director.tcp.TcpCounters;
 import org.handoff.director.tcp.TcpFlow;
 import org.handoff.director.tcp.TcpSettings;
 import org.handoff.director.tcp.TcpTerminator;
@@ -68,6 +69,8 @@ class HandoffCoordinatorTest {
     long now = 5_000_000 * MS;
     long wallMillis = 1_800_000_000_000L;
     TcpTerminator<?> terminator;
+    /** Read by the pipeline at each use: a test may swap it (as a reload does). */
+    WorkerSettings settings;
     DirectorPipeline pipeline;
     HandoffCoordinator coordinator;
     /** The agent's view: decodes what the director sent. */
@@ -80,7 +83,7 @@ class HandoffCoordinatorTest {
     void setUp() throws Exception {
         DirectorConfig config = ConfigLoader.DIRECTOR.load(Path.of("../examples/lab/director.yaml"));
         // No grace for lost agents here: their clients are reset at once (the grace has tests of its own).
-        WorkerSettings settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
+        settings = new WorkerSettings(RoutingTable.of(config, load), TcpSettings.DEFAULTS,
                 HandoffSettings.DEFAULTS.withAgentRestartGrace(java.time.Duration.ZERO), keys);
         pipeline = DirectorPipeline.builder(config, () -> settings, load).secrets(3, 4)
                 .messageIds(MessageIdGenerator.withBootId(7)).flowTokens(FlowTokens.seeded(5, 6)).wallClock(() -> wallMillis)
@@ -317,6 +320,142 @@ class HandoffCoordinatorTest {
         }
         assertEquals(65_480, total);
         assertEquals(1, coordinator.counters().forwardSplit);
+    }
+
+    // ---- the request's ACK (handoff.request-ack-delay) -------------------------------------
+
+    /** The director's segments to the client since {@code from}, read. */
+    private List<SentSegment> sentToClient(int from) {
+        List<SentSegment> out = new ArrayList<>();
+        for (byte[] b : toClient.subList(from, toClient.size())) {
+            out.add(new SentSegment(b, VIP, 80));
+        }
+        return out;
+    }
+
+    private long requestAcks(TcpCounters.RequestAck outcome) {
+        return terminator.counters().requestAcks(outcome);
+    }
+
+    private void assertRequestAcks(long sentAtOnce, long deferredSent, long cancelled) {
+        assertEquals(List.of(sentAtOnce, deferredSent, cancelled), List.of(requestAcks(TcpCounters.RequestAck.SENT_AT_ONCE),
+                requestAcks(TcpCounters.RequestAck.DEFERRED_SENT), requestAcks(TcpCounters.RequestAck.CANCELLED)),
+                "request ACKs: sent at once, deferred and sent, cancelled");
+    }
+
+    @Test
+    void aQuickHandoffAckLeavesTheRequestsAckToTheOrigin() {
+        ClientPackets c = connect(40020);
+        int sent = toClient.size();
+        long acks = terminator.counters().acksSent;
+        request(c, "GET /static/a HTTP/1.1\r\nHost: lab\r\n\r\n");
+        assertEquals(sent, toClient.size(), "the ACK of the request waits for the hand-off");
+        assertTrue(terminator.flow(CLIENT, 40020, 0).requestAckDeferred());
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40020, VIP, 80), messageId(toAgents.get(0))));
+        advance(200 * MS);
+        assertEquals(sent, toClient.size(), "the agent's side acknowledges the request: the director sends nothing");
+        assertEquals(acks, terminator.counters().acksSent);
+        assertRequestAcks(0, 0, 1);
+    }
+
+    @Test
+    void aSlowAgentLeavesTheRequestAcknowledgedAtTheDelay() {
+        ClientPackets c = connect(40021);
+        int sent = toClient.size();
+        request(c, "GET /static/a HTTP/1.1\r\nHost: lab\r\n\r\n");
+        advance(35 * MS);
+        assertEquals(sent, toClient.size(), "before handoff.request-ack-delay (40 ms)");
+        advance(15 * MS); // the terminator's timers tick every 10 ms
+        List<SentSegment> acks = sentToClient(sent);
+        assertEquals(1, acks.size(), "the ACK, once the delay passed");
+        SentSegment ack = acks.get(0);
+        assertEquals(TcpSegment.ACK, ack.tcp.flags());
+        assertEquals(c.seq, ack.tcp.ack(), "every request byte");
+        assertEquals(SeqNumber.add(terminator.flow(CLIENT, 40021, 0).directorIsn(), 1), ack.tcp.seq());
+        assertEquals(0, ack.tcp.payloadLength());
+        assertRequestAcks(0, 1, 0);
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40021, VIP, 80), messageId(toAgents.get(0))));
+        advance(100 * MS);
+        assertEquals(sent + 1, toClient.size(), "acknowledged once");
+        assertEquals(TcpFlow.State.FORWARDING, terminator.flow(CLIENT, 40021, 0).state());
+        assertRequestAcks(0, 1, 0);
+    }
+
+    @Test
+    void aNackAndAQuickAckFromTheNextOriginLeaveTheAckToThatOrigin() {
+        ClientPackets c = connect(40022);
+        int sent = toClient.size();
+        request(c, "GET /some/other/object HTTP/1.1\r\nHost: lab\r\n\r\n"); // default pool: both origins
+        Datagram first = toAgents.remove(0);
+        agentAnswers(new HandoffNack(FlowIdentity.ipv4(CLIENT, 40022, VIP, 80), messageId(first), NackReason.SERVER_REFUSED));
+        assertEquals(sent, toClient.size(), "a retry keeps the ACK waiting");
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40022, VIP, 80), messageId(toAgents.remove(0))));
+        advance(100 * MS);
+        assertEquals(sent, toClient.size());
+        assertRequestAcks(0, 0, 1);
+    }
+
+    @Test
+    void aServiceUnavailableAfterANackAcknowledgesTheRequestItself() {
+        ClientPackets c = connect(40023);
+        int sent = toClient.size();
+        request(c, "GET /static/a HTTP/1.1\r\nHost: lab\r\n\r\n"); // one-origin pool
+        agentAnswers(new HandoffNack(FlowIdentity.ipv4(CLIENT, 40023, VIP, 80), messageId(toAgents.remove(0)),
+                NackReason.SERVER_REFUSED));
+        List<SentSegment> answer = sentToClient(sent);
+        assertTrue(answerText().contains("HTTP/1.1 503 Service Unavailable\r\n"), answerText());
+        assertTrue(answer.stream().allMatch(a -> a.tcp.payloadLength() > 0 || (a.tcp.flags() & TcpSegment.FIN) != 0),
+                "the answer's segments only: no separate ACK");
+        assertTrue(answer.stream().allMatch(a -> (a.tcp.flags() & TcpSegment.ACK) != 0 && a.tcp.ack() == c.seq),
+                "each acknowledges every request byte");
+        assertFalse(terminator.flow(CLIENT, 40023, 0).requestAckDeferred());
+        advance(100 * MS);
+        assertRequestAcks(0, 0, 1);
+    }
+
+    @Test
+    void aDelayOfZeroAcknowledgesTheRequestAtOnceAsBefore() {
+        settings = new WorkerSettings(settings.routing(), settings.tcp(), settings.handoff().withRequestAckDelay(java.time.Duration.ZERO),
+                keys);
+        ClientPackets c = connect(40024);
+        int sent = toClient.size();
+        request(c, "GET /static/a HTTP/1.1\r\nHost: lab\r\n\r\n");
+        List<SentSegment> acks = sentToClient(sent);
+        assertEquals(1, acks.size(), "the ACK, with the segment");
+        assertEquals(TcpSegment.ACK, acks.get(0).tcp.flags());
+        assertEquals(c.seq, acks.get(0).tcp.ack());
+        assertEquals(1, toAgents.size(), "and the HANDOFF");
+        assertFalse(terminator.flow(CLIENT, 40024, 0).requestAckDeferred());
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40024, VIP, 80), messageId(toAgents.get(0))));
+        advance(100 * MS);
+        assertEquals(sent + 1, toClient.size());
+        assertRequestAcks(1, 0, 0);
+    }
+
+    @Test
+    void onlyTheSegmentThatCompletesTheRequestWaitsForItsAck() {
+        ClientPackets c = connect(40025);
+        int sent = toClient.size();
+        request(c, "GET /static/a HTTP/1.1\r\n");
+        List<SentSegment> acks = sentToClient(sent);
+        assertEquals(1, acks.size(), "a partial request is acknowledged at once");
+        assertEquals(c.seq, acks.get(0).tcp.ack());
+        assertTrue(toAgents.isEmpty());
+        request(c, "Host: lab\r\n\r\n");
+        assertEquals(sent + 1, toClient.size(), "the segment that completes it waits");
+        assertEquals(1, toAgents.size());
+    }
+
+    @Test
+    void aMalformedRequestIsAcknowledgedThenAnsweredAsBefore() {
+        ClientPackets c = connect(40026);
+        int sent = toClient.size();
+        request(c, "GET /\u0001bad HTTP/1.1 junk\r\nHost: lab\r\n\r\n");
+        List<SentSegment> out = sentToClient(sent);
+        assertEquals(TcpSegment.ACK, out.get(0).tcp.flags(), "the ACK first, as before");
+        assertEquals(0, out.get(0).tcp.payloadLength());
+        assertTrue(out.get(1).payload().startsWith("HTTP/1.1 400 Bad Request"), out.get(1).payload());
+        assertRequestAcks(0, 0, 0); // no hand-off: not a request ACK of the metric
     }
 
     private String answerText() {

@@ -37,6 +37,8 @@ class TcpTerminatorTest {
         final List<byte[]> forwarded = new ArrayList<>();
         final TcpTerminator<Void> terminator;
         long now = 1_000_000 * MS;
+        /** When >= 0, the listener starts a hand-off on request data, with this request-ACK delay (as the coordinator does). */
+        long handoffAckDelayNanos = -1;
 
         Harness(TcpSettings settings) {
             this(() -> settings);
@@ -77,6 +79,9 @@ class TcpTerminatorTest {
         @Override
         public void onRequestData(TcpFlow<Void> flow, long nowNanos) {
             events.add("data " + flow.requestLength());
+            if (handoffAckDelayNanos >= 0) {
+                terminator.startHandoff(flow, nowNanos, handoffAckDelayNanos);
+            }
         }
 
         @Override
@@ -437,6 +442,54 @@ class TcpTerminatorTest {
         h.advance(301_000 * MS);
         assertEquals(0, h.terminator.flowCount(), "idle handed-off flow freed");
         assertTrue(h.events.contains("closed IDLE"));
+    }
+
+    @Test
+    void aDeferredRequestAckIsSentAtTheDelayAndOnlyThen() {
+        Harness h = new Harness();
+        h.handoffAckDelayNanos = 40 * MS;
+        ClientPackets c = connect(h, 40050);
+        h.drain();
+        h.in(c.data(REQUEST, 0, REQUEST.length));
+        c.seq = SeqNumber.add(c.seq, REQUEST.length);
+        TcpFlow<Void> f = h.terminator.flow(CLIENT, 40050, 0);
+        assertEquals(TcpFlow.State.HANDING_OFF, f.state());
+        assertTrue(h.sent.isEmpty());
+        h.in(c.data(REQUEST, 0, REQUEST.length)); // the client's retransmission is held, as any packet now
+        h.advance(30 * MS);
+        assertTrue(h.sent.isEmpty());
+        h.advance(20 * MS);
+        List<SentSegment> out = h.drain();
+        assertEquals(1, out.size());
+        assertEquals(TcpSegment.ACK, out.get(0).tcp.flags());
+        assertEquals(c.seq, out.get(0).tcp.ack());
+        assertEquals(1, h.terminator.counters().requestAcks(TcpCounters.RequestAck.DEFERRED_SENT));
+        h.terminator.handoffAccepted(f, h.now);
+        assertEquals(1, h.forwarded.size(), "the held retransmission goes on to the agent");
+        h.advance(100 * MS);
+        assertTrue(h.sent.isEmpty());
+        assertEquals(0, h.terminator.counters().requestAcks(TcpCounters.RequestAck.CANCELLED));
+    }
+
+    @Test
+    void aFlowResetOrAbortedBeforeTheDelayGetsNoAck() {
+        Harness h = new Harness();
+        h.handoffAckDelayNanos = 40 * MS;
+        ClientPackets lost = connect(h, 40051);
+        ClientPackets aborted = connect(h, 40052);
+        h.drain();
+        h.in(lost.data(REQUEST, 0, REQUEST.length));
+        h.in(aborted.data(REQUEST, 0, REQUEST.length));
+        TcpFlow<Void> lostFlow = h.terminator.flow(CLIENT, 40051, 0);
+        h.terminator.resetClient(lostFlow, h.now); // its agent is gone
+        h.terminator.abort(h.terminator.flow(CLIENT, 40052, 0), h.now);
+        List<SentSegment> out = h.drain();
+        assertEquals(2, out.size());
+        assertTrue(out.get(0).tcp.rst() && out.get(1).tcp.rst(), "a RST each, no ACK before it");
+        assertFalse(lostFlow.requestAckDeferred());
+        h.advance(100 * MS);
+        assertTrue(h.sent.isEmpty(), "and none at the delay");
+        assertEquals(2, h.terminator.counters().requestAcks(TcpCounters.RequestAck.CANCELLED));
     }
 
     /** Hands a connection off and has the agent accept it: the flow is FORWARDING. */

@@ -60,7 +60,10 @@ public final class AgentCounters {
     public enum Swallow {
         /** Connection B's SYN-ACK (and its retransmissions). */
         SYN_ACK,
-        /** Pure ACKs of request bytes, the director acknowledged them already. */
+        /**
+         * Pure ACKs of part of the request: the director acknowledged those bytes already. The one
+         * that completes it goes to the client ({@link #requestAcksToClient}).
+         */
         REQUEST_ACK
     }
 
@@ -148,6 +151,16 @@ public final class AgentCounters {
     public final long[] tunnelDrops = new long[TunnelDrop.values().length];
     /** SYNs injected, retransmissions included. */
     public long synsSent;
+    /**
+     * SYN-ACKs handled in the worker cycle that wrote their SYN: the stack answered within the
+     * write, and the request went in without waiting for the link's next wake-up.
+     */
+    public long synAcksInSynCycle;
+    /**
+     * The stack's pure ACKs that completed the request, passed to the client: the director may
+     * have left the request unacknowledged for the agent to answer (handoff.request-ack-delay).
+     */
+    public long requestAcksToClient;
     /** RSTs the agent injected into the local stack (abort, idle, unknown flow, refused hand-off). */
     public long resetsIntoStack;
     public long closedSent;

@@ -66,6 +66,8 @@ public final class AgentFlow extends TimerWheel.Node {
     State state = State.SYN_SENT;
     long connectDeadlineNanos;
     int synSends;
+    /** When the last SYN went into the stack: the worker cycle's time (a SYN-ACK in the same cycle is counted). */
+    long lastSynNanos;
     int deliveryRetransmits;
 
     int serverIsn;

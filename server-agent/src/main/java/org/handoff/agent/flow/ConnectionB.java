@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Connection B's set-up, with the agent playing the client towards the local stack
  * (docs/agent.md, "A flow's life", steps 2 to 4): the client-looking SYN, the stack's SYN-ACK
- * read into the flow's B-side state and its {@link FlowTransform}, the handshake's final ACK, the
- * request bytes paced by the stack's window, and the RSTs the agent injects into the stack.
+ * read into the flow's B-side state and its {@link FlowTransform}, the handshake's final ACK on
+ * the first request segment, the request bytes paced by the stack's window, and the RSTs the
+ * agent injects into the stack.
  * Everything goes into the stack through one {@link StackOutput}; a failed write is counted,
  * never thrown.
  *
@@ -74,7 +75,7 @@ final class ConnectionB {
     }
 
     /** The client-looking SYN: the client's ISN and the options agreed on connection A. */
-    void sendSyn(AgentFlow f) {
+    void sendSyn(AgentFlow f, long now) {
         TcpRepr t = txTcp.clear();
         t.sourcePort = f.clientPort;
         t.destinationPort = f.serverPort;
@@ -90,6 +91,7 @@ final class ConnectionB {
             t.tsEcr = 0;
         }
         f.synSends++;
+        f.lastSynNanos = now;
         counters.synsSent++;
         injectBuilt(f);
     }
@@ -154,31 +156,40 @@ final class ConnectionB {
         return SeqNumber.ge(f.stackAck, f.requestEnd);
     }
 
-    /** The handshake's final ACK, then the request from where it stands. */
+    /**
+     * The handshake's final ACK and the request from where it stands. Every request segment
+     * carries the ACK (seq ci+1, ack si+1), and an ACK with data completes a handshake (RFC 9293
+     * 3.10.7.4; Linux takes the data with it), so the first segment is the ACK: a request that
+     * fits one segment goes into the stack in one write. A pure ACK only when no request byte can
+     * go (an empty request, a closed window).
+     */
     void completeHandshake(AgentFlow f) {
-        sendAck(f);
-        deliver(f);
+        if (deliver(f) == 0) {
+            sendAck(f);
+        }
     }
 
     /**
      * The handshake's ACK again (it may have been lost: the SYN-ACK came again, or the timer
-     * fired), then the request again from the stack's last acknowledgment.
+     * fired), on the request sent again from the stack's last acknowledgment.
      */
     void resend(AgentFlow f) {
-        sendAck(f);
         f.nextRequestSeq = f.stackAck;
-        deliver(f);
+        if (deliver(f) == 0) {
+            sendAck(f);
+        }
     }
 
-    /** Sends request bytes from {@code nextRequestSeq} while the stack's window allows. */
-    void deliver(AgentFlow f) {
+    /** Sends request bytes from {@code nextRequestSeq} while the stack's window allows; returns the segments sent. */
+    int deliver(AgentFlow f) {
         int maxPayload = Math.max(1, Math.min(f.clientMss, f.stackMss) - (f.timestampsOnB ? TIMESTAMP_OPTION_BYTES : 0));
         int base = SeqNumber.add(f.clientIsn, 1);
-        for (int i = 0; i < MAX_SEGMENTS_PER_DELIVERY && SeqNumber.lt(f.nextRequestSeq, f.requestEnd); i++) {
+        int sent = 0;
+        for (; sent < MAX_SEGMENTS_PER_DELIVERY && SeqNumber.lt(f.nextRequestSeq, f.requestEnd); sent++) {
             long inFlight = SeqNumber.diff(f.nextRequestSeq, f.stackAck) & 0xffffffffL;
             long room = f.stackWindowBytes - inFlight;
             if (room <= 0) {
-                return; // the stack's window update (or our retransmission timer) continues
+                return sent; // the stack's window update (or our retransmission timer) continues
             }
             int left = SeqNumber.diff(f.requestEnd, f.nextRequestSeq);
             int n = (int) Math.min(Math.min(maxPayload, left), room);
@@ -190,6 +201,7 @@ final class ConnectionB {
             // Retransmitted request bytes count too: at worst a RECALL is answered RESPONSE_PENDING.
             f.serverNextAtLastClientData = f.serverNext;
         }
+        return sent;
     }
 
     /**
@@ -224,7 +236,7 @@ final class ConnectionB {
         inject(emitter.ipv4Tcp(txIp, t, tx, 0));
     }
 
-    /** The handshake's final ACK: seq ci+1, ack si+1, echoing the SYN-ACK's TSval. */
+    /** The handshake's final ACK alone: seq ci+1, ack si+1, echoing the SYN-ACK's TSval. */
     private void sendAck(AgentFlow f) {
         prepareSegment(f, SeqNumber.add(f.clientIsn, 1), TcpSegment.ACK);
         injectBuilt(f);

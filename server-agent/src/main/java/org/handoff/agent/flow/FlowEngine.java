@@ -322,7 +322,7 @@ public final class FlowEngine {
             return;
         }
         f.connectDeadlineNanos = now + connectNanos;
-        connectionB.sendSyn(f);
+        connectionB.sendSyn(f, now);
         timers.schedule(f, Math.min(now + connectionB.synIntervalNanos(), f.connectDeadlineNanos));
         if (LOG.isDebugEnabled()) {
             LOG.debug("handoff id=0x{} {} attempt={} request={}B: SYN into the stack", Long.toHexString(id), f, f.attempt,
@@ -625,6 +625,11 @@ public final class FlowEngine {
             case SYN_ACK -> {
                 f.state = AgentFlow.State.DELIVERING;
                 counters.swallowed[AgentCounters.Swallow.SYN_ACK.ordinal()]++;
+                if (now == f.lastSynNanos) {
+                    // A worker hands everything of one cycle the same time (runtime.Worker): the
+                    // link read that follows its datagrams found the stack's answer to the SYN.
+                    counters.synAcksInSynCycle++;
+                }
                 connectionB.completeHandshake(f);
                 if (f.request.length == 0) {
                     ready(f, now);
@@ -658,6 +663,13 @@ public final class FlowEngine {
         // The server may answer before acknowledging everything: pass that on. Sent before
         // ready(), which releases held client packets and so re-points the engine's views.
         if (tcp.payloadLength() > 0 || (flags & TcpSegment.FIN) != 0) {
+            toClient(f, now);
+        } else if (accepted) {
+            // The pure ACK that completes the request is the client's: the director leaves the
+            // request unacknowledged while a quick hand-off is in flight (handoff.request-ack-delay),
+            // and nothing before it acknowledged the whole request (that would have made the flow
+            // ready). When the director did acknowledge, the client sees one duplicate ACK.
+            counters.requestAcksToClient++;
             toClient(f, now);
         } else {
             counters.swallowed[AgentCounters.Swallow.REQUEST_ACK.ordinal()]++;
@@ -940,7 +952,7 @@ public final class FlowEngine {
                 if (now >= f.connectDeadlineNanos) {
                     refuse(f, NackReason.SERVER_TIMEOUT, now, true, "no SYN-ACK after " + f.synSends + " SYNs");
                 } else {
-                    connectionB.sendSyn(f);
+                    connectionB.sendSyn(f, now);
                     timers.schedule(f, Math.min(now + connectionB.synIntervalNanos(), f.connectDeadlineNanos));
                 }
             }

@@ -89,6 +89,10 @@ public final class AgentMetrics implements AutoCloseable {
             counter("handoff.agent.swallowed", "stack segments the client must not see, by kind", workers,
                     c -> c.swallowed[s.ordinal()], "kind", s);
         }
+        counter("handoff.agent.request.acks.to.client", "the stack's pure ACKs that completed a request, passed to the client",
+                workers, c -> c.requestAcksToClient);
+        counter("handoff.agent.syn.acks.same.cycle", "SYN-ACKs of connection B handled in the worker cycle that wrote the SYN",
+                workers, c -> c.synAcksInSynCycle);
         for (DecodeResult r : DecodeResult.values()) {
             counter("handoff.agent.datagrams", "datagrams received, by decode result", workers, c -> c.decodeResults[r.ordinal()],
                     "result", r);

@@ -69,6 +69,13 @@ final class Worker implements Runnable {
             if (drainRequested && !engine.draining()) {
                 engine.startDraining();
             }
+            // Datagrams, then the link: the stack answers a SYN within the write that injects it
+            // (the TUN hands it to the stack in that system call), so the SYN-ACK of a HANDOFF
+            // handled here is already queued when this worker reads the link next, and the
+            // request goes in within this cycle, at the same `now` (FlowEngine counts these:
+            // synAcksInSynCycle). The read takes the link's packets in order, at most BATCH, so
+            // no other flow's packets wait for it. With a reader thread (2+ workers) the SYN-ACK
+            // makes this cycle only when that thread has queued it by then.
             int work = datagrams.drain(onDatagram, BATCH);
             work += stackLink != null ? readStack(0) : stackPackets.drain(onStackPacket, BATCH);
             work += engine.onTick(now);

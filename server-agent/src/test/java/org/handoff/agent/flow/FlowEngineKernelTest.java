@@ -142,10 +142,15 @@ class FlowEngineKernelTest {
 
         FlowTransform tr = f.transform();
         byte[] expectedEgress = new byte[EgressFlowValue.LENGTH];
+        // The stack's ACK of the request went to the client (the director may have left the
+        // request unacknowledged): the client has seen its TSval and window.
+        byte[] requestAck = g.golden.get(4);
         new EgressFlowValue().wrap(ByteBuffer.wrap(expectedEgress)).entry(tr, true, SeqNumber.add(g.si(), 1),
-                GoldenFlow.DIRECTOR_TS, ackOfRequest(), 0);
+                SeqNumber.max(GoldenFlow.DIRECTOR_TS, SeqNumber.add(tsVal(requestAck), g.tOffset())), ackOfRequest(),
+                FlowTransform.rescaleWindow(Bytes.u16(requestAck, 20 + TcpSegment.WINDOW_OFFSET), 10, GoldenFlow.WD));
         assertArrayEquals(expectedEgress, egress.value(egressKey()).array(), "the transform, TIMESTAMPS | CONTROL_TO_AGENT, "
-                + "and the state words from the engine's own view: nothing sent yet, the request acknowledged");
+                + "and the state words from the engine's own view: no data sent yet, the request acknowledged, the "
+                + "request's ACK the last packet the client got");
         EgressFlowValue e = new EgressFlowValue().wrap(egress.value(egressKey()));
         assertEquals(EgressFlowValue.FLAG_TIMESTAMPS | EgressFlowValue.FLAG_CONTROL_TO_AGENT, e.flags());
         assertEquals(10, e.serverShift());

@@ -76,20 +76,33 @@ class FlowEngineTest {
         }
         assertArrayEquals(realSynTcp, synTcp, "ports, ISN, MSS, SACK-permitted, timestamps (TSval = TS.Recent), wscale");
 
-        // The stack's real SYN-ACK: swallowed; the engine completes the handshake and sends
-        // the request, byte for byte what the real client sent (same TSval, window, echo).
+        // The stack's real SYN-ACK: swallowed; the engine completes the handshake with the
+        // request, byte for byte the real client's request segment (same TSval, window, echo):
+        // its ACK (seq ci+1, ack si+1) is the handshake's, so the real client's separate final
+        // ACK (golden packet 2, the same bar the payload and PSH) is not sent: one write.
         t.stack(golden.get(1));
-        assertEquals(3, t.injected.size());
-        assertArrayEquals(tcpBytes(golden.get(2)), tcpBytes(t.injected.get(1)), "final ACK of the handshake");
-        assertArrayEquals(tcpBytes(golden.get(3)), tcpBytes(t.injected.get(2)), "request segment");
+        assertEquals(2, t.injected.size());
+        assertArrayEquals(tcpBytes(golden.get(3)), tcpBytes(t.injected.get(1)), "request segment, completing the handshake");
+        byte[] handshakeAck = tcpBytes(golden.get(2));
+        assertArrayEquals(Arrays.copyOfRange(handshakeAck, 4, 12), Arrays.copyOfRange(tcpBytes(t.injected.get(1)), 4, 12),
+                "the final ACK's seq and ack");
         assertEquals(0, t.egress.size(), "the SYN-ACK never reaches the client");
         assertEquals(0, t.control.size(), "no answer before the stack accepts the request");
         assertEquals(1, t.counters.swallowed(AgentCounters.Swallow.SYN_ACK));
+        assertEquals(1, t.counters.synAcksInSynCycle, "the harness's stack answered at the SYN's time");
 
-        // The stack acknowledges the request: swallowed, and the hand-off is acknowledged.
+        // The stack acknowledges the request: the hand-off is acknowledged, and the ACK goes to
+        // the client (the director may have left the request unacknowledged).
         t.stack(golden.get(4));
-        assertEquals(0, t.egress.size());
-        assertEquals(1, t.counters.swallowed(AgentCounters.Swallow.REQUEST_ACK));
+        assertEquals(0, t.counters.swallowed(AgentCounters.Swallow.REQUEST_ACK));
+        assertEquals(1, t.counters.requestAcksToClient);
+        assertEquals(1, t.egress.size());
+        byte[] requestAck = t.egress.remove(0);
+        assertValidChecksums(requestAck);
+        assertEquals(EngineHarness.VIP, Bytes.i32(requestAck, 12), "source: the VIP");
+        assertEquals(SeqNumber.add(Bytes.i32(golden.get(4), 24), g.d()), Bytes.i32(requestAck, 24), "seq + d");
+        assertEquals(Bytes.i32(golden.get(4), 28), Bytes.i32(requestAck, 28), "ack unchanged: every request byte");
+        assertEquals(TcpSegment.ACK, requestAck[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
         Message ack = t.controlMessages().get(0);
         HandoffAck body = (HandoffAck) ack.body();
         assertEquals(handoffId, body.handoffMessageId());
@@ -137,7 +150,7 @@ class FlowEngineTest {
         assertEquals(g.request.length, closed.bytesClientToServer());
         assertEquals(1278, closed.bytesServerToClient());
         assertEquals(0, t.budget.inUse());
-        assertEquals(2, t.counters.packetsServerToClient);
+        assertEquals(3, t.counters.packetsServerToClient, "the request's ACK, the response, the FIN");
         assertEquals(3, t.counters.packetsClientToServer);
         assertEquals(1278, t.counters.bytesServerToClient);
     }
@@ -309,12 +322,12 @@ class FlowEngineTest {
         t.stack(golden.get(1));
         // The client's ACK of the response arrives before the request is acknowledged.
         t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
-        assertEquals(3, t.injected.size(), "held, not injected");
+        assertEquals(2, t.injected.size(), "held, not injected (SYN, the request with the handshake's ACK)");
         assertEquals(1, t.counters.packetsBuffered);
         assertEquals(golden.get(6).length, t.counters.bytesBuffered);
         t.stack(golden.get(4));
-        assertEquals(4, t.injected.size());
-        assertArrayEquals(golden.get(6), t.injected.get(3), "released after the acceptance, rewritten");
+        assertEquals(3, t.injected.size());
+        assertArrayEquals(golden.get(6), t.injected.get(2), "released after the acceptance, rewritten");
     }
 
     @Test
@@ -331,11 +344,11 @@ class FlowEngineTest {
         assertEquals(buffered, t.counters.packetsBuffered);
         assertEquals((long) buffered * ack.length, t.counters.bytesBuffered);
         assertEquals(2, t.counters.dropped(AgentCounters.Drop.BUFFER_FULL));
-        assertEquals(3, t.injected.size(), "none injected before the acceptance");
+        assertEquals(2, t.injected.size(), "none injected before the acceptance (SYN, the request with the handshake's ACK)");
         t.stack(golden.get(4));
-        assertEquals(3 + buffered, t.injected.size());
+        assertEquals(2 + buffered, t.injected.size());
         for (int i = 0; i < buffered; i++) {
-            assertEquals(i, Bytes.u16(t.injected.get(3 + i), Ipv4Packet.IDENTIFICATION_OFFSET), "packet " + i);
+            assertEquals(i, Bytes.u16(t.injected.get(2 + i), Ipv4Packet.IDENTIFICATION_OFFSET), "packet " + i);
         }
     }
 
@@ -347,8 +360,8 @@ class FlowEngineTest {
         t.forward(g.flow, toConnectionA(golden.get(6), g.d(), g.tOffset()));
         assertEquals(2, t.counters.packetsBuffered);
         t.stack(golden.get(4));
-        assertEquals(4, t.injected.size(), "SYN, ACK, request, then the held RST only");
-        assertEquals(TcpSegment.RST | TcpSegment.ACK, t.injected.get(3)[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
+        assertEquals(3, t.injected.size(), "SYN, the request with the handshake's ACK, then the held RST only");
+        assertEquals(TcpSegment.RST | TcpSegment.ACK, t.injected.get(2)[20 + TcpSegment.FLAGS_OFFSET] & 0xff);
         assertEquals(1, t.counters.packetsClientToServer);
         assertNull(t.engine.flow(g.client, g.clientPort));
         assertEquals(CloseReason.RST, ((Closed) t.controlMessages().get(1).body()).reason());
