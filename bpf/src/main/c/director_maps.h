@@ -70,7 +70,7 @@ enum director_counter {
 	DIRECTOR_PASSED_IP_OPTIONS,          /* IPv4 header longer than 20 bytes */
 	DIRECTOR_PASSED_FRAGMENT,            /* MF set or a fragment offset */
 	DIRECTOR_PASSED_NO_FLOW,             /* no entry in director_flows */
-	DIRECTOR_PASSED_CONTROL,             /* SYN, FIN or RST set, or ACK not set (flow without TUNNEL_ALL) */
+	DIRECTOR_PASSED_CONTROL,             /* SYN set (any flow); FIN or RST set, or ACK not set (flow without TUNNEL_ALL) */
 	DIRECTOR_PASSED_PAYLOAD,             /* carries bytes (flow without TUNNEL_ALL) */
 	DIRECTOR_PASSED_TOO_BIG,             /* encapsulated it would exceed the egress MTU */
 	DIRECTOR_PASSED_NO_NEXT_HOP,         /* no entry in director_next_hops for the agent (no route or neighbour yet) */

@@ -3,10 +3,11 @@
  * director_xdp (xdp), on the director's capture interface: a client packet of a handed-off
  * flow goes to the owning agent as a TUNNEL datagram (handoff_tunnel.h) without waking the
  * Java director. Only what needs no routing decision: pure ACKs (no payload; ACK set; no SYN,
- * FIN or RST), or every packet of a flow marked DIRECTOR_FLOW_TUNNEL_ALL. A bare SYN of no
- * handed-off flow goes to director_syn.h, which answers it with the director's cookie SYN-ACK
- * (XDP_TX) when it carries timestamps and Java has enabled that path, and drops the pure ACK
- * that ends such a handshake (the request after it makes the flow in Java).
+ * FIN or RST), or every packet but a SYN of a flow marked DIRECTOR_FLOW_TUNNEL_ALL (a SYN there
+ * is a reused client port's new connection, Java's). A bare SYN of no handed-off flow goes to
+ * director_syn.h, which answers it with the director's cookie SYN-ACK (XDP_TX) when it carries
+ * timestamps and Java has enabled that path, and drops the pure ACK that ends such a handshake
+ * (the request after it makes the flow in Java).
  *
  *   in:  Ethernet | IPv4 (no options, not a fragment) | TCP ...
  *   out: Ethernet (next hop) | IPv4 (DF, TTL 64, id 0) | UDP (checksum 0) | TUNNEL (16) | the IPv4 packet unchanged
@@ -151,8 +152,15 @@ int director_xdp(struct xdp_md *ctx)
 			return director_handshake_ack(ctx);                 /* director_syn.h */
 		return pass(DIRECTOR_PASSED_NO_FLOW);
 	}
+	/*
+	 * A SYN on a handed-off flow's endpoints is a new connection from a reused client port (a
+	 * handed-off flow is long established): never the agent's, whatever the flags; Java tells a
+	 * new incarnation by its timestamp and answers it.
+	 */
+	if (tcp->syn)
+		return pass(DIRECTOR_PASSED_CONTROL);
 	if (!(flow->flags & DIRECTOR_FLOW_TUNNEL_ALL)) {
-		if (tcp->syn || tcp->fin || tcp->rst || !tcp->ack)
+		if (tcp->fin || tcp->rst || !tcp->ack)
 			return pass(DIRECTOR_PASSED_CONTROL);
 		if (ip_len != sizeof(*ip) + tcp_header_len)
 			return pass(DIRECTOR_PASSED_PAYLOAD);

@@ -125,6 +125,23 @@ abstract class LabTrafficCases {
         assertEquals(Set.of("origin1", "origin2"), origins, "20 default-pool paths over both origins");
     }
 
+    /**
+     * One client port for request after request, each closing its connection: the client reuses
+     * the port at once (the server closed first, so the client holds no TIME-WAIT), while the
+     * director may still hold the last flow (and its kernel entry) until the agent's CLOSED. Each
+     * new SYN must be answered as a new connection, not sent after the old one.
+     */
+    @Test
+    @Order(3)
+    @Timeout(120)
+    void oneClientPortForRequestAfterRequest() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            CommandResult r = lab.curl(Duration.ofSeconds(10), "--local-port", "47999", "--max-time", "3",
+                    "-H", "Connection: close", "-o", "/dev/null", "-w", "%{http_code} %{time_connect}", lab.url("/static/hello.txt"));
+            assertTrue(r.ok() && r.stdout().startsWith("200 "), "request " + (i + 1) + " from port 47999: " + r);
+        }
+    }
+
     @Test
     @Order(3)
     @Timeout(300)

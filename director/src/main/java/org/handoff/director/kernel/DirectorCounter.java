@@ -22,7 +22,7 @@ public enum DirectorCounter {
     PASSED_FRAGMENT("passed_fragment"),
     /** No entry in director_flows. */
     PASSED_NO_FLOW("passed_no_flow"),
-    /** SYN, FIN or RST set, or ACK not set, on a flow without TUNNEL_ALL. */
+    /** SYN set (any flow: a reused client port's new connection); FIN or RST set, or ACK not set, on a flow without TUNNEL_ALL. */
     PASSED_CONTROL("passed_control"),
     /** Carries bytes, on a flow without TUNNEL_ALL. */
     PASSED_PAYLOAD("passed_payload"),

@@ -78,6 +78,19 @@ class DirectorXdpPassTest {
         assertEquals(0, lookedUp(PURE_ACK).packets());
     }
 
+    /**
+     * A SYN on the endpoints of a flow that tunnels everything is a new connection from a reused
+     * client port (wrk and curl with tcp_tw_reuse do it within seconds): Java answers it, so it is
+     * never sent to the old flow's agent.
+     */
+    @Test
+    void aSynIsPassedEvenForAFlowThatTunnelsEverything() {
+        handOff(PURE_ACK, DirectorFlowEntry.FLAG_TUNNEL_ALL);
+        assertPassed(SYN, DirectorCounter.PASSED_CONTROL);
+        assertPassed(withTcpFlags(SYN, 0x12), DirectorCounter.PASSED_CONTROL);  // SYN + ACK
+        assertEquals(0, lookedUp(PURE_ACK).packets(), "nothing tunnelled");
+    }
+
     @Test
     void whatIsNotIpv4TcpIsPassed() {
         byte[] udp = frame(GoldenVectors.IPV4_UDP, 0);
