@@ -80,11 +80,15 @@ public record Cluster(boolean enabled, int directorId, String name, Inet4Address
                 DEFAULT_ORPHAN_EXPIRY, DEFAULT_REPLAY_WINDOW, null, null);
     }
 
-    /** Leaves the password out: configs are logged. */
+    /** Every setting, the key ring and the password left out (configs are logged; a reload compares this). */
     @Override
     public String toString() {
-        return "Cluster{enabled=" + enabled + ", directorId=" + directorId + ", name=" + name + ", bind=" + bind
-                + ", transport=" + transport.key() + (transport == Transport.UDP ? ", multicast=" + multicast
-                : ", port=" + port + ", members=" + members) + ", keystore=" + keystore + ", keyFile=" + keyFile + "}";
+        return "Cluster{enabled=" + enabled + ", directorId=" + directorId + ", name=" + name + ", bind="
+                + (bind == null ? null : bind.getHostAddress()) + ", transport=" + transport.key()
+                + (transport == Transport.UDP ? ", multicast=" + multicast : ", port=" + port + ", members=" + members)
+                + ", keyExchangePort=" + keyExchangePort + ", keystore=" + keystore + ", keystorePasswordFile=" + keystorePasswordFile
+                + ", keyFile=" + keyFile + ", failureTimeout=" + failureTimeout + ", failureInterval=" + failureInterval
+                + ", suspectVerify=" + suspectVerify + ", joinTimeout=" + joinTimeout + ", stateTimeout=" + stateTimeout
+                + ", secretRotation=" + secretRotation + ", orphanExpiry=" + orphanExpiry + ", replayWindow=" + replayWindow + "}";
     }
 }
