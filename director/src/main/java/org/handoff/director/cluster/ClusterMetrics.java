@@ -65,12 +65,12 @@ final class ClusterMetrics {
                 .register(registry);
         Gauge.builder("handoff_director_cluster_members", cluster, c -> c.members().length)
                 .description("directors in the group's view, this one included").register(registry);
-        Gauge.builder("handoff_director_cluster_flows", cluster, c -> c.tableCount(OwnershipTable.STATE_TERMINATING))
-                .tag("state", "terminating").description("ownership table entries by state").register(registry);
-        Gauge.builder("handoff_director_cluster_flows", cluster, c -> c.tableCount(OwnershipTable.STATE_HANDED_OFF))
-                .tag("state", "handed_off").description("ownership table entries by state").register(registry);
-        Gauge.builder("handoff_director_cluster_flows", cluster, c -> c.tableCount(OwnershipTable.STATE_ENDED))
-                .tag("state", "ended").description("ownership table entries by state").register(registry);
+        String[] stateNames = {null, "terminating", "handed_off", "ended"};
+        for (int state = OwnershipTable.STATE_TERMINATING; state <= OwnershipTable.STATE_ENDED; state++) {
+            int st = state;
+            Gauge.builder("handoff_director_cluster_flows", cluster, c -> c.tableCount(st)).tag("state", stateNames[state])
+                    .description("ownership table entries by state (ended: tombstones)").register(registry);
+        }
         Gauge.builder("handoff_director_cluster_ready", cluster, c -> c.ready() ? 1 : 0)
                 .description("1 once this director has the table and the SYN-cookie secret").register(registry);
     }

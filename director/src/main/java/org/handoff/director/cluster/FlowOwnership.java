@@ -76,19 +76,7 @@ public final class FlowOwnership {
     }
 
     void fill(OwnershipTable table, int slot) {
-        long k0 = table.k0(slot);
-        long k1 = table.k1(slot);
-        long meta = table.meta(slot);
-        clientAddress = (int) (k0 >>> 32);
-        vipAddress = (int) k0;
-        clientPort = (int) (k1 >>> 16) & 0xffff;
-        vipPort = (int) k1 & 0xffff;
-        state = table.state(slot) == OwnershipTable.STATE_HANDED_OFF ? State.HANDED_OFF : State.TERMINATING;
-        owner = (int) (meta & 0xffff);
-        agentAddress = (int) (meta >>> 32);
-        agentPort = (int) (meta >>> 16) & 0xffff;
-        token = table.token(slot);
-        version = table.version(slot);
+        fill(table.k0(slot), table.k1(slot), table.state(slot), table.meta(slot), table.token(slot), table.version(slot));
     }
 
     void fill(long k0, long k1, int tableState, long meta, long token, long version) {

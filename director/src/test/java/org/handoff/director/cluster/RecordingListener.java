@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Keeps every event as text, in order: what a director's listener would have been told. */
-final class RecordingListener implements ClusterListener {
+class RecordingListener implements ClusterListener {
     final List<String> events = new ArrayList<>();
     SynSecrets secrets;
     int[] members;
