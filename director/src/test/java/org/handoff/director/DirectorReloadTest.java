@@ -55,6 +55,7 @@ class DirectorReloadTest {
         changes.put("limits.max-request-headers", lab.replace("limits:\n", "limits:\n  max-request-headers: 50\n"));
         changes.put("datapath", lab.replace("datapath: auto", "datapath: user"));
         changes.put("kernel.bpffs", lab.replace("bpffs: /run/handoff/director/bpf", "bpffs: /run/handoff/other"));
+        changes.put("cluster", lab + "cluster:\n  name: other-directors\n");
         assertEquals(ReloadScope.RESTART_KEYS.stream().map(ReloadScope.RestartKey::name).collect(Collectors.toSet()),
                 changes.keySet(), "a case for every restart key");
 

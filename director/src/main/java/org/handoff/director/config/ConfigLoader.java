@@ -37,7 +37,7 @@ import org.handoff.protocol.message.HandoffKeys;
  */
 public final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of("vips", "pools", "rules", "default-pool", "limits", "timeouts",
-            "handoff", "workers", "metrics", "capture", "tcp", "datapath", "kernel");
+            "handoff", "workers", "metrics", "capture", "tcp", "datapath", "kernel", "cluster");
     static final List<String> POOL_KEYS = List.of("selection", "servers");
     static final List<String> SERVER_KEYS = List.of("name", "agent", "service", "weight");
     static final List<String> RULE_KEYS = List.of("name", "match", "pool");
@@ -62,6 +62,10 @@ public final class ConfigLoader {
      */
     public static final Duration MAX_REQUEST_ACK_DELAY = Duration.ofMillis(150);
     static final List<String> KERNEL_KEYS = List.of("bpffs");
+    static final List<String> CLUSTER_KEYS = List.of("enabled", "director-id", "name", "bind", "transport", "multicast", "port",
+            "members", "key-exchange-port", "keystore", "keystore-password-file", "key-file", "failure-timeout",
+            "failure-interval", "suspect-verify", "join-timeout", "state-timeout", "secret-rotation", "orphan-expiry",
+            "replay-window");
     private static final Map<String, Datapath> DATAPATHS = Map.of(Datapath.AUTO.key(), Datapath.AUTO,
             Datapath.KERNEL.key(), Datapath.KERNEL, Datapath.USER.key(), Datapath.USER);
     static final List<String> METRICS_KEYS = List.of("listen");
@@ -127,10 +131,11 @@ public final class ConfigLoader {
             Datapath datapath = root.get("datapath").oneOf(Datapath.AUTO, DATAPATHS, "auto, kernel or user");
             Kernel kernel = kernel(root.section("kernel", KERNEL_KEYS));
             HandoffKeys keys = forRun ? keys(handoffSection.get("key-file"), handoff.keyFile()) : null;
+            Cluster cluster = ClusterSection.check(root.section("cluster", CLUSTER_KEYS), forRun, tree);
             crossChecks(limits, handoff, tcp);
             tree.throwIfErrors();
             return new DirectorConfig(tree.source(), vips, pools, rules, defaultPool, limits, timeouts, handoff, workers,
-                    metricsListen, capture, tcp, keys, datapath, kernel);
+                    metricsListen, capture, tcp, keys, datapath, kernel, cluster);
         }
 
         // ---- sections ----

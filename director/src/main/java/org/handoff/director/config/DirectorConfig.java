@@ -20,10 +20,12 @@ import org.handoff.protocol.message.HandoffKeys;
  *     replay (see {@code ConfigLoader.DIRECTOR.loadForRun})
  * @param datapath where handed-off flows' client packets go on: the XDP program, Java, or the first that works
  * @param kernel the kernel path's settings (the bpffs its maps are pinned in)
+ * @param cluster the directors' group and ownership gossip; {@link Cluster#disabled()} when the config has none
  */
 public record DirectorConfig(Path source, List<HostPort> vips, Map<String, PoolConfig> pools, List<RuleConfig> rules,
         String defaultPool, Limits limits, Timeouts timeouts, Handoff handoff, int workers, HostPort metricsListen,
-        Capture capture, Tcp tcp, HandoffKeys keys, Datapath datapath, Kernel kernel) {
+        Capture capture, Tcp tcp, HandoffKeys keys, Datapath datapath, Kernel kernel,
+        Cluster cluster) {
     public DirectorConfig {
         vips = List.copyOf(vips);
         pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));

@@ -27,7 +27,9 @@ public final class ReloadScope {
             new RestartKey("limits.max-request-head-bytes", c -> c.limits().maxRequestHeadBytes()),
             new RestartKey("limits.max-request-headers", c -> c.limits().maxRequestHeaders()),
             new RestartKey("datapath", c -> c.datapath().key()),
-            new RestartKey("kernel.bpffs", c -> c.kernel().bpffs()));
+            new RestartKey("kernel.bpffs", c -> c.kernel().bpffs()),
+            // The group was joined with these; its key ring and password are compared by file, not content.
+            new RestartKey("cluster", c -> c.cluster().toString()));
 
     private ReloadScope() {}
 

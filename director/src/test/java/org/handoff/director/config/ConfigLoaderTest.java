@@ -232,7 +232,7 @@ class ConfigLoaderTest {
         // top-level keys first, then each section as it is read
         assertEquals(List.of(
                 "timeout=1s (expected: a known key: vips, pools, rules, default-pool, limits, timeouts, handoff, "
-                        + "workers, metrics, capture, tcp, datapath, kernel)",
+                        + "workers, metrics, capture, tcp, datapath, kernel, cluster)",
                 "pools.static.sever=x (expected: a known key: selection, servers)",
                 "rules[0].match.paht={\"prefix\":\"/a/\"} (expected: a known key: host, path, method, headers)",
                 "limits.max-flow=10 (expected: a known key: max-flows, max-half-open, max-request-head-bytes, "
@@ -322,9 +322,9 @@ class ConfigLoaderTest {
         assertTrue(dup.get(0).startsWith("line 11, column "), dup.get(0));
         assertTrue(dup.get(0).contains("Duplicate field 'default-pool'"), dup.get(0));
         assertEquals(List.of("(root)=just text (expected: a mapping with keys vips, pools, rules, default-pool, limits, "
-                + "timeouts, handoff, workers, metrics, capture, tcp, datapath, kernel)"), errors("just text"));
+                + "timeouts, handoff, workers, metrics, capture, tcp, datapath, kernel, cluster)"), errors("just text"));
         assertEquals(List.of("(root)=<empty> (expected: a mapping with keys vips, pools, rules, default-pool, limits, "
-                + "timeouts, handoff, workers, metrics, capture, tcp, datapath, kernel)"), errors(""));
+                + "timeouts, handoff, workers, metrics, capture, tcp, datapath, kernel, cluster)"), errors(""));
     }
 
     @Test
