@@ -118,23 +118,6 @@ class KernelPathWorkerTest extends WorkerTestBase {
         assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.CHUNKED_BODY));
     }
 
-    /** No request follows one that closes the connection: its FIN and any body go by the kernel too. */
-    @Test
-    void aRequestThatClosesTheConnectionTunnelsEverythingWithoutCountingAPin() throws Exception {
-        ClientPackets close = connect(VIDEO_PORT + 5);
-        handedOff(close, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n");
-        assertTrue(entry(VIDEO_PORT + 5).tunnelAll, "Connection: close: every packet may go by the kernel");
-        ClientPackets http10 = connect(VIDEO_PORT + 6);
-        handedOff(http10, "GET /video/a.mp4 HTTP/1.0\r\nHost: lab\r\n\r\n");
-        assertTrue(entry(VIDEO_PORT + 6).tunnelAll, "HTTP/1.0 without keep-alive: the origin closes after it");
-        ClientPackets keptAlive = connect(VIDEO_PORT + 7);
-        handedOff(keptAlive, "GET /video/a.mp4 HTTP/1.0\r\nHost: lab\r\nConnection: keep-alive\r\n\r\n");
-        assertFalse(entry(VIDEO_PORT + 7).tunnelAll, "HTTP/1.0 kept alive: its next request is routed");
-        for (HandoffCounters.PinReason r : HandoffCounters.PinReason.values()) {
-            assertEquals(0, worker.coordinator().counters().pinned(r), r + ": none of these is a pinned connection");
-        }
-    }
-
     @Test
     void anIdleFlowIsKeptWhileItsEntrysCounterMovesAndFreedWhenItStops() throws Exception {
         ClientPackets c = connect(VIDEO_PORT + 3);

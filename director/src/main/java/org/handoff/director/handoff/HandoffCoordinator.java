@@ -109,10 +109,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         /** The next request a RECALL is out for, and where the rules send it. */
         ParsedRequest nextRequest;
         RouteDecision nextDecision;
-        /**
-         * No later request on the connection is routed (pinned, or the request closes it): its
-         * kernel entry tunnels every packet.
-         */
+        /** No later request on the connection is routed: its kernel entry tunnels every packet. */
         boolean pinned;
         /** The flow has an entry in the kernel flow map (kernel path), written by this coordinator. */
         boolean kernelEntry;
@@ -450,13 +447,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         switch (a.framing.kind()) {
             case CHUNKED -> pin(a, HandoffCounters.PinReason.CHUNKED_BODY);
             case UPGRADE -> pin(a, HandoffCounters.PinReason.UPGRADE);
-            case CLOSE -> {
-                // The origin closes after it: no request follows, so every packet may go by the
-                // kernel (the client's FIN, a body's rest), as for a pinned connection. Not
-                // counted as pinned: that names connections with later requests left unrouted.
-                terminator.disarmNextRequest(flow);
-                a.pinned = true;
-            }
+            case CLOSE -> terminator.disarmNextRequest(flow); // the origin closes after it: no next request
             default -> {
                 if (a.framing.requestLength() >= MAX_FOLLOWED_REQUEST_BYTES) {
                     pin(a, HandoffCounters.PinReason.LARGE_BODY);
