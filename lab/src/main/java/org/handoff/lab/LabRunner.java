@@ -516,8 +516,8 @@ public final class LabRunner {
             String row = PidFiles.alive(d.pidFile())
                     ? "running (pid " + PidFiles.read(d.pidFile()).getAsLong() + ", log " + d.log() + ")" : "stopped";
             if (lab.routed()) {
-                row = d.host().namespace() + ", " + row + "; BIRD " + (PidFiles.alive(d.bird().pidFile()) ? "running" : "stopped") + ", BGP at the router: "
-                        + sessions.getOrDefault(d.name(), "unknown") + "; next hop of the VIP: "
+                row = d.host().namespace() + ", " + row + "; BIRD " + (PidFiles.alive(d.bird().pidFile()) ? "running" : "stopped")
+                        + ", BGP at the router: " + sessions.getOrDefault(d.name(), "unknown") + "; next hop of the VIP: "
                         + (hops.contains(d.host().address()) ? "yes" : "no");
             }
             out.printf(STATUS_ROW, d.name(), row);
