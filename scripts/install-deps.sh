@@ -3,9 +3,11 @@
 # Idempotent and non-interactive; run as root. When everything is already there it does not
 # touch apt at all, so a second run takes a fraction of a second.
 #
-# While apt runs, a temporary /usr/sbin/policy-rc.d (exit 101) stops packages such as nginx and
-# haproxy from starting system services: the lab and the bench start their own instances. A pre-existing
-# policy-rc.d is put back afterwards, whatever happens.
+# While apt runs, a temporary /usr/sbin/policy-rc.d (exit 101) stops packages such as nginx,
+# haproxy and bird2 from starting system services: the lab and the bench start their own instances.
+# A pre-existing policy-rc.d is put back afterwards, whatever happens. After an install that
+# brought bird2, it checks that no system BIRD runs (the lab's BIRDs run in its namespaces with
+# control sockets of their own; a system one would route in the host's own namespace).
 set -euo pipefail
 
 say() { echo "install-deps: $*"; }
@@ -37,6 +39,7 @@ required=(
     bpftool                  # `handoff bench`: run time of BPF programs in the lab; the kernel data path too
     ca-certificates          # Maven fetches over TLS
     systemd                  # systemd-analyze: the tests verify the release's systemd units
+    bird2                    # a routed lab (`handoff lab up --directors N`): BGP + BFD between its router and directors (issue 14)
 )
 # Any nginx flavour serves as the lab's origin; nginx-light is the smallest.
 nginx_flavours=(nginx-light nginx nginx-full nginx-core nginx-extras)
@@ -93,3 +96,15 @@ fi
 say "installing: ${missing[*]}"
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 say "installed: ${missing[*]}"
+
+# A BIRD started by the package runs with the default control socket; the lab's always name
+# their own (-s) and run inside the lab's namespaces.
+if [[ " ${missing[*]} " == *" bird2 "* ]]; then
+    system_bird=$(pgrep -a -x bird | grep -v -- ' -s ' || true)
+    if [[ -n "$system_bird" ]]; then
+        say "a system BIRD runs after installing bird2 (policy-rc.d should have stopped it): $system_bird" >&2
+        say "stop and disable it (systemctl disable --now bird); the lab runs its own BIRDs" >&2
+        exit 1
+    fi
+    say "bird2: no system BIRD running (the lab starts its own)"
+fi

@@ -84,7 +84,24 @@ class HandoffCommandTest {
     void labTakesOnlyItsActions() {
         Run r = run("lab", "sideways");
         assertEquals(2, r.exitCode());
-        assertEquals("handoff lab: 'sideways' (expected: up, down, status or env)", r.err().strip());
+        assertEquals("handoff lab: 'sideways' (expected: up, down, status, env, kill-director or start-director)", r.err().strip());
+    }
+
+    /** kill-director and start-director name a director of the lab; nothing else takes a number. */
+    @Test
+    void labDirectorActionsTakeADirectorsNumber() {
+        Run none = run("lab", "kill-director");
+        assertEquals(2, none.exitCode());
+        assertEquals("handoff lab: kill-director needs the director's number, 1..N", none.err().strip());
+        Run stray = run("lab", "status", "2");
+        assertEquals(2, stray.exitCode());
+        assertEquals("handoff lab: '2': only kill-director and start-director take a director's number", stray.err().strip());
+        Run outside = run("lab", "--directors", "3", "start-director", "4");
+        assertEquals(2, outside.exitCode());
+        assertEquals("lab: start-director 4 (expected: 1..3, the lab's directors)", outside.err().strip());
+        Run bad = run("lab", "--directors", "10", "status");
+        assertEquals(2, bad.exitCode());
+        assertEquals("lab: directors=10 (expected: 1..9, the lab's address plan)", bad.err().strip());
     }
 
     /** {@code lab env} prints the lab's description for a script's {@code eval}; bash reads it back whole. */

@@ -18,6 +18,7 @@ import org.handoff.director.config.ConfigHolder;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.config.ReloadScope;
+import org.handoff.director.io.AnnounceDevice;
 import org.handoff.director.io.Clock;
 import org.handoff.director.io.LivePcapSource;
 import org.handoff.director.io.RawSocketSink;
@@ -51,14 +52,17 @@ public final class Director implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final MetricsServer metrics;
     private final DirectorDatapath datapath;
+    /** {@code capture.announce-device}, or null: the VIPs are announced while it exists. */
+    private final AnnounceDevice announcement;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Director(ConfigHolder<WorkerSettings> config, List<DirectorWorker> workers, MetricsServer metrics,
-                     DirectorDatapath datapath) {
+                     DirectorDatapath datapath, AnnounceDevice announcement) {
         this.config = config;
         this.workers = workers;
         this.metrics = metrics;
         this.datapath = datapath;
+        this.announcement = announcement;
     }
 
     /**
@@ -170,7 +174,26 @@ public final class Director implements AutoCloseable {
                         + e.getMessage()), workers, datapath);
             }
         }
-        return new Director(holder, workers, metrics, datapath);
+        AnnounceDevice announcement = null;
+        if (c.capture().announceDevice() != null) {
+            // Last, once everything that serves a flow is open (the captures queue what arrives
+            // until the workers start, right after): from here a routing daemon sends clients here.
+            try {
+                announcement = AnnounceDevice.open(c.capture().announceDevice());
+            } catch (IOException | RuntimeException e) {
+                List<AutoCloseable> opened = new ArrayList<>();
+                workers.forEach(worker -> opened.add(worker::close));
+                opened.add(datapath);
+                if (metrics != null) {
+                    opened.add(metrics::close);
+                }
+                throw closeAll(new StartupException("cannot create capture.announce-device=" + c.capture().announceDevice()
+                        + ": " + e.getMessage()), opened);
+            }
+            LOG.info("announce device {} up: a routing daemon announces the VIPs while this process runs",
+                    announcement.name());
+        }
+        return new Director(holder, workers, metrics, datapath, announcement);
     }
 
     private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, DirectorDatapath datapath) {
@@ -266,6 +289,10 @@ public final class Director implements AutoCloseable {
 
     @Override
     public void close() {
+        if (announcement != null) {
+            // First: the routers stop sending new flows here while this director stops.
+            announcement.close();
+        }
         workers.forEach(DirectorWorker::stop);
         for (int i = 0; i < threads.size(); i++) {
             try {

@@ -50,6 +50,7 @@ class DirectorReloadTest {
         changes.put("metrics.listen", lab.replace("listen: 127.0.0.1:9464", "listen: 127.0.0.1:9465"));
         changes.put("capture.interface", lab.replace("interface: eth0", "interface: eth1"));
         changes.put("capture.buffer-bytes", lab.replace("capture:\n", "capture:\n  buffer-bytes: 32MiB\n"));
+        changes.put("capture.announce-device", lab.replace("capture:\n", "capture:\n  announce-device: vip0\n"));
         changes.put("limits.max-flows", lab.replace("max-flows: 100000", "max-flows: 200000"));
         changes.put("limits.max-request-head-bytes", lab.replace("limits:\n", "limits:\n  max-request-head-bytes: 8KiB\n"));
         changes.put("limits.max-request-headers", lab.replace("limits:\n", "limits:\n  max-request-headers: 50\n"));

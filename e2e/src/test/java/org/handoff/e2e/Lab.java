@@ -127,10 +127,31 @@ final class Lab {
 
     /** The same with the director's data path {@code datapath} (kernel or user). */
     static Lab up(String name, String datapath) throws Exception {
+        return up(name, datapath, LabTopology.Shape.STANDARD);
+    }
+
+    /**
+     * A lab of {@code shape} on the default data path: {@code lab up --directors N} (and
+     * {@code --router}), which records the shape, so {@code lab down} and the other actions
+     * find the same lab without the options.
+     */
+    static Lab up(String name, LabTopology.Shape shape) throws Exception {
+        return up(name, LabTopology.DATAPATHS.get(0), shape);
+    }
+
+    private static Lab up(String name, String datapath, LabTopology.Shape shape) throws Exception {
         requireLinuxRoot();
-        Lab lab = new Lab(standard(privateDirectory(name), datapath));
+        Lab lab = new Lab(LabTopology.builder(repoRoot()).prefix(prefix('e')).directory(privateDirectory(name)).datapath(datapath)
+                .shape(shape).build());
         lab.attempted = true;
-        CommandResult r = handoff(lab.env, Duration.ofMinutes(5), "lab", "up");
+        List<String> args = new ArrayList<>(List.of("lab", "up"));
+        if (!shape.equals(LabTopology.Shape.STANDARD)) {
+            args.addAll(List.of("--directors", Integer.toString(shape.directors())));
+            if (shape.router()) {
+                args.add("--router");
+            }
+        }
+        CommandResult r = handoff(lab.env, Duration.ofMinutes(5), args.toArray(String[]::new));
         if (!r.ok()) {
             lab.down();
             throw new AssertionError("lab up failed: " + r.describe());
@@ -208,6 +229,13 @@ final class Lab {
     /** The director's namespace. */
     String director() {
         return topology.director().host().namespace();
+    }
+
+    /** {@code bin/handoff lab ARGS} on this lab (its prefix, directory and data path). */
+    CommandResult lab(Duration limit, String... args) {
+        List<String> all = new ArrayList<>(List.of("lab"));
+        all.addAll(List.of(args));
+        return handoff(env, limit, all.toArray(String[]::new));
     }
 
     LabTopology.Origin origin(int n) {
@@ -410,7 +438,12 @@ final class Lab {
 
     /** As {@link #directorMetric}, for a series that must be there (see {@link #agentCounter}). */
     double directorCounter(String series) {
-        return metric(director(), topology.director().metrics(), series, true);
+        return directorCounter(topology.director(), series);
+    }
+
+    /** As {@link #directorCounter(String)}, from director {@code d} of a lab with several. */
+    double directorCounter(LabTopology.Director d, String series) {
+        return metric(d.host().namespace(), d.metrics(), series, true);
     }
 
     /**

@@ -20,13 +20,15 @@ import org.handoff.host.CommandException;
 import org.handoff.host.CommandResult;
 import org.handoff.host.ProcessRunner;
 import org.handoff.host.RunningCommand;
+import org.handoff.lab.LabTopology.Bird;
 import org.handoff.lab.LabTopology.Director;
 import org.handoff.lab.LabTopology.Host;
 import org.handoff.lab.LabTopology.Origin;
+import org.handoff.lab.LabTopology.Router;
 
 /**
  * Builds, reports and removes a {@link LabTopology} on this machine: {@code handoff lab
- * up|status|down} (docs/lab.md). Root only.
+ * up|status|down|kill-director|start-director} (docs/lab.md). Root only.
  *
  * <ul>
  *   <li>{@link #up()} is safe to run twice: a lab that answers through the VIP is left as it
@@ -48,6 +50,14 @@ public final class LabRunner {
     /** The lab's JVMs share the machine with nginx and the client: small heaps, the serial collector. */
     public static final String DEFAULT_JAVA_OPTS = "-Xms32m -Xmx512m -XX:+UseSerialGC";
     private static final List<String> TOOLS = List.of("ip", "nginx", "curl", "ethtool", "java");
+    /** What a routed lab needs besides (Debian's bird2). */
+    private static final List<String> ROUTING_TOOLS = List.of("bird", "birdc");
+    /** How long a routed lab's router may take to have every director as a next hop (BGP connects within seconds). */
+    private static final long NEXT_HOPS_WAIT_MILLIS = 60_000;
+    /** How often the router's route is read while waiting for a next hop to go or come. */
+    private static final long ROUTE_POLL_MILLIS = 2;
+    /** How long {@code kill-director} waits for the router to drop the killed director's next hop. */
+    private static final long WITHDRAW_WAIT_MILLIS = 10_000;
     private static final int VIP_POLLS = 120;
     private static final long VIP_POLL_MILLIS = 500;
     private static final long STOP_GRACE_MILLIS = 5_000;
@@ -57,6 +67,7 @@ public final class LabRunner {
     private static final long TAKE_DOWN_MILLIS = 120_000;
     private static final int LOG_TAIL_LINES = 20;
     private static final String STATUS_ROW = "%-14s %s%n";
+    private static final java.util.regex.Pattern CAPTURE_SECTION = java.util.regex.Pattern.compile("(?m)^capture:[ \t]*$");
     /**
      * An XDP program that passes everything, what the director's bridge-side veth peer runs on the
      * kernel path: a resource of module bpf's jar, which {@code handoff} has on its class path
@@ -101,7 +112,7 @@ public final class LabRunner {
             say("a previous lab is partly there: taking it down first");
             down();
         }
-        for (String tool : TOOLS) {
+        for (String tool : lab.routed() ? concat(TOOLS, ROUTING_TOOLS) : TOOLS) {
             if (ProcessRunner.findExecutable(tool).isEmpty()) {
                 return fail(tool + " not found: run scripts/install-deps.sh first");
             }
@@ -112,6 +123,9 @@ public final class LabRunner {
             say("up: curl " + lab.vipUrl("/") + " from " + lab.client().namespace() + " works; logs and content in "
                     + lab.directory());
             say("try: ip netns exec " + lab.client().namespace() + " curl -si " + lab.vipUrl("/static/hello.txt"));
+            if (lab.routed()) {
+                say("the router's route to the VIP has " + lab.directors().size() + " next hop(s); bin/handoff lab status lists them");
+            }
             return 0;
         } catch (RuntimeException e) {
             // Whatever stopped it (a failed step, or an interrupt from Ctrl-C or SIGTERM), what was
@@ -128,18 +142,23 @@ public final class LabRunner {
 
     private void build() {
         manifest.start();
+        manifest.writeFile(lab.shapeFile(), lab.shape().render());
         for (Origin o : lab.origins()) {
             manifest.makeDirectories(o.www());
         }
 
-        say("namespaces and the bridge");
+        say("namespaces and the bridge" + (lab.routed() ? "s" : ""));
         for (String ns : lab.namespaces()) {
             network.create(ns);
         }
         network.bridge(lab.switchNamespace(), LabTopology.BRIDGE);
+        if (lab.routed()) {
+            Router r = lab.router();
+            network.bridge(r.host().namespace(), LabTopology.CLIENT_BRIDGE);
+            network.address(r.host().namespace(), LabTopology.CLIENT_BRIDGE, r.clientCidr());
+        }
         for (Host h : lab.hosts()) {
-            network.linkToBridge(h.namespace(), LabTopology.INTERFACE, h.cidr(), lab.switchNamespace(), LabTopology.BRIDGE,
-                    h.bridgePort());
+            network.linkToBridge(h.namespace(), LabTopology.INTERFACE, h.cidr(), h.bridgeNamespace(), h.bridge(), h.bridgePort());
         }
         for (Host h : lab.hosts()) {
             if (!h.offloadsOff().isEmpty()) {
@@ -193,6 +212,17 @@ public final class LabRunner {
             startAgent(o, false);
         }
 
+        if (lab.routed()) {
+            say("BIRD in the router and in each director's namespace");
+            Router r = lab.router();
+            startBird(r.host(), r.bird(), BirdConfig.router(r.host().address(), LabTopology.INTERFACE, lab.vipAddress(),
+                    lab.directors().stream().map(d -> new BirdConfig.Peer(d.name(), d.host().address())).toList()));
+            for (Director d : lab.directors()) {
+                startBird(d.host(), d.bird(), BirdConfig.director(d.host().address(), LabTopology.INTERFACE, r.host().address(),
+                        lab.vipAddress(), d.announceDevice()));
+            }
+        }
+
         say((lab.directors().size() == 1 ? "the director" : "the directors") + ", datapath " + lab.datapath());
         Path xdpPass = lab.directory().resolve(XDP_PASS_OBJECT);
         if (kernel) {
@@ -206,7 +236,8 @@ public final class LabRunner {
                 network.ip(lab.switchNamespace(), "link", "set", "dev", d.host().bridgePort(), "xdpdrv", "obj",
                         xdpPass.toString(), "sec", "xdp");
             }
-            manifest.writeFile(d.config(), withDatapath(read(d.configSource()), lab.datapath(), d.bpffs()));
+            manifest.writeFile(d.config(), withAnnounceDevice(withDatapath(read(d.configSource()), lab.datapath(), d.bpffs()),
+                    d.announceDevice()));
             manifest.record(d.log(), d.pidFile(), d.runPidFile());
             startDirector(d, false);
         }
@@ -216,8 +247,12 @@ public final class LabRunner {
         for (int i = 0; i < VIP_POLLS; i++) {
             code = vipRequest();
             if (code.equals("200")) {
+                if (lab.routed()) {
+                    awaitAllNextHops();
+                }
                 return;
             }
+            checkBirds();
             for (Director d : lab.directors()) {
                 if (!PidFiles.alive(d.pidFile())) {
                     err.print(tail(d.log()));
@@ -250,6 +285,110 @@ public final class LabRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the lab's key " + key, e);
         }
+    }
+
+    /**
+     * In a routed lab, until the router's route to the VIP has every director as a next hop (each
+     * director's BIRD announces it once its director holds the announce device).
+     */
+    private void awaitAllNextHops() {
+        say("waiting for the router's route to the VIP to have every director as a next hop");
+        long deadline = System.nanoTime() + NEXT_HOPS_WAIT_MILLIS * 1_000_000;
+        List<String> all = lab.directors().stream().map(d -> d.host().address()).toList();
+        while (!nextHops().containsAll(all)) {
+            checkBirds();
+            if (System.nanoTime() > deadline) {
+                throw new LabException("the router's route to " + lab.vipAddress() + " has next hops " + nextHops() + " after "
+                        + NEXT_HOPS_WAIT_MILLIS / 1000 + " s (expected: " + all + "); BGP sessions:\n" + sessions());
+            }
+            NamespaceNetwork.pause(VIP_POLL_MILLIS);
+        }
+    }
+
+    /** Fails naming the first BIRD of a routed lab that is not running, with its log's end. */
+    private void checkBirds() {
+        if (!lab.routed()) {
+            return;
+        }
+        List<Bird> birds = new ArrayList<>(List.of(lab.router().bird()));
+        lab.directors().forEach(d -> birds.add(d.bird()));
+        for (Bird b : birds) {
+            if (!PidFiles.alive(b.pidFile())) {
+                err.print(tail(b.log()));
+                throw new LabException("BIRD exited (" + b.config() + ")");
+            }
+        }
+    }
+
+    /**
+     * Starts a BIRD of a routed lab with its config, in the foreground of its own session so it
+     * outlives the command; its pid (BIRD's: ip netns exec and setsid exec) in its pid file.
+     */
+    private void startBird(Host host, Bird bird, String config) {
+        manifest.writeFile(bird.config(), config);
+        manifest.record(bird.controlSocket(), bird.pidFile(), bird.log());
+        RunningCommand daemon = network.in(host.namespace()).startLogged(List.of("setsid", "bird", "-f", "-c",
+                bird.config().toString(), "-s", bird.controlSocket().toString(), "-P", bird.pidFile().toString()), bird.log(), false);
+        PidFiles.write(bird.pidFile(), daemon.pid());
+    }
+
+    /**
+     * The gateways of the router's route to the VIP now (empty when it has none). {@code ip -n},
+     * not {@code ip netns exec}, which sets up a mount namespace first: this is the poll that
+     * times a withdrawal, so it should take as little as it can.
+     */
+    public List<String> nextHops() {
+        CommandResult r = network.runner().run(List.of("ip", "-n", lab.router().host().namespace(), "-j", "route", "show",
+                lab.vipAddress() + "/32"), null);
+        return r.ok() ? routeGateways(r.stdout()) : List.of();
+    }
+
+    /** The gateways of {@code ip -j route show} output: one route's {@code gateway}, or each of its {@code nexthops}. */
+    static List<String> routeGateways(String json) {
+        List<String> gateways = new ArrayList<>();
+        Matcher m = java.util.regex.Pattern.compile("\"gateway\":\"([0-9.]+)\"").matcher(json);
+        while (m.find()) {
+            gateways.add(m.group(1));
+        }
+        return gateways;
+    }
+
+    /** {@code birdc show protocols} of the router's BIRD: each session's state ("" when BIRD does not answer). */
+    private String sessions() {
+        CommandResult r = network.runner().run(List.of("birdc", "-s", lab.router().bird().controlSocket().toString(),
+                "show", "protocols"), null);
+        return r.ok() ? r.stdout() : "";
+    }
+
+    /**
+     * Each BGP session's state and info as the router's BIRD shows them ({@code birdc show
+     * protocols}), by protocol name (the director's name): {@code up Established}, {@code start
+     * Active}, ...; empty when BIRD does not answer.
+     */
+    static Map<String, String> bgpSessions(String showProtocols) {
+        Map<String, String> states = new java.util.LinkedHashMap<>();
+        for (String line : showProtocols.lines().toList()) {
+            // Name Proto Table State Since Info: "director1  BGP  ---  up  18:02:07.754  Established"
+            String[] f = line.strip().split("\\s+", 6);
+            if (f.length >= 4 && f[1].equals("BGP")) {
+                String info = f.length == 6 ? f[5].strip() : "";
+                states.put(f[0], f[3] + (info.isEmpty() ? "" : " " + info));
+            }
+        }
+        return states;
+    }
+
+    /** A director's config with {@code capture.announce-device} set, in a routed lab; unchanged when {@code device} is null. */
+    static String withAnnounceDevice(String config, String device) {
+        if (device == null) {
+            return config;
+        }
+        Matcher capture = CAPTURE_SECTION.matcher(config);
+        if (!capture.find()) {
+            throw new LabException("the director's config has no 'capture:' section to add announce-device to");
+        }
+        return capture.replaceFirst("capture:\n  announce-device: " + device
+                + "    # written by handoff lab: BIRD announces the VIP while the director holds it");
     }
 
     /** A director's or an agent's config with its {@code datapath:} and {@code bpffs:} lines set to the lab's. */
@@ -320,6 +459,12 @@ public final class LabRunner {
             }
             PidFiles.stop(o.nginxPidFile(), STOP_GRACE_MILLIS);
         }
+        if (lab.routed()) {
+            for (Director d : lab.directors()) {
+                PidFiles.stop(d.bird().pidFile(), STOP_GRACE_MILLIS);
+            }
+            PidFiles.stop(lab.router().bird().pidFile(), STOP_GRACE_MILLIS);
+        }
         List<String> present = network.namespaces();
         for (String ns : lab.namespaces()) {
             if (present.contains(ns)) {
@@ -359,9 +504,23 @@ public final class LabRunner {
         for (String ns : lab.namespaces()) {
             out.printf(STATUS_ROW, ns, present.contains(ns) ? "present" : "absent");
         }
+        if (lab.routed() && present.contains(lab.router().host().namespace())) {
+            Router r = lab.router();
+            out.printf(STATUS_ROW, r.name(), (PidFiles.alive(r.bird().pidFile()) ? "BIRD running" : "BIRD stopped")
+                    + " (birdc -s " + r.bird().controlSocket() + " show protocols); route to " + lab.vipAddress() + " via "
+                    + nextHops());
+        }
+        Map<String, String> sessions = lab.routed() ? bgpSessions(sessions()) : Map.of();
+        List<String> hops = lab.routed() && present.contains(lab.router().host().namespace()) ? nextHops() : List.of();
         for (Director d : lab.directors()) {
-            out.printf(STATUS_ROW, d.name(), PidFiles.alive(d.pidFile())
-                    ? "running (pid " + PidFiles.read(d.pidFile()).getAsLong() + ", log " + d.log() + ")" : "stopped");
+            String row = PidFiles.alive(d.pidFile())
+                    ? "running (pid " + PidFiles.read(d.pidFile()).getAsLong() + ", log " + d.log() + ")" : "stopped";
+            if (lab.routed()) {
+                row = d.host().namespace() + ", " + row + "; BIRD " + (PidFiles.alive(d.bird().pidFile()) ? "running" : "stopped")
+                        + ", BGP at the router: " + sessions.getOrDefault(d.name(), "unknown") + "; next hop of the VIP: "
+                        + (hops.contains(d.host().address()) ? "yes" : "no");
+            }
+            out.printf(STATUS_ROW, d.name(), row);
         }
         for (Origin o : lab.origins()) {
             out.printf(STATUS_ROW, "agent " + o.name(), PidFiles.alive(o.agentPidFile()) ? "running (log " + o.agentLog() + ")"
@@ -376,6 +535,86 @@ public final class LabRunner {
                 + lab.director().metrics() + "/metrics (director); " + lab.prefix() + "originN :"
                 + lab.origin(1).agentMetrics().substring(lab.origin(1).agentMetrics().lastIndexOf(':') + 1) + " (agents)");
         out.flush();
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- directors, one by one
+
+    /**
+     * {@code lab kill-director N}: SIGKILL to director {@code n}'s process (its BIRD stays); in
+     * a routed lab, waits (bounded) until the router's route to the VIP no longer has it as a
+     * next hop and says how long that took. 0 when it went, 1 when it was not running or stayed.
+     */
+    public int killDirector(int n) {
+        if (!ProcessRunner.isRoot()) {
+            return fail("must run as root (it creates network namespaces)");
+        }
+        Director d = lab.director(n);
+        if (!PidFiles.alive(d.pidFile())) {
+            return fail(d.name() + " is not running");
+        }
+        long pid = PidFiles.read(d.pidFile()).getAsLong();
+        String hop = lab.routed() ? d.host().address() : null;
+        // Read once before the kill: the hop is there, and the first timed poll does not pay for a cold start.
+        boolean wasNextHop = lab.routed() && nextHops().contains(hop);
+        long killed = System.nanoTime();
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        if (!wasNextHop) {
+            say(d.name() + " (pid " + pid + ") killed" + (lab.routed() ? " (it was no next hop of the router's route)" : ""));
+            return 0;
+        }
+        // The route is read at some moment during each poll: the one that first misses the hop
+        // bounds the time from above, the one before it (still there when it started) from below.
+        long lastSeen = killed;
+        while (true) {
+            long polled = System.nanoTime();
+            if (!nextHops().contains(hop)) {
+                break;
+            }
+            lastSeen = polled;
+            if (polled - killed > WITHDRAW_WAIT_MILLIS * 1_000_000) {
+                return fail(d.name() + " (pid " + pid + ") killed, but the router still routes the VIP via " + hop + " after "
+                        + WITHDRAW_WAIT_MILLIS / 1000 + " s");
+            }
+            NamespaceNetwork.pause(ROUTE_POLL_MILLIS);
+        }
+        long gone = System.nanoTime();
+        say(String.format(java.util.Locale.ROOT, "%s (pid %d) killed; the router's route to %s lost next hop %s %.1f ms later"
+                + " (still there %.1f ms after the kill), next hops now %s", d.name(), pid, lab.vipAddress(), hop,
+                (gone - killed) / 1e6, (lastSeen - killed) / 1e6, nextHops()));
+        return 0;
+    }
+
+    /**
+     * {@code lab start-director N}: starts director {@code n} again with its config, the way
+     * {@code up} does, and waits (bounded) until it is a next hop of the router's route again (in a
+     * routed lab) or a request through the VIP succeeds. 0 when it serves, 1 when not.
+     */
+    public int startDirector(int n) {
+        if (!ProcessRunner.isRoot()) {
+            return fail("must run as root (it creates network namespaces)");
+        }
+        Director d = lab.director(n);
+        if (PidFiles.alive(d.pidFile())) {
+            return fail(d.name() + " is running already (pid " + PidFiles.read(d.pidFile()).getAsLong() + ")");
+        }
+        long started = System.nanoTime();
+        long pid = startDirector(d, true);
+        long deadline = started + NEXT_HOPS_WAIT_MILLIS * 1_000_000;
+        while (lab.routed() ? !nextHops().contains(d.host().address()) : !vipRequest().equals("200")) {
+            if (!PidFiles.alive(d.pidFile())) {
+                err.print(tail(d.log()));
+                return fail(d.name() + " exited");
+            }
+            if (System.nanoTime() > deadline) {
+                return fail(d.name() + " (pid " + pid + ") started, but " + (lab.routed() ? "the router has no route via "
+                        + d.host().address() : "no request through the VIP succeeded") + " after " + NEXT_HOPS_WAIT_MILLIS / 1000 + " s");
+            }
+            NamespaceNetwork.pause(lab.routed() ? 20 : VIP_POLL_MILLIS);
+        }
+        say(String.format(java.util.Locale.ROOT, "%s started (pid %d); %s %.1f s later", d.name(), pid, lab.routed()
+                ? "the router's route to " + lab.vipAddress() + " has it as a next hop again, next hops " + nextHops()
+                : "a request through the VIP succeeded", (System.nanoTime() - started) / 1e9));
         return 0;
     }
 
@@ -406,6 +645,12 @@ public final class LabRunner {
     private int fail(String message) {
         say(message);
         return 1;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static CommandResult runQuietly(java.util.function.Supplier<CommandResult> command) {

@@ -69,7 +69,7 @@ public final class ConfigLoader {
     private static final Map<String, Datapath> DATAPATHS = Map.of(Datapath.AUTO.key(), Datapath.AUTO,
             Datapath.KERNEL.key(), Datapath.KERNEL, Datapath.USER.key(), Datapath.USER);
     static final List<String> METRICS_KEYS = List.of("listen");
-    static final List<String> CAPTURE_KEYS = List.of("interface", "buffer-bytes");
+    static final List<String> CAPTURE_KEYS = List.of("interface", "buffer-bytes", "announce-device");
     static final List<String> TCP_KEYS = List.of("mss", "window-shift", "initial-window", "retransmit-initial",
             "max-retransmits", "close-linger");
 
@@ -497,8 +497,14 @@ public final class ConfigLoader {
             } else if (forRun) {
                 i.error("the interface the VIP traffic arrives on (a running director captures there)");
             }
+            ConfigNode a = s.get("announce-device");
+            String announce = a.isMissing() ? null : a.text(INTERFACE, "a TUN device name, at most 15 characters");
+            if (announce != null && announce.equals(iface)) {
+                a.error("a device of its own, not capture.interface=" + iface + " (the director creates it and it vanishes"
+                        + " with the director)");
+            }
             return new Capture(iface, (int) s.get("buffer-bytes").size(Capture.DEFAULT_BUFFER_BYTES, 1 << 20,
-                    Integer.MAX_VALUE));
+                    Integer.MAX_VALUE), announce);
         }
 
         private Tcp tcp(ConfigNode s) {

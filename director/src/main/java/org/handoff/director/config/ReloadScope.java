@@ -23,6 +23,7 @@ public final class ReloadScope {
             new RestartKey("metrics.listen", DirectorConfig::metricsListen),
             new RestartKey("capture.interface", c -> c.capture().interfaceName()),
             new RestartKey("capture.buffer-bytes", c -> c.capture().bufferBytes()),
+            new RestartKey("capture.announce-device", c -> c.capture().announceDevice()),
             new RestartKey("limits.max-flows", c -> c.limits().maxFlows()),
             new RestartKey("limits.max-request-head-bytes", c -> c.limits().maxRequestHeadBytes()),
             new RestartKey("limits.max-request-headers", c -> c.limits().maxRequestHeaders()),

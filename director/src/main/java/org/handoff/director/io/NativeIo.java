@@ -42,6 +42,8 @@ final class NativeIo {
 
         static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
+        static native int open(String path, int flags) throws LastErrorException;
+
         static native long sendto(int fd, Pointer buf, long len, int flags, Pointer addr, int addrlen) throws LastErrorException;
 
         static native int setsockopt(int fd, int level, int name, Pointer value, int len) throws LastErrorException;
@@ -155,6 +157,7 @@ final class NativeIo {
             case 1: return "EPERM";
             case 19: return "ENODEV";
             case 11: return "EAGAIN";
+            case 16: return "EBUSY";
             case 13: return "EACCES";
             case 22: return "EINVAL";
             case 90: return "EMSGSIZE";

@@ -110,7 +110,7 @@ class ConfigLoaderTest {
                 c.handoff());
         assertEquals(3, c.workers());
         assertEquals("[::1]:9000", c.metricsListen().toString());
-        assertEquals(new Capture("veth-dir", 32 << 20), c.capture());
+        assertEquals(new Capture("veth-dir", 32 << 20, null), c.capture());
         assertEquals(new Tcp(1400, 9, 32768, Duration.ofMillis(300), 4, Duration.ofSeconds(1)), c.tcp());
     }
 
@@ -256,6 +256,19 @@ class ConfigLoaderTest {
                 errors(POOLS.replace("  all:\n", "  all:\n    selection: round-robin\n").replace("weight: 3", "weight: 0")
                         + "default-pool: all\ntimeouts: {handshake: 5, request: 10 s}\nhandoff: {deadline: 1d}\nworkers: 0\n"
                         + "capture: {buffer-bytes: 64MB}\ntcp: {window-shift: 15}\n"));
+    }
+
+    /** capture.announce-device: a TUN device name of its own, never the capture interface; absent by default. */
+    @Test
+    void announceDevice() throws Exception {
+        assertEquals(new Capture("eth0", Capture.DEFAULT_BUFFER_BYTES, "vip0"),
+                parse(POOLS + "default-pool: all\ncapture: {interface: eth0, announce-device: vip0}\n").capture());
+        assertEquals(null, parse(POOLS + "default-pool: all\ncapture: {interface: eth0}\n").capture().announceDevice());
+        assertEquals(List.of("capture.announce-device=vip0-much-too-long (expected: a TUN device name, at most 15 characters)"),
+                errors(POOLS + "default-pool: all\ncapture: {interface: eth0, announce-device: vip0-much-too-long}\n"));
+        assertEquals(List.of("capture.announce-device=eth0 (expected: a device of its own, not capture.interface=eth0 (the"
+                        + " director creates it and it vanishes with the director))"),
+                errors(POOLS + "default-pool: all\ncapture: {interface: eth0, announce-device: eth0}\n"));
     }
 
     @Test
