@@ -6,6 +6,8 @@
  * header kept), rewritten exactly as PacketRewriter.clientToServer rewrites it (destination
  * VIP:port -> H:server port, ack - d, every SACK edge - d, TSecr - t) and handed to the local
  * stack through the TUN's ingress, where the agent's own writes arrive: the agent never wakes.
+ * Its SYN, FIN and RST are the exception: passed up untouched (AGENT_INGRESS_CONTROL_PASSED), so
+ * the agent sees every close, as the egress program passes up the server's.
  *
  * Verdicts: anything that is not UDP to the agent's port, or not a TUNNEL (the agent's other
  * messages share the port): TC_ACT_OK untouched, after as few loads as possible. A TUNNEL whose
@@ -155,6 +157,14 @@ int agent_ingress(struct __sk_buff *skb)
 	}
 	if (tun.token != v->token)
 		return drop(AGENT_INGRESS_BAD_TOKEN);
+	/*
+	 * The client's SYN, FIN or RST goes to the agent as the egress program sends it the
+	 * server's: the agent follows each flow's close (and frees it then) only from what it sees.
+	 */
+	if (p.tcp.syn || p.tcp.fin || p.tcp.rst) {
+		count(AGENT_INGRESS_CONTROL_PASSED);
+		return to_agent(cfg);
+	}
 	if (walk_options(skb, &p) < 0)
 		return drop(AGENT_INGRESS_MALFORMED_INNER);
 

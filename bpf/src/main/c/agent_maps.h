@@ -252,6 +252,7 @@ enum agent_counter {
 	AGENT_INGRESS_DECAP_FAILED,     /* bpf_skb_adjust_room refused: dropped */
 	AGENT_INGRESS_STATE_CONTENDED,  /* the delivered word lost AGENT_STATE_CAS_TRIES races: not moved */
 	AGENT_INGRESS_HELD_RESTARTING,  /* a datagram for the agent while it restarts (hold_until_ns): dropped */
+	AGENT_INGRESS_CONTROL_PASSED,   /* a flow's SYN, FIN or RST: passed up to the agent, which follows the close */
 	AGENT_COUNTER_COUNT
 };
 

@@ -40,7 +40,9 @@ public enum AgentKernelCounter {
     /** The delivered word lost its compare-and-swap races and was not moved. */
     INGRESS_STATE_CONTENDED,
     /** A datagram for the agent while it restarts: dropped, so its closed port sends no ICMP. */
-    INGRESS_HELD_RESTARTING;
+    INGRESS_HELD_RESTARTING,
+    /** A flow's SYN, FIN or RST: passed up untouched, so the agent follows the close. */
+    INGRESS_CONTROL_PASSED;
 
     /** Its index in the counter array. */
     public int index() {
