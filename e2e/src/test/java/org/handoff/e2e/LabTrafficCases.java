@@ -127,15 +127,20 @@ abstract class LabTrafficCases {
 
     /**
      * One client port for request after request, each closing its connection: the client reuses
-     * the port at once (the server closed first, so the client holds no TIME-WAIT), while the
-     * director may still hold the last flow (and its kernel entry) until the agent's CLOSED. Each
-     * new SYN must be answered as a new connection, not sent after the old one.
+     * the port as soon as its last socket on it is gone (the server closed first, so the client
+     * holds no TIME-WAIT, only LAST-ACK until its FIN is acknowledged), while the director still
+     * holds the last flow (and its kernel entry) until the agent's CLOSED, 2 s later. Each new
+     * SYN must be answered as a new connection, not sent after the old one.
      */
     @Test
     @Order(3)
     @Timeout(120)
     void oneClientPortForRequestAfterRequest() throws Exception {
         for (int i = 0; i < 8; i++) {
+            // Up to 2 s for the last connection's LAST-ACK to end (milliseconds here), so the bind succeeds.
+            Lab.nsBash(lab.client(), Duration.ofSeconds(5),
+                    "for i in $(seq 200); do [ -z \"$(ss -Htan sport = :47999)\" ] && exit 0; sleep 0.01; done; exit 1")
+                    .requireOk();
             CommandResult r = lab.curl(Duration.ofSeconds(10), "--local-port", "47999", "--max-time", "3",
                     "-H", "Connection: close", "-o", "/dev/null", "-w", "%{http_code} %{time_connect}", lab.url("/static/hello.txt"));
             assertTrue(r.ok() && r.stdout().startsWith("200 "), "request " + (i + 1) + " from port 47999: " + r);
