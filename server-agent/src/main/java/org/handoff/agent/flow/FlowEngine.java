@@ -822,7 +822,12 @@ public final class FlowEngine {
     private boolean refreshFromKernel(AgentFlow f) {
         KernelFlowState k = kernelState;
         if (!kernelFlows.readState(f.transform, k)) {
+            // Evicted: the flow's packets reach the engine again. Its other entries go too, and the
+            // engine stops reading state words that are gone (a closing flow would every 100 ms).
             counters.kernelEntriesMissing++;
+            kernelFlows.remove(f.transform);
+            f.inKernel = false;
+            counters.kernelFlowsRemoved++;
             return false;
         }
         boolean sent = k.serverNext != f.kernelSeenNext || k.lastTsVal != f.kernelSeenTsVal;

@@ -346,6 +346,21 @@ class FlowEngineKernelTest {
         assertNoEntries();
     }
 
+    /**
+     * A closing flow whose entry the LRU evicted leaves the kernel at the first read that misses:
+     * its other entries go, and it reads no more state words (it would every 100 ms until it closed).
+     */
+    @Test
+    void aClosingFlowWhoseEntryWasEvictedStopsReadingTheKernel() {
+        g.establish(t);
+        egress.evict(egressKey());
+        t.forward(g.flow, toConnectionA(golden.get(7), g.d(), g.tOffset())); // the client's FIN: the read misses
+        assertEquals(1, t.counters.kernelEntriesMissing);
+        assertNoEntries();
+        t.advance(Duration.ofSeconds(1));
+        assertEquals(1, t.counters.kernelEntriesMissing, "no read after the first miss");
+    }
+
     // ---- restart
 
     @Test
