@@ -288,16 +288,29 @@ public final class BenchSummary {
             rule.append("---|");
         }
         o.append('\n').append(rule).append('\n');
-        machineRow(o, "rps-close", SMALL, "1 KB, new connections", false);
-        machineRow(o, "rps-keepalive", SMALL, "1 KB, kept alive", false);
-        if (seenWorkloadSizes.contains(ALTERNATING + "/" + SMALL)) {
-            machineRow(o, ALTERNATING, SMALL, "1 KB, alternating origins", false);
-        }
-        machineRow(o, "ttfb", SMALL, "1 KB, first byte", false);
-        for (long z : downloadSizes) {
-            machineRow(o, "get", z, human(z) + " download", true);
+        for (WorkloadRow w : workloadRows()) {
+            machineRow(o, w.workload(), w.size(), w.label(), w.workload().equals("get"));
         }
         o.append('\n');
+    }
+
+    /** One row per workload and size measured, in the tables' order, with its label. */
+    private record WorkloadRow(String workload, long size, String label) {
+    }
+
+    /** The rows of the per-workload tables (whole machine, captured packets): downloads by size last. */
+    private List<WorkloadRow> workloadRows() {
+        List<WorkloadRow> rows = new ArrayList<>();
+        rows.add(new WorkloadRow("rps-close", SMALL, "1 KB, new connections"));
+        rows.add(new WorkloadRow("rps-keepalive", SMALL, "1 KB, kept alive"));
+        if (seenWorkloadSizes.contains(ALTERNATING + "/" + SMALL)) {
+            rows.add(new WorkloadRow(ALTERNATING, SMALL, "1 KB, alternating origins"));
+        }
+        rows.add(new WorkloadRow("ttfb", SMALL, "1 KB, first byte"));
+        for (long z : downloadSizes) {
+            rows.add(new WorkloadRow("get", z, human(z) + " download"));
+        }
+        return rows;
     }
 
     /**
@@ -311,26 +324,15 @@ public final class BenchSummary {
         o.append("Per request (per download): the TCP segments the client sent, and of them the packets the hand-off "
                 + "director's capture received (its Java process woke for them; the rest the kernel handled).\n\n");
         o.append("| workload | system | client segments | reached the director | share |\n|---|---|---|---|---|\n");
-        List<String[]> workloads = new ArrayList<>();
-        workloads.add(new String[] {"rps-close", Long.toString(SMALL), "1 KB, new connections"});
-        workloads.add(new String[] {"rps-keepalive", Long.toString(SMALL), "1 KB, kept alive"});
-        if (seenWorkloadSizes.contains(ALTERNATING + "/" + SMALL)) {
-            workloads.add(new String[] {ALTERNATING, Long.toString(SMALL), "1 KB, alternating origins"});
-        }
-        workloads.add(new String[] {"ttfb", Long.toString(SMALL), "1 KB, first byte"});
-        for (long z : downloadSizes) {
-            workloads.add(new String[] {"get", Long.toString(z), human(z) + " download"});
-        }
-        for (String[] w : workloads) {
-            long size = Long.parseLong(w[1]);
+        for (WorkloadRow w : workloadRows()) {
             for (String s : systems) {
                 if (!isHandoff(s)) {
                     continue;
                 }
-                OptionalDouble client = median(w[0], size, s, Figure.CLIENT_SEGMENTS_PER_REQUEST);
-                OptionalDouble captured = median(w[0], size, s, Figure.CAPTURED_PER_REQUEST);
+                OptionalDouble client = median(w.workload(), w.size(), s, Figure.CLIENT_SEGMENTS_PER_REQUEST);
+                OptionalDouble captured = median(w.workload(), w.size(), s, Figure.CAPTURED_PER_REQUEST);
                 OptionalDouble share = divide(captured, client);
-                row(o, w[2], label(w[0], size, s), fmt(client, 1), fmt(captured, 1),
+                row(o, w.label(), label(w.workload(), w.size(), s), fmt(client, 1), fmt(captured, 1),
                         share.isEmpty() ? "-" : CNumbers.fixed(100 * share.getAsDouble(), 1) + "%");
             }
         }
