@@ -131,6 +131,21 @@ public final class BpfObject implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Before {@link #load()}: this object's {@code mapName} is {@code other}, a loaded map of
+     * another object (its type, key and value sizes and max entries must match, or load fails):
+     * two objects sharing maps without a bpffs, as the agent's programs do under their pins.
+     */
+    public BpfObject reuseMap(String mapName, BpfMap other) {
+        checkNotLoaded("reuseMap");
+        LibbpfLog.clear();
+        int rc = Libbpf.bpf_map__reuse_fd(findMap(mapName), other.fd());
+        if (rc != 0) {
+            throw BpfException.of("bpf_map__reuse_fd", name + ": " + mapName + " as " + other.name(), rc);
+        }
+        return this;
+    }
+
     private void pin(Pointer map, Path pinPath) {
         LibbpfLog.clear();
         int rc = Libbpf.bpf_map__set_pin_path(map, pinPath.toString());

@@ -146,6 +146,8 @@ final class Libbpf {
 
     static native int bpf_map__set_pin_path(Pointer map, String path);
 
+    static native int bpf_map__reuse_fd(Pointer map, int fd);
+
     static native byte bpf_map__is_pinned(Pointer map);
 
     static native int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
@@ -171,6 +173,21 @@ final class Libbpf {
     static native int bpf_xdp_attach(int ifindex, int progFd, int flags, Pointer opts);
 
     static native int bpf_xdp_detach(int ifindex, int flags, Pointer opts);
+
+    // ---------------------------------------------------------------- ring buffers
+
+    /** {@code typedef int (*ring_buffer_sample_fn)(void *ctx, void *data, size_t size)}: non-zero stops the poll. */
+    interface RingBufferSample extends Callback {
+        int invoke(Pointer ctx, Pointer data, long size);
+    }
+
+    /** {@code struct ring_buffer *ring_buffer__new(int map_fd, ring_buffer_sample_fn, void *ctx, const struct ring_buffer_opts *)}. */
+    static native Pointer ring_buffer__new(int mapFd, RingBufferSample sample, Pointer ctx, Pointer opts);
+
+    /** Records consumed, or -errno; waits up to {@code timeoutMs} (epoll) when none is there. */
+    static native int ring_buffer__poll(Pointer rb, int timeoutMs);
+
+    static native void ring_buffer__free(Pointer rb);
 
     static native int bpf_xdp_query_id(int ifindex, int flags, Pointer progId);
 
