@@ -6,8 +6,9 @@
  * rescaled ws -> wd, TSval + t floored) and sent on from here: it never reaches user space. A
  * GSO super-packet is one skb here, before segmentation: rewritten once, its segments carry it.
  * Anything else returns TC_ACT_OK untouched and reaches the TUN's reader, the agent, as before:
- * packets of other flows, and a mapped flow's SYN, FIN and RST when its entry asks for that
- * (AGENT_FLOW_CONTROL_TO_AGENT).
+ * packets of other flows, and a mapped flow's SYN and RST when its entry asks for that
+ * (AGENT_FLOW_CONTROL_TO_AGENT). A FIN is rewritten like data and noted for the close
+ * (agent_close.h), as is the stack's ACK of the client's FIN.
  *
  * Sections: "tc" agent_egress for the TUN (an L3 device: skb data starts at the IPv4 header),
  * "tc" agent_egress_eth for an Ethernet device, where the IPv4 header follows 14 bytes of link
@@ -21,17 +22,11 @@
 #include <bpf/bpf_endian.h>
 #include "agent_maps.h"
 #include "agent_rewrite.h"
+#include "agent_close.h"
 
 #ifndef AF_INET
 #define AF_INET 2
 #endif
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, AGENT_EGRESS_MAX_FLOWS);
-	__type(key, struct agent_egress_key);
-	__type(value, struct agent_egress_value);
-} agent_egress_flows SEC(".maps");
 
 /* FlowTransform.rescaleWindow: ceil((w << ws) / 2^wd), at most 65535. */
 static __always_inline __u16 rescale_window(__u16 window, __u8 server_shift, __u8 director_shift)
@@ -75,6 +70,28 @@ static __always_inline void update_acked(struct agent_egress_value *v, int has_a
 			return;
 	}
 	count(AGENT_EGRESS_STATE_CONTENDED);
+}
+
+/*
+ * The server's FIN, or the stack's ACK once the client's FIN went through (client_fin): noted in
+ * the flow's ingress entry, where the close words are. Looked up only then, not per packet.
+ */
+static __always_inline void follow_close(const struct agent_egress_key *key, struct agent_egress_value *v, __u8 flags,
+					 __u32 seq_end, __u32 ack)
+{
+	struct agent_ingress_key ik = {
+		.client_addr = key->client_addr,
+		.vip_addr = v->vip_addr,
+		.client_port = key->client_port,
+		.vip_port = v->vip_port,
+	};
+	struct agent_ingress_value *iv = bpf_map_lookup_elem(&agent_ingress_flows, &ik);
+	if (!iv)
+		return;
+	if (flags & TCP_FLAG_FIN)
+		close_fin(&iv->server_close, seq_end, AGENT_EGRESS_STATE_CONTENDED);
+	if (flags & TCP_FLAG_ACK)
+		close_ack(&ik, iv, &iv->client_close, &iv->server_close, ack, AGENT_EGRESS_STATE_CONTENDED);
 }
 
 /*
@@ -152,7 +169,7 @@ static __always_inline int egress(struct __sk_buff *skb, __u32 l3)
 		return TC_ACT_OK;
 	}
 	__u8 flags = ((__u8 *)&p.tcp)[TCP_FLAGS_OFFSET];
-	if ((v->flags & AGENT_FLOW_CONTROL_TO_AGENT) && (flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST))) {
+	if ((v->flags & AGENT_FLOW_CONTROL_TO_AGENT) && (flags & (TCP_FLAG_SYN | TCP_FLAG_RST))) {
 		count(AGENT_EGRESS_CONTROL_PASSED);
 		return TC_ACT_OK;
 	}
@@ -201,6 +218,8 @@ static __always_inline int egress(struct __sk_buff *skb, __u32 l3)
 	update_sent(v, seq_end, wrote_ts, ts_val);
 	update_acked(v, flags & TCP_FLAG_ACK, bpf_ntohl(p.tcp.ack_seq), window, flags);
 	count(AGENT_EGRESS_REWRITTEN);
+	if ((flags & TCP_FLAG_FIN) || ((flags & TCP_FLAG_ACK) && v->client_fin))
+		follow_close(&key, v, flags, seq_end, bpf_ntohl(p.tcp.ack_seq));
 
 	if (mode == AGENT_EGRESS_FIB)
 		return send(skb, l3, &fib, fib_rc);

@@ -6,8 +6,9 @@
  * header kept), rewritten exactly as PacketRewriter.clientToServer rewrites it (destination
  * VIP:port -> H:server port, ack - d, every SACK edge - d, TSecr - t) and handed to the local
  * stack through the TUN's ingress, where the agent's own writes arrive: the agent never wakes.
- * Its SYN, FIN and RST are the exception: passed up untouched (AGENT_INGRESS_CONTROL_PASSED), so
- * the agent sees every close, as the egress program passes up the server's.
+ * Its SYN and RST are the exception: passed up untouched (AGENT_INGRESS_CONTROL_PASSED), as the
+ * egress program passes up the server's. A FIN is delivered like data and noted for the close
+ * (agent_close.h), as is the client's ACK of the server's FIN.
  *
  * Verdicts: anything that is not UDP to the agent's port, or not a TUNNEL (the agent's other
  * messages share the port): TC_ACT_OK untouched, after as few loads as possible. A TUNNEL whose
@@ -22,19 +23,13 @@
 #include <bpf/bpf_endian.h>
 #include "agent_maps.h"
 #include "agent_rewrite.h"
+#include "agent_close.h"
 #include "handoff_tunnel.h"
 
 /* Linux 6.3 and later; the build's UAPI headers (6.1) predate it. */
 #ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
 #define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7)
 #endif
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, AGENT_INGRESS_MAX_FLOWS);
-	__type(key, struct agent_ingress_key);
-	__type(value, struct agent_ingress_value);
-} agent_ingress_flows SEC(".maps");
 
 /*
  * Moves the delivered word: (max ack on B, packets + 1). Segments of one flow rarely meet on two
@@ -157,11 +152,8 @@ int agent_ingress(struct __sk_buff *skb)
 	}
 	if (tun.token != v->token)
 		return drop(AGENT_INGRESS_BAD_TOKEN);
-	/*
-	 * The client's SYN, FIN or RST goes to the agent as the egress program sends it the
-	 * server's: the agent follows each flow's close (and frees it then) only from what it sees.
-	 */
-	if (p.tcp.syn || p.tcp.fin || p.tcp.rst) {
+	/* The client's SYN or RST goes to the agent, as the egress program sends it the server's. */
+	if (p.tcp.syn || p.tcp.rst) {
 		count(AGENT_INGRESS_CONTROL_PASSED);
 		return to_agent(cfg);
 	}
@@ -197,7 +189,23 @@ int agent_ingress(struct __sk_buff *skb)
 		__u32 old_raw = tcp_load32(skb, &p, at);
 		tcp_store32(skb, &p, at, old_raw, bpf_htonl(bpf_ntohl(old_raw) - v->ts_offset));
 	}
-	update_delivered(v, p.tcp.ack, bpf_ntohl(p.tcp.ack_seq) - v->seq_offset);
+	__u32 ack_on_b = bpf_ntohl(p.tcp.ack_seq) - v->seq_offset;
+	update_delivered(v, p.tcp.ack, ack_on_b);
+	if (p.tcp.fin) {
+		/* Noted before the stack has it, so its ACK of the FIN finds the note. */
+		close_fin(&v->client_close, bpf_ntohl(p.tcp.seq) + (p.tcp_len - p.tcp_hl) + 1, AGENT_INGRESS_STATE_CONTENDED);
+		struct agent_egress_key ek = {
+			.server_addr = v->server_addr,
+			.client_addr = key.client_addr,
+			.server_port = v->server_port,
+			.client_port = key.client_port,
+		};
+		struct agent_egress_value *ev = bpf_map_lookup_elem(&agent_egress_flows, &ek);
+		if (ev)
+			ev->client_fin = 1;
+	}
+	if (p.tcp.ack)
+		close_ack(&key, v, &v->server_close, &v->client_close, ack_on_b, AGENT_INGRESS_STATE_CONTENDED);
 	count(AGENT_INGRESS_DELIVERED);
 	if (cfg->tun_ifindex)
 		return bpf_redirect(cfg->tun_ifindex, BPF_F_INGRESS);

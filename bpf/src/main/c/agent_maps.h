@@ -31,11 +31,25 @@
 /* agent_egress_value.flags and agent_ingress_value.flags */
 #define AGENT_FLOW_TIMESTAMPS    0x01  /* timestamps on both connections: TSval + t, TSecr - t */
 /*
- * agent_egress_value.flags: the flow's SYN, FIN and RST segments go to the agent untouched (to
- * the TUN reader), so the process that owns the flow's state sees it change
- * (docs/kernel-datapath.md). Without it the program rewrites them like any other segment.
+ * agent_egress_value.flags: the flow's SYN and RST segments go to the agent untouched (to the TUN
+ * reader), so the process that owns the flow's state sees it start over or end
+ * (docs/kernel-datapath.md). Without it the program rewrites them like any other segment. FINs
+ * are always rewritten here, in order with the data before them; the programs follow the close
+ * themselves (the close words below) and tell the agent once it is over (agent_events).
  */
 #define AGENT_FLOW_CONTROL_TO_AGENT 0x02
+
+/*
+ * agent_ingress_value.client_close and .server_close: one side's FIN as the programs saw it. The
+ * side's own program writes the FIN (and its end), the other side's program the ACK of it, each
+ * with a compare-and-swap, so end and bits are read together. A flow is closed when both FINs
+ * are acknowledged; the compare-and-swap that sets AGENT_CLOSE_REPORTED (client_close only) sends
+ * the one AGENT_EVENT_CLOSED.
+ */
+#define AGENT_CLOSE_END_MASK  0xffffffffULL  /* bits 0-31: the FIN's end (seq + payload + 1), B's numbering */
+#define AGENT_CLOSE_FIN       (1ULL << 32)   /* the FIN went through a program */
+#define AGENT_CLOSE_ACKED     (1ULL << 33)   /* the other side acknowledged it (ack >= end) */
+#define AGENT_CLOSE_REPORTED  (1ULL << 34)   /* client_close only: the flow's AGENT_EVENT_CLOSED is sent */
 
 /*
  * Egress key: connection B's packet as it leaves the local stack into ho-tun0 (12 bytes).
@@ -63,7 +77,9 @@ struct agent_egress_key {
  *   6  flags           AGENT_FLOW_TIMESTAMPS, AGENT_FLOW_CONTROL_TO_AGENT
  *   7  server_shift    ws, the stack's window shift on B
  *   8  director_shift  wd, the director's window shift on A
- *   9  reserved[3]     0
+ *   9  client_fin      set to 1 by the ingress program when the client's FIN went through: from
+ *                      then on this program looks for the stack's ACK of it (client_close)
+ *  10  reserved[2]     0
  *  12  seq_offset      d = director ISN - server ISN (mod 2^32): seq + d
  *  16  ts_offset       t: TSval + t
  *  20  ts_floor        the director's TSval at hand-off: no TSval below it (PAWS)
@@ -88,7 +104,8 @@ struct agent_egress_value {
 	__u8 flags;
 	__u8 server_shift;
 	__u8 director_shift;
-	__u8 reserved[3];
+	__u8 client_fin;
+	__u8 reserved[2];
 	__u32 seq_offset;
 	__u32 ts_offset;
 	__u32 ts_floor;
@@ -116,9 +133,9 @@ struct agent_ingress_key {
 };
 
 /*
- * Ingress value (32 bytes): the flow's token and PacketRewriter.clientToServer's constants, then
- * one state word the program keeps so the agent sees the client's side of a flow it no longer
- * reads (idle timer, close tracking).
+ * Ingress value (48 bytes): the flow's token and PacketRewriter.clientToServer's constants, then
+ * the state words the programs keep so the agent sees a flow it no longer reads (idle timer,
+ * hand-back, close).
  *
  *   0  token         the flow token from the HANDOFF, the 8 bytes as the TUNNEL header carries
  *                    them: compared as bytes, never converted
@@ -133,6 +150,9 @@ struct agent_ingress_key {
  *                    segments delivered (mod 2^32). The agent writes it with the entry (its own
  *                    view of the client's ack, 0 packets); the program moves it by
  *                    compare-and-swap, as the egress state words.
+ *  32  client_close  the client's FIN (AGENT_CLOSE_*): set by this program, acknowledged by
+ *                    the egress program; the agent writes its own view with the entry
+ *  40  server_close  the server's FIN: set by the egress program, acknowledged by this one
  */
 struct agent_ingress_value {
 	__u64 token;
@@ -143,7 +163,22 @@ struct agent_ingress_value {
 	__u32 seq_offset;
 	__u32 ts_offset;
 	__u64 delivered;
+	__u64 client_close;
+	__u64 server_close;
 };
+
+/* agent_events: what the programs tell the agent (16 bytes), a ring buffer record. */
+struct agent_event {
+	struct agent_ingress_key key;  /* the flow */
+	__u32 kind;                    /* enum agent_event_kind */
+};
+
+enum agent_event_kind {
+	AGENT_EVENT_CLOSED = 1,  /* both FINs acknowledged: the agent ends the flow (CLOSED, entries removed) */
+};
+
+/* The ring buffer's size: a power of 2 and pages; 16,384 events of 24 bytes (with its header) at most. */
+#define AGENT_EVENTS_BYTES (512 * 1024)
 
 /*
  * A flow's control-plane record (64 bytes), keyed like the ingress map (struct agent_ingress_key):
@@ -252,7 +287,9 @@ enum agent_counter {
 	AGENT_INGRESS_DECAP_FAILED,     /* bpf_skb_adjust_room refused: dropped */
 	AGENT_INGRESS_STATE_CONTENDED,  /* the delivered word lost AGENT_STATE_CAS_TRIES races: not moved */
 	AGENT_INGRESS_HELD_RESTARTING,  /* a datagram for the agent while it restarts (hold_until_ns): dropped */
-	AGENT_INGRESS_CONTROL_PASSED,   /* a flow's SYN, FIN or RST: passed up to the agent, which follows the close */
+	AGENT_INGRESS_CONTROL_PASSED,   /* a flow's SYN or RST: passed up to the agent */
+	AGENT_CLOSES_REPORTED,          /* a flow's close (both FINs acknowledged) sent to the agent in agent_events */
+	AGENT_CLOSE_EVENTS_LOST,        /* agent_events was full: the agent finds that close at the flow's idle timer */
 	AGENT_COUNTER_COUNT
 };
 
@@ -273,7 +310,8 @@ AGENT_LAYOUT(agent_egress_value, vip_port, 4);
 AGENT_LAYOUT(agent_egress_value, flags, 6);
 AGENT_LAYOUT(agent_egress_value, server_shift, 7);
 AGENT_LAYOUT(agent_egress_value, director_shift, 8);
-AGENT_LAYOUT(agent_egress_value, reserved, 9);
+AGENT_LAYOUT(agent_egress_value, client_fin, 9);
+AGENT_LAYOUT(agent_egress_value, reserved, 10);
 AGENT_LAYOUT(agent_egress_value, seq_offset, 12);
 AGENT_LAYOUT(agent_egress_value, ts_offset, 16);
 AGENT_LAYOUT(agent_egress_value, ts_floor, 20);
@@ -293,7 +331,12 @@ AGENT_LAYOUT(agent_ingress_value, reserved, 15);
 AGENT_LAYOUT(agent_ingress_value, seq_offset, 16);
 AGENT_LAYOUT(agent_ingress_value, ts_offset, 20);
 AGENT_LAYOUT(agent_ingress_value, delivered, 24);
-AGENT_SIZE(agent_ingress_value, 32);
+AGENT_LAYOUT(agent_ingress_value, client_close, 32);
+AGENT_LAYOUT(agent_ingress_value, server_close, 40);
+AGENT_SIZE(agent_ingress_value, 48);
+AGENT_LAYOUT(agent_event, key, 0);
+AGENT_LAYOUT(agent_event, kind, 12);
+AGENT_SIZE(agent_event, 16);
 AGENT_LAYOUT(agent_flow_record, handoff_id, 0);
 AGENT_LAYOUT(agent_flow_record, started_ms, 8);
 AGENT_LAYOUT(agent_flow_record, director_addr, 16);
@@ -323,12 +366,31 @@ AGENT_LAYOUT(agent_config, hold_until_ns, 8);
 AGENT_SIZE(agent_config, 16);
 
 /*
- * The maps both programs use. Each object file carries its own flow map (an LRU hash
- * preallocates all its entries, so neither object declares the other's); the agent's loader
- * pins these two under its own bpffs and gives both objects the same ones (the counter indices
- * of the two programs do not overlap).
+ * The maps both programs use: each object declares them all, and the agent's loader pins them
+ * under its own bpffs, so the second object to load reuses the first one's (one map each; the
+ * counter indices of the two programs do not overlap). Each program reads the other's flow map
+ * only to follow a close.
  */
 #ifdef __BPF__
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AGENT_EGRESS_MAX_FLOWS);
+	__type(key, struct agent_egress_key);
+	__type(value, struct agent_egress_value);
+} agent_egress_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AGENT_INGRESS_MAX_FLOWS);
+	__type(key, struct agent_ingress_key);
+	__type(value, struct agent_ingress_value);
+} agent_ingress_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, AGENT_EVENTS_BYTES);
+} agent_events SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -64,7 +64,13 @@ public final class AgentCounters {
          * Pure ACKs of part of the request: the director acknowledged those bytes already. The one
          * that completes it goes to the client ({@link #requestAcksToClient}).
          */
-        REQUEST_ACK
+        REQUEST_ACK,
+        /**
+         * The stack's RST after both FINs were acknowledged: its answer to a late duplicate of a
+         * client segment (one that took a slower way, reordered behind the close). The client's
+         * connection is over; the RST would only end its TIME-WAIT early.
+         */
+        RST_AFTER_CLOSE
     }
 
     /** What a RECALL got (docs/agent.md, "Hand-back"). */
@@ -193,6 +199,10 @@ public final class AgentCounters {
     public long kernelFlowsAdopted;
     /** Looks at a kernel flow's state that found no egress entry (the LRU evicted it: the flow goes on in user space). */
     public long kernelEntriesMissing;
+    /** The programs' close events (both FINs acknowledged in the kernel) that ended a flow. */
+    public long kernelCloseEvents;
+    /** Close events for no flow of this worker, or for one whose state words did not show the close (counted, ignored). */
+    public long kernelCloseEventsUnmatched;
 
     public long refused(NackReason r) {
         return handoffsRefused[r.ordinal()];

@@ -123,8 +123,20 @@ public final class AgentFlow extends TimerWheel.Node {
     long closedAtNanos;
 
     // The kernel data path (docs/kernel-datapath.md): set while the flow has entries in the maps.
-    /** Its entries were written: the server's packets (but SYN, FIN, RST) no longer reach the agent. */
+    /** Its entries were written: the server's packets (but SYN and RST) no longer reach the agent. */
     boolean inKernel;
+    /**
+     * A FIN of the flow went through the engine after its entries were written (a coalesced
+     * datagram the ingress program passed up): the programs do not know that FIN, so they will
+     * not report the close, and the engine reads the state words until it sees the close itself.
+     */
+    boolean finPastKernel;
+    /**
+     * The highest ack (B's numbering) of a client segment the engine itself gave the stack while
+     * the flow was in the kernel: the client's ACK of a server FIN only the kernel saw may come
+     * this way (a FORWARD), and the state words never show it.
+     */
+    int clientAckPastKernel;
     /** The state words at the last look, to tell whether the kernel moved packets since (idle timer). */
     int kernelSeenNext;
     int kernelSeenAck;

@@ -3,6 +3,8 @@ package org.handoff.agent.flow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import org.handoff.agent.kernel.AgentEvent;
+import org.handoff.agent.kernel.IngressFlowValue;
 import org.handoff.agent.kernel.KernelFlowEntry;
 import org.handoff.agent.kernel.KernelFlowState;
 import org.handoff.agent.kernel.KernelFlows;
@@ -82,8 +84,9 @@ public final class FlowEngine {
     /** Bytes of client packets one flow may hold (at most {@code limits.max-buffered-packets} of them). */
     private static final int MAX_HELD_BYTES = 1 << 20;
     /**
-     * How often a closing flow on the kernel path reads its state words: the last ACKs of a close
-     * (the stack's of the client's FIN, the client's of the stack's) move in the kernel only.
+     * How often a kernel-path flow whose FIN went through the engine reads its state words: the
+     * programs did not see that FIN, so they will not report the close (a rare case; every other
+     * close comes as the programs' event, docs/kernel-datapath.md "Closes").
      */
     static final long KERNEL_CLOSE_POLL_NANOS = 100_000_000L;
     private static final byte[] NO_REQUEST = new byte[0];
@@ -511,9 +514,18 @@ public final class FlowEngine {
                         ? SeqNumber.max(f.serverNext, ackOnB) : f.serverNext;
             }
         }
+        if (f.inKernel && (flags & TcpSegment.ACK) != 0) {
+            f.clientAckPastKernel = SeqNumber.max(f.clientAckPastKernel, ackOnB);
+        }
         if ((flags & TcpSegment.FIN) != 0) {
             f.clientFin = true;
             f.clientFinEnd = SeqNumber.add(seq, payload + 1);
+            if (f.inKernel) {
+                // The programs never see this FIN: the engine follows the close, from the state
+                // words (the server's FIN may have gone through the kernel) and its own ACKs.
+                f.finPastKernel = true;
+                refreshFromKernel(f);
+            }
         }
         if ((flags & TcpSegment.ACK) != 0 && f.serverFin && SeqNumber.ge(ackOnB, f.serverFinEnd)) {
             f.serverFinAcked = true;
@@ -521,9 +533,6 @@ public final class FlowEngine {
         if ((flags & TcpSegment.RST) != 0) {
             release(f, CloseReason.RST, now, true);
             return;
-        }
-        if (f.inKernel && (flags & TcpSegment.FIN) != 0) {
-            refreshFromKernel(f);
         }
         checkClosed(f, now);
         pollWhileClosing(f, now);
@@ -604,6 +613,11 @@ public final class FlowEngine {
         f.lastActivityNanos = now;
         if (f.inKernel && (tcp.flags() & (TcpSegment.FIN | TcpSegment.RST)) != 0) {
             refreshFromKernel(f); // the program passed it up: what it sent before counts first
+        }
+        if (tcp.rst() && (f.state == AgentFlow.State.LINGER || f.state == AgentFlow.State.ESTABLISHED && closeComplete(f))) {
+            counters.swallowed[AgentCounters.Swallow.RST_AFTER_CLOSE.ordinal()]++;
+            checkClosed(f, now); // a close the programs' event has not reported yet ends as one
+            return;
         }
         switch (f.state) {
             case SYN_SENT -> synSentSegment(f, now);
@@ -723,6 +737,7 @@ public final class FlowEngine {
         }
         if ((flags & TcpSegment.FIN) != 0) {
             f.serverFin = true;
+            f.finPastKernel |= f.inKernel;
             f.serverFinEnd = SeqNumber.add(end, 1);
             // No byte after the FIN: a kernel count taken from a later ACK (seq = the FIN's end) ends here.
             if (SeqNumber.gt(f.serverEnd, end)) {
@@ -747,8 +762,13 @@ public final class FlowEngine {
         pollWhileClosing(f, now);
     }
 
+    /** Both FINs sent and acknowledged: the client's connection is over. */
+    private static boolean closeComplete(AgentFlow f) {
+        return f.clientFin && f.serverFin && f.clientFinAcked && f.serverFinAcked;
+    }
+
     private void checkClosed(AgentFlow f, long now) {
-        if (f.state == AgentFlow.State.ESTABLISHED && f.clientFin && f.serverFin && f.clientFinAcked && f.serverFinAcked) {
+        if (f.state == AgentFlow.State.ESTABLISHED && closeComplete(f)) {
             f.state = AgentFlow.State.LINGER;
             f.closedAtNanos = now;
             f.closeReason = CloseReason.FIN;
@@ -780,6 +800,9 @@ public final class FlowEngine {
         e.serverAck = f.stackAck;
         e.window = f.windowToClient;
         e.clientAck = SeqNumber.add(f.serverIsn, 1);
+        // FINs the engine already passed on: the programs follow their ACKs from here.
+        e.clientClose = IngressFlowValue.closeWord(f.clientFin, f.clientFinEnd, f.clientFinAcked);
+        e.serverClose = IngressFlowValue.closeWord(f.serverFin, f.serverFinEnd, f.serverFinAcked);
         e.handoffId = f.handoffId;
         e.startedNanos = f.startedNanos;
         e.directorAddress = f.directorAddress;
@@ -804,6 +827,7 @@ public final class FlowEngine {
         e.scalingOnB = f.scalingOnB;
         if (kernelFlows.add(e)) {
             f.inKernel = true;
+            f.clientAckPastKernel = e.clientAck;
             f.kernelSeen(e.serverNext, e.lastTsVal, e.serverAck, e.window, 0);
             counters.kernelFlowsAdded++;
         } else {
@@ -830,6 +854,19 @@ public final class FlowEngine {
             counters.kernelFlowsRemoved++;
             return false;
         }
+        if (k.ingress) {
+            // The FINs the programs passed on, and their ACKs (agent_close.h), before the counts that depend on them.
+            if (KernelFlowState.fin(k.clientClose) && !f.clientFin) {
+                f.clientFin = true;
+                f.clientFinEnd = (int) k.clientClose;
+            }
+            if (KernelFlowState.fin(k.serverClose) && !f.serverFin) {
+                f.serverFin = true;
+                f.serverFinEnd = (int) k.serverClose;
+            }
+            f.clientFinAcked |= KernelFlowState.finAcked(k.clientClose);
+            f.serverFinAcked |= KernelFlowState.finAcked(k.serverClose);
+        }
         boolean sent = k.serverNext != f.kernelSeenNext || k.lastTsVal != f.kernelSeenTsVal;
         boolean acked = k.serverAck != f.kernelSeenAck || k.window != f.kernelSeenWindow;
         boolean delivered = k.ingress && k.packetsDelivered != f.kernelSeenDelivered;
@@ -852,13 +889,47 @@ public final class FlowEngine {
         if (k.ingress && f.serverFin && SeqNumber.ge(k.clientAck, f.serverFinEnd)) {
             f.serverFinAcked = true;
         }
+        if (f.serverFin && SeqNumber.ge(f.clientAckPastKernel, f.serverFinEnd)) {
+            f.serverFinAcked = true; // the client's ACK of it came through the engine, before it knew the FIN
+        }
         f.kernelSeen(k.serverNext, k.lastTsVal, k.serverAck, k.window, k.ingress ? k.packetsDelivered : f.kernelSeenDelivered);
         return sent || acked || delivered;
     }
 
-    /** A FIN seen either way on a kernel-path flow: the last ACKs of its close move in the kernel only. */
+    /**
+     * A kernel-path flow with a FIN that went through the engine, not the programs: the last ACKs
+     * of its close move in the kernel, which will not report it, so the engine reads the state words.
+     */
     private static boolean closing(AgentFlow f) {
-        return f.inKernel && (f.clientFin || f.serverFin);
+        return f.inKernel && f.finPastKernel && (f.clientFin || f.serverFin);
+    }
+
+    /**
+     * One record of the programs' ring buffer (struct agent_event), on the flow's worker: a close
+     * ends the flow as a close the engine saw itself would (linger, then CLOSED and the entries
+     * removed). An event for no flow here, or whose state words do not show the close, is counted.
+     */
+    public void onKernelEvent(byte[] b, int off, int len, long now) {
+        if (len < AgentEvent.LENGTH || AgentEvent.kind(b, off) != AgentEvent.KIND_CLOSED) {
+            counters.kernelCloseEventsUnmatched++;
+            return;
+        }
+        AgentFlow f = flows.get(Sharding.key(AgentEvent.clientAddress(b, off), AgentEvent.clientPort(b, off)));
+        if (f == null || !f.inKernel || f.state != AgentFlow.State.ESTABLISHED || f.vipAddress != AgentEvent.vipAddress(b, off)
+                || f.vipPort != AgentEvent.vipPort(b, off)) {
+            counters.kernelCloseEventsUnmatched++;
+            return;
+        }
+        if (refreshFromKernel(f)) {
+            f.lastActivityNanos = now;
+        }
+        checkClosed(f, now);
+        if (f.state == AgentFlow.State.ESTABLISHED && flows.get(f.key) == f) {
+            counters.kernelCloseEventsUnmatched++;
+            LOG.debug("{}: close event, but the state words show no close yet", f);
+        } else {
+            counters.kernelCloseEvents++;
+        }
     }
 
     private void pollWhileClosing(AgentFlow f, long now) {
@@ -907,6 +978,7 @@ public final class FlowEngine {
         f.nextRequestSeq = f.requestEnd;
         f.state = AgentFlow.State.ESTABLISHED;
         f.inKernel = true;
+        f.clientAckPastKernel = e.clientAck;
         f.kernelSeen(e.serverNext, e.lastTsVal, e.serverAck, e.window, e.state.packetsDelivered);
         // A retransmitted HANDOFF of the flow (the director did not get the first answer) gets one.
         f.answer = encoder.encode(new HandoffAck(f.identity, f.handoffId, OptionalInt.of(f.serverIsn),

@@ -14,6 +14,7 @@ import org.handoff.bpf.BpfException;
 import org.handoff.bpf.BpfFs;
 import org.handoff.bpf.BpfMap;
 import org.handoff.bpf.BpfObject;
+import org.handoff.bpf.BpfRingBuffer;
 import org.handoff.bpf.BpfSupport;
 import org.handoff.bpf.Interfaces;
 import org.handoff.bpf.TcAttachment;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * on the TUN's tc egress and the ingress program on the uplink's tc ingress (our own programs left
  * by a previous run replaced in one step).
  *
- * <p>Both objects pin every map under the same directory, so the maps they both declare
- * ({@code agent_config}, {@code agent_counters}, {@code agent_flow_records}) are one map each: the
- * first object to load creates the pin, the second reuses it.
+ * <p>Both objects pin every map under the same directory, so the maps they both declare (all of
+ * them: the flow maps, {@code agent_config}, {@code agent_counters}, {@code agent_flow_records},
+ * {@code agent_events}) are one map each: the first object to load creates the pin, the second
+ * reuses it.
  *
  * <p>{@link #choose} applies {@code datapath}: {@code user} sets up nothing; {@code kernel} fails
  * with the reason; {@code auto} falls back to the user path with the reason, leaving nothing
@@ -235,6 +237,14 @@ public final class AgentDatapath implements AutoCloseable {
         ByteBuffer entry = ByteBuffer.allocateDirect(AgentKernelConfig.LENGTH);
         egressObject.map("agent_config").update(zero,
                 new AgentKernelConfig().wrap(entry).entry(tunnelPort, settings.egress(), tunIndex, until).buffer());
+    }
+
+    /**
+     * A reader of the programs' events ({@code agent_events}, struct agent_event records) for one
+     * thread to poll; the caller closes it before this datapath.
+     */
+    public BpfRingBuffer openEvents(BpfRingBuffer.Reader reader) {
+        return BpfRingBuffer.open(egressObject.map("agent_events"), AgentEvent.LENGTH, reader);
     }
 
     /** A counter of the programs, summed over the CPUs. */

@@ -10,7 +10,7 @@ public enum AgentKernelCounter {
     EGRESS_REWRITTEN,
     /** IPv4/TCP but not in the egress map: to the TUN reader. */
     EGRESS_NO_FLOW,
-    /** SYN, FIN or RST of a flow whose entry sends them to the agent. */
+    /** SYN or RST of a flow whose entry sends them to the agent. */
     EGRESS_CONTROL_PASSED,
     EGRESS_NOT_IPV4,
     EGRESS_NOT_TCP,
@@ -41,8 +41,12 @@ public enum AgentKernelCounter {
     INGRESS_STATE_CONTENDED,
     /** A datagram for the agent while it restarts: dropped, so its closed port sends no ICMP. */
     INGRESS_HELD_RESTARTING,
-    /** A flow's SYN, FIN or RST: passed up untouched, so the agent follows the close. */
-    INGRESS_CONTROL_PASSED;
+    /** A flow's SYN or RST: passed up untouched. */
+    INGRESS_CONTROL_PASSED,
+    /** A flow's close (both FINs acknowledged) sent to the agent in {@code agent_events}. */
+    CLOSES_REPORTED,
+    /** {@code agent_events} was full: the agent finds that close at the flow's idle timer. */
+    CLOSE_EVENTS_LOST;
 
     /** Its index in the counter array. */
     public int index() {

@@ -20,7 +20,7 @@ import org.handoff.protocol.wire.Bytes;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |    VIP port (the new source)  |0 0 0 0 0 0|C|T|  ws (0..14)   |  4
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |  wd (0..14)   |                 Reserved (0)                  |  8
+ * |  wd (0..14)   |0 0 0 0 0 0 0|F|          Reserved (0)         |  8
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |            d: sequence offset (host order, seq + d)           | 12
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -36,7 +36,9 @@ import org.handoff.protocol.wire.Bytes;
  * +  numbering), bits 16-23 TCP flags seen, bits 0-15 last window +
  * |                                                               |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * T (0x01): timestamps on both connections. C (0x02): the flow's SYN, FIN and RST go to the agent.
+ * T (0x01): timestamps on both connections. C (0x02): the flow's SYN and RST go to the agent.
+ * F (client_fin): the ingress program saw the client's FIN (the egress program then looks for
+ * the stack's ACK of it).
  * </pre>
  *
  * The agent writes an entry once, state words included (its own view so far), and never again:
@@ -48,8 +50,9 @@ public final class EgressFlowValue extends MapRecord {
     public static final int FLAGS_OFFSET = 6;
     public static final int SERVER_SHIFT_OFFSET = 7;
     public static final int DIRECTOR_SHIFT_OFFSET = 8;
-    public static final int RESERVED_OFFSET = 9;
-    public static final int RESERVED_LENGTH = 3;
+    public static final int CLIENT_FIN_OFFSET = 9;
+    public static final int RESERVED_OFFSET = 10;
+    public static final int RESERVED_LENGTH = 2;
     public static final int SEQ_OFFSET_OFFSET = 12;
     public static final int TS_OFFSET_OFFSET = 16;
     public static final int TS_FLOOR_OFFSET = 20;
@@ -71,22 +74,30 @@ public final class EgressFlowValue extends MapRecord {
         return this;
     }
 
+    /** As the seven-argument form, for a flow whose client has not closed. */
+    public EgressFlowValue entry(FlowTransform f, boolean controlToAgent, int serverNext, int lastTsVal, int serverAck, int window) {
+        return entry(f, controlToAgent, false, serverNext, lastTsVal, serverAck, window);
+    }
+
     /**
      * Fills the whole value for a new entry: the transform, the flags, and the state words from
      * what the agent itself has sent so far.
      *
-     * @param controlToAgent the flow's SYN, FIN and RST go to the agent untouched
+     * @param controlToAgent the flow's SYN and RST go to the agent untouched
+     * @param clientFin      the agent already passed the client's FIN to the stack
      * @param serverNext     B's numbering: the stack's next sequence number as the agent saw it
      * @param lastTsVal      the largest TSval the client got (the director's TSval at hand-off at first)
      * @param serverAck      B's numbering: the stack's highest acknowledgment
      * @param window         the window field of the last segment the client got (rescaled)
      */
-    public EgressFlowValue entry(FlowTransform f, boolean controlToAgent, int serverNext, int lastTsVal, int serverAck, int window) {
+    public EgressFlowValue entry(FlowTransform f, boolean controlToAgent, boolean clientFin, int serverNext, int lastTsVal,
+                                 int serverAck, int window) {
         MapBytes.putWireI32(buffer, VIP_ADDRESS_OFFSET, f.vipAddress());
         MapBytes.putWireU16(buffer, VIP_PORT_OFFSET, f.vipPort());
         MapBytes.putU8(buffer, FLAGS_OFFSET, (f.timestamps() ? FLAG_TIMESTAMPS : 0) | (controlToAgent ? FLAG_CONTROL_TO_AGENT : 0));
         MapBytes.putU8(buffer, SERVER_SHIFT_OFFSET, f.serverShift());
         MapBytes.putU8(buffer, DIRECTOR_SHIFT_OFFSET, f.directorShift());
+        MapBytes.putU8(buffer, CLIENT_FIN_OFFSET, clientFin ? 1 : 0);
         for (int i = 0; i < RESERVED_LENGTH; i++) {
             MapBytes.putU8(buffer, RESERVED_OFFSET + i, 0);
         }
@@ -116,6 +127,11 @@ public final class EgressFlowValue extends MapRecord {
 
     public int directorShift() {
         return MapBytes.u8(buffer, DIRECTOR_SHIFT_OFFSET);
+    }
+
+    /** The ingress program saw the client's FIN (or the agent had passed it on before the entry). */
+    public boolean clientFin() {
+        return MapBytes.u8(buffer, CLIENT_FIN_OFFSET) != 0;
     }
 
     public int seqOffset() {
@@ -162,6 +178,6 @@ public final class EgressFlowValue extends MapRecord {
                 + " d=" + Integer.toUnsignedString(seqOffset()) + " t=" + Integer.toUnsignedString(tsOffset())
                 + " floor=" + Integer.toUnsignedString(tsFloor()) + " next=" + Integer.toUnsignedString(serverNext())
                 + " tsval=" + Integer.toUnsignedString(lastTsVal()) + " ack=" + Integer.toUnsignedString(serverAck())
-                + " window=" + window() + " seen=0x" + Integer.toHexString(tcpFlagsSeen()) + "]";
+                + " window=" + window() + " seen=0x" + Integer.toHexString(tcpFlagsSeen()) + (clientFin() ? " client_fin" : "") + "]";
     }
 }

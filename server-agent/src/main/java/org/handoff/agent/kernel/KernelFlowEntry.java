@@ -19,6 +19,9 @@ public final class KernelFlowEntry {
     public int window;
     /** Ingress start value: the highest ack of a client segment given to the stack (B's numbering). */
     public int clientAck;
+    /** The FINs the engine itself passed on before the entry (IngressFlowValue.closeWord), 0 for none. */
+    public long clientClose;
+    public long serverClose;
 
     // ---- the record (FlowRecord)
     public long handoffId;

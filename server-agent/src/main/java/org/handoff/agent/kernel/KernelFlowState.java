@@ -22,6 +22,10 @@ public final class KernelFlowState {
     public int clientAck;
     /** Segments the ingress program delivered, mod 2^32. */
     public int packetsDelivered;
+    /** The client's FIN as the programs saw it: {@code IngressFlowValue.CLOSE_*} and its end. */
+    public long clientClose;
+    /** The server's FIN as the programs saw it. */
+    public long serverClose;
 
     void egress(EgressFlowValue v) {
         serverNext = v.serverNext();
@@ -35,6 +39,18 @@ public final class KernelFlowState {
         ingress = true;
         clientAck = v.clientAck();
         packetsDelivered = v.packetsDelivered();
+        clientClose = v.clientClose();
+        serverClose = v.serverClose();
+    }
+
+    /** Whether a close word holds a FIN; its end is the word's low 32 bits. */
+    public static boolean fin(long closeWord) {
+        return (closeWord & IngressFlowValue.CLOSE_FIN) != 0;
+    }
+
+    /** Whether a close word's FIN was acknowledged. */
+    public static boolean finAcked(long closeWord) {
+        return (closeWord & IngressFlowValue.CLOSE_ACKED) != 0;
     }
 
     @Override
@@ -42,6 +58,7 @@ public final class KernelFlowState {
         return "kernel state[next=" + Integer.toUnsignedString(serverNext) + " tsval=" + Integer.toUnsignedString(lastTsVal)
                 + " ack=" + Integer.toUnsignedString(serverAck) + " window=" + window + " seen=0x" + Integer.toHexString(flagsSeen)
                 + (ingress ? " client_ack=" + Integer.toUnsignedString(clientAck) + " delivered="
-                + Integer.toUnsignedString(packetsDelivered) : " no ingress entry") + "]";
+                + Integer.toUnsignedString(packetsDelivered) + " client_close=0x" + Long.toHexString(clientClose) + " server_close=0x"
+                + Long.toHexString(serverClose) : " no ingress entry") + "]";
     }
 }

@@ -43,12 +43,13 @@ public final class MapKernelFlows implements KernelFlows {
         if (!records.insert(ingressKey.buffer(), record.entry(e, e.startedNanos / 1_000_000L + wallMinusEngineMillis).buffer())) {
             return false;
         }
-        if (!ingress.insert(ingressKey.buffer(), ingressValue.entry(f, e.token, e.clientAck).buffer())) {
+        if (!ingress.insert(ingressKey.buffer(), ingressValue.entry(f, e.token, e.clientAck, e.clientClose, e.serverClose).buffer())) {
             records.delete(ingressKey.buffer());
             return false;
         }
         // Egress last: from here on the server's packets no longer reach the agent.
-        if (!egress.insert(egressKey.buffer(), egressValue.entry(f, true, e.serverNext, e.lastTsVal, e.serverAck, e.window).buffer())) {
+        if (!egress.insert(egressKey.buffer(), egressValue.entry(f, true, KernelFlowState.fin(e.clientClose), e.serverNext, e.lastTsVal, e.serverAck,
+                e.window).buffer())) {
             ingress.delete(ingressKey.buffer());
             records.delete(ingressKey.buffer());
             return false;

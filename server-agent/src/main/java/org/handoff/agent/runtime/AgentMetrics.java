@@ -83,7 +83,7 @@ public final class AgentMetrics implements AutoCloseable {
             counter("handoff.agent.drops", "packets and datagrams dropped, by reason", workers, c -> c.drops[d.ordinal()],
                     "reason", d);
         }
-        FunctionCounter.builder("handoff.agent.drops", runtime, r -> r.datagramQueueFull + r.stackQueueFull)
+        FunctionCounter.builder("handoff.agent.drops", runtime, r -> r.datagramQueueFull + r.stackQueueFull + r.kernelEventQueueFull)
                 .description("packets and datagrams dropped, by reason").tag("reason", "queue_full").register(registry);
         for (AgentCounters.Swallow s : AgentCounters.Swallow.values()) {
             counter("handoff.agent.swallowed", "stack segments the client must not see, by kind", workers,
@@ -141,6 +141,10 @@ public final class AgentMetrics implements AutoCloseable {
                 "adopted");
         counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelEntriesMissing, "event",
                 "entry_missing");
+        counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelCloseEvents, "event",
+                "close_event");
+        counter("handoff.agent.kernel.flow.events", "kernel path entries, by event", workers, c -> c.kernelCloseEventsUnmatched,
+                "event", "close_event_unmatched");
         AgentDatapath datapath = runtime.datapath();
         if (datapath != null) {
             for (AgentKernelCounter k : AgentKernelCounter.values()) {

@@ -21,12 +21,14 @@ import org.handoff.agent.flow.FlowBudget;
 import org.handoff.agent.flow.FlowEngine;
 import org.handoff.agent.flow.Sharding;
 import org.handoff.agent.kernel.AgentDatapath;
+import org.handoff.agent.kernel.AgentEvent;
 import org.handoff.agent.kernel.KernelFlows;
 import org.handoff.agent.link.DirectReturn;
 import org.handoff.agent.link.LocalLink;
 import org.handoff.agent.link.RawSocketEgress;
 import org.handoff.agent.link.TunForwardEgress;
 import org.handoff.agent.link.TunLink;
+import org.handoff.bpf.BpfRingBuffer;
 import org.handoff.protocol.message.AddressFamily;
 import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.HandoffKeys;
@@ -34,9 +36,9 @@ import org.handoff.protocol.message.HandoffProtocol;
 import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageHeaderFlyweight;
-import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
+import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.ReplayGuard;
 import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.wire.Bytes;
@@ -83,6 +85,8 @@ public final class AgentRuntime implements AutoCloseable {
     private final AgentMetrics metrics;
     /** The kernel data path, or null on the user path. */
     private final AgentDatapath datapath;
+    /** The programs' events (a flow's close), read by one thread into the flows' workers; null on the user path. */
+    private final BpfRingBuffer kernelEvents;
     private final String datapathReason;
     /** Flows a previous run left in the kernel that this one took over at start. */
     private final int adoptedFlows;
@@ -91,6 +95,8 @@ public final class AgentRuntime implements AutoCloseable {
     private volatile boolean running = true;
     /** Counted by the reader threads (one writer each). */
     volatile long datagramQueueFull;
+    /** Kernel events a full worker queue refused: that flow's close is found at its idle timer. */
+    volatile long kernelEventQueueFull;
     volatile long stackQueueFull;
     private boolean stopped;
 
@@ -126,6 +132,7 @@ public final class AgentRuntime implements AutoCloseable {
             workers[i] = new Worker(i, engine, counters, RING_BYTES, workers.length == 1 ? link : null);
         }
         this.adoptedFlows = this.datapath == null ? 0 : adoptFlows(now, wall);
+        this.kernelEvents = this.datapath == null ? null : this.datapath.openEvents(this::kernelEvent);
         this.metrics = new AgentMetrics(this, metricsEndpoint ? config.metricsListen().toSocketAddress() : null);
     }
 
@@ -269,6 +276,9 @@ public final class AgentRuntime implements AutoCloseable {
             threads.add(thread("ho-agent-w" + w.index, w));
         }
         threads.add(thread("ho-agent-udp", this::readDatagrams));
+        if (kernelEvents != null) {
+            threads.add(thread("ho-agent-events", this::readKernelEvents));
+        }
         if (workers.length > 1) {
             threads.add(thread("ho-agent-tun", this::readLink));
         }
@@ -419,6 +429,30 @@ public final class AgentRuntime implements AutoCloseable {
                 Bytes.u16(b, FlowMessageFlyweight.CLIENT_PORT_OFFSET), workers);
     }
 
+    /** Polls the programs' ring buffer until stopped; {@link #kernelEvent} takes each record. */
+    private void readKernelEvents() {
+        while (running) {
+            try {
+                kernelEvents.poll(100);
+            } catch (RuntimeException e) { // BpfException: not expected of an epoll wait; logged, not spun on
+                LOG.warn("kernel events: {}", e.toString());
+                sleep(100);
+            }
+        }
+    }
+
+    /** One struct agent_event, to the worker of its flow's client endpoint. */
+    private void kernelEvent(byte[] b, int len) {
+        int worker = len < AgentEvent.LENGTH ? 0 : Sharding.worker(AgentEvent.clientAddress(b, 0), AgentEvent.clientPort(b, 0),
+                workers.length);
+        Worker w = workers[worker];
+        if (w.kernelEvents.offer(b, 0, len, 0, 0)) {
+            w.wake();
+        } else {
+            kernelEventQueueFull++;
+        }
+    }
+
     private void readLink() {
         byte[] b = new byte[TunLink.MAX_FRAME];
         Ipv4Packet ip = new Ipv4Packet();
@@ -552,6 +586,9 @@ public final class AgentRuntime implements AutoCloseable {
         }
         egress.forEach(DirectReturn::close);
         metrics.close();
+        if (kernelEvents != null) {
+            kernelEvents.close();
+        }
         if (datapath != null) {
             datapath.close(keep);
         }

@@ -26,13 +26,18 @@ final class Worker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final long PARK_NANOS = 5_000_000L;
     private static final int BATCH = 256;
+    /** The smallest PacketRing: room for about 4,600 queued events (16 bytes and a 12-byte header each; one a close). */
+    private static final int KERNEL_EVENT_RING_BYTES = 1 << 17;
 
     final int index;
     final FlowEngine engine;
     final AgentCounters counters;
     final PacketRing datagrams;
     final PacketRing stackPackets;
+    /** The kernel path's events for this worker's flows (struct agent_event records), from the events reader. */
+    final PacketRing kernelEvents;
     private final PacketRing.Handler onDatagram = this::datagram;
+    private final PacketRing.Handler onKernelEvent = this::kernelEvent;
     private final PacketRing.Handler onStackPacket = this::stackPacket;
     private volatile boolean parked;
     private volatile boolean running = true;
@@ -57,6 +62,7 @@ final class Worker implements Runnable {
         this.counters = counters;
         this.datagrams = new PacketRing(ringBytes);
         this.stackPackets = new PacketRing(ringBytes);
+        this.kernelEvents = new PacketRing(KERNEL_EVENT_RING_BYTES);
         this.stackLink = stackLink;
         this.frame = stackLink == null ? null : new byte[TunLink.MAX_FRAME];
     }
@@ -78,6 +84,7 @@ final class Worker implements Runnable {
             // makes this cycle only when that thread has queued it by then.
             int work = datagrams.drain(onDatagram, BATCH);
             work += stackLink != null ? readStack(0) : stackPackets.drain(onStackPacket, BATCH);
+            work += kernelEvents.drain(onKernelEvent, BATCH);
             work += engine.onTick(now);
             if (work == 0) {
                 parked = true;
@@ -85,7 +92,7 @@ final class Worker implements Runnable {
                 // store and a reader's offer is missed until the park times out (a lost wake-up
                 // that cost 1-5 ms per hand-off step).
                 VarHandle.fullFence();
-                if (running && datagrams.isEmpty() && stackPackets.isEmpty()) {
+                if (running && datagrams.isEmpty() && stackPackets.isEmpty() && kernelEvents.isEmpty()) {
                     if (stackLink != null) {
                         readStack(PARK_NANOS); // waits in ppoll for the link or wake()
                     } else {
@@ -146,6 +153,15 @@ final class Worker implements Runnable {
         } catch (RuntimeException e) {
             counters.internalErrors++;
             LOG.error("worker {}: datagram of {} bytes failed", index, len, e);
+        }
+    }
+
+    private void kernelEvent(byte[] b, int off, int len, int unused1, int unused2) {
+        try {
+            engine.onKernelEvent(b, off, len, now);
+        } catch (RuntimeException e) {
+            counters.internalErrors++;
+            LOG.error("worker {}: kernel event of {} bytes failed", index, len, e);
         }
     }
 

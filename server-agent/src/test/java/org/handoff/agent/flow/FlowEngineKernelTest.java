@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.handoff.agent.kernel.AgentEvent;
 import org.handoff.agent.kernel.EgressFlowKey;
 import org.handoff.agent.kernel.EgressFlowValue;
 import org.handoff.agent.kernel.FlowRecord;
@@ -159,7 +160,7 @@ class FlowEngineKernelTest {
         assertEquals(g.tOffset(), e.tsOffset());
 
         byte[] expectedIngress = new byte[IngressFlowValue.LENGTH];
-        new IngressFlowValue().wrap(ByteBuffer.wrap(expectedIngress)).entry(tr, EngineHarness.FLOW_TOKEN, SeqNumber.add(g.si(), 1));
+        new IngressFlowValue().wrap(ByteBuffer.wrap(expectedIngress)).entry(tr, EngineHarness.FLOW_TOKEN, SeqNumber.add(g.si(), 1), 0, 0);
         assertArrayEquals(expectedIngress, ingress.value(ingressKey(tr)).array(), "token, H:80, d, t; nothing delivered");
 
         KernelFlowEntry read = new KernelFlowEntry();
@@ -196,10 +197,12 @@ class FlowEngineKernelTest {
     void entriesGoWhenTheFlowEndsByFinAndTheLastAcksSeenOnlyByTheKernel() {
         g.establish(t);
         kernelSends(golden.get(5)); // the response, sent by the program
-        t.forward(g.flow, toConnectionA(golden.get(7), g.d(), g.tOffset())); // the client's FIN (passed up by the director)
+        // The client's FIN reaches the engine (a coalesced datagram the program passed up): the
+        // programs do not know it, so the engine reads the state words until the close is over.
+        t.forward(g.flow, toConnectionA(golden.get(7), g.d(), g.tOffset()));
         AgentFlow f = flow();
         assertEquals(SeqNumber.add(g.si(), 1 + RESPONSE_LENGTH), f.serverNext(), "refreshed before the FIN counted");
-        t.stack(golden.get(8)); // the stack's FIN, passed up by the program (CONTROL_TO_AGENT)
+        t.stack(golden.get(8)); // the stack's FIN, passed up too (the FIB had no way out for it, say)
         assertEquals(AgentFlow.State.ESTABLISHED, f.state(), "the client's ACK of the stack's FIN is still missing");
         t.advance(Duration.ofMillis(50));
         assertEquals(AgentFlow.State.ESTABLISHED, f.state());
@@ -214,6 +217,78 @@ class FlowEngineKernelTest {
         assertEquals(1, closed.size());
         assertEquals(CloseReason.FIN, closed.get(0).reason());
         assertEquals(RESPONSE_LENGTH, closed.get(0).bytesServerToClient(), "the response's bytes, counted by the kernel");
+    }
+
+    /**
+     * The usual close: both FINs and their ACKs go through the programs, which report it once
+     * (agent_close.h). Until the event the engine reads nothing; at the event it takes the close
+     * from the close words and ends the flow as for a close it saw itself.
+     */
+    @Test
+    void aCloseTheProgramsFollowedEndsTheFlowAtTheirEvent() {
+        g.establish(t);
+        kernelSends(golden.get(5)); // the response
+        kernelSends(golden.get(8)); // the stack's FIN
+        int serverFinEnd = SeqNumber.add(g.si(), 2 + RESPONSE_LENGTH);
+        int clientFinEnd = SeqNumber.add(ackOfRequest(), 1);
+        kernelDelivers(serverFinEnd);
+        ByteBuffer v = ingress.only().order(ByteOrder.nativeOrder());
+        v.putLong(IngressFlowValue.CLIENT_CLOSE_OFFSET, IngressFlowValue.closeWord(true, clientFinEnd, true) | IngressFlowValue.CLOSE_REPORTED);
+        v.putLong(IngressFlowValue.SERVER_CLOSE_OFFSET, IngressFlowValue.closeWord(true, serverFinEnd, true));
+        int lookups = egress.lookups + ingress.lookups;
+        t.advance(Duration.ofSeconds(1));
+        AgentFlow f = flow();
+        assertEquals(AgentFlow.State.ESTABLISHED, f.state(), "no event yet, and the engine does not poll");
+        assertEquals(lookups, egress.lookups + ingress.lookups, "no map read while the programs follow the close");
+
+        byte[] event = closeEvent(g.client, g.clientPort, f.transform().vipAddress(), f.transform().vipPort());
+        t.engine.onKernelEvent(event, 0, event.length, t.nowNanos);
+        assertEquals(AgentFlow.State.LINGER, f.state());
+        assertEquals(1, t.counters.kernelCloseEvents);
+        // A late duplicate reached the closed socket, which answered with a RST: not the client's business.
+        int sentToClient = t.egress.size();
+        t.stack(g.stackSegment(TcpSegment.RST, SeqNumber.add(g.si(), 1 + RESPONSE_LENGTH), 0, 0, null));
+        assertEquals(sentToClient, t.egress.size(), "the RST after the close is not passed on");
+        assertEquals(1, t.counters.swallowed[AgentCounters.Swallow.RST_AFTER_CLOSE.ordinal()]);
+        assertEquals(AgentFlow.State.LINGER, f.state(), "the flow lingers on");
+        t.advance(Duration.ofMillis(600));
+        assertNull(flow());
+        assertNoEntries();
+        List<Closed> closed = closedMessages();
+        assertEquals(1, closed.size());
+        assertEquals(CloseReason.FIN, closed.get(0).reason());
+        assertEquals(RESPONSE_LENGTH, closed.get(0).bytesServerToClient());
+
+        // A late or stray event: counted, nothing else.
+        t.engine.onKernelEvent(event, 0, event.length, t.nowNanos);
+        assertEquals(1, t.counters.kernelCloseEventsUnmatched);
+        assertEquals(1, closedMessages().size());
+    }
+
+    /** An event whose close words do not show both FINs acknowledged changes nothing (counted). */
+    @Test
+    void aCloseEventTheWordsDoNotBearOutIsCounted() {
+        g.establish(t);
+        AgentFlow f = flow();
+        byte[] event = closeEvent(g.client, g.clientPort, f.transform().vipAddress(), f.transform().vipPort());
+        t.engine.onKernelEvent(event, 0, event.length, t.nowNanos);
+        assertEquals(AgentFlow.State.ESTABLISHED, f.state());
+        assertEquals(1, t.counters.kernelCloseEventsUnmatched);
+        assertEquals(0, t.counters.kernelCloseEvents);
+        byte[] otherVip = closeEvent(g.client, g.clientPort, f.transform().vipAddress() + 1, f.transform().vipPort());
+        t.engine.onKernelEvent(otherVip, 0, otherVip.length, t.nowNanos);
+        assertEquals(2, t.counters.kernelCloseEventsUnmatched);
+        t.engine.onKernelEvent(event, 0, AgentEvent.LENGTH - 1, t.nowNanos);
+        assertEquals(3, t.counters.kernelCloseEventsUnmatched, "a short record");
+    }
+
+    /** struct agent_event as the programs write it: the ingress key, network order; the kind, host order. */
+    private static byte[] closeEvent(int client, int clientPort, int vip, int vipPort) {
+        ByteBuffer b = ByteBuffer.allocate(AgentEvent.LENGTH);
+        new IngressFlowKey().wrap(b).flow(FlowTransform.builder().client(client, clientPort).vip(vip, vipPort).server(1, 1)
+                .isns(0, 0).build());
+        b.order(ByteOrder.LITTLE_ENDIAN).putInt(AgentEvent.KIND_OFFSET, AgentEvent.KIND_CLOSED);
+        return b.array();
     }
 
     @Test

@@ -2,7 +2,9 @@ package org.handoff.agent.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -97,15 +99,31 @@ class AgentMapEntriesTest {
         ByteBuffer b = sentinel(IngressFlowValue.LENGTH);
         IngressFlowValue v = new IngressFlowValue().wrap(b).entry(FLOW, 0x0123456789abcdefL);
         assertArrayEquals(Bytes.fromHex("0123456789abcdef" + "c612c802" + "0050" + "01" + "00"
-                + "7d6efd5b" + "43aebc29" + "0000000000000000"), b.array());
+                + "7d6efd5b" + "43aebc29" + "0000000000000000" + "0000000000000000" + "0000000000000000"), b.array());
         assertEquals(0x0123456789abcdefL, v.token());
         assertEquals(FLOW.serverAddress(), v.serverAddress());
         assertEquals(80, v.serverPort());
-        assertEquals("agent_ingress_value[server=198.18.200.2:80 flags=0x1 d=1543335549 t=700231235 ack=0 delivered=0]",
-                v.toString());
-        v.entry(FLOW, 0x0123456789abcdefL, 0x01020304);
+        assertEquals("agent_ingress_value[server=198.18.200.2:80 flags=0x1 d=1543335549 t=700231235 ack=0 delivered=0"
+                + " client_close=0x0 server_close=0x0]", v.toString());
+        v.entry(FLOW, 0x0123456789abcdefL, 0x01020304, 0, 0);
         assertEquals(0x01020304, v.clientAck());
         assertEquals(0, v.packetsDelivered());
+    }
+
+    /** The close words: the FIN's end in the low half, FIN bit 32, acknowledged bit 33, host order. */
+    @Test
+    void closeWordsCarryTheFinsTheAgentPassedOn() {
+        ByteBuffer b = sentinel(IngressFlowValue.LENGTH);
+        IngressFlowValue v = new IngressFlowValue().wrap(b).entry(FLOW, 1, 0, IngressFlowValue.closeWord(true, 0xfffffffe, true),
+                IngressFlowValue.closeWord(true, 7, false));
+        assertArrayEquals(Bytes.fromHex("feffffff" + "03000000" + "07000000" + "01000000"),
+                Arrays.copyOfRange(b.array(), IngressFlowValue.CLIENT_CLOSE_OFFSET, IngressFlowValue.LENGTH));
+        assertEquals(0x3_ffff_fffeL, v.clientClose());
+        assertEquals(0, IngressFlowValue.closeWord(false, 7, true), "no FIN: nothing, whatever else is given");
+        assertTrue(KernelFlowState.fin(v.serverClose()));
+        assertFalse(KernelFlowState.finAcked(v.serverClose()));
+        assertTrue(KernelFlowState.finAcked(v.clientClose()));
+        assertTrue(new EgressFlowValue().wrap(sentinel(EgressFlowValue.LENGTH)).entry(FLOW, true, true, 0, 0, 0, 0).clientFin());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.handoff.agent.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.handoff.bpf.CHeader;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +41,7 @@ class AgentMapsHeaderTest {
         egressValue.put("flags", EgressFlowValue.FLAGS_OFFSET);
         egressValue.put("server_shift", EgressFlowValue.SERVER_SHIFT_OFFSET);
         egressValue.put("director_shift", EgressFlowValue.DIRECTOR_SHIFT_OFFSET);
+        egressValue.put("client_fin", EgressFlowValue.CLIENT_FIN_OFFSET);
         egressValue.put("reserved", EgressFlowValue.RESERVED_OFFSET);
         egressValue.put("seq_offset", EgressFlowValue.SEQ_OFFSET_OFFSET);
         egressValue.put("ts_offset", EgressFlowValue.TS_OFFSET_OFFSET);
@@ -55,9 +59,13 @@ class AgentMapsHeaderTest {
         assertEquals(Map.of("token", IngressFlowValue.TOKEN_OFFSET, "server_addr", IngressFlowValue.SERVER_ADDRESS_OFFSET,
                 "server_port", IngressFlowValue.SERVER_PORT_OFFSET, "flags", IngressFlowValue.FLAGS_OFFSET,
                 "reserved", IngressFlowValue.RESERVED_OFFSET, "seq_offset", IngressFlowValue.SEQ_OFFSET_OFFSET,
-                "ts_offset", IngressFlowValue.TS_OFFSET_OFFSET, "delivered", IngressFlowValue.DELIVERED_OFFSET),
+                "ts_offset", IngressFlowValue.TS_OFFSET_OFFSET, "delivered", IngressFlowValue.DELIVERED_OFFSET,
+                "client_close", IngressFlowValue.CLIENT_CLOSE_OFFSET, "server_close", IngressFlowValue.SERVER_CLOSE_OFFSET),
                 c.get("agent_ingress_value"));
         assertEquals(IngressFlowValue.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_ingress_value"));
+
+        assertEquals(Map.of("key", AgentEvent.KEY_OFFSET, "kind", AgentEvent.KIND_OFFSET), c.get("agent_event"));
+        assertEquals(AgentEvent.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_event"));
 
         assertEquals(Map.of("tunnel_port", AgentKernelConfig.TUNNEL_PORT_OFFSET, "egress_mode", AgentKernelConfig.EGRESS_MODE_OFFSET,
                 "reserved", AgentKernelConfig.RESERVED_OFFSET, "tun_ifindex", AgentKernelConfig.TUN_IFINDEX_OFFSET,
@@ -87,7 +95,7 @@ class AgentMapsHeaderTest {
         record.put("reserved", FlowRecord.RESERVED_OFFSET);
         assertEquals(record, c.get("agent_flow_record"));
         assertEquals(FlowRecord.LENGTH, h.sizeAssert("AGENT_SIZE", "agent_flow_record"));
-        assertEquals(6, c.size(), "structs with AGENT_LAYOUT lines: " + c.keySet());
+        assertEquals(7, c.size(), "structs with AGENT_LAYOUT lines: " + c.keySet());
     }
 
     @Test
@@ -101,6 +109,17 @@ class AgentMapsHeaderTest {
         assertEquals(h.define("AGENT_RECORD_TIMESTAMPS"), FlowRecord.FLAG_TIMESTAMPS);
         assertEquals(h.define("AGENT_RECORD_TIMESTAMPS_ON_B"), FlowRecord.FLAG_TIMESTAMPS_ON_B);
         assertEquals(h.define("AGENT_RECORD_SCALING_ON_B"), FlowRecord.FLAG_SCALING_ON_B);
+        assertEquals(1L << shiftOf(h, "AGENT_CLOSE_FIN"), IngressFlowValue.CLOSE_FIN);
+        assertEquals(1L << shiftOf(h, "AGENT_CLOSE_ACKED"), IngressFlowValue.CLOSE_ACKED);
+        assertEquals(1L << shiftOf(h, "AGENT_CLOSE_REPORTED"), IngressFlowValue.CLOSE_REPORTED);
+        assertEquals(List.of("AGENT_EVENT_CLOSED = " + AgentEvent.KIND_CLOSED), h.enumerators("agent_event_kind"));
+    }
+
+    /** N of {@code #define name (1ULL << N)}. */
+    private static int shiftOf(CHeader h, String name) {
+        Matcher m = Pattern.compile("(?m)^#define " + name + "\\s+\\(1ULL << (\\d+)\\)").matcher(h.text());
+        assertTrue(m.find(), "#define " + name + " (1ULL << N) in agent_maps.h");
+        return Integer.parseInt(m.group(1));
     }
 
     @Test

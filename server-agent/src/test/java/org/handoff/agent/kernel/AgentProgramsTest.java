@@ -13,8 +13,10 @@ import org.handoff.agent.kernel.AgentKernelConfig.EgressMode;
 import org.handoff.bpf.BpfMap;
 import org.handoff.bpf.BpfObject;
 import org.handoff.bpf.BpfProgram;
+import org.handoff.bpf.BpfRingBuffer;
 import org.handoff.bpf.TestRunResult;
 import org.handoff.host.ProcessRunner;
+import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.testing.RewriterFixtures;
 import org.handoff.protocol.testing.RewriterFixtures.Case;
@@ -81,7 +83,9 @@ class AgentProgramsTest {
     void load() {
         egress = BpfObject.openResource("agent_egress.bpf.o");
         egress.load();
-        ingress = BpfObject.openResource("agent_ingress.bpf.o");
+        // One set of flow maps and one ring buffer for both programs, as the agent's pins make it.
+        ingress = BpfObject.openResource("agent_ingress.bpf.o").reuseMap("agent_egress_flows", egress.map("agent_egress_flows"))
+                .reuseMap("agent_ingress_flows", egress.map("agent_ingress_flows")).reuseMap("agent_events", egress.map("agent_events"));
         ingress.load();
         // Egress into the TUN's own ingress: no FIB, so the run does not depend on this host's routes.
         config(egress, 0, EgressMode.TUN_INGRESS);
@@ -121,8 +125,8 @@ class AgentProgramsTest {
         }
         TestRunResult r = program.testRun(frame, 1);
         if (c.direction() == Direction.CLIENT_TO_SERVER && isControl(c.input())) {
-            // The client's SYN, FIN or RST goes up to the agent untouched (its Java rewrites it with
-            // PacketRewriter and follows the close), as the egress program passes the server's up.
+            // The client's SYN or RST goes up to the agent untouched (its Java rewrites it with
+            // PacketRewriter), as the egress program passes the server's up. A FIN is rewritten here.
             assertEquals(TC_ACT_OK, r.returnValue(), c.name() + ": verdict");
             assertEquals(Bytes.hex(frame, 0, frame.length), Bytes.hex(r.dataOut(), 0, r.dataOut().length),
                     c.name() + ": passed up as it came");
@@ -201,7 +205,7 @@ class AgentProgramsTest {
         FlowTransform f = request.transform();
         BpfMap flows = ingress.map("agent_ingress_flows");
         IngressFlowValue view = new IngressFlowValue().wrap(ingressValue);
-        flows.update(new IngressFlowKey().wrap(ingressKey).flow(f).buffer(), view.entry(f, TOKEN, 7).buffer());
+        flows.update(new IngressFlowKey().wrap(ingressKey).flow(f).buffer(), view.entry(f, TOKEN, 7, 0, 0).buffer());
         ingress.program("agent_ingress").testRun(tunnel(TOKEN, request.input()), 1);
         assertTrue(flows.lookup(ingressKey, ingressValue));
         Ipv4Packet ip = new Ipv4Packet().wrap(request.input(), 0, request.input().length);
@@ -232,22 +236,26 @@ class AgentProgramsTest {
 
     @Test
     void controlSegmentsGoToTheAgentWhenTheEntrySaysSo() {
-        for (String name : List.of("s2c-syn-ack-all-options", "s2c-fin-all-options")) {
-            Case c = find(name);
-            FlowTransform f = c.transform();
+        byte[] rst = find("s2c-response-all-options").input().clone();
+        rst[20 + TcpSegment.FLAGS_OFFSET] = (byte) (TcpSegment.RST | TcpSegment.ACK);
+        for (byte[] packet : List.of(find("s2c-syn-ack-all-options").input(), rst)) {
+            FlowTransform f = find("s2c-syn-ack-all-options").transform();
             egress.map("agent_egress_flows").update(new EgressFlowKey().wrap(egressKey).flow(f).buffer(),
                     egressView.entry(f, true, 0, 0, 0, 0).buffer());
-            byte[] frame = PacketBuilder.ethernet(CLIENT_MAC, AGENT_MAC, c.input());
+            byte[] frame = PacketBuilder.ethernet(CLIENT_MAC, AGENT_MAC, packet);
             TestRunResult r = egress.program("agent_egress_eth").testRun(frame, 1);
-            assertEquals(TC_ACT_OK, r.returnValue(), name);
-            assertArrayEquals(frame, r.dataOut(), name);
+            assertEquals(TC_ACT_OK, r.returnValue());
+            assertArrayEquals(frame, r.dataOut());
         }
-        assertEquals(2, counter(egress, AgentKernelCounter.EGRESS_CONTROL_PASSED));
-        Case data = find("s2c-response-all-options");
-        egress.map("agent_egress_flows").update(new EgressFlowKey().wrap(egressKey).flow(data.transform()).buffer(),
-                egressView.entry(data.transform(), true, 0, 0, 0, 0).buffer());
-        TestRunResult r = egress.program("agent_egress_eth").testRun(PacketBuilder.ethernet(CLIENT_MAC, AGENT_MAC, data.input()), 1);
-        assertEquals(TC_ACT_REDIRECT, r.returnValue(), "data of the same kind of flow is rewritten");
+        assertEquals(2, counter(egress, AgentKernelCounter.EGRESS_CONTROL_PASSED), "the SYN-ACK and the RST");
+        for (String name : List.of("s2c-response-all-options", "s2c-fin-all-options")) {
+            Case c = find(name);
+            egress.map("agent_egress_flows").update(new EgressFlowKey().wrap(egressKey).flow(c.transform()).buffer(),
+                    egressView.entry(c.transform(), true, 0, 0, 0, 0).buffer());
+            TestRunResult r = egress.program("agent_egress_eth").testRun(PacketBuilder.ethernet(CLIENT_MAC, AGENT_MAC, c.input()), 1);
+            assertEquals(TC_ACT_REDIRECT, r.returnValue(), name + ": data and FINs of the same kind of flow are rewritten");
+        }
+        assertEquals(2, counter(egress, AgentKernelCounter.EGRESS_CONTROL_PASSED), "nothing more passed");
     }
 
     @Test
@@ -383,6 +391,132 @@ class AgentProgramsTest {
         assertEquals(0, counter(ingress, AgentKernelCounter.INGRESS_DELIVERED), "no prefix delivered");
     }
 
+    // ---- the close (agent_close.h)
+
+    static final int C = Bytes.parseIpv4("198.18.0.100");
+    static final int VIP = Bytes.parseIpv4("198.18.1.1");
+    static final int H = Bytes.parseIpv4("198.18.0.11");
+    static final int CLIENT_ISN = 1_000;
+    static final int DIRECTOR_ISN = 0xffff_fff0; // the server's numbers wrap on A during the response
+    static final int SERVER_ISN = 500_000;
+    static final FlowTransform CLOSING = FlowTransform.builder().client(C, 40000).vip(VIP, 80).server(H, 80)
+            .isns(DIRECTOR_ISN, SERVER_ISN).windowShifts(7, 7).build();
+
+    /** The server closes first: its FIN, the client's ACK of it, the client's FIN, the stack's ACK of that. */
+    @Test
+    void bothFinsAcknowledgedInTheKernelSendOneCloseEvent() {
+        addFlow(CLOSING);
+        int serverFinEnd = SERVER_ISN + 1 + 100 + 1;
+        int clientFinEnd = CLIENT_ISN + 1 + 50 + 1;
+        List<String> events = new java.util.ArrayList<>();
+        try (BpfRingBuffer ring = BpfRingBuffer.open(egress.map("agent_events"), AgentEvent.LENGTH, (b, n) -> events.add(
+                n + " bytes: " + Bytes.ipv4ToString(AgentEvent.clientAddress(b, 0)) + ":" + AgentEvent.clientPort(b, 0) + " -> "
+                        + Bytes.ipv4ToString(AgentEvent.vipAddress(b, 0)) + ":" + AgentEvent.vipPort(b, 0) + " kind "
+                        + AgentEvent.kind(b, 0)))) {
+            assertEquals(TC_ACT_REDIRECT, fromServer(SERVER_ISN + 101, CLIENT_ISN + 51, TcpSegment.FIN | TcpSegment.ACK), "FIN rewritten");
+            IngressFlowValue v = ingressEntry(CLOSING);
+            assertEquals(IngressFlowValue.closeWord(true, serverFinEnd, false), v.serverClose(), "the server's FIN and its end: " + v);
+            assertEquals(0, v.clientClose());
+
+            fromClient(CLIENT_ISN + 51, serverFinEnd - 1 + CLOSING.seqOffset(), TcpSegment.ACK);
+            assertEquals(IngressFlowValue.closeWord(true, serverFinEnd, false), ingressEntry(CLOSING).serverClose(),
+                    "an ACK one short of the FIN's end does not acknowledge it");
+            fromClient(CLIENT_ISN + 51, serverFinEnd + CLOSING.seqOffset(), TcpSegment.ACK);
+            assertEquals(IngressFlowValue.closeWord(true, serverFinEnd, true), ingressEntry(CLOSING).serverClose());
+            assertEquals(0, ring.poll(0), "one FIN acknowledged: no event");
+
+            fromClient(CLIENT_ISN + 51, serverFinEnd + CLOSING.seqOffset(), TcpSegment.FIN | TcpSegment.ACK);
+            assertEquals(2 + 1, counter(ingress, AgentKernelCounter.INGRESS_DELIVERED), "the client's segments, its FIN too");
+            assertEquals(IngressFlowValue.closeWord(true, clientFinEnd, false), ingressEntry(CLOSING).clientClose());
+            assertTrue(egressEntry(CLOSING).clientFin(), "the egress entry now looks for the stack's ACK of it");
+
+            fromServer(serverFinEnd, clientFinEnd - 1, TcpSegment.ACK);
+            assertEquals(0, ring.poll(0), "the client's FIN not yet acknowledged");
+            fromServer(serverFinEnd, clientFinEnd, TcpSegment.ACK);
+            assertEquals(1, ring.poll(0));
+            assertEquals(List.of("16 bytes: 198.18.0.100:40000 -> 198.18.1.1:80 kind " + AgentEvent.KIND_CLOSED), events);
+            assertEquals(IngressFlowValue.closeWord(true, clientFinEnd, true) | IngressFlowValue.CLOSE_REPORTED,
+                    ingressEntry(CLOSING).clientClose());
+
+            // Retransmissions (the stack's ACK, the client's FIN) change nothing and send nothing more.
+            fromServer(serverFinEnd, clientFinEnd, TcpSegment.ACK);
+            fromClient(CLIENT_ISN + 51, serverFinEnd + CLOSING.seqOffset(), TcpSegment.FIN | TcpSegment.ACK);
+            assertEquals(0, ring.poll(0));
+            assertEquals(1, counter(egress, AgentKernelCounter.CLOSES_REPORTED) + counter(ingress, AgentKernelCounter.CLOSES_REPORTED));
+            assertEquals(0, counter(egress, AgentKernelCounter.CLOSE_EVENTS_LOST) + counter(ingress, AgentKernelCounter.CLOSE_EVENTS_LOST));
+        }
+    }
+
+    /** The client closes first; the close is reported by the program that sees the last ACK, the ingress one here. */
+    @Test
+    void aClientThatClosesFirstIsReportedByTheLastAck() {
+        addFlow(CLOSING);
+        int serverFinEnd = SERVER_ISN + 1 + 1;
+        int clientFinEnd = CLIENT_ISN + 1 + 1;
+        int[] records = {0};
+        try (BpfRingBuffer ring = BpfRingBuffer.open(egress.map("agent_events"), AgentEvent.LENGTH, (b, n) -> records[0]++)) {
+            fromClient(CLIENT_ISN + 1, SERVER_ISN + 1 + CLOSING.seqOffset(), TcpSegment.FIN | TcpSegment.ACK);
+            fromServer(SERVER_ISN + 1, clientFinEnd, TcpSegment.FIN | TcpSegment.ACK); // FIN and the ACK of the client's at once
+            IngressFlowValue v = ingressEntry(CLOSING);
+            assertEquals(IngressFlowValue.closeWord(true, clientFinEnd, true), v.clientClose(), v.toString());
+            assertEquals(IngressFlowValue.closeWord(true, serverFinEnd, false), v.serverClose(), v.toString());
+            assertEquals(0, ring.poll(0));
+            fromClient(clientFinEnd, serverFinEnd + CLOSING.seqOffset(), TcpSegment.ACK);
+            assertEquals(1, ring.poll(0));
+            assertEquals(1, records[0]);
+            assertEquals(1, counter(ingress, AgentKernelCounter.CLOSES_REPORTED));
+        }
+    }
+
+    /** FINs the agent passed on before it wrote the entries are in the entries' start values; their ACKs close the flow here. */
+    @Test
+    void finsTheAgentSawBeforeTheEntriesAreTakenFromTheStartValues() {
+        int clientFinEnd = CLIENT_ISN + 1 + 1;
+        int serverFinEnd = SERVER_ISN + 1 + 1;
+        egress.map("agent_egress_flows").update(new EgressFlowKey().wrap(egressKey).flow(CLOSING).buffer(),
+                egressView.entry(CLOSING, true, true, serverFinEnd, 0, 0, 0).buffer());
+        ingress.map("agent_ingress_flows").update(new IngressFlowKey().wrap(ingressKey).flow(CLOSING).buffer(),
+                new IngressFlowValue().wrap(ingressValue).entry(CLOSING, TOKEN, SERVER_ISN + 1,
+                        IngressFlowValue.closeWord(true, clientFinEnd, false), IngressFlowValue.closeWord(true, serverFinEnd, true)).buffer());
+        try (BpfRingBuffer ring = BpfRingBuffer.open(egress.map("agent_events"), AgentEvent.LENGTH, (b, n) -> { })) {
+            fromServer(serverFinEnd, clientFinEnd, TcpSegment.ACK);
+            assertEquals(1, ring.poll(0), "the stack's ACK of a FIN the agent passed on closes the flow");
+        }
+    }
+
+    private void addFlow(FlowTransform f) {
+        egress.map("agent_egress_flows").update(new EgressFlowKey().wrap(egressKey).flow(f).buffer(),
+                egressView.entry(f, true, SeqNumber.add(SERVER_ISN, 1), 0, 0, 0).buffer());
+        addIngressFlow(f, TOKEN);
+    }
+
+    /** A segment of connection B from the stack (B's numbering) through the egress program; its verdict. */
+    private int fromServer(int seq, int ack, int flags) {
+        byte[] ip = PacketBuilder.tcp().from(H, 80).to(C, 40000).seq(seq).ack(ack).flags(flags).window(500).noOptions().noPayload()
+                .build();
+        return egress.program("agent_egress_eth").testRun(PacketBuilder.ethernet(CLIENT_MAC, AGENT_MAC, ip), 1).returnValue();
+    }
+
+    /** A client segment (A's numbering) in a TUNNEL through the ingress program; delivered, or the test fails. */
+    private void fromClient(int seq, int ack, int flags) {
+        long before = counter(ingress, AgentKernelCounter.INGRESS_DELIVERED);
+        byte[] ip = PacketBuilder.tcp().from(C, 40000).to(VIP, 80).seq(seq).ack(ack).flags(flags).window(500).noOptions().noPayload()
+                .build();
+        ingress.program("agent_ingress").testRun(tunnel(TOKEN, ip), 1);
+        assertEquals(before + 1, counter(ingress, AgentKernelCounter.INGRESS_DELIVERED), "delivered");
+    }
+
+    private IngressFlowValue ingressEntry(FlowTransform f) {
+        IngressFlowValue v = new IngressFlowValue().wrap(ingressValue);
+        assertTrue(ingress.map("agent_ingress_flows").lookup(new IngressFlowKey().wrap(ingressKey).flow(f).buffer(), ingressValue));
+        return v;
+    }
+
+    private EgressFlowValue egressEntry(FlowTransform f) {
+        assertTrue(egress.map("agent_egress_flows").lookup(new EgressFlowKey().wrap(egressKey).flow(f).buffer(), egressValue));
+        return egressView;
+    }
+
     // ---- helpers
 
     private void addIngressFlow(FlowTransform f, long token) {
@@ -415,11 +549,11 @@ class AgentProgramsTest {
         return java.util.stream.IntStream.range(0, a.length).filter(i -> a[i] != b[i]).toArray();
     }
 
-    /** A TCP segment with SYN, FIN or RST: one the ingress program passes up. */
+    /** A TCP segment with SYN or RST: one the ingress program passes up. */
     private static boolean isControl(byte[] ip) {
         int l4 = new Ipv4Packet().wrap(ip, 0, ip.length).headerLength();
         TcpSegment tcp = new TcpSegment().wrap(ip, l4, ip.length - l4);
-        return (tcp.flags() & (TcpSegment.SYN | TcpSegment.FIN | TcpSegment.RST)) != 0;
+        return (tcp.flags() & (TcpSegment.SYN | TcpSegment.RST)) != 0;
     }
 
     private static Case find(String name) {
