@@ -79,6 +79,8 @@ public final class DirectorMetrics {
         this.origins = origins;
         registerOrigins();
         counter("handoff_director_forward_datagrams", "FORWARD datagrams sent", workers, w -> w.coordinator().counters().forwardDatagrams);
+        counter("handoff_director_tunnel_packets", "client packets Java forwarded as TUNNEL (flows with a kernel entry)", workers,
+                w -> w.coordinator().counters().tunnelPackets);
         counter("handoff_director_forward_packets", "client packets forwarded", workers, w -> w.coordinator().counters().forwardPackets);
         counter("handoff_director_forward_split", "client frames cut to fit a datagram", workers, w -> w.coordinator().counters().forwardSplit);
         counter("handoff_director_agent_send_failures", "datagrams to agents that could not be sent", workers,

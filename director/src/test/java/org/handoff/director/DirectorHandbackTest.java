@@ -2,11 +2,13 @@ package org.handoff.director;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.handoff.director.handoff.HandoffCounters;
 import org.handoff.director.tcp.FlowListener;
@@ -21,6 +23,7 @@ import org.handoff.protocol.message.Handback;
 import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HandoffNack;
+import org.handoff.protocol.message.MessageHeaderFlyweight;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NackReason;
 import org.handoff.protocol.message.Recall;
@@ -75,6 +78,29 @@ class DirectorHandbackTest extends WorkerTestBase {
         request(c, text);
     }
 
+    /** Client packets sent to one agent since the last look, and where. */
+    record Forwarded(InetSocketAddress to, List<byte[]> packets) {
+    }
+
+    /**
+     * What went to the agents since the last look, all of it client packets for one agent: one
+     * FORWARD (the user path), or a TUNNEL per packet (a flow with a kernel entry).
+     */
+    Forwarded forwardedOnly() {
+        assertFalse(toAgents.isEmpty(), "no datagram to an agent");
+        InetSocketAddress to = toAgents.get(0).to();
+        List<byte[]> packets = new ArrayList<>();
+        for (Datagram d : toAgents) {
+            assertEquals(to, d.to(), "every datagram to one agent");
+            if (d.bytes()[MessageHeaderFlyweight.TYPE_OFFSET] == MessageType.FORWARD.code()) {
+                assertEquals(1, toAgents.size(), "one FORWARD");
+            }
+            packets.addAll(forwarded(d));
+        }
+        toAgents.clear();
+        return new Forwarded(to, packets);
+    }
+
     Datagram only(MessageType type) {
         assertEquals(1, toAgents.size(), "datagrams to agents: " + toAgents.size());
         Datagram d = toAgents.remove(0);
@@ -97,9 +123,9 @@ class DirectorHandbackTest extends WorkerTestBase {
         handedOffToOrigin2(41000);
         String second = "GET /video/b.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n";
         nextRequestAfterTheResponse(second);
-        Datagram d = only(MessageType.FORWARD);
+        Forwarded d = forwardedOnly();
         assertEquals(ORIGIN2, d.to());
-        List<byte[]> packets = forwarded(d);
+        List<byte[]> packets = d.packets();
         assertEquals(1, packets.size());
         assertTrue(new String(packets.get(0), StandardCharsets.ISO_8859_1).endsWith(second), "the request, as the client sent it");
         assertEquals(1, outcomes(HandoffCounters.RequestOutcome.KEPT));
@@ -107,7 +133,7 @@ class DirectorHandbackTest extends WorkerTestBase {
 
         // And the next one again: each request is read and routed.
         nextRequestAfterTheResponse("GET /video/c.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
-        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        assertEquals(ORIGIN2, forwardedOnly().to());
         assertEquals(2, outcomes(HandoffCounters.RequestOutcome.KEPT));
         assertEquals(0, worker.coordinator().counters().origin("origin2", HandoffCounters.OriginEvent.RECALLED));
         assertEquals(0, worker.terminator().counters().originProven, "a proof only a hand-off in progress needs");
@@ -163,7 +189,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         // The client's later packets go to origin1 now.
         c.ack = SeqNumber.add(c.ack, RESPONSE);
         in(c.ack());
-        assertEquals(ORIGIN1, only(MessageType.FORWARD).to());
+        assertEquals(ORIGIN1, forwardedOnly().to());
         assertNothingBuffered();
     }
 
@@ -172,13 +198,13 @@ class DirectorHandbackTest extends WorkerTestBase {
         handedOffToOrigin2(41002);
         // Sent before any of the response came back: the same ack as the first request.
         request(c, "GET /static/p.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
-        assertEquals(ORIGIN2, only(MessageType.FORWARD).to(), "no RECALL: forwarded to the connection's origin");
+        assertEquals(ORIGIN2, forwardedOnly().to(), "no RECALL: forwarded to the connection's origin");
         assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.PIPELINED));
         assertEquals(1, outcomes(HandoffCounters.RequestOutcome.PINNED));
 
         // Pinned: a later request for origin1 is not even read, it goes on as it came.
         nextRequestAfterTheResponse("GET /static/q.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
-        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        assertEquals(ORIGIN2, forwardedOnly().to());
         assertEquals(TcpFlow.State.FORWARDING, flowState());
     }
 
@@ -190,9 +216,9 @@ class DirectorHandbackTest extends WorkerTestBase {
         only(MessageType.RECALL);
         agentAnswers(new RecallNack(flow, agentSide.header().messageId(), RecallNackReason.RESPONSE_PENDING));
         cycle();
-        Datagram d = only(MessageType.FORWARD);
+        Forwarded d = forwardedOnly();
         assertEquals(ORIGIN2, d.to());
-        assertTrue(new String(forwarded(d).get(0), StandardCharsets.ISO_8859_1).endsWith(second));
+        assertTrue(new String(d.packets().get(0), StandardCharsets.ISO_8859_1).endsWith(second));
         assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.PIPELINED));
         assertEquals(TcpFlow.State.FORWARDING, flowState());
     }
@@ -255,7 +281,7 @@ class DirectorHandbackTest extends WorkerTestBase {
     void aBodyWithContentLengthIsForwardedAndTheRequestAfterItIsRouted() throws Exception {
         handedOffToOrigin2(41007, "PUT /video/up.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 10\r\n\r\n0123");
         request(c, "456789"); // the rest of the body: forwarded, not read as a request
-        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        assertEquals(ORIGIN2, forwardedOnly().to());
         nextRequestAfterTheResponse("GET /static/after.txt HTTP/1.1\r\nHost: lab\r\n\r\n");
         only(MessageType.RECALL);
         assertEquals(SeqNumber.add(c.isn, 1 + "PUT /video/up.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 10\r\n\r\n".length() + 10),
@@ -279,8 +305,8 @@ class DirectorHandbackTest extends WorkerTestBase {
         request(c, "GET /static/x.txt HTTP/1.1\r\n");
         byte[] rst = c.packet(TcpSegment.RST | TcpSegment.ACK, c.seq, null, 0, 0);
         in(rst);
-        Datagram d = only(MessageType.FORWARD);
-        List<byte[]> packets = forwarded(d);
+        Forwarded d = forwardedOnly();
+        List<byte[]> packets = d.packets();
         assertEquals(2, packets.size(), "the held head, then the RST");
         assertArrayEquals(rst, packets.get(1));
         assertNull(flowState(), "freed");
@@ -312,9 +338,9 @@ class DirectorHandbackTest extends WorkerTestBase {
         cycle();
         toAgents.removeIf(d -> d.bytes()[3] == MessageType.HEARTBEAT.code()); // the agent probe, once a second
         // Its origin gets what was held (the client's retransmission will complete it there).
-        Datagram d = only(MessageType.FORWARD);
+        Forwarded d = forwardedOnly();
         assertEquals(ORIGIN2, d.to());
-        assertArrayEquals(late, forwarded(d).get(0));
+        assertArrayEquals(late, d.packets().get(0));
         assertEquals(TcpFlow.State.FORWARDING, flowState());
         assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.UNPARSED_REQUEST));
         assertNothingBuffered();
@@ -326,7 +352,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         handedOffToOrigin2(41012, "PUT /video/huge.bin HTTP/1.1\r\nHost: lab\r\nContent-Length: 3221225472\r\n\r\n0123");
         assertEquals(1, worker.coordinator().counters().pinned(HandoffCounters.PinReason.LARGE_BODY));
         request(c, "GET /static/looks-like-a-request HTTP/1.1\r\nHost: lab\r\n\r\n"); // body bytes: forwarded as they come
-        assertEquals(ORIGIN2, only(MessageType.FORWARD).to());
+        assertEquals(ORIGIN2, forwardedOnly().to());
         assertEquals(TcpFlow.State.FORWARDING, flowState());
         assertEquals(0, worker.terminator().counters().nextRequests);
     }
@@ -377,9 +403,9 @@ class DirectorHandbackTest extends WorkerTestBase {
         assertEquals(ORIGIN1, only(MessageType.HANDOFF).to());
         agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
         cycle();
-        Datagram d = only(MessageType.FORWARD);
+        Forwarded d = forwardedOnly();
         assertEquals(ORIGIN1, d.to());
-        assertArrayEquals(withFin, forwarded(d).get(0), "the FIN reaches origin1 now, not after the client's retransmission");
+        assertArrayEquals(withFin, d.packets().get(0), "the FIN reaches origin1 now, not after the client's retransmission");
         assertNothingBuffered();
     }
 
@@ -399,7 +425,7 @@ class DirectorHandbackTest extends WorkerTestBase {
         assertEquals(ORIGIN1, only(MessageType.HANDOFF).to());
         agentAnswers(HandoffAck.of(flow, agentSide.header().messageId()));
         cycle();
-        List<byte[]> sent = forwarded(only(MessageType.FORWARD));
+        List<byte[]> sent = forwardedOnly().packets();
         assertEquals(1, sent.size(), "the two request segments and the ACK repeat the HANDOFF: only the FIN goes");
         assertArrayEquals(fin, sent.get(0));
         assertNothingBuffered();

@@ -26,6 +26,9 @@ import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.HealthState;
 import org.handoff.protocol.message.Heartbeat;
+import org.handoff.protocol.message.MessageHeaderFlyweight;
+import org.handoff.protocol.message.MessageType;
+import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.director.testing.ClientPackets;
 import org.handoff.protocol.wire.Bytes;
@@ -106,6 +109,47 @@ class KernelPathWorkerTest extends WorkerTestBase {
         agentAnswers(new Closed(FlowIdentity.ipv4(CLIENT, VIDEO_PORT + 1, VIP, 80), 0, 0, 1, CloseReason.RST));
         cycle();
         assertNull(entry(VIDEO_PORT + 1));
+    }
+
+    /**
+     * What Java forwards for a flow with an entry (a FIN, which may have to follow a next request
+     * the director holds; an ACK that raced the entry) goes as a TUNNEL with the flow's token, one
+     * packet a datagram, not in a FORWARD: the agent's ingress program delivers it in order with
+     * what XDP tunnels, and follows the close.
+     */
+    @Test
+    void whatJavaForwardsForAFlowWithAnEntryGoesAsTunnelsWithTheToken() throws Exception {
+        ClientPackets c = connect(VIDEO_PORT + 6);
+        long token = handedOff(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        toAgents.clear();
+        byte[] ack = c.packet(TcpSegment.ACK, c.seq, null, 0, 0);
+        byte[] fin = c.packet(TcpSegment.FIN | TcpSegment.ACK, c.seq, null, 0, 0);
+        in(ack);
+        in(fin);
+        assertEquals(2, toAgents.size(), "one datagram each");
+        for (byte[] sent : java.util.List.of(ack, fin)) {
+            Datagram d = toAgents.remove(0);
+            assertEquals(ORIGIN2, d.to());
+            TunnelFlyweight t = new TunnelFlyweight().wrap(d.bytes(), 0);
+            assertEquals(MessageType.TUNNEL.code(), d.bytes()[MessageHeaderFlyweight.TYPE_OFFSET], "a TUNNEL");
+            assertEquals(token, t.flowToken(), "with the HANDOFF's token, which the ingress program checks");
+            assertEquals(Bytes.hex(sent, 0, sent.length), Bytes.hex(d.bytes(), t.innerOffset(), t.innerLength()), "the packet as it came");
+            assertEquals(TunnelFlyweight.HEADER_LENGTH + sent.length, d.bytes().length);
+        }
+        assertEquals(2, worker.coordinator().counters().tunnelPackets);
+        assertEquals(0, worker.coordinator().counters().forwardDatagrams);
+    }
+
+    @Test
+    void whatJavaForwardsForAFlowWithoutAnEntryGoesInForwards() throws Exception {
+        map.refuseNext = true;
+        ClientPackets c = connect(VIDEO_PORT + 7);
+        handedOff(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        assertNull(entry(VIDEO_PORT + 7), "the map refused the entry");
+        toAgents.clear();
+        in(c.packet(TcpSegment.FIN | TcpSegment.ACK, c.seq, null, 0, 0));
+        assertEquals(1, forwarded(toAgents.remove(0)).size(), "the FIN in a FORWARD, as on the user path");
+        assertEquals(0, worker.coordinator().counters().tunnelPackets);
     }
 
     @Test

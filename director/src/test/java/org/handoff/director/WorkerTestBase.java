@@ -25,7 +25,9 @@ import org.handoff.protocol.message.MessageDecoder;
 import org.handoff.protocol.message.MessageEncoder;
 import org.handoff.protocol.message.MessageIdGenerator;
 import org.handoff.protocol.message.MessageSealer;
+import org.handoff.protocol.message.MessageHeaderFlyweight;
 import org.handoff.protocol.message.MessageType;
+import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.testing.PacketBuilder;
 import org.handoff.protocol.wire.Bytes;
@@ -147,7 +149,15 @@ abstract class WorkerTestBase {
         return agentSide.header().messageId();
     }
 
+    /**
+     * The client packets a datagram to an agent carries: a FORWARD's (the user path), or a
+     * TUNNEL's one (a flow with a kernel entry, docs/kernel-datapath.md).
+     */
     List<byte[]> forwarded(Datagram d) {
+        if (d.bytes().length > MessageHeaderFlyweight.TYPE_OFFSET && d.bytes()[MessageHeaderFlyweight.TYPE_OFFSET] == MessageType.TUNNEL.code()) {
+            TunnelFlyweight t = new TunnelFlyweight().wrap(d.bytes(), 0);
+            return List.of(Arrays.copyOfRange(d.bytes(), t.innerOffset(), t.innerOffset() + t.innerLength()));
+        }
         assertEquals(DecodeResult.ACCEPTED, agentSide.decode(d.bytes(), 0, d.bytes().length), agentSide.describe());
         assertEquals(MessageType.FORWARD, agentSide.type());
         List<byte[]> out = new ArrayList<>();

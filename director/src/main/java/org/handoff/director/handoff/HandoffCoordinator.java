@@ -31,6 +31,7 @@ import org.handoff.protocol.message.FlowMessageFlyweight;
 import org.handoff.protocol.message.ForwardEncoder;
 import org.handoff.protocol.message.HandbackFlyweight;
 import org.handoff.protocol.message.Handoff;
+import org.handoff.protocol.message.HandoffProtocol;
 import org.handoff.protocol.message.HealthState;
 import org.handoff.protocol.message.Heartbeat;
 import org.handoff.protocol.message.MessageDecoder;
@@ -39,6 +40,7 @@ import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.NegotiatedOptions;
 import org.handoff.protocol.message.Recall;
 import org.handoff.protocol.message.RecallNackFlyweight;
+import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.transform.TcpSegmentSplitter;
 import org.handoff.protocol.util.TimerWheel;
@@ -163,6 +165,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private final TcpSegmentSplitter splitter = new TcpSegmentSplitter();
     private final TcpSegmentSplitter.PieceSink appendPiece = this::appendPiece;
     private final byte[] forwardBuffer = new byte[65_536];
+    /** One TUNNEL datagram: a client packet of a flow with a kernel entry (see {@link #onForward}). */
+    private final byte[] tunnelBuffer = new byte[HandoffProtocol.MAX_DATAGRAM_LENGTH];
+    private final TunnelFlyweight tunnel = new TunnelFlyweight();
     /** Created by this coordinator, with it as the listener: they need no setter to find each other. */
     private final TcpTerminator<Attempt> terminator;
     /** The flows (accepted or waiting) of each agent, to reset or move them when it is lost. */
@@ -729,6 +734,23 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     @Override
     public void onForward(TcpFlow<Attempt> flow, byte[] packet, int offset, int length, long nowNanos) {
         Attempt a = flow.attachment();
+        if (a.kernelEntry && length <= TunnelFlyweight.MAX_INNER_LENGTH) {
+            // Once the flow has a kernel entry, what Java forwards goes as TUNNEL too, one packet a
+            // datagram: the agent's ingress program delivers it in order with what XDP tunnels (in
+            // a FORWARD it would reach the agent's Java, and a FIN tunnelled behind it could
+            // reach the stack first, which then reset the late ACK), and follows the close
+            // (docs/kernel-datapath.md, "Closes"). A packet without an entry there goes up to the agent.
+            if (forwarding == a) {
+                flush(); // what this flow's FORWARD holds goes first
+            }
+            tunnel.wrap(tunnelBuffer, 0).writeHeader(length, a.flowToken);
+            System.arraycopy(packet, offset, tunnelBuffer, TunnelFlyweight.INNER_OFFSET, length);
+            counters.tunnelPackets++;
+            if (!channel.send(a.agent, tunnelBuffer, 0, TunnelFlyweight.HEADER_LENGTH + length)) {
+                counters.sendFailures++;
+            }
+            return;
+        }
         if (forwarding != a) {
             flush();
             forwarding = a;

@@ -52,6 +52,8 @@ public final class HandoffCounters {
     public long forwardPackets;
     public long forwardSplit;
     public long forwardUnsplittable;
+    /** Client packets Java forwarded for flows with a kernel entry: each a TUNNEL, not in a FORWARD. */
+    public long tunnelPackets;
     public long sendFailures;
     public long unknownFlowMessages;
     public long staleAcks;

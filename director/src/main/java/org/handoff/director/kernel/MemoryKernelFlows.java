@@ -42,6 +42,8 @@ public final class MemoryKernelFlows implements KernelFlows {
     private final List<Collection<InetSocketAddress>> refreshes = new ArrayList<>();
     public int puts;
     public int removes;
+    /** The next {@link #put} is refused, as by a full map. */
+    public boolean refuseNext;
 
     @Override
     public boolean active() {
@@ -52,6 +54,10 @@ public final class MemoryKernelFlows implements KernelFlows {
     public boolean put(int clientAddress, int clientPort, int vipAddress, int vipPort, InetSocketAddress agent, long token,
                        boolean tunnelAll, int lastAck) {
         puts++;
+        if (refuseNext) {
+            refuseNext = false;
+            return false;
+        }
         Entry e = new Entry(agent, token, tunnelAll);
         e.lastAck = lastAck;
         entries.put(new Flow(clientAddress, clientPort, vipAddress, vipPort), e);
