@@ -137,9 +137,12 @@ abstract class LabTrafficCases {
     @Timeout(120)
     void oneClientPortForRequestAfterRequest() throws Exception {
         for (int i = 0; i < 8; i++) {
-            // Up to 2 s for the last connection's LAST-ACK to end (milliseconds here), so the bind succeeds.
+            // Up to 2 s for the last connection's LAST-ACK to end (milliseconds here), so the bind
+            // succeeds. A TIME-WAIT here means the client closed first: the server's FIN reached it
+            // after the response's last byte had (a FIN held back in user space did that once).
             Lab.nsBash(lab.client(), Duration.ofSeconds(5),
-                    "for i in $(seq 200); do [ -z \"$(ss -Htan sport = :47999)\" ] && exit 0; sleep 0.01; done; exit 1")
+                    "for i in $(seq 200); do [ -z \"$(ss -Htan sport = :47999)\" ] && exit 0; sleep 0.01; done;"
+                    + " echo \"port 47999 still held:\"; ss -Htano sport = :47999; exit 1")
                     .requireOk();
             CommandResult r = lab.curl(Duration.ofSeconds(10), "--local-port", "47999", "--max-time", "3",
                     "-H", "Connection: close", "-o", "/dev/null", "-w", "%{http_code} %{time_connect}", lab.url("/static/hello.txt"));
