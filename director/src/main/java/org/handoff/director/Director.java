@@ -1,5 +1,6 @@
 package org.handoff.director;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.handoff.config.ConfigException;
+import org.handoff.director.cluster.DirectorCluster;
 import org.handoff.director.config.ConfigHolder;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
@@ -52,16 +54,23 @@ public final class Director implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final MetricsServer metrics;
     private final DirectorDatapath datapath;
+    /** The directors' group ({@code cluster}), or null: this director runs alone. */
+    private final DirectorCluster cluster;
+    /** Applies the group's events (other directors' flows) on its own thread; null without a cluster. */
+    private final ClusterFlows clusterFlows;
+    private Thread clusterThread;
     /** {@code capture.announce-device}, or null: the VIPs are announced while it exists. */
     private final AnnounceDevice announcement;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Director(ConfigHolder<WorkerSettings> config, List<DirectorWorker> workers, MetricsServer metrics,
-                     DirectorDatapath datapath, AnnounceDevice announcement) {
+                     DirectorDatapath datapath, DirectorCluster cluster, ClusterFlows clusterFlows, AnnounceDevice announcement) {
         this.config = config;
         this.workers = workers;
         this.metrics = metrics;
         this.datapath = datapath;
+        this.cluster = cluster;
+        this.clusterFlows = clusterFlows;
         this.announcement = announcement;
     }
 
@@ -131,6 +140,26 @@ public final class Director implements AutoCloseable {
             LOG.info("datapath user: {}", datapath.userPathReason());
         }
 
+        PrometheusMeterRegistry registry = DirectorMetrics.newRegistry();
+        DirectorCluster cluster = null;
+        ClusterFlows clusterFlows = null;
+        // What outlives the workers, closed after them on a failure: the group first (a clean leave), then the data path.
+        List<AutoCloseable> base = new ArrayList<>(List.of(datapath));
+        if (c.cluster().enabled()) {
+            // Before the workers: each announces through it from its first flow, and the table
+            // (other directors' flows) must be here before this director takes any packet.
+            try {
+                cluster = DirectorCluster.start(c.cluster(), registry);
+            } catch (IOException e) {
+                throw closeAll(new StartupException(e.getMessage()), base);
+            }
+            base.add(0, cluster);
+            clusterFlows = new ClusterFlows(cluster, datapath.flowsForWorker());
+            if (datapath.kernel()) {
+                clusterFlows.deleteStaleEntries();
+            }
+        }
+
         Clock clock = SystemClock.INSTANCE;
         List<DirectorWorker> workers = new ArrayList<>();
         // What the worker being made has opened and does not own yet: closed with the workers on a failure.
@@ -149,29 +178,30 @@ public final class Director implements AutoCloseable {
                 AgentSockets agents = new AgentSockets();
                 unowned.add(agents);
                 workers.add(DirectorWorker.create(i, c, holder::derived, load, secret0, secret1, source, sink,
-                        agents, clock, datapath.flowsForWorker()));
+                        agents, clock, datapath.flowsForWorker(), cluster));
                 unowned.clear();
             }
         } catch (IOException e) {
             throw closeAfter(new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
-                    + " or open the raw socket: " + e.getMessage()), unowned, workers, datapath);
+                    + " or open the raw socket: " + e.getMessage()), unowned, workers, base);
         } catch (RuntimeException e) {
-            throw closeAfter(e, unowned, workers, datapath);
+            throw closeAfter(e, unowned, workers, base);
         }
         try {
             // Only now that every capture is open: a final ACK to a kernel-made SYN-ACK reaches a worker.
             datapath.answerSyns(holder.derived().tcp(), secret, vips);
         } catch (RuntimeException e) { // BpfException: a map update refused
-            throw closeAfter(e, workers, datapath);
+            throw closeAfter(e, workers, base);
         }
-        DirectorMetrics registry = new DirectorMetrics(workers, () -> holder.config().serverNames(), datapath);
+        DirectorMetrics directorMetrics = new DirectorMetrics(registry, workers, () -> holder.config().serverNames(), datapath,
+                clusterFlows);
         MetricsServer metrics = null;
         if (c.metricsListen() != null) {
             try {
-                metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
+                metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), directorMetrics::scrape);
             } catch (IOException | RuntimeException e) { // BindException: the port is in use
                 throw closeAfter(new StartupException("cannot listen on metrics.listen=" + c.metricsListen() + ": "
-                        + e.getMessage()), workers, datapath);
+                        + e.getMessage()), workers, base);
             }
         }
         AnnounceDevice announcement = null;
@@ -183,7 +213,7 @@ public final class Director implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 List<AutoCloseable> opened = new ArrayList<>();
                 workers.forEach(worker -> opened.add(worker::close));
-                opened.add(datapath);
+                opened.addAll(base);
                 if (metrics != null) {
                     opened.add(metrics::close);
                 }
@@ -193,22 +223,22 @@ public final class Director implements AutoCloseable {
             LOG.info("announce device {} up: a routing daemon announces the VIPs while this process runs",
                     announcement.name());
         }
-        return new Director(holder, workers, metrics, datapath, announcement);
+        return new Director(holder, workers, metrics, datapath, cluster, clusterFlows, announcement);
     }
 
-    private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, DirectorDatapath datapath) {
-        return closeAfter(failure, List.of(), workers, datapath);
+    private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, List<AutoCloseable> base) {
+        return closeAfter(failure, List.of(), workers, base);
     }
 
     /**
      * {@link #closeAll} for what {@link #create} opened before {@code failure}: what a worker being
-     * made had opened, the workers, then the data path.
+     * made had opened, the workers, then {@code base} (the cluster, if any, and the data path).
      */
     private static <E extends Throwable> E closeAfter(E failure, List<AutoCloseable> unowned, List<DirectorWorker> workers,
-                                                      DirectorDatapath datapath) {
+                                                      List<AutoCloseable> base) {
         List<AutoCloseable> opened = new ArrayList<>(unowned);
         workers.forEach(worker -> opened.add(worker::close));
-        opened.add(datapath);
+        opened.addAll(base);
         return closeAll(failure, opened);
     }
 
@@ -247,6 +277,11 @@ public final class Director implements AutoCloseable {
     }
 
     public void start() {
+        if (clusterFlows != null) {
+            clusterThread = new Thread(clusterFlows, "director-cluster");
+            clusterThread.setDaemon(true);
+            clusterThread.start();
+        }
         for (DirectorWorker w : workers) {
             Thread t = new Thread(w, "director-worker-" + w.index());
             threads.add(t);
@@ -302,6 +337,16 @@ public final class Director implements AutoCloseable {
             }
         }
         workers.forEach(DirectorWorker::close);
+        if (cluster != null) {
+            // A clean leave: the others drop this director's flows before their hand-off at once.
+            clusterFlows.stop();
+            try {
+                clusterFlows.join(Duration.ofSeconds(2).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            cluster.close();
+        }
         // The XDP program stays attached and its maps pinned: flows keep moving while a restarted
         // director starts (docs/kernel-datapath.md, "Restarts"); `handoff director kernel-detach` removes them.
         datapath.close();

@@ -79,7 +79,7 @@ abstract class WorkerTestBase {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> settings, load, 3, 4, source, sink, agents, clock, kernelFlows());
+        worker = DirectorWorker.create(0, config, () -> settings, load, 3, 4, source, sink, agents, clock, kernelFlows(), cluster());
         agentSide = new MessageDecoder(() -> keys, null, clock::epochMillis);
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(9), clock::epochMillis));
     }
@@ -92,6 +92,11 @@ abstract class WorkerTestBase {
     /** Where the worker writes kernel flow entries: nowhere (the user path) unless a test class says. */
     org.handoff.director.kernel.KernelFlows kernelFlows() {
         return org.handoff.director.kernel.KernelFlows.NONE;
+    }
+
+    /** The directors' group this worker's director is in: none unless a test class says. */
+    org.handoff.director.cluster.DirectorCluster cluster() throws Exception {
+        return null;
     }
 
     static byte[] frame(long destinationMac, byte[] ip) {

@@ -1,5 +1,6 @@
 package org.handoff.director.tcp;
 
+import java.util.Objects;
 import java.util.function.Supplier;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.seq.SeqNumber;
@@ -53,6 +54,21 @@ public final class TcpTerminator<A> {
         TcpTerminator<A> create(FlowListener<A> listener);
     }
 
+    /**
+     * Where a packet of no flow of this worker may still belong: a flow another director of the
+     * cluster handed off (its agent is known from the ownership table). Asked for every packet
+     * of no local flow but a bare SYN (a SYN is always this director's to answer); nothing on
+     * that path may allocate.
+     */
+    @FunctionalInterface
+    public interface ForeignFlows {
+        /** No cluster: every packet of no local flow is the terminator's, as without one. */
+        ForeignFlows NONE = (b, off, len, clientAddress, clientPort, vipAddress, vipPort, nowNanos) -> false;
+
+        /** True when the packet was taken (sent on, or counted and dropped); false leaves it to the terminator. */
+        boolean take(byte[] b, int off, int len, int clientAddress, int clientPort, int vipAddress, int vipPort, long nowNanos);
+    }
+
     private static final long TICK_NANOS = 10_000_000L;
     private static final long COOKIE_WINDOW_NANOS = 120_000_000_000L;
     private static final int SYN_ACK_RETRIES = 3;
@@ -102,6 +118,7 @@ public final class TcpTerminator<A> {
     private final PacketEmitter emitter = new PacketEmitter();
     private final byte[] tx = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
     private final TimerWheel.ExpiryHandler<TcpFlow<A>> onExpiry = this::expired;
+    private ForeignFlows foreignFlows = ForeignFlows.NONE;
 
     /**
      * @param vipAddresses the VIPs' IPv4 addresses, index-aligned with {@code vipPorts}
@@ -134,6 +151,11 @@ public final class TcpTerminator<A> {
 
     public TcpCounters counters() {
         return counters;
+    }
+
+    /** Who takes packets of no local flow first (the cluster's handed-off flows); {@link ForeignFlows#NONE} by default. */
+    public void foreignFlows(ForeignFlows foreign) {
+        this.foreignFlows = Objects.requireNonNull(foreign, "foreign");
     }
 
     public int flowCount() {
@@ -271,6 +293,10 @@ public final class TcpTerminator<A> {
         }
         if (flow != null && flow.state == TcpFlow.State.HANDING_OFF) {
             hold(flow, b, off, packetLength, l4, nowNanos);
+            return;
+        }
+        if (flow == null && (b[l4 + TcpSegment.FLAGS_OFFSET] & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) != TcpSegment.SYN
+                && foreignFlows.take(b, off, packetLength, clientAddress, clientPort, vipAddresses[vip], vipPorts[vip], nowNanos)) {
             return;
         }
         if (tcp.wrap(b, l4, l4Length).check() != null || tcp.parseOptions(options) != null) {
@@ -512,8 +538,10 @@ public final class TcpTerminator<A> {
     private void establish(TcpFlow<A> flow, long nowNanos) {
         counters.established++;
         flow.state = TcpFlow.State.RECEIVING;
+        flow.established = true;
         flow.sndUna = flow.sndNxt;
         timers.schedule(flow, nowNanos + settings.get().requestTimeout().toNanos());
+        listener.onEstablished(flow, nowNanos);
     }
 
     private void onAck(TcpFlow<A> flow, long nowNanos) {

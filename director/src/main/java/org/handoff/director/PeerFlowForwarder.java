@@ -1,0 +1,98 @@
+package org.handoff.director;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import org.handoff.director.cluster.DirectorCluster;
+import org.handoff.director.cluster.FlowOwnership;
+import org.handoff.director.handoff.AgentChannel;
+import org.handoff.director.tcp.TcpTerminator;
+import org.handoff.protocol.message.TunnelFlyweight;
+import org.handoff.protocol.util.LongHashMap;
+import org.handoff.protocol.wire.Bytes;
+
+/**
+ * One worker's user path for the cluster's flows (docs/scale-out.md): a client packet of no
+ * flow of this worker whose flow another director handed off (ECMP moved it here: a director
+ * died or joined) is tunnelled to the flow's agent with the flow's token, as a TUNNEL datagram
+ * (docs/handoff-protocol.md 3.11) from the worker's socket to that agent, which takes it as it
+ * takes the kernel path's. The agent and token come from the cluster's ownership table, the
+ * "forwarding table" of this path: an entry is there from the HANDED_OFF announcement until
+ * the flow's ENDED. On the kernel path the XDP program does the same from {@code director_flows}
+ * ({@link ClusterFlows}); what it passes up (no next hop yet, too big) comes here.
+ *
+ * <p>Nothing is allocated per packet: the table is read into one reused view, the datagram is
+ * built in one buffer, and each agent's socket address is made once and kept.
+ */
+final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
+    /** What became of a packet of no local flow, as {@code handoff_director_cluster_packets_total{outcome}} counts it. */
+    enum Outcome {
+        /** Handed off by a director: tunnelled to its agent. */
+        TUNNELLED,
+        /** Another director terminates it (before its hand-off): left to this worker's terminator, which knows no such flow. */
+        TERMINATING_ELSEWHERE,
+        /** Not in the table: left to the terminator (a cookie ACK, or a stray packet). */
+        UNKNOWN,
+        /** Too long for one TUNNEL datagram, or the agent's socket refused it. */
+        NOT_SENT
+    }
+
+    private static final int MAX_AGENTS = 4096;
+
+    private final DirectorCluster cluster;
+    private final AgentChannel agents;
+    private final FlowOwnership entry = new FlowOwnership();
+    private final TunnelFlyweight tunnel = new TunnelFlyweight();
+    private final byte[] datagram = new byte[TunnelFlyweight.HEADER_LENGTH + TunnelFlyweight.MAX_INNER_LENGTH];
+    /** (agent address << 16 | port) -> its socket address, made on the first packet to it. */
+    private final LongHashMap<InetSocketAddress> agentAddresses = new LongHashMap<>(16, MAX_AGENTS);
+    private final long[] outcomes = new long[Outcome.values().length];
+
+    PeerFlowForwarder(DirectorCluster cluster, AgentChannel agents) {
+        this.cluster = cluster;
+        this.agents = agents;
+    }
+
+    @Override
+    public boolean take(byte[] b, int off, int len, int clientAddress, int clientPort, int vipAddress, int vipPort, long nowNanos) {
+        if (!cluster.lookup(clientAddress, clientPort, vipAddress, vipPort, entry)) {
+            outcomes[Outcome.UNKNOWN.ordinal()]++;
+            return false;
+        }
+        if (entry.state() != FlowOwnership.State.HANDED_OFF) {
+            outcomes[Outcome.TERMINATING_ELSEWHERE.ordinal()]++;
+            return false;
+        }
+        InetSocketAddress agent = agentAddress(entry.agentAddress(), entry.agentPort());
+        if (len > TunnelFlyweight.MAX_INNER_LENGTH || agent == null) {
+            outcomes[Outcome.NOT_SENT.ordinal()]++;
+            return true;
+        }
+        tunnel.wrap(datagram, 0).writeHeader(len, entry.token());
+        System.arraycopy(b, off, datagram, TunnelFlyweight.INNER_OFFSET, len);
+        boolean sent = agents.send(agent, datagram, 0, TunnelFlyweight.HEADER_LENGTH + len);
+        outcomes[(sent ? Outcome.TUNNELLED : Outcome.NOT_SENT).ordinal()]++;
+        return true;
+    }
+
+    private InetSocketAddress agentAddress(int address, int port) {
+        long key = ((address & 0xffffffffL) << 16) | port;
+        InetSocketAddress a = agentAddresses.get(key);
+        if (a == null) {
+            byte[] raw = new byte[4];
+            Bytes.putI32(raw, 0, address);
+            try {
+                a = new InetSocketAddress(InetAddress.getByAddress(raw), port);
+            } catch (UnknownHostException e) {
+                return null; // cannot happen: 4 bytes are an IPv4 address
+            }
+            agentAddresses.put(key, a); // refused once MAX_AGENTS are known: made again per packet, still sent
+        }
+        return a;
+    }
+
+    /** Packets of no local flow with this outcome so far (read by the metrics thread: a plain, possibly stale long). */
+    long outcome(Outcome o) {
+        return outcomes[o.ordinal()];
+    }
+}

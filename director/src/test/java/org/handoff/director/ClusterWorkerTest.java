@@ -1,0 +1,260 @@
+package org.handoff.director;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.handoff.director.cluster.ClusterFixture;
+import org.handoff.director.cluster.DirectorCluster;
+import org.handoff.director.cluster.FlowOwnership;
+import org.handoff.director.cluster.GossipAnnouncer;
+import org.handoff.director.kernel.MemoryKernelFlows;
+import org.handoff.director.testing.ClientPackets;
+import org.handoff.protocol.message.CloseReason;
+import org.handoff.protocol.message.Closed;
+import org.handoff.protocol.message.DecodeResult;
+import org.handoff.protocol.message.FlowIdentity;
+import org.handoff.protocol.message.Handoff;
+import org.handoff.protocol.message.HandoffAck;
+import org.handoff.protocol.message.MessageType;
+import org.handoff.protocol.message.TunnelFlyweight;
+import org.handoff.protocol.seq.SeqNumber;
+import org.handoff.protocol.wire.Bytes;
+import org.handoff.protocol.wire.TcpSegment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker in a group of two directors (the whole group stack over TCP on 127.0.0.1-2, as
+ * {@link ClusterFixture} runs it): this worker is director 2's; director 1 is a bare
+ * {@link DirectorCluster} that announces as another director would. The worker announces its
+ * own flows at the points docs/scale-out.md names and tunnels director 1's handed-off flows to
+ * their agents; the cluster's listener ({@link ClusterFlows}) writes and deletes their kernel
+ * entries.
+ */
+class ClusterWorkerTest extends WorkerTestBase {
+    private static final long PROPAGATION_MILLIS = 10_000;
+    private static final int AGENT = Bytes.parseIpv4("198.18.0.12");
+    private static final int AGENT_PORT = 7070;
+    private static final long TOKEN = 0x1122334455667788L;
+
+    @TempDir
+    static Path dir;
+    static ClusterFixture group;
+    /** Director 1: another director, announcing by hand. */
+    static DirectorCluster other;
+    /** Director 2: this worker's. */
+    static DirectorCluster self;
+
+    @BeforeAll
+    static void startGroup() throws Exception {
+        group = new ClusterFixture(dir, 2);
+        other = group.start(0);
+        self = group.start(1);
+    }
+
+    @AfterAll
+    static void stopGroup() {
+        if (group != null) {
+            group.close();
+        }
+    }
+
+    @Override
+    DirectorCluster cluster() {
+        return self;
+    }
+
+    /** The state director 1's replica has for a flow of this worker's client, or null. */
+    private static FlowOwnership.State seenByOther(int port) {
+        FlowOwnership f = new FlowOwnership();
+        return other.lookup(CLIENT, port, VIP, 80, f) ? f.state() : null;
+    }
+
+    @Test
+    void announcesItsFlowStartedHandedOffAndEnded() throws Exception {
+        ClientPackets c = connect(41001);
+        ClusterFixture.await("STARTED at director 1", PROPAGATION_MILLIS, () -> seenByOther(41001) == FlowOwnership.State.TERMINATING);
+        assertEquals(2, other.owner(CLIENT, 41001, VIP, 80), "owned by this director");
+
+        request(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
+        Datagram d = toAgents.remove(0);
+        long id = handoffMessageId(d);
+        long token = ((Handoff) agentSide.message().body()).flowToken();
+        agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 41001, VIP, 80), id));
+        cycle();
+        ClusterFixture.await("HANDED_OFF at director 1", PROPAGATION_MILLIS, () -> seenByOther(41001) == FlowOwnership.State.HANDED_OFF);
+        FlowOwnership f = new FlowOwnership();
+        assertTrue(other.lookup(CLIENT, 41001, VIP, 80, f));
+        assertEquals(AGENT, f.agentAddress(), "the agent of origin2, which /video/ goes to");
+        assertEquals(AGENT_PORT, f.agentPort());
+        assertEquals(token, f.token(), "the HANDOFF's token: what a TUNNEL of the flow must carry");
+
+        agentAnswers(new Closed(FlowIdentity.ipv4(CLIENT, 41001, VIP, 80), 40, 2 * 1448, 1, CloseReason.FIN));
+        cycle();
+        ClusterFixture.await("ENDED at director 1", PROPAGATION_MILLIS, () -> seenByOther(41001) == null);
+    }
+
+    @Test
+    void aFlowThatNeverCompletedItsHandshakeIsNotAnnounced() throws Exception {
+        ClientPackets c = new ClientPackets(CLIENT, VIP, 41002, 0x12345678);
+        in(c.syn());
+        in(c.packet(TcpSegment.RST, c.seq, null, 0, 0));
+        assertEquals(0, worker.terminator().flowCount());
+        // A later flow's announcement arrives; this one's never was sent.
+        connect(41003);
+        ClusterFixture.await("STARTED of the later flow", PROPAGATION_MILLIS, () -> seenByOther(41003) != null);
+        assertEquals(0, other.owner(CLIENT, 41002, VIP, 80));
+    }
+
+    @Test
+    void tunnelsAnotherDirectorsHandedOffFlowToItsAgentUntilItEnds() throws Exception {
+        GossipAnnouncer announcer = other.announcer();
+        announcer.handedOff(CLIENT, 41010, VIP, 80, AGENT, AGENT_PORT, TOKEN);
+        announcer.flush();
+        ClusterFixture.await("HANDED_OFF at director 2", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41010, VIP, 80) == 1);
+
+        // A packet of the flow, which ECMP sends here now: its ACK, then a data segment.
+        ClientPackets c = new ClientPackets(CLIENT, VIP, 41010, 0x2000);
+        c.seq = 0x2001;
+        c.ack = 0x9000;
+        byte[] ack = c.ack();
+        byte[] data = c.data("more".getBytes(), 0, 4);
+        in(ack);
+        in(data);
+        assertEquals(2, toAgents.size(), "each packet tunnelled at once");
+        for (int i = 0; i < 2; i++) {
+            Datagram d = toAgents.get(i);
+            assertEquals(new InetSocketAddress("198.18.0.12", AGENT_PORT), d.to());
+            assertEquals(DecodeResult.ACCEPTED, agentSide.decode(d.bytes(), 0, d.bytes().length), agentSide.describe());
+            assertEquals(MessageType.TUNNEL, agentSide.type());
+            TunnelFlyweight t = agentSide.tunnel();
+            assertEquals(TOKEN, t.flowToken());
+            byte[] inner = Arrays.copyOfRange(d.bytes(), t.innerOffset(), t.innerOffset() + t.innerLength());
+            assertTrue(Arrays.equals(i == 0 ? ack : data, inner), "the client's packet unchanged");
+        }
+        assertEquals(2, worker.peerPackets(PeerFlowForwarder.Outcome.TUNNELLED));
+        assertEquals(0, worker.terminator().flowCount(), "no flow of this worker");
+        assertEquals(0, worker.terminator().counters().unknownFlow);
+
+        announcer.ended(CLIENT, 41010, VIP, 80);
+        announcer.flush();
+        ClusterFixture.await("ENDED at director 2", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41010, VIP, 80) == 0);
+        toAgents.clear();
+        in(c.ack());
+        assertTrue(toAgents.isEmpty(), "not tunnelled once the flow ended");
+        assertEquals(1, worker.peerPackets(PeerFlowForwarder.Outcome.UNKNOWN));
+        assertEquals(1, worker.terminator().counters().unknownFlow, "left to the terminator, as without a cluster");
+    }
+
+    /** The per-packet path of another director's flow: table read, TUNNEL built and sent, a duty cycle each; nothing allocated. */
+    @Test
+    void tunnellingAnotherDirectorsFlowAllocatesNothingPerPacket() throws Exception {
+        GossipAnnouncer announcer = other.announcer();
+        announcer.handedOff(CLIENT, 41050, VIP, 80, AGENT, AGENT_PORT, TOKEN);
+        announcer.flush();
+        ClusterFixture.await("HANDED_OFF at director 2", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41050, VIP, 80) == 1);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ClientPackets c = new ClientPackets(CLIENT, VIP, 41050, 0x2000);
+        c.seq = 0x2001;
+        recordDatagrams = false;
+        byte[][] frames = new byte[256][];
+        for (int i = 0; i < frames.length; i++) {
+            c.ack = SeqNumber.add(c.ack, 2 * 1448);
+            frames[i] = frame(HOST_MAC, c.ack());
+        }
+        int packets = 20_000;
+        send(frames, 2 * packets); // warm-up: JIT, the agent's socket address made once
+        long tunnelled = worker.peerPackets(PeerFlowForwarder.Outcome.TUNNELLED);
+        long before = threads.getCurrentThreadAllocatedBytes();
+        send(frames, packets);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(packets, worker.peerPackets(PeerFlowForwarder.Outcome.TUNNELLED) - tunnelled);
+        // As in DirectorWorkerTest: any object per packet would be 16+ bytes each.
+        assertEquals(0, allocated / packets, "bytes allocated per tunnelled packet (" + allocated + " in all)");
+    }
+
+    private void send(byte[][] frames, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            byte[] f = frames[i % frames.length];
+            source.offer(f, 0, f.length);
+            clock.advance(10 * US);
+            worker.doWork();
+        }
+    }
+
+    @Test
+    void aPacketOfAFlowAnotherDirectorTerminatesIsCountedAndLeftToTheTerminator() throws Exception {
+        GossipAnnouncer announcer = other.announcer();
+        announcer.started(CLIENT, 41020, VIP, 80);
+        announcer.flush();
+        ClusterFixture.await("STARTED at director 2", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41020, VIP, 80) == 1);
+        ClientPackets c = new ClientPackets(CLIENT, VIP, 41020, 0x3000);
+        c.seq = 0x3001;
+        c.ack = 0x5000;
+        in(c.ack());
+        assertTrue(toAgents.isEmpty());
+        assertEquals(1, worker.peerPackets(PeerFlowForwarder.Outcome.TERMINATING_ELSEWHERE));
+    }
+
+    @Test
+    void aSynIsAlwaysThisDirectorsEvenForAFlowAnotherDirectorHandedOff() throws Exception {
+        GossipAnnouncer announcer = other.announcer();
+        announcer.handedOff(CLIENT, 41030, VIP, 80, AGENT, AGENT_PORT, TOKEN);
+        announcer.flush();
+        ClusterFixture.await("HANDED_OFF at director 2", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41030, VIP, 80) == 1);
+        ClientPackets c = new ClientPackets(CLIENT, VIP, 41030, 0x4000);
+        in(c.syn());
+        assertTrue(toAgents.isEmpty(), "a new connection on the port: answered here");
+        assertEquals(1, worker.terminator().halfOpenCount());
+    }
+
+    @Test
+    void theListenerWritesTunnelAllEntriesForOtherDirectorsFlowsAndDeletesThemAtTheirEnd() throws Exception {
+        MemoryKernelFlows map = new MemoryKernelFlows();
+        ClusterFlows listener = new ClusterFlows(self, map);
+        self.poll(listener, Integer.MAX_VALUE); // what earlier tests left queued
+        GossipAnnouncer announcer = other.announcer();
+        announcer.handedOff(CLIENT, 41040, VIP, 80, AGENT, AGENT_PORT, TOKEN);
+        announcer.flush();
+        ClusterFixture.await("the entry", PROPAGATION_MILLIS, () -> {
+            self.poll(listener, 64);
+            return map.entry(CLIENT, 41040, VIP, 80) != null;
+        });
+        MemoryKernelFlows.Entry e = map.entry(CLIENT, 41040, VIP, 80);
+        assertEquals(new InetSocketAddress("198.18.0.12", AGENT_PORT), e.agent);
+        assertEquals(TOKEN, e.token);
+        assertTrue(e.tunnelAll, "every packet but a SYN: this director follows none of the flow's requests");
+        assertTrue(listener.entries(ClusterFlows.EntryEvent.WRITTEN) >= 1);
+
+        // Handed back and started again by its owner: the entry goes, so the packets reach Java.
+        announcer.started(CLIENT, 41040, VIP, 80);
+        announcer.flush();
+        ClusterFixture.await("deleted at STARTED", PROPAGATION_MILLIS, () -> {
+            self.poll(listener, 64);
+            return map.entry(CLIENT, 41040, VIP, 80) == null;
+        });
+        announcer.handedOff(CLIENT, 41040, VIP, 80, AGENT, AGENT_PORT, TOKEN + 1);
+        announcer.flush();
+        ClusterFixture.await("handed off again", PROPAGATION_MILLIS, () -> {
+            self.poll(listener, 64);
+            return map.entry(CLIENT, 41040, VIP, 80) != null && map.entry(CLIENT, 41040, VIP, 80).token == TOKEN + 1;
+        });
+        announcer.ended(CLIENT, 41040, VIP, 80);
+        announcer.flush();
+        // The table applies an announcement and queues its event under one lock: once the table
+        // has no owner, the ENDED event is queued, and polling until the queue is empty applies it.
+        ClusterFixture.await("ENDED in the table", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41040, VIP, 80) == 0);
+        while (self.poll(listener, 64) > 0) {
+            // drain
+        }
+        assertNull(map.entry(CLIENT, 41040, VIP, 80), "deleted at ENDED");
+        assertTrue(listener.entries(ClusterFlows.EntryEvent.DELETED) >= 2);
+    }
+}
