@@ -1,0 +1,173 @@
+package org.handoff.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.handoff.host.CommandResult;
+import org.handoff.host.RunningCommand;
+import org.handoff.lab.LabTopology;
+import org.handoff.lab.LabTopology.Director;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Three directors in one cluster behind the lab's router ({@code handoff lab up --directors 3}
+ * gives each a {@code cluster} section, docs/scale-out.md): a flow any director handed off is
+ * forwarded by every director, so when one is killed (SIGKILL) in the middle of 20 concurrent
+ * rate-limited downloads and the router moves its clients to the others, every download still
+ * completes byte-exact. Started again, the director receives the table (the flows handed off
+ * meanwhile are written into its kernel map) and takes new flows.
+ */
+@Tag("netns")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabClusterTest {
+    private static final String FILE = "/cluster/file.bin";
+    private static final String SMALL_FILE = "/cluster/small.bin";
+    /** 20 MB at 2 MB/s: each download lasts ~10 s, long enough to kill a director in the middle of all of them. */
+    private static final long SIZE = 20L << 20;
+    private static final String RATE = "2M";
+    private static final int DOWNLOADS = 20;
+    private static final Duration DOWNLOAD_LIMIT = Duration.ofSeconds(120);
+    private static final long KILL_AFTER_MILLIS = 4_000;
+    private static final int REQUESTS_AFTER_RESTART = 60;
+    private static Lab lab;
+    private static String sha;
+    private static String smallSha;
+
+    @BeforeAll
+    static void up() throws Exception {
+        lab = Lab.up("cluster", new LabTopology.Shape(3, true));
+        sha = lab.content(FILE.substring(1), SIZE);
+        smallSha = lab.content(SMALL_FILE.substring(1), 64 << 10);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        Lab.tearDown(lab, null);
+    }
+
+    /** Every director's HANDOFFs acknowledged by an agent, summed over the origins, by director. */
+    private static Map<Director, Double> handedOff() {
+        return handedOff(lab.topology.directors());
+    }
+
+    /** The same, of {@code directors} (running ones: a killed director has no metrics). */
+    private static Map<Director, Double> handedOff(List<Director> directors) {
+        Map<Director, Double> out = new LinkedHashMap<>();
+        for (Director d : directors) {
+            double sum = 0;
+            for (LabTopology.Origin o : lab.topology.origins()) {
+                sum += lab.directorCounter(d, "handoff_director_handoffs_total{event=\"acked\",origin=\"" + o.name() + "\"}");
+            }
+            out.put(d, sum);
+        }
+        return out;
+    }
+
+    /** {@code count} rate-limited downloads of the file at once, each on its own connection, in the background. */
+    private static RunningCommand downloads(int count) {
+        return Lab.start(lab.client(), "bash", "-c", "for i in $(seq " + count + "); do (curl -sS --max-time "
+                + DOWNLOAD_LIMIT.minusSeconds(10).toSeconds() + " --limit-rate " + RATE + " " + lab.url(FILE)
+                + " | sha256sum | cut -d' ' -f1) & done; wait");
+    }
+
+    private static void allByteExact(RunningCommand downloads, int count) {
+        CommandResult r = downloads.await(DOWNLOAD_LIMIT);
+        assertTrue(r.ok(), r.describe());
+        List<String> sums = r.stdout().lines().toList();
+        assertEquals(count, sums.size(), r.describe());
+        assertEquals(count, sums.stream().filter(sha::equals).count(), "downloads byte-exact: " + r.describe());
+    }
+
+    private static double clusterCounter(Director d, String series) {
+        return lab.directorCounter(d, series);
+    }
+
+    @Test
+    @Order(1)
+    @Timeout(300)
+    void everyDownloadCompletesByteExactWhenADirectorIsKilledInTheMiddle() throws Exception {
+        Director second = lab.topology.director(2);
+        Map<Director, Double> before = handedOff();
+        RunningCommand running = downloads(DOWNLOADS);
+        Thread.sleep(KILL_AFTER_MILLIS);
+        Map<Director, Double> atKill = handedOff();
+        double secondsFlows = atKill.get(second) - before.get(second);
+        for (Director d : lab.topology.directors()) {
+            System.err.println("e2e: at the kill, " + d.name() + " had handed off " + (long) (atKill.get(d) - before.get(d)) + " of the "
+                    + DOWNLOADS + " downloads");
+        }
+        assertTrue(secondsFlows > 0, "director2 holds some of the " + DOWNLOADS + " downloads when it is killed");
+        double total = 0;
+        for (Director d : lab.topology.directors()) {
+            total += atKill.get(d) - before.get(d);
+        }
+        assertEquals(DOWNLOADS, total, "every download handed off once, by one director, before the kill");
+        CommandResult kill = lab.lab(Duration.ofSeconds(60), "kill-director", "2");
+        assertTrue(kill.ok(), kill.describe());
+
+        allByteExact(running, DOWNLOADS);
+        double tunnelled = 0;
+        for (Director d : List.of(lab.topology.director(1), lab.topology.director(3))) {
+            double written = clusterCounter(d, "handoff_director_cluster_kernel_entries_total{event=\"written\"}");
+            System.err.println("e2e: " + d.name() + " wrote " + (long) written + " kernel entries of other directors' flows");
+            assertTrue(written >= secondsFlows, d.name() + " has an entry for each of director2's flows: " + written);
+            tunnelled += clusterCounter(d, "handoff_director_xdp_packets_total{outcome=\"tunnelled\"}");
+        }
+        assertTrue(tunnelled > 0, "the survivors' XDP programs tunnel");
+    }
+
+    @Test
+    @Order(2)
+    @Timeout(300)
+    void aRestartedDirectorReceivesTheTableAndTakesNewFlows() {
+        Director second = lab.topology.director(2);
+        List<Director> survivors = List.of(lab.topology.director(1), lab.topology.director(3));
+        double handedBefore = sum(handedOff(survivors));
+        RunningCommand running = downloads(6);
+        awaitHandedOff(survivors, handedBefore + 6);
+        CommandResult start = lab.lab(Duration.ofSeconds(120), "start-director", "2");
+        assertTrue(start.ok(), start.describe());
+        double learnt = clusterCounter(second, "handoff_director_cluster_events_total{event=\"handed_off\"}");
+        assertTrue(learnt >= 6, "director2 received the table with the running downloads' flows: " + learnt);
+        assertTrue(clusterCounter(second, "handoff_director_cluster_kernel_entries_total{event=\"written\"}") >= 6,
+                "and wrote them into its kernel map");
+        allByteExact(running, 6);
+
+        double before = handedOff().get(second);
+        CommandResult r = Lab.nsBash(lab.client(), Duration.ofSeconds(REQUESTS_AFTER_RESTART * 5L + 30), "for i in $(seq "
+                + REQUESTS_AFTER_RESTART + "); do curl -sS --max-time 5 " + lab.url(SMALL_FILE)
+                + " | sha256sum | cut -d' ' -f1; done");
+        assertTrue(r.ok(), r.describe());
+        assertEquals(REQUESTS_AFTER_RESTART, r.stdout().lines().filter(smallSha::equals).count(), "byte-exact: " + r.describe());
+        assertTrue(handedOff().get(second) - before > 0, "the restarted director takes new flows");
+    }
+
+    private static double sum(Map<Director, Double> byDirector) {
+        return byDirector.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    /** Until {@code directors} (the running ones) have handed off {@code target} flows in all. */
+    private static void awaitHandedOff(List<Director> directors, double target) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (sum(handedOff(directors)) < target) {
+            assertTrue(System.nanoTime() < deadline, "the downloads were not handed off within 30 s");
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
