@@ -138,7 +138,7 @@ public final class DirectorWorker implements Runnable {
         PeerFlowForwarder peers = null;
         if (cluster != null) {
             pipeline.coordinator().announcer(cluster.announcer());
-            peers = new PeerFlowForwarder(cluster, agents);
+            peers = new PeerFlowForwarder(cluster, agents, kernelFlows);
             pipeline.terminator().foreignFlows(peers);
         } else if (kernelFlows.active()) {
             pipeline.coordinator().adoptKernelFlows(index, config.workers(), clock.nanos());

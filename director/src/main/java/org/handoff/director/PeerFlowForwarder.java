@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import org.handoff.director.cluster.DirectorCluster;
 import org.handoff.director.cluster.FlowOwnership;
 import org.handoff.director.handoff.AgentChannel;
+import org.handoff.director.kernel.KernelFlows;
 import org.handoff.director.tcp.TcpTerminator;
 import org.handoff.protocol.message.TunnelFlyweight;
 import org.handoff.protocol.util.LongHashMap;
@@ -34,13 +35,20 @@ final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
         /** Not in the table: left to the terminator (a cookie ACK, or a stray packet). */
         UNKNOWN,
         /** Too long for one TUNNEL datagram, or the agent's socket refused it. */
-        NOT_SENT
+        NOT_SENT,
+        /**
+         * A SYN on the endpoints of a flow another director handed off: a new connection on a
+         * reused client port, answered here; the old flow's kernel entry is deleted, so the new
+         * handshake's packets reach this director rather than the old agent.
+         */
+        PORT_REUSED
     }
 
     private static final int MAX_AGENTS = 4096;
 
     private final DirectorCluster cluster;
     private final AgentChannel agents;
+    private final KernelFlows kernelFlows;
     private final FlowOwnership entry = new FlowOwnership();
     private final TunnelFlyweight tunnel = new TunnelFlyweight();
     private final byte[] datagram = new byte[TunnelFlyweight.HEADER_LENGTH + TunnelFlyweight.MAX_INNER_LENGTH];
@@ -48,9 +56,11 @@ final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
     private final LongHashMap<InetSocketAddress> agentAddresses = new LongHashMap<>(16, MAX_AGENTS);
     private final long[] outcomes = new long[Outcome.values().length];
 
-    PeerFlowForwarder(DirectorCluster cluster, AgentChannel agents) {
+    /** @param kernelFlows the worker's writer of the XDP flow map ({@link KernelFlows#NONE} on the user path) */
+    PeerFlowForwarder(DirectorCluster cluster, AgentChannel agents, KernelFlows kernelFlows) {
         this.cluster = cluster;
         this.agents = agents;
+        this.kernelFlows = kernelFlows;
     }
 
     @Override
@@ -73,6 +83,17 @@ final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
         boolean sent = agents.send(agent, datagram, 0, TunnelFlyweight.HEADER_LENGTH + len);
         outcomes[(sent ? Outcome.TUNNELLED : Outcome.NOT_SENT).ordinal()]++;
         return true;
+    }
+
+    @Override
+    public void newConnection(int clientAddress, int clientPort, int vipAddress, int vipPort) {
+        // No flow of this worker has these endpoints, so a handed-off entry is another connection's
+        // (another director's, or this one's before a restart: the cluster's listener wrote it).
+        if (cluster.lookup(clientAddress, clientPort, vipAddress, vipPort, entry) && entry.state() == FlowOwnership.State.HANDED_OFF) {
+            outcomes[Outcome.PORT_REUSED.ordinal()]++;
+            // The table keeps the old flow until this connection's STARTED replaces it everywhere.
+            kernelFlows.remove(clientAddress, clientPort, vipAddress, vipPort);
+        }
     }
 
     private InetSocketAddress agentAddress(int address, int port) {

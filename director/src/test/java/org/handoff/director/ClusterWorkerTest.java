@@ -66,9 +66,17 @@ class ClusterWorkerTest extends WorkerTestBase {
         }
     }
 
+    /** The worker's kernel flow map (the kernel path, in memory). */
+    final MemoryKernelFlows map = new MemoryKernelFlows();
+
     @Override
     DirectorCluster cluster() {
         return self;
+    }
+
+    @Override
+    org.handoff.director.kernel.KernelFlows kernelFlows() {
+        return map;
     }
 
     /** The state director 1's replica has for a flow of this worker's client, or null. */
@@ -209,15 +217,19 @@ class ClusterWorkerTest extends WorkerTestBase {
         announcer.handedOff(CLIENT, 41030, VIP, 80, AGENT, AGENT_PORT, TOKEN);
         announcer.flush();
         ClusterFixture.await("HANDED_OFF at director 2", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41030, VIP, 80) == 1);
+        // What the cluster's listener wrote for the old flow.
+        map.put(CLIENT, 41030, VIP, 80, new InetSocketAddress("198.18.0.12", AGENT_PORT), TOKEN, true, 0);
         ClientPackets c = new ClientPackets(CLIENT, VIP, 41030, 0x4000);
         in(c.syn());
         assertTrue(toAgents.isEmpty(), "a new connection on the port: answered here");
         assertEquals(1, worker.terminator().halfOpenCount());
+        assertNull(map.entry(CLIENT, 41030, VIP, 80), "the old flow's entry goes: the new handshake's ACK must reach this director");
+        assertEquals(1, worker.peerPackets(PeerFlowForwarder.Outcome.PORT_REUSED));
     }
 
     @Test
     void theListenerWritesTunnelAllEntriesForOtherDirectorsFlowsAndDeletesThemAtTheirEnd() throws Exception {
-        MemoryKernelFlows map = new MemoryKernelFlows();
+        MemoryKernelFlows map = new MemoryKernelFlows(); // the listener's own writer of the map
         ClusterFlows listener = new ClusterFlows(self, map);
         self.poll(listener, Integer.MAX_VALUE); // what earlier tests left queued
         GossipAnnouncer announcer = other.announcer();

@@ -660,6 +660,9 @@ public final class LabRunner {
         long killed = System.nanoTime();
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         if (!wasNextHop) {
+            if (!awaitExit(pid)) {
+                return fail(d.name() + " (pid " + pid + ") still runs " + STOP_GRACE_MILLIS / 1000 + " s after SIGKILL");
+            }
             say(d.name() + " (pid " + pid + ") killed" + (lab.routed() ? " (it was no next hop of the router's route)" : ""));
             return 0;
         }
@@ -679,10 +682,27 @@ public final class LabRunner {
             NamespaceNetwork.pause(ROUTE_POLL_MILLIS);
         }
         long gone = System.nanoTime();
+        // The announce device goes as the process's files close; the process itself (a JVM's
+        // threads, the group's sockets) may take a little longer to be gone: wait for it too.
+        if (!awaitExit(pid)) {
+            return fail(d.name() + " (pid " + pid + ") still runs " + STOP_GRACE_MILLIS / 1000 + " s after SIGKILL");
+        }
         say(String.format(java.util.Locale.ROOT, "%s (pid %d) killed; the router's route to %s lost next hop %s %.1f ms later"
                 + " (still there %.1f ms after the kill), next hops now %s", d.name(), pid, lab.vipAddress(), hop,
                 (gone - killed) / 1e6, (lastSeen - killed) / 1e6, nextHops()));
         return 0;
+    }
+
+    /** Whether process {@code pid} is gone within {@value #STOP_GRACE_MILLIS} ms. */
+    private static boolean awaitExit(long pid) {
+        long deadline = System.nanoTime() + STOP_GRACE_MILLIS * 1_000_000;
+        while (ProcessRunner.isRunning(pid)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            NamespaceNetwork.pause(ROUTE_POLL_MILLIS);
+        }
+        return true;
     }
 
     /**

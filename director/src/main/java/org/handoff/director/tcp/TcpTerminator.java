@@ -67,6 +67,12 @@ public final class TcpTerminator<A> {
 
         /** True when the packet was taken (sent on, or counted and dropped); false leaves it to the terminator. */
         boolean take(byte[] b, int off, int len, int clientAddress, int clientPort, int vipAddress, int vipPort, long nowNanos);
+
+        /**
+         * A bare SYN of no local flow, which this worker answers: a new connection on the client
+         * port, so whatever forwards an older flow on these endpoints elsewhere must stop.
+         */
+        default void newConnection(int clientAddress, int clientPort, int vipAddress, int vipPort) {}
     }
 
     private static final long TICK_NANOS = 10_000_000L;
@@ -332,6 +338,7 @@ public final class TcpTerminator<A> {
     private void onPacketWithoutFlow(int clientAddress, int clientPort, int vip, long nowNanos) {
         int flags = tcp.flags();
         if ((flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN) {
+            foreignFlows.newConnection(clientAddress, clientPort, vipAddresses[vip], vipPorts[vip]);
             onSyn(clientAddress, clientPort, vip, nowNanos);
             return;
         }
