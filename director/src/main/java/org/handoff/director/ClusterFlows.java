@@ -13,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.handoff.director.cluster.ClusterListener;
 import org.handoff.director.cluster.DirectorCluster;
 import org.handoff.director.cluster.FlowOwnership;
+import org.handoff.director.cluster.PeerDirectory;
 import org.handoff.director.cluster.SynSecrets;
 import org.handoff.director.kernel.KernelFlows;
 import org.handoff.protocol.wire.Bytes;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * path, so the XDP program forwards other directors' flows as it forwards this one's. A flow
  * another director handed off gets a {@code director_flows} entry that tunnels every packet but a
  * SYN to the flow's agent with its token ({@code DIRECTOR_FLOW_TUNNEL_ALL}: this director follows
- * none of its requests, as for a pinned flow); the entry goes when the flow ends, or when a
- * director announces it terminates the flow again (a hand-back, or a reused client port).
+ * none of its requests, as for a pinned flow); a flow another director terminates, before its
+ * hand-off, one that tunnels them to that director's peer endpoint with its peer token (the
+ * same frame: the program needs no other case); the entry goes when the flow ends.
  * On the user path there is no map: the workers read the cluster's table itself
  * ({@link PeerFlowForwarder}), and this thread only drains the events.
  *
@@ -42,7 +44,12 @@ final class ClusterFlows implements ClusterListener, Runnable {
 
     /** What happened to the kernel entries of other directors' flows: {@code handoff_director_cluster_kernel_entries_total{event}}. */
     enum EntryEvent {
-        WRITTEN, UNWRITTEN, DELETED
+        /** A handed-off flow's: to its agent. */
+        WRITTEN,
+        /** A flow another director terminates: to that director's peer endpoint. */
+        WRITTEN_PEER,
+        UNWRITTEN,
+        DELETED
     }
 
     private final DirectorCluster cluster;
@@ -124,11 +131,27 @@ final class ClusterFlows implements ClusterListener, Runnable {
         }
     }
 
+    /**
+     * Another director terminates the flow (before its hand-off, or again after a hand-back): its
+     * packets go to that director's peer endpoint with its peer token, every packet but a SYN,
+     * replacing an entry of an earlier hand-off. Without an endpoint for it, the entry goes.
+     */
     @Override
     public void onTerminating(FlowOwnership flow) {
         terminating.incrementAndGet();
-        // A director terminates the flow (again): an entry of its earlier hand-off must not tunnel it.
-        delete(flow);
+        if (!kernelFlows.active()) {
+            return;
+        }
+        PeerDirectory peers = cluster.peers();
+        int owner = flow.owner() == cluster.directorId() ? -1 : peers.find(flow.owner());
+        if (owner < 0) {
+            delete(flow);
+            return;
+        }
+        InetSocketAddress endpoint = agent(peers.address(owner), peers.port(owner));
+        boolean written = endpoint != null && kernelFlows.put(flow.clientAddress(), flow.clientPort(), flow.vipAddress(),
+                flow.vipPort(), endpoint, peers.token(owner), true, 0);
+        entries[(written ? EntryEvent.WRITTEN_PEER : EntryEvent.UNWRITTEN).ordinal()].incrementAndGet();
     }
 
     @Override

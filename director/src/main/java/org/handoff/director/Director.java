@@ -59,18 +59,23 @@ public final class Director implements AutoCloseable {
     /** Applies the group's events (other directors' flows) on its own thread; null without a cluster. */
     private final ClusterFlows clusterFlows;
     private Thread clusterThread;
+    /** Takes other directors' packets of this director's flows; null without a cluster. */
+    private final PeerPacketReceiver peerReceiver;
+    private Thread peerThread;
     /** {@code capture.announce-device}, or null: the VIPs are announced while it exists. */
     private final AnnounceDevice announcement;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Director(ConfigHolder<WorkerSettings> config, List<DirectorWorker> workers, MetricsServer metrics,
-                     DirectorDatapath datapath, DirectorCluster cluster, ClusterFlows clusterFlows, AnnounceDevice announcement) {
+                     DirectorDatapath datapath, DirectorCluster cluster, ClusterFlows clusterFlows, PeerPacketReceiver peerReceiver,
+                     AnnounceDevice announcement) {
         this.config = config;
         this.workers = workers;
         this.metrics = metrics;
         this.datapath = datapath;
         this.cluster = cluster;
         this.clusterFlows = clusterFlows;
+        this.peerReceiver = peerReceiver;
         this.announcement = announcement;
     }
 
@@ -187,6 +192,18 @@ public final class Director implements AutoCloseable {
         } catch (RuntimeException e) {
             throw closeAfter(e, unowned, workers, base);
         }
+        PeerPacketReceiver peerReceiver = null;
+        if (cluster != null) {
+            InetSocketAddress peerEndpoint = new InetSocketAddress(c.cluster().bind(), c.cluster().peerPort());
+            try {
+                peerReceiver = PeerPacketReceiver.open(peerEndpoint, cluster.peerToken(),
+                        workers.stream().map(DirectorWorker::peerInbox).toList());
+            } catch (IOException e) {
+                throw closeAfter(new StartupException("cannot listen on cluster.peer-port=" + peerEndpoint + ": " + e.getMessage()),
+                        workers, base);
+            }
+            base.add(0, peerReceiver);
+        }
         try {
             // Only now that every capture is open: a final ACK to a kernel-made SYN-ACK reaches a worker.
             datapath.answerSyns(holder.derived().tcp(), secret, vips);
@@ -194,7 +211,7 @@ public final class Director implements AutoCloseable {
             throw closeAfter(e, workers, base);
         }
         DirectorMetrics directorMetrics = new DirectorMetrics(registry, workers, () -> holder.config().serverNames(), datapath,
-                clusterFlows);
+                clusterFlows, peerReceiver);
         MetricsServer metrics = null;
         if (c.metricsListen() != null) {
             try {
@@ -223,7 +240,7 @@ public final class Director implements AutoCloseable {
             LOG.info("announce device {} up: a routing daemon announces the VIPs while this process runs",
                     announcement.name());
         }
-        return new Director(holder, workers, metrics, datapath, cluster, clusterFlows, announcement);
+        return new Director(holder, workers, metrics, datapath, cluster, clusterFlows, peerReceiver, announcement);
     }
 
     private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, List<AutoCloseable> base) {
@@ -281,6 +298,9 @@ public final class Director implements AutoCloseable {
             clusterThread = new Thread(clusterFlows, "director-cluster");
             clusterThread.setDaemon(true);
             clusterThread.start();
+            peerThread = new Thread(peerReceiver, "director-peer-port");
+            peerThread.setDaemon(true);
+            peerThread.start();
         }
         for (DirectorWorker w : workers) {
             Thread t = new Thread(w, "director-worker-" + w.index());
@@ -345,6 +365,7 @@ public final class Director implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            peerReceiver.close();
             cluster.close();
         }
         // The XDP program stays attached and its maps pinned: flows keep moving while a restarted

@@ -42,7 +42,7 @@ public final class DirectorMetrics {
 
     /** @param datapath the data path that runs: its XDP counters, mode, next-hop failures */
     public DirectorMetrics(List<DirectorWorker> workers, Supplier<? extends Iterable<String>> origins, DirectorDatapath datapath) {
-        this(newRegistry(), workers, origins, datapath, null);
+        this(newRegistry(), workers, origins, datapath, null, null);
     }
 
     /** The registry the director's metrics go to: made first, so the cluster registers its own there as it starts. */
@@ -53,9 +53,10 @@ public final class DirectorMetrics {
     /**
      * @param registry from {@link #newRegistry()}, where the cluster's own metrics may be already
      * @param clusterFlows the cluster's listener, or null without a cluster (no cluster metric is registered then)
+     * @param peerReceiver the peer endpoint's receiver, or null without a cluster
      */
     DirectorMetrics(PrometheusMeterRegistry registry, List<DirectorWorker> workers, Supplier<? extends Iterable<String>> origins,
-                    DirectorDatapath datapath, ClusterFlows clusterFlows) {
+                    DirectorDatapath datapath, ClusterFlows clusterFlows, PeerPacketReceiver peerReceiver) {
         this.registry = registry;
         for (Field f : TcpCounters.class.getFields()) {
             if (f.getType() == long.class && !Modifier.isStatic(f.getModifiers())) {
@@ -179,12 +180,21 @@ public final class DirectorMetrics {
         Gauge.builder("handoff_director_handoffs_pending", workers, ws -> sum(ws, w -> w.coordinator().pendingHandoffs()))
                 .description("hand-offs waiting for the agent's answer").register(registry);
         if (clusterFlows != null) {
-            registerCluster(workers, clusterFlows);
+            registerCluster(workers, clusterFlows, peerReceiver);
         }
     }
 
     /** What the wiring of the directors' cluster did (the group's own metrics are {@code DirectorCluster}'s). */
-    private void registerCluster(List<DirectorWorker> workers, ClusterFlows flows) {
+    private void registerCluster(List<DirectorWorker> workers, ClusterFlows flows, PeerPacketReceiver peerReceiver) {
+        for (PeerPacketReceiver.Outcome o : PeerPacketReceiver.Outcome.values()) {
+            FunctionCounter.builder("handoff_director_cluster_peer_datagrams", peerReceiver, r -> r.outcome(o))
+                    .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+                    .description("datagrams on cluster.peer-port (other directors' packets of this director's flows), by outcome")
+                    .register(registry);
+        }
+        counter("handoff_director_cluster_peer_inbox_dropped", "other directors' packets dropped: a worker's inbox full or a packet"
+                + " longer than its slots", workers, w -> w.peerInbox() == null ? 0
+                : w.peerInbox().droppedFull() + w.peerInbox().droppedTooLong());
         for (PeerFlowForwarder.Outcome o : PeerFlowForwarder.Outcome.values()) {
             FunctionCounter.builder("handoff_director_cluster_packets", workers, ws -> sum(ws, w -> w.peerPackets(o)))
                     .tag("outcome", o.name().toLowerCase(Locale.ROOT))

@@ -65,8 +65,10 @@ public final class DirectorWorker implements Runnable {
     private final AgentTransport agents;
     private final DirectorPipeline pipeline;
     private final Clock clock;
-    /** Other directors' handed-off flows on the user path, or null without a cluster. */
+    /** Other directors' flows on the user path, or null without a cluster. */
     private final PeerFlowForwarder peers;
+    /** Packets other directors sent for this worker's flows, or null without a cluster. */
+    private final PeerInbox inbox;
     private final PacketHandler onPacket;
     private final AgentTransport.Receiver onAgentDatagram = this::agentDatagram;
     private long now;
@@ -82,6 +84,7 @@ public final class DirectorWorker implements Runnable {
                            Clock clock, PeerFlowForwarder peers) {
         this.index = index;
         this.peers = peers;
+        this.inbox = peers == null ? null : new PeerInbox();
         this.source = source;
         this.sink = sink;
         this.agents = agents;
@@ -185,6 +188,11 @@ public final class DirectorWorker implements Runnable {
         return sink instanceof RawSocketSink raw ? raw : null;
     }
 
+    /** Where other directors' packets for this worker's flows queue (the peer endpoint's receiver fills it), or null without a cluster. */
+    PeerInbox peerInbox() {
+        return inbox;
+    }
+
     /** Packets of no flow of this worker by what became of them (other directors' flows), or 0 without a cluster. */
     long peerPackets(PeerFlowForwarder.Outcome o) {
         return peers == null ? 0 : peers.outcome(o);
@@ -201,6 +209,16 @@ public final class DirectorWorker implements Runnable {
             return -1;
         }
         long now = clock.nanos();
+        if (inbox != null) {
+            // Packets of this worker's flows that reached other directors: as if captured here,
+            // but never sent on to another director again.
+            peers.relayed = true;
+            try {
+                work += inbox.drain(onPacket, BATCH, now);
+            } finally {
+                peers.relayed = false;
+            }
+        }
         if (now >= nextStatsNanos && source instanceof LivePcapSource live) {
             // pcap_stats from the polling thread: libpcap handles are not thread-safe.
             live.updateStats();

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import org.handoff.director.cluster.DirectorCluster;
 import org.handoff.director.cluster.FlowOwnership;
+import org.handoff.director.cluster.PeerDirectory;
 import org.handoff.director.handoff.AgentChannel;
 import org.handoff.director.kernel.KernelFlows;
 import org.handoff.director.tcp.TcpTerminator;
@@ -17,7 +18,10 @@ import org.handoff.protocol.wire.Bytes;
  * flow of this worker whose flow another director handed off (ECMP moved it here: a director
  * died or joined) is tunnelled to the flow's agent with the flow's token, as a TUNNEL datagram
  * (docs/handoff-protocol.md 3.11) from the worker's socket to that agent, which takes it as it
- * takes the kernel path's. The agent and token come from the cluster's ownership table, the
+ * takes the kernel path's. A packet of a flow another director terminates (before its hand-off)
+ * goes the same way to that director's peer endpoint with its peer token
+ * ({@link org.handoff.director.cluster.PeerDirectory}), where its terminator takes it; a packet
+ * that came from a peer ({@link #relayed}) is never sent on again. The agent and token come from the cluster's ownership table, the
  * "forwarding table" of this path: an entry is there from the HANDED_OFF announcement until
  * the flow's ENDED. On the kernel path the XDP program does the same from {@code director_flows}
  * ({@link ClusterFlows}); what it passes up (no next hop yet, too big) comes here.
@@ -30,8 +34,12 @@ final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
     enum Outcome {
         /** Handed off by a director: tunnelled to its agent. */
         TUNNELLED,
-        /** Another director terminates it (before its hand-off): left to this worker's terminator, which knows no such flow. */
-        TERMINATING_ELSEWHERE,
+        /** Another director terminates it (before its hand-off): sent to that director's peer endpoint. */
+        SENT_TO_OWNER,
+        /** Another director terminates it, but the view has no endpoint for it (it left): left to the terminator. */
+        OWNER_UNKNOWN,
+        /** A packet another director sent here for a flow this director does not terminate: not sent on (no loops). */
+        RELAYED_UNKNOWN,
         /** Not in the table: left to the terminator (a cookie ACK, or a stray packet). */
         UNKNOWN,
         /** Too long for one TUNNEL datagram, or the agent's socket refused it. */
@@ -52,9 +60,11 @@ final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
     private final FlowOwnership entry = new FlowOwnership();
     private final TunnelFlyweight tunnel = new TunnelFlyweight();
     private final byte[] datagram = new byte[TunnelFlyweight.HEADER_LENGTH + TunnelFlyweight.MAX_INNER_LENGTH];
-    /** (agent address << 16 | port) -> its socket address, made on the first packet to it. */
+    /** (address << 16 | port) of an agent or a peer director -> its socket address, made on the first packet to it. */
     private final LongHashMap<InetSocketAddress> agentAddresses = new LongHashMap<>(16, MAX_AGENTS);
     private final long[] outcomes = new long[Outcome.values().length];
+    /** True while the worker feeds its terminator packets another director sent (its {@link PeerInbox}). */
+    boolean relayed;
 
     /** @param kernelFlows the worker's writer of the XDP flow map ({@link KernelFlows#NONE} on the user path) */
     PeerFlowForwarder(DirectorCluster cluster, AgentChannel agents, KernelFlows kernelFlows) {
@@ -65,23 +75,36 @@ final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
 
     @Override
     public boolean take(byte[] b, int off, int len, int clientAddress, int clientPort, int vipAddress, int vipPort, long nowNanos) {
+        if (relayed) {
+            outcomes[Outcome.RELAYED_UNKNOWN.ordinal()]++;
+            return false;
+        }
         if (!cluster.lookup(clientAddress, clientPort, vipAddress, vipPort, entry)) {
             outcomes[Outcome.UNKNOWN.ordinal()]++;
             return false;
         }
-        if (entry.state() != FlowOwnership.State.HANDED_OFF) {
-            outcomes[Outcome.TERMINATING_ELSEWHERE.ordinal()]++;
+        if (entry.state() == FlowOwnership.State.HANDED_OFF) {
+            return send(Outcome.TUNNELLED, address(entry.agentAddress(), entry.agentPort()), entry.token(), b, off, len);
+        }
+        PeerDirectory peers = cluster.peers();
+        int owner = entry.owner() == cluster.directorId() ? -1 : peers.find(entry.owner());
+        if (owner < 0) {
+            outcomes[Outcome.OWNER_UNKNOWN.ordinal()]++;
             return false;
         }
-        InetSocketAddress agent = agentAddress(entry.agentAddress(), entry.agentPort());
-        if (len > TunnelFlyweight.MAX_INNER_LENGTH || agent == null) {
+        return send(Outcome.SENT_TO_OWNER, address(peers.address(owner), peers.port(owner)), peers.token(owner), b, off, len);
+    }
+
+    /** Sends the packet in a TUNNEL frame with {@code token}; counts {@code outcome} or NOT_SENT. */
+    private boolean send(Outcome outcome, InetSocketAddress to, long token, byte[] b, int off, int len) {
+        if (len > TunnelFlyweight.MAX_INNER_LENGTH || to == null) {
             outcomes[Outcome.NOT_SENT.ordinal()]++;
             return true;
         }
-        tunnel.wrap(datagram, 0).writeHeader(len, entry.token());
+        tunnel.wrap(datagram, 0).writeHeader(len, token);
         System.arraycopy(b, off, datagram, TunnelFlyweight.INNER_OFFSET, len);
-        boolean sent = agents.send(agent, datagram, 0, TunnelFlyweight.HEADER_LENGTH + len);
-        outcomes[(sent ? Outcome.TUNNELLED : Outcome.NOT_SENT).ordinal()]++;
+        boolean sent = agents.send(to, datagram, 0, TunnelFlyweight.HEADER_LENGTH + len);
+        outcomes[(sent ? outcome : Outcome.NOT_SENT).ordinal()]++;
         return true;
     }
 
@@ -96,7 +119,7 @@ final class PeerFlowForwarder implements TcpTerminator.ForeignFlows {
         }
     }
 
-    private InetSocketAddress agentAddress(int address, int port) {
+    private InetSocketAddress address(int address, int port) {
         long key = ((address & 0xffffffffL) << 16) | port;
         InetSocketAddress a = agentAddresses.get(key);
         if (a == null) {

@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.handoff.director.cluster.ClusterFixture;
 import org.handoff.director.cluster.DirectorCluster;
 import org.handoff.director.cluster.FlowOwnership;
@@ -34,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A worker in a group of two directors (the whole group stack over TCP on 127.0.0.1-2, as
  * {@link ClusterFixture} runs it): this worker is director 2's; director 1 is a bare
  * {@link DirectorCluster} that announces as another director would. The worker announces its
- * own flows at the points docs/scale-out.md names and tunnels director 1's handed-off flows to
- * their agents; the cluster's listener ({@link ClusterFlows}) writes and deletes their kernel
- * entries.
+ * own flows at the points docs/scale-out.md names, tunnels director 1's handed-off flows to
+ * their agents and its flows before their hand-off to its peer endpoint, and takes what another
+ * director sends to its own peer endpoint; the cluster's listener ({@link ClusterFlows}) writes
+ * and deletes the kernel entries of director 1's flows.
  */
 class ClusterWorkerTest extends WorkerTestBase {
     private static final long PROPAGATION_MILLIS = 10_000;
@@ -198,7 +200,7 @@ class ClusterWorkerTest extends WorkerTestBase {
     }
 
     @Test
-    void aPacketOfAFlowAnotherDirectorTerminatesIsCountedAndLeftToTheTerminator() throws Exception {
+    void aPacketOfAFlowAnotherDirectorTerminatesGoesToThatDirectorsPeerEndpoint() throws Exception {
         GossipAnnouncer announcer = other.announcer();
         announcer.started(CLIENT, 41020, VIP, 80);
         announcer.flush();
@@ -206,9 +208,70 @@ class ClusterWorkerTest extends WorkerTestBase {
         ClientPackets c = new ClientPackets(CLIENT, VIP, 41020, 0x3000);
         c.seq = 0x3001;
         c.ack = 0x5000;
-        in(c.ack());
-        assertTrue(toAgents.isEmpty());
-        assertEquals(1, worker.peerPackets(PeerFlowForwarder.Outcome.TERMINATING_ELSEWHERE));
+        byte[] request = c.data("GET / HTTP/1.1\r\n\r\n".getBytes(), 0, 18);
+        in(request);
+        assertEquals(1, toAgents.size());
+        Datagram d = toAgents.get(0);
+        assertEquals(new InetSocketAddress(ClusterFixture.address(0), org.handoff.director.config.Cluster.DEFAULT_PEER_PORT), d.to(),
+                "director 1's peer endpoint, as its JGroups address publishes it");
+        assertEquals(DecodeResult.ACCEPTED, agentSide.decode(d.bytes(), 0, d.bytes().length), agentSide.describe());
+        assertEquals(MessageType.TUNNEL, agentSide.type());
+        TunnelFlyweight t = agentSide.tunnel();
+        assertEquals(other.peerToken(), t.flowToken(), "director 1's peer token");
+        assertTrue(Arrays.equals(request, Arrays.copyOfRange(d.bytes(), t.innerOffset(), t.innerOffset() + t.innerLength())));
+        assertEquals(1, worker.peerPackets(PeerFlowForwarder.Outcome.SENT_TO_OWNER));
+        assertEquals(0, worker.terminator().flowCount());
+    }
+
+    /**
+     * The owner's side: a TUNNEL frame with this director's peer token on its peer port is fed to
+     * the worker that owns the client, as if captured: here the request of a flow this worker
+     * terminates, which it hands off. A wrong token is refused; a relayed packet of a flow this
+     * worker does not have is never sent on, whatever the table says.
+     */
+    @Test
+    void aPeersPacketOfThisDirectorsFlowReachesItsTerminator() throws Exception {
+        ClientPackets c = connect(41060);
+        PeerPacketReceiver receiver = PeerPacketReceiver.open(new InetSocketAddress(ClusterFixture.address(1), 0), self.peerToken(),
+                List.of(worker.peerInbox()));
+        try {
+            byte[] request = "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n".getBytes();
+            byte[] packet = c.data(request, 0, request.length);
+            receiver.accept(tunnelFrame(other.peerToken(), packet), TunnelFlyweight.HEADER_LENGTH + packet.length);
+            assertEquals(1, receiver.outcome(PeerPacketReceiver.Outcome.BAD_TOKEN));
+            cycle();
+            assertTrue(toAgents.isEmpty(), "refused: no HANDOFF");
+
+            receiver.accept(tunnelFrame(self.peerToken(), packet), TunnelFlyweight.HEADER_LENGTH + packet.length);
+            assertEquals(1, receiver.outcome(PeerPacketReceiver.Outcome.QUEUED));
+            cycle();
+            assertEquals(1, toAgents.size(), "the request arrived through the peer port: handed off");
+            handoffMessageId(toAgents.get(0));
+
+            // A flow the table gives to director 1, relayed here by mistake: not sent back.
+            GossipAnnouncer announcer = other.announcer();
+            announcer.started(CLIENT, 41061, VIP, 80);
+            announcer.flush();
+            ClusterFixture.await("STARTED at director 2", PROPAGATION_MILLIS, () -> self.owner(CLIENT, 41061, VIP, 80) == 1);
+            ClientPackets stray = new ClientPackets(CLIENT, VIP, 41061, 0x6000);
+            stray.seq = 0x6001;
+            stray.ack = 0x7000;
+            byte[] ack = stray.ack();
+            receiver.accept(tunnelFrame(self.peerToken(), ack), TunnelFlyweight.HEADER_LENGTH + ack.length);
+            toAgents.clear();
+            cycle();
+            assertTrue(toAgents.isEmpty(), "a relayed packet is never sent on");
+            assertEquals(1, worker.peerPackets(PeerFlowForwarder.Outcome.RELAYED_UNKNOWN));
+        } finally {
+            receiver.close();
+        }
+    }
+
+    private static byte[] tunnelFrame(long token, byte[] inner) {
+        byte[] frame = new byte[TunnelFlyweight.HEADER_LENGTH + inner.length];
+        new TunnelFlyweight().wrap(frame, 0).writeHeader(inner.length, token);
+        System.arraycopy(inner, 0, frame, TunnelFlyweight.INNER_OFFSET, inner.length);
+        return frame;
     }
 
     @Test
@@ -245,13 +308,18 @@ class ClusterWorkerTest extends WorkerTestBase {
         assertTrue(e.tunnelAll, "every packet but a SYN: this director follows none of the flow's requests");
         assertTrue(listener.entries(ClusterFlows.EntryEvent.WRITTEN) >= 1);
 
-        // Handed back and started again by its owner: the entry goes, so the packets reach Java.
+        // Handed back and started again by its owner: the packets go to the owner's peer endpoint now.
         announcer.started(CLIENT, 41040, VIP, 80);
         announcer.flush();
-        ClusterFixture.await("deleted at STARTED", PROPAGATION_MILLIS, () -> {
+        ClusterFixture.await("rewritten at STARTED", PROPAGATION_MILLIS, () -> {
             self.poll(listener, 64);
-            return map.entry(CLIENT, 41040, VIP, 80) == null;
+            return map.entry(CLIENT, 41040, VIP, 80) != null && map.entry(CLIENT, 41040, VIP, 80).token == other.peerToken();
         });
+        MemoryKernelFlows.Entry peer = map.entry(CLIENT, 41040, VIP, 80);
+        assertEquals(new InetSocketAddress(ClusterFixture.address(0), org.handoff.director.config.Cluster.DEFAULT_PEER_PORT), peer.agent,
+                "director 1's peer endpoint");
+        assertTrue(peer.tunnelAll, "every packet but a SYN: the owner's terminator needs them all");
+        assertTrue(listener.entries(ClusterFlows.EntryEvent.WRITTEN_PEER) >= 1);
         announcer.handedOff(CLIENT, 41040, VIP, 80, AGENT, AGENT_PORT, TOKEN + 1);
         announcer.flush();
         ClusterFixture.await("handed off again", PROPAGATION_MILLIS, () -> {
@@ -267,6 +335,6 @@ class ClusterWorkerTest extends WorkerTestBase {
             // drain
         }
         assertNull(map.entry(CLIENT, 41040, VIP, 80), "deleted at ENDED");
-        assertTrue(listener.entries(ClusterFlows.EntryEvent.DELETED) >= 2);
+        assertTrue(listener.entries(ClusterFlows.EntryEvent.DELETED) >= 1);
     }
 }

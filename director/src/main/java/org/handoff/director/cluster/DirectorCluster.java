@@ -60,6 +60,8 @@ public final class DirectorCluster implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(DirectorCluster.class);
     /** The key of the director id in each member's JGroups address. */
     static final String DIRECTOR_ID_KEY = "handoff-director-id";
+    /** The key of the director's peer endpoint (address, peer port, peer token) in its JGroups address. */
+    static final String PEER_ENDPOINT_KEY = "handoff-peer";
     /** Tolerated clock difference between directors, on top of cluster.replay-window. */
     static final long CLOCK_SKEW_MILLIS = 1_000;
     /** Message ids remembered per time slice: 4 tables of 2^18 longs, 8 MiB; see ReplayGuard. */
@@ -91,6 +93,9 @@ public final class DirectorCluster implements Closeable {
     private volatile SynSecrets secrets;
     private volatile boolean stateReceived;
     private volatile int[] members = new int[0];
+    private volatile PeerDirectory peers = PeerDirectory.EMPTY;
+    /** What TUNNEL frames of wrong-director packets sent to this director carry; drawn at start. */
+    private final long peerToken;
     private volatile boolean coordinator;
     private int sweepCursor;
     private long sendFailuresLogged;
@@ -122,7 +127,11 @@ public final class DirectorCluster implements Closeable {
         this.channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
         String name = "director-" + self;
         channel.name(name);
-        channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(name).put(DIRECTOR_ID_KEY, new byte[] {(byte) (self >>> 8), (byte) self}));
+        long token = random.nextLong();
+        this.peerToken = token == 0 ? 1 : token;
+        byte[] endpoint = PeerDirectory.endpoint(ipv4(config.bind()), config.peerPort(), peerToken);
+        channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(name).put(DIRECTOR_ID_KEY, new byte[] {(byte) (self >>> 8), (byte) self})
+                .put(PEER_ENDPOINT_KEY, endpoint));
         channel.setReceiver(new GroupReceiver());
     }
 
@@ -189,6 +198,21 @@ public final class DirectorCluster implements Closeable {
     /** Director ids in the current view, this one included, in the view's order. */
     public int[] members() {
         return members.clone();
+    }
+
+    /** Where each director of the view takes wrong-director packets of its flows (this one included). */
+    public PeerDirectory peers() {
+        return peers;
+    }
+
+    /** The token wrong-director packets sent to this director carry ({@link #peers()} publishes it). */
+    public long peerToken() {
+        return peerToken;
+    }
+
+    private static int ipv4(java.net.Inet4Address a) {
+        byte[] b = a.getAddress();
+        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
     }
 
     /** Whether this director is the group's coordinator (it draws the SYN-cookie secret). */
@@ -446,6 +470,11 @@ public final class DirectorCluster implements Closeable {
             metrics.merges.increment();
             LOG.warn("group {} healed a partition ({}): tables may differ until the flows announced meanwhile end", config.name(), view);
         }
+        byte[][] endpoints = new byte[current.size()][];
+        for (int i = 0; i < endpoints.length; i++) {
+            endpoints[i] = current.get(i) instanceof ExtendedUUID u ? u.get(PEER_ENDPOINT_KEY) : null;
+        }
+        peers = PeerDirectory.of(ids, endpoints);
         members = ids;
         coordinator = view.getCoord().equals(channel.getAddress());
         events.signal(EventQueue.MEMBERS);

@@ -53,7 +53,7 @@ public final class ClusterFixture implements AutoCloseable {
         ClusterKeystores.generate(file, password);
     }
 
-    static String address(int member) {
+    public static String address(int member) {
         return "127.0.0." + (member + 1);
     }
 
