@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import org.handoff.director.cluster.ClusterListener;
 import org.handoff.director.cluster.DirectorCluster;
@@ -54,6 +55,8 @@ final class ClusterFlows implements ClusterListener, Runnable {
 
     private final DirectorCluster cluster;
     private final KernelFlows kernelFlows;
+    /** Where a rotated SYN-cookie secret goes (the terminators, the XDP program's config), or null. */
+    private final Consumer<SynSecrets> secretsChanged;
     /** (agent address << 16 | port) -> the agents of other directors' flows, made once each; for the next-hop refresh. */
     private final Map<Long, InetSocketAddress> agents = new HashMap<>();
     private final AtomicLong[] entries = new AtomicLong[EntryEvent.values().length];
@@ -63,9 +66,10 @@ final class ClusterFlows implements ClusterListener, Runnable {
     private volatile boolean running = true;
     private volatile Thread thread;
 
-    ClusterFlows(DirectorCluster cluster, KernelFlows kernelFlows) {
+    ClusterFlows(DirectorCluster cluster, KernelFlows kernelFlows, Consumer<SynSecrets> secretsChanged) {
         this.cluster = cluster;
         this.kernelFlows = kernelFlows;
+        this.secretsChanged = secretsChanged;
         for (int i = 0; i < entries.length; i++) {
             entries[i] = new AtomicLong();
         }
@@ -181,6 +185,9 @@ final class ClusterFlows implements ClusterListener, Runnable {
     @Override
     public void onSynSecrets(SynSecrets secrets) {
         LOG.info("cluster SYN-cookie secrets now {}", secrets);
+        if (secretsChanged != null) {
+            secretsChanged.accept(secrets);
+        }
     }
 
     @Override

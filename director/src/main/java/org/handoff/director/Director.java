@@ -16,6 +16,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.handoff.config.ConfigException;
 import org.handoff.director.cluster.DirectorCluster;
+import org.handoff.director.cluster.SynSecrets;
 import org.handoff.director.config.ConfigHolder;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
@@ -29,6 +30,7 @@ import org.handoff.director.io.VipEndpoint;
 import org.handoff.director.io.VipSetupCheck;
 import org.handoff.director.kernel.DirectorDatapath;
 import org.handoff.director.routing.LoadCounter;
+import org.handoff.director.tcp.SynKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,10 +128,6 @@ public final class Director implements AutoCloseable {
         } catch (DirectorDatapath.StartException e) {
             throw new StartupException(e.getMessage());
         }
-        SecureRandom random = new SecureRandom();
-        long[] secret = datapath.synSecret(new long[] {random.nextLong(), random.nextLong()});
-        long secret0 = secret[0];
-        long secret1 = secret[1];
         if (datapath.kernel()) {
             // A full-size client segment, tunnelled (44 bytes more), must still fit the link.
             mssCeiling.set(datapath.mssCeiling());
@@ -159,11 +157,26 @@ public final class Director implements AutoCloseable {
                 throw closeAll(new StartupException(e.getMessage()), base);
             }
             base.add(0, cluster);
-            clusterFlows = new ClusterFlows(cluster, datapath.flowsForWorker());
             if (datapath.kernel()) {
-                clusterFlows.deleteStaleEntries();
+                new ClusterFlows(cluster, datapath.flowsForWorker(), null).deleteStaleEntries();
             }
         }
+        SynSecrets shared = null;
+        long[] secret;
+        if (cluster != null) {
+            // SYNs are answered only once the group's secret is here: any director checks any director's cookie.
+            try {
+                shared = awaitSynSecrets(cluster, c.cluster().stateTimeout());
+            } catch (StartupException e) {
+                throw closeAll(e, base);
+            }
+            secret = new long[] {shared.current0(), shared.current1()};
+        } else {
+            SecureRandom random = new SecureRandom();
+            secret = datapath.synSecret(new long[] {random.nextLong(), random.nextLong()});
+        }
+        long secret0 = secret[0];
+        long secret1 = secret[1];
 
         Clock clock = SystemClock.INSTANCE;
         List<DirectorWorker> workers = new ArrayList<>();
@@ -185,6 +198,15 @@ public final class Director implements AutoCloseable {
                 workers.add(DirectorWorker.create(i, c, holder::derived, load, secret0, secret1, source, sink,
                         agents, clock, datapath.flowsForWorker(), cluster));
                 unowned.clear();
+            }
+            if (shared != null) {
+                SynKeys keys = synKeys(shared);
+                workers.forEach(w -> w.terminator().synKeys(keys));
+                clusterFlows = new ClusterFlows(cluster, datapath.flowsForWorker(), secrets -> {
+                    SynKeys rotated = synKeys(secrets);
+                    workers.forEach(w -> w.terminator().synKeys(rotated));
+                    datapath.synSecretChanged(new long[] {secrets.current0(), secrets.current1()});
+                });
             }
         } catch (IOException e) {
             throw closeAfter(new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
@@ -241,6 +263,30 @@ public final class Director implements AutoCloseable {
                     announcement.name());
         }
         return new Director(holder, workers, metrics, datapath, cluster, clusterFlows, peerReceiver, announcement);
+    }
+
+    /** Until the group's SYN-cookie secret is known (the coordinator publishes it at once), at most {@code limit}. */
+    private static SynSecrets awaitSynSecrets(DirectorCluster cluster, Duration limit) throws StartupException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!cluster.ready()) {
+            if (System.nanoTime() > deadline) {
+                throw new StartupException("cluster: no SYN-cookie secret from the group within cluster.state-timeout="
+                        + ConfigLoader.format(limit) + " (expected: the coordinator publishes one as it starts)");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for the cluster's SYN-cookie secret");
+            }
+        }
+        return cluster.synSecrets();
+    }
+
+    /** The terminators' keys for the group's secrets: the current one, and the previous while cookies made with it live. */
+    static SynKeys synKeys(SynSecrets s) {
+        return s.previousId() == 0 ? SynKeys.of(s.current0(), s.current1())
+                : SynKeys.rotated(s.current0(), s.current1(), s.previous0(), s.previous1());
     }
 
     private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, List<AutoCloseable> base) {

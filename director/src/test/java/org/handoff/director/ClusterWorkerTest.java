@@ -293,8 +293,10 @@ class ClusterWorkerTest extends WorkerTestBase {
     @Test
     void theListenerWritesTunnelAllEntriesForOtherDirectorsFlowsAndDeletesThemAtTheirEnd() throws Exception {
         MemoryKernelFlows map = new MemoryKernelFlows(); // the listener's own writer of the map
-        ClusterFlows listener = new ClusterFlows(self, map);
-        self.poll(listener, Integer.MAX_VALUE); // what earlier tests left queued
+        List<org.handoff.director.cluster.SynSecrets> told = new java.util.ArrayList<>();
+        ClusterFlows listener = new ClusterFlows(self, map, told::add);
+        self.poll(listener, Integer.MAX_VALUE); // what earlier tests left queued, the group's secrets among it
+        assertEquals(self.synSecrets(), told.get(told.size() - 1), "the group's secrets go to the terminators and XDP");
         GossipAnnouncer announcer = other.announcer();
         announcer.handedOff(CLIENT, 41040, VIP, 80, AGENT, AGENT_PORT, TOKEN);
         announcer.flush();
