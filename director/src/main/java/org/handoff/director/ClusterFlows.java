@@ -155,7 +155,7 @@ final class ClusterFlows implements ClusterListener, Runnable {
         InetSocketAddress endpoint = agent(peers.address(owner), peers.port(owner));
         boolean written = endpoint != null && kernelFlows.put(flow.clientAddress(), flow.clientPort(), flow.vipAddress(),
                 flow.vipPort(), endpoint, peers.token(owner), true, 0);
-        entries[(written ? EntryEvent.WRITTEN_PEER : EntryEvent.UNWRITTEN).ordinal()].incrementAndGet();
+        unlessWritten(written, flow, EntryEvent.WRITTEN_PEER);
     }
 
     @Override
@@ -167,7 +167,21 @@ final class ClusterFlows implements ClusterListener, Runnable {
         InetSocketAddress agent = agent(flow.agentAddress(), flow.agentPort());
         boolean written = agent != null && kernelFlows.put(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort(),
                 agent, flow.token(), true, 0);
-        entries[(written ? EntryEvent.WRITTEN : EntryEvent.UNWRITTEN).ordinal()].incrementAndGet();
+        unlessWritten(written, flow, EntryEvent.WRITTEN);
+    }
+
+    /**
+     * Counts a write; when it failed (no next hop for the agent or director yet), deletes what
+     * the flow's entry said before (its owner's peer endpoint, say), so that its packets go up to
+     * Java, which forwards them from the table, rather than where they no longer belong.
+     */
+    private void unlessWritten(boolean written, FlowOwnership flow, EntryEvent event) {
+        if (written) {
+            entries[event.ordinal()].incrementAndGet();
+            return;
+        }
+        entries[EntryEvent.UNWRITTEN.ordinal()].incrementAndGet();
+        delete(flow);
     }
 
     @Override

@@ -180,23 +180,14 @@ class ClusterWorkerTest extends WorkerTestBase {
             frames[i] = frame(HOST_MAC, c.ack());
         }
         int packets = 20_000;
-        send(frames, 2 * packets); // warm-up: JIT, the agent's socket address made once
+        cycles(frames, 2 * packets); // warm-up: JIT, the agent's socket address made once
         long tunnelled = worker.peerPackets(PeerFlowForwarder.Outcome.TUNNELLED);
         long before = threads.getCurrentThreadAllocatedBytes();
-        send(frames, packets);
+        cycles(frames, packets);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertEquals(packets, worker.peerPackets(PeerFlowForwarder.Outcome.TUNNELLED) - tunnelled);
         // As in DirectorWorkerTest: any object per packet would be 16+ bytes each.
         assertEquals(0, allocated / packets, "bytes allocated per tunnelled packet (" + allocated + " in all)");
-    }
-
-    private void send(byte[][] frames, int count) throws Exception {
-        for (int i = 0; i < count; i++) {
-            byte[] f = frames[i % frames.length];
-            source.offer(f, 0, f.length);
-            clock.advance(10 * US);
-            worker.doWork();
-        }
     }
 
     @Test
@@ -328,6 +319,17 @@ class ClusterWorkerTest extends WorkerTestBase {
             self.poll(listener, 64);
             return map.entry(CLIENT, 41040, VIP, 80) != null && map.entry(CLIENT, 41040, VIP, 80).token == TOKEN + 1;
         });
+        // Handed off again to an agent with no next hop here: the old entry must not stay (it
+        // would send the packets to the owner, which no longer has the flow): Java forwards them.
+        InetSocketAddress unreachable = new InetSocketAddress("198.18.0.13", AGENT_PORT);
+        map.unreachable.add(unreachable);
+        announcer.handedOff(CLIENT, 41040, VIP, 80, Bytes.parseIpv4("198.18.0.13"), AGENT_PORT, TOKEN + 2);
+        announcer.flush();
+        ClusterFixture.await("refused and deleted", PROPAGATION_MILLIS, () -> {
+            self.poll(listener, 64);
+            return map.entry(CLIENT, 41040, VIP, 80) == null;
+        });
+        assertTrue(listener.entries(ClusterFlows.EntryEvent.UNWRITTEN) >= 1);
         announcer.ended(CLIENT, 41040, VIP, 80);
         announcer.flush();
         // The table applies an announcement and queues its event under one lock: once the table

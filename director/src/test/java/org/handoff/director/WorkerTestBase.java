@@ -121,6 +121,16 @@ abstract class WorkerTestBase {
         return work;
     }
 
+    /** {@code count} duty cycles, each on one of {@code frames} in turn (the allocation tests: nothing recorded). */
+    void cycles(byte[][] frames, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            byte[] f = frames[i % frames.length];
+            source.offer(f, 0, f.length);
+            clock.advance(10 * US);
+            worker.doWork();
+        }
+    }
+
     void agentAnswers(MessageBody body) {
         agentAnswers(null, body);
     }

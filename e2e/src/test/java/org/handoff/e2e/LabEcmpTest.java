@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -83,15 +82,7 @@ class LabEcmpTest {
 
     /** Every director's HANDOFFs acknowledged by an agent, summed over the origins, by director. */
     private static Map<Director, Double> handedOff() {
-        Map<Director, Double> out = new LinkedHashMap<>();
-        for (Director d : directors()) {
-            double sum = 0;
-            for (LabTopology.Origin o : lab.topology.origins()) {
-                sum += lab.directorCounter(d, "handoff_director_handoffs_total{event=\"acked\",origin=\"" + o.name() + "\"}");
-            }
-            out.put(d, sum);
-        }
-        return out;
+        return lab.handoffsAcked(directors());
     }
 
     /** TCP resets the client received from the VIP so far. */

@@ -42,6 +42,8 @@ public final class MemoryKernelFlows implements KernelFlows {
     private final List<Collection<InetSocketAddress>> refreshes = new ArrayList<>();
     public int puts;
     public int removes;
+    /** Agents whose entries are refused, as the real map refuses them without a next hop. */
+    public final java.util.Set<InetSocketAddress> unreachable = new java.util.HashSet<>();
 
     @Override
     public boolean active() {
@@ -52,6 +54,9 @@ public final class MemoryKernelFlows implements KernelFlows {
     public boolean put(int clientAddress, int clientPort, int vipAddress, int vipPort, InetSocketAddress agent, long token,
                        boolean tunnelAll, int lastAck) {
         puts++;
+        if (unreachable.contains(agent)) {
+            return false;
+        }
         Entry e = new Entry(agent, token, tunnelAll);
         e.lastAck = lastAck;
         entries.put(new Flow(clientAddress, clientPort, vipAddress, vipPort), e);
