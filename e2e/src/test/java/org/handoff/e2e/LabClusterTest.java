@@ -85,11 +85,26 @@ class LabClusterTest {
         return lab.directorCounter(d, series);
     }
 
+    /**
+     * Each running director's view of the group and its log's view changes: a group split while
+     * flows were announced leaves their announcements on one side (docs/scale-out.md).
+     */
+    private static void printGroup(String when, List<Director> running) throws java.io.IOException {
+        for (Director d : running) {
+            List<String> views = java.nio.file.Files.readAllLines(d.log()).stream()
+                    .filter(l -> l.contains(" view ") || l.contains(" left:") || l.contains("partition")).toList();
+            System.err.println("e2e: " + when + ", " + d.name() + " sees " + (long) clusterCounter(d,
+                    "handoff_director_cluster_members") + " members; its last view changes: "
+                    + views.subList(Math.max(0, views.size() - 4), views.size()));
+        }
+    }
+
     @Test
     @Order(1)
     @Timeout(300)
     void everyDownloadCompletesByteExactWhenADirectorIsKilledInTheMiddle() throws Exception {
         Director second = lab.topology.director(2);
+        printGroup("before the downloads", lab.topology.directors());
         Map<Director, Double> before = handedOff();
         RunningCommand running = downloads(DOWNLOADS);
         Thread.sleep(KILL_AFTER_MILLIS);
@@ -108,6 +123,7 @@ class LabClusterTest {
         CommandResult kill = lab.lab(Duration.ofSeconds(60), "kill-director", "2");
         assertTrue(kill.ok(), kill.describe());
         List<Director> survivors = List.of(lab.topology.director(1), lab.topology.director(3));
+        printGroup("after the kill", survivors);
         for (Director d : survivors) {
             System.err.println("e2e: " + d.name() + " learnt " + (long) clusterCounter(d,
                     "handoff_director_cluster_events_total{event=\"handed_off\"}") + " other directors' hand-offs, wrote "

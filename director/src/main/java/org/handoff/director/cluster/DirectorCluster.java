@@ -468,7 +468,10 @@ public final class DirectorCluster implements Closeable {
         }
         if (view instanceof MergeView) {
             metrics.merges.increment();
-            LOG.warn("group {} healed a partition ({}): tables may differ until the flows announced meanwhile end", config.name(), view);
+            LOG.warn("group {} healed a partition ({}): each director announces its own entries again", config.name(), view);
+            if (!housekeeping.isShutdown()) {
+                housekeeping.execute(this::reannounceOwn);
+            }
         }
         byte[][] endpoints = new byte[current.size()][];
         for (int i = 0; i < endpoints.length; i++) {
@@ -610,31 +613,16 @@ public final class DirectorCluster implements Closeable {
                 clockMillis);
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
         long bytes = 0;
-        int entries = 0;
+        int entries;
         if (s != null) {
             encoder.secret(0, self, s.currentId(), s.publishedVersion(), s.current0(), s.current1());
             if (s.previousId() != 0) {
                 encoder.secret(1, self, s.previousId(), s.publishedVersion(), s.previous0(), s.previous1());
             }
         }
-        int stride = OwnershipTable.stride();
-        for (int b = 0; b < copy.length; b += stride) {
-            if (copy[b + 1] == 0) {
-                continue;
-            }
-            int state = OwnershipTable.stateOfCopy(copy, b);
-            int kind = state == OwnershipTable.STATE_TERMINATING ? GossipFormat.KIND_STARTED
-                    : state == OwnershipTable.STATE_HANDED_OFF ? GossipFormat.KIND_HANDED_OFF : GossipFormat.KIND_ENDED;
-            long meta = copy[b + 4];
-            int flags = state == OwnershipTable.STATE_HANDED_OFF && OwnershipTable.deadlineOfCopy(copy, b) != 0
-                    ? GossipFormat.FLAG_ORPHANED : 0;
-            encoder.flow(kind, copy[b], copy[b + 1], copy[b + 2], (int) (meta & 0xffff), (int) (meta >>> 32),
-                    (int) (meta >>> 16) & 0xffff, copy[b + 3], flags);
-            entries++;
-            if (encoder.isFull()) {
-                bytes += writeChunk(data, encoder);
-            }
-        }
+        long[] written = {0};
+        entries = encodeEntries(copy, encoder, 0, full -> written[0] += writeChunk(data, full));
+        bytes += written[0];
         if (encoder.records() > 0) {
             bytes += writeChunk(data, encoder);
         }
@@ -642,6 +630,73 @@ public final class DirectorCluster implements Closeable {
         data.flush();
         metrics.stateBytes.increment(bytes + 4);
         LOG.info("director {} sent the table to a joiner: {} entries, {} bytes", self, entries, bytes + 4);
+    }
+
+    /** What takes an encoder that is full (a state chunk written, a live message sent). */
+    @FunctionalInterface
+    private interface FullEncoder {
+        void take(GossipEncoder encoder) throws IOException;
+    }
+
+    /**
+     * Appends the entries of a table copy to {@code encoder}, those of director {@code owner} only
+     * (0: all, as a state transfer sends them, orphans flagged; otherwise as live gossip, no flag),
+     * handing it to {@code whenFull} each time it fills. Returns how many entries went in.
+     */
+    private static int encodeEntries(long[] copy, GossipEncoder encoder, int owner, FullEncoder whenFull) throws IOException {
+        int entries = 0;
+        int stride = OwnershipTable.stride();
+        for (int b = 0; b < copy.length; b += stride) {
+            long meta = copy[b + 4];
+            if (copy[b + 1] == 0 || owner != 0 && (int) (meta & 0xffff) != owner) {
+                continue;
+            }
+            int state = OwnershipTable.stateOfCopy(copy, b);
+            int kind = state == OwnershipTable.STATE_TERMINATING ? GossipFormat.KIND_STARTED
+                    : state == OwnershipTable.STATE_HANDED_OFF ? GossipFormat.KIND_HANDED_OFF : GossipFormat.KIND_ENDED;
+            int flags = owner == 0 && state == OwnershipTable.STATE_HANDED_OFF && OwnershipTable.deadlineOfCopy(copy, b) != 0
+                    ? GossipFormat.FLAG_ORPHANED : 0;
+            encoder.flow(kind, copy[b], copy[b + 1], copy[b + 2], (int) (meta & 0xffff), (int) (meta >>> 32),
+                    (int) (meta >>> 16) & 0xffff, copy[b + 3], flags);
+            entries++;
+            if (encoder.isFull()) {
+                whenFull.take(encoder);
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * After a partition healed (MergeView): this director's own entries again, with their
+     * versions, to the whole group, since what it announced while the group was split reached
+     * only its side. A replica applies each only if newer than what it has, as any announcement.
+     */
+    private void reannounceOwn() {
+        long[] copy;
+        long stamp = tableLock.readLock();
+        try {
+            copy = table.copySlots();
+        } finally {
+            tableLock.unlockRead(stamp);
+        }
+        GossipEncoder encoder = new GossipEncoder(GossipFormat.TYPE_GOSSIP, GossipFormat.MAX_LIVE_RECORDS, self, keys, clockMillis);
+        int entries;
+        try {
+            entries = encodeEntries(copy, encoder, self, this::sendLive);
+        } catch (IOException cannotHappen) {
+            throw new IllegalStateException(cannotHappen);
+        }
+        if (encoder.records() > 0) {
+            sendLive(encoder);
+        }
+        metrics.reannounced.increment(entries);
+        LOG.info("director {} announced its {} entries again after the partition healed", self, entries);
+    }
+
+    private void sendLive(GossipEncoder encoder) {
+        int records = encoder.records();
+        send(new BytesMessage(null, encoder.sealCopy()).setFlag(Message.Flag.OOB, Message.Flag.DONT_BUNDLE)
+                .setFlag(Message.TransientFlag.DONT_LOOPBACK), records);
     }
 
     private static int writeChunk(DataOutputStream data, GossipEncoder encoder) throws IOException {

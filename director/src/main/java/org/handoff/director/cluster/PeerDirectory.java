@@ -1,6 +1,9 @@
 package org.handoff.director.cluster;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where each director of the current view takes the packets other directors received for its
@@ -12,8 +15,9 @@ import java.util.Arrays;
  */
 public final class PeerDirectory {
     static final PeerDirectory EMPTY = new PeerDirectory(new int[0], new int[0], new int[0], new long[0]);
-    /** The length of a published endpoint: IPv4 address, port, token. */
-    static final int ENDPOINT_LENGTH = 4 + 2 + 8;
+    private static final Pattern ENDPOINT = Pattern.compile(
+            "(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\."
+                    + "(25[0-5]|2[0-4]\\d|1?\\d?\\d):(\\d{1,5})/([0-9a-f]{1,16})");
 
     private final int[] ids;
     private final int[] addresses;
@@ -57,17 +61,12 @@ public final class PeerDirectory {
         return ids.length;
     }
 
+    /**
+     * A published endpoint, as text ({@code a.b.c.d:port/token in hex}): JGroups prints the
+     * address's keys in its logs, where bytes would be noise.
+     */
     static byte[] endpoint(int address, int port, long token) {
-        byte[] b = new byte[ENDPOINT_LENGTH];
-        for (int i = 0; i < 4; i++) {
-            b[i] = (byte) (address >>> (24 - 8 * i));
-        }
-        b[4] = (byte) (port >>> 8);
-        b[5] = (byte) port;
-        for (int i = 0; i < 8; i++) {
-            b[6 + i] = (byte) (token >>> (56 - 8 * i));
-        }
-        return b;
+        return (FlowOwnership.ip(address) + ":" + port + "/" + Long.toHexString(token)).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** A directory of the given members' published endpoints ({@code endpoints[i]} null or malformed: left out). */
@@ -78,18 +77,18 @@ public final class PeerDirectory {
         int[] ports = new int[directorIds.length];
         long[] tokens = new long[directorIds.length];
         for (int i = 0; i < directorIds.length; i++) {
-            byte[] e = endpoints[i];
-            if (e == null || e.length != ENDPOINT_LENGTH || directorIds[i] == 0) {
+            Matcher m = endpoints[i] == null ? null : ENDPOINT.matcher(new String(endpoints[i], StandardCharsets.US_ASCII));
+            if (m == null || !m.matches() || directorIds[i] == 0) {
                 continue;
             }
-            ids[n] = directorIds[i];
-            addresses[n] = ((e[0] & 0xff) << 24) | ((e[1] & 0xff) << 16) | ((e[2] & 0xff) << 8) | (e[3] & 0xff);
-            ports[n] = ((e[4] & 0xff) << 8) | (e[5] & 0xff);
-            long t = 0;
-            for (int k = 0; k < 8; k++) {
-                t = (t << 8) | (e[6 + k] & 0xff);
+            int address = 0;
+            for (int k = 1; k <= 4; k++) {
+                address = (address << 8) | Integer.parseInt(m.group(k));
             }
-            tokens[n] = t;
+            ids[n] = directorIds[i];
+            addresses[n] = address;
+            ports[n] = Integer.parseInt(m.group(5));
+            tokens[n] = Long.parseUnsignedLong(m.group(6), 16);
             n++;
         }
         return new PeerDirectory(Arrays.copyOf(ids, n), Arrays.copyOf(addresses, n), Arrays.copyOf(ports, n), Arrays.copyOf(tokens, n));
