@@ -70,6 +70,8 @@ public final class DirectorCluster implements Closeable {
     /** Slots the expiry sweep looks at per housekeeping round: bounds the write lock's hold. */
     static final int SWEEP_SLOTS = 1 << 15;
     static final int EVENT_BATCH = 64;
+    /** When a director announces its own entries again after a partition healed. */
+    static final long[] REANNOUNCE_AFTER_MERGE_MILLIS = {1_000, 5_000};
 
     private final Cluster config;
     private final int self;
@@ -470,7 +472,12 @@ public final class DirectorCluster implements Closeable {
             metrics.merges.increment();
             LOG.warn("group {} healed a partition ({}): each director announces its own entries again", config.name(), view);
             if (!housekeeping.isShutdown()) {
-                housekeeping.execute(this::reannounceOwn);
+                // Not at once: the merged group's new key (ASYM_ENCRYPT) may not have reached
+                // everyone yet, and a message it cannot decrypt is dropped; twice, since a replica
+                // applies only what is newer, so repeating costs bytes, never state.
+                for (long delay : REANNOUNCE_AFTER_MERGE_MILLIS) {
+                    housekeeping.schedule(this::reannounceOwn, delay, TimeUnit.MILLISECONDS);
+                }
             }
         }
         byte[][] endpoints = new byte[current.size()][];

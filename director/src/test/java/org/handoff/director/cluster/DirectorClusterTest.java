@@ -229,7 +229,7 @@ class DirectorClusterTest {
         }
         await("merged", 60_000, () -> a.members().length == 2 && b.members().length == 2);
         FlowOwnership f = new FlowOwnership();
-        await("b's flow at a", WAIT, () -> a.lookup(client(7), 40007, VIP, 80, f) && f.state() == FlowOwnership.State.HANDED_OFF);
+        await("b's flow at a", 3 * WAIT, () -> a.lookup(client(7), 40007, VIP, 80, f) && f.state() == FlowOwnership.State.HANDED_OFF);
         assertEquals(9L, f.token());
         assertTrue(b.metrics().merges.count() >= 1 && b.metrics().reannounced.count() >= 1);
     }
