@@ -23,7 +23,6 @@ import org.handoff.protocol.message.Handoff;
 import org.handoff.protocol.message.HandoffAck;
 import org.handoff.protocol.message.MessageType;
 import org.handoff.protocol.message.TunnelFlyweight;
-import org.handoff.protocol.seq.SeqNumber;
 import org.handoff.protocol.wire.Bytes;
 import org.handoff.protocol.wire.TcpSegment;
 import org.junit.jupiter.api.AfterAll;
@@ -174,11 +173,7 @@ class ClusterWorkerTest extends WorkerTestBase {
         ClientPackets c = new ClientPackets(CLIENT, VIP, 41050, 0x2000);
         c.seq = 0x2001;
         recordDatagrams = false;
-        byte[][] frames = new byte[256][];
-        for (int i = 0; i < frames.length; i++) {
-            c.ack = SeqNumber.add(c.ack, 2 * 1448);
-            frames[i] = frame(HOST_MAC, c.ack());
-        }
+        byte[][] frames = ackFrames(c);
         int packets = 20_000;
         cycles(frames, 2 * packets); // warm-up: JIT, the agent's socket address made once
         long tunnelled = worker.peerPackets(PeerFlowForwarder.Outcome.TUNNELLED);

@@ -137,11 +137,7 @@ class DirectorWorkerTest extends WorkerTestBase {
         agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40004, VIP, 80), handoffMessageId(toAgents.remove(0))));
         cycle();
         recordDatagrams = false;
-        byte[][] frames = new byte[256][];
-        for (int i = 0; i < frames.length; i++) {
-            c.ack = SeqNumber.add(c.ack, 2 * 1448);
-            frames[i] = frame(HOST_MAC, c.ack());
-        }
+        byte[][] frames = ackFrames(c);
         int packets = 20_000;
         long sentBefore = datagramsToAgents;
         cycles(frames, 2 * packets); // warm-up: JIT, lazily built state

@@ -121,6 +121,16 @@ abstract class WorkerTestBase {
         return work;
     }
 
+    /** 256 captured frames of the client's pure ACKs, each 2 segments further (a download's ACK clock). */
+    static byte[][] ackFrames(ClientPackets c) {
+        byte[][] frames = new byte[256][];
+        for (int i = 0; i < frames.length; i++) {
+            c.ack = SeqNumber.add(c.ack, 2 * 1448);
+            frames[i] = frame(HOST_MAC, c.ack());
+        }
+        return frames;
+    }
+
     /** {@code count} duty cycles, each on one of {@code frames} in turn (the allocation tests: nothing recorded). */
     void cycles(byte[][] frames, int count) throws Exception {
         for (int i = 0; i < count; i++) {

@@ -606,15 +606,19 @@ public final class DirectorCluster implements Closeable {
 
     // ---- state transfer ----
 
-    /** On the coordinator, for a joiner: the table and the secrets in sealed chunks, then a 0 length. */
-    private void writeState(OutputStream out) throws IOException {
-        long[] copy;
+    /** The table's slots, copied under the read lock (a memcpy), to encode after it is released. */
+    private long[] copyTable() {
         long stamp = tableLock.readLock();
         try {
-            copy = table.copySlots();
+            return table.copySlots();
         } finally {
             tableLock.unlockRead(stamp);
         }
+    }
+
+    /** On the coordinator, for a joiner: the table and the secrets in sealed chunks, then a 0 length. */
+    private void writeState(OutputStream out) throws IOException {
+        long[] copy = copyTable();
         SynSecrets s = secrets;
         GossipEncoder encoder = new GossipEncoder(GossipFormat.TYPE_GOSSIP_STATE, GossipFormat.MAX_STATE_RECORDS, self, keys,
                 clockMillis);
@@ -679,13 +683,7 @@ public final class DirectorCluster implements Closeable {
      * only its side. A replica applies each only if newer than what it has, as any announcement.
      */
     private void reannounceOwn() {
-        long[] copy;
-        long stamp = tableLock.readLock();
-        try {
-            copy = table.copySlots();
-        } finally {
-            tableLock.unlockRead(stamp);
-        }
+        long[] copy = copyTable();
         GossipEncoder encoder = new GossipEncoder(GossipFormat.TYPE_GOSSIP, GossipFormat.MAX_LIVE_RECORDS, self, keys, clockMillis);
         int entries;
         try {
