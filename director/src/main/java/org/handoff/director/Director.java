@@ -1,5 +1,6 @@
 package org.handoff.director;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.handoff.config.ConfigException;
+import org.handoff.director.cluster.DirectorCluster;
+import org.handoff.director.cluster.SynSecrets;
 import org.handoff.director.config.ConfigHolder;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
@@ -27,6 +30,7 @@ import org.handoff.director.io.VipEndpoint;
 import org.handoff.director.io.VipSetupCheck;
 import org.handoff.director.kernel.DirectorDatapath;
 import org.handoff.director.routing.LoadCounter;
+import org.handoff.director.tcp.SynKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,16 +56,28 @@ public final class Director implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final MetricsServer metrics;
     private final DirectorDatapath datapath;
+    /** The directors' group ({@code cluster}), or null: this director runs alone. */
+    private final DirectorCluster cluster;
+    /** Applies the group's events (other directors' flows) on its own thread; null without a cluster. */
+    private final ClusterFlows clusterFlows;
+    private Thread clusterThread;
+    /** Takes other directors' packets of this director's flows; null without a cluster. */
+    private final PeerPacketReceiver peerReceiver;
+    private Thread peerThread;
     /** {@code capture.announce-device}, or null: the VIPs are announced while it exists. */
     private final AnnounceDevice announcement;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Director(ConfigHolder<WorkerSettings> config, List<DirectorWorker> workers, MetricsServer metrics,
-                     DirectorDatapath datapath, AnnounceDevice announcement) {
+                     DirectorDatapath datapath, DirectorCluster cluster, ClusterFlows clusterFlows, PeerPacketReceiver peerReceiver,
+                     AnnounceDevice announcement) {
         this.config = config;
         this.workers = workers;
         this.metrics = metrics;
         this.datapath = datapath;
+        this.cluster = cluster;
+        this.clusterFlows = clusterFlows;
+        this.peerReceiver = peerReceiver;
         this.announcement = announcement;
     }
 
@@ -112,10 +128,6 @@ public final class Director implements AutoCloseable {
         } catch (DirectorDatapath.StartException e) {
             throw new StartupException(e.getMessage());
         }
-        SecureRandom random = new SecureRandom();
-        long[] secret = datapath.synSecret(new long[] {random.nextLong(), random.nextLong()});
-        long secret0 = secret[0];
-        long secret1 = secret[1];
         if (datapath.kernel()) {
             // A full-size client segment, tunnelled (44 bytes more), must still fit the link.
             mssCeiling.set(datapath.mssCeiling());
@@ -130,6 +142,41 @@ public final class Director implements AutoCloseable {
         } else {
             LOG.info("datapath user: {}", datapath.userPathReason());
         }
+
+        PrometheusMeterRegistry registry = DirectorMetrics.newRegistry();
+        DirectorCluster cluster = null;
+        ClusterFlows clusterFlows = null;
+        // What outlives the workers, closed after them on a failure: the group first (a clean leave), then the data path.
+        List<AutoCloseable> base = new ArrayList<>(List.of(datapath));
+        if (c.cluster().enabled()) {
+            // Before the workers: each announces through it from its first flow, and the table
+            // (other directors' flows) must be here before this director takes any packet.
+            try {
+                cluster = DirectorCluster.start(c.cluster(), registry);
+            } catch (IOException e) {
+                throw closeAll(new StartupException(e.getMessage()), base);
+            }
+            base.add(0, cluster);
+            if (datapath.kernel()) {
+                new ClusterFlows(cluster, datapath.flowsForWorker(), null).deleteStaleEntries();
+            }
+        }
+        SynSecrets shared = null;
+        long[] secret;
+        if (cluster != null) {
+            // SYNs are answered only once the group's secret is here: any director checks any director's cookie.
+            try {
+                shared = awaitSynSecrets(cluster, c.cluster().stateTimeout());
+            } catch (StartupException e) {
+                throw closeAll(e, base);
+            }
+            secret = new long[] {shared.current0(), shared.current1()};
+        } else {
+            SecureRandom random = new SecureRandom();
+            secret = datapath.synSecret(new long[] {random.nextLong(), random.nextLong()});
+        }
+        long secret0 = secret[0];
+        long secret1 = secret[1];
 
         Clock clock = SystemClock.INSTANCE;
         List<DirectorWorker> workers = new ArrayList<>();
@@ -149,29 +196,51 @@ public final class Director implements AutoCloseable {
                 AgentSockets agents = new AgentSockets();
                 unowned.add(agents);
                 workers.add(DirectorWorker.create(i, c, holder::derived, load, secret0, secret1, source, sink,
-                        agents, clock, datapath.flowsForWorker()));
+                        agents, clock, datapath.flowsForWorker(), cluster));
                 unowned.clear();
+            }
+            if (shared != null) {
+                SynKeys keys = synKeys(shared);
+                workers.forEach(w -> w.terminator().synKeys(keys));
+                clusterFlows = new ClusterFlows(cluster, datapath.flowsForWorker(), secrets -> {
+                    SynKeys rotated = synKeys(secrets);
+                    workers.forEach(w -> w.terminator().synKeys(rotated));
+                    datapath.synSecretChanged(new long[] {secrets.current0(), secrets.current1()});
+                });
             }
         } catch (IOException e) {
             throw closeAfter(new StartupException("cannot capture on capture.interface=" + c.capture().interfaceName()
-                    + " or open the raw socket: " + e.getMessage()), unowned, workers, datapath);
+                    + " or open the raw socket: " + e.getMessage()), unowned, workers, base);
         } catch (RuntimeException e) {
-            throw closeAfter(e, unowned, workers, datapath);
+            throw closeAfter(e, unowned, workers, base);
+        }
+        PeerPacketReceiver peerReceiver = null;
+        if (cluster != null) {
+            InetSocketAddress peerEndpoint = new InetSocketAddress(c.cluster().bind(), c.cluster().peerPort());
+            try {
+                peerReceiver = PeerPacketReceiver.open(peerEndpoint, cluster.peerToken(),
+                        workers.stream().map(DirectorWorker::peerInbox).toList());
+            } catch (IOException e) {
+                throw closeAfter(new StartupException("cannot listen on cluster.peer-port=" + peerEndpoint + ": " + e.getMessage()),
+                        workers, base);
+            }
+            base.add(0, peerReceiver);
         }
         try {
             // Only now that every capture is open: a final ACK to a kernel-made SYN-ACK reaches a worker.
             datapath.answerSyns(holder.derived().tcp(), secret, vips);
         } catch (RuntimeException e) { // BpfException: a map update refused
-            throw closeAfter(e, workers, datapath);
+            throw closeAfter(e, workers, base);
         }
-        DirectorMetrics registry = new DirectorMetrics(workers, () -> holder.config().serverNames(), datapath);
+        DirectorMetrics directorMetrics = new DirectorMetrics(registry, workers, () -> holder.config().serverNames(), datapath,
+                clusterFlows, peerReceiver);
         MetricsServer metrics = null;
         if (c.metricsListen() != null) {
             try {
-                metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), registry::scrape);
+                metrics = MetricsServer.start(c.metricsListen().toSocketAddress(), directorMetrics::scrape);
             } catch (IOException | RuntimeException e) { // BindException: the port is in use
                 throw closeAfter(new StartupException("cannot listen on metrics.listen=" + c.metricsListen() + ": "
-                        + e.getMessage()), workers, datapath);
+                        + e.getMessage()), workers, base);
             }
         }
         AnnounceDevice announcement = null;
@@ -183,7 +252,7 @@ public final class Director implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 List<AutoCloseable> opened = new ArrayList<>();
                 workers.forEach(worker -> opened.add(worker::close));
-                opened.add(datapath);
+                opened.addAll(base);
                 if (metrics != null) {
                     opened.add(metrics::close);
                 }
@@ -193,22 +262,46 @@ public final class Director implements AutoCloseable {
             LOG.info("announce device {} up: a routing daemon announces the VIPs while this process runs",
                     announcement.name());
         }
-        return new Director(holder, workers, metrics, datapath, announcement);
+        return new Director(holder, workers, metrics, datapath, cluster, clusterFlows, peerReceiver, announcement);
     }
 
-    private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, DirectorDatapath datapath) {
-        return closeAfter(failure, List.of(), workers, datapath);
+    /** Until the group's SYN-cookie secret is known (the coordinator publishes it at once), at most {@code limit}. */
+    private static SynSecrets awaitSynSecrets(DirectorCluster cluster, Duration limit) throws StartupException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!cluster.ready()) {
+            if (System.nanoTime() > deadline) {
+                throw new StartupException("cluster: no SYN-cookie secret from the group within cluster.state-timeout="
+                        + ConfigLoader.format(limit) + " (expected: the coordinator publishes one as it starts)");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for the cluster's SYN-cookie secret");
+            }
+        }
+        return cluster.synSecrets();
+    }
+
+    /** The terminators' keys for the group's secrets: the current one, and the previous while cookies made with it live. */
+    static SynKeys synKeys(SynSecrets s) {
+        return s.previousId() == 0 ? SynKeys.of(s.current0(), s.current1())
+                : SynKeys.rotated(s.current0(), s.current1(), s.previous0(), s.previous1());
+    }
+
+    private static <E extends Throwable> E closeAfter(E failure, List<DirectorWorker> workers, List<AutoCloseable> base) {
+        return closeAfter(failure, List.of(), workers, base);
     }
 
     /**
      * {@link #closeAll} for what {@link #create} opened before {@code failure}: what a worker being
-     * made had opened, the workers, then the data path.
+     * made had opened, the workers, then {@code base} (the cluster, if any, and the data path).
      */
     private static <E extends Throwable> E closeAfter(E failure, List<AutoCloseable> unowned, List<DirectorWorker> workers,
-                                                      DirectorDatapath datapath) {
+                                                      List<AutoCloseable> base) {
         List<AutoCloseable> opened = new ArrayList<>(unowned);
         workers.forEach(worker -> opened.add(worker::close));
-        opened.add(datapath);
+        opened.addAll(base);
         return closeAll(failure, opened);
     }
 
@@ -247,6 +340,14 @@ public final class Director implements AutoCloseable {
     }
 
     public void start() {
+        if (clusterFlows != null) {
+            clusterThread = new Thread(clusterFlows, "director-cluster");
+            clusterThread.setDaemon(true);
+            clusterThread.start();
+            peerThread = new Thread(peerReceiver, "director-peer-port");
+            peerThread.setDaemon(true);
+            peerThread.start();
+        }
         for (DirectorWorker w : workers) {
             Thread t = new Thread(w, "director-worker-" + w.index());
             threads.add(t);
@@ -302,6 +403,17 @@ public final class Director implements AutoCloseable {
             }
         }
         workers.forEach(DirectorWorker::close);
+        if (cluster != null) {
+            // A clean leave: the others drop this director's flows before their hand-off at once.
+            clusterFlows.stop();
+            try {
+                clusterFlows.join(Duration.ofSeconds(2).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            peerReceiver.close();
+            cluster.close();
+        }
         // The XDP program stays attached and its maps pinned: flows keep moving while a restarted
         // director starts (docs/kernel-datapath.md, "Restarts"); `handoff director kernel-detach` removes them.
         datapath.close();

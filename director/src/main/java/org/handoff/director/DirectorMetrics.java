@@ -26,7 +26,7 @@ import org.handoff.protocol.message.DecodeResult;
  * there is exported without touching this file.
  */
 public final class DirectorMetrics {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
 
     private final List<DirectorWorker> workers;
     private final Supplier<? extends Iterable<String>> origins;
@@ -42,6 +42,22 @@ public final class DirectorMetrics {
 
     /** @param datapath the data path that runs: its XDP counters, mode, next-hop failures */
     public DirectorMetrics(List<DirectorWorker> workers, Supplier<? extends Iterable<String>> origins, DirectorDatapath datapath) {
+        this(newRegistry(), workers, origins, datapath, null, null);
+    }
+
+    /** The registry the director's metrics go to: made first, so the cluster registers its own there as it starts. */
+    static PrometheusMeterRegistry newRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    /**
+     * @param registry from {@link #newRegistry()}, where the cluster's own metrics may be already
+     * @param clusterFlows the cluster's listener, or null without a cluster (no cluster metric is registered then)
+     * @param peerReceiver the peer endpoint's receiver, or null without a cluster
+     */
+    DirectorMetrics(PrometheusMeterRegistry registry, List<DirectorWorker> workers, Supplier<? extends Iterable<String>> origins,
+                    DirectorDatapath datapath, ClusterFlows clusterFlows, PeerPacketReceiver peerReceiver) {
+        this.registry = registry;
         for (Field f : TcpCounters.class.getFields()) {
             if (f.getType() == long.class && !Modifier.isStatic(f.getModifiers())) {
                 counter("handoff_director_tcp_" + snake(f.getName()), "TCP termination: " + f.getName(), workers,
@@ -165,6 +181,40 @@ public final class DirectorMetrics {
                 workers, w -> w.coordinator().counters().agentsRecovered);
         Gauge.builder("handoff_director_handoffs_pending", workers, ws -> sum(ws, w -> w.coordinator().pendingHandoffs()))
                 .description("hand-offs waiting for the agent's answer").register(registry);
+        if (clusterFlows != null) {
+            registerCluster(workers, clusterFlows, peerReceiver);
+        }
+    }
+
+    /** What the wiring of the directors' cluster did (the group's own metrics are {@code DirectorCluster}'s). */
+    private void registerCluster(List<DirectorWorker> workers, ClusterFlows flows, PeerPacketReceiver peerReceiver) {
+        for (PeerPacketReceiver.Outcome o : PeerPacketReceiver.Outcome.values()) {
+            FunctionCounter.builder("handoff_director_cluster_peer_datagrams", peerReceiver, r -> r.outcome(o))
+                    .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+                    .description("datagrams on cluster.peer-port (other directors' packets of this director's flows), by outcome")
+                    .register(registry);
+        }
+        counter("handoff_director_cluster_peer_inbox_dropped", "other directors' packets dropped: a worker's inbox full or a packet"
+                + " longer than its slots", workers, w -> w.peerInbox() == null ? 0
+                : w.peerInbox().droppedFull() + w.peerInbox().droppedTooLong());
+        for (PeerFlowForwarder.Outcome o : PeerFlowForwarder.Outcome.values()) {
+            FunctionCounter.builder("handoff_director_cluster_packets", workers, ws -> sum(ws, w -> w.peerPackets(o)))
+                    .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+                    .description("client packets of no flow of this director, by what the cluster's table said (user path)")
+                    .register(registry);
+        }
+        for (ClusterFlows.EntryEvent e : ClusterFlows.EntryEvent.values()) {
+            FunctionCounter.builder("handoff_director_cluster_kernel_entries", flows, f -> f.entries(e))
+                    .tag("event", e.name().toLowerCase(Locale.ROOT))
+                    .description("XDP flow entries of other directors' handed-off flows written, not written (no next hop), deleted")
+                    .register(registry);
+        }
+        FunctionCounter.builder("handoff_director_cluster_events", flows, ClusterFlows::handedOffEvents).tag("event", "handed_off")
+                .description("other directors' flows learnt from the group, by event").register(registry);
+        FunctionCounter.builder("handoff_director_cluster_events", flows, ClusterFlows::terminatingEvents).tag("event", "terminating")
+                .description("other directors' flows learnt from the group, by event").register(registry);
+        FunctionCounter.builder("handoff_director_cluster_events", flows, ClusterFlows::endedEvents).tag("event", "ended")
+                .description("other directors' flows learnt from the group, by event").register(registry);
     }
 
     private synchronized void registerOrigins() {

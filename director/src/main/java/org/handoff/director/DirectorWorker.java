@@ -3,6 +3,7 @@ package org.handoff.director;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
+import org.handoff.director.cluster.DirectorCluster;
 import org.handoff.director.config.ConfigLoader;
 import org.handoff.director.config.DirectorConfig;
 import org.handoff.director.handoff.FlowTokens;
@@ -64,6 +65,10 @@ public final class DirectorWorker implements Runnable {
     private final AgentTransport agents;
     private final DirectorPipeline pipeline;
     private final Clock clock;
+    /** Other directors' flows on the user path, or null without a cluster. */
+    private final PeerFlowForwarder peers;
+    /** Packets other directors sent for this worker's flows, or null without a cluster. */
+    private final PeerInbox inbox;
     private final PacketHandler onPacket;
     private final AgentTransport.Receiver onAgentDatagram = this::agentDatagram;
     private long now;
@@ -76,8 +81,10 @@ public final class DirectorWorker implements Runnable {
     public volatile long internalErrors;
 
     private DirectorWorker(int index, PacketSource source, PacketSink sink, AgentTransport agents, DirectorPipeline pipeline,
-                           Clock clock) {
+                           Clock clock, PeerFlowForwarder peers) {
         this.index = index;
+        this.peers = peers;
+        this.inbox = peers == null ? null : new PeerInbox();
         this.source = source;
         this.sink = sink;
         this.agents = agents;
@@ -114,14 +121,32 @@ public final class DirectorWorker implements Runnable {
                                         LoadCounter load, long secret0, long secret1,
                                         PacketSource source, PacketSink sink, AgentTransport agents, Clock clock,
                                         KernelFlows kernelFlows) {
+        return create(index, config, settings, load, secret0, secret1, source, sink, agents, clock, kernelFlows, null);
+    }
+
+    /**
+     * The same, in the directors' cluster when {@code cluster} is not null: the worker announces
+     * its flows (STARTED, HANDED_OFF, ENDED; flushed once a duty cycle), tunnels packets of other
+     * directors' handed-off flows to their agents ({@link PeerFlowForwarder}), and adopts nothing
+     * from the kernel flow map (the cluster's listener rewrites it from the table).
+     */
+    public static DirectorWorker create(int index, DirectorConfig config, Supplier<WorkerSettings> settings,
+                                        LoadCounter load, long secret0, long secret1,
+                                        PacketSource source, PacketSink sink, AgentTransport agents, Clock clock,
+                                        KernelFlows kernelFlows, DirectorCluster cluster) {
         DirectorPipeline pipeline = DirectorPipeline.builder(config, settings, load).secrets(secret0, secret1)
                 .kernelFlows(kernelFlows)
                 .messageIds(new MessageIdGenerator()).flowTokens(FlowTokens.random()).agents(agents).output(sink::send).wallClock(clock::epochMillis)
                 .answerGuard(replayGuard(config.handoff().deadline().toMillis())).build(clock.nanos());
-        if (kernelFlows.active()) {
+        PeerFlowForwarder peers = null;
+        if (cluster != null) {
+            pipeline.coordinator().announcer(cluster.announcer());
+            peers = new PeerFlowForwarder(cluster, agents, kernelFlows);
+            pipeline.terminator().foreignFlows(peers);
+        } else if (kernelFlows.active()) {
             pipeline.coordinator().adoptKernelFlows(index, config.workers(), clock.nanos());
         }
-        return new DirectorWorker(index, source, sink, agents, pipeline, clock);
+        return new DirectorWorker(index, source, sink, agents, pipeline, clock, peers);
     }
 
     /**
@@ -163,6 +188,16 @@ public final class DirectorWorker implements Runnable {
         return sink instanceof RawSocketSink raw ? raw : null;
     }
 
+    /** Where other directors' packets for this worker's flows queue (the peer endpoint's receiver fills it), or null without a cluster. */
+    PeerInbox peerInbox() {
+        return inbox;
+    }
+
+    /** Packets of no flow of this worker by what became of them (other directors' flows), or 0 without a cluster. */
+    long peerPackets(PeerFlowForwarder.Outcome o) {
+        return peers == null ? 0 : peers.outcome(o);
+    }
+
     public MessageDecoder decoder() {
         return pipeline.decoder();
     }
@@ -174,6 +209,16 @@ public final class DirectorWorker implements Runnable {
             return -1;
         }
         long now = clock.nanos();
+        if (inbox != null) {
+            // Packets of this worker's flows that reached other directors: as if captured here,
+            // but never sent on to another director again.
+            peers.relayed = true;
+            try {
+                work += inbox.drain(onPacket, BATCH, now);
+            } finally {
+                peers.relayed = false;
+            }
+        }
         if (now >= nextStatsNanos && source instanceof LivePcapSource live) {
             // pcap_stats from the polling thread: libpcap handles are not thread-safe.
             live.updateStats();
@@ -184,6 +229,7 @@ public final class DirectorWorker implements Runnable {
         pipeline.coordinator().flush();
         reportUnreachable(now);
         sink.flush();
+        pipeline.coordinator().flushAnnouncements(); // one gossip message for what this cycle announced
         return work;
     }
 
@@ -231,6 +277,7 @@ public final class DirectorWorker implements Runnable {
         } finally {
             pipeline.coordinator().flush();
             sink.flush();
+            pipeline.coordinator().flushAnnouncements();
         }
     }
 

@@ -137,31 +137,18 @@ class DirectorWorkerTest extends WorkerTestBase {
         agentAnswers(HandoffAck.of(FlowIdentity.ipv4(CLIENT, 40004, VIP, 80), handoffMessageId(toAgents.remove(0))));
         cycle();
         recordDatagrams = false;
-        byte[][] frames = new byte[256][];
-        for (int i = 0; i < frames.length; i++) {
-            c.ack = SeqNumber.add(c.ack, 2 * 1448);
-            frames[i] = frame(HOST_MAC, c.ack());
-        }
+        byte[][] frames = ackFrames(c);
         int packets = 20_000;
         long sentBefore = datagramsToAgents;
-        forward(frames, 2 * packets); // warm-up: JIT, lazily built state
+        cycles(frames, 2 * packets); // warm-up: JIT, lazily built state
         long before = threads.getCurrentThreadAllocatedBytes();
-        forward(frames, packets);
+        cycles(frames, packets);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertEquals(3L * packets, datagramsToAgents - sentBefore, "one FORWARD per duty cycle");
         assertEquals(3L * packets, worker.coordinator().counters().forwardPackets);
         // Any object per packet would be 16+ bytes each; the slack (under one byte per packet)
         // absorbs the JIT's occasional one-off allocations, seen at a few KB once in a run.
         assertEquals(0, allocated / packets, "bytes allocated per forwarded packet (" + allocated + " in all)");
-    }
-
-    private void forward(byte[][] frames, int count) throws Exception {
-        for (int i = 0; i < count; i++) {
-            byte[] f = frames[i % frames.length];
-            source.offer(f, 0, f.length);
-            clock.advance(10 * US);
-            worker.doWork();
-        }
     }
 
     @Test

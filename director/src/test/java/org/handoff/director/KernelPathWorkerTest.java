@@ -142,7 +142,7 @@ class KernelPathWorkerTest extends WorkerTestBase {
 
     @Test
     void whatJavaForwardsForAFlowWithoutAnEntryGoesInForwards() throws Exception {
-        map.refuseNext = true;
+        map.unreachable.add(ORIGIN2); // its entry refused, as without a next hop
         ClientPackets c = connect(VIDEO_PORT + 7);
         handedOff(c, "GET /video/a.mp4 HTTP/1.1\r\nHost: lab\r\n\r\n");
         assertNull(entry(VIDEO_PORT + 7), "the map refused the entry");

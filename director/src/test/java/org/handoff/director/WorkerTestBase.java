@@ -81,7 +81,7 @@ abstract class WorkerTestBase {
             }
             return true;
         }, 16, 2048);
-        worker = DirectorWorker.create(0, config, () -> settings, load, 3, 4, source, sink, agents, clock, kernelFlows());
+        worker = DirectorWorker.create(0, config, () -> settings, load, 3, 4, source, sink, agents, clock, kernelFlows(), cluster());
         agentSide = new MessageDecoder(() -> keys, null, clock::epochMillis);
         agentEncoder = new MessageEncoder(new MessageSealer(() -> keys, MessageIdGenerator.withBootId(9), clock::epochMillis));
     }
@@ -94,6 +94,11 @@ abstract class WorkerTestBase {
     /** Where the worker writes kernel flow entries: nowhere (the user path) unless a test class says. */
     org.handoff.director.kernel.KernelFlows kernelFlows() {
         return org.handoff.director.kernel.KernelFlows.NONE;
+    }
+
+    /** The directors' group this worker's director is in: none unless a test class says. */
+    org.handoff.director.cluster.DirectorCluster cluster() throws Exception {
+        return null;
     }
 
     static byte[] frame(long destinationMac, byte[] ip) {
@@ -116,6 +121,26 @@ abstract class WorkerTestBase {
             toClient.add(Arrays.copyOf(sink.last(), sink.lastLength()));
         }
         return work;
+    }
+
+    /** 256 captured frames of the client's pure ACKs, each 2 segments further (a download's ACK clock). */
+    static byte[][] ackFrames(ClientPackets c) {
+        byte[][] frames = new byte[256][];
+        for (int i = 0; i < frames.length; i++) {
+            c.ack = SeqNumber.add(c.ack, 2 * 1448);
+            frames[i] = frame(HOST_MAC, c.ack());
+        }
+        return frames;
+    }
+
+    /** {@code count} duty cycles, each on one of {@code frames} in turn (the allocation tests: nothing recorded). */
+    void cycles(byte[][] frames, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            byte[] f = frames[i % frames.length];
+            source.offer(f, 0, f.length);
+            clock.advance(10 * US);
+            worker.doWork();
+        }
     }
 
     void agentAnswers(MessageBody body) {

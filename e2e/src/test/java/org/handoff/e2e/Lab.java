@@ -441,6 +441,22 @@ final class Lab {
         return directorCounter(topology.director(), series);
     }
 
+    /**
+     * The HANDOFFs each of {@code directors} had acknowledged by an agent, summed over the
+     * origins (running directors: a killed one has no metrics).
+     */
+    Map<LabTopology.Director, Double> handoffsAcked(List<LabTopology.Director> directors) {
+        Map<LabTopology.Director, Double> out = new LinkedHashMap<>();
+        for (LabTopology.Director d : directors) {
+            double sum = 0;
+            for (LabTopology.Origin o : topology.origins()) {
+                sum += directorCounter(d, "handoff_director_handoffs_total{event=\"acked\",origin=\"" + o.name() + "\"}");
+            }
+            out.put(d, sum);
+        }
+        return out;
+    }
+
     /** As {@link #directorCounter(String)}, from director {@code d} of a lab with several. */
     double directorCounter(LabTopology.Director d, String series) {
         return metric(d.host().namespace(), d.metrics(), series, true);

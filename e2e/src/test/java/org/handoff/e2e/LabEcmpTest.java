@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -28,10 +27,11 @@ import org.junit.jupiter.api.Timeout;
  * Three directors behind the lab's router ({@code handoff lab up --directors 3}, issue 14's
  * routing layer): BGP with BFD from each director's BIRD to the router's, one ECMP route to the
  * VIP with a next hop per live director, client connections spread by the router's L4 hash.
- * Each director terminates its own flows fully (no ownership gossip yet), so every request
- * succeeds byte-exact; a director killed (SIGKILL; its BIRD lives on) leaves the route within a
- * second through its announce device, and comes back as a next hop when it is started again.
- * Flows open on a killed director are not expected to survive yet (that is the gossip's part).
+ * Each short request is terminated and handed off by one director, so every request succeeds
+ * byte-exact; a director killed (SIGKILL; its BIRD lives on) leaves the route within a second
+ * through its announce device, and comes back as a next hop when it is started again. The
+ * directors form a cluster (the lab gives them one); that flows open on a killed director
+ * survive is {@link LabClusterTest}'s.
  */
 @Tag("netns")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -82,15 +82,7 @@ class LabEcmpTest {
 
     /** Every director's HANDOFFs acknowledged by an agent, summed over the origins, by director. */
     private static Map<Director, Double> handedOff() {
-        Map<Director, Double> out = new LinkedHashMap<>();
-        for (Director d : directors()) {
-            double sum = 0;
-            for (LabTopology.Origin o : lab.topology.origins()) {
-                sum += lab.directorCounter(d, "handoff_director_handoffs_total{event=\"acked\",origin=\"" + o.name() + "\"}");
-            }
-            out.put(d, sum);
-        }
-        return out;
+        return lab.handoffsAcked(directors());
     }
 
     /** TCP resets the client received from the VIP so far. */

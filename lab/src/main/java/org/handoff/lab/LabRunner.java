@@ -68,12 +68,24 @@ public final class LabRunner {
     private static final int LOG_TAIL_LINES = 20;
     private static final String STATUS_ROW = "%-14s %s%n";
     private static final java.util.regex.Pattern CAPTURE_SECTION = java.util.regex.Pattern.compile("(?m)^capture:[ \t]*$");
+    private static final java.util.regex.Pattern CLUSTER_SECTION = java.util.regex.Pattern.compile("(?m)^cluster:");
     /**
      * An XDP program that passes everything, what the director's bridge-side veth peer runs on the
      * kernel path: a resource of module bpf's jar, which {@code handoff} has on its class path
      * (no Maven dependency: bpf's tests use testkit, which uses this module).
      */
     static final String XDP_PASS_OBJECT = "xdp_pass.bpf.o";
+    /** The directors' group port (JGroups' TCP) on each director's LAN address. */
+    static final int CLUSTER_PORT = 7800;
+    /**
+     * The lab's cluster.failure-timeout: a director silent this long is excluded. Longer than the
+     * default 1.5 s, since the lab's JVMs share two cores with everything else; a killed director
+     * is still excluded at once (its sockets close), and flows that were handed off do not wait
+     * for the view in any case.
+     */
+    static final String CLUSTER_FAILURE_TIMEOUT = "5s";
+    /** A director's JVM start, its join and the table's transfer. */
+    private static final long CLUSTER_JOIN_WAIT_MILLIS = 60_000;
 
     private final LabTopology lab;
     private final PrintWriter err;
@@ -189,6 +201,10 @@ public final class LabRunner {
 
         say("the shared hand-off key");
         writeKey();
+        if (lab.clustered()) {
+            say("the directors' cluster keys (docs/scale-out.md, \"Keys\")");
+            writeClusterKeys();
+        }
 
         boolean kernel = !lab.datapath().equals("user"); // auto loads the programs too
         say("agents, datapath " + lab.datapath());
@@ -236,10 +252,15 @@ public final class LabRunner {
                 network.ip(lab.switchNamespace(), "link", "set", "dev", d.host().bridgePort(), "xdpdrv", "obj",
                         xdpPass.toString(), "sec", "xdp");
             }
-            manifest.writeFile(d.config(), withAnnounceDevice(withDatapath(read(d.configSource()), lab.datapath(), d.bpffs()),
-                    d.announceDevice()));
+            String config = withAnnounceDevice(withDatapath(read(d.configSource()), lab.datapath(), d.bpffs()), d.announceDevice());
+            manifest.writeFile(d.config(), lab.clustered() ? withCluster(config, lab, d) : config);
             manifest.record(d.log(), d.pidFile(), d.runPidFile());
             startDirector(d, false);
+            if (lab.clustered()) {
+                // One at a time: directors joining at once on the lab's shared cores can starve
+                // each other's heartbeats and split the group while they start.
+                awaitJoined(d);
+            }
         }
 
         say("waiting for a request through the VIP to succeed");
@@ -275,15 +296,65 @@ public final class LabRunner {
     private void writeKey() {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        Path key = lab.keyFile();
-        manifest.record(key);
+        writeSecret(lab.keyFile(), "# the lab's hand-off key (docs/handoff-protocol.md, key files)\n1 "
+                + HexFormat.of().formatHex(secret) + " send\n");
+    }
+
+    /** Until director {@code d}'s log says it joined the cluster (with the table, when others were there first). */
+    private void awaitJoined(Director d) {
+        long deadline = System.nanoTime() + CLUSTER_JOIN_WAIT_MILLIS * 1_000_000;
+        while (!readQuietly(d.log()).contains(" joined group " + lab.clusterName() + " ")) {
+            if (!PidFiles.alive(d.pidFile())) {
+                err.print(tail(d.log()));
+                throw new LabException("the director in " + d.host().namespace() + " exited before it joined the cluster");
+            }
+            if (System.nanoTime() > deadline) {
+                err.print(tail(d.log()));
+                throw new LabException(d.name() + " did not join cluster " + lab.clusterName() + " within "
+                        + CLUSTER_JOIN_WAIT_MILLIS / 1000 + " s");
+            }
+            NamespaceNetwork.pause(VIP_POLL_MILLIS / 5);
+        }
+    }
+
+    /**
+     * The cluster's key pair, its password and the sealing key ring, as docs/scale-out.md
+     * ("Keys") tells an operator to make them: readable by root alone, the same for every director.
+     */
+    private void writeClusterKeys() {
+        byte[] password = new byte[24];
+        byte[] secret = new byte[32];
+        SecureRandom random = new SecureRandom();
+        random.nextBytes(password);
+        random.nextBytes(secret);
+        String pass = HexFormat.of().formatHex(password);
+        writeSecret(lab.clusterKeystorePasswordFile(), pass + "\n");
+        writeSecret(lab.clusterKeyFile(), "# the lab's gossip seal key (docs/scale-out.md, Keys)\n1 " + HexFormat.of().formatHex(secret)
+                + " send\n");
+        Path keystore = lab.clusterKeystore();
+        manifest.record(keystore);
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        CommandResult r = new ProcessRunner().run(List.of(keytool.toString(), "-genkeypair", "-alias", "member", "-keyalg", "RSA",
+                "-keysize", "2048", "-validity", "365", "-dname", "CN=handoff-director", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", pass, "-keypass", pass), null);
+        if (!r.ok()) {
+            throw new LabException("keytool could not make the cluster's key pair " + keystore + ": " + r.describe());
+        }
         try {
-            // Made readable by root alone before the secret goes in.
-            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(key, "# the lab's hand-off key (docs/handoff-protocol.md, key files)\n1 "
-                    + HexFormat.of().formatHex(secret) + " send\n", StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the lab's key " + key, e);
+            throw new UncheckedIOException("cannot make " + keystore + " readable by root alone", e);
+        }
+    }
+
+    /** Writes a file readable by root alone, made so before the secret goes in; recorded for {@code down}. */
+    private void writeSecret(Path file, String content) {
+        manifest.record(file);
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, content, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 
@@ -389,6 +460,35 @@ public final class LabRunner {
         }
         return capture.replaceFirst("capture:\n  announce-device: " + device
                 + "    # written by handoff lab: BIRD announces the VIP while the director holds it");
+    }
+
+    /**
+     * A director's config with the lab's {@code cluster} section appended: its id (its number in
+     * the lab), its address on the lab's LAN, every director as a static member (TCP: the lab's
+     * bridge needs no multicast set-up, and no JVM option, for it), the lab's keys.
+     */
+    static String withCluster(String config, LabTopology lab, Director d) {
+        if (CLUSTER_SECTION.matcher(config).find()) {
+            throw new LabException("the director's config has a 'cluster:' section already; the lab writes its own");
+        }
+        String members = lab.directors().stream().map(m -> m.host().address() + ":" + CLUSTER_PORT)
+                .collect(java.util.stream.Collectors.joining(", "));
+        return config + (config.endsWith("\n") ? "" : "\n") + String.join("\n",
+                "",
+                "# written by handoff lab: the directors share flow ownership (docs/scale-out.md)",
+                "cluster:",
+                "  enabled: true",
+                "  director-id: " + (lab.directors().indexOf(d) + 1),
+                "  name: " + lab.clusterName(),
+                "  bind: " + d.host().address(),
+                "  transport: tcp",
+                "  port: " + CLUSTER_PORT,
+                "  members: [" + members + "]",
+                "  keystore: " + lab.clusterKeystore(),
+                "  keystore-password-file: " + lab.clusterKeystorePasswordFile(),
+                "  key-file: " + lab.clusterKeyFile(),
+                "  failure-timeout: " + CLUSTER_FAILURE_TIMEOUT,
+                "");
     }
 
     /** A director's or an agent's config with its {@code datapath:} and {@code bpffs:} lines set to the lab's. */
@@ -560,6 +660,9 @@ public final class LabRunner {
         long killed = System.nanoTime();
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         if (!wasNextHop) {
+            if (!awaitExit(pid)) {
+                return fail(d.name() + " (pid " + pid + ") still runs " + STOP_GRACE_MILLIS / 1000 + " s after SIGKILL");
+            }
             say(d.name() + " (pid " + pid + ") killed" + (lab.routed() ? " (it was no next hop of the router's route)" : ""));
             return 0;
         }
@@ -579,10 +682,27 @@ public final class LabRunner {
             NamespaceNetwork.pause(ROUTE_POLL_MILLIS);
         }
         long gone = System.nanoTime();
+        // The announce device goes as the process's files close; the process itself (a JVM's
+        // threads, the group's sockets) may take a little longer to be gone: wait for it too.
+        if (!awaitExit(pid)) {
+            return fail(d.name() + " (pid " + pid + ") still runs " + STOP_GRACE_MILLIS / 1000 + " s after SIGKILL");
+        }
         say(String.format(java.util.Locale.ROOT, "%s (pid %d) killed; the router's route to %s lost next hop %s %.1f ms later"
                 + " (still there %.1f ms after the kill), next hops now %s", d.name(), pid, lab.vipAddress(), hop,
                 (gone - killed) / 1e6, (lastSeen - killed) / 1e6, nextHops()));
         return 0;
+    }
+
+    /** Whether process {@code pid} is gone within {@value #STOP_GRACE_MILLIS} ms. */
+    private static boolean awaitExit(long pid) {
+        long deadline = System.nanoTime() + STOP_GRACE_MILLIS * 1_000_000;
+        while (ProcessRunner.isRunning(pid)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            NamespaceNetwork.pause(ROUTE_POLL_MILLIS);
+        }
+        return true;
     }
 
     /**

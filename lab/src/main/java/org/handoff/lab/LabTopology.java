@@ -582,6 +582,35 @@ public final class LabTopology {
         return all;
     }
 
+    /**
+     * Whether the lab's directors form one cluster (docs/scale-out.md): with two or more, each
+     * director's config gets a {@code cluster} section, so that a flow any of them handed off is
+     * forwarded by all of them, whichever one ECMP sends its packets to.
+     */
+    public boolean clustered() {
+        return directors.size() >= 2;
+    }
+
+    /** The group's name: one per lab, so two labs on a host never join each other's group. */
+    public String clusterName() {
+        return "handoff-lab-" + prefix.replaceAll("[^A-Za-z0-9]", "");
+    }
+
+    /** The directors' shared PKCS12 key pair (JGroups' SSL_KEY_EXCHANGE): made by {@code up} with keytool. */
+    public Path clusterKeystore() {
+        return directory.resolve("gossip.p12");
+    }
+
+    /** The key pair's password. */
+    public Path clusterKeystorePasswordFile() {
+        return directory.resolve("gossip.pass");
+    }
+
+    /** The key ring that seals every ownership announcement (the hand-off key file format). */
+    public Path clusterKeyFile() {
+        return directory.resolve("gossip.key");
+    }
+
     /** The hand-off key every director and agent of the lab shares (their configs name it relative to themselves). */
     public Path keyFile() {
         return directory.resolve("lab-handoff.key");

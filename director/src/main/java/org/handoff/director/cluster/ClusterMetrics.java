@@ -23,6 +23,7 @@ final class ClusterMetrics {
     final Counter droppedOwnerLeft;
     final Counter orphansExpired;
     final Counter merges;
+    final Counter reannounced;
     final Counter stateBytes;
     final Timer stateTransfer;
     final Timer delay;
@@ -53,7 +54,9 @@ final class ClusterMetrics {
         orphansExpired = Counter.builder("handoff_director_cluster_flows_dropped").tag("cause", "orphan_expired")
                 .description("flows removed from the table without an ENDED").register(registry);
         merges = Counter.builder("handoff_director_cluster_merges")
-                .description("partitions healed (MergeView): tables may differ until the flows end").register(registry);
+                .description("partitions healed (MergeView): each director then announces its own entries again").register(registry);
+        reannounced = Counter.builder("handoff_director_cluster_reannounced")
+                .description("own entries announced again after a partition healed").register(registry);
         stateBytes = Counter.builder("handoff_director_cluster_state_transfer_bytes")
                 .description("state transfer bytes received (joiner) or sent (provider)").register(registry);
         stateTransfer = Timer.builder("handoff_director_cluster_state_transfer")

@@ -60,6 +60,8 @@ public final class DirectorCluster implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(DirectorCluster.class);
     /** The key of the director id in each member's JGroups address. */
     static final String DIRECTOR_ID_KEY = "handoff-director-id";
+    /** The key of the director's peer endpoint (address, peer port, peer token) in its JGroups address. */
+    static final String PEER_ENDPOINT_KEY = "handoff-peer";
     /** Tolerated clock difference between directors, on top of cluster.replay-window. */
     static final long CLOCK_SKEW_MILLIS = 1_000;
     /** Message ids remembered per time slice: 4 tables of 2^18 longs, 8 MiB; see ReplayGuard. */
@@ -68,6 +70,8 @@ public final class DirectorCluster implements Closeable {
     /** Slots the expiry sweep looks at per housekeeping round: bounds the write lock's hold. */
     static final int SWEEP_SLOTS = 1 << 15;
     static final int EVENT_BATCH = 64;
+    /** When a director announces its own entries again after a partition healed. */
+    static final long[] REANNOUNCE_AFTER_MERGE_MILLIS = {1_000, 5_000};
 
     private final Cluster config;
     private final int self;
@@ -91,6 +95,9 @@ public final class DirectorCluster implements Closeable {
     private volatile SynSecrets secrets;
     private volatile boolean stateReceived;
     private volatile int[] members = new int[0];
+    private volatile PeerDirectory peers = PeerDirectory.EMPTY;
+    /** What TUNNEL frames of wrong-director packets sent to this director carry; drawn at start. */
+    private final long peerToken;
     private volatile boolean coordinator;
     private int sweepCursor;
     private long sendFailuresLogged;
@@ -122,7 +129,11 @@ public final class DirectorCluster implements Closeable {
         this.channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
         String name = "director-" + self;
         channel.name(name);
-        channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(name).put(DIRECTOR_ID_KEY, new byte[] {(byte) (self >>> 8), (byte) self}));
+        long token = random.nextLong();
+        this.peerToken = token == 0 ? 1 : token;
+        byte[] endpoint = PeerDirectory.endpoint(ipv4(config.bind()), config.peerPort(), peerToken);
+        channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(name).put(DIRECTOR_ID_KEY, new byte[] {(byte) (self >>> 8), (byte) self})
+                .put(PEER_ENDPOINT_KEY, endpoint));
         channel.setReceiver(new GroupReceiver());
     }
 
@@ -189,6 +200,21 @@ public final class DirectorCluster implements Closeable {
     /** Director ids in the current view, this one included, in the view's order. */
     public int[] members() {
         return members.clone();
+    }
+
+    /** Where each director of the view takes wrong-director packets of its flows (this one included). */
+    public PeerDirectory peers() {
+        return peers;
+    }
+
+    /** The token wrong-director packets sent to this director carry ({@link #peers()} publishes it). */
+    public long peerToken() {
+        return peerToken;
+    }
+
+    private static int ipv4(java.net.Inet4Address a) {
+        byte[] b = a.getAddress();
+        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
     }
 
     /** Whether this director is the group's coordinator (it draws the SYN-cookie secret). */
@@ -444,8 +470,21 @@ public final class DirectorCluster implements Closeable {
         }
         if (view instanceof MergeView) {
             metrics.merges.increment();
-            LOG.warn("group {} healed a partition ({}): tables may differ until the flows announced meanwhile end", config.name(), view);
+            LOG.warn("group {} healed a partition ({}): each director announces its own entries again", config.name(), view);
+            if (!housekeeping.isShutdown()) {
+                // Not at once: the merged group's new key (ASYM_ENCRYPT) may not have reached
+                // everyone yet, and a message it cannot decrypt is dropped; twice, since a replica
+                // applies only what is newer, so repeating costs bytes, never state.
+                for (long delay : REANNOUNCE_AFTER_MERGE_MILLIS) {
+                    housekeeping.schedule(this::reannounceOwn, delay, TimeUnit.MILLISECONDS);
+                }
+            }
         }
+        byte[][] endpoints = new byte[current.size()][];
+        for (int i = 0; i < endpoints.length; i++) {
+            endpoints[i] = current.get(i) instanceof ExtendedUUID u ? u.get(PEER_ENDPOINT_KEY) : null;
+        }
+        peers = PeerDirectory.of(ids, endpoints);
         members = ids;
         coordinator = view.getCoord().equals(channel.getAddress());
         events.signal(EventQueue.MEMBERS);
@@ -567,45 +606,34 @@ public final class DirectorCluster implements Closeable {
 
     // ---- state transfer ----
 
-    /** On the coordinator, for a joiner: the table and the secrets in sealed chunks, then a 0 length. */
-    private void writeState(OutputStream out) throws IOException {
-        long[] copy;
+    /** The table's slots, copied under the read lock (a memcpy), to encode after it is released. */
+    private long[] copyTable() {
         long stamp = tableLock.readLock();
         try {
-            copy = table.copySlots();
+            return table.copySlots();
         } finally {
             tableLock.unlockRead(stamp);
         }
+    }
+
+    /** On the coordinator, for a joiner: the table and the secrets in sealed chunks, then a 0 length. */
+    private void writeState(OutputStream out) throws IOException {
+        long[] copy = copyTable();
         SynSecrets s = secrets;
         GossipEncoder encoder = new GossipEncoder(GossipFormat.TYPE_GOSSIP_STATE, GossipFormat.MAX_STATE_RECORDS, self, keys,
                 clockMillis);
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
         long bytes = 0;
-        int entries = 0;
+        int entries;
         if (s != null) {
             encoder.secret(0, self, s.currentId(), s.publishedVersion(), s.current0(), s.current1());
             if (s.previousId() != 0) {
                 encoder.secret(1, self, s.previousId(), s.publishedVersion(), s.previous0(), s.previous1());
             }
         }
-        int stride = OwnershipTable.stride();
-        for (int b = 0; b < copy.length; b += stride) {
-            if (copy[b + 1] == 0) {
-                continue;
-            }
-            int state = OwnershipTable.stateOfCopy(copy, b);
-            int kind = state == OwnershipTable.STATE_TERMINATING ? GossipFormat.KIND_STARTED
-                    : state == OwnershipTable.STATE_HANDED_OFF ? GossipFormat.KIND_HANDED_OFF : GossipFormat.KIND_ENDED;
-            long meta = copy[b + 4];
-            int flags = state == OwnershipTable.STATE_HANDED_OFF && OwnershipTable.deadlineOfCopy(copy, b) != 0
-                    ? GossipFormat.FLAG_ORPHANED : 0;
-            encoder.flow(kind, copy[b], copy[b + 1], copy[b + 2], (int) (meta & 0xffff), (int) (meta >>> 32),
-                    (int) (meta >>> 16) & 0xffff, copy[b + 3], flags);
-            entries++;
-            if (encoder.isFull()) {
-                bytes += writeChunk(data, encoder);
-            }
-        }
+        long[] written = {0};
+        entries = encodeEntries(copy, encoder, 0, full -> written[0] += writeChunk(data, full));
+        bytes += written[0];
         if (encoder.records() > 0) {
             bytes += writeChunk(data, encoder);
         }
@@ -613,6 +641,67 @@ public final class DirectorCluster implements Closeable {
         data.flush();
         metrics.stateBytes.increment(bytes + 4);
         LOG.info("director {} sent the table to a joiner: {} entries, {} bytes", self, entries, bytes + 4);
+    }
+
+    /** What takes an encoder that is full (a state chunk written, a live message sent). */
+    @FunctionalInterface
+    private interface FullEncoder {
+        void take(GossipEncoder encoder) throws IOException;
+    }
+
+    /**
+     * Appends the entries of a table copy to {@code encoder}, those of director {@code owner} only
+     * (0: all, as a state transfer sends them, orphans flagged; otherwise as live gossip, no flag),
+     * handing it to {@code whenFull} each time it fills. Returns how many entries went in.
+     */
+    private static int encodeEntries(long[] copy, GossipEncoder encoder, int owner, FullEncoder whenFull) throws IOException {
+        int entries = 0;
+        int stride = OwnershipTable.stride();
+        for (int b = 0; b < copy.length; b += stride) {
+            long meta = copy[b + 4];
+            if (copy[b + 1] == 0 || owner != 0 && (int) (meta & 0xffff) != owner) {
+                continue;
+            }
+            int state = OwnershipTable.stateOfCopy(copy, b);
+            int kind = state == OwnershipTable.STATE_TERMINATING ? GossipFormat.KIND_STARTED
+                    : state == OwnershipTable.STATE_HANDED_OFF ? GossipFormat.KIND_HANDED_OFF : GossipFormat.KIND_ENDED;
+            int flags = owner == 0 && state == OwnershipTable.STATE_HANDED_OFF && OwnershipTable.deadlineOfCopy(copy, b) != 0
+                    ? GossipFormat.FLAG_ORPHANED : 0;
+            encoder.flow(kind, copy[b], copy[b + 1], copy[b + 2], (int) (meta & 0xffff), (int) (meta >>> 32),
+                    (int) (meta >>> 16) & 0xffff, copy[b + 3], flags);
+            entries++;
+            if (encoder.isFull()) {
+                whenFull.take(encoder);
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * After a partition healed (MergeView): this director's own entries again, with their
+     * versions, to the whole group, since what it announced while the group was split reached
+     * only its side. A replica applies each only if newer than what it has, as any announcement.
+     */
+    private void reannounceOwn() {
+        long[] copy = copyTable();
+        GossipEncoder encoder = new GossipEncoder(GossipFormat.TYPE_GOSSIP, GossipFormat.MAX_LIVE_RECORDS, self, keys, clockMillis);
+        int entries;
+        try {
+            entries = encodeEntries(copy, encoder, self, this::sendLive);
+        } catch (IOException cannotHappen) {
+            throw new IllegalStateException(cannotHappen);
+        }
+        if (encoder.records() > 0) {
+            sendLive(encoder);
+        }
+        metrics.reannounced.increment(entries);
+        LOG.info("director {} announced its {} entries again after the partition healed", self, entries);
+    }
+
+    private void sendLive(GossipEncoder encoder) {
+        int records = encoder.records();
+        send(new BytesMessage(null, encoder.sealCopy()).setFlag(Message.Flag.OOB, Message.Flag.DONT_BUNDLE)
+                .setFlag(Message.TransientFlag.DONT_LOOPBACK), records);
     }
 
     private static int writeChunk(DataOutputStream data, GossipEncoder encoder) throws IOException {

@@ -1,5 +1,6 @@
 package org.handoff.director.cluster;
 
+import org.handoff.director.handoff.FlowAnnouncer;
 import org.jgroups.BytesMessage;
 import org.jgroups.Message;
 
@@ -14,7 +15,7 @@ import org.jgroups.Message;
  * <p>One per thread ({@link DirectorCluster#announcer()}); not thread-safe. Call {@link #flush()}
  * at the end of every duty cycle that announced anything: an announcement waits at most that long.
  */
-public final class GossipAnnouncer {
+public final class GossipAnnouncer implements FlowAnnouncer {
     private final DirectorCluster cluster;
     private final GossipEncoder encoder;
     private final int self;
@@ -26,11 +27,13 @@ public final class GossipAnnouncer {
     }
 
     /** This director terminates the flow (its handshake completed here): other directors send its packets here. */
+    @Override
     public void started(int clientAddress, int clientPort, int vipAddress, int vipPort) {
         announce(GossipFormat.KIND_STARTED, clientAddress, clientPort, vipAddress, vipPort, 0, 0, 0);
     }
 
     /** The flow is handed off to the agent at {@code agentAddress:agentPort} with {@code token}: any director tunnels it there. */
+    @Override
     public void handedOff(int clientAddress, int clientPort, int vipAddress, int vipPort, int agentAddress, int agentPort,
             long token) {
         if (agentAddress == 0 || agentPort <= 0 || agentPort > 0xffff || token == 0) {
@@ -41,6 +44,7 @@ public final class GossipAnnouncer {
     }
 
     /** The flow ended (FIN, RST, idle): every director forgets it. Any director may announce it, e.g. for an orphan. */
+    @Override
     public void ended(int clientAddress, int clientPort, int vipAddress, int vipPort) {
         announce(GossipFormat.KIND_ENDED, clientAddress, clientPort, vipAddress, vipPort, 0, 0, 0);
     }
@@ -65,6 +69,7 @@ public final class GossipAnnouncer {
     }
 
     /** Sends the waiting announcements as one message; returns how many it carried (0: nothing to send). */
+    @Override
     public int flush() {
         int records = encoder.records();
         if (records == 0) {

@@ -15,8 +15,10 @@ import org.handoff.protocol.message.HandoffKeys;
  * key pair in {@code keystore} (password in {@code keystorePasswordFile}) and encrypt the group's
  * traffic, and every ownership announcement is sealed with the key ring in {@code keyFile} (the
  * hand-off key file format). {@code directorId} names this director in the ownership table
- * (unique in the group). Failure detection: a dead process is noticed by its ring neighbour's
- * socket at once and confirmed within {@code suspectVerify}; a frozen or cut-off one after
+ * (unique in the group). On UDP {@code peerPort} at {@code bind} it takes the packets other
+ * directors received for its flows before their hand-off (wrong-director packets). Failure
+ * detection: a dead process is noticed by its ring neighbour's socket at once and confirmed
+ * within {@code suspectVerify}; a frozen or cut-off one after
  * {@code failureTimeout} without heartbeats (sent every {@code failureInterval}). A departed
  * director's flows that were handed off stay in the table until they end or for
  * {@code orphanExpiry}. The coordinator draws a new SYN-cookie secret every
@@ -27,14 +29,16 @@ import org.handoff.protocol.message.HandoffKeys;
  * (null otherwise, and when the cluster is off).
  */
 public record Cluster(boolean enabled, int directorId, String name, Inet4Address bind, Transport transport,
-        HostPort multicast, int port, List<HostPort> members, int keyExchangePort, Path keystore, Path keystorePasswordFile,
-        Path keyFile, Duration failureTimeout, Duration failureInterval, Duration suspectVerify, Duration joinTimeout,
+        HostPort multicast, int port, List<HostPort> members, int keyExchangePort, int peerPort, Path keystore,
+        Path keystorePasswordFile, Path keyFile, Duration failureTimeout, Duration failureInterval, Duration suspectVerify, Duration joinTimeout,
         Duration stateTimeout, Duration secretRotation, Duration orphanExpiry, Duration replayWindow, HandoffKeys keys,
         char[] keystorePassword) {
     public static final String DEFAULT_NAME = "handoff-directors";
     public static final HostPort DEFAULT_MULTICAST = HostPort.parse("239.19.20.1:45600");
     public static final int DEFAULT_PORT = 7800;
     public static final int DEFAULT_KEY_EXCHANGE_PORT = 2157;
+    /** UDP: where a director takes the packets other directors received for its flows before their hand-off. */
+    public static final int DEFAULT_PEER_PORT = 7801;
     /** FD_ALL3: a frozen member is suspected after this long without a heartbeat (JGroups' default: 40 s). */
     public static final Duration DEFAULT_FAILURE_TIMEOUT = Duration.ofMillis(1500);
     public static final Duration DEFAULT_FAILURE_INTERVAL = Duration.ofMillis(250);
@@ -75,7 +79,7 @@ public record Cluster(boolean enabled, int directorId, String name, Inet4Address
     /** No cluster: the director runs alone. */
     public static Cluster disabled() {
         return new Cluster(false, 0, DEFAULT_NAME, null, Transport.UDP, DEFAULT_MULTICAST, DEFAULT_PORT, List.of(),
-                DEFAULT_KEY_EXCHANGE_PORT, null, null, null, DEFAULT_FAILURE_TIMEOUT, DEFAULT_FAILURE_INTERVAL,
+                DEFAULT_KEY_EXCHANGE_PORT, DEFAULT_PEER_PORT, null, null, null, DEFAULT_FAILURE_TIMEOUT, DEFAULT_FAILURE_INTERVAL,
                 DEFAULT_SUSPECT_VERIFY, DEFAULT_JOIN_TIMEOUT, DEFAULT_STATE_TIMEOUT, DEFAULT_SECRET_ROTATION,
                 DEFAULT_ORPHAN_EXPIRY, DEFAULT_REPLAY_WINDOW, null, null);
     }
@@ -86,7 +90,7 @@ public record Cluster(boolean enabled, int directorId, String name, Inet4Address
         return "Cluster{enabled=" + enabled + ", directorId=" + directorId + ", name=" + name + ", bind="
                 + (bind == null ? null : bind.getHostAddress()) + ", transport=" + transport.key()
                 + (transport == Transport.UDP ? ", multicast=" + multicast : ", port=" + port + ", members=" + members)
-                + ", keyExchangePort=" + keyExchangePort + ", keystore=" + keystore + ", keystorePasswordFile=" + keystorePasswordFile
+                + ", keyExchangePort=" + keyExchangePort + ", peerPort=" + peerPort + ", keystore=" + keystore + ", keystorePasswordFile=" + keystorePasswordFile
                 + ", keyFile=" + keyFile + ", failureTimeout=" + failureTimeout + ", failureInterval=" + failureInterval
                 + ", suspectVerify=" + suspectVerify + ", joinTimeout=" + joinTimeout + ", stateTimeout=" + stateTimeout
                 + ", secretRotation=" + secretRotation + ", orphanExpiry=" + orphanExpiry + ", replayWindow=" + replayWindow + "}";

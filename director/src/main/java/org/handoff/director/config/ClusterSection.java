@@ -94,6 +94,7 @@ final class ClusterSection {
         if (transport == Cluster.Transport.TCP && keyExchangePort == port) {
             s.get("key-exchange-port").error("a port other than cluster.port=" + port);
         }
+        int peerPort = (int) s.get("peer-port").integer(Cluster.DEFAULT_PEER_PORT, 1, 65_535);
         Path keystore = file(s.get("keystore"), enabled, "the group's PKCS12 key store (one key pair all directors share)");
         Path passwordFile = file(s.get("keystore-password-file"), enabled, "a file holding the key store's password");
         Path keyFile = file(s.get("key-file"), enabled, "the key file that seals ownership announcements "
@@ -130,7 +131,7 @@ final class ClusterSection {
                         f -> checkKeystore(f, p));
             }
         }
-        return new Cluster(enabled, directorId, name, bind, transport, multicast, port, members, keyExchangePort, keystore,
+        return new Cluster(enabled, directorId, name, bind, transport, multicast, port, members, keyExchangePort, peerPort, keystore,
                 passwordFile, keyFile, failureTimeout, failureInterval, suspectVerify, joinTimeout, stateTimeout, secretRotation,
                 orphanExpiry, replayWindow, keys, password);
     }

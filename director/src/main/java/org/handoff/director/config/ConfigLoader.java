@@ -63,7 +63,7 @@ public final class ConfigLoader {
     public static final Duration MAX_REQUEST_ACK_DELAY = Duration.ofMillis(150);
     static final List<String> KERNEL_KEYS = List.of("bpffs");
     static final List<String> CLUSTER_KEYS = List.of("enabled", "director-id", "name", "bind", "transport", "multicast", "port",
-            "members", "key-exchange-port", "keystore", "keystore-password-file", "key-file", "failure-timeout",
+            "members", "key-exchange-port", "peer-port", "keystore", "keystore-password-file", "key-file", "failure-timeout",
             "failure-interval", "suspect-verify", "join-timeout", "state-timeout", "secret-rotation", "orphan-expiry",
             "replay-window");
     private static final Map<String, Datapath> DATAPATHS = Map.of(Datapath.AUTO.key(), Datapath.AUTO,

@@ -181,6 +181,8 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     private DecisionListener decisions = DecisionListener.NONE;
     /** The XDP program's flow map (kernel path), or NONE. */
     private KernelFlows kernelFlows = KernelFlows.NONE;
+    /** The directors' cluster (STARTED, HANDED_OFF, ENDED), or NONE. */
+    private FlowAnnouncer announcer = FlowAnnouncer.NONE;
     /** Agents found unreachable and not answering since, within handoff.agent-restart-grace: when first reported. */
     private final Map<InetSocketAddress, Long> unreachable = new HashMap<>();
 
@@ -224,6 +226,16 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         this.kernelFlows = flows == null ? KernelFlows.NONE : flows;
     }
 
+    /** Who hears of this worker's flows starting, handed off and ending (the cluster); NONE, the default: nobody. */
+    public void announcer(FlowAnnouncer announcer) {
+        this.announcer = announcer == null ? FlowAnnouncer.NONE : announcer;
+    }
+
+    /** Sends what this duty cycle announced to the cluster (the worker calls it once a cycle). */
+    public int flushAnnouncements() {
+        return announcer.flush();
+    }
+
     public HandoffCounters counters() {
         return counters;
     }
@@ -233,6 +245,12 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
     }
 
     // ---- requests --------------------------------------------------------------------------
+
+    /** This director terminates the flow now: the other directors send its packets here. */
+    @Override
+    public void onEstablished(TcpFlow<Attempt> flow, long nowNanos) {
+        announcer.started(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort());
+    }
 
     @Override
     public void onRequestData(TcpFlow<Attempt> flow, long nowNanos) {
@@ -435,6 +453,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         // From now on the kernel path carries its ACKs (or, pinned, everything); the client has
         // acknowledged up to the director's SND.NXT (what the terminator takes as its last ack).
         writeKernelEntry(a, a.flow.sendNext());
+        announceHandedOff(a);
         terminator.handoffAccepted(a.flow, nowNanos); // releases held packets through onForward
     }
 
@@ -656,6 +675,7 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         counters.count(a.server.name(), HandoffCounters.OriginEvent.HANDED_BACK);
         load.closed(a.server);
         deleteKernelEntry(a); // the director terminates connection A again; the next HANDOFF writes a new entry
+        announcer.started(a.flow.clientAddress(), a.flow.clientPort(), a.flow.vipAddress(), a.flow.vipPort());
         if (forwarding == a) {
             flush();
         }
@@ -800,6 +820,9 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
 
     @Override
     public void onClosed(TcpFlow<Attempt> flow, CloseCause cause, long nowNanos) {
+        if (flow.established()) {
+            announcer.ended(flow.clientAddress(), flow.clientPort(), flow.vipAddress(), flow.vipPort());
+        }
         Attempt a = flow.attachment();
         if (a != null) {
             timers.cancel(a);
@@ -836,6 +859,16 @@ public final class HandoffCoordinator implements FlowListener<HandoffCoordinator
         }
         flush();
         return fired;
+    }
+
+    /** Any director may now tunnel the flow's packets to its agent with its token. */
+    private void announceHandedOff(Attempt a) {
+        if (announcer == FlowAnnouncer.NONE || a.agent == null || a.agent.getAddress() == null) {
+            return;
+        }
+        TcpFlow<Attempt> f = a.flow;
+        announcer.handedOff(f.clientAddress(), f.clientPort(), f.vipAddress(), f.vipPort(),
+                org.handoff.protocol.wire.Bytes.i32(a.agent.getAddress().getAddress(), 0), a.agent.getPort(), a.flowToken);
     }
 
     // ---- the kernel path's flow entries ----------------------------------------------------

@@ -52,6 +52,7 @@ public final class DirectorDatapath implements AutoCloseable {
     private final int captureMtu;
     private final DirectorSynMaps syns;
     private long[] synSecret;
+    private TcpSettings synTcp;
     private int[] synVipAddresses;
     private int[] synVipPorts;
 
@@ -80,10 +81,11 @@ public final class DirectorDatapath implements AutoCloseable {
      * {@code vips} with the cookie SYN-ACK {@code tcp} and the secret make, so Java first sees
      * the final ACK. Nothing on the user path.
      */
-    public void answerSyns(TcpSettings tcp, long[] secret, List<VipEndpoint> vips) {
+    public synchronized void answerSyns(TcpSettings tcp, long[] secret, List<VipEndpoint> vips) {
         if (!kernel()) {
             return;
         }
+        synTcp = tcp;
         synSecret = secret.clone();
         synVipAddresses = vips.stream().mapToInt(VipEndpoint::address).toArray();
         synVipPorts = vips.stream().mapToInt(VipEndpoint::port).toArray();
@@ -91,9 +93,21 @@ public final class DirectorDatapath implements AutoCloseable {
     }
 
     /** After a reload: the SYN-ACK's MSS, window and shift as the new settings make them. */
-    public void synSettingsChanged(TcpSettings tcp) {
+    public synchronized void synSettingsChanged(TcpSettings tcp) {
         if (kernel() && synSecret != null) {
+            synTcp = tcp;
             syns.enable(tcp, synSecret[0], synSecret[1], synVipAddresses, synVipPorts);
+        }
+    }
+
+    /**
+     * The cluster's SYN-cookie secret rotated: the program mints with the new one from now on
+     * (Java checks cookies of the previous one). Nothing before {@link #answerSyns}, or on the user path.
+     */
+    public synchronized void synSecretChanged(long[] secret) {
+        if (kernel() && synSecret != null) {
+            synSecret = secret.clone();
+            syns.enable(synTcp, synSecret[0], synSecret[1], synVipAddresses, synVipPorts);
         }
     }
 

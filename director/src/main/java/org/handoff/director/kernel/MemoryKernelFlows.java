@@ -42,8 +42,8 @@ public final class MemoryKernelFlows implements KernelFlows {
     private final List<Collection<InetSocketAddress>> refreshes = new ArrayList<>();
     public int puts;
     public int removes;
-    /** The next {@link #put} is refused, as by a full map. */
-    public boolean refuseNext;
+    /** Agents whose entries are refused, as the real map refuses them without a next hop. */
+    public final java.util.Set<InetSocketAddress> unreachable = new java.util.HashSet<>();
 
     @Override
     public boolean active() {
@@ -54,8 +54,7 @@ public final class MemoryKernelFlows implements KernelFlows {
     public boolean put(int clientAddress, int clientPort, int vipAddress, int vipPort, InetSocketAddress agent, long token,
                        boolean tunnelAll, int lastAck) {
         puts++;
-        if (refuseNext) {
-            refuseNext = false;
+        if (unreachable.contains(agent)) {
             return false;
         }
         Entry e = new Entry(agent, token, tunnelAll);

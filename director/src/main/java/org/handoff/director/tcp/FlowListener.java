@@ -8,6 +8,12 @@ package org.handoff.director.tcp;
  *     so the listener finds it without a lookup or a cast
  */
 public interface FlowListener<A> {
+    /**
+     * The flow's handshake completed here (its final ACK, or a valid cookie ACK): it is RECEIVING,
+     * and this director terminates it. Other directors learn it from here (the cluster's STARTED).
+     */
+    default void onEstablished(TcpFlow<A> flow, long nowNanos) {}
+
     /** New in-order request bytes arrived on a RECEIVING flow. */
     void onRequestData(TcpFlow<A> flow, long nowNanos);
 
@@ -49,6 +55,11 @@ public interface FlowListener<A> {
     default FlowListener<A> thenTelling(EndObserver observer) {
         FlowListener<A> first = this;
         return new FlowListener<>() {
+            @Override
+            public void onEstablished(TcpFlow<A> flow, long nowNanos) {
+                first.onEstablished(flow, nowNanos);
+            }
+
             @Override
             public void onRequestData(TcpFlow<A> flow, long nowNanos) {
                 first.onRequestData(flow, nowNanos);

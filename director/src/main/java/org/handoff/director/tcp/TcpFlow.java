@@ -83,6 +83,8 @@ public final class TcpFlow<A> extends TimerWheel.Node {
     boolean clientFinReceived;
     long lastSeenNanos;
     boolean cookie;
+    /** The handshake completed here (final ACK or cookie ACK); false for a flow adopted or still in SYN_RECEIVED. */
+    boolean established;
 
     /** Client packets held while HANDING_OFF (limits.max-buffered-bytes-per-flow); null until the first. */
     HeldPackets.Queue held;
@@ -200,6 +202,11 @@ public final class TcpFlow<A> extends TimerWheel.Node {
 
     public int clientWindow() {
         return clientWindow;
+    }
+
+    /** Whether this director completed the flow's handshake (it is announced to the cluster from then on). */
+    public boolean established() {
+        return established;
     }
 
     public boolean cookie() {

@@ -1,5 +1,6 @@
 package org.handoff.director.tcp;
 
+import java.util.Objects;
 import java.util.function.Supplier;
 import org.handoff.protocol.checksum.InternetChecksum;
 import org.handoff.protocol.seq.SeqNumber;
@@ -53,6 +54,27 @@ public final class TcpTerminator<A> {
         TcpTerminator<A> create(FlowListener<A> listener);
     }
 
+    /**
+     * Where a packet of no flow of this worker may still belong: a flow another director of the
+     * cluster handed off (its agent is known from the ownership table). Asked for every packet
+     * of no local flow but a bare SYN (a SYN is always this director's to answer); nothing on
+     * that path may allocate.
+     */
+    @FunctionalInterface
+    public interface ForeignFlows {
+        /** No cluster: every packet of no local flow is the terminator's, as without one. */
+        ForeignFlows NONE = (b, off, len, clientAddress, clientPort, vipAddress, vipPort, nowNanos) -> false;
+
+        /** True when the packet was taken (sent on, or counted and dropped); false leaves it to the terminator. */
+        boolean take(byte[] b, int off, int len, int clientAddress, int clientPort, int vipAddress, int vipPort, long nowNanos);
+
+        /**
+         * A bare SYN of no local flow, which this worker answers: a new connection on the client
+         * port, so whatever forwards an older flow on these endpoints elsewhere must stop.
+         */
+        default void newConnection(int clientAddress, int clientPort, int vipAddress, int vipPort) {}
+    }
+
     private static final long TICK_NANOS = 10_000_000L;
     private static final long COOKIE_WINDOW_NANOS = 120_000_000_000L;
     private static final int SYN_ACK_RETRIES = 3;
@@ -70,9 +92,8 @@ public final class TcpTerminator<A> {
     private final TcpCounters counters = new TcpCounters();
     private final LongHashMap<TcpFlow<A>> flows;
     private final TimerWheel timers;
-    private final SynCookies cookies;
-    private final long secret0;
-    private final long secret1;
+    /** Swapped by another thread when the cluster's secret rotates ({@link #synKeys(SynKeys)}); read once per SYN or cookie ACK. */
+    private volatile SynKeys keys;
     private int halfOpen;
     /** Bytes held in this worker's receive buffers; {@link #bufferedBytes()} adds the held packets'. */
     private long receivedBytes;
@@ -102,6 +123,7 @@ public final class TcpTerminator<A> {
     private final PacketEmitter emitter = new PacketEmitter();
     private final byte[] tx = new byte[Ipv4Packet.MAX_TOTAL_LENGTH];
     private final TimerWheel.ExpiryHandler<TcpFlow<A>> onExpiry = this::expired;
+    private ForeignFlows foreignFlows = ForeignFlows.NONE;
 
     /**
      * @param vipAddresses the VIPs' IPv4 addresses, index-aligned with {@code vipPorts}
@@ -126,14 +148,25 @@ public final class TcpTerminator<A> {
         this.output = output;
         this.flows = new LongHashMap<>(1024, settings.get().maxFlows());
         this.timers = new TimerWheel(TICK_NANOS, 1024, nowNanos);
-        this.cookies = new SynCookies(secret0, secret1);
+        this.keys = SynKeys.of(secret0, secret1);
         this.heldPackets = new HeldPackets(maxHeldPackets(settings.get()), settings.get().maxBufferedBytesPerFlow());
-        this.secret0 = secret0;
-        this.secret1 = secret1;
     }
 
     public TcpCounters counters() {
         return counters;
+    }
+
+    /**
+     * The secrets from now on (the directors' cluster's, at each rotation): new cookies, ISNs and
+     * timestamp clocks use the current one, cookie ACKs are checked against both. Any thread.
+     */
+    public void synKeys(SynKeys keys) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+    }
+
+    /** Who takes packets of no local flow first (the cluster's handed-off flows); {@link ForeignFlows#NONE} by default. */
+    public void foreignFlows(ForeignFlows foreign) {
+        this.foreignFlows = Objects.requireNonNull(foreign, "foreign");
     }
 
     public int flowCount() {
@@ -273,6 +306,10 @@ public final class TcpTerminator<A> {
             hold(flow, b, off, packetLength, l4, nowNanos);
             return;
         }
+        if (flow == null && (b[l4 + TcpSegment.FLAGS_OFFSET] & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) != TcpSegment.SYN
+                && foreignFlows.take(b, off, packetLength, clientAddress, clientPort, vipAddresses[vip], vipPorts[vip], nowNanos)) {
+            return;
+        }
         if (tcp.wrap(b, l4, l4Length).check() != null || tcp.parseOptions(options) != null) {
             counters.malformed++;
             return;
@@ -306,6 +343,7 @@ public final class TcpTerminator<A> {
     private void onPacketWithoutFlow(int clientAddress, int clientPort, int vip, long nowNanos) {
         int flags = tcp.flags();
         if ((flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN) {
+            foreignFlows.newConnection(clientAddress, clientPort, vipAddresses[vip], vipPorts[vip]);
             onSyn(clientAddress, clientPort, vip, nowNanos);
             return;
         }
@@ -329,15 +367,16 @@ public final class TcpTerminator<A> {
         int clientIsn = tcp.seq();
         int clientShift = options.hasWindowScale() ? options.windowShift : -1;
         int clientMss = options.hasMss() ? options.mss : 536;
+        SynKeys k = keys;
         if (halfOpen >= s.maxHalfOpen() || flows.size() >= s.maxFlows()) {
             // A flood (or a full table): answer statelessly; the final ACK carries the state back.
             int index = SynCookies.mssIndex(clientMss);
             int minute = (int) (nowNanos / 60_000_000_000L);
-            int isn = cookies.make(clientAddress, clientPort, vipAddress, vipPort, clientIsn, minute, index);
+            int isn = k.cookies.make(clientAddress, clientPort, vipAddress, vipPort, clientIsn, minute, index);
             int tsVal = 0;
             boolean ts = options.hasTimestamps();
             if (ts) {
-                tsVal = SynCookies.timestampWithOptions(tsClock(clientAddress, clientPort, vip, nowNanos), clientShift,
+                tsVal = SynCookies.timestampWithOptions(tsClock(k, clientAddress, clientPort, vip, nowNanos), clientShift,
                         options.hasSackPermitted());
             }
             // The director's own MSS, as on any SYN-ACK (the cookie carries the client's); the
@@ -349,7 +388,7 @@ public final class TcpTerminator<A> {
             cookiesSentAtNanos = nowNanos;
             return;
         }
-        int isn = isn(clientAddress, clientPort, vip, nowNanos);
+        int isn = isn(k, clientAddress, clientPort, vip, nowNanos);
         long key = key(clientAddress, clientPort, vip);
         TcpFlow<A> flow = new TcpFlow<>(key, clientAddress, clientPort, vipAddress, vipPort, clientIsn, isn, nowNanos);
         flow.state = TcpFlow.State.SYN_RECEIVED;
@@ -361,7 +400,7 @@ public final class TcpTerminator<A> {
         flow.sackPermitted = options.hasSackPermitted();
         flow.timestamps = options.hasTimestamps();
         flow.tsRecent = options.tsVal;
-        flow.tsOffset = tsOffset(clientAddress, clientPort, vip);
+        flow.tsOffset = tsOffset(k, clientAddress, clientPort, vip);
         flow.clientWindow = tcp.window();
         flow.sndUna = isn;
         flow.sndNxt = SeqNumber.add(isn, 1);
@@ -378,7 +417,13 @@ public final class TcpTerminator<A> {
         int clientIsn = SeqNumber.sub(tcp.seq(), 1);
         int cookie = SeqNumber.sub(tcp.ack(), 1);
         int minute = (int) (nowNanos / 60_000_000_000L);
-        int index = cookies.check(clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, minute);
+        SynKeys k = keys;
+        int index = k.cookies.check(clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, minute);
+        if (index < 0 && k.previous != null) {
+            // Minted before the cluster's last rotation (by any director): its timestamps too.
+            k = k.previous;
+            index = k.cookies.check(clientAddress, clientPort, vipAddress, vipPort, clientIsn, cookie, minute);
+        }
         if (index < 0) {
             counters.cookiesInvalid++;
             return false;
@@ -397,7 +442,7 @@ public final class TcpTerminator<A> {
             flow.directorShift = flow.clientShift >= 0 ? s.windowShift() : -1;
             flow.sackPermitted = SynCookies.sackFromTimestamp(options.tsEcr);
         }
-        flow.tsOffset = tsOffset(clientAddress, clientPort, vip);
+        flow.tsOffset = tsOffset(k, clientAddress, clientPort, vip);
         flow.sndUna = tcp.ack();
         flow.sndNxt = tcp.ack();
         flow.received = new ReceiveBuffer(tcp.seq(), s.receiveCapacity());
@@ -512,8 +557,10 @@ public final class TcpTerminator<A> {
     private void establish(TcpFlow<A> flow, long nowNanos) {
         counters.established++;
         flow.state = TcpFlow.State.RECEIVING;
+        flow.established = true;
         flow.sndUna = flow.sndNxt;
         timers.schedule(flow, nowNanos + settings.get().requestTimeout().toNanos());
+        listener.onEstablished(flow, nowNanos);
     }
 
     private void onAck(TcpFlow<A> flow, long nowNanos) {
@@ -1103,20 +1150,20 @@ public final class TcpTerminator<A> {
 
     // ---- building segments ---------------------------------------------------------------
 
-    private int isn(int clientAddress, int clientPort, int vip, long nowNanos) {
+    private int isn(SynKeys k, int clientAddress, int clientPort, int vip, long nowNanos) {
         // RFC 6528: a keyed hash of the connection plus a 4-microsecond clock.
-        long h = SipHash.hash3(secret0, secret1, ((long) clientAddress << 32) | (vipAddresses[vip] & 0xffffffffL),
+        long h = SipHash.hash3(k.secret0, k.secret1, ((long) clientAddress << 32) | (vipAddresses[vip] & 0xffffffffL),
                 ((long) clientPort << 16) | vipPorts[vip], 2);
         return SeqNumber.add((int) h, (int) (nowNanos / 4000));
     }
 
-    private int tsOffset(int clientAddress, int clientPort, int vip) {
-        return (int) SipHash.hash3(secret0, secret1, ((long) clientAddress << 32) | (vipAddresses[vip] & 0xffffffffL),
+    private int tsOffset(SynKeys k, int clientAddress, int clientPort, int vip) {
+        return (int) SipHash.hash3(k.secret0, k.secret1, ((long) clientAddress << 32) | (vipAddresses[vip] & 0xffffffffL),
                 ((long) clientPort << 16) | vipPorts[vip], 3);
     }
 
-    private int tsClock(int clientAddress, int clientPort, int vip, long nowNanos) {
-        return (int) (nowNanos / 1_000_000L) + tsOffset(clientAddress, clientPort, vip);
+    private int tsClock(SynKeys k, int clientAddress, int clientPort, int vip, long nowNanos) {
+        return (int) (nowNanos / 1_000_000L) + tsOffset(k, clientAddress, clientPort, vip);
     }
 
     /** The window we advertise: the room left for the request, scaled, at most 65535. */

@@ -27,7 +27,7 @@ import org.handoff.protocol.message.HandoffKeys;
  * key pair made by keytool, ASYM_ENCRYPT, sealed announcements. Configs go through
  * {@code ConfigLoader.DIRECTOR.loadForRun}, as a director's do.
  */
-final class ClusterFixture implements AutoCloseable {
+public final class ClusterFixture implements AutoCloseable {
     static final String KEY_LINE = "1 " + "5a".repeat(32) + " send\n";
     static final String PASSWORD = "gossip-test-password";
 
@@ -37,7 +37,7 @@ final class ClusterFixture implements AutoCloseable {
     final int maxMembers;
     final List<DirectorCluster> started = new ArrayList<>();
 
-    ClusterFixture(Path dir, int maxMembers) throws Exception {
+    public ClusterFixture(Path dir, int maxMembers) throws Exception {
         this.dir = dir;
         this.maxMembers = maxMembers;
         int[] ports = freePorts(maxMembers);
@@ -53,7 +53,7 @@ final class ClusterFixture implements AutoCloseable {
         ClusterKeystores.generate(file, password);
     }
 
-    static String address(int member) {
+    public static String address(int member) {
         return "127.0.0." + (member + 1);
     }
 
@@ -119,7 +119,7 @@ final class ClusterFixture implements AutoCloseable {
         return ConfigLoader.DIRECTOR.loadForRun(file).cluster();
     }
 
-    DirectorCluster start(int m) throws Exception {
+    public DirectorCluster start(int m) throws Exception {
         return start(m, "");
     }
 
@@ -136,7 +136,7 @@ final class ClusterFixture implements AutoCloseable {
         return HandoffKeys.parse("gossip.key", List.of(KEY_LINE.replace("5a", "c3").strip()));
     }
 
-    static void await(String what, long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {

@@ -13,6 +13,9 @@ import java.util.Set;
 import org.handoff.protocol.message.DecodeResult;
 import org.handoff.protocol.message.HandoffKeys;
 import org.handoff.protocol.wire.Bytes;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.TP;
+import org.jgroups.stack.ProtocolStack;
 import org.jgroups.util.Util;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -191,6 +194,44 @@ class DirectorClusterTest {
         a.poll(heard, 100);
         assertEquals("ended 203.0.113.3:40003>198.18.1.1:80 ORPHAN_EXPIRED was=HANDED_OFF owner=2", heard.events.get(1));
         assertEquals(1, a.metrics().orphansExpired.count());
+    }
+
+    /**
+     * A partition (each side's messages to the other dropped by a DISCARD layer) and its healing:
+     * what a director announced while split reaches the other side once the group merges, since
+     * each director announces its own entries again at the MergeView.
+     */
+    @Test
+    void afterAPartitionHealsEachDirectorAnnouncesItsOwnEntriesAgain() throws Exception {
+        fixture = new ClusterFixture(dir, 2);
+        DirectorCluster a = fixture.start(0);
+        DirectorCluster b = fixture.start(1);
+        await("a view of two", WAIT, () -> a.members().length == 2 && b.members().length == 2);
+        DISCARD[] discards = new DISCARD[2];
+        DirectorCluster[] both = {a, b};
+        for (int i = 0; i < 2; i++) {
+            discards[i] = new DISCARD();
+            discards[i].addIgnoreMember(both[1 - i].channel().getAddress());
+            both[i].channel().getProtocolStack().insertProtocol(discards[i], ProtocolStack.Position.ABOVE, TP.class);
+        }
+        await("split", 30_000, () -> a.members().length == 1 && b.members().length == 1);
+
+        GossipAnnouncer announcer = b.announcer();
+        announcer.started(client(7), 40007, VIP, 80);
+        announcer.handedOff(client(7), 40007, VIP, 80, AGENT, 7070, 9L);
+        announcer.flush();
+        Thread.sleep(300);
+        assertEquals(0, a.owner(client(7), 40007, VIP, 80), "not across the partition");
+
+        for (int i = 0; i < 2; i++) {
+            discards[i].resetIgnoredMembers();
+            discards[i].discardAll(false);
+        }
+        await("merged", 60_000, () -> a.members().length == 2 && b.members().length == 2);
+        FlowOwnership f = new FlowOwnership();
+        await("b's flow at a", 3 * WAIT, () -> a.lookup(client(7), 40007, VIP, 80, f) && f.state() == FlowOwnership.State.HANDED_OFF);
+        assertEquals(9L, f.token());
+        assertTrue(b.metrics().merges.count() >= 1 && b.metrics().reannounced.count() >= 1);
     }
 
     @Test

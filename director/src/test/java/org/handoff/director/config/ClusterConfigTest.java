@@ -78,7 +78,7 @@ class ClusterConfigTest {
         assertEquals(List.of("cluster.secret-rotation=1m (expected: a duration 2m..24h written like 50ms, 2s, 5m)"),
                 errors(TCP + "  secret-rotation: 1m\n"));
         assertEquals(List.of("cluster.gossip=1 (expected: a known key: enabled, director-id, name, bind, transport, multicast, port, "
-                + "members, key-exchange-port, keystore, keystore-password-file, key-file, failure-timeout, failure-interval, "
+                + "members, key-exchange-port, peer-port, keystore, keystore-password-file, key-file, failure-timeout, failure-interval, "
                 + "suspect-verify, join-timeout, state-timeout, secret-rotation, orphan-expiry, replay-window)"),
                 errors(BASE + "cluster:\n  gossip: 1\n"), "a disabled section is checked too");
     }

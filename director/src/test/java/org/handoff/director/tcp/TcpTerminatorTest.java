@@ -309,6 +309,38 @@ class TcpTerminatorTest {
         assertTrue(kernel.sent.isEmpty(), "nothing answered a forged cookie");
     }
 
+    /**
+     * In a cluster the secret rotates (any director may mint a cookie another checks): a cookie
+     * made with the previous secret is still taken, and the flow's timestamps continue the ones
+     * its SYN-ACK sent (the offset comes from the secret that made the cookie); one made with a
+     * secret that is neither current nor previous is refused.
+     */
+    @Test
+    void aCookieOfThePreviousSecretIsTakenWithItsTimestampClock() {
+        TcpSettings flood = new TcpSettings(1400, 7, 64 * 1024, 10_000, 0, 1 << 18, 1L << 30, Duration.ofSeconds(5),
+                Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(200), 6, Duration.ofSeconds(2));
+        Harness maker = new Harness(flood); // secret (11, 22)
+        ClientPackets c = client(50010, 0x10000);
+        maker.in(c.syn());
+        SentSegment synAck = maker.lastSent();
+        c.synAck(synAck);
+
+        Harness rotated = new Harness(flood.withKernelAnswersSyns(true));
+        rotated.terminator.synKeys(SynKeys.rotated(33, 44, 11, 22));
+        rotated.in(c.ack());
+        TcpFlow<Void> f = rotated.terminator.flow(CLIENT, 50010, 0);
+        assertNotNull(f, "checked against the previous secret");
+        assertEquals(1, rotated.terminator.counters().cookiesValid);
+        int ahead = f.tsVal(maker.now) - synAck.options.tsVal;
+        assertTrue(ahead >= 0 && ahead < 64, "its timestamp clock is the SYN-ACK's (whose low 6 bits carry options): " + ahead);
+
+        Harness moved = new Harness(flood.withKernelAnswersSyns(true));
+        moved.terminator.synKeys(SynKeys.rotated(55, 66, 33, 44));
+        moved.in(c.ack());
+        assertNull(moved.terminator.flow(CLIENT, 50010, 0), "two rotations later: refused");
+        assertEquals(1, moved.terminator.counters().cookiesInvalid);
+    }
+
     @Test
     void strayPacketsAreDroppedSilentlyNeverReset() {
         Harness h = new Harness();
